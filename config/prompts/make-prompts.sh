@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Regenerates the demo prompt set: espeak-ng speaks each text, sox turns it into
+# 8 kHz mono G.711 mu-law WAV (what the IVR streams without transcoding).
+# Needs Debian's espeak-ng and sox. The texts are also the IM channel's wording (config/ccgw.json).
+set -euo pipefail
+cd "$(dirname "$0")"
+say() { # name text...
+  local name=$1; shift
+  espeak-ng -v en-us -s 150 -w "/tmp/ccgw-$name.wav" "$*"
+  sox "/tmp/ccgw-$name.wav" -r 8000 -c 1 -e mu-law -b 8 "$name.wav"
+  rm -f "/tmp/ccgw-$name.wav"
+}
+say welcome   "Welcome to the demo contact centre."
+say menu      "For sales, press 1. For billing, press 2. To be called back, press 9."
+say invalid   "Sorry, that is not an option."
+say queued    "Thank you. All our agents are busy. Please hold, you will be answered shortly."
+say callback  "Thank you. We will call you back as soon as an agent is free."
+say goodbye   "Goodbye."
+# Music on hold: a soft two-tone chime, 4 seconds, looped by the player.
+sox -n -r 8000 -c 1 -e mu-law -b 8 hold.wav synth 2 sine 440 sine 554 remix - fade 0.1 2 0.4 gain -12 repeat 1

@@ -1,0 +1,268 @@
+namespace Ccgw.Configuration;
+
+/// <summary>
+/// The whole configuration file, bound from JSON plus <c>CCGW__Section__Key</c> environment overrides.
+/// Every property here is a key the validator accepts; anything else in the file is reported as unknown.
+/// Paths are relative to the directory of the configuration file.
+/// </summary>
+public sealed class GatewayOptions
+{
+    public SiteOptions Site { get; set; } = new();
+    public DataOptions Data { get; set; } = new();
+    public ListenersOptions Listeners { get; set; } = new();
+    public AdminOptions Admin { get; set; } = new();
+    public RoutingSettings Routing { get; set; } = new();
+    public List<AgentOptions> Agents { get; set; } = [];
+    public List<SupervisorOptions> Supervisors { get; set; } = [];
+    public List<QueueOptions> Queues { get; set; } = [];
+    public ImOptions Im { get; set; } = new();
+    public PromptOptions Prompts { get; set; } = new();
+    public Dictionary<string, FlowOptions> Flows { get; set; } = new(StringComparer.Ordinal);
+    public List<TrunkOptions> Trunks { get; set; } = [];
+    public CustomerSeedOptions Customers { get; set; } = new();
+
+    /// <summary>The standard Microsoft.Extensions.Logging section; validated for level names only.</summary>
+    public LoggingOptions Logging { get; set; } = new();
+}
+
+public sealed class SiteOptions
+{
+    public string Name { get; set; } = "Contact centre";
+    public string SipDomain { get; set; } = "localhost";
+    public string XmppDomain { get; set; } = "localhost";
+}
+
+public sealed class DataOptions
+{
+    /// <summary>Directory holding the SQLite database and generated certificates.</summary>
+    public string Directory { get; set; } = "data";
+}
+
+public sealed class ListenersOptions
+{
+    public ListenerOptions Http { get; set; } = new() { Port = 8080 };
+    public ListenerOptions SipUdp { get; set; } = new() { Port = 5060 };
+    public ListenerOptions SipTcp { get; set; } = new() { Port = 5060 };
+    public TlsListenerOptions SipTls { get; set; } = new() { Port = 5061, Enabled = false };
+    public TlsListenerOptions Xmpp { get; set; } = new() { Port = 5222 };
+    public TlsListenerOptions Mqtt { get; set; } = new() { Port = 1883 };
+    public PortRangeOptions Rtp { get; set; } = new();
+}
+
+public class ListenerOptions
+{
+    public bool Enabled { get; set; } = true;
+    public string Address { get; set; } = "127.0.0.1";
+    public int Port { get; set; }
+}
+
+public sealed class TlsListenerOptions : ListenerOptions
+{
+    /// <summary>PEM or PFX certificate file; when empty a self-signed one is generated into the data directory where the protocol allows.</summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>PEM private key file when <see cref="Certificate"/> is a PEM certificate.</summary>
+    public string? CertificateKey { get; set; }
+}
+
+public sealed class PortRangeOptions
+{
+    public string Address { get; set; } = "127.0.0.1";
+    public int PortMin { get; set; } = 20000;
+    public int PortMax { get; set; } = 20999;
+}
+
+public sealed class AdminOptions
+{
+    /// <summary>SHA-256 of the bearer token, hex. Preferred: the file then holds no secret.</summary>
+    public string? TokenSha256 { get; set; }
+
+    /// <summary>The bearer token itself; accepted for demos, hashed on load and never logged.</summary>
+    public string? Token { get; set; }
+}
+
+public sealed class RoutingSettings
+{
+    public int OfferTimeoutSeconds { get; set; } = 15;
+    public int WrapUpSeconds { get; set; } = 30;
+    public int DeviceLostGraceSeconds { get; set; } = 60;
+}
+
+public sealed class AgentOptions
+{
+    public string Id { get; set; } = "";
+    public string? Name { get; set; }
+
+    /// <summary>Plain password (demo convenience): hashed at load, never stored or logged.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>A credential produced by <c>ccgwctl hash-password</c>.</summary>
+    public string? PasswordHash { get; set; }
+
+    public Dictionary<string, int> Skills { get; set; } = new(StringComparer.Ordinal);
+    public CapacityOptions Capacity { get; set; } = new();
+    public List<string> Devices { get; set; } = [];
+}
+
+public sealed class SupervisorOptions
+{
+    public string Id { get; set; } = "";
+    public string? Name { get; set; }
+    public string? Password { get; set; }
+    public string? PasswordHash { get; set; }
+}
+
+public sealed class CapacityOptions
+{
+    public int Voice { get; set; } = 1;
+    public int Im { get; set; } = 3;
+    public int Callback { get; set; } = 1;
+
+    /// <summary>Blending: when false an agent busy on voice is not offered IM at the same time.</summary>
+    public bool ImWhileOnVoice { get; set; }
+}
+
+public sealed class QueueOptions
+{
+    public string Id { get; set; } = "";
+    public string? Name { get; set; }
+    public Dictionary<string, int> Skills { get; set; } = new(StringComparer.Ordinal);
+    public int Priority { get; set; } = 5;
+    public ServiceLevelOptions ServiceLevel { get; set; } = new();
+    public OverflowOptions? Overflow { get; set; }
+    public List<WideningOptions> Widening { get; set; } = [];
+
+    /// <summary>Local part of the XMPP queue address, e.g. <c>sales</c> for sales@domain.</summary>
+    public string? ImAddress { get; set; }
+
+    /// <summary>Prompt played while waiting (music on hold).</summary>
+    public string? HoldPrompt { get; set; }
+}
+
+public sealed class ServiceLevelOptions
+{
+    public int Seconds { get; set; } = 20;
+    public double Target { get; set; } = 0.8;
+}
+
+public sealed class OverflowOptions
+{
+    public int AfterSeconds { get; set; }
+    public string Queue { get; set; } = "";
+}
+
+public sealed class WideningOptions
+{
+    public int AfterSeconds { get; set; }
+    public int MinLevel { get; set; } = 1;
+}
+
+public sealed class ImOptions
+{
+    /// <summary>Local part of the general address that asks first (support@domain).</summary>
+    public string SupportAddress { get; set; } = "support";
+
+    /// <summary>Flow run by the general address and by queue addresses without their own.</summary>
+    public string Flow { get; set; } = "main";
+}
+
+public sealed class PromptOptions
+{
+    /// <summary>Directory of the prompt WAV files (8 kHz mu-law, A-law or 16-bit PCM).</summary>
+    public string Directory { get; set; } = "prompts";
+
+    /// <summary>Prompt id to its file and the text used when the same flow runs over IM.</summary>
+    public Dictionary<string, PromptItemOptions> Items { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class PromptItemOptions
+{
+    public string File { get; set; } = "";
+    public string Text { get; set; } = "";
+}
+
+/// <summary>A channel-neutral IVR/IM dialogue: steps by id, starting at <see cref="Start"/>.</summary>
+public sealed class FlowOptions
+{
+    public string Start { get; set; } = "";
+    public Dictionary<string, FlowStepOptions> Steps { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class FlowStepOptions
+{
+    /// <summary>say, menu, collect, queue, callback, hangup, goto.</summary>
+    public string Type { get; set; } = "";
+    public string? Prompt { get; set; }
+    public string? Next { get; set; }
+
+    /// <summary>menu: key (digit) to the step it leads to.</summary>
+    public Dictionary<string, string> Options { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>menu over IM: words that stand for a key, e.g. "sales" for "1".</summary>
+    public Dictionary<string, string> Words { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public int TimeoutSeconds { get; set; } = 5;
+    public int Retries { get; set; } = 2;
+    public string? InvalidPrompt { get; set; }
+    public string? OnFailure { get; set; }
+
+    /// <summary>collect: number of digits and the terminating key.</summary>
+    public int MaxDigits { get; set; } = 1;
+    public string? Variable { get; set; }
+
+    /// <summary>queue / callback: the queue it enters.</summary>
+    public string? Queue { get; set; }
+}
+
+public sealed class TrunkOptions
+{
+    public string Id { get; set; } = "";
+
+    /// <summary>Source addresses allowed to send calls (IP or CIDR).</summary>
+    public List<string> AllowFrom { get; set; } = [];
+
+    /// <summary>Optional digest credentials the peer must present.</summary>
+    public string? Username { get; set; }
+    public string? Password { get; set; }
+
+    public TrunkPeerOptions? Outbound { get; set; }
+    public TrunkRegistrationOptions? Register { get; set; }
+    public int KeepaliveSeconds { get; set; } = 30;
+
+    /// <summary>Dialled number to the flow it enters.</summary>
+    public Dictionary<string, string> Dids { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class TrunkPeerOptions
+{
+    public string Host { get; set; } = "";
+    public int Port { get; set; } = 5060;
+    public string Transport { get; set; } = "udp";
+}
+
+public sealed class TrunkRegistrationOptions
+{
+    public string Registrar { get; set; } = "";
+    public string Username { get; set; } = "";
+    public string Password { get; set; } = "";
+    public int ExpiresSeconds { get; set; } = 3600;
+}
+
+public sealed class CustomerSeedOptions
+{
+    /// <summary>JSON file of customer records upserted into the database at start; optional.</summary>
+    public string? SeedFile { get; set; }
+}
+
+public sealed class LoggingOptions
+{
+    public Dictionary<string, string> LogLevel { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Console formatter settings, passed to Microsoft.Extensions.Logging as they are.</summary>
+    [FreeFormSection]
+    public Dictionary<string, string> Console { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>Marks a section whose keys belong to another component and are not checked against this schema.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class FreeFormSectionAttribute : Attribute;

@@ -1,0 +1,243 @@
+using System.Text.Json.Nodes;
+using Ccgw.Configuration;
+
+namespace Ccgw.Configuration.Tests;
+
+public sealed class ConfigValidationTests
+{
+    [Fact]
+    public void Shipped_demo_config_is_valid()
+    {
+        var loaded = GatewayConfiguration.Load(Path.Combine(DemoConfig.ConfigDirectory, "ccgw.json"), new Dictionary<string, string>());
+        Assert.True(loaded.IsValid, string.Join('\n', loaded.Problems.Errors));
+        Assert.Equal(["alice", "bob"], loaded.Options.Agents.Select(a => a.Id));
+        Assert.Equal(["sales", "billing"], loaded.Options.Queues.Select(q => q.Id));
+        Assert.Equal(5, loaded.Options.Agents[0].Skills["sales"]);
+        Assert.Equal("main", loaded.Options.Trunks[0].Dids["100"]);
+    }
+
+    [Fact]
+    public void Bad_port_names_the_port_key()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Listeners"]!["Http"]!["Port"] = 70000);
+        AssertSingleError(loaded, "Listeners:Http:Port", "70000");
+    }
+
+    [Fact]
+    public void Unknown_section_is_named()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Queus"] = new JsonArray());
+        AssertSingleError(loaded, "Queus", "unknown section");
+    }
+
+    [Fact]
+    public void Unknown_nested_key_is_named_with_its_path()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Agents"]![0]!["Skils"] = new JsonObject());
+        AssertSingleError(loaded, "Agents:0:Skils", "unknown key");
+    }
+
+    [Fact]
+    public void Overlapping_listeners_are_reported()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Listeners"]!["Mqtt"]!["Port"] = 8080);
+        AssertSingleError(loaded, "Listeners:Mqtt:Port", "overlaps Listeners:Http");
+    }
+
+    [Fact]
+    public void Wildcard_address_overlaps_a_specific_one()
+    {
+        var loaded = DemoConfig.LoadEdited(d =>
+        {
+            d["Listeners"]!["Xmpp"]!["Address"] = "0.0.0.0";
+            d["Listeners"]!["Xmpp"]!["Port"] = 1883;
+        });
+        Assert.Contains(loaded.Problems.Errors, p => p.Key.StartsWith("Listeners:", StringComparison.Ordinal) && p.Message.Contains("overlaps"));
+    }
+
+    [Fact]
+    public void Sip_udp_and_tcp_may_share_a_port_but_rtp_range_may_not_contain_sip_udp()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Listeners"]!["SipUdp"]!["Port"] = 20010);
+        AssertSingleError(loaded, "Listeners:Rtp:PortMin", "overlaps Listeners:SipUdp");
+    }
+
+    [Fact]
+    public void Missing_prompt_file_is_named()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Prompts"]!["Items"]!["welcome"]!["File"] = "nope.wav");
+        AssertSingleError(loaded, "Prompts:Items:welcome:File", "not found");
+    }
+
+    [Fact]
+    public void Duplicate_agent_is_named()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Agents"]![1]!["Id"] = "alice");
+        AssertSingleError(loaded, "Agents:1:Id", "duplicate agent id 'alice'");
+    }
+
+    [Fact]
+    public void Agent_and_supervisor_ids_share_one_namespace()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Supervisors"]![0]!["Id"] = "bob");
+        AssertSingleError(loaded, "Supervisors:0:Id", "duplicate supervisor id 'bob'");
+    }
+
+    [Fact]
+    public void Undefined_queue_in_a_flow_is_named()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Flows"]!["main"]!["Steps"]!["to-sales"]!["Queue"] = "salez");
+        AssertSingleError(loaded, "Flows:main:Steps:to-sales:Queue", "queue 'salez' is not defined");
+    }
+
+    [Fact]
+    public void Undefined_overflow_queue_is_named()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Queues"]![1]!["Overflow"]!["Queue"] = "nowhere");
+        AssertSingleError(loaded, "Queues:1:Overflow:Queue", "queue 'nowhere' is not defined");
+    }
+
+    [Fact]
+    public void Undefined_flow_for_a_did_is_named()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Trunks"]![0]!["Dids"]!["100"] = "mian");
+        AssertSingleError(loaded, "Trunks:0:Dids:100", "flow 'mian' is not defined");
+    }
+
+    [Fact]
+    public void Menu_option_to_an_undefined_step_is_named()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Flows"]!["main"]!["Steps"]!["menu"]!["Options"]!["1"] = "to-nowhere");
+        AssertSingleError(loaded, "Flows:main:Steps:menu:Options:1", "step 'to-nowhere' is not defined");
+    }
+
+    [Fact]
+    public void Value_of_the_wrong_type_is_named_and_the_rest_is_still_validated()
+    {
+        var loaded = DemoConfig.LoadEdited(d =>
+        {
+            d["Listeners"]!["Http"]!["Port"] = "eighty";
+            d["Agents"]![1]!["Id"] = "alice";
+        });
+        Assert.Contains(loaded.Problems.Errors, p => p.Key == "Listeners:Http:Port" && p.Message.Contains("not a whole number"));
+        Assert.Contains(loaded.Problems.Errors, p => p.Key == "Agents:1:Id");
+    }
+
+    [Fact]
+    public void All_problems_are_reported_at_once()
+    {
+        var loaded = DemoConfig.LoadEdited(d =>
+        {
+            d["Listeners"]!["Http"]!["Port"] = 0;
+            d["Queus"] = new JsonObject();
+            d["Agents"]![1]!["Id"] = "alice";
+        });
+        Assert.Equal(3, loaded.Problems.Errors.Count);
+    }
+
+    [Fact]
+    public void Skill_level_out_of_range()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Agents"]![0]!["Skills"]!["sales"] = 11);
+        AssertSingleError(loaded, "Agents:0:Skills:sales", "level 11");
+    }
+
+    [Fact]
+    public void Odd_rtp_start_port_is_rejected()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Listeners"]!["Rtp"]!["PortMin"] = 20001);
+        AssertSingleError(loaded, "Listeners:Rtp:PortMin", "odd");
+    }
+
+    [Fact]
+    public void Bad_listen_address_is_named()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Listeners"]!["Xmpp"]!["Address"] = "local host");
+        AssertSingleError(loaded, "Listeners:Xmpp:Address", "not an IP address");
+    }
+
+    [Fact]
+    public void Invalid_trunk_network_is_named()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Trunks"]![0]!["AllowFrom"]![0] = "127.0.0.1/99");
+        AssertSingleError(loaded, "Trunks:0:AllowFrom:0", "not an IP address or CIDR");
+    }
+
+    [Fact]
+    public void Environment_override_replaces_a_value()
+    {
+        var loaded = DemoConfig.LoadEdited(_ => { }, new() { ["CCGW__Listeners__Http__Port"] = "18080", ["OTHER"] = "x" });
+        Assert.True(loaded.IsValid);
+        Assert.Equal(18080, loaded.Options.Listeners.Http.Port);
+    }
+
+    [Fact]
+    public void Environment_override_is_validated_like_the_file()
+    {
+        var loaded = DemoConfig.LoadEdited(_ => { }, new() { ["CCGW__Listeners__Mqtt__Prot"] = "1" });
+        AssertSingleError(loaded, "Listeners:Mqtt:Prot", "unknown key");
+    }
+
+    [Fact]
+    public void Missing_config_file_is_reported()
+    {
+        var loaded = GatewayConfiguration.Load("/nonexistent/ccgw.json", new Dictionary<string, string>());
+        AssertSingleError(loaded, "--config", "not found");
+    }
+
+    [Fact]
+    public void Malformed_json_is_reported()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ccgw-bad-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, "{ \"Site\": { ");
+        try
+        {
+            var loaded = GatewayConfiguration.Load(path, new Dictionary<string, string>());
+            AssertSingleError(loaded, "--config", "not valid JSON");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Invalid_log_level_is_named()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Logging"]!["LogLevel"]!["Default"] = "Loud");
+        AssertSingleError(loaded, "Logging:LogLevel:Default", "not a log level");
+    }
+
+    [Fact]
+    public void Password_hash_from_the_tool_is_accepted_and_verifies()
+    {
+        var credential = StoredCredential.Derive("alice", "localhost", "demo-alice");
+        var loaded = DemoConfig.LoadEdited(d =>
+        {
+            d["Agents"]![0]!.AsObject().Remove("Password");
+            d["Agents"]![0]!["PasswordHash"] = credential.ToString();
+        });
+        Assert.True(loaded.IsValid, string.Join('\n', loaded.Problems.Errors));
+        Assert.True(StoredCredential.TryParse(loaded.Options.Agents[0].PasswordHash!, out var parsed, out _));
+        Assert.True(parsed.Verify("demo-alice"));
+        Assert.False(parsed.Verify("demo-alicf"));
+        Assert.Equal(credential.Ha1Md5, parsed.Ha1Md5);
+    }
+
+    [Fact]
+    public void Digest_ha1_matches_rfc_2617_definition()
+    {
+        // MD5("alice:localhost:demo-alice"), computed independently with md5sum.
+        var credential = StoredCredential.Derive("alice", "localhost", "demo-alice");
+        Assert.Equal("1fb521f3da257a98e6d5fb259efd050a", credential.Ha1Md5);
+    }
+
+    private static void AssertSingleError(LoadedConfiguration loaded, string key, string fragment)
+    {
+        var errors = loaded.Problems.Errors;
+        Assert.False(loaded.IsValid);
+        Assert.True(errors.Count == 1 && errors[0].Key == key, $"expected one problem at {key}, got:\n{string.Join("\n", errors)}");
+        var problem = errors[0];
+        Assert.Contains(fragment, problem.Message, StringComparison.Ordinal);
+    }
+}
