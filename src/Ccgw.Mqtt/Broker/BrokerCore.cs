@@ -1,0 +1,271 @@
+namespace Ccgw.Mqtt;
+
+/// <summary>
+/// The broker's shared state: sessions, the subscription tree and retained messages, all behind
+/// one lock. Handlers run on the connection's read loop; nothing here blocks or awaits under the
+/// lock, and outbound packets only go into the connections' bounded queues.
+/// This part routes PUBLISHes and handles SUBSCRIBE/UNSUBSCRIBE and the acknowledgements;
+/// BrokerCore.Sessions.cs handles CONNECT, DISCONNECT, wills and session expiry.
+/// </summary>
+internal sealed partial class BrokerCore
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, MqttSession> _sessions = new(StringComparer.Ordinal);
+    private readonly HashSet<MqttConnection> _connections = [];
+    private readonly TopicTree<SubscriptionEntry> _subscriptions = new();
+    private readonly RetainedMessageStore _retained;
+    private readonly List<SubscriptionEntry> _matches = [];
+    private readonly BrokerContext _context;
+    private readonly IMqttAuthenticator _authenticator;
+    private readonly IMqttAuthorizer _authorizer;
+
+    public BrokerCore(BrokerContext context, IMqttAuthenticator authenticator, IMqttAuthorizer authorizer)
+    {
+        _context = context;
+        _authenticator = authenticator;
+        _authorizer = authorizer;
+        _retained = new RetainedMessageStore(context.Options.MaximumRetainedMessages);
+    }
+
+    private MqttBrokerOptions Options => _context.Options;
+    private MqttBrokerMetrics Metrics => _context.Metrics;
+
+    public int MaximumSubscriptionsPerSession { get; init; } = 1000;
+
+    public void OnPublish(MqttConnection connection, PublishPacket publish)
+    {
+        if (!MqttTopic.IsValidTopicName(publish.Topic))
+            throw new MqttProtocolException(MqttReasonCode.TopicNameInvalid, "topic name with wildcards [MQTT-3.3.2-2]");
+        var v5 = connection.Version == MqttProtocolVersion.V500;
+        lock (_gate)
+        {
+            if (connection.Session is not { } session || session.Connection != connection) return;
+            if (publish.Qos == MqttQualityOfService.ExactlyOnce)
+            {
+                if (session.InboundQos2.Contains(publish.PacketId))
+                {
+                    // A resent QoS 2 PUBLISH that was already routed: acknowledge, never route twice (§4.3.3).
+                    connection.Send(new PublishAckPacket(MqttPacketType.PubRec, publish.PacketId));
+                    return;
+                }
+                if (session.InboundQos2.Count >= Options.ServerReceiveMaximum)
+                    throw new MqttProtocolException(MqttReasonCode.ReceiveMaximumExceeded, "more unacknowledged QoS 2 PUBLISHes than Receive Maximum [MQTT-3.3.4-7]");
+            }
+            if (!_authorizer.CanPublish(session.Identity, publish.Topic))
+            {
+                Metrics.PublishesDenied.Add(1);
+                Acknowledge(connection, session, publish, v5 ? MqttReasonCode.NotAuthorized : MqttReasonCode.Success);
+                return;
+            }
+            PublishLocked(ToMessage(publish, session.ClientId, _context.Time.GetUtcNow()));
+            Acknowledge(connection, session, publish, MqttReasonCode.Success);
+        }
+    }
+
+    /// <summary>A message from the gateway itself: no authorization, no sender client id.</summary>
+    public void PublishInternal(MqttApplicationMessage message)
+    {
+        lock (_gate) PublishLocked(message);
+    }
+
+    public void OnControlPacket(MqttConnection connection, MqttPacket packet)
+    {
+        lock (_gate)
+        {
+            if (connection.Session is not { } session || session.Connection != connection) return;
+            switch (packet)
+            {
+                case PingReqPacket:
+                    connection.Send(new PingRespPacket());
+                    break;
+                case PublishAckPacket { Type: MqttPacketType.PubAck } ack:
+                    session.OnPubAck(ack.PacketId);
+                    break;
+                case PublishAckPacket { Type: MqttPacketType.PubRec } ack:
+                    session.OnPubRec(ack.PacketId, ack.ReasonCode);
+                    break;
+                case PublishAckPacket { Type: MqttPacketType.PubComp } ack:
+                    session.OnPubComp(ack.PacketId);
+                    break;
+                case PublishAckPacket { Type: MqttPacketType.PubRel } ack:
+                    var known = session.InboundQos2.Remove(ack.PacketId);
+                    var reason = known || connection.Version == MqttProtocolVersion.V311 ? MqttReasonCode.Success : MqttReasonCode.PacketIdentifierNotFound;
+                    connection.Send(new PublishAckPacket(MqttPacketType.PubComp, ack.PacketId, reason));
+                    break;
+                case SubscribePacket subscribe:
+                    Subscribe(connection, session, subscribe);
+                    break;
+                case UnsubscribePacket unsubscribe:
+                    Unsubscribe(connection, session, unsubscribe);
+                    break;
+            }
+        }
+    }
+
+    public MqttLocalSubscription SubscribeLocal(string filter, int capacity)
+    {
+        if (!MqttTopic.IsValidTopicFilter(filter) || MqttTopic.IsSharedSubscription(filter))
+            throw new ArgumentException($"'{filter}' is not a valid topic filter", nameof(filter));
+        var subscription = new MqttLocalSubscription(filter, capacity, RemoveLocal, () => Metrics.Dropped("local_subscriber_full"));
+        var entry = new SubscriptionEntry(subscription.Target, filter, new MqttSubscriptionOptions(MqttQualityOfService.ExactlyOnce, RetainAsPublished: true), null);
+        lock (_gate)
+        {
+            _subscriptions.Add(filter, entry);
+            foreach (var retained in _retained.Matching(filter, _context.Time.GetUtcNow()))
+                entry.Target.Deliver(new MqttDelivery(retained, retained.Qos, true, null));
+        }
+        return subscription;
+
+        void RemoveLocal(MqttLocalSubscription s)
+        {
+            lock (_gate) _subscriptions.Remove(s.Filter, e => ReferenceEquals(e.Target, s.Target));
+        }
+    }
+
+    private static void Acknowledge(MqttConnection connection, MqttSession session, PublishPacket publish, byte reason)
+    {
+        switch (publish.Qos)
+        {
+            case MqttQualityOfService.AtLeastOnce:
+                connection.Send(new PublishAckPacket(MqttPacketType.PubAck, publish.PacketId, reason));
+                break;
+            case MqttQualityOfService.ExactlyOnce:
+                // A refused QoS 2 message (reason >= 0x80) ends its flow at PUBREC, so no id is kept (§4.3.3).
+                if (reason < 0x80) session.InboundQos2.Add(publish.PacketId);
+                connection.Send(new PublishAckPacket(MqttPacketType.PubRec, publish.PacketId, reason));
+                break;
+        }
+    }
+
+    private void PublishLocked(MqttApplicationMessage message)
+    {
+        Metrics.MessagesPublished.Add(1);
+        if (message.Retain)
+        {
+            if (!_retained.Apply(message)) Metrics.Dropped("retained_store_full");
+            Metrics.SetRetained(_retained.Count);
+        }
+        Route(message);
+    }
+
+    private void Route(MqttApplicationMessage message)
+    {
+        _matches.Clear();
+        _subscriptions.Match(message.Topic, _matches);
+        if (_matches.Count == 0) return;
+        if (_matches.Count == 1)
+        {
+            var only = _matches[0];
+            if (!IsNoLocalFor(only, message))
+                only.Target.Deliver(new MqttDelivery(message, Min(message.Qos, only.Options.Qos), message.Retain && only.Options.RetainAsPublished,
+                    only.SubscriptionId is { } id ? [id] : null));
+            return;
+        }
+        // Overlapping subscriptions of one client yield one delivery at the highest QoS, carrying all
+        // their subscription identifiers (§3.3.4, [MQTT-3.3.4-2], [MQTT-3.3.4-3]).
+        var perTarget = new Dictionary<IMessageTarget, (MqttQualityOfService Qos, bool Retain, List<uint>? Ids)>(ReferenceEqualityComparer.Instance);
+        foreach (var entry in _matches)
+        {
+            if (IsNoLocalFor(entry, message)) continue;
+            perTarget.TryGetValue(entry.Target, out var acc);
+            var qos = Min(message.Qos, entry.Options.Qos);
+            acc.Qos = qos > acc.Qos ? qos : acc.Qos;
+            acc.Retain |= message.Retain && entry.Options.RetainAsPublished;
+            if (entry.SubscriptionId is { } id) (acc.Ids ??= []).Add(id);
+            perTarget[entry.Target] = acc;
+        }
+        foreach (var (target, acc) in perTarget) target.Deliver(new MqttDelivery(message, acc.Qos, acc.Retain, acc.Ids));
+    }
+
+    private static bool IsNoLocalFor(SubscriptionEntry entry, MqttApplicationMessage message) =>
+        entry.Options.NoLocal && message.SenderClientId is not null && string.Equals(entry.Target.ClientId, message.SenderClientId, StringComparison.Ordinal);
+
+    private static MqttQualityOfService Min(MqttQualityOfService a, MqttQualityOfService b) => a < b ? a : b;
+
+    private void Subscribe(MqttConnection connection, MqttSession session, SubscribePacket subscribe)
+    {
+        var v5 = connection.Version == MqttProtocolVersion.V500;
+        var subscriptionId = subscribe.Properties?.SubscriptionIdentifiers?[0];
+        var codes = new byte[subscribe.Subscriptions.Count];
+        var granted = new List<(SubscriptionEntry Entry, bool Existed)>(codes.Length);
+        for (var i = 0; i < codes.Length; i++)
+        {
+            var (filter, options) = subscribe.Subscriptions[i];
+            byte code;
+            if (!MqttTopic.IsValidTopicFilter(filter)) code = v5 ? MqttReasonCode.TopicFilterInvalid : MqttReasonCode.V3SubscribeFailure;
+            else if (MqttTopic.IsSharedSubscription(filter)) code = v5 ? MqttReasonCode.SharedSubscriptionsNotSupported : MqttReasonCode.V3SubscribeFailure;
+            else if (!_authorizer.CanSubscribe(session.Identity, filter))
+            {
+                Metrics.SubscribesDenied.Add(1);
+                code = v5 ? MqttReasonCode.NotAuthorized : MqttReasonCode.V3SubscribeFailure;
+            }
+            else
+            {
+                var existed = session.Subscriptions.Remove(filter, out var previous);
+                if (existed) _subscriptions.Remove(filter, e => ReferenceEquals(e, previous));
+                if (!existed && session.Subscriptions.Count >= MaximumSubscriptionsPerSession)
+                {
+                    code = v5 ? MqttReasonCode.QuotaExceeded : MqttReasonCode.V3SubscribeFailure;
+                }
+                else
+                {
+                    var entry = new SubscriptionEntry(session, filter, options, subscriptionId);
+                    session.Subscriptions[filter] = entry;
+                    _subscriptions.Add(filter, entry);
+                    granted.Add((entry, existed));
+                    code = (byte)options.Qos;
+                }
+            }
+            codes[i] = code;
+        }
+        connection.Send(new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = codes });
+
+        // Retained messages follow the SUBACK (§3.3.1.3, Retain Handling §3.8.3.1).
+        var now = _context.Time.GetUtcNow();
+        foreach (var (entry, existed) in granted)
+        {
+            if (entry.Options.RetainHandling == 2 || (entry.Options.RetainHandling == 1 && existed)) continue;
+            foreach (var retained in _retained.Matching(entry.Filter, now))
+                session.Deliver(new MqttDelivery(retained, Min(retained.Qos, entry.Options.Qos), true, entry.SubscriptionId is { } id ? [id] : null));
+        }
+    }
+
+    private void Unsubscribe(MqttConnection connection, MqttSession session, UnsubscribePacket unsubscribe)
+    {
+        var codes = new byte[unsubscribe.Filters.Count];
+        for (var i = 0; i < codes.Length; i++)
+        {
+            var filter = unsubscribe.Filters[i];
+            if (session.Subscriptions.Remove(filter, out var entry))
+            {
+                _subscriptions.Remove(filter, e => ReferenceEquals(e, entry));
+                codes[i] = MqttReasonCode.Success;
+            }
+            else
+            {
+                codes[i] = MqttReasonCode.NoSubscriptionExisted;
+            }
+        }
+        connection.Send(new UnsubAckPacket { PacketId = unsubscribe.PacketId, ReasonCodes = codes });
+    }
+
+    private static MqttApplicationMessage ToMessage(PublishPacket publish, string? sender, DateTimeOffset now)
+    {
+        var p = publish.Properties;
+        return new MqttApplicationMessage
+        {
+            Topic = publish.Topic,
+            Payload = publish.Payload,
+            Qos = publish.Qos,
+            Retain = publish.Retain,
+            PayloadIsUtf8 = p?.PayloadFormatIndicator == 1,
+            MessageExpiryInterval = p?.MessageExpiryInterval,
+            ContentType = p?.ContentType,
+            ResponseTopic = p?.ResponseTopic,
+            CorrelationData = p?.CorrelationData,
+            UserProperties = p?.UserProperties,
+            SenderClientId = sender,
+            ReceivedAt = now,
+        };
+    }
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics.Metrics;
+using System.IO.Pipelines;
+using System.Net;
+
+namespace Ccgw.Mqtt;
+
+/// <summary>
+/// The embedded MQTT 3.1.1/5.0 broker. Host it by handing each accepted transport to
+/// <see cref="HandleConnectionAsync(IDuplexPipe, EndPoint?, CancellationToken)"/> (Kestrel TCP,
+/// TLS stream, WebSocket adapted to a pipe); feed it from the gateway with <see cref="PublishAsync(MqttApplicationMessage, CancellationToken)"/>
+/// and read client messages with <see cref="Subscribe"/>.
+/// </summary>
+public sealed class MqttBroker : IAsyncDisposable
+{
+    private readonly BrokerCore _core;
+    private readonly BrokerContext _context;
+    private readonly CancellationTokenSource _shutdown = new();
+    private int _disposed;
+
+    /// <param name="options">Limits; validated here.</param>
+    /// <param name="authenticator">Checks CONNECT credentials.</param>
+    /// <param name="authorizer">Decides SUBSCRIBE filters and PUBLISH topics of clients (not of the gateway).</param>
+    /// <param name="timeProvider">The only clock the broker uses (keep alive, will delay, session and message expiry).</param>
+    /// <param name="meterFactory">Creates the "Ccgw.Mqtt" meter; without one the broker owns a plain <see cref="System.Diagnostics.Metrics.Meter"/>.</param>
+    public MqttBroker(MqttBrokerOptions options, IMqttAuthenticator authenticator, IMqttAuthorizer authorizer, TimeProvider timeProvider, IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(authenticator);
+        ArgumentNullException.ThrowIfNull(authorizer);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        options.Validate();
+        _context = new BrokerContext(options, new MqttBrokerMetrics(meterFactory), timeProvider);
+        _core = new BrokerCore(_context, authenticator, authorizer);
+    }
+
+    /// <summary>Clients whose CONNECT was accepted and whose connection is open.</summary>
+    public int ConnectedClients => _context.Metrics.Connections;
+
+    /// <summary>Sessions held, connected or waiting for their client to return.</summary>
+    public int SessionCount => _core.SessionCount;
+
+    internal Meter Meter => _context.Metrics.Meter;
+
+    /// <summary>
+    /// Serves one client connection until it ends. Never throws for anything the peer does; the
+    /// transport is completed on return. Cancel <paramref name="cancellationToken"/> to close it
+    /// (v5 clients receive DISCONNECT 0x8B).
+    /// </summary>
+    public async Task HandleConnectionAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            await transport.Input.CompleteAsync();
+            await transport.Output.CompleteAsync();
+            return;
+        }
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
+        var connection = new MqttConnection(transport, remoteEndPoint, _core, _context);
+        await connection.RunAsync(linked.Token);
+    }
+
+    /// <summary>Serves a client over a stream (TLS, WebSocket stream); the stream is left to the caller to dispose.</summary>
+    public Task HandleConnectionAsync(Stream stream, EndPoint? remoteEndPoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var pipe = new StreamDuplexPipe(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)),
+            PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+        return HandleConnectionAsync(pipe, remoteEndPoint, cancellationToken);
+    }
+
+    /// <summary>Publishes as the broker's own client: no authorization, delivered to matching subscribers.</summary>
+    public ValueTask PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!MqttTopic.IsValidTopicName(message.Topic) || !Utf8Text.IsEncodable(message.Topic))
+            throw new ArgumentException($"'{message.Topic}' is not a valid topic name", nameof(message));
+        _core.PublishInternal(new MqttApplicationMessage
+        {
+            Topic = message.Topic,
+            Payload = message.Payload,
+            Qos = message.Qos,
+            Retain = message.Retain,
+            PayloadIsUtf8 = message.PayloadIsUtf8,
+            MessageExpiryInterval = message.MessageExpiryInterval,
+            ContentType = message.ContentType,
+            ResponseTopic = message.ResponseTopic,
+            CorrelationData = message.CorrelationData,
+            UserProperties = message.UserProperties,
+            SenderClientId = null,
+            ReceivedAt = _context.Time.GetUtcNow(),
+        });
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qos = MqttQualityOfService.AtMostOnce, bool retain = false, CancellationToken cancellationToken = default) =>
+        PublishAsync(new MqttApplicationMessage { Topic = topic, Payload = payload, Qos = qos, Retain = retain }, cancellationToken);
+
+    /// <summary>
+    /// Receives client (and gateway) messages on <paramref name="topicFilter"/>, including retained
+    /// ones at once. Not subject to the authorizer. Dispose the result to stop.
+    /// </summary>
+    public MqttLocalSubscription Subscribe(string topicFilter, int capacity = 256)
+    {
+        ArgumentNullException.ThrowIfNull(topicFilter);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        return _core.SubscribeLocal(topicFilter, capacity);
+    }
+
+    /// <summary>Closes every connection (v5: DISCONNECT 0x8B Server shutting down).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _shutdown.CancelAsync();
+        _core.CloseAll(MqttReasonCode.ServerShuttingDown);
+        _context.Metrics.Dispose();
+    }
+
+    private sealed class StreamDuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+        public PipeWriter Output { get; } = output;
+    }
+}

@@ -1,0 +1,271 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Threading.Channels;
+
+namespace Ccgw.Mqtt;
+
+/// <summary>
+/// One network connection: a read loop that frames, decodes and dispatches packets in order, and a
+/// write loop that drains a bounded queue of packets into the transport. Protocol errors end in
+/// DISCONNECT (v5) or a plain close (v3.1.1); no exception leaves <see cref="RunAsync"/>.
+/// </summary>
+internal sealed class MqttConnection
+{
+    private readonly IDuplexPipe _transport;
+    private readonly BrokerCore _core;
+    private readonly BrokerContext _context;
+    private readonly Channel<MqttPacket> _outbound;
+    private readonly CancellationTokenSource _abortWrites = new();
+    private readonly ConnectionStateMachine _state = new();
+    private Dictionary<ushort, string>? _topicAliases;
+    private ITimer? _connectTimer;
+    private ITimer? _keepAliveTimer;
+    private TimeSpan _keepAlivePeriod;
+    private int _closing;
+    private volatile bool _accepted;
+
+    public MqttConnection(IDuplexPipe transport, EndPoint? remoteEndPoint, BrokerCore core, BrokerContext context)
+    {
+        _transport = transport;
+        RemoteEndPoint = remoteEndPoint;
+        _core = core;
+        _context = context;
+        _outbound = Channel.CreateBounded<MqttPacket>(new BoundedChannelOptions(context.Options.OutboundPacketQueueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public EndPoint? RemoteEndPoint { get; }
+    public MqttProtocolVersion Version { get; private set; } = MqttProtocolVersion.V500;
+    public MqttConnectionPhase Phase => _state.Phase;
+    public bool IsClosing => Volatile.Read(ref _closing) != 0;
+
+    /// <summary>Whether a normal DISCONNECT discarded the will [MQTT-3.14.4-3]; otherwise it is published.</summary>
+    public bool PublishWillOnClose { get; set; } = true;
+
+    // Set by the broker under its lock when the CONNECT is accepted.
+    public MqttSession? Session { get; private set; }
+    public MqttIdentity? Identity { get; private set; }
+    public string? ClientId { get; private set; }
+    public uint RequestedSessionExpiry { get; private set; }
+
+    /// <summary>Outbound QoS 1/2 window: the client's Receive Maximum capped by the broker's limit (§4.9).</summary>
+    public int SendQuota { get; private set; }
+
+    /// <summary>The client's Maximum Packet Size (§3.1.2.11.4); unlimited for v3.1.1.</summary>
+    public int PeerMaximumPacketSize { get; private set; } = int.MaxValue;
+
+    public void Attach(MqttSession session, MqttIdentity identity, ConnectPacket connect)
+    {
+        Session = session;
+        Identity = identity;
+        ClientId = session.ClientId;
+        RequestedSessionExpiry = connect.Properties?.SessionExpiryInterval ?? 0;
+        var receiveMaximum = connect.Properties?.ReceiveMaximum ?? ushort.MaxValue;
+        SendQuota = Math.Min(receiveMaximum, _context.Options.MaximumInflightPerClient);
+        PeerMaximumPacketSize = (int)Math.Min(connect.Properties?.MaximumPacketSize ?? int.MaxValue, int.MaxValue);
+        _state.Accept();
+        _accepted = true;
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _context.Metrics.ConnectionOpened();
+        _connectTimer = _context.Time.CreateTimer(static s => ((MqttConnection)s!).Close(null), this, _context.Options.ConnectTimeout, Timeout.InfiniteTimeSpan);
+        await using var registration = cancellationToken.Register(static s => ((MqttConnection)s!).Close(MqttReasonCode.ServerShuttingDown), this);
+        var writer = WriteLoopAsync();
+        try
+        {
+            await ReadLoopAsync(cancellationToken);
+        }
+        catch (MqttProtocolException ex)
+        {
+            OnProtocolError(ex);
+        }
+#pragma warning disable CA1031 // The connection loop is the boundary: any failure of one client ends that client only.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            Close(null);
+        }
+        finally
+        {
+            _state.Close();
+            _connectTimer?.Dispose();
+            _keepAliveTimer?.Dispose();
+            _core.OnConnectionLost(this);
+            Close(null);
+            await FinishWritesAsync(writer);
+            await _transport.Input.CompleteAsync();
+            await _transport.Output.CompleteAsync();
+            _context.Metrics.ConnectionClosed();
+        }
+    }
+
+    /// <summary>Queues a packet that must not be lost; a client too slow to take it is disconnected.</summary>
+    public void Send(MqttPacket packet)
+    {
+        if (_outbound.Writer.TryWrite(packet) || IsClosing) return;
+        _context.Metrics.Dropped("slow_consumer");
+        Close(MqttReasonCode.QuotaExceeded);
+    }
+
+    /// <summary>Queues a QoS 0 PUBLISH only while room is left for acknowledgements and QoS 1/2 traffic.</summary>
+    public bool TrySendDroppable(MqttPacket packet)
+    {
+        var reserve = _context.Options.MaximumInflightPerClient + 16;
+        if (_outbound.Reader.Count >= _context.Options.OutboundPacketQueueCapacity - reserve) return false;
+        return _outbound.Writer.TryWrite(packet);
+    }
+
+    /// <summary>Ends the connection from any thread; v5 clients are told why when a reason is given.</summary>
+    public void Close(byte? v5Reason)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0) return;
+        if (v5Reason is { } reason && _accepted && Version == MqttProtocolVersion.V500)
+            _outbound.Writer.TryWrite(new DisconnectPacket { ReasonCode = reason });
+        _outbound.Writer.TryComplete();
+        _transport.Input.CancelPendingRead();
+    }
+
+    public void StartKeepAlive(ushort keepAliveSeconds)
+    {
+        if (keepAliveSeconds == 0) return;
+        // [MQTT-3.1.2-24]: one and a half times the keep alive without any packet closes the connection.
+        _keepAlivePeriod = TimeSpan.FromSeconds(keepAliveSeconds * 1.5);
+        _keepAliveTimer = _context.Time.CreateTimer(static s => ((MqttConnection)s!).Close(MqttReasonCode.KeepAliveTimeout), this, _keepAlivePeriod, Timeout.InfiniteTimeSpan);
+        if (IsClosing) _keepAliveTimer.Dispose();
+    }
+
+    private async Task ReadLoopAsync(CancellationToken cancellationToken)
+    {
+        var input = _transport.Input;
+        while (!IsClosing)
+        {
+            var result = await input.ReadAsync(CancellationToken.None);
+            var buffer = result.Buffer;
+            try
+            {
+                while (!IsClosing && MqttFrameReader.TryRead(buffer, _context.Options.MaximumPacketSize, out var frame))
+                {
+                    buffer = buffer.Slice(frame.End);
+                    var packet = MqttPacketDecoder.Decode(frame, Version);
+                    _context.Metrics.Received(packet.Type);
+                    _keepAliveTimer?.Change(_keepAlivePeriod, Timeout.InfiniteTimeSpan);
+                    await DispatchAsync(packet, cancellationToken);
+                }
+            }
+            finally
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+            if (result.IsCompleted || result.IsCanceled) return;
+        }
+    }
+
+    private async ValueTask DispatchAsync(MqttPacket packet, CancellationToken cancellationToken)
+    {
+        _state.OnPacket(packet.Type);
+        switch (packet)
+        {
+            case ConnectPacket connect:
+                _connectTimer?.Dispose();
+                Version = connect.ProtocolVersion;
+                if (await _core.ConnectAsync(this, connect, cancellationToken)) StartKeepAlive(connect.KeepAliveSeconds);
+                else Close(null);
+                break;
+            case DisconnectPacket disconnect:
+                _core.OnDisconnect(this, disconnect);
+                Close(null);
+                break;
+            case PublishPacket publish:
+                ResolveTopicAlias(publish);
+                _core.OnPublish(this, publish);
+                break;
+            default:
+                _core.OnControlPacket(this, packet);
+                break;
+        }
+    }
+
+    /// <summary>Topic aliases the client defines for the broker (§3.3.2.3.4); they live as long as the connection.</summary>
+    private void ResolveTopicAlias(PublishPacket publish)
+    {
+        if (publish.Properties?.TopicAlias is not { } alias)
+        {
+            if (publish.Topic.Length == 0)
+                throw MqttProtocolException.ProtocolError("empty topic without a topic alias");
+            return;
+        }
+        if (alias == 0 || alias > _context.Options.TopicAliasMaximum)
+            throw new MqttProtocolException(MqttReasonCode.TopicAliasInvalid, $"topic alias {alias} outside 1..{_context.Options.TopicAliasMaximum}");
+        _topicAliases ??= [];
+        if (publish.Topic.Length == 0)
+        {
+            if (!_topicAliases.TryGetValue(alias, out var topic)) throw MqttProtocolException.ProtocolError($"topic alias {alias} was never set");
+            publish.Topic = topic;
+        }
+        else
+        {
+            _topicAliases[alias] = publish.Topic;
+        }
+        publish.Properties.TopicAlias = null;
+    }
+
+    private void OnProtocolError(MqttProtocolException ex)
+    {
+        if (ex.ReasonCode == MqttReasonCode.UnsupportedProtocolVersion && !_accepted)
+        {
+            // §3.1.2.2 / 3.1.1 §3.1.2.2: answer an unknown level in the v3.1.1 format, then close.
+            Version = MqttProtocolVersion.V311;
+            _outbound.Writer.TryWrite(new ConnAckPacket { ReasonCode = MqttReasonCode.V3UnacceptableProtocolVersion });
+        }
+        Close(ex.ReasonCode);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _outbound.Reader;
+        var output = _transport.Output;
+        try
+        {
+            while (await reader.WaitToReadAsync(_abortWrites.Token))
+            {
+                while (reader.TryRead(out var packet))
+                {
+                    MqttPacketEncoder.Encode(packet, Version, output);
+                    _context.Metrics.Sent(packet.Type);
+                }
+                var flush = await output.FlushAsync(_abortWrites.Token);
+                if (flush.IsCompleted || flush.IsCanceled) break;
+            }
+        }
+#pragma warning disable CA1031 // A failed transport ends this connection, never the broker.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            Close(null);
+        }
+    }
+
+    private async Task FinishWritesAsync(Task writer)
+    {
+        try
+        {
+            await writer.WaitAsync(_context.Options.CloseTimeout, _context.Time);
+        }
+        catch (TimeoutException)
+        {
+            // The peer stopped reading; give up on the queued packets.
+            await _abortWrites.CancelAsync();
+            await writer;
+        }
+        finally
+        {
+            _abortWrites.Dispose();
+        }
+    }
+}
