@@ -1,0 +1,170 @@
+using System.Threading.Channels;
+using Ccgw.Core.Routing;
+
+namespace Ccgw.Core;
+
+/// <summary>
+/// The routing core as the daemon and channel adapters use it. Commands from any thread are queued into one
+/// <see cref="Channel{T}"/> and applied, in order, by the single loop in <see cref="RunAsync"/>, which alone owns the
+/// routing state (no locks in routing). Each command's task completes after it was applied and its events were
+/// handed to subscribers. Time comes only from the injected <see cref="TimeProvider"/>; the state machine's timers
+/// (offer timeouts, wrap-up, device grace, widening, overflow) re-enter the loop as a tick command.
+/// Commands wait until <see cref="RunAsync"/> runs; they fail with <see cref="OperationCanceledException"/> once it stopped.
+/// </summary>
+public sealed class RoutingEngine
+{
+    /// <summary>Default per-subscriber buffer: a minute of a busy centre; a subscriber further behind is cut off, not waited for.</summary>
+    public const int DefaultSubscriberCapacity = 65_536;
+
+    private readonly ContactCenterState _state;
+    private readonly TimeProvider _time;
+    private readonly Channel<EngineCommand> _commands = Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly EventHub _hub = new();
+    private CenterSnapshot _snapshot;
+    private int _running;
+
+    /// <summary>Validates <paramref name="definition"/> (throws <see cref="ArgumentException"/> listing every problem) and builds the state.</summary>
+    public RoutingEngine(ContactCenterDefinition definition, TimeProvider time)
+        : this(definition, time, null)
+    {
+    }
+
+    internal RoutingEngine(ContactCenterDefinition definition, TimeProvider time, string? idPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        _time = time;
+        _state = new ContactCenterState(definition, time.GetUtcNow(), idPrefix);
+        _snapshot = _state.Snapshot;
+    }
+
+    /// <summary>The state machine, for tests that inspect it after <see cref="RunAsync"/> has returned.</summary>
+    internal ContactCenterState State => _state;
+
+    /// <summary>The latest published view (presence, queue figures, totals). Lock-free; never torn.</summary>
+    public CenterSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>
+    /// A new subscriber's stream of every event applied from now on, in order. Each subscriber has its own bounded buffer
+    /// of <paramref name="capacity"/>: the loop never waits for a subscriber (a slow MQTT client must not stall routing)
+    /// and never silently drops; a subscriber that falls that far behind has its reader completed with
+    /// <see cref="EventStreamOverflowException"/> and should re-read <see cref="Snapshot"/> and subscribe again.
+    /// Events with <see cref="CoreEvent.Sequence"/> up to <see cref="CenterSnapshot.Version"/> are already in the snapshot.
+    /// Cancelling <paramref name="cancellationToken"/> ends the subscription.
+    /// </summary>
+    public ChannelReader<CoreEvent> Subscribe(CancellationToken cancellationToken = default, int capacity = DefaultSubscriberCapacity) =>
+        _hub.Subscribe(capacity, cancellationToken);
+
+    /// <summary>Runs the single writer loop until cancelled. Call once.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _running, 1) != 0)
+            throw new InvalidOperationException("the routing engine is already running");
+        var armedFor = DateTimeOffset.MaxValue;
+        using var timer = _time.CreateTimer(_ => _commands.Writer.TryWrite(TickCommand.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        try
+        {
+            var reader = _commands.Reader;
+            while (await reader.WaitToReadAsync(cancellationToken))
+            {
+                while (reader.TryRead(out var command))
+                {
+                    command.Execute(_state, _time.GetUtcNow());
+                    Publish();
+                }
+
+                var next = _state.NextDueAt ?? DateTimeOffset.MaxValue;
+                if (next != armedFor)
+                {
+                    armedFor = next;
+                    var due = next == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : next - _time.GetUtcNow();
+                    timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Normal shutdown.
+        }
+        finally
+        {
+            _commands.Writer.TryComplete();
+            while (_commands.Reader.TryRead(out var pending))
+                pending.Cancel();
+            _hub.CompleteAll();
+        }
+    }
+
+    /// <summary>Queues an interaction and routes it; returns its id, state right after routing, position and estimated wait.</summary>
+    public Task<SubmitResult> SubmitInteractionAsync(InteractionRequest request, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.Submit(request, now), cancellationToken);
+
+    /// <summary>Agent (or admin) asks for ready, not-ready with a reason, or offline (log out).</summary>
+    public Task<CommandResult> SetAgentStateAsync(string agentId, AgentStateRequest state, string? reason = null, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.SetAgentState(agentId, state, reason, now), cancellationToken);
+
+    public Task<CommandResult> AcceptOfferAsync(string agentId, string interactionId, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.AcceptOffer(agentId, interactionId, now), cancellationToken);
+
+    /// <summary>The agent declines; the interaction keeps its place and goes to the next agent.</summary>
+    public Task<CommandResult> RejectOfferAsync(string agentId, string interactionId, string? reason = null, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.RejectOffer(agentId, interactionId, reason, now), cancellationToken);
+
+    /// <summary>The channel connected the agent (e.g. the agent's phone answered); accepts the open offer if needed.</summary>
+    public Task<CommandResult> MarkConnectedAsync(string interactionId, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.MarkConnected(interactionId, now), cancellationToken);
+
+    /// <summary>The conversation ended: connected → wrap-up (queue/default wrap-up unless given); still waiting → abandoned.</summary>
+    public Task<CommandResult> EndInteractionAsync(string interactionId, TimeSpan? wrapUp = null, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.EndInteraction(interactionId, wrapUp, now), cancellationToken);
+
+    /// <summary>The customer left (hung up, went offline) from any live state.</summary>
+    public Task<CommandResult> AbandonInteractionAsync(string interactionId, string? reason = null, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.AbandonInteraction(interactionId, reason, now), cancellationToken);
+
+    /// <summary>The channel could not carry the interaction (e.g. the call-back could not be dialled).</summary>
+    public Task<CommandResult> FailInteractionAsync(string interactionId, string? reason = null, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.FailInteraction(interactionId, reason, now), cancellationToken);
+
+    /// <summary>The agent finished after-call work for one interaction, or for all when <paramref name="interactionId"/> is null.</summary>
+    public Task<CommandResult> WrapUpDoneAsync(string agentId, string? interactionId = null, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.WrapUpDone(agentId, interactionId, now), cancellationToken);
+
+    /// <summary>A console session or phone registration (<paramref name="device"/>, any name) went away; the agent is logged off after the grace period.</summary>
+    public Task<CommandResult> DeviceLostAsync(string agentId, string device, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.DeviceLost(agentId, device, now), cancellationToken);
+
+    public Task<CommandResult> DeviceRestoredAsync(string agentId, string device, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.DeviceRestored(agentId, device, now), cancellationToken);
+
+    /// <summary>A live interaction with its current position and estimated wait; null once it ended.</summary>
+    public Task<InteractionStatus?> GetInteractionAsync(string interactionId, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.GetInteraction(interactionId, now), cancellationToken);
+
+    /// <summary>The snapshot after every command queued before this call was applied (a read barrier).</summary>
+    public Task<CenterSnapshot> GetSnapshotAsync(CancellationToken cancellationToken = default) =>
+        Send((s, now) =>
+        {
+            s.AdvanceTo(now);
+            return s.Snapshot;
+        }, cancellationToken);
+
+    private Task<T> Send<T>(Func<ContactCenterState, DateTimeOffset, T> apply, CancellationToken cancellationToken)
+    {
+        var command = new EngineCommand<T>(apply, cancellationToken);
+        if (!_commands.Writer.TryWrite(command))
+            command.Cancel();
+        return command.Task;
+    }
+
+    private void Publish()
+    {
+        var events = _state.PendingEvents;
+        if (events.Count > 0)
+        {
+            _hub.Publish(events);
+            events.Clear();
+        }
+
+        Volatile.Write(ref _snapshot, _state.Snapshot);
+    }
+}

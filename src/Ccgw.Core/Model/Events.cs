@@ -1,0 +1,27 @@
+namespace Ccgw.Core;
+
+/// <summary>
+/// Something the core applied. <see cref="Sequence"/> increases by one per event for the engine's lifetime, so a subscriber
+/// can detect gaps; <see cref="At"/> is the core's clock when it happened.
+/// </summary>
+public abstract record CoreEvent
+{
+    public long Sequence { get; init; }
+
+    public DateTimeOffset At { get; init; }
+}
+
+/// <summary>An agent's presence changed (state, reason, load or lost devices).</summary>
+public sealed record AgentStateChanged(AgentPresence Presence, AgentState PreviousState) : CoreEvent;
+
+/// <summary>An interaction moved in its lifecycle (<see cref="From"/> is null on arrival) or changed queue (overflow).</summary>
+public sealed record InteractionStateChanged(InteractionView Interaction, InteractionState? From, string? Reason) : CoreEvent;
+
+/// <summary>An offer was made: the adapter should ring / present it to the agent.</summary>
+public sealed record OfferMade(Offer Offer) : CoreEvent;
+
+/// <summary>An offer closed: accepted, rejected, timed out or withdrawn (the adapter should stop ringing unless accepted).</summary>
+public sealed record OfferClosed(Offer Offer, OfferOutcome Outcome) : CoreEvent;
+
+/// <summary>A queue's figures changed; emitted at most once per queue per applied command.</summary>
+public sealed record QueueStatsChanged(QueueStats Stats) : CoreEvent;

@@ -1,0 +1,353 @@
+using System.Globalization;
+
+namespace Ccgw.Core.Routing;
+
+/// <summary>
+/// The routing core as a pure, synchronous state machine: each command takes the current time, applies the change,
+/// routes, and appends events to <see cref="PendingEvents"/>. Not thread-safe by design: the engine's single loop owns
+/// it, and tests and the simulator drive it directly. Its own timers fire inside <see cref="AdvanceTo"/> (every command
+/// calls it first), each at its due time and in due order, so a replay with the same inputs yields the same events.
+/// </summary>
+internal sealed partial class ContactCenterState
+{
+    private readonly RoutingOptions _options;
+    private readonly Dictionary<string, AgentRecord> _agents = new(StringComparer.Ordinal);
+    private readonly List<AgentRecord> _agentList = [];
+    private readonly Dictionary<string, QueueRecord> _queues = new(StringComparer.Ordinal);
+    private readonly List<QueueRecord> _queueList = [];
+    private readonly Dictionary<string, InteractionRecord> _live = new(StringComparer.Ordinal);
+    private readonly Dictionary<(int Queue, int Stage, InteractionChannel Channel, string Caps), Pool> _pools = [];
+    private readonly TimerQueue _timers = new();
+    private readonly List<CoreEvent> _events = [];
+    private readonly string _idPrefix;
+    private long _eventSeq;
+    private long _interactionSeq;
+    private DateTimeOffset _now;
+
+    public ContactCenterState(ContactCenterDefinition definition, DateTimeOffset now, string? idPrefix = null)
+    {
+        var problems = definition.Validate();
+        if (problems.Count > 0)
+            throw new ArgumentException("invalid contact centre definition: " + string.Join("; ", problems), nameof(definition));
+        _options = definition.Options;
+        _now = now;
+        _idPrefix = idPrefix ?? Guid.NewGuid().ToString("N")[..8];
+        foreach (var q in definition.Queues)
+        {
+            var record = new QueueRecord(_queueList.Count, q, _options.DefaultHandleTime);
+            _queues.Add(q.Id, record);
+            _queueList.Add(record);
+        }
+
+        foreach (var q in _queueList)
+            q.OverflowTarget = q.Definition.Overflow is { } o ? _queues[o.Queue] : null;
+        foreach (var a in definition.Agents)
+            AddAgent(a, now);
+        LinkOverlappingQueues();
+        foreach (var q in _queueList)
+            MarkStats(q);
+        Flush();
+        _events.Clear();
+    }
+
+    public RoutingOptions Options => _options;
+
+    public DateTimeOffset Now => _now;
+
+    /// <summary>Events applied since the caller last cleared them, in order.</summary>
+    public List<CoreEvent> PendingEvents => _events;
+
+    /// <summary>When the next internal timer falls due; the engine arms one real timer for it.</summary>
+    public DateTimeOffset? NextDueAt => _timers.NextDue;
+
+    public int LiveInteractions => _live.Count;
+
+    /// <summary>Fires every timer due up to <paramref name="now"/> (each at its own due time), then publishes.</summary>
+    public void AdvanceTo(DateTimeOffset now)
+    {
+        FireTimersUntil(now);
+        Flush();
+    }
+
+    public SubmitResult Submit(InteractionRequest request, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!_queues.TryGetValue(request.QueueId, out var queue))
+            throw new ArgumentException($"unknown queue '{request.QueueId}'", nameof(request));
+        if (!Enum.IsDefined(request.Channel))
+            throw new ArgumentException($"unknown channel '{request.Channel}'", nameof(request));
+        FireTimersUntil(now);
+        var id = request.Id ?? _idPrefix + "-" + (_interactionSeq + 1).ToString(CultureInfo.InvariantCulture);
+        if (_live.ContainsKey(id))
+            throw new ArgumentException($"interaction '{id}' is already live", nameof(request));
+        var i = new InteractionRecord(id, ++_interactionSeq, request, _now, queue);
+        _live.Add(id, i);
+        queue.Waiting.Add(i);
+        Emit(new InteractionStateChanged(i.ToView(), null, null));
+        ScheduleQueueTimers(i);
+        PlaceInPool(i);
+        Dispatch();
+        var position = i.State == InteractionState.Queued ? PositionOf(i) : 0;
+        var ewt = i.State == InteractionState.Queued ? EstimateFor(i.Queue, i.Slot, position) : WaitEstimate.Immediate;
+        var result = new SubmitResult(id, i.State, i.Agent?.Id, position, ewt);
+        Flush();
+        return result;
+    }
+
+    public CommandResult SetAgentState(string agentId, AgentStateRequest request, string? reason, DateTimeOffset now)
+    {
+        if (!_agents.TryGetValue(agentId, out var a))
+            return CommandResult.NotFound($"unknown agent '{agentId}'");
+        if (!Enum.IsDefined(request))
+            return CommandResult.Invalid($"unknown state '{request}'");
+        FireTimersUntil(now);
+        ApplyIntent(a, request, reason);
+        Dispatch();
+        Flush();
+        return CommandResult.Ok;
+    }
+
+    public CommandResult AcceptOffer(string agentId, string interactionId, DateTimeOffset now)
+    {
+        FireTimersUntil(now);
+        var check = FindOffer(agentId, interactionId, out var i);
+        if (check.IsOk)
+            Accept(i!);
+        Dispatch();
+        Flush();
+        return check;
+    }
+
+    public CommandResult RejectOffer(string agentId, string interactionId, string? reason, DateTimeOffset now)
+    {
+        FireTimersUntil(now);
+        var check = FindOffer(agentId, interactionId, out var i);
+        if (check.IsOk)
+            CloseOffer(i!, OfferOutcome.Rejected, reason ?? "rejected");
+        Dispatch();
+        Flush();
+        return check;
+    }
+
+    /// <summary>The channel reports the agent leg connected; accepts the open offer if the console did not.</summary>
+    public CommandResult MarkConnected(string interactionId, DateTimeOffset now)
+    {
+        FireTimersUntil(now);
+        var result = CommandResult.Ok;
+        if (!_live.TryGetValue(interactionId, out var i))
+            result = CommandResult.NotFound($"unknown interaction '{interactionId}'");
+        else if (i.State == InteractionState.Offered)
+            Accept(i);
+        else if (i.State != InteractionState.Connected)
+            result = CommandResult.Invalid($"interaction '{interactionId}' is {i.State}, not offered");
+        Dispatch();
+        Flush();
+        return result;
+    }
+
+    /// <summary>
+    /// The conversation ended. Connected → wrap-up (or ended when the wrap-up is zero); still waiting → abandoned.
+    /// </summary>
+    public CommandResult EndInteraction(string interactionId, TimeSpan? wrapUp, DateTimeOffset now)
+    {
+        FireTimersUntil(now);
+        var result = CommandResult.Ok;
+        if (!_live.TryGetValue(interactionId, out var i))
+        {
+            result = CommandResult.NotFound($"unknown interaction '{interactionId}'");
+        }
+        else if (i.IsWaiting)
+        {
+            Finish(i, InteractionState.Abandoned, "ended while waiting");
+        }
+        else if (i.State == InteractionState.Connected)
+        {
+            var wrap = wrapUp ?? i.Queue.Definition.WrapUp ?? _options.DefaultWrapUp;
+            if (wrap > TimeSpan.Zero)
+                StartWrapUp(i, wrap);
+            else
+                Finish(i, InteractionState.Ended, null);
+        }
+        else
+        {
+            result = CommandResult.Invalid($"interaction '{interactionId}' is already in {i.State}");
+        }
+
+        Dispatch();
+        Flush();
+        return result;
+    }
+
+    public CommandResult AbandonInteraction(string interactionId, string? reason, DateTimeOffset now) =>
+        Terminate(interactionId, InteractionState.Abandoned, reason ?? "abandoned", now);
+
+    public CommandResult FailInteraction(string interactionId, string? reason, DateTimeOffset now) =>
+        Terminate(interactionId, InteractionState.Failed, reason ?? "failed", now);
+
+    /// <summary>Ends the agent's wrap-up of one interaction, or of all of them when <paramref name="interactionId"/> is null.</summary>
+    public CommandResult WrapUpDone(string agentId, string? interactionId, DateTimeOffset now)
+    {
+        if (!_agents.TryGetValue(agentId, out var a))
+            return CommandResult.NotFound($"unknown agent '{agentId}'");
+        FireTimersUntil(now);
+        var done = 0;
+        foreach (var i in a.Work.Where(w => w.State == InteractionState.WrapUp && (interactionId is null || w.Id == interactionId)).ToList())
+        {
+            Finish(i, InteractionState.Ended, null);
+            done++;
+        }
+
+        Dispatch();
+        Flush();
+        return done > 0 || interactionId is null ? CommandResult.Ok : CommandResult.Invalid($"agent '{agentId}' has no wrap-up of '{interactionId}'");
+    }
+
+    /// <summary>A console connection or phone registration of the agent was lost; after the grace period the agent goes offline.</summary>
+    public CommandResult DeviceLost(string agentId, string device, DateTimeOffset now)
+    {
+        if (!_agents.TryGetValue(agentId, out var a))
+            return CommandResult.NotFound($"unknown agent '{agentId}'");
+        FireTimersUntil(now);
+        var version = ++_deviceVersion;
+        a.LostDevices[device] = version;
+        _timers.Schedule(_now + _options.DeviceLostGrace, new TimerEntry(TimerKind.DeviceGrace, null, a, version, device));
+        MarkPresence(a);
+        FireTimersUntil(now);
+        Dispatch();
+        Flush();
+        return CommandResult.Ok;
+    }
+
+    public CommandResult DeviceRestored(string agentId, string device, DateTimeOffset now)
+    {
+        if (!_agents.TryGetValue(agentId, out var a))
+            return CommandResult.NotFound($"unknown agent '{agentId}'");
+        FireTimersUntil(now);
+        if (a.LostDevices.Remove(device))
+            MarkPresence(a);
+        Dispatch();
+        Flush();
+        return CommandResult.Ok;
+    }
+
+    public InteractionStatus? GetInteraction(string interactionId, DateTimeOffset now)
+    {
+        AdvanceTo(now);
+        if (!_live.TryGetValue(interactionId, out var i))
+            return null;
+        var position = i.State == InteractionState.Queued ? PositionOf(i) : 0;
+        var ewt = i.State == InteractionState.Queued ? EstimateFor(i.Queue, i.Slot, position) : WaitEstimate.Immediate;
+        return new InteractionStatus(i.ToView(), position, ewt);
+    }
+
+    private long _deviceVersion;
+
+    private CommandResult Terminate(string interactionId, InteractionState terminal, string reason, DateTimeOffset now)
+    {
+        FireTimersUntil(now);
+        var result = CommandResult.Ok;
+        if (!_live.TryGetValue(interactionId, out var i))
+            result = CommandResult.NotFound($"unknown interaction '{interactionId}'");
+        else
+            Finish(i, terminal, reason);
+        Dispatch();
+        Flush();
+        return result;
+    }
+
+    private CommandResult FindOffer(string agentId, string interactionId, out InteractionRecord? interaction)
+    {
+        interaction = null;
+        if (!_agents.TryGetValue(agentId, out var a))
+            return CommandResult.NotFound($"unknown agent '{agentId}'");
+        if (!_live.TryGetValue(interactionId, out var i))
+            return CommandResult.NotFound($"unknown interaction '{interactionId}'");
+        if (i.State != InteractionState.Offered || i.Offer is null || !ReferenceEquals(i.Offer.Agent, a))
+            return CommandResult.Invalid($"interaction '{interactionId}' has no open offer to agent '{agentId}'");
+        interaction = i;
+        return CommandResult.Ok;
+    }
+
+    private void AddAgent(AgentDefinition definition, DateTimeOffset now)
+    {
+        var a = new AgentRecord(_agentList.Count, definition, _queueList.Count) { Since = now, IdleSince = now };
+        _agents.Add(definition.Id, a);
+        _agentList.Add(a);
+        _shownCounts[(int)a.Shown]++;
+        foreach (var q in _queueList)
+        {
+            a.QueueScore[q.Index] = q.Score(definition);
+            if (q.Qualifies(definition, 0))
+                a.Queues.Add(q);
+        }
+
+        foreach (var pool in _pools.Values)
+        {
+            if (pool.Admits(a))
+                a.Pools.Add(pool);
+        }
+
+        MarkPresence(a);
+    }
+
+    private void LinkOverlappingQueues()
+    {
+        foreach (var q in _queueList)
+        {
+            foreach (var other in _queueList)
+            {
+                if (other == q || other.Definition.Priority <= q.Definition.Priority)
+                    continue;
+                if (_agentList.Any(a => a.Queues.Contains(q) && a.Queues.Contains(other)))
+                {
+                    q.HigherOverlaps.Add(other);
+                    other.LowerOverlaps.Add(q);
+                }
+            }
+        }
+    }
+
+    private void FireTimersUntil(DateTimeOffset now)
+    {
+        while (_timers.TryPopDue(now, out var due, out var entry))
+        {
+            if (due > _now)
+                _now = due;
+            FireTimer(entry);
+            Dispatch();
+        }
+
+        if (now > _now)
+            _now = now;
+    }
+
+    private void FireTimer(TimerEntry t)
+    {
+        switch (t.Kind)
+        {
+            case TimerKind.OfferTimeout when t.Interaction is { State: InteractionState.Offered, Offer: { } offer } i && offer.Id == t.Key:
+                CloseOffer(i, OfferOutcome.TimedOut, "no answer");
+                if (_options.NotReadyOnOfferTimeout && offer.Agent.Intent == AgentStateRequest.Ready)
+                    ApplyIntent(offer.Agent, AgentStateRequest.NotReady, _options.OfferTimeoutReason);
+                break;
+            case TimerKind.WrapUpEnd when t.Interaction is { State: InteractionState.WrapUp } i && i.WrapUpVersion == t.Version:
+                Finish(i, InteractionState.Ended, "wrap-up time elapsed");
+                break;
+            case TimerKind.QueueStep when t.Interaction is { State: InteractionState.Queued } i && i.QueueVersion == t.Version:
+                RemoveFromPool(i);
+                PlaceInPool(i);
+                break;
+            case TimerKind.ExclusionExpired when t.Interaction is { State: InteractionState.Queued } i:
+                MarkDispatch(i);
+                break;
+            case TimerKind.DeviceGrace when t.Agent is { } a && t.Key is { } device
+                                            && a.LostDevices.TryGetValue(device, out var version) && version == t.Version:
+                a.LostDevices.Remove(device);
+                MarkPresence(a);
+                ApplyIntent(a, AgentStateRequest.Offline, "deviceLost:" + device);
+                break;
+            default:
+                break; // stale: the thing it was armed for has moved on
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Threading.Channels;
+using Ccgw.Core;
+using Ccgw.Testing;
+
+namespace Ccgw.Core.Tests;
+
+public sealed class EngineTests
+{
+    private static ContactCenterDefinition Definition(int agents = 2, RoutingOptions? options = null) => new(
+        [.. Enumerable.Range(0, agents).Select(i => Agent("a" + i, im: 2))],
+        [Queue("sales")],
+        options ?? new RoutingOptions());
+
+    [Fact]
+    public async Task Commands_route_and_subscribers_see_every_event_in_order()
+    {
+        var time = new ManualTimeProvider();
+        var engine = new RoutingEngine(Definition(), time);
+        using var cts = new CancellationTokenSource();
+        var events = engine.Subscribe(cts.Token);
+        var run = engine.RunAsync(cts.Token);
+
+        Assert.True((await engine.SetAgentStateAsync("a0", AgentStateRequest.Ready)).IsOk);
+        var submitted = await engine.SubmitInteractionAsync(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "sales", ChannelKey = "dialog-1" });
+        Assert.Equal("a0", submitted.AgentId);
+        Assert.True((await engine.AcceptOfferAsync("a0", submitted.InteractionId)).IsOk);
+        Assert.True((await engine.EndInteractionAsync(submitted.InteractionId, TimeSpan.Zero)).IsOk);
+        var snapshot = await engine.GetSnapshotAsync();
+        await cts.CancelAsync();
+        await run;
+
+        var log = new List<CoreEvent>();
+        await foreach (var e in events.ReadAllAsync())
+            log.Add(e);
+        Assert.Equal(log.Select(e => e.Sequence).Order(), log.Select(e => e.Sequence));
+        Assert.Equal(log.Count, log[^1].Sequence - log[0].Sequence + 1);
+        var made = Assert.Single(log.OfType<OfferMade>());
+        Assert.Equal("dialog-1", made.Offer.Interaction.ChannelKey);
+        Assert.Contains(log, e => e is InteractionStateChanged { Interaction.State: InteractionState.Ended });
+        Assert.Equal(AgentState.Ready, snapshot.Agents["a0"].State);
+        Assert.Equal(snapshot, engine.Snapshot);
+    }
+
+    [Fact]
+    public async Task Timers_of_the_injected_clock_time_out_offers()
+    {
+        var time = new ManualTimeProvider();
+        var engine = new RoutingEngine(Definition(options: new RoutingOptions { OfferTimeout = TimeSpan.FromSeconds(10) }), time);
+        using var cts = new CancellationTokenSource();
+        var run = engine.RunAsync(cts.Token);
+        await engine.SetAgentStateAsync("a0", AgentStateRequest.Ready);
+        var r = await engine.SubmitInteractionAsync(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "sales" });
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        var snapshot = await engine.GetSnapshotAsync();
+        var status = await engine.GetInteractionAsync(r.InteractionId);
+        await cts.CancelAsync();
+        await run;
+
+        Assert.Equal(AgentState.NotReady, snapshot.Agents["a0"].State);
+        Assert.Equal(InteractionState.Queued, status!.Interaction.State);
+    }
+
+    [Fact]
+    public async Task Slow_subscriber_is_cut_off_with_an_overflow_error_instead_of_stalling_routing()
+    {
+        var engine = new RoutingEngine(Definition(), new ManualTimeProvider());
+        using var cts = new CancellationTokenSource();
+        var slow = engine.Subscribe(capacity: 2);
+        var run = engine.RunAsync(cts.Token);
+
+        await engine.SetAgentStateAsync("a0", AgentStateRequest.Ready);
+        await engine.SetAgentStateAsync("a1", AgentStateRequest.Ready);
+        var r = await engine.SubmitInteractionAsync(new InteractionRequest { Channel = InteractionChannel.Im, QueueId = "sales" });
+        await cts.CancelAsync();
+        await run;
+
+        Assert.NotNull(r.AgentId);
+        await Assert.ThrowsAsync<EventStreamOverflowException>(async () =>
+        {
+            await foreach (var _ in slow.ReadAllAsync())
+            {
+            }
+        });
+    }
+
+    [Fact]
+    public async Task Invalid_definition_is_refused_with_every_problem()
+    {
+        var bad = new ContactCenterDefinition([Agent("a", "sales:11")], [Queue("q", overflow: new OverflowRule(TimeSpan.FromSeconds(5), "nowhere"))], new RoutingOptions());
+        var e = Assert.Throws<ArgumentException>(() => new RoutingEngine(bad, new ManualTimeProvider()));
+        Assert.Contains("Agents[0].Skills.sales", e.Message);
+        Assert.Contains("Queues[0].Overflow.Queue", e.Message);
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Concurrent_submitters_and_agents_never_break_the_invariants()
+    {
+        const int agents = 12;
+        const int submitters = 8;
+        const int perSubmitter = 60;
+        var time = new ManualTimeProvider();
+        var engine = new RoutingEngine(Definition(agents, new RoutingOptions { DefaultWrapUp = TimeSpan.Zero }), time);
+        using var cts = new CancellationTokenSource();
+        var events = engine.Subscribe(cts.Token, capacity: 1_000_000);
+        var run = engine.RunAsync(cts.Token);
+
+        var submitted = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var submitTasks = Enumerable.Range(0, submitters).Select(s => Task.Run(async () =>
+        {
+            for (var n = 0; n < perSubmitter; n++)
+            {
+                var channel = n % 3 == 0 ? InteractionChannel.Im : InteractionChannel.Voice;
+                var r = await engine.SubmitInteractionAsync(new InteractionRequest { Channel = channel, QueueId = "sales" });
+                submitted.Add(r.InteractionId);
+                if (n % 7 == 0)
+                    await engine.AbandonInteractionAsync(r.InteractionId);
+            }
+        }));
+        var agentTasks = Enumerable.Range(0, agents).Select(a => Task.Run(async () =>
+        {
+            var id = "a" + a;
+            var reader = engine.Subscribe(cts.Token, capacity: 1_000_000);
+            await engine.SetAgentStateAsync(id, AgentStateRequest.Ready);
+            var handled = 0;
+            while (handled < 15 && await reader.WaitToReadAsync(cts.Token))
+            {
+                while (reader.TryRead(out var e))
+                {
+                    if (e is not OfferMade { Offer.AgentId: var agentId } made || agentId != id)
+                        continue;
+                    var answer = (handled + a) % 4 == 0
+                        ? await engine.RejectOfferAsync(id, made.Offer.InteractionId)
+                        : await engine.AcceptOfferAsync(id, made.Offer.InteractionId);
+                    if (answer.IsOk)
+                        await engine.EndInteractionAsync(made.Offer.InteractionId);
+                    if (++handled % 5 == 0)
+                    {
+                        await engine.SetAgentStateAsync(id, AgentStateRequest.NotReady, "break");
+                        await engine.SetAgentStateAsync(id, AgentStateRequest.Ready);
+                    }
+                }
+            }
+        }));
+        await Task.WhenAll(submitTasks);
+        await Task.WhenAll(agentTasks);
+        await engine.GetSnapshotAsync();
+        await cts.CancelAsync();
+        await run;
+
+        Assert.Empty(engine.State.Verify());
+        var log = new List<CoreEvent>();
+        while (events.TryRead(out var e))
+            log.Add(e);
+        Invariants.AssertEventLog(log, engine.State.Options);
+        Assert.Equal(submitters * perSubmitter, submitted.Distinct().Count());
+        var fates = Invariants.FinalStates(log);
+        Assert.All(submitted, id => Assert.True(fates.ContainsKey(id), $"{id} has no events"));
+        var live = engine.State.LiveInteractionViews.ToDictionary(v => v.Id);
+        foreach (var (id, state) in fates)
+        {
+            // Every interaction either reached a terminal state or is still live in exactly the state its events say.
+            if (state is InteractionState.Ended or InteractionState.Abandoned or InteractionState.Failed)
+                Assert.False(live.ContainsKey(id));
+            else
+                Assert.Equal(state, live[id].State);
+        }
+    }
+}
