@@ -1,1 +1,3 @@
-return 0;
+using Ccgw.Cli;
+
+return await CtlCommands.RunAsync(args, Console.Out, Console.Error, Console.In);

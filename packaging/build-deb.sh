@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds ccgw_<version>_<arch>.deb with dpkg-deb:
+#   /usr/lib/ccgw/            the daemon (ccgw) and admin tool (ccgwctl), self-contained .NET publish
+#   /usr/bin/ccgwctl          symlink
+#   /etc/ccgw/ccgw.json       the configuration (a conffile: upgrades keep local edits)
+#   /usr/share/ccgw/prompts/  the demo prompt set
+#   /lib/systemd/system/ccgw.service
+# postinst creates the 'ccgw' system user. Usage: packaging/build-deb.sh [OUTDIR]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/packaging/out}
+version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$root/Directory.Build.props" | head -1)
+arch=$(dpkg --print-architecture)
+case "$arch" in amd64) rid=linux-x64 ;; arm64) rid=linux-arm64 ;; *) echo "unsupported architecture $arch" >&2; exit 1 ;; esac
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+pkg=$stage/ccgw
+mkdir -p "$pkg/DEBIAN" "$pkg/usr/lib/ccgw" "$pkg/usr/bin" "$pkg/etc/ccgw" "$pkg/usr/share/ccgw" \
+         "$pkg/lib/systemd/system" "$pkg/usr/share/doc/ccgw"
+
+for project in Ccgw.Daemon Ccgw.Cli; do
+  dotnet publish "$root/src/$project" -c Release -r "$rid" --self-contained true \
+    -p:PublishTrimmed=false -p:GenerateDocumentationFile=false -o "$pkg/usr/lib/ccgw" --nologo -v quiet
+done
+rm -f "$pkg"/usr/lib/ccgw/*.pdb
+ln -s ../lib/ccgw/ccgwctl "$pkg/usr/bin/ccgwctl"
+
+cp -r "$root/config/prompts" "$pkg/usr/share/ccgw/prompts"
+rm -f "$pkg/usr/share/ccgw/prompts/make-prompts.sh"
+cp "$root/config/customers.json" "$pkg/usr/share/ccgw/customers.json"
+# The packaged configuration is the demo one, pointed at the packaged paths.
+sed -e 's|"Directory": "../data"|"Directory": "/var/lib/ccgw"|' \
+    -e 's|"Directory": "prompts"|"Directory": "/usr/share/ccgw/prompts"|' \
+    -e 's|"SeedFile": "customers.json"|"SeedFile": "/usr/share/ccgw/customers.json"|' \
+    "$root/config/ccgw.json" > "$pkg/etc/ccgw/ccgw.json"
+chmod 0640 "$pkg/etc/ccgw/ccgw.json"
+cp "$root/systemd/ccgw.service" "$pkg/lib/systemd/system/ccgw.service"
+cp "$root/README.md" "$root/CHANGELOG.md" "$pkg/usr/share/doc/ccgw/"
+
+installed_size=$(du -sk "$pkg" | cut -f1)
+sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$installed_size/" \
+    "$root/packaging/debian/control" > "$pkg/DEBIAN/control"
+cp "$root/packaging/debian/conffiles" "$pkg/DEBIAN/conffiles"
+install -m 0755 "$root/packaging/debian/postinst" "$pkg/DEBIAN/postinst"
+install -m 0755 "$root/packaging/debian/prerm" "$pkg/DEBIAN/prerm"
+install -m 0755 "$root/packaging/debian/postrm" "$pkg/DEBIAN/postrm"
+
+mkdir -p "$out"
+deb="$out/ccgw_${version}_${arch}.deb"
+dpkg-deb --root-owner-group --build "$pkg" "$deb" >/dev/null
+echo "$deb"

@@ -1,0 +1,85 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Ccgw.Configuration;
+
+namespace Ccgw.Cli;
+
+/// <summary>Live verbs: HTTP calls to the running daemon, found through the configuration's HTTP listener.</summary>
+internal sealed class AdminClient(TextWriter stdout, TextWriter stderr)
+{
+    public async Task<int> RunAsync(string verb, CtlOptions options)
+    {
+        var (baseUrl, token) = Resolve(options);
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(10) };
+        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        try
+        {
+            return verb switch
+            {
+                "health" => await GetAsync(http, "/healthz", raw: true),
+                "agents" => await GetAsync(http, "/api/admin/agents", raw: false),
+                "queues" => await GetAsync(http, "/api/admin/queues", raw: false),
+                "agent-state" => await SetAgentStateAsync(http, options.Positional),
+                _ => 64,
+            };
+        }
+        catch (HttpRequestException e)
+        {
+            await stderr.WriteLineAsync($"ccgwctl: cannot reach the daemon at {baseUrl}: {e.Message}");
+            return 69;
+        }
+        catch (TaskCanceledException)
+        {
+            await stderr.WriteLineAsync($"ccgwctl: the daemon at {baseUrl} did not answer in time");
+            return 69;
+        }
+    }
+
+    private (string BaseUrl, string? Token) Resolve(CtlOptions options)
+    {
+        var token = options.Token ?? Environment.GetEnvironmentVariable("CCGW_ADMIN_TOKEN");
+        if (options.Url is not null) return (options.Url, token);
+        var loaded = GatewayConfiguration.Load(options.ConfigPath);
+        var listener = loaded.Options.Listeners.Http;
+        var host = listener.Address is "0.0.0.0" ? "127.0.0.1" : listener.Address is "::" ? "::1" : listener.Address;
+        if (host.Contains(':', StringComparison.Ordinal)) host = $"[{host}]";
+        return ($"http://{host}:{listener.Port}", token ?? loaded.Options.Admin.Token);
+    }
+
+    private async Task<int> GetAsync(HttpClient http, string path, bool raw)
+    {
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+        await (response.IsSuccessStatusCode ? stdout : stderr).WriteLineAsync(raw ? body : Pretty(body));
+        return response.IsSuccessStatusCode ? 0 : 1;
+    }
+
+    private async Task<int> SetAgentStateAsync(HttpClient http, IReadOnlyList<string> args)
+    {
+        if (args.Count is < 2 or > 3)
+        {
+            await stderr.WriteLineAsync("ccgwctl: usage: agent-state ID STATE [REASON]");
+            return 64;
+        }
+        var payload = JsonSerializer.Serialize(new Dictionary<string, string?> { ["state"] = args[1], ["reason"] = args.Count > 2 ? args[2] : null });
+        using var content = new StringContent(payload, Encoding.UTF8, "application/json");
+        using var response = await http.PutAsync(new Uri($"/api/admin/agents/{Uri.EscapeDataString(args[0])}/state", UriKind.Relative), content);
+        var body = await response.Content.ReadAsStringAsync();
+        await (response.IsSuccessStatusCode ? stdout : stderr).WriteLineAsync(Pretty(body));
+        return response.IsSuccessStatusCode ? 0 : 1;
+    }
+
+    private static string Pretty(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            return JsonSerializer.Serialize(doc.RootElement, new JsonSerializerOptions { WriteIndented = true });
+        }
+        catch (JsonException)
+        {
+            return json;
+        }
+    }
+}

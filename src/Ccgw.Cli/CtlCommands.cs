@@ -1,0 +1,115 @@
+using System.Reflection;
+using Ccgw.Configuration;
+
+namespace Ccgw.Cli;
+
+/// <summary>
+/// <c>ccgwctl</c>: admin verbs. Offline verbs read the configuration; live verbs talk to the running daemon's
+/// admin API (<c>/api/admin/</c>) with the bearer token from <c>--token</c>, <c>$CCGW_ADMIN_TOKEN</c> or the
+/// configuration's <c>Admin:Token</c>.
+/// </summary>
+internal static class CtlCommands
+{
+    public const string Usage = """
+        usage: ccgwctl VERB [options]
+          check-config [--config PATH]           validate a configuration (exit 0 valid, 78 invalid)
+          version                                print the version
+          hash-password --user ID [--realm DOMAIN]  read a password on stdin, print a PasswordHash value
+          health [--config PATH]                 ask the running daemon's /healthz (exit 0 healthy)
+          agents | queues                        list agents / queues with live state (admin API)
+          agent-state ID STATE [REASON]          set an agent's state: ready, notReady, offline (admin API)
+        options for live verbs: --config PATH, --url http://host:port, --token TOKEN
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
+    {
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        {
+            await stdout.WriteLineAsync(Usage);
+            return args.Length == 0 ? 64 : 0;
+        }
+        var options = CtlOptions.Parse(args[1..]);
+        if (options.Error is not null)
+        {
+            await stderr.WriteLineAsync($"ccgwctl: {options.Error}");
+            return 64;
+        }
+        switch (args[0])
+        {
+            case "version":
+                await stdout.WriteLineAsync($"ccgwctl {Version}");
+                return 0;
+            case "check-config":
+                return await CheckConfigAsync(options, stdout, stderr);
+            case "hash-password":
+                return await HashPasswordAsync(options, stdout, stderr, stdin);
+            case "health":
+            case "agents":
+            case "queues":
+            case "agent-state":
+                return await new AdminClient(stdout, stderr).RunAsync(args[0], options);
+            default:
+                await stderr.WriteLineAsync($"ccgwctl: unknown verb '{args[0]}'\n{Usage}");
+                return 64;
+        }
+    }
+
+    private static string Version =>
+        typeof(CtlCommands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private static async Task<int> CheckConfigAsync(CtlOptions options, TextWriter stdout, TextWriter stderr)
+    {
+        var loaded = GatewayConfiguration.Load(options.ConfigPath);
+        foreach (var w in loaded.Problems.Warnings) await stderr.WriteLineAsync($"ccgwctl: config warning: {w}");
+        foreach (var e in loaded.Problems.Errors) await stderr.WriteLineAsync($"ccgwctl: config error: {e}");
+        if (!loaded.IsValid) return 78;
+        await stdout.WriteLineAsync($"ccgwctl: {loaded.Path} is valid");
+        return 0;
+    }
+
+    private static async Task<int> HashPasswordAsync(CtlOptions options, TextWriter stdout, TextWriter stderr, TextReader stdin)
+    {
+        if (options.User is null)
+        {
+            await stderr.WriteLineAsync("ccgwctl: hash-password needs --user ID (digest hashes bind the user name)");
+            return 64;
+        }
+        var password = (await stdin.ReadLineAsync())?.TrimEnd('\r');
+        if (string.IsNullOrEmpty(password) || password.Length < 8)
+        {
+            await stderr.WriteLineAsync("ccgwctl: give a password of at least 8 characters on standard input");
+            return 64;
+        }
+        await stdout.WriteLineAsync(StoredCredential.Derive(options.User, options.Realm ?? "localhost", password).ToString());
+        return 0;
+    }
+}
+
+internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token, string? User, string? Realm,
+    IReadOnlyList<string> Positional, string? Error)
+{
+    public static CtlOptions Parse(IReadOnlyList<string> args)
+    {
+        string config = GatewayConfiguration.DefaultPath;
+        string? url = null, token = null, user = null, realm = null;
+        var positional = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            string? Next() => i + 1 < args.Count ? args[++i] : null;
+            switch (args[i])
+            {
+                case "--config": config = Next() ?? ""; break;
+                case "--url": url = Next(); break;
+                case "--token": token = Next(); break;
+                case "--user": user = Next(); break;
+                case "--realm": realm = Next(); break;
+                default:
+                    if (args[i].StartsWith("--", StringComparison.Ordinal))
+                        return new CtlOptions(config, url, token, user, realm, positional, $"unknown option '{args[i]}'");
+                    positional.Add(args[i]);
+                    break;
+            }
+        }
+        return new CtlOptions(config, url, token, user, realm, positional, null);
+    }
+}

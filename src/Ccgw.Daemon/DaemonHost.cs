@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Sockets;
+using Ccgw.Configuration;
+using Ccgw.Storage.Sqlite;
+using Ccgw.Systemd;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+namespace Ccgw.Daemon;
+
+/// <summary>The composition root: binds validated options to services, listeners and endpoints.</summary>
+internal static partial class DaemonHost
+{
+    public static async Task<int> RunAsync(LoadedConfiguration config)
+    {
+        var options = config.Options;
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "ccgw",
+            ContentRootPath = config.Context.BaseDirectory,
+        });
+        builder.Configuration.AddConfiguration(config.Raw);
+        DaemonLogging.Configure(builder.Logging, config.Raw);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            var http = options.Listeners.Http;
+            if (http.Enabled) kestrel.Listen(IPAddress.Parse(http.Address), http.Port);
+        });
+
+        var dataDirectory = config.Context.Resolve(options.Data.Directory);
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(config);
+        services.AddSingleton(options);
+        services.AddSingleton(new SqliteDatabase(Path.Combine(dataDirectory, "ccgw.db")));
+        services.AddSingleton<DaemonState>();
+        services.AddHostedService<StorageStartup>();
+        services.AddSystemdNotify();
+        services.AddSingleton<IWatchdogHealthGate>(sp => new DelegateWatchdogHealthGate(() => sp.GetRequiredService<DaemonState>().StorageReady));
+        services.AddHostedService<LifecycleNotifications>();
+        services.AddHealthChecks()
+            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
+            .AddCheck<ListenersHealthCheck>("listeners", tags: ["ready"]);
+        DaemonMetrics.Register(services);
+
+        var app = builder.Build();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        DaemonMetrics.Map(app);
+
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");
+        try
+        {
+            await app.RunAsync();
+            return ExitCodes.Ok;
+        }
+        catch (IOException e) when (e.InnerException is AddressInUseException or SocketException)
+        {
+            LogBindFailed(log, e.Message);
+            return ExitCodes.OsError;
+        }
+        catch (SocketException e)
+        {
+            LogBindFailed(log, e.Message);
+            return ExitCodes.OsError;
+        }
+        catch (StorageException e)
+        {
+            LogStorageFailed(log, e.Message);
+            return ExitCodes.CantCreate;
+        }
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Critical, Message = "cannot bind a listener: {Reason}; check Listeners in the configuration and that no other process holds the port")]
+    private static partial void LogBindFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Critical, Message = "storage failed: {Reason}")]
+    private static partial void LogStorageFailed(ILogger logger, string reason);
+}

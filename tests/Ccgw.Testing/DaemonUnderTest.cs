@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Net.Http;
+
+namespace Ccgw.Testing;
+
+/// <summary>
+/// The real daemon started as a child process on a private copy of the demo configuration, with every
+/// listener moved to free loopback ports and a private data directory, reporting to a test notify socket.
+/// </summary>
+public sealed class DaemonUnderTest : IAsyncDisposable
+{
+    private DaemonUnderTest(string root, ExternalProcess process, NotifySocket notify, Ports ports)
+    {
+        Root = root;
+        Process = process;
+        Notify = notify;
+        Listeners = ports;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports.Http}"), Timeout = TimeSpan.FromSeconds(15) };
+    }
+
+    public sealed record Ports(int Http, int Sip, int Xmpp, int Mqtt, int RtpMin, int RtpMax);
+
+    public string Root { get; }
+    public string ConfigPath => System.IO.Path.Combine(Root, "config", "ccgw.json");
+    public string DataDirectory => System.IO.Path.Combine(Root, "data");
+    public ExternalProcess Process { get; }
+    public NotifySocket Notify { get; }
+    public Ports Listeners { get; }
+    public HttpClient Http { get; }
+
+    /// <summary>Copies config/ into a temp directory, then starts the daemon on it and waits for READY=1.</summary>
+    public static async Task<DaemonUnderTest> StartAsync(IReadOnlyDictionary<string, string?>? extraEnvironment = null,
+        string? reuseRoot = null, TimeSpan? readyTimeout = null)
+    {
+        var root = reuseRoot ?? NewRoot();
+        var rtp = FreePorts.UdpPair();
+        var ports = new Ports(FreePorts.Tcp(), FreePorts.TcpAndUdp(), FreePorts.Tcp(), FreePorts.Tcp(), rtp, rtp + 1);
+        var notify = new NotifySocket(System.IO.Path.Combine(root, $"notify-{Guid.NewGuid():N}.sock"));
+        var env = new Dictionary<string, string?>
+        {
+            ["NOTIFY_SOCKET"] = notify.Path,
+            ["CCGW__Data__Directory"] = System.IO.Path.Combine(root, "data"),
+            ["CCGW__Listeners__Http__Port"] = Text(ports.Http),
+            ["CCGW__Listeners__SipUdp__Port"] = Text(ports.Sip),
+            ["CCGW__Listeners__SipTcp__Port"] = Text(ports.Sip),
+            ["CCGW__Listeners__Xmpp__Port"] = Text(ports.Xmpp),
+            ["CCGW__Listeners__Mqtt__Port"] = Text(ports.Mqtt),
+            ["CCGW__Listeners__Rtp__PortMin"] = Text(ports.RtpMin),
+            ["CCGW__Listeners__Rtp__PortMax"] = Text(ports.RtpMax),
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        };
+        if (extraEnvironment is not null)
+            foreach (var (k, v) in extraEnvironment) env[k] = v;
+        var process = ExternalProcess.Start("dotnet", [Binaries.Daemon, "--config", System.IO.Path.Combine(root, "config", "ccgw.json")], env, root);
+        var daemon = new DaemonUnderTest(root, process, notify, ports);
+        if (!await notify.WaitForAsync("READY=1", readyTimeout ?? TimeSpan.FromSeconds(60)))
+        {
+            var output = process.StandardOutput + process.StandardError;
+            await daemon.DisposeAsync();
+            throw new InvalidOperationException($"daemon did not report READY=1:\n{output}");
+        }
+        return daemon;
+    }
+
+    /// <summary>A fresh temp directory holding a copy of the shipped config/ folder.</summary>
+    public static string NewRoot()
+    {
+        var root = Directory.CreateTempSubdirectory("ccgw-daemon-").FullName;
+        CopyDirectory(System.IO.Path.Combine(RepoPaths.Root, "config"), System.IO.Path.Combine(root, "config"));
+        return root;
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+            File.Copy(file, System.IO.Path.Combine(to, System.IO.Path.GetFileName(file)));
+        foreach (var dir in Directory.GetDirectories(from))
+            CopyDirectory(dir, System.IO.Path.Combine(to, System.IO.Path.GetFileName(dir)));
+    }
+
+    private static string Text(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await Process.DisposeAsync();
+        await Notify.DisposeAsync();
+    }
+
+    /// <summary>Deletes the temp directory (separate from dispose so a restart test can reuse it).</summary>
+    public void DeleteRoot()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
