@@ -7,8 +7,6 @@ namespace Ccgw.Prometheus;
 /// <summary>Low-level writers for the Prometheus text exposition format 0.0.4.</summary>
 internal static class ExpositionText
 {
-    public static void WriteHeader(IBufferWriter<byte> writer, byte[] header) => writer.Write(header);
-
     /// <summary><c># HELP</c> and <c># TYPE</c> lines, pre-encoded once per family.</summary>
     public static byte[] Header(string name, string help, MetricKind kind) =>
         Encoding.UTF8.GetBytes($"# HELP {name} {MetricNaming.EscapeHelp(help)}\n# TYPE {name} {TypeName(kind)}\n");

@@ -60,8 +60,9 @@ internal sealed class SumFamily(FamilyDescriptor descriptor, int maxSeries) : Me
 
     public override void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        // Counters only go up: a negative or NaN delta would corrupt rate() forever, so it is ignored.
-        if (Descriptor.Kind == MetricKind.Counter && !(value >= 0)) return;
+        // One NaN or infinite delta would poison the sum for the life of the process, and a negative one would
+        // break a counter's monotonicity (rate() would see a reset), so such measurements are ignored.
+        if (!double.IsFinite(value) || (Descriptor.Kind == MetricKind.Counter && value < 0)) return;
         _series.GetOrAdd(tags)?.Add(ToExportUnit(value));
     }
 

@@ -67,12 +67,15 @@ public sealed class InstrumentRenderingTests
         var active = harness.Meter.CreateUpDownCounter<int>("ccgw.calls.active", "{call}", "Calls in progress.");
         active.Add(5);
         active.Add(-2);
+        harness.Meter.CreateUpDownCounter<double>("ccgw.calls.poisoned", null, "Poison.").Add(double.NaN); // ignored
 
         Assert.Equal(
             """
             # HELP ccgw_calls_active Calls in progress.
             # TYPE ccgw_calls_active gauge
             ccgw_calls_active 3
+            # HELP ccgw_calls_poisoned Poison.
+            # TYPE ccgw_calls_poisoned gauge
 
             """, harness.Render());
     }
