@@ -1,0 +1,36 @@
+using System.Net;
+using Ccgw.Sip.Message;
+
+namespace Ccgw.Sip.Transport;
+
+public enum SipTransportKind
+{
+    Udp,
+    Tcp,
+    Tls,
+}
+
+/// <summary>A peer address together with the transport used to reach it.</summary>
+public readonly record struct SipEndPoint(SipTransportKind Transport, IPEndPoint Address)
+{
+    /// <summary>Stream transports deliver reliably, which switches most §17 retransmission timers off.</summary>
+    public bool IsReliable => Transport != SipTransportKind.Udp;
+
+    public string ViaTransport => Transport switch
+    {
+        SipTransportKind.Udp => "UDP",
+        SipTransportKind.Tcp => "TCP",
+        _ => "TLS",
+    };
+
+    public override string ToString() => string.Concat(ViaTransport, ":", Address.ToString());
+}
+
+/// <summary>
+/// Hands a message to the transport layer. Implementations enqueue and return at once, so state machines
+/// can send while holding their own lock without awaiting I/O.
+/// </summary>
+public interface ISipSender
+{
+    void Send(SipMessage message, SipEndPoint destination);
+}
