@@ -43,6 +43,23 @@ internal static class SeriesKey
         }
     }
 
+    /// <summary>The same encoding as <see cref="TryWrite"/>, as a string, for tag sets too long for a stack buffer.</summary>
+    public static string Build(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var order = new int[tags.Length];
+        SortByName(tags, order);
+        var key = new System.Text.StringBuilder();
+        foreach (var index in order)
+        {
+            Append(key, tags[index].Key);
+            Append(key, TagText.Format(tags[index].Value));
+        }
+        return key.ToString();
+    }
+
+    private static void Append(System.Text.StringBuilder key, string text) =>
+        key.Append((char)(text.Length >> 16)).Append((char)(text.Length & 0xFFFF)).Append(text);
+
     /// <summary>Indices of <paramref name="tags"/> ordered by ordinal name (insertion sort: tag sets are tiny).</summary>
     public static void SortByName(ReadOnlySpan<KeyValuePair<string, object?>> tags, Span<int> order)
     {

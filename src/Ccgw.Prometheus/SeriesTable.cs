@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 
 namespace Ccgw.Prometheus;
@@ -41,22 +40,9 @@ internal sealed class SeriesTable<TSeries>
         if (tags.IsEmpty) return GetOrAdd(ReadOnlySpan<char>.Empty, tags);
 
         Span<char> stack = stackalloc char[StackKeyChars];
-        if (SeriesKey.TryWrite(tags, stack, out var length)) return GetOrAdd(stack[..length], tags);
-
-        var size = StackKeyChars * 4;
-        while (true)
-        {
-            var rented = ArrayPool<char>.Shared.Rent(size);
-            try
-            {
-                if (SeriesKey.TryWrite(tags, rented, out length)) return GetOrAdd(rented.AsSpan(0, length), tags);
-            }
-            finally
-            {
-                ArrayPool<char>.Shared.Return(rented);
-            }
-            size *= 4;
-        }
+        return SeriesKey.TryWrite(tags, stack, out var length)
+            ? GetOrAdd(stack[..length], tags)
+            : GetOrAdd(SeriesKey.Build(tags), tags); // long tag values: rare enough to allocate the key
     }
 
     /// <summary>Forgets series matching <paramref name="isStale"/> (observable instruments that stopped reporting them).</summary>
