@@ -32,6 +32,9 @@ internal sealed partial class BrokerCore
 
     public int MaximumSubscriptionsPerSession { get; init; } = 1000;
 
+    /// <summary>Observes granted subscriptions (client id, filter); tests use it to know when a real client is ready.</summary>
+    public Action<string, string>? SubscriptionGranted { get; set; }
+
     public void OnPublish(MqttConnection connection, PublishPacket publish)
     {
         if (!MqttTopic.IsValidTopicName(publish.Topic))
@@ -219,6 +222,7 @@ internal sealed partial class BrokerCore
             codes[i] = code;
         }
         connection.Send(new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = codes });
+        foreach (var (entry, _) in granted) SubscriptionGranted?.Invoke(session.ClientId, entry.Filter);
 
         // Retained messages follow the SUBACK (§3.3.1.3, Retain Handling §3.8.3.1).
         var now = _context.Time.GetUtcNow();

@@ -41,6 +41,8 @@ public sealed class MqttBroker : IAsyncDisposable
 
     internal Meter Meter => _context.Metrics.Meter;
 
+    internal BrokerCore Core => _core;
+
     /// <summary>
     /// Serves one client connection until it ends. Never throws for anything the peer does; the
     /// transport is completed on return. Cancel <paramref name="cancellationToken"/> to close it

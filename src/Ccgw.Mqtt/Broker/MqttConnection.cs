@@ -126,7 +126,7 @@ internal sealed class MqttConnection
     {
         if (Interlocked.Exchange(ref _closing, 1) != 0) return;
         if (v5Reason is { } reason && _accepted && Version == MqttProtocolVersion.V500)
-            _outbound.Writer.TryWrite(new DisconnectPacket { ReasonCode = reason });
+            _outbound.Writer.TryWrite(new DisconnectPacket { ReasonCode = reason, Properties = new MqttProperties { ReasonString = MqttReasonCode.Describe(reason) } });
         _outbound.Writer.TryComplete();
         _transport.Input.CancelPendingRead();
     }

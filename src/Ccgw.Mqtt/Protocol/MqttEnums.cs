@@ -83,6 +83,22 @@ internal static class MqttReasonCode
     public const byte V3NotAuthorized = 0x05;
     public const byte V3SubscribeFailure = 0x80;
 
+    /// <summary>Text for the Reason String of a server DISCONNECT; clients log it (and paho 1.6 needs a property to read the code).</summary>
+    public static string Describe(byte reason) => reason switch
+    {
+        MalformedPacket => "malformed packet",
+        ProtocolError => "protocol error",
+        ServerShuttingDown => "server shutting down",
+        KeepAliveTimeout => "keep alive timeout",
+        SessionTakenOver => "session taken over",
+        TopicNameInvalid => "topic name invalid",
+        ReceiveMaximumExceeded => "receive maximum exceeded",
+        TopicAliasInvalid => "topic alias invalid",
+        PacketTooLarge => "packet too large",
+        QuotaExceeded => "quota exceeded",
+        _ => "disconnected",
+    };
+
     /// <summary>Maps a v5 CONNACK reason to the closest v3.1.1 return code.</summary>
     public static byte ToV3ConnAck(byte reason) => reason switch
     {
