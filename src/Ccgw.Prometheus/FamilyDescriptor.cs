@@ -7,10 +7,10 @@ namespace Ccgw.Prometheus;
 internal sealed record FamilyDescriptor(string Name, string Help, MetricKind Kind, Aggregation Aggregation, double UnitDivisor, double[] Bounds)
 {
     /// <summary>Prometheus' own defaults, used for time histograms (values exported in seconds).</summary>
-    public static readonly double[] DefaultSecondsBounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    public static double[] DefaultSecondsBounds => [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     /// <summary>OpenTelemetry's default explicit bounds, used for every other unit.</summary>
-    public static readonly double[] DefaultBounds = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+    public static double[] DefaultBounds => [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
 
     public bool IsCompatibleWith(FamilyDescriptor other) =>
         Kind == other.Kind && Aggregation == other.Aggregation && UnitDivisor.Equals(other.UnitDivisor)

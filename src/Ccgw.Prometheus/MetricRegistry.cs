@@ -10,13 +10,13 @@ namespace Ccgw.Prometheus;
 /// </summary>
 internal sealed class MetricRegistry(int maxSeriesPerMetric)
 {
-    private static readonly byte[] DroppedHeader = ExpositionText.Header(
+    private readonly byte[] _droppedHeader = ExpositionText.Header(
         "ccgw_exporter_series_dropped_total", "Measurements dropped because the metric reached its series limit.", MetricKind.Counter);
 
-    private static readonly byte[] ConflictHeader = ExpositionText.Header(
+    private readonly byte[] _conflictHeader = ExpositionText.Header(
         "ccgw_exporter_instrument_conflicts_total", "Instruments not exported because another instrument of a different shape has the same Prometheus name.", MetricKind.Counter);
 
-    private static readonly byte[] ObservationErrorHeader = ExpositionText.Header(
+    private readonly byte[] _observationErrorHeader = ExpositionText.Header(
         "ccgw_exporter_observation_errors_total", "Scrapes in which at least one observable instrument callback threw.", MetricKind.Counter);
 
     private readonly object _gate = new();
@@ -73,14 +73,14 @@ internal sealed class MetricRegistry(int maxSeriesPerMetric)
         {
             var dropped = family.DroppedSeries;
             if (dropped == 0) continue;
-            if (!wroteHeader) writer.Write(DroppedHeader);
+            if (!wroteHeader) writer.Write(_droppedHeader);
             wroteHeader = true;
             ExpositionText.WriteAscii(writer, $"ccgw_exporter_series_dropped_total{{metric=\"{family.Descriptor.Name}\"}} ");
             ExpositionText.WriteDouble(writer, dropped);
             writer.Write("\n"u8);
         }
-        WriteTotal(writer, ConflictHeader, "ccgw_exporter_instrument_conflicts_total"u8, Interlocked.Read(ref _conflicts));
-        WriteTotal(writer, ObservationErrorHeader, "ccgw_exporter_observation_errors_total"u8, Interlocked.Read(ref _observationErrors));
+        WriteTotal(writer, _conflictHeader, "ccgw_exporter_instrument_conflicts_total"u8, Interlocked.Read(ref _conflicts));
+        WriteTotal(writer, _observationErrorHeader, "ccgw_exporter_observation_errors_total"u8, Interlocked.Read(ref _observationErrors));
     }
 
     private static void WriteTotal(IBufferWriter<byte> writer, byte[] header, ReadOnlySpan<byte> name, long value)

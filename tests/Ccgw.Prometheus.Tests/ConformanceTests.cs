@@ -26,6 +26,12 @@ public sealed class ConformanceTests
         histogram.Record(120, new KeyValuePair<string, object?>("reason", "quote \" back \\ newline \n"));
         histogram.Record(double.PositiveInfinity, new KeyValuePair<string, object?>("reason", "inf"));
 
+        // Shapes the daemon also exports from ASP.NET Core's own meters (dotted OTel tag names, int tag values).
+        meter.CreateHistogram<double>("http.server.request.duration", "s", "Duration of HTTP server requests.", null,
+                new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] })
+            .Record(0.012, new("http.request.method", "GET"), new("http.response.status_code", 200), new("http.route", "/calls/{id}"));
+        meter.CreateUpDownCounter<long>("kestrel.active_connections", "{connection}", "Active connections.").Add(1, new KeyValuePair<string, object?>("network.transport", "tcp"));
+
         var text = harness.Render();
         var (exitCode, output) = await RunPromtoolAsync(text);
 
