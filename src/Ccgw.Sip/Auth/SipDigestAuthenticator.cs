@@ -1,0 +1,174 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Ccgw.Sip.Message;
+
+namespace Ccgw.Sip.Auth;
+
+public sealed record SipDigestOptions
+{
+    public string Realm { get; init; } = "localhost";
+
+    /// <summary>Challenge order = preference (RFC 8760 §2.4: SHA-256 first, MD5 for older clients).</summary>
+    public IReadOnlyList<DigestAlgorithm> Algorithms { get; init; } = [DigestAlgorithm.Sha256, DigestAlgorithm.Md5];
+
+    public TimeSpan NonceLifetime { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>HMAC key for nonces; random per process when null (nonces then die with the process).</summary>
+    public byte[]? NonceKey { get; init; }
+
+    public int FailureBurst { get; init; } = 20;
+
+    public TimeSpan FailureRefillEvery { get; init; } = TimeSpan.FromSeconds(3);
+}
+
+public enum DigestOutcome
+{
+    Authenticated,
+
+    /// <summary>No usable credentials: answer 401 with a fresh challenge.</summary>
+    Challenge,
+
+    /// <summary>Right password, expired nonce: 401 with stale=true (RFC 7616 §3.3).</summary>
+    Stale,
+
+    /// <summary>Wrong credentials or unknown user (indistinguishable): 403.</summary>
+    Forbidden,
+
+    /// <summary>Too many failures from this address: 403 without checking.</summary>
+    RateLimited,
+}
+
+public sealed record DigestResult(DigestOutcome Outcome, string? UserName = null);
+
+/// <summary>
+/// Stateless HTTP Digest for SIP (RFC 3261 §22, RFC 7616, RFC 8760): MD5 and SHA-256, qop=auth, nonces that
+/// carry an HMAC-signed timestamp. Unknown users are verified against a per-user dummy HA1 so answers and
+/// work done match those for known users.
+/// </summary>
+public sealed class SipDigestAuthenticator
+{
+    private const int NonceBodyLength = 16;
+    private const int NonceMacLength = 16;
+    private readonly SipDigestOptions _options;
+    private readonly ISipCredentialStore _store;
+    private readonly TimeProvider _time;
+    private readonly byte[] _key;
+    private readonly FailedAuthRateLimiter _limiter;
+
+    public SipDigestAuthenticator(SipDigestOptions options, ISipCredentialStore store, TimeProvider time)
+    {
+        _options = options;
+        _store = store;
+        _time = time;
+        _key = options.NonceKey ?? RandomNumberGenerator.GetBytes(32);
+        _limiter = new FailedAuthRateLimiter(time, options.FailureBurst, options.FailureRefillEvery);
+    }
+
+    public string Realm => _options.Realm;
+
+    public async ValueTask<DigestResult> AuthenticateAsync(SipRequest request, IPAddress source, string headerName, CancellationToken cancellationToken)
+    {
+        if (_limiter.IsBlocked(source)) return new(DigestOutcome.RateLimited);
+        DigestHeader? credentials = null;
+        foreach (var value in request.Headers.GetAll(headerName))
+        {
+            DigestHeader h;
+            try
+            {
+                h = DigestHeader.Parse(value);
+            }
+            catch (SipParseException)
+            {
+                continue;
+            }
+            if (h.IsDigest && string.Equals(h["realm"], _options.Realm, StringComparison.Ordinal))
+            {
+                credentials = h;
+                break;
+            }
+        }
+        if (credentials is null) return new(DigestOutcome.Challenge);
+        var algorithm = DigestHash.Parse(credentials["algorithm"]);
+        var user = credentials["username"];
+        var nonce = credentials["nonce"];
+        var uri = credentials["uri"];
+        var response = credentials["response"];
+        if (algorithm is not { } alg || !_options.Algorithms.Contains(alg) || user is null || nonce is null || uri is null || response is null)
+            return new(DigestOutcome.Challenge);
+        var nonceState = CheckNonce(nonce);
+        if (nonceState == NonceState.Forged) return new(DigestOutcome.Challenge);
+
+        var found = await _store.FindAsync(user, _options.Realm, cancellationToken);
+        var ha1 = found is null ? DummyHa1(alg, user) : alg == DigestAlgorithm.Md5 ? found.Ha1Md5 : found.Ha1Sha256;
+        var ha2 = DigestHash.Hex(alg, string.Concat(request.Method, ":", uri));
+        var qop = credentials["qop"];
+        string expected;
+        if (qop is null) expected = DigestHash.Hex(alg, string.Concat(ha1, ":", nonce, ":", ha2));
+        else if (qop.Equals("auth", StringComparison.OrdinalIgnoreCase) && credentials["nc"] is { } nc && credentials["cnonce"] is { } cnonce)
+            expected = DigestHash.Hex(alg, string.Join(':', ha1, nonce, nc, cnonce, qop, ha2));
+        else return new(DigestOutcome.Challenge);
+
+        var match = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(response.ToLowerInvariant()));
+        if (match && found is not null)
+            return nonceState == NonceState.Expired ? new(DigestOutcome.Stale, user) : new(DigestOutcome.Authenticated, user);
+        _limiter.RecordFailure(source);
+        return new(DigestOutcome.Forbidden, user);
+    }
+
+    /// <summary>Adds one WWW-Authenticate (or Proxy-Authenticate) per offered algorithm, all sharing one nonce.</summary>
+    public void AddChallenges(SipResponse response, bool stale, string headerName = SipHeaderNames.WwwAuthenticate)
+    {
+        var nonce = NewNonce();
+        foreach (var alg in _options.Algorithms)
+        {
+            var p = new List<(string, string, bool)>
+            {
+                ("realm", _options.Realm, true),
+                ("nonce", nonce, true),
+                ("algorithm", DigestHash.Name(alg), false),
+                ("qop", "auth", true),
+            };
+            if (stale) p.Add(("stale", "true", false));
+            response.Headers.Add(headerName, DigestHeader.Format("Digest", p));
+        }
+    }
+
+    internal string NewNonce()
+    {
+        Span<byte> buf = stackalloc byte[NonceBodyLength + NonceMacLength];
+        BinaryPrimitives.WriteInt64BigEndian(buf, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        RandomNumberGenerator.Fill(buf[8..NonceBodyLength]);
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(_key, buf[..NonceBodyLength], mac);
+        mac[..NonceMacLength].CopyTo(buf[NonceBodyLength..]);
+        return Convert.ToHexStringLower(buf);
+    }
+
+    private enum NonceState
+    {
+        Fresh,
+        Expired,
+        Forged,
+    }
+
+    private NonceState CheckNonce(string nonce)
+    {
+        Span<byte> buf = stackalloc byte[NonceBodyLength + NonceMacLength];
+        if (nonce.Length != buf.Length * 2 || Convert.FromHexString(nonce, buf, out _, out var written) != System.Buffers.OperationStatus.Done || written != buf.Length)
+            return NonceState.Forged;
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(_key, buf[..NonceBodyLength], mac);
+        if (!CryptographicOperations.FixedTimeEquals(mac[..NonceMacLength], buf[NonceBodyLength..])) return NonceState.Forged;
+        var issued = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(buf));
+        var age = _time.GetUtcNow() - issued;
+        return age < TimeSpan.Zero || age > _options.NonceLifetime ? NonceState.Expired : NonceState.Fresh;
+    }
+
+    private string DummyHa1(DigestAlgorithm alg, string user)
+    {
+        var seed = HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes("dummy-ha1:" + user));
+        return DigestHash.Hex(alg, Convert.ToHexStringLower(seed));
+    }
+}

@@ -1,0 +1,123 @@
+using System.IO.Pipelines;
+using System.Net;
+using Ccgw.Sip.Auth;
+using Ccgw.Sip.Core;
+using Ccgw.Sip.Message;
+using Ccgw.Sip.Registrar;
+using Ccgw.Sip.Transactions;
+using Ccgw.Sip.Transport;
+
+namespace Ccgw.Sip;
+
+/// <summary>Everything the host configures; defaults match CONTRACT.md §2 (127.0.0.1:5060, domain localhost).</summary>
+public sealed record SipStackOptions
+{
+    public string Domain { get; init; } = "localhost";
+
+    public string UserAgent { get; init; } = "ccgw";
+
+    public SipTransportOptions Transport { get; init; } = new();
+
+    public SipTimerSettings Timers { get; init; } = SipTimerSettings.Default;
+
+    /// <summary>Digest settings; the realm defaults to <see cref="Domain"/> when left as "localhost".</summary>
+    public SipDigestOptions Digest { get; init; } = new();
+
+    public SipRegistrarOptions Registrar { get; init; } = new();
+}
+
+/// <summary>
+/// The SIP stack a host runs: transports → parser/validator → transactions → UA core (OPTIONS, registrar,
+/// 4xx/5xx rules) → host hooks. Construct, optionally set hooks, <see cref="Start"/>, and dispose to stop.
+/// </summary>
+public sealed class SipStack : IAsyncDisposable
+{
+    private readonly SipTransportHub _transport;
+    private readonly SipUserAgentCore _core;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ISipLog _log;
+
+    public SipStack(SipStackOptions options, ISipCredentialStore credentials, IRegistrationStore registrations, TimeProvider? time = null, ISipLog? log = null)
+    {
+        time ??= TimeProvider.System;
+        _log = log ?? NullSipLog.Instance;
+        Options = options;
+        _transport = new SipTransportHub(options.Transport, time, _log, OnMessage);
+        Transactions = new SipTransactionLayer(_transport, time, options.Timers);
+        Authenticator = new SipDigestAuthenticator(options.Digest, credentials, time);
+        Registrar = new SipRegistrar(options.Registrar, registrations, Authenticator, time);
+        _core = new SipUserAgentCore(Registrar, options.UserAgent, _log, _stopping.Token);
+        Transactions.User = _core;
+    }
+
+    public SipStackOptions Options { get; }
+
+    public SipTransactionLayer Transactions { get; }
+
+    public SipDigestAuthenticator Authenticator { get; }
+
+    public SipRegistrar Registrar { get; }
+
+    /// <summary>Sends raw messages (e.g. ACK for 2xx, stateless responses) through the stack's transports.</summary>
+    public ISipSender Sender => _transport;
+
+    /// <summary>Takes INVITE/BYE/INFO/... server transactions; return false to let the core answer (480/481/405).</summary>
+    public Func<SipServerTransaction, bool>? RequestHandler
+    {
+        get => _core.RequestHandler;
+        set => _core.RequestHandler = value;
+    }
+
+    public Action<SipServerInviteTransaction, SipRequest>? CancelHandler
+    {
+        get => _core.CancelHandler;
+        set => _core.CancelHandler = value;
+    }
+
+    public Action<SipRequest, SipEndPoint>? AckHandler
+    {
+        get => _core.AckHandler;
+        set => _core.AckHandler = value;
+    }
+
+    public IPEndPoint? UdpEndPoint => _transport.UdpEndPoint;
+
+    public IPEndPoint? TcpEndPoint => _transport.TcpEndPoint;
+
+    public IPEndPoint? TlsEndPoint => _transport.TlsEndPoint;
+
+    /// <summary>Binds the configured listeners (port 0 picks a free one) and starts receiving. Throws if a bind fails.</summary>
+    public void Start() => _transport.Start();
+
+    /// <summary>Serves a stream connection the host accepted itself (e.g. a Kestrel ConnectionHandler's pipe).</summary>
+    public Task ServeConnectionAsync(IDuplexPipe connection, IPEndPoint remote, bool isTls, CancellationToken cancellationToken) =>
+        _transport.ServeStreamAsync(connection.Input, connection.Output, new SipEndPoint(isTls ? SipTransportKind.Tls : SipTransportKind.Tcp, remote), cancellationToken);
+
+    private void OnMessage(SipMessage message, SipEndPoint source)
+    {
+        if (message is SipResponse response)
+        {
+            if (SipRequestValidator.ShouldDropResponse(response)) return;
+            Transactions.ReceiveResponse(response, source);
+            return;
+        }
+        var request = (SipRequest)message;
+        if (SipRequestValidator.Validate(request) is { } failure)
+        {
+            _log.Log(SipLogLevel.Information, string.Concat("refusing request from ", source.ToString(), ": ", failure.Reason));
+            if (request.Method == SipMethods.Ack || request.Via.Count == 0) return;
+            var answer = SipMalformedRequestResponder.BuildResponse(request, failure, SipTransactionLayer.LocalTag(request));
+            _transport.Send(answer, SipResponseRouting.DestinationFor(request.Via[0], source));
+            return;
+        }
+        SipResponseRouting.StampReceived(request, source);
+        Transactions.ReceiveRequest(request, source);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await _transport.DisposeAsync();
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,107 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Ccgw.Sip.Message;
+using Ccgw.Sip.Parsing;
+
+namespace Ccgw.Sip.Transport;
+
+/// <summary>
+/// One TCP/TLS connection, framed by Content-Length (RFC 3261 §18.3) over a <see cref="PipeReader"/> so the
+/// same code serves a raw socket, an SslStream or a Kestrel connection. A framing error is unrecoverable on
+/// a stream, so the connection answers 400 when it can and closes (RFC 4475 §3.1.2.3, §3.3.9).
+/// </summary>
+public sealed class SipStreamConnection
+{
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SipParserOptions _parser;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _idleTimeout;
+    private readonly ISipLog _log;
+
+    public SipStreamConnection(PipeReader input, PipeWriter output, SipEndPoint remote, SipParserOptions parser, TimeProvider time, TimeSpan idleTimeout, ISipLog log)
+    {
+        _input = input;
+        _output = output;
+        Remote = remote;
+        _parser = parser;
+        _time = time;
+        _idleTimeout = idleTimeout;
+        _log = log;
+    }
+
+    public SipEndPoint Remote { get; }
+
+    /// <summary>Reads and dispatches messages until the peer closes, the idle limit passes or framing fails.</summary>
+    public async Task RunAsync(Action<SipMessage, SipEndPoint> onMessage, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                using var idle = new CancellationTokenSource(_idleTimeout, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, cancellationToken);
+                ReadResult result;
+                try
+                {
+                    result = await _input.ReadAsync(linked.Token);
+                }
+                catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    _log.Log(SipLogLevel.Debug, "closing idle SIP connection " + Remote);
+                    return;
+                }
+                var buffer = result.Buffer;
+                var stop = false;
+                try
+                {
+                    while (true)
+                    {
+                        var status = SipMessageParser.TryReadStreamMessage(ref buffer, out var message, _parser);
+                        if (status == SipFrameStatus.Incomplete) break;
+                        if (status == SipFrameStatus.KeepAlive)
+                        {
+                            await SendAsync("\r\n"u8.ToArray(), cancellationToken);
+                            continue;
+                        }
+                        onMessage(message!, Remote);
+                    }
+                }
+                catch (SipParseException e)
+                {
+                    await AnswerFramingErrorAsync(result.Buffer, e, cancellationToken);
+                    stop = true;
+                }
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                if (stop || result.IsCompleted) return;
+            }
+        }
+        finally
+        {
+            await _input.CompleteAsync();
+            await _output.CompleteAsync();
+        }
+    }
+
+    private async Task AnswerFramingErrorAsync(ReadOnlySequence<byte> buffer, SipParseException error, CancellationToken ct)
+    {
+        _log.Log(SipLogLevel.Information, string.Concat("SIP framing error from ", Remote.ToString(), ": ", error.Reason));
+        var head = buffer.Slice(0, Math.Min(buffer.Length, _parser.MaxHeaderBytes)).ToArray();
+        if (SipMalformedRequestResponder.BuildResponse(head, error) is { } answer) await SendAsync(answer, ct);
+    }
+
+    /// <summary>Writes one whole message; concurrent senders are serialized so frames never interleave.</summary>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _output.WriteAsync(bytes, cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+}

@@ -1,0 +1,334 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Ccgw.Sip.Message;
+using Ccgw.Sip.Parsing;
+
+namespace Ccgw.Sip.Transport;
+
+/// <summary>
+/// UDP, TCP and TLS listeners plus the outbound path (RFC 3261 §18). Sends are queued to one writer loop,
+/// so state machines never await I/O; stream connections are reused per remote endpoint and opened on
+/// demand for requests we originate.
+/// </summary>
+internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
+{
+    private const int MaxDatagram = 65535;
+    private readonly SipTransportOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ISipLog _log;
+    private readonly Action<SipMessage, SipEndPoint> _onMessage;
+    private readonly Channel<(SipMessage Message, SipEndPoint To)> _outbound;
+    private readonly ConcurrentDictionary<(SipTransportKind, IPEndPoint), SipStreamConnection> _connections = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+    private Socket? _udp;
+    private Socket? _tcp;
+    private Socket? _tls;
+
+    public SipTransportHub(SipTransportOptions options, TimeProvider time, ISipLog log, Action<SipMessage, SipEndPoint> onMessage)
+    {
+        _options = options;
+        _time = time;
+        _log = log;
+        _onMessage = onMessage;
+        _outbound = Channel.CreateBounded<(SipMessage, SipEndPoint)>(new BoundedChannelOptions(options.MaxQueuedSends)
+        {
+            FullMode = BoundedChannelFullMode.DropWrite,
+            SingleReader = true,
+        });
+    }
+
+    public IPEndPoint? UdpEndPoint => _udp?.LocalEndPoint as IPEndPoint;
+
+    public IPEndPoint? TcpEndPoint => _tcp?.LocalEndPoint as IPEndPoint;
+
+    public IPEndPoint? TlsEndPoint => _tls?.LocalEndPoint as IPEndPoint;
+
+    public int ConnectionCount => _connections.Count;
+
+    public void Start()
+    {
+        if (_options.Udp is { } udpAt)
+        {
+            _udp = new Socket(udpAt.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            _udp.Bind(udpAt);
+            _loops.Add(Task.Run(() => UdpLoopAsync(_udp, _stop.Token)));
+        }
+        if (_options.Tcp is { } tcpAt)
+        {
+            _tcp = Listen(tcpAt);
+            _loops.Add(Task.Run(() => AcceptLoopAsync(_tcp, SipTransportKind.Tcp, _stop.Token)));
+        }
+        if (_options.Tls is { } tlsAt)
+        {
+            if (_options.TlsCertificate is null) throw new InvalidOperationException("SIP TLS listener configured without a certificate");
+            _tls = Listen(tlsAt);
+            _loops.Add(Task.Run(() => AcceptLoopAsync(_tls, SipTransportKind.Tls, _stop.Token)));
+        }
+        _loops.Add(Task.Run(() => SendLoopAsync(_stop.Token)));
+    }
+
+    private static Socket Listen(IPEndPoint at)
+    {
+        var s = new Socket(at.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(at);
+        s.Listen(128);
+        return s;
+    }
+
+    public void Send(SipMessage message, SipEndPoint destination)
+    {
+        if (!_outbound.Writer.TryWrite((message, destination)))
+            _log.Log(SipLogLevel.Warning, "SIP send queue full; dropping message to " + destination);
+    }
+
+    private async Task UdpLoopAsync(Socket socket, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
+        EndPoint any = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                SocketReceiveFromResult r;
+                try
+                {
+                    r = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, ct);
+                }
+                catch (SocketException e)
+                {
+                    // ICMP errors surface here on some platforms; they concern one peer, not the listener.
+                    _log.Log(SipLogLevel.Debug, "UDP receive error " + e.SocketErrorCode);
+                    continue;
+                }
+                var source = new SipEndPoint(SipTransportKind.Udp, (IPEndPoint)r.RemoteEndPoint);
+                HandleDatagram(buffer.AsSpan(0, r.ReceivedBytes), source, socket);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void HandleDatagram(ReadOnlySpan<byte> datagram, SipEndPoint source, Socket socket)
+    {
+        // RFC 5626 keep-alives and stray line ends carry no message.
+        if (datagram.TrimStart("\r\n"u8).IsEmpty) return;
+        SipMessage message;
+        try
+        {
+            message = SipMessageParser.ParseDatagram(datagram, _options.Parser);
+        }
+        catch (SipParseException e)
+        {
+            _log.Log(SipLogLevel.Information, string.Concat("malformed SIP datagram from ", source.ToString(), ": ", e.Reason));
+            if (SipMalformedRequestResponder.BuildResponse(datagram, e) is { } answer)
+            {
+                try
+                {
+                    socket.SendTo(answer, source.Address);
+                }
+                catch (SocketException)
+                {
+                }
+            }
+            return;
+        }
+        Dispatch(message, source);
+    }
+
+    private void Dispatch(SipMessage message, SipEndPoint source)
+    {
+        try
+        {
+            _onMessage(message, source);
+        }
+#pragma warning disable CA1031 // A bug in one message's handling must not stop the listener loop.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _log.Log(SipLogLevel.Error, "SIP message handler failed", e);
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, SipTransportKind kind, CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var client = await listener.AcceptAsync(ct);
+                if (_connections.Count >= _options.MaxStreamConnections)
+                {
+                    _log.Log(SipLogLevel.Warning, "SIP connection limit reached; refusing " + client.RemoteEndPoint);
+                    client.Dispose();
+                    continue;
+                }
+                _ = Task.Run(() => ServeAcceptedAsync(client, kind, ct), ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (SocketException e)
+        {
+            _log.Log(SipLogLevel.Error, "SIP accept loop stopped: " + e.SocketErrorCode);
+        }
+    }
+
+    private async Task ServeAcceptedAsync(Socket client, SipTransportKind kind, CancellationToken ct)
+    {
+        client.NoDelay = true;
+        var remote = new SipEndPoint(kind, (IPEndPoint)client.RemoteEndPoint!);
+        Stream stream = new NetworkStream(client, ownsSocket: true);
+        try
+        {
+            if (kind == SipTransportKind.Tls)
+            {
+                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                using var handshake = new CancellationTokenSource(_options.ConnectTimeout, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, handshake.Token);
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _options.TlsCertificate }, linked.Token);
+                stream = ssl;
+            }
+            await ServeStreamAsync(stream, remote, ct);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
+        {
+            _log.Log(SipLogLevel.Debug, string.Concat("SIP connection ", remote.ToString(), " ended: ", e.Message));
+        }
+        finally
+        {
+            await stream.DisposeAsync();
+        }
+    }
+
+    /// <summary>Serves one stream connection (also the entry point for a host-provided duplex pipe).</summary>
+    public async Task ServeStreamAsync(PipeReader input, PipeWriter output, SipEndPoint remote, CancellationToken ct)
+    {
+        var connection = new SipStreamConnection(input, output, remote, _options.Parser, _time, _options.StreamIdleTimeout, _log);
+        _connections[(remote.Transport, remote.Address)] = connection;
+        try
+        {
+            await connection.RunAsync(Dispatch, ct);
+        }
+        finally
+        {
+            _connections.TryRemove(new KeyValuePair<(SipTransportKind, IPEndPoint), SipStreamConnection>((remote.Transport, remote.Address), connection));
+        }
+    }
+
+    private Task ServeStreamAsync(Stream stream, SipEndPoint remote, CancellationToken ct) =>
+        ServeStreamAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)), remote, ct);
+
+    private async Task SendLoopAsync(CancellationToken ct)
+    {
+        var buffer = new ArrayBufferWriter<byte>(2048);
+        try
+        {
+            await foreach (var (message, to) in _outbound.Reader.ReadAllAsync(ct))
+            {
+                buffer.ResetWrittenCount();
+                SipMessageWriter.Write(message, buffer);
+                try
+                {
+                    await SendBytesAsync(buffer.WrittenMemory, to, ct);
+                }
+                catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException or InvalidOperationException)
+                {
+                    _log.Log(SipLogLevel.Information, string.Concat("SIP send to ", to.ToString(), " failed: ", e.Message));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task SendBytesAsync(ReadOnlyMemory<byte> bytes, SipEndPoint to, CancellationToken ct)
+    {
+        if (to.Transport == SipTransportKind.Udp)
+        {
+            if (_udp is null) throw new InvalidOperationException("UDP transport is not enabled");
+            await _udp.SendToAsync(bytes, SocketFlags.None, to.Address, ct);
+            return;
+        }
+        if (!_connections.TryGetValue((to.Transport, to.Address), out var connection))
+        {
+            if (to.Transport == SipTransportKind.Tls) throw new InvalidOperationException("no TLS connection to " + to);
+            connection = await ConnectAsync(to, ct);
+        }
+        // The copy keeps the reusable send buffer free for the next message while this one is written.
+        await connection.SendAsync(bytes.ToArray(), ct);
+    }
+
+    private async Task<SipStreamConnection> ConnectAsync(SipEndPoint to, CancellationToken ct)
+    {
+        var socket = new Socket(to.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using (var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time))
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token))
+        {
+            try
+            {
+                await socket.ConnectAsync(to.Address, linked.Token);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        var ready = new TaskCompletionSource<SipStreamConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var task = ServeStreamAsync(stream, to, _stop.Token);
+                ready.TrySetResult(_connections[(to.Transport, to.Address)]);
+                await task;
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+            {
+                ready.TrySetException(e);
+            }
+            finally
+            {
+                await stream.DisposeAsync();
+            }
+        }, ct);
+        return await ready.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _outbound.Writer.TryComplete();
+        _udp?.Dispose();
+        _tcp?.Dispose();
+        _tls?.Dispose();
+        try
+        {
+            await Task.WhenAll(_loops);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _stop.Dispose();
+    }
+}

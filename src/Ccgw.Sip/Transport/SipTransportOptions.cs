@@ -1,0 +1,29 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Ccgw.Sip.Parsing;
+
+namespace Ccgw.Sip.Transport;
+
+/// <summary>Where and how the stack listens. A null endpoint disables that transport.</summary>
+public sealed record SipTransportOptions
+{
+    public IPEndPoint? Udp { get; init; } = new(IPAddress.Loopback, 5060);
+
+    public IPEndPoint? Tcp { get; init; } = new(IPAddress.Loopback, 5060);
+
+    /// <summary>TLS listener (RFC 3261 §26.2); needs <see cref="TlsCertificate"/>.</summary>
+    public IPEndPoint? Tls { get; init; }
+
+    public X509Certificate2? TlsCertificate { get; init; }
+
+    public SipParserOptions Parser { get; init; } = SipParserOptions.Default;
+
+    public int MaxStreamConnections { get; init; } = 1024;
+
+    public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Outbound messages waiting for the socket; beyond this, new ones are dropped (UDP semantics).</summary>
+    public int MaxQueuedSends { get; init; } = 4096;
+}
