@@ -57,7 +57,12 @@ internal sealed partial class ContactCenterState
         var count = _dirtyStats.Count;
         for (var n = 0; n < count; n++)
         {
-            foreach (var lower in _dirtyStats[n].LowerOverlaps)
+            var q = _dirtyStats[n];
+            var queued = q.Queued[Slots.Voice] + q.Queued[Slots.Im] + q.Queued[Slots.Callback];
+            if (queued == q.PublishedQueued)
+                continue;
+            q.PublishedQueued = queued;
+            foreach (var lower in q.LowerOverlaps)
                 MarkStats(lower);
         }
 

@@ -182,6 +182,8 @@ internal sealed partial class ContactCenterState
         pool.Waiting.Add(i);
         i.Pool = pool;
         q.Queued[i.Slot]++;
+        var key = (i.Slot, i.Request.Priority);
+        q.QueuedByPriority[key] = q.QueuedByPriority.GetValueOrDefault(key) + 1;
         MarkStats(q);
         MarkDispatch(i);
     }
@@ -193,6 +195,7 @@ internal sealed partial class ContactCenterState
         pool.Waiting.Remove(i);
         i.Pool = null;
         i.Queue.Queued[i.Slot]--;
+        i.Queue.QueuedByPriority[(i.Slot, i.Request.Priority)]--;
         MarkStats(i.Queue);
     }
 
@@ -396,24 +399,27 @@ internal sealed partial class ContactCenterState
         return null;
     }
 
-    /// <summary>1-based place among queued interactions of the same queue and slot (callers normally land last: O(1)).</summary>
+    /// <summary>
+    /// 1-based place among queued interactions of the same queue and slot. An interaction ordered by "now" is behind
+    /// every queued one of its priority, so counting by priority is exact and O(priorities); older ones (call-backs,
+    /// status queries) walk the waiting sets.
+    /// </summary>
     private int PositionOf(InteractionRecord i)
     {
         var q = i.Queue;
-        var ahead = 0;
-        var allLast = true;
-        foreach (var pool in q.Pools)
+        if (i.OrderTime == _now)
         {
-            if (pool.Slot != i.Slot || pool.Waiting.Count == 0)
-                continue;
-            if (pool != i.Pool && WaitingComparer.Instance.Compare(pool.Waiting.Max, i) > 0)
-                allLast = false;
-            if (pool == i.Pool && !ReferenceEquals(pool.Waiting.Max, i))
-                allLast = false;
+            var position = 0;
+            foreach (var ((slot, priority), count) in q.QueuedByPriority)
+            {
+                if (slot == i.Slot && priority >= i.Request.Priority)
+                    position += count;
+            }
+
+            return position;
         }
 
-        if (allLast)
-            return q.Queued[i.Slot];
+        var ahead = 0;
         foreach (var pool in q.Pools)
         {
             if (pool.Slot != i.Slot || pool.Waiting.Count == 0 || WaitingComparer.Instance.Compare(pool.Waiting.Min, i) >= 0)

@@ -48,6 +48,12 @@ internal sealed class QueueRecord
     /// <summary>Queued (not offered) interactions per slot.</summary>
     public int[] Queued { get; } = new int[Slots.Count];
 
+    /// <summary>Queued interactions per (slot, interaction priority): a new arrival's position without walking the queue.</summary>
+    public Dictionary<(int Slot, int Priority), int> QueuedByPriority { get; } = [];
+
+    /// <summary>Total queued when the figures were last published; lower-priority estimates are refreshed only when it moves.</summary>
+    public int PublishedQueued { get; set; } = -1;
+
     /// <summary>Waiting customers (queued or offered), ordered by arrival for the longest-wait figure.</summary>
     public SortedSet<InteractionRecord> Waiting { get; } = new(ArrivalComparer.Instance);
 

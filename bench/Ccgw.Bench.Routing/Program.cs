@@ -1,0 +1,29 @@
+using System.Diagnostics;
+using System.Globalization;
+using Ccgw.Bench.Routing;
+
+// Dedicated harness rather than BenchmarkDotNet: the question is the latency distribution of single routing decisions
+// against a large, steady state (10,000 agents, 100,000 waiting), which per-invocation timing answers directly.
+var agents = 10_000;
+var waiting = 100_000;
+var operations = 200_000;
+for (var i = 0; i + 1 < args.Length; i += 2)
+{
+    var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+    switch (args[i])
+    {
+        case "--agents": agents = value; break;
+        case "--waiting": waiting = value; break;
+        case "--ops": operations = value; break;
+    }
+}
+
+Console.WriteLine($"routing decision benchmark: {agents} agents, {waiting} waiting, {operations} measured decisions per scenario, {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}");
+var setup = Stopwatch.StartNew();
+var bench = new DecisionBenchmark(agents, waiting, seed: 7);
+Console.WriteLine($"set-up {setup.Elapsed.TotalSeconds:0.0}s");
+bench.AgentFreesUp(operations / 10).Discard();
+bench.AgentFreesUp(operations).Print("agent frees up → picks best of the waiting interactions");
+bench.ArrivalWithReadyAgents(operations / 10).Discard();
+bench.ArrivalWithReadyAgents(operations).Print("interaction arrives → picks best ready agent");
+bench.ArrivalAllBusy(operations).Print("interaction arrives, all eligible agents busy → queued");

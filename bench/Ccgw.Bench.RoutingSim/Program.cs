@@ -1,0 +1,22 @@
+using System.Globalization;
+using Ccgw.Bench.RoutingSim;
+
+// Replays a synthetic day through the real routing state machine on a simulated clock and reports how well the
+// estimated wait predicted the waits that happened, and the service level per queue.
+var seed = 1;
+var hours = 8.0;
+for (var i = 0; i + 1 < args.Length; i += 2)
+{
+    switch (args[i])
+    {
+        case "--seed":
+            seed = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            break;
+        case "--hours":
+            hours = double.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            break;
+    }
+}
+
+var report = new DaySimulation(SimulationSetup.Default, seed, TimeSpan.FromHours(hours)).Run();
+report.Print(Console.Out);
