@@ -42,8 +42,10 @@ public sealed class SipStack : IAsyncDisposable
         time ??= TimeProvider.System;
         _log = log ?? NullSipLog.Instance;
         Options = options;
-        _transport = new SipTransportHub(options.Transport, time, _log, OnMessage);
+        SipInboundPipeline? pipeline = null;
+        _transport = new SipTransportHub(options.Transport, time, _log, (m, s) => pipeline!.OnMessage(m, s));
         Transactions = new SipTransactionLayer(_transport, time, options.Timers);
+        pipeline = new SipInboundPipeline(_transport, Transactions, _log);
         Authenticator = new SipDigestAuthenticator(options.Digest, credentials, time);
         Registrar = new SipRegistrar(options.Registrar, registrations, Authenticator, time);
         _core = new SipUserAgentCore(Registrar, options.UserAgent, _log, _stopping.Token);
@@ -92,27 +94,6 @@ public sealed class SipStack : IAsyncDisposable
     /// <summary>Serves a stream connection the host accepted itself (e.g. a Kestrel ConnectionHandler's pipe).</summary>
     public Task ServeConnectionAsync(IDuplexPipe connection, IPEndPoint remote, bool isTls, CancellationToken cancellationToken) =>
         _transport.ServeStreamAsync(connection.Input, connection.Output, new SipEndPoint(isTls ? SipTransportKind.Tls : SipTransportKind.Tcp, remote), cancellationToken);
-
-    private void OnMessage(SipMessage message, SipEndPoint source)
-    {
-        if (message is SipResponse response)
-        {
-            if (SipRequestValidator.ShouldDropResponse(response)) return;
-            Transactions.ReceiveResponse(response, source);
-            return;
-        }
-        var request = (SipRequest)message;
-        if (SipRequestValidator.Validate(request) is { } failure)
-        {
-            _log.Log(SipLogLevel.Information, string.Concat("refusing request from ", source.ToString(), ": ", failure.Reason));
-            if (request.Method == SipMethods.Ack || request.Via.Count == 0) return;
-            var answer = SipMalformedRequestResponder.BuildResponse(request, failure, SipTransactionLayer.LocalTag(request));
-            _transport.Send(answer, SipResponseRouting.DestinationFor(request.Via[0], source));
-            return;
-        }
-        SipResponseRouting.StampReceived(request, source);
-        Transactions.ReceiveRequest(request, source);
-    }
 
     public async ValueTask DisposeAsync()
     {

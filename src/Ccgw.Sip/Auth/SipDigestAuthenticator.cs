@@ -10,8 +10,12 @@ public sealed record SipDigestOptions
 {
     public string Realm { get; init; } = "localhost";
 
-    /// <summary>Challenge order = preference (RFC 8760 §2.4: SHA-256 first, MD5 for older clients).</summary>
-    public IReadOnlyList<DigestAlgorithm> Algorithms { get; init; } = [DigestAlgorithm.Sha256, DigestAlgorithm.Md5];
+    /// <summary>
+    /// Offered algorithms, one challenge each, in this order. RFC 8760 §2.4 would put SHA-256 first, but
+    /// deployed UACs that read only the first challenge (verified: SIPp 3.6.1, sipsak 0.9.8) then fail, so
+    /// MD5 leads by default; a client may still answer any offered algorithm, and hosts can reorder.
+    /// </summary>
+    public IReadOnlyList<DigestAlgorithm> Algorithms { get; init; } = [DigestAlgorithm.Md5, DigestAlgorithm.Sha256];
 
     public TimeSpan NonceLifetime { get; init; } = TimeSpan.FromMinutes(5);
 

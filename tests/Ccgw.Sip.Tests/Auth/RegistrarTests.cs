@@ -64,7 +64,7 @@ public class RegistrarTests
         var kit = new Kit();
         var first = await kit.Send(kit.Register());
         Assert.Equal(401, first.StatusCode);
-        Assert.Equal(["SHA-256", "MD5"], first.Headers.GetAll(SipHeaderNames.WwwAuthenticate).Select(v => DigestHeader.Parse(v)["algorithm"]));
+        Assert.Equal(["MD5", "SHA-256"], first.Headers.GetAll(SipHeaderNames.WwwAuthenticate).Select(v => DigestHeader.Parse(v)["algorithm"]));
         var second = kit.Register();
         Kit.Answer(second, first, "alice", "demo-alice", algorithm);
         var ok = await kit.Send(second);

@@ -1,0 +1,34 @@
+using Ccgw.Sip.Message;
+using Ccgw.Sip.Transactions;
+using Ccgw.Sip.Transport;
+
+namespace Ccgw.Sip.Core;
+
+/// <summary>
+/// What happens to a parsed message before any transaction sees it: responses that cannot be matched are
+/// dropped (§18.1.2), requests failing <see cref="SipRequestValidator"/> are answered statelessly (400/505),
+/// and accepted requests get received/rport stamped (§18.2.1).
+/// </summary>
+internal sealed class SipInboundPipeline(ISipSender sender, SipTransactionLayer transactions, ISipLog log)
+{
+    public void OnMessage(SipMessage message, SipEndPoint source)
+    {
+        if (message is SipResponse response)
+        {
+            if (SipRequestValidator.ShouldDropResponse(response)) return;
+            transactions.ReceiveResponse(response, source);
+            return;
+        }
+        var request = (SipRequest)message;
+        if (SipRequestValidator.Validate(request) is { } failure)
+        {
+            log.Log(SipLogLevel.Information, string.Concat("refusing request from ", source.ToString(), ": ", failure.Reason));
+            if (request.Method == SipMethods.Ack || request.Via.Count == 0) return;
+            var answer = SipMalformedRequestResponder.BuildResponse(request, failure, SipTransactionLayer.LocalTag(request));
+            sender.Send(answer, SipResponseRouting.DestinationFor(request.Via[0], source));
+            return;
+        }
+        SipResponseRouting.StampReceived(request, source);
+        transactions.ReceiveRequest(request, source);
+    }
+}
