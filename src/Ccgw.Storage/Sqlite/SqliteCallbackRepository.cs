@@ -1,0 +1,108 @@
+using System.Text;
+using Ccgw.Core;
+using Ccgw.Core.Repositories;
+using Dapper;
+
+namespace Ccgw.Storage.Sqlite;
+
+/// <summary>
+/// The durable call-back list. Every write commits with synchronous=FULL before returning, so a caller that
+/// answers "202 Accepted" after <see cref="AddAsync"/> has a request that survives kill -9 and power loss.
+/// </summary>
+public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvider time) : ICallbackRepository
+{
+    private const string Columns = """
+        id AS Id, queue_id AS QueueId, channel AS Channel, address AS Address, scheduled_at AS ScheduledAt,
+        priority AS Priority, original_started_at AS OriginalStartedAt, status AS Status, customer_id AS CustomerId,
+        page_url AS PageUrl, topic AS Topic, product AS Product
+        """;
+
+    private static readonly string[] PendingStatuses = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Queued)];
+
+    public async ValueTask AddAsync(CallbackRequest request, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO callbacks (id, queue_id, channel, address, scheduled_at, priority, original_started_at, status,
+                                   customer_id, page_url, topic, product, updated_at)
+            VALUES (@Id, @QueueId, @Channel, @Address, @ScheduledAt, @Priority, @OriginalStartedAt, @Status,
+                    @CustomerId, @PageUrl, @Topic, @Product, @UpdatedAt)
+            """,
+            new
+            {
+                request.Id,
+                request.QueueId,
+                Channel = request.Channel.ToString(),
+                request.Address,
+                ScheduledAt = StoredTime.Write(request.ScheduledAt),
+                request.Priority,
+                OriginalStartedAt = StoredTime.Write(request.OriginalStartedAt),
+                Status = request.Status.ToString(),
+                request.CustomerId,
+                request.PageUrl,
+                request.Topic,
+                request.Product,
+                UpdatedAt = Now,
+            }, cancellationToken: cancellationToken));
+    }
+
+    public async ValueTask<CallbackRequest?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM callbacks WHERE id = @Id", new { Id = id }, cancellationToken: cancellationToken));
+        return row?.ToRequest();
+    }
+
+    public ValueTask<bool> ReprioritiseAsync(string id, int priority, CancellationToken cancellationToken = default) =>
+        UpdatePendingAsync(id, "priority = @Value", priority, cancellationToken);
+
+    public ValueTask<bool> RescheduleAsync(string id, DateTimeOffset scheduledAt, CancellationToken cancellationToken = default) =>
+        UpdatePendingAsync(id, "scheduled_at = @Value", StoredTime.Write(scheduledAt), cancellationToken);
+
+    public ValueTask<bool> CancelAsync(string id, CancellationToken cancellationToken = default) =>
+        UpdatePendingAsync(id, "status = @Value", nameof(CallbackStatus.Cancelled), cancellationToken);
+
+    public async ValueTask<bool> SetStatusAsync(string id, CallbackStatus status, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.ExecuteAsync(new CommandDefinition("UPDATE callbacks SET status = @Status, updated_at = @Now WHERE id = @Id",
+            new { Id = id, Status = status.ToString(), Now }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    public async ValueTask<IReadOnlyList<CallbackRequest>> ListAsync(DateTimeOffset? dueBy = null,
+        IReadOnlyCollection<CallbackStatus>? statuses = null, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        var sql = new StringBuilder($"SELECT {Columns} FROM callbacks WHERE 1 = 1");
+        if (dueBy is not null) sql.Append(" AND scheduled_at <= @DueBy");
+        if (statuses is not null) sql.Append(" AND status IN @Statuses");
+        sql.Append(" ORDER BY scheduled_at, priority DESC, original_started_at, id LIMIT @Limit");
+        await using var c = await database.OpenAsync(cancellationToken);
+        var rows = await c.QueryAsync<Row>(new CommandDefinition(sql.ToString(), new
+        {
+            DueBy = StoredTime.Write(dueBy),
+            Statuses = statuses?.Select(s => s.ToString()).ToArray(),
+            Limit = Math.Clamp(limit, 1, 100_000),
+        }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToRequest())];
+    }
+
+    private string Now => StoredTime.Write(time.GetUtcNow());
+
+    /// <summary>Supervisor changes apply only to call-backs not yet finished; a done or cancelled one stays as it ended.</summary>
+    private async ValueTask<bool> UpdatePendingAsync(string id, string assignment, object value, CancellationToken cancellationToken)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.ExecuteAsync(new CommandDefinition(
+            $"UPDATE callbacks SET {assignment}, updated_at = @Now WHERE id = @Id AND status IN @Pending",
+            new { Id = id, Value = value, Now, Pending = PendingStatuses }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    private sealed record Row(string Id, string QueueId, string Channel, string Address, string ScheduledAt, long Priority,
+        string OriginalStartedAt, string Status, string? CustomerId, string? PageUrl, string? Topic, string? Product)
+    {
+        public CallbackRequest ToRequest() => new(Id, QueueId, Enum.Parse<InteractionChannel>(Channel), Address,
+            StoredTime.Read(ScheduledAt), (int)Priority, StoredTime.Read(OriginalStartedAt), Enum.Parse<CallbackStatus>(Status),
+            CustomerId, PageUrl, Topic, Product);
+    }
+}

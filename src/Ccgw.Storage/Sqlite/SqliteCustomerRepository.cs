@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Ccgw.Core;
+using Ccgw.Core.Repositories;
+using Dapper;
+
+namespace Ccgw.Storage.Sqlite;
+
+public sealed class SqliteCustomerRepository(SqliteDatabase database, TimeProvider time) : ICustomerRepository
+{
+    private const string SelectById = """
+        SELECT id AS Id, name AS Name, preferred_channel AS PreferredChannel, preferred_address AS PreferredAddress,
+               preferred_hours AS PreferredHours, products_json AS ProductsJson, orders_json AS OrdersJson
+        FROM customers WHERE id = @Id
+        """;
+
+    public async ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await LoadAsync(c, customerId, cancellationToken);
+    }
+
+    public async ValueTask<Customer?> FindByPhoneAsync(string e164, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var id = await c.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT customer_id FROM customer_phones WHERE phone = @Phone ORDER BY customer_id LIMIT 1", new { Phone = e164 },
+            cancellationToken: cancellationToken));
+        return id is null ? null : await LoadAsync(c, id, cancellationToken);
+    }
+
+    public async ValueTask<Customer?> FindByImAddressAsync(string address, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var id = await c.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT customer_id FROM customer_im_addresses WHERE address = @Address ORDER BY customer_id LIMIT 1", new { Address = address },
+            cancellationToken: cancellationToken));
+        return id is null ? null : await LoadAsync(c, id, cancellationToken);
+    }
+
+    public async ValueTask UpsertAsync(Customer customer, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO customers (id, name, preferred_channel, preferred_address, preferred_hours, products_json, orders_json, updated_at)
+            VALUES (@Id, @Name, @PreferredChannel, @PreferredAddress, @PreferredHours, @ProductsJson, @OrdersJson, @UpdatedAt)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, preferred_channel = excluded.preferred_channel,
+                preferred_address = excluded.preferred_address, preferred_hours = excluded.preferred_hours,
+                products_json = excluded.products_json, orders_json = excluded.orders_json, updated_at = excluded.updated_at
+            """,
+            new
+            {
+                customer.Id,
+                customer.Name,
+                PreferredChannel = customer.PreferredContact?.Channel.ToString(),
+                PreferredAddress = customer.PreferredContact?.Address,
+                PreferredHours = customer.PreferredContact?.Hours,
+                ProductsJson = JsonSerializer.Serialize(customer.Products, StorageJson.Options),
+                OrdersJson = JsonSerializer.Serialize(customer.Orders, StorageJson.Options),
+                UpdatedAt = StoredTime.Write(time.GetUtcNow()),
+            }, tx, cancellationToken: cancellationToken));
+        await c.ExecuteAsync(new CommandDefinition("DELETE FROM customer_phones WHERE customer_id = @Id; DELETE FROM customer_im_addresses WHERE customer_id = @Id;",
+            new { customer.Id }, tx, cancellationToken: cancellationToken));
+        foreach (var phone in customer.Phones.Distinct(StringComparer.Ordinal))
+            await c.ExecuteAsync(new CommandDefinition("INSERT INTO customer_phones (phone, customer_id) VALUES (@Phone, @Id)",
+                new { Phone = phone, customer.Id }, tx, cancellationToken: cancellationToken));
+        foreach (var address in customer.ImAddresses.Distinct(StringComparer.OrdinalIgnoreCase))
+            await c.ExecuteAsync(new CommandDefinition("INSERT INTO customer_im_addresses (address, customer_id) VALUES (@Address, @Id)",
+                new { Address = address, customer.Id }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    private static async ValueTask<Customer?> LoadAsync(System.Data.Common.DbConnection c, string id, CancellationToken cancellationToken)
+    {
+        var row = await c.QuerySingleOrDefaultAsync<CustomerRow>(new CommandDefinition(SelectById, new { Id = id }, cancellationToken: cancellationToken));
+        if (row is null) return null;
+        var phones = await c.QueryAsync<string>(new CommandDefinition(
+            "SELECT phone FROM customer_phones WHERE customer_id = @Id ORDER BY rowid", new { Id = id }, cancellationToken: cancellationToken));
+        var ims = await c.QueryAsync<string>(new CommandDefinition(
+            "SELECT address FROM customer_im_addresses WHERE customer_id = @Id ORDER BY rowid", new { Id = id }, cancellationToken: cancellationToken));
+        PreferredContact? preferred = row.PreferredChannel is { } channel && Enum.TryParse<InteractionChannel>(channel, out var ch)
+            ? new PreferredContact(ch, row.PreferredAddress, row.PreferredHours)
+            : null;
+        return new Customer(row.Id, row.Name, [.. phones], [.. ims],
+            JsonSerializer.Deserialize<List<CustomerProduct>>(row.ProductsJson, StorageJson.Options) ?? [],
+            JsonSerializer.Deserialize<List<CustomerOrder>>(row.OrdersJson, StorageJson.Options) ?? [],
+            preferred);
+    }
+
+    private sealed record CustomerRow(string Id, string Name, string? PreferredChannel, string? PreferredAddress,
+        string? PreferredHours, string ProductsJson, string OrdersJson);
+}
+
+internal static class StorageJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+}
