@@ -442,4 +442,37 @@ public sealed class RoutingStateTests
         Assert.Contains(c.Log, e => e is QueueStatsChanged { Stats.Waiting: 1, Stats.AgentsBusy: 1 });
         Assert.Equal(c.Log[^1].Sequence, c.State.Snapshot.Version);
     }
+
+    [Fact]
+    public void Queue_figures_are_refreshed_periodically_only_while_someone_waits()
+    {
+        var c = new TestCentre([Agent("a")], [Queue("sales")], new RoutingOptions { StatsRefreshInterval = TimeSpan.FromSeconds(5) });
+        var r = c.Submit(Call("sales"));
+        c.AdvanceSeconds(12);
+
+        var waits = c.Log.OfType<QueueStatsChanged>().Select(e => e.Stats.LongestWaitSeconds).ToList();
+        Assert.Equal([0, 5, 10], waits);
+        Assert.Equal(10, c.Stats("sales").LongestWaitSeconds);
+
+        c.Abandon(r.InteractionId);
+        c.Log.Clear();
+        c.AdvanceSeconds(60);
+        Assert.DoesNotContain(c.Log, e => e is QueueStatsChanged);
+        Assert.Null(c.State.NextDueAt);
+    }
+
+    [Fact]
+    public void Arrival_position_counts_higher_and_equal_priority_ahead()
+    {
+        var c = new TestCentre([Agent("a")], [Queue("sales")]);
+        c.Submit(Call("sales", priority: 0));
+        c.Submit(Call("sales", priority: 2));
+        c.Submit(Call("sales", priority: 1));
+
+        Assert.Equal(3, c.Submit(Call("sales", priority: 1)).Position);
+        Assert.Equal(2, c.Submit(Call("sales", priority: 2)).Position);
+        Assert.Equal(6, c.Submit(Call("sales", priority: 0)).Position);
+        var late = c.State.LiveInteractionViews.Single(v => v.Request.Priority == 0 && v.Id == "t-1");
+        Assert.Equal(5, c.Interaction(late.Id)!.Position); // walks the sets: four of higher priority are ahead
+    }
 }

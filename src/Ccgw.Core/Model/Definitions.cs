@@ -86,6 +86,9 @@ public sealed record RoutingOptions
 
     public AgentSelection AgentSelection { get; init; } = AgentSelection.MostSkilledThenLongestIdle;
 
+    /// <summary>While anyone waits, queue figures (longest wait, estimate) are re-published this often. Zero: only on change.</summary>
+    public TimeSpan StatsRefreshInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     public static RoutingOptions Default { get; } = new();
 }
 

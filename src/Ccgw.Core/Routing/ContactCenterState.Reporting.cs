@@ -12,6 +12,8 @@ internal sealed partial class ContactCenterState
     private ImmutableDictionary<string, AgentPresence> _presenceSnapshot = ImmutableDictionary.Create<string, AgentPresence>(StringComparer.Ordinal);
     private ImmutableDictionary<string, QueueStats> _statsSnapshot = ImmutableDictionary.Create<string, QueueStats>(StringComparer.Ordinal);
     private CenterSnapshot? _snapshot;
+    private bool _statsRefreshArmed;
+    private bool _forceStats;
 
     /// <summary>The state as of the last applied command; rebuilt only when something visible changed.</summary>
     public CenterSnapshot Snapshot => _snapshot ??= new CenterSnapshot(_eventSeq, _now, _presenceSnapshot, _statsSnapshot, BuildTotals());
@@ -70,7 +72,7 @@ internal sealed partial class ContactCenterState
         {
             q.StatsDirty = false;
             var stats = BuildStats(q);
-            if (q.Stats is { } old && old == stats with { UpdatedAt = old.UpdatedAt, LongestWaitSeconds = old.LongestWaitSeconds })
+            if (q.Stats is { } old && old == stats with { UpdatedAt = old.UpdatedAt, LongestWaitSeconds = _forceStats ? stats.LongestWaitSeconds : old.LongestWaitSeconds })
                 continue;
             q.Stats = stats;
             Emit(new QueueStatsChanged(stats));
@@ -79,6 +81,33 @@ internal sealed partial class ContactCenterState
         }
 
         _dirtyStats.Clear();
+        _forceStats = false;
+    }
+
+    /// <summary>Waits grow without any command; a periodic refresh keeps longest-wait and estimates current while anyone waits.</summary>
+    private void ArmStatsRefresh()
+    {
+        if (_statsRefreshArmed || _options.StatsRefreshInterval <= TimeSpan.Zero)
+            return;
+        _statsRefreshArmed = true;
+        _timers.Schedule(_now + _options.StatsRefreshInterval, new TimerEntry(TimerKind.StatsRefresh, null, null, 0, null));
+    }
+
+    private void RefreshWaitingStats()
+    {
+        _statsRefreshArmed = false;
+        var anyWaiting = false;
+        foreach (var q in _queueList)
+        {
+            if (q.Waiting.Count == 0)
+                continue;
+            anyWaiting = true;
+            _forceStats = true;
+            MarkStats(q);
+        }
+
+        if (anyWaiting)
+            ArmStatsRefresh();
     }
 
     private static bool SamePresence(AgentPresence x, AgentPresence y) =>

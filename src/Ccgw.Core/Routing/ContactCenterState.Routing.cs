@@ -185,6 +185,7 @@ internal sealed partial class ContactCenterState
         var key = (i.Slot, i.Request.Priority);
         q.QueuedByPriority[key] = q.QueuedByPriority.GetValueOrDefault(key) + 1;
         MarkStats(q);
+        ArmStatsRefresh();
         MarkDispatch(i);
     }
 
@@ -404,10 +405,10 @@ internal sealed partial class ContactCenterState
     /// every queued one of its priority, so counting by priority is exact and O(priorities); older ones (call-backs,
     /// status queries) walk the waiting sets.
     /// </summary>
-    private int PositionOf(InteractionRecord i)
+    private int PositionOf(InteractionRecord i, bool justArrived = false)
     {
         var q = i.Queue;
-        if (i.OrderTime == _now)
+        if (justArrived && i.OrderTime == i.ArrivedAt)
         {
             var position = 0;
             foreach (var ((slot, priority), count) in q.QueuedByPriority)

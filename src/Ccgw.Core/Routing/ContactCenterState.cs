@@ -87,7 +87,7 @@ internal sealed partial class ContactCenterState
         ScheduleQueueTimers(i);
         PlaceInPool(i);
         Dispatch();
-        var position = i.State == InteractionState.Queued ? PositionOf(i) : 0;
+        var position = i.State == InteractionState.Queued ? PositionOf(i, justArrived: true) : 0;
         var ewt = i.State == InteractionState.Queued ? EstimateFor(i.Queue, i.Slot, position) : WaitEstimate.Immediate;
         var result = new SubmitResult(id, i.State, i.Agent?.Id, position, ewt);
         Flush();
@@ -315,6 +315,7 @@ internal sealed partial class ContactCenterState
                 _now = due;
             FireTimer(entry);
             Dispatch();
+            Flush(); // presence and figures carry the timer's own time, as a replay would
         }
 
         if (now > _now)
@@ -345,6 +346,9 @@ internal sealed partial class ContactCenterState
                 a.LostDevices.Remove(device);
                 MarkPresence(a);
                 ApplyIntent(a, AgentStateRequest.Offline, "deviceLost:" + device);
+                break;
+            case TimerKind.StatsRefresh:
+                RefreshWaitingStats();
                 break;
             default:
                 break; // stale: the thing it was armed for has moved on

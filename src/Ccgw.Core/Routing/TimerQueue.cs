@@ -7,6 +7,7 @@ internal enum TimerKind
     QueueStep,
     ExclusionExpired,
     DeviceGrace,
+    StatsRefresh,
 }
 
 /// <summary>A due action; stale entries (the version moved on) are dropped when they fall due instead of being cancelled.</summary>

@@ -138,6 +138,8 @@ public static class DefinitionValidator
             problems.Add(new("Options.DeviceLostGrace", "must not be negative"));
         if (options.RejectCooldown < TimeSpan.Zero)
             problems.Add(new("Options.RejectCooldown", "must not be negative"));
+        if (options.StatsRefreshInterval < TimeSpan.Zero)
+            problems.Add(new("Options.StatsRefreshInterval", "must not be negative"));
         if (options.DefaultHandleTime <= TimeSpan.Zero)
             problems.Add(new("Options.DefaultHandleTime", "must be positive"));
     }
