@@ -68,6 +68,12 @@ public static class GatewayConfiguration
         ListenerRules.Check(options.Listeners, context, problems);
         PeopleAndQueueRules.Check(options, problems);
         FlowAndTrunkRules.Check(options, context, problems);
+        if (!problems.HasErrors)
+        {
+            // The core checks its own invariants too; run it last as a backstop, with its paths in our key syntax.
+            foreach (var problem in CoreDefinitions.From(options).Validate())
+                problems.Error(CoreDefinitions.KeyPath(problem.Path), problem.Message);
+        }
         foreach (var (category, level) in options.Logging.LogLevel)
             if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(level, ignoreCase: true, out _))
                 problems.Error($"Logging:LogLevel:{category}", $"'{level}' is not a log level; use Trace, Debug, Information, Warning, Error, Critical or None");

@@ -241,3 +241,28 @@ public sealed class ConfigValidationTests
         Assert.Contains(fragment, problem.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class CoreDefinitionMappingTests
+{
+    [Fact]
+    public void Demo_config_maps_to_a_valid_core_definition()
+    {
+        var loaded = GatewayConfiguration.Load(Path.Combine(DemoConfig.ConfigDirectory, "ccgw.json"), new Dictionary<string, string>());
+        var definition = CoreDefinitions.From(loaded.Options);
+
+        Assert.Empty(definition.Validate());
+        var alice = definition.Agents.Single(a => a.Id == "alice");
+        Assert.Equal(5, alice.Skills["sales"]);
+        Assert.Equal(3, alice.Capacity.Im);
+        var billing = definition.Queues.Single(q => q.Id == "billing");
+        Assert.Equal(TimeSpan.FromSeconds(300), billing.Overflow?.After);
+        Assert.Equal("sales", billing.Overflow?.Queue);
+        Assert.Equal([60.0, 120.0], definition.Queues.Single(q => q.Id == "sales").Widening!.Select(w => w.After.TotalSeconds));
+        Assert.Equal(TimeSpan.FromSeconds(15), definition.Options.OfferTimeout);
+    }
+
+    [Theory]
+    [InlineData("Queues[1].Overflow.Queue", "Queues:1:Overflow:Queue")]
+    [InlineData("Options.OfferTimeout", "Options:OfferTimeout")]
+    public void Core_paths_become_config_keys(string core, string key) => Assert.Equal(key, CoreDefinitions.KeyPath(core));
+}

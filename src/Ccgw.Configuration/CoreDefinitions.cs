@@ -1,0 +1,42 @@
+using System.Text;
+using Ccgw.Core;
+
+namespace Ccgw.Configuration;
+
+/// <summary>Maps validated options to the routing core's definitions.</summary>
+public static class CoreDefinitions
+{
+    public static ContactCenterDefinition From(GatewayOptions o) => new(
+        [.. o.Agents.Select(a => new AgentDefinition(
+            a.Id,
+            a.Name ?? a.Id,
+            new Dictionary<string, int>(a.Skills, StringComparer.Ordinal),
+            new ChannelCapacity(a.Capacity.Voice, a.Capacity.Im, a.Capacity.Callback),
+            a.Devices.Count == 0 ? null : new HashSet<string>(a.Devices, StringComparer.Ordinal),
+            new BlendingRules(VoiceExclusive: !a.Capacity.ImWhileOnVoice)))],
+        [.. o.Queues.Select(q => new QueueDefinition(
+            q.Id,
+            new Dictionary<string, int>(q.Skills, StringComparer.Ordinal),
+            q.Priority,
+            new ServiceLevelTarget(TimeSpan.FromSeconds(q.ServiceLevel.Seconds), q.ServiceLevel.Target),
+            q.Overflow is { } overflow ? new OverflowRule(TimeSpan.FromSeconds(overflow.AfterSeconds), overflow.Queue) : null,
+            [.. q.Widening.Select(w => new WideningStep(TimeSpan.FromSeconds(w.AfterSeconds), w.MinLevel))]))],
+        new RoutingOptions
+        {
+            OfferTimeout = TimeSpan.FromSeconds(o.Routing.OfferTimeoutSeconds),
+            DefaultWrapUp = TimeSpan.FromSeconds(o.Routing.WrapUpSeconds),
+            DeviceLostGrace = TimeSpan.FromSeconds(o.Routing.DeviceLostGraceSeconds),
+        });
+
+    /// <summary><c>Queues[1].Overflow.Queue</c> → <c>Queues:1:Overflow:Queue</c>.</summary>
+    public static string KeyPath(string corePath)
+    {
+        var sb = new StringBuilder(corePath.Length);
+        foreach (var ch in corePath)
+        {
+            if (ch is '.' or '[') sb.Append(':');
+            else if (ch != ']') sb.Append(ch);
+        }
+        return sb.ToString();
+    }
+}
