@@ -39,6 +39,8 @@ internal sealed partial class BrokerCore
     {
         if (!MqttTopic.IsValidTopicName(publish.Topic))
             throw new MqttProtocolException(MqttReasonCode.TopicNameInvalid, "topic name with wildcards [MQTT-3.3.2-2]");
+        if (publish.Properties?.SubscriptionIdentifiers is not null)
+            throw MqttProtocolException.ProtocolError("subscription identifier in a client PUBLISH [MQTT-3.3.4-6]");
         var v5 = connection.Version == MqttProtocolVersion.V500;
         lock (_gate)
         {

@@ -78,6 +78,13 @@ public sealed class MqttBroker : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         if (!MqttTopic.IsValidTopicName(message.Topic) || !Utf8Text.IsEncodable(message.Topic))
             throw new ArgumentException($"'{message.Topic}' is not a valid topic name", nameof(message));
+        if (message.ResponseTopic is { } responseTopic && (!MqttTopic.IsValidTopicName(responseTopic) || !Utf8Text.IsEncodable(responseTopic)))
+            throw new ArgumentException($"'{responseTopic}' is not a valid response topic", nameof(message));
+        if ((message.ContentType is { } contentType && !Utf8Text.IsEncodable(contentType)) ||
+            (message.UserProperties?.Any(p => !Utf8Text.IsEncodable(p.Key) || !Utf8Text.IsEncodable(p.Value)) ?? false))
+            throw new ArgumentException("content type and user properties must be UTF-8 encodable without U+0000", nameof(message));
+        if (message.Payload.Length > _context.Options.MaximumPacketSize)
+            throw new ArgumentException("payload larger than the maximum packet size", nameof(message));
         _core.PublishInternal(new MqttApplicationMessage
         {
             Topic = message.Topic,

@@ -253,19 +253,10 @@ internal sealed class MqttConnection
 
     private async Task FinishWritesAsync(Task writer)
     {
-        try
-        {
-            await writer.WaitAsync(_context.Options.CloseTimeout, _context.Time);
-        }
-        catch (TimeoutException)
-        {
-            // The peer stopped reading; give up on the queued packets.
-            await _abortWrites.CancelAsync();
-            await writer;
-        }
-        finally
-        {
-            _abortWrites.Dispose();
-        }
+        if (writer.IsCompleted) return;
+        // The peer may have stopped reading: queued packets get CloseTimeout to drain, then are abandoned.
+        // The token source is never disposed, so a late timer callback cannot hit a disposed object.
+        using var timer = _context.Time.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), _abortWrites, _context.Options.CloseTimeout, Timeout.InfiniteTimeSpan);
+        await writer;
     }
 }

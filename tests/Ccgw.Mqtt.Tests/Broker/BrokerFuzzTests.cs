@@ -22,8 +22,10 @@ public sealed class BrokerFuzzTests
             await client.AbortAsync(); // completes only if HandleConnectionAsync returned normally
             Assert.True(client.BrokerTask.IsCompletedSuccessfully);
             await client.DisposeAsync();
+            Assert.True(f.Time.ActiveTimers == 0, $"timer left after {Convert.ToHexString(bytes)} v{version}");
         }
         Assert.Equal(0, f.Broker.ConnectedClients);
         Assert.Equal(0, f.Broker.SessionCount);
+        Assert.Equal(0, f.Time.ActiveTimers); // keep-alive, connect, close and session timers were all released
     }
 }
