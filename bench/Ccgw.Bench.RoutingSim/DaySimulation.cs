@@ -47,6 +47,12 @@ internal sealed class DaySimulation(SimulationSetup setup, int seed, TimeSpan le
             action();
         }
 
+        if (Environment.GetEnvironmentVariable("SIM_DEBUG") is not null)
+        {
+            foreach (var q in setup.Definition.Queues)
+                Console.WriteLine($"{q.Id}: AHT {_state.HandleTimeOf(q.Id, InteractionChannel.Voice)}");
+        }
+
         return new SimulationReport(setup, [.. _customers.Values], seed, length);
     }
 

@@ -9,12 +9,18 @@ internal sealed class SimulationReport(SimulationSetup setup, List<Customer> cus
     {
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(inv, $"routing simulation: seed {seed}, {length.TotalHours:0.#} h, {setup.Definition.Agents.Count} agents, {customers.Count} arrivals"));
-        output.WriteLine("queue    arrivals answered abandoned  SL(target)  meanWait* EWT-MAE  naive-MAE  meanEWT  in80%");
+        output.WriteLine("queue    arrivals answered abandoned  SL(target)  meanWait* EWT-MAE  naive-MAE  meanEWT  in80%  queued queuedMAE");
         foreach (var queue in setup.Definition.Queues)
             Line(output, queue.Id, customers.Where(c => c.QueueId == queue.Id).ToList(), queue.ServiceLevel);
         Line(output, "all", customers, null);
+        if (Environment.GetEnvironmentVariable("SIM_DEBUG") is not null)
+        {
+            foreach (var g in customers.Where(c => c.ConnectedAt is not null && c.Predicted.Seconds is not null).GroupBy(c => (c.QueueId, Math.Min(c.Predicted.Position, 4))).OrderBy(g => g.Key))
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {g.Key.QueueId} pos {g.Key.Item2}: n={g.Count()} predicted {g.Average(c => c.Predicted.Seconds!.Value):0.0} actual {g.Average(c => c.WaitToOfferSeconds!.Value):0.0}"));
+        }
         output.WriteLine("* wait to the answered offer, for answered customers with a finite estimate; naive-MAE = error of always guessing");
-        output.WriteLine("  the median wait (a yardstick); in80% = share of those waits inside the estimate's 80% interval.");
+        output.WriteLine("  the median wait (a yardstick); in80% = share of waits inside the 80% interval, and");
+        output.WriteLine("  queued/queuedMAE = count and EWT error, both over customers who were told they would wait (estimate > 0).");
     }
 
     private static void Line(TextWriter output, string name, List<Customer> group, Core.ServiceLevelTarget? target)
@@ -34,12 +40,14 @@ internal sealed class SimulationReport(SimulationSetup setup, List<Customer> cus
         var meanWait = waits.Count == 0 ? double.NaN : waits.Average();
         var median = waits.Count == 0 ? double.NaN : waits.Order().ElementAt(waits.Count / 2);
         var naive = waits.Count == 0 ? double.NaN : waits.Average(w => Math.Abs(w - median)); // the best constant guess, for scale
-        var inInterval = judged.Count == 0 ? double.NaN : judged.Count(c =>
+        var queued = judged.Where(c => c.Predicted.Seconds > 0).ToList();
+        var inInterval = queued.Count == 0 ? double.NaN : queued.Count(c =>
         {
             var w = c.WaitToOfferSeconds!.Value;
             return w >= c.Predicted.LowSeconds!.Value && w <= c.Predicted.HighSeconds!.Value;
-        }) / (double)judged.Count;
+        }) / (double)queued.Count;
+        var queuedMae = queued.Count == 0 ? double.NaN : queued.Average(c => Math.Abs(c.WaitToOfferSeconds!.Value - c.Predicted.Seconds!.Value));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name,-8} {group.Count,8} {answered.Count,8} {abandoned,9}  {sl,5:P1}({target?.Target ?? double.NaN,4:P0})  {meanWait,7:0.0}s  {mae,6:0.0}s  {naive,8:0.0}s  {predicted.DefaultIfEmpty().Average(),6:0.0}s  {inInterval,5:P0}"));
+            $"{name,-8} {group.Count,8} {answered.Count,8} {abandoned,9}  {sl,5:P1}({target?.Target ?? double.NaN,4:P0})  {meanWait,7:0.0}s  {mae,6:0.0}s  {naive,8:0.0}s  {predicted.DefaultIfEmpty().Average(),6:0.0}s  {inInterval,5:P0}  {queued.Count,6} {queuedMae,8:0.0}s"));
     }
 }

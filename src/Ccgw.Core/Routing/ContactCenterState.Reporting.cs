@@ -150,13 +150,17 @@ internal sealed partial class ContactCenterState
     /// <summary>Estimated wait for the interaction at <paramref name="position"/> of queue <paramref name="q"/> on <paramref name="slot"/>.</summary>
     private WaitEstimate EstimateFor(QueueRecord q, int slot, int position)
     {
-        var ahead = position - 1;
-        foreach (var higher in q.HigherOverlaps)
-            ahead += higher.Queued[slot];
+        var ahead = (double)(position - 1);
+        foreach (var (higher, share) in q.HigherOverlaps)
+            ahead += higher.Queued[slot] * share;
         var handle = q.HandleTime[slot];
         if (ahead == 0 && HasFreeSlot(q, slot))
             return WaitEstimate.Immediate with { Position = position, Samples = handle.Samples };
-        return WaitEstimator.Estimate(position, ahead, q.StaffedSlots[slot], handle.MeanSeconds, handle.Samples);
+
+        // Some of those ahead will give up before being served; the queue's observed abandon share says how many.
+        var finished = q.Answered + q.Abandoned;
+        var stay = finished < 20 ? 1.0 : 1.0 - ((double)q.Abandoned / finished);
+        return WaitEstimator.Estimate(position, (int)Math.Round(ahead * stay), q.StaffedSlots[slot], handle.MeanSeconds, handle.Samples);
     }
 
     private static bool HasFreeSlot(QueueRecord q, int slot)

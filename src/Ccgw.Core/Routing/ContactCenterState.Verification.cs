@@ -86,4 +86,11 @@ internal sealed partial class ContactCenterState
         _agents.TryGetValue(agentId, out var a) && _live.TryGetValue(interactionId, out var i)
         && i.Queue.Qualifies(a.Definition, i.Queue.StageFor(_now - i.ArrivedAt))
         && a.HasCapabilities(i.Request.RequiredAgentCapabilities);
+
+    /// <summary>Diagnostics: the learned mean slot occupancy of a queue's channel and its sample count.</summary>
+    internal (double Seconds, int Samples) HandleTimeOf(string queueId, InteractionChannel channel)
+    {
+        var h = _queues[queueId].HandleTime[Slots.Of(channel)];
+        return (h.MeanSeconds, h.Samples);
+    }
 }

@@ -294,13 +294,15 @@ internal sealed partial class ContactCenterState
     {
         foreach (var q in _queueList)
         {
+            var own = _agentList.Count(a => a.Queues.Contains(q));
             foreach (var other in _queueList)
             {
                 if (other == q || other.Definition.Priority <= q.Definition.Priority)
                     continue;
-                if (_agentList.Any(a => a.Queues.Contains(q) && a.Queues.Contains(other)))
+                var shared = _agentList.Count(a => a.Queues.Contains(q) && a.Queues.Contains(other));
+                if (shared > 0)
                 {
-                    q.HigherOverlaps.Add(other);
+                    q.HigherOverlaps.Add((other, (double)shared / own));
                     other.LowerOverlaps.Add(q);
                 }
             }

@@ -39,8 +39,11 @@ internal sealed class QueueRecord
     /// <summary>Every pool of this queue (all stages, channels and capability sets).</summary>
     public List<Pool> Pools { get; } = [];
 
-    /// <summary>Higher-priority queues sharing at least one agent: their waiting interactions go first.</summary>
-    public List<QueueRecord> HigherOverlaps { get; } = [];
+    /// <summary>
+    /// Higher-priority queues sharing agents, with the share of this queue's agents they can take: that share of
+    /// their waiting interactions is served first.
+    /// </summary>
+    public List<(QueueRecord Queue, double Share)> HigherOverlaps { get; } = [];
 
     /// <summary>Lower-priority queues sharing an agent: their estimates depend on this queue's backlog.</summary>
     public List<QueueRecord> LowerOverlaps { get; } = [];
