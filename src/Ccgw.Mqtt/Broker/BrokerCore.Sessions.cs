@@ -191,13 +191,27 @@ internal sealed partial class BrokerCore
     private static void OnSessionTimer(object? state, bool willDelay)
     {
         var (core, session, generation) = (SessionTimerState)state!;
-        lock (core._gate)
+        try
+        {
+            core.OnSessionTimerLocked(session, generation, willDelay);
+        }
+#pragma warning disable CA1031 // Runs on a timer thread: an escaping exception would take the whole daemon down.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            core.Metrics.Dropped("timer_failure");
+        }
+    }
+
+    private void OnSessionTimerLocked(MqttSession session, int generation, bool willDelay)
+    {
+        lock (_gate)
         {
             // A reconnect (and possibly a new disconnect) since the timer was armed makes it stale.
             if (session.Ended || session.Connection is not null || session.DetachGeneration != generation) return;
             if (!willDelay)
             {
-                core.EndSessionLocked(session);
+                EndSessionLocked(session);
                 return;
             }
             session.WillDelayTimer?.Dispose();
@@ -205,7 +219,7 @@ internal sealed partial class BrokerCore
             if (session.PendingWill is { } will)
             {
                 session.PendingWill = null;
-                core.PublishWillLocked(will, session.ClientId);
+                PublishWillLocked(will, session.ClientId);
             }
         }
     }

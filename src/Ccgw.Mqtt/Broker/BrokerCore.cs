@@ -30,8 +30,6 @@ internal sealed partial class BrokerCore
     private MqttBrokerOptions Options => _context.Options;
     private MqttBrokerMetrics Metrics => _context.Metrics;
 
-    public int MaximumSubscriptionsPerSession { get; init; } = 1000;
-
     /// <summary>Observes granted subscriptions (client id, filter); tests use it to know when a real client is ready.</summary>
     public Action<string, string>? SubscriptionGranted { get; set; }
 
@@ -208,7 +206,7 @@ internal sealed partial class BrokerCore
             {
                 var existed = session.Subscriptions.Remove(filter, out var previous);
                 if (existed) _subscriptions.Remove(filter, e => ReferenceEquals(e, previous));
-                if (!existed && session.Subscriptions.Count >= MaximumSubscriptionsPerSession)
+                if (!existed && session.Subscriptions.Count >= Options.MaximumSubscriptionsPerSession)
                 {
                     code = v5 ? MqttReasonCode.QuotaExceeded : MqttReasonCode.V3SubscribeFailure;
                 }
@@ -242,7 +240,11 @@ internal sealed partial class BrokerCore
         for (var i = 0; i < codes.Length; i++)
         {
             var filter = unsubscribe.Filters[i];
-            if (session.Subscriptions.Remove(filter, out var entry))
+            if (!MqttTopic.IsValidTopicFilter(filter))
+            {
+                codes[i] = MqttReasonCode.TopicFilterInvalid;
+            }
+            else if (session.Subscriptions.Remove(filter, out var entry))
             {
                 _subscriptions.Remove(filter, e => ReferenceEquals(e, entry));
                 codes[i] = MqttReasonCode.Success;

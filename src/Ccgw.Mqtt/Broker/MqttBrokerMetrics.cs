@@ -15,7 +15,7 @@ internal sealed class MqttBrokerMetrics : IDisposable
     {
         _ownsMeter = meterFactory is null;
         Meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        Meter.CreateObservableGauge("ccgw.mqtt.connections", () => Volatile.Read(ref _connections), "{connection}", "Connected MQTT clients");
+        Meter.CreateObservableGauge("ccgw.mqtt.connections", () => Volatile.Read(ref _connections), "{connection}", "Open MQTT client connections");
         Meter.CreateObservableGauge("ccgw.mqtt.sessions", () => Volatile.Read(ref _sessions), "{session}", "MQTT sessions, connected or kept for reconnection");
         Meter.CreateObservableGauge("ccgw.mqtt.retained_messages", () => Volatile.Read(ref _retained), "{message}", "Retained messages held");
         PacketsReceived = Meter.CreateCounter<long>("ccgw.mqtt.packets.received", "{packet}", "Control packets received, by type");

@@ -25,6 +25,9 @@ public sealed class MqttBrokerOptions
 
     public int MaximumSessions { get; set; } = 10_000;
 
+    /// <summary>Topic filters one session may hold; more are refused in SUBACK (0x97 / 0x80).</summary>
+    public int MaximumSubscriptionsPerSession { get; set; } = 1000;
+
     /// <summary>Cap on session expiry; also the lifetime of a v3.1.1 clean-session=0 session.</summary>
     public TimeSpan MaximumSessionExpiry { get; set; } = TimeSpan.FromDays(1);
 
@@ -47,6 +50,7 @@ public sealed class MqttBrokerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(OutboundPacketQueueCapacity, MaximumInflightPerClient + 16, nameof(OutboundPacketQueueCapacity));
         ArgumentOutOfRangeException.ThrowIfNegative(MaximumRetainedMessages, nameof(MaximumRetainedMessages));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaximumSessions, 1, nameof(MaximumSessions));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaximumSubscriptionsPerSession, 1, nameof(MaximumSubscriptionsPerSession));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaximumSessionExpiry, TimeSpan.Zero, nameof(MaximumSessionExpiry));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero, nameof(ConnectTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CloseTimeout, TimeSpan.Zero, nameof(CloseTimeout));

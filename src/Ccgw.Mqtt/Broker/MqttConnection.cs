@@ -134,7 +134,7 @@ internal sealed class MqttConnection
     public void StartKeepAlive(ushort keepAliveSeconds)
     {
         if (keepAliveSeconds == 0) return;
-        // [MQTT-3.1.2-24]: one and a half times the keep alive without any packet closes the connection.
+        // [MQTT-3.1.2-22] (3.1.1: [MQTT-3.1.2-24]): one and a half times the keep alive without any packet closes the connection.
         _keepAlivePeriod = TimeSpan.FromSeconds(keepAliveSeconds * 1.5);
         _keepAliveTimer = _context.Time.CreateTimer(static s => ((MqttConnection)s!).Close(MqttReasonCode.KeepAliveTimeout), this, _keepAlivePeriod, Timeout.InfiniteTimeSpan);
         if (IsClosing) _keepAliveTimer.Dispose();
