@@ -1,6 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Ccgw.Configuration;
+using Ccgw.Core;
+using Ccgw.Core.Repositories;
+using Ccgw.Web.Admin;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Systemd;
 using Microsoft.AspNetCore.Connections;
@@ -37,7 +44,21 @@ internal static partial class DaemonHost
         services.AddSingleton(options);
         services.AddSingleton(new SqliteDatabase(Path.Combine(dataDirectory, "ccgw.db")));
         services.AddSingleton<DaemonState>();
+        services.AddSingleton<ICustomerRepository, SqliteCustomerRepository>();
+        services.AddSingleton<IInteractionHistoryRepository, SqliteInteractionHistoryRepository>();
+        services.AddSingleton<ICallbackRepository, SqliteCallbackRepository>();
+        services.AddSingleton(sp => new RoutingEngine(CoreDefinitions.From(options), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(AdminOptions(options.Admin));
+        services.AddSingleton<AuthFailureLimiter>();
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+
+        // Hosted services start in this order: storage before anything that reads it, the core before adapters.
         services.AddHostedService<StorageStartup>();
+        services.AddHostedService<CustomerSeeder>();
+        services.AddHostedService<RoutingHost>();
+        services.AddHostedService<HistoryRecorder>();
         services.AddSystemdNotify();
         services.AddSingleton<IWatchdogHealthGate>(sp => new DelegateWatchdogHealthGate(() => sp.GetRequiredService<DaemonState>().StorageReady));
         services.AddHostedService<LifecycleNotifications>();
@@ -50,6 +71,7 @@ internal static partial class DaemonHost
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         DaemonMetrics.Map(app);
+        app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>());
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");
         try
@@ -73,6 +95,11 @@ internal static partial class DaemonHost
             return ExitCodes.CantCreate;
         }
     }
+
+    private static AdminApiOptions AdminOptions(Configuration.AdminOptions admin) =>
+        new(admin.TokenSha256 is { Length: > 0 } hex ? Convert.FromHexString(hex)
+            : admin.Token is { Length: > 0 } token ? SHA256.HashData(Encoding.UTF8.GetBytes(token))
+            : null);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Critical, Message = "cannot bind a listener: {Reason}; check Listeners in the configuration and that no other process holds the port")]
     private static partial void LogBindFailed(ILogger logger, string reason);

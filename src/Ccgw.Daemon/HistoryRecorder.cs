@@ -1,0 +1,68 @@
+using System.Threading.Channels;
+using Ccgw.Core;
+using Ccgw.Core.Repositories;
+
+namespace Ccgw.Daemon;
+
+/// <summary>
+/// Writes every interaction lifecycle event from the core's stream into the interaction history. It subscribes
+/// before the core starts processing (constructor), so no event is missed; writes are idempotent per sequence.
+/// </summary>
+internal sealed partial class HistoryRecorder : BackgroundService
+{
+    private readonly ChannelReader<CoreEvent> _events;
+    private readonly IInteractionHistoryRepository _history;
+    private readonly ILogger<HistoryRecorder> _log;
+
+    public HistoryRecorder(RoutingEngine engine, IInteractionHistoryRepository history, ILogger<HistoryRecorder> log)
+    {
+        _events = engine.Subscribe();
+        _history = history;
+        _log = log;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var e in _events.ReadAllAsync(stoppingToken))
+            {
+                var record = ToHistory(e);
+                if (record is null) continue;
+                try
+                {
+                    await _history.AppendAsync(record.Value.Entry, [record.Value.Event], stoppingToken);
+                }
+                catch (Microsoft.Data.Sqlite.SqliteException ex)
+                {
+                    LogWriteFailed(_log, record.Value.Entry.InteractionId, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    internal static (InteractionHistoryEntry Entry, InteractionHistoryEvent Event)? ToHistory(CoreEvent e) => e switch
+    {
+        InteractionStateChanged s => (Entry(s.Interaction, e.At),
+            new InteractionHistoryEvent(s.Interaction.Id, e.Sequence, e.At, "stateChanged", s.Interaction.State,
+                s.Interaction.AgentId, s.Interaction.QueueId, s.Reason)),
+        OfferMade o => (Entry(o.Offer.Interaction, e.At),
+            new InteractionHistoryEvent(o.Offer.InteractionId, e.Sequence, e.At, "offerMade", InteractionState.Offered,
+                o.Offer.AgentId, o.Offer.QueueId, null)),
+        OfferClosed c => (Entry(c.Offer.Interaction, e.At),
+            new InteractionHistoryEvent(c.Offer.InteractionId, e.Sequence, e.At, "offer" + c.Outcome, null,
+                c.Offer.AgentId, c.Offer.QueueId, null)),
+        _ => null,
+    };
+
+    private static InteractionHistoryEntry Entry(InteractionView i, DateTimeOffset at) => new(
+        i.Id, i.Channel, i.QueueId, i.Request.CustomerId, i.Request.Address, i.Request.Product, i.AgentId, i.State,
+        i.ArrivedAt, i.Request.OriginalStartedAt,
+        i.State is InteractionState.Ended or InteractionState.Abandoned or InteractionState.Failed ? at : null);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Error, Message = "could not record history of interaction {InteractionId}")]
+    private static partial void LogWriteFailed(ILogger logger, string interactionId, Exception exception);
+}

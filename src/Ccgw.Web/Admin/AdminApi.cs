@@ -1,0 +1,121 @@
+using System.Security.Cryptography;
+using System.Text;
+using Ccgw.Core;
+using Ccgw.Core.Repositories;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Ccgw.Web.Admin;
+
+/// <summary>
+/// <c>/api/admin/</c>: supervisor and operator verbs over live routing state and the stores, behind a bearer token.
+/// Errors are RFC 9457 problem JSON naming the field.
+/// </summary>
+public static class AdminApi
+{
+    public static void MapAdminApi(this IEndpointRouteBuilder app, AdminApiOptions options, AuthFailureLimiter limiter)
+    {
+        var admin = app.MapGroup("/api/admin").AddEndpointFilter(async (context, next) =>
+        {
+            if (options.TokenSha256 is null)
+                return Results.Problem(statusCode: 404, title: "the admin API is disabled", detail: "set Admin:TokenSha256 in the configuration");
+            var http = context.HttpContext;
+            var remote = http.Connection.RemoteIpAddress;
+            if (!limiter.IsAllowed(remote, out var retryAfter))
+            {
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Results.Problem(statusCode: 429, title: "too many failed authentications from this address");
+            }
+            if (!IsAuthorized(http.Request.Headers.Authorization.ToString(), options.TokenSha256))
+            {
+                limiter.RecordFailure(remote);
+                http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ccgw-admin\"";
+                return Results.Problem(statusCode: 401, title: "a valid bearer token is required");
+            }
+            return await next(context);
+        });
+
+        admin.MapGet("/agents", (RoutingEngine engine) =>
+            engine.Snapshot.Agents.Values.OrderBy(a => a.AgentId, StringComparer.Ordinal).Select(AgentView.From));
+
+        admin.MapGet("/agents/{id}", (string id, RoutingEngine engine) =>
+            engine.Snapshot.Agents.TryGetValue(id, out var agent) ? Results.Ok(AgentView.From(agent)) : UnknownAgent(id));
+
+        admin.MapPut("/agents/{id}/state", async (string id, AgentStateChange? change, RoutingEngine engine, CancellationToken ct) =>
+        {
+            if (!Enum.TryParse<AgentStateRequest>(change?.State, ignoreCase: true, out var state) || !Enum.IsDefined(state))
+                return FieldProblem("state", $"'{change?.State}' is not a state an agent can be set to; use ready, notReady or offline");
+            if (!engine.Snapshot.Agents.ContainsKey(id)) return UnknownAgent(id);
+            var result = await engine.SetAgentStateAsync(id, state, change!.Reason, ct);
+            if (result.Status != CommandStatus.Ok)
+                return Results.Problem(statusCode: 409, title: "the state was not changed", detail: result.Error);
+            return engine.Snapshot.Agents.TryGetValue(id, out var updated) ? Results.Ok(AgentView.From(updated)) : UnknownAgent(id);
+        });
+
+        admin.MapGet("/queues", (RoutingEngine engine) =>
+            engine.Snapshot.Queues.Values.OrderBy(q => q.QueueId, StringComparer.Ordinal).Select(QueueView.From));
+
+        admin.MapGet("/customers/{id}", async (string id, ICustomerRepository customers, CancellationToken ct) =>
+            await customers.GetAsync(id, ct) is { } customer ? Results.Ok(customer) : Results.Problem(statusCode: 404, title: $"no customer '{id}'"));
+
+        admin.MapGet("/customers", async (string? phone, string? im, ICustomerRepository customers, CancellationToken ct) =>
+        {
+            if (phone is null && im is null) return FieldProblem("phone", "give phone (E.164) or im (bare address) to look a customer up");
+            var customer = phone is not null ? await customers.FindByPhoneAsync(phone, ct) : await customers.FindByImAddressAsync(im!, ct);
+            return customer is null ? Results.Problem(statusCode: 404, title: "no customer with that phone or address") : Results.Ok(customer);
+        });
+
+        admin.MapGet("/interactions", async (string? agent, string? customer, string? product, DateTimeOffset? from,
+            DateTimeOffset? to, int? limit, IInteractionHistoryRepository history, CancellationToken ct) =>
+            await history.QueryAsync(new InteractionHistoryQuery(agent, customer, product, from, to, limit ?? 100), ct));
+
+        admin.MapGet("/interactions/{id}/events", async (string id, IInteractionHistoryRepository history, CancellationToken ct) =>
+            await history.GetEventsAsync(id, ct));
+
+        admin.MapGet("/callbacks", async (string? status, ICallbackRepository callbacks, CancellationToken ct) =>
+        {
+            CallbackStatus[]? statuses = null;
+            if (status is not null)
+            {
+                if (!Enum.TryParse<CallbackStatus>(status, ignoreCase: true, out var s) || !Enum.IsDefined(s))
+                    return FieldProblem("status", $"'{status}' is not a call-back status; use {string.Join(", ", Enum.GetNames<CallbackStatus>())}");
+                statuses = [s];
+            }
+            var list = await callbacks.ListAsync(statuses: statuses, cancellationToken: ct);
+            return Results.Ok(list.Select(CallbackView.From));
+        });
+
+        admin.MapMethods("/callbacks/{id}", ["PATCH"], async (string id, CallbackChange? change, ICallbackRepository callbacks, CancellationToken ct) =>
+        {
+            if (change is null || (change.Priority is null && change.ScheduledAt is null))
+                return FieldProblem("priority", "give priority and/or scheduledAt");
+            if (change.Priority is < -100 or > 100)
+                return FieldProblem("priority", "use a priority from -100 to 100 (higher is served first)");
+            if (change.Priority is { } p && !await callbacks.ReprioritiseAsync(id, p, ct)) return UnknownCallback(id);
+            if (change.ScheduledAt is { } at && !await callbacks.RescheduleAsync(id, at, ct)) return UnknownCallback(id);
+            return Results.Ok(CallbackView.From((await callbacks.GetAsync(id, ct))!));
+        });
+
+        admin.MapDelete("/callbacks/{id}", async (string id, ICallbackRepository callbacks, CancellationToken ct) =>
+            await callbacks.CancelAsync(id, ct) ? Results.NoContent() : UnknownCallback(id));
+    }
+
+    /// <summary>Compares SHA-256 digests in constant time, so the comparison leaks nothing about the token.</summary>
+    internal static bool IsAuthorized(string header, byte[] expectedSha256)
+    {
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return false;
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));
+        return CryptographicOperations.FixedTimeEquals(presented, expectedSha256);
+    }
+
+    private static IResult FieldProblem(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "invalid request");
+
+    private static IResult UnknownAgent(string id) =>
+        Results.Problem(statusCode: 404, title: $"no agent '{id}'", detail: "agents are defined in the configuration (Agents)");
+
+    private static IResult UnknownCallback(string id) =>
+        Results.Problem(statusCode: 404, title: $"no pending call-back '{id}'");
+}

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ccgw.Testing;
+
+namespace Ccgw.Interop.Tests;
+
+/// <summary>The admin API and ccgwctl's live verbs against the running daemon.</summary>
+public sealed class AdminApiTests : IAsyncLifetime
+{
+    private const string Token = "demo-admin-token-change-me";
+    private DaemonUnderTest _daemon = null!;
+
+    public async Task InitializeAsync() => _daemon = await DaemonUnderTest.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _daemon.DisposeAsync();
+        _daemon.DeleteRoot();
+    }
+
+    private HttpRequestMessage Request(HttpMethod method, string path, string? token = Token, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        return request;
+    }
+
+    private Task<ExternalProcess> Ctl(params string[] args) =>
+        ExternalProcess.RunAsync("dotnet", [Binaries.Ctl, .. args, "--url", $"http://127.0.0.1:{_daemon.Listeners.Http}", "--token", Token],
+            TimeSpan.FromSeconds(60));
+
+    [Fact]
+    public async Task Without_a_token_the_answer_is_401_problem_json()
+    {
+        using var response = await _daemon.Http.SendAsync(Request(HttpMethod.Get, "/api/admin/agents", token: null));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task Repeated_bad_tokens_are_rate_limited_even_for_the_right_token_afterwards()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            using var bad = await _daemon.Http.SendAsync(Request(HttpMethod.Get, "/api/admin/agents", token: "guess-" + i));
+            Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+        }
+        using var limited = await _daemon.Http.SendAsync(Request(HttpMethod.Get, "/api/admin/agents"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.NotNull(limited.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Agents_start_offline_and_ccgwctl_sets_one_ready()
+    {
+        using var before = await _daemon.Http.SendAsync(Request(HttpMethod.Get, "/api/admin/agents"));
+        var agents = await before.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["alice", "bob"], agents.EnumerateArray().Select(a => a.GetProperty("agentId").GetString()));
+        Assert.All(agents.EnumerateArray(), a => Assert.Equal("offline", a.GetProperty("state").GetString()));
+
+        await using (var set = await Ctl("agent-state", "alice", "ready"))
+        {
+            Assert.True(set.ExitCode == 0, set.StandardError);
+            Assert.Contains("\"ready\"", set.StandardOutput);
+        }
+
+        await using var list = await Ctl("agents");
+        Assert.Equal(0, list.ExitCode);
+        var listed = JsonDocument.Parse(list.StandardOutput).RootElement.EnumerateArray().ToDictionary(a => a.GetProperty("agentId").GetString()!);
+        Assert.Equal("ready", listed["alice"].GetProperty("state").GetString());
+        Assert.Equal("offline", listed["bob"].GetProperty("state").GetString());
+
+        await using var queues = await Ctl("queues");
+        Assert.Equal(0, queues.ExitCode);
+        var q = JsonDocument.Parse(queues.StandardOutput).RootElement.EnumerateArray().ToDictionary(x => x.GetProperty("queue").GetString()!);
+        Assert.Equal(1, q["sales"].GetProperty("agentsReady").GetInt32());
+        Assert.Equal(0, q["billing"].GetProperty("waiting").GetInt32());
+    }
+
+    [Fact]
+    public async Task Bad_state_is_a_problem_naming_the_field_and_unknown_agent_is_404()
+    {
+        using var bad = await _daemon.Http.SendAsync(Request(HttpMethod.Put, "/api/admin/agents/alice/state", body: new { state = "asleep" }));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = await bad.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("state", out _));
+
+        using var unknown = await _daemon.Http.SendAsync(Request(HttpMethod.Put, "/api/admin/agents/zoe/state", body: new { state = "ready" }));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Demo_customers_are_seeded_and_found_by_phone()
+    {
+        using var response = await _daemon.Http.SendAsync(Request(HttpMethod.Get, "/api/admin/customers?phone=%2B15550100"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var carol = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("carol", carol.GetProperty("id").GetString());
+        Assert.Equal("shipped", carol.GetProperty("orders").EnumerateArray().Single(o => o.GetProperty("orderId").GetString() == "A-1002").GetProperty("status").GetString());
+    }
+}
