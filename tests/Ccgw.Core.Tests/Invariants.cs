@@ -36,8 +36,10 @@ internal static class Invariants
                     if (mustRequeue.Remove(id))
                         Assert.Equal(InteractionState.Queued, s.Interaction.State);
                     if (s.Interaction.State is InteractionState.Ended or InteractionState.Abandoned or InteractionState.Failed)
-                    {
                         Assert.True(terminal.Add(id), $"{id} ended twice");
+                    if (s.Interaction.State is InteractionState.Queued or InteractionState.Ended or InteractionState.Abandoned or InteractionState.Failed)
+                    {
+                        Assert.False(openOffer.ContainsKey(id), $"{id} is {s.Interaction.State} with an open offer");
                         foreach (var h in held.Values)
                             h.Remove(id);
                     }

@@ -23,7 +23,7 @@ public sealed class RoutingProperties
         from kind in Gen.Frequency(
             (6, Gen.Constant(0)), (2, Gen.Constant(1)), (4, Gen.Constant(2)), (2, Gen.Constant(3)), (3, Gen.Constant(4)),
             (1, Gen.Constant(5)), (2, Gen.Constant(6)), (4, Gen.Constant(7)), (1, Gen.Constant(8)), (1, Gen.Constant(9)),
-            (1, Gen.Constant(10)), (1, Gen.Constant(11)))
+            (1, Gen.Constant(10)), (1, Gen.Constant(11)), (1, Gen.Constant(12)), (1, Gen.Constant(13)))
         from a in Gen.Choose(0, 1000)
         from b in Gen.Choose(0, 1000)
         from c in Gen.Choose(0, 1000)
@@ -223,11 +223,17 @@ public sealed class RoutingProperties
             case 11 when Pick(_ => true) is { } any:
                 Assert.True(c.State.FailInteraction(any.Id, "x", c.Now).IsOk);
                 break;
+            case 12 when Pick(v => v.State != InteractionState.WrapUp) is { } movable:
+                Assert.True(c.State.Transfer(movable.Id, QueueIds[s.C % 3], c.Now).IsOk);
+                break;
+            case 13 when Pick(v => v.State is InteractionState.Queued or InteractionState.Offered) is { } waiting:
+                Assert.True(c.State.Reprioritise(waiting.Id, s.C % 4, c.Now).IsOk);
+                break;
             default:
                 break;
         }
 
-        if (s.Kind is 1 or 10 or 11)
+        if (s.Kind is 1 or 10 or 11 or 12 or 13)
             c.Advance(TimeSpan.Zero); // collect the events of the direct state calls
     }
 

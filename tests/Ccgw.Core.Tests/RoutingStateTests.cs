@@ -475,4 +475,45 @@ public sealed class RoutingStateTests
         var late = c.State.LiveInteractionViews.Single(v => v.Request.Priority == 0 && v.Id == "t-1");
         Assert.Equal(5, c.Interaction(late.Id)!.Position); // walks the sets: four of higher priority are ahead
     }
+
+    [Fact]
+    public void Transfer_of_a_connected_interaction_frees_the_agent_and_queues_it_in_the_target_keeping_its_place()
+    {
+        var c = new TestCentre([Agent("s", "sales:5"), Agent("b", "billing:5")], [Queue("sales"), Queue("billing", "billing:1")]);
+        c.Ready("s");
+        var r = c.Submit(Call("sales"));
+        c.Accept("s", r.InteractionId);
+        c.AdvanceSeconds(30);
+        var later = c.Submit(Call("billing"));
+
+        Assert.True(c.State.Transfer(r.InteractionId, "billing", c.Now).IsOk);
+        c.Advance(TimeSpan.Zero);
+
+        Assert.Equal(AgentState.Ready, c.Presence("s").State);
+        var status = c.Interaction(r.InteractionId)!;
+        Assert.Equal("billing", status.Interaction.QueueId);
+        Assert.Equal(1, status.Position); // ahead of the billing call that arrived after it
+        c.Ready("b");
+        Assert.Equal("b", c.OfferedTo(r.InteractionId));
+        Assert.Null(c.OfferedTo(later.InteractionId));
+        c.AssertConsistent();
+    }
+
+    [Fact]
+    public void Reprioritised_interaction_moves_ahead_and_offered_ones_cannot_be_transferred_in_wrap_up()
+    {
+        var c = new TestCentre([Agent("a")], [Queue("sales", wrapUp: TimeSpan.FromSeconds(30))]);
+        var first = c.Submit(Call("sales"));
+        var second = c.Submit(Call("sales"));
+        Assert.True(c.State.Reprioritise(second.InteractionId, 5, c.Now).IsOk);
+
+        c.Ready("a");
+
+        Assert.Equal("a", c.OfferedTo(second.InteractionId));
+        c.Accept("a", second.InteractionId);
+        c.End(second.InteractionId);
+        Assert.Equal(CommandStatus.InvalidState, c.State.Transfer(second.InteractionId, "sales", c.Now).Status);
+        Assert.Equal(CommandStatus.InvalidState, c.State.Reprioritise(second.InteractionId, 1, c.Now).Status);
+        Assert.Equal(1, c.Interaction(first.InteractionId)!.Position);
+    }
 }

@@ -136,6 +136,14 @@ public sealed class RoutingEngine
     public Task<CommandResult> DeviceRestoredAsync(string agentId, string device, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.DeviceRestored(agentId, device, now), cancellationToken);
 
+    /// <summary>Moves a live interaction to another queue (console "transfer"): it keeps its place in time there.</summary>
+    public Task<CommandResult> TransferAsync(string interactionId, string queueId, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.Transfer(interactionId, queueId, now), cancellationToken);
+
+    /// <summary>Changes a waiting interaction's priority (e.g. re-prioritising a call-back already handed to the core).</summary>
+    public Task<CommandResult> ReprioritiseAsync(string interactionId, int priority, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.Reprioritise(interactionId, priority, now), cancellationToken);
+
     /// <summary>A live interaction with its current position and estimated wait; null once it ended.</summary>
     public Task<InteractionStatus?> GetInteractionAsync(string interactionId, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.GetInteraction(interactionId, now), cancellationToken);

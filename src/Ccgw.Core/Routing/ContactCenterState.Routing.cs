@@ -182,7 +182,7 @@ internal sealed partial class ContactCenterState
         pool.Waiting.Add(i);
         i.Pool = pool;
         q.Queued[i.Slot]++;
-        var key = (i.Slot, i.Request.Priority);
+        var key = (i.Slot, i.Priority);
         q.QueuedByPriority[key] = q.QueuedByPriority.GetValueOrDefault(key) + 1;
         MarkStats(q);
         ArmStatsRefresh();
@@ -196,11 +196,11 @@ internal sealed partial class ContactCenterState
         pool.Waiting.Remove(i);
         i.Pool = null;
         i.Queue.Queued[i.Slot]--;
-        i.Queue.QueuedByPriority[(i.Slot, i.Request.Priority)]--;
+        i.Queue.QueuedByPriority[(i.Slot, i.Priority)]--;
         MarkStats(i.Queue);
     }
 
-    private void MoveToQueue(InteractionRecord i, QueueRecord target)
+    private void MoveToQueue(InteractionRecord i, QueueRecord target, string? reason = null)
     {
         var from = i.Queue;
         from.Waiting.Remove(i);
@@ -208,7 +208,7 @@ internal sealed partial class ContactCenterState
         i.Queue = target;
         i.QueueEnteredAt = _now;
         target.Waiting.Add(i);
-        Emit(new InteractionStateChanged(i.ToView(), i.State, "overflow from " + from.Id));
+        Emit(new InteractionStateChanged(i.ToView(), i.State, reason ?? "overflow from " + from.Id));
         ScheduleQueueTimers(i);
     }
 
@@ -413,7 +413,7 @@ internal sealed partial class ContactCenterState
             var position = 0;
             foreach (var ((slot, priority), count) in q.QueuedByPriority)
             {
-                if (slot == i.Slot && priority >= i.Request.Priority)
+                if (slot == i.Slot && priority >= i.Priority)
                     position += count;
             }
 

@@ -230,6 +230,82 @@ internal sealed partial class ContactCenterState
         return CommandResult.Ok;
     }
 
+    /// <summary>
+    /// Hands a live interaction to another queue: an open offer is withdrawn, a connected or wrapping-up agent is
+    /// released, and it is queued in <paramref name="queueId"/> keeping its arrival and order time (its place in time).
+    /// </summary>
+    public CommandResult Transfer(string interactionId, string queueId, DateTimeOffset now)
+    {
+        if (!_queues.TryGetValue(queueId, out var target))
+            return CommandResult.NotFound($"unknown queue '{queueId}'");
+        FireTimersUntil(now);
+        var result = CommandResult.Ok;
+        if (!_live.TryGetValue(interactionId, out var i))
+        {
+            result = CommandResult.NotFound($"unknown interaction '{interactionId}'");
+        }
+        else if (i.State == InteractionState.WrapUp)
+        {
+            result = CommandResult.Invalid($"interaction '{interactionId}' is in wrap-up: the customer has left");
+        }
+        else
+        {
+            var reason = "transfer to " + queueId;
+            if (i.State == InteractionState.Offered)
+                CloseOffer(i, OfferOutcome.Withdrawn, reason);
+            if (i.State == InteractionState.Queued)
+            {
+                RemoveFromPool(i);
+            }
+            else
+            {
+                var agent = i.Agent!;
+                Release(i, agent);
+                agent.IdleSince = _now;
+                SetState(i, InteractionState.Queued, reason);
+                i.Queue.Waiting.Add(i);
+                Touch(agent);
+            }
+
+            if (target != i.Queue)
+                MoveToQueue(i, target, reason);
+            PlaceInPool(i);
+        }
+
+        Dispatch();
+        Flush();
+        return result;
+    }
+
+    /// <summary>Changes a queued interaction's own priority (e.g. an admin re-prioritising a call-back); its order time is kept.</summary>
+    public CommandResult Reprioritise(string interactionId, int priority, DateTimeOffset now)
+    {
+        FireTimersUntil(now);
+        var result = CommandResult.Ok;
+        if (!_live.TryGetValue(interactionId, out var i))
+        {
+            result = CommandResult.NotFound($"unknown interaction '{interactionId}'");
+        }
+        else if (!i.IsWaiting)
+        {
+            result = CommandResult.Invalid($"interaction '{interactionId}' is {i.State}; only waiting interactions can be re-prioritised");
+        }
+        else if (i.State == InteractionState.Queued)
+        {
+            RemoveFromPool(i);
+            i.Priority = priority;
+            PlaceInPool(i);
+        }
+        else
+        {
+            i.Priority = priority; // offered: not in a waiting set now; the new priority applies if it comes back
+        }
+
+        Dispatch();
+        Flush();
+        return result;
+    }
+
     public InteractionStatus? GetInteraction(string interactionId, DateTimeOffset now)
     {
         AdvanceTo(now);

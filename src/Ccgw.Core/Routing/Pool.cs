@@ -55,7 +55,7 @@ internal sealed class WaitingComparer : IComparer<InteractionRecord>
     {
         if (ReferenceEquals(x, y))
             return 0;
-        var c = y!.Request.Priority.CompareTo(x!.Request.Priority);
+        var c = y!.Priority.CompareTo(x!.Priority);
         if (c != 0)
             return c;
         c = x.OrderTime.CompareTo(y.OrderTime);

@@ -144,7 +144,10 @@ internal sealed class InteractionRecord(string id, long seq, InteractionRequest 
     /// <summary>Bumped on every queue change so widening/overflow timers of the old queue are ignored.</summary>
     public long QueueVersion { get; set; }
 
-    public int EffectivePriority => Queue.Definition.Priority + Request.Priority;
+    /// <summary>The interaction's own priority: the request's, until an admin re-prioritises it (only while queued).</summary>
+    public int Priority { get; set; } = request.Priority;
+
+    public int EffectivePriority => Queue.Definition.Priority + Priority;
 
     /// <summary>The waiting set holding this interaction; non-null exactly while it is queued.</summary>
     public Pool? Pool { get; set; }
