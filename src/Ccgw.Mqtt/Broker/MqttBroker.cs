@@ -16,6 +16,7 @@ public sealed class MqttBroker : IAsyncDisposable
     private readonly BrokerContext _context;
     private readonly CancellationTokenSource _shutdown = new();
     private int _disposed;
+    private MqttApplicationMessage? _gatewayWill;
 
     /// <param name="options">Limits; validated here.</param>
     /// <param name="authenticator">Checks CONNECT credentials.</param>
@@ -74,8 +75,24 @@ public sealed class MqttBroker : IAsyncDisposable
     /// <summary>Publishes as the broker's own client: no authorization, delivered to matching subscribers.</summary>
     public ValueTask PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(message);
         cancellationToken.ThrowIfCancellationRequested();
+        _core.PublishInternal(StampForGateway(message));
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The gateway's last will (CONTRACT §6): published as the gateway when the broker is disposed,
+    /// before clients are disconnected, so consoles see the gateway go offline. Null for none.
+    /// </summary>
+    public MqttApplicationMessage? GatewayWill
+    {
+        get => _gatewayWill;
+        set => _gatewayWill = value is null ? null : StampForGateway(value);
+    }
+
+    private MqttApplicationMessage StampForGateway(MqttApplicationMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
         if (!MqttTopic.IsValidTopicName(message.Topic) || !Utf8Text.IsEncodable(message.Topic))
             throw new ArgumentException($"'{message.Topic}' is not a valid topic name", nameof(message));
         if (message.ResponseTopic is { } responseTopic && (!MqttTopic.IsValidTopicName(responseTopic) || !Utf8Text.IsEncodable(responseTopic)))
@@ -85,7 +102,7 @@ public sealed class MqttBroker : IAsyncDisposable
             throw new ArgumentException("content type and user properties must be UTF-8 encodable without U+0000", nameof(message));
         if (message.Payload.Length > _context.Options.MaximumPacketSize)
             throw new ArgumentException("payload larger than the maximum packet size", nameof(message));
-        _core.PublishInternal(new MqttApplicationMessage
+        return new MqttApplicationMessage
         {
             Topic = message.Topic,
             Payload = message.Payload,
@@ -99,8 +116,7 @@ public sealed class MqttBroker : IAsyncDisposable
             UserProperties = message.UserProperties,
             SenderClientId = null,
             ReceivedAt = _context.Time.GetUtcNow(),
-        });
-        return ValueTask.CompletedTask;
+        };
     }
 
     public ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qos = MqttQualityOfService.AtMostOnce, bool retain = false, CancellationToken cancellationToken = default) =>
@@ -121,8 +137,16 @@ public sealed class MqttBroker : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await _shutdown.CancelAsync();
+        if (_gatewayWill is { } will)
+            _core.PublishInternal(new MqttApplicationMessage
+            {
+                Topic = will.Topic, Payload = will.Payload, Qos = will.Qos, Retain = will.Retain, PayloadIsUtf8 = will.PayloadIsUtf8,
+                MessageExpiryInterval = will.MessageExpiryInterval, ContentType = will.ContentType, ResponseTopic = will.ResponseTopic,
+                CorrelationData = will.CorrelationData, UserProperties = will.UserProperties, ReceivedAt = _context.Time.GetUtcNow(),
+            });
+        // Accepted clients get the will and then DISCONNECT 0x8B through their queues; the shutdown token ends the rest.
         _core.CloseAll(MqttReasonCode.ServerShuttingDown);
+        await _shutdown.CancelAsync();
         _context.Metrics.Dispose();
     }
 

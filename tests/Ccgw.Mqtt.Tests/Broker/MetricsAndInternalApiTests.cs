@@ -60,3 +60,27 @@ public sealed class MetricsAndInternalApiTests
         Assert.Equal(MqttReasonCode.ServerShuttingDown, Assert.IsType<DisconnectPacket>(Assert.Single(await alice.ExpectClosedAsync())).ReasonCode);
     }
 }
+
+public sealed class GatewayWillTests
+{
+    [Fact]
+    public async Task Gateway_will_reaches_subscribers_before_the_shutdown_disconnect()
+    {
+        var f = new BrokerFixture();
+        var sup = await f.ConnectedAsync("wall", "sup");
+        await sup.SubscribeAsync("ccgw/center/status");
+        f.Broker.GatewayWill = new MqttApplicationMessage { Topic = "ccgw/center/status", Payload = "{\"gateway\":\"offline\"}"u8.ToArray(), Qos = MqttQualityOfService.AtLeastOnce, Retain = true };
+        await f.DisposeAsync();
+        var seen = await sup.ExpectClosedAsync();
+        Assert.Equal(2, seen.Count);
+        Assert.Equal("{\"gateway\":\"offline\"}"u8.ToArray(), Assert.IsType<PublishPacket>(seen[0]).Payload.ToArray());
+        Assert.Equal(MqttReasonCode.ServerShuttingDown, Assert.IsType<DisconnectPacket>(seen[1]).ReasonCode);
+    }
+
+    [Fact]
+    public async Task Gateway_will_is_validated_when_set()
+    {
+        await using var f = new BrokerFixture();
+        Assert.Throws<ArgumentException>(() => f.Broker.GatewayWill = new MqttApplicationMessage { Topic = "ccgw/#" });
+    }
+}
