@@ -99,6 +99,7 @@ public sealed class SipStack : IAsyncDisposable
     {
         await _stopping.CancelAsync();
         await _transport.DisposeAsync();
+        Transactions.AbandonAll();
         _stopping.Dispose();
     }
 }

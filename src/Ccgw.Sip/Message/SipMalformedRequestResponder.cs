@@ -45,13 +45,47 @@ public static class SipMalformedRequestResponder
             {
                 salvage.Add(line, SipParserOptions.Default);
             }
+            catch (SipParseException) when (typed == TypedHeader.Via && response.Via.Count == 0)
+            {
+                SalvageSentBy(line[(colon + 1)..], response);
+            }
             catch (SipParseException)
             {
             }
         }
+        // Without a Via the peer cannot match the answer to anything (§8.1.3.3), so there is nobody to tell.
+        if (response.Via.Count == 0) return null;
         if (response.To is { Tag: null } to) to.Tag = "ccgw-400";
         response.Headers.Add(SipHeaderNames.Warning, string.Concat("399 ", warningAgent, " \"", error.Reason, "\""));
         return SipMessageWriter.ToBytes(response);
+    }
+
+    /// <summary>
+    /// A Via whose parameters are broken (RFC 4475 §3.1.2.1) still names the sender: keep sent-protocol and
+    /// sent-by, plus the branch when it is a clean token, so the 400 can be matched.
+    /// </summary>
+    private static void SalvageSentBy(ReadOnlySpan<byte> value, SipResponse response)
+    {
+        var end = value.IndexOfAny((byte)';', (byte)',');
+        var head = end < 0 ? value : value[..end];
+        var line = Encoding.UTF8.GetString(head);
+        try
+        {
+            var vias = new List<SipVia>();
+            SipVia.ParseList(line, vias);
+            var branchAt = value.IndexOf("branch="u8);
+            if (branchAt >= 0)
+            {
+                var b = value[(branchAt + 7)..];
+                var len = 0;
+                while (len < b.Length && SipGrammar.IsTokenChar(b[len])) len++;
+                if (len > 0) vias[0].Parameters.Set("branch", Encoding.ASCII.GetString(b[..len]));
+            }
+            response.Via.Add(vias[0]);
+        }
+        catch (SipParseException)
+        {
+        }
     }
 
     /// <summary>Builds the error response for a parsed request that failed <see cref="SipRequestValidator"/>.</summary>

@@ -60,6 +60,9 @@ public abstract class SipTransaction
 
     internal void OnTerminated(Action<SipTransaction> callback) => _onTerminated = callback;
 
+    /// <summary>Stops the machine without further sends (stack shutdown).</summary>
+    internal void Abandon() => Terminate();
+
     private protected TransactionTimer NewTimer(Action onFire)
     {
         var t = new TransactionTimer(Time, () =>

@@ -120,6 +120,13 @@ public sealed class SipTransactionLayer
         return tx;
     }
 
+    /// <summary>Terminates every transaction and its timers (stack shutdown).</summary>
+    public void AbandonAll()
+    {
+        foreach (var tx in _server.Values) tx.Abandon();
+        foreach (var tx in _client.Values) tx.Abandon();
+    }
+
     /// <summary>A fresh RFC 3261 branch (§8.1.1.7).</summary>
     public static string NewBranch() => SipVia.MagicCookie + Guid.NewGuid().ToString("N")[..20];
 

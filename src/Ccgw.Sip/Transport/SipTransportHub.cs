@@ -107,7 +107,16 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
                     continue;
                 }
                 var source = new SipEndPoint(SipTransportKind.Udp, (IPEndPoint)r.RemoteEndPoint);
-                HandleDatagram(buffer.AsSpan(0, r.ReceivedBytes), source, socket);
+                try
+                {
+                    HandleDatagram(buffer.AsSpan(0, r.ReceivedBytes), source, socket);
+                }
+#pragma warning disable CA1031 // One poisonous datagram must never stop the listener.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    _log.Log(SipLogLevel.Error, "SIP datagram handling failed for " + source, e);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -249,7 +258,9 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
                 {
                     await SendBytesAsync(buffer.WrittenMemory, to, ct);
                 }
-                catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException or InvalidOperationException)
+#pragma warning disable CA1031 // A failed send concerns one peer; the writer loop must survive it.
+                catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
                 {
                     _log.Log(SipLogLevel.Information, string.Concat("SIP send to ", to.ToString(), " failed: ", e.Message));
                 }
