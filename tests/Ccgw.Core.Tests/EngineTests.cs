@@ -167,4 +167,64 @@ public sealed class EngineTests
                 Assert.Equal(state, live[id].State);
         }
     }
+
+    [Fact]
+    public async Task Stopping_the_loop_cancels_pending_commands_and_completes_subscribers()
+    {
+        var engine = new RoutingEngine(Definition(), new ManualTimeProvider());
+        using var cts = new CancellationTokenSource();
+        var events = engine.Subscribe();
+        var run = engine.RunAsync(cts.Token);
+        await engine.SetAgentStateAsync("a0", AgentStateRequest.Ready);
+
+        await cts.CancelAsync();
+        await run;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.SetAgentStateAsync("a1", AgentStateRequest.Ready));
+        var received = new List<CoreEvent>();
+        await foreach (var e in events.ReadAllAsync())
+            received.Add(e);
+        Assert.Contains(received, e => e is AgentStateChanged { Presence.AgentId: "a0", Presence.State: AgentState.Ready });
+    }
+
+    [Fact]
+    public async Task Cancelling_a_subscription_completes_only_that_reader()
+    {
+        var engine = new RoutingEngine(Definition(), new ManualTimeProvider());
+        using var loop = new CancellationTokenSource();
+        using var subscription = new CancellationTokenSource();
+        var leaving = engine.Subscribe(subscription.Token);
+        var staying = engine.Subscribe(loop.Token);
+        var run = engine.RunAsync(loop.Token);
+
+        await subscription.CancelAsync();
+        await engine.SetAgentStateAsync("a0", AgentStateRequest.Ready);
+
+        Assert.True(leaving.Completion.IsCompleted);
+        Assert.False(leaving.TryRead(out _));
+        Assert.True(staying.TryRead(out _));
+        await loop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Device_lost_grace_runs_on_the_injected_clock()
+    {
+        var time = new ManualTimeProvider();
+        var engine = new RoutingEngine(Definition(options: new RoutingOptions { DeviceLostGrace = TimeSpan.FromSeconds(30) }), time);
+        using var cts = new CancellationTokenSource();
+        var run = engine.RunAsync(cts.Token);
+        await engine.SetAgentStateAsync("a0", AgentStateRequest.Ready);
+        await engine.DeviceLostAsync("a0", "console");
+
+        time.Advance(TimeSpan.FromSeconds(29));
+        var before = await engine.GetSnapshotAsync();
+        time.Advance(TimeSpan.FromSeconds(1));
+        var after = await engine.GetSnapshotAsync();
+        await cts.CancelAsync();
+        await run;
+
+        Assert.Equal(AgentState.Ready, before.Agents["a0"].State);
+        Assert.Equal(AgentState.Offline, after.Agents["a0"].State);
+    }
 }

@@ -516,4 +516,21 @@ public sealed class RoutingStateTests
         Assert.Equal(CommandStatus.InvalidState, c.State.Reprioritise(second.InteractionId, 1, c.Now).Status);
         Assert.Equal(1, c.Interaction(first.InteractionId)!.Position);
     }
+
+    [Fact]
+    public void Customer_leaving_a_connected_conversation_ends_it_with_wrap_up()
+    {
+        var c = new TestCentre([Agent("a")], [Queue("sales", wrapUp: TimeSpan.FromSeconds(20))]);
+        c.Ready("a");
+        var r = c.Submit(Call("sales", InteractionChannel.Im));
+        c.Accept("a", r.InteractionId);
+
+        Assert.True(c.Abandon(r.InteractionId).IsOk);
+
+        Assert.Equal(InteractionState.WrapUp, c.Interaction(r.InteractionId)!.Interaction.State);
+        Assert.Equal(0, c.Stats("sales").Abandoned);
+        Assert.True(c.Abandon(r.InteractionId).IsOk);
+        c.AdvanceSeconds(20);
+        Assert.Equal(AgentState.Ready, c.Presence("a").State);
+    }
 }

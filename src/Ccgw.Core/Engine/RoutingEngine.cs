@@ -59,7 +59,6 @@ public sealed class RoutingEngine
     {
         if (Interlocked.Exchange(ref _running, 1) != 0)
             throw new InvalidOperationException("the routing engine is already running");
-        var armedFor = DateTimeOffset.MaxValue;
         using var timer = _time.CreateTimer(_ => _commands.Writer.TryWrite(TickCommand.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         try
         {
@@ -72,13 +71,10 @@ public sealed class RoutingEngine
                     Publish();
                 }
 
-                var next = _state.NextDueAt ?? DateTimeOffset.MaxValue;
-                if (next != armedFor)
-                {
-                    armedFor = next;
-                    var due = next == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : next - _time.GetUtcNow();
-                    timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
-                }
+                // Re-armed after every batch, not only when the due time moved: a tick that fired early (clock
+                // adjustments) fires nothing, and the same due time must then be armed again.
+                var due = _state.NextDueAt is { } next ? Max(next - _time.GetUtcNow(), TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
+                timer.Change(due, Timeout.InfiniteTimeSpan);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -163,6 +159,8 @@ public sealed class RoutingEngine
             command.Cancel();
         return command.Task;
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private void Publish()
     {

@@ -178,8 +178,16 @@ internal sealed partial class ContactCenterState
         return result;
     }
 
-    public CommandResult AbandonInteraction(string interactionId, string? reason, DateTimeOffset now) =>
-        Terminate(interactionId, InteractionState.Abandoned, reason ?? "abandoned", now);
+    /// <summary>
+    /// The customer left. While waiting it is abandoned; once connected, the conversation simply ended (wrap-up
+    /// follows as for <see cref="EndInteraction"/>), and in wrap-up nothing changes.
+    /// </summary>
+    public CommandResult AbandonInteraction(string interactionId, string? reason, DateTimeOffset now)
+    {
+        if (_live.TryGetValue(interactionId, out var i) && i.State is InteractionState.Connected or InteractionState.WrapUp)
+            return i.State == InteractionState.Connected ? EndInteraction(interactionId, null, now) : CommandResult.Ok;
+        return Terminate(interactionId, InteractionState.Abandoned, reason ?? "abandoned", now);
+    }
 
     public CommandResult FailInteraction(string interactionId, string? reason, DateTimeOffset now) =>
         Terminate(interactionId, InteractionState.Failed, reason ?? "failed", now);
