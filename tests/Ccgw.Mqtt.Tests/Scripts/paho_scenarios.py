@@ -28,10 +28,12 @@ def fail(why):
 class Peer:
     """One paho client with events for connect, subscribe, messages and disconnect."""
 
-    def __init__(self, client_id, user, password, clean=True, expiry=None, will=None):
+    def __init__(self, client_id, user, password, clean=True, expiry=None, will=None, transport="tcp"):
         protocol = mqtt.MQTTv5 if V5 else mqtt.MQTTv311
         kwargs = {} if V5 else {"clean_session": clean}
-        self.client = mqtt.Client(client_id=client_id, protocol=protocol, **kwargs)
+        self.client = mqtt.Client(client_id=client_id, protocol=protocol, transport=transport, **kwargs)
+        if transport == "websockets":
+            self.client.ws_set_options(path="/mqtt")
         self.client.username_pw_set(user, password)
         if will:
             self.client.will_set(will[0], will[1], qos=1)
@@ -106,8 +108,8 @@ class Peer:
         self.client.loop_stop()
 
 
-def pubsub():
-    alice = Peer("paho-alice", "alice", "demo-alice")
+def pubsub(transport="tcp"):
+    alice = Peer("paho-alice-" + transport, "alice", "demo-alice", transport=transport)
     if alice.connect() != 0:
         fail("connect rc %s" % alice.rc)
     if alice.subscribe(COMMANDS, 2) != [2]:
@@ -121,7 +123,7 @@ def pubsub():
     if sorted((m[1], m[2]) for m in got) != [("q0", 0), ("q1", 1), ("q2", 2)]:
         fail("got %r" % got)
     alice.stop()
-    print("OK pubsub", flush=True)
+    print("OK pubsub over " + transport, flush=True)
 
 
 def takeover():
@@ -201,4 +203,4 @@ def acl():
     print("OK acl", flush=True)
 
 
-{"pubsub": pubsub, "takeover": takeover, "will": will, "persistent": persistent, "badpass": badpass, "acl": acl}[SCENARIO]()
+{"pubsub": pubsub, "wspubsub": lambda: pubsub("websockets"), "takeover": takeover, "will": will, "persistent": persistent, "badpass": badpass, "acl": acl}[SCENARIO]()
