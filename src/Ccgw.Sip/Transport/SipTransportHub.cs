@@ -55,7 +55,8 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
     {
         if (_options.Udp is { } udpAt)
         {
-            _udp = new Socket(udpAt.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            // A larger kernel buffer absorbs bursts instead of dropping them (the OS caps it at its maximum).
+            _udp = new Socket(udpAt.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = _options.UdpReceiveBufferBytes };
             _udp.Bind(udpAt);
             _loops.Add(Task.Run(() => UdpLoopAsync(_udp, _stop.Token)));
         }

@@ -20,6 +20,8 @@ public sealed record SipTransportOptions
 
     public int MaxStreamConnections { get; init; } = 1024;
 
+    public int UdpReceiveBufferBytes { get; init; } = 4 * 1024 * 1024;
+
     public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);

@@ -72,10 +72,10 @@ public class ProtosLiveUdpTests
             .Replace("branch=z9hG4bK000000", "branch=z9hG4bK" + callId, StringComparison.Ordinal);
         var request = Encoding.Latin1.GetBytes(text);
         var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        for (var attempt = 0; attempt < 20; attempt++)
+        for (var attempt = 0; attempt < 100; attempt++)
         {
             await client.SendToAsync(request, server);
-            for (var i = 0; i < 20; i++)
+            for (var i = 0; i < 4; i++)
             {
                 if (finals.TryGetValue(callId, out var code)) return code;
                 await Task.Yield();
