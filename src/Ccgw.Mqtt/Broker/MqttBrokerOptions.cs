@@ -6,6 +6,12 @@ public sealed class MqttBrokerOptions
     /// <summary>Largest packet accepted or sent, in bytes (§3.1.2.11.4, §3.2.2.3.6).</summary>
     public int MaximumPacketSize { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Largest packet accepted before CONNECT succeeded, so an unauthenticated peer cannot make the
+    /// broker buffer a full <see cref="MaximumPacketSize"/> for the whole connect timeout.
+    /// </summary>
+    public int MaximumConnectPacketSize { get; set; } = 64 * 1024;
+
     /// <summary>Unacknowledged inbound QoS 2 PUBLISHes allowed per client (v5 Receive Maximum, §4.9).</summary>
     public ushort ServerReceiveMaximum { get; set; } = 100;
 
@@ -44,6 +50,7 @@ public sealed class MqttBrokerOptions
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaximumPacketSize, 64, nameof(MaximumPacketSize));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaximumPacketSize, MqttFrameReader.MaxRemainingLength, nameof(MaximumPacketSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaximumConnectPacketSize, 64, nameof(MaximumConnectPacketSize));
         ArgumentOutOfRangeException.ThrowIfZero(ServerReceiveMaximum, nameof(ServerReceiveMaximum));
         ArgumentOutOfRangeException.ThrowIfZero(MaximumInflightPerClient, nameof(MaximumInflightPerClient));
         ArgumentOutOfRangeException.ThrowIfNegative(MaximumQueuedMessagesPerSession, nameof(MaximumQueuedMessagesPerSession));

@@ -149,7 +149,7 @@ internal sealed class MqttConnection
             var buffer = result.Buffer;
             try
             {
-                while (!IsClosing && MqttFrameReader.TryRead(buffer, _context.Options.MaximumPacketSize, out var frame))
+                while (!IsClosing && MqttFrameReader.TryRead(buffer, InboundPacketLimit, out var frame))
                 {
                     buffer = buffer.Slice(frame.End);
                     var packet = MqttPacketDecoder.Decode(frame, Version);
@@ -165,6 +165,10 @@ internal sealed class MqttConnection
             if (result.IsCompleted || result.IsCanceled) return;
         }
     }
+
+    private int InboundPacketLimit => _accepted
+        ? _context.Options.MaximumPacketSize
+        : Math.Min(_context.Options.MaximumPacketSize, _context.Options.MaximumConnectPacketSize);
 
     private async ValueTask DispatchAsync(MqttPacket packet, CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ namespace Ccgw.Mqtt;
 /// The peer broke the protocol. Carries the MQTT 5.0 reason code (§4.13) to send in DISCONNECT;
 /// a v3.1.1 connection is simply closed. This is the only exception the codec raises on bad input.
 /// </summary>
-public sealed class MqttProtocolException : Exception
+internal sealed class MqttProtocolException : Exception
 {
     public MqttProtocolException(byte reasonCode, string message) : base(message) => ReasonCode = reasonCode;
 

@@ -145,3 +145,19 @@ public sealed class ConnectTests
         Assert.Empty(await client.ExpectClosedAsync());
     }
 }
+
+public sealed class ConnectLimitTests
+{
+    [Fact]
+    public async Task Oversized_connect_is_refused_before_authentication()
+    {
+        await using var f = new BrokerFixture(new MqttBrokerOptions { MaximumConnectPacketSize = 1000 });
+        var client = f.Client(MqttProtocolVersion.V311);
+        await client.SendAsync(new ConnectPacket
+        {
+            ProtocolVersion = MqttProtocolVersion.V311, ClientId = "c", UserName = "alice", Password = "demo-alice"u8.ToArray(),
+            Will = new MqttWill { Topic = "ccgw/agents/alice/commands", Payload = new byte[2000] },
+        });
+        Assert.Empty(await client.ExpectClosedAsync());
+    }
+}
