@@ -145,4 +145,26 @@ public sealed class MosquittoClientTests(SocketBrokerHost host) : IClassFixture<
         await sup.WaitAsync();
         Assert.Equal(["ccgw/agents/bob/commands ready"], Lines(sup));
     }
+
+    /// <summary>
+    /// v5 only: mosquitto_sub ends on DISCONNECT 0x8E, while a v3.1.1 mosquitto_sub just reconnects and
+    /// takes the session back (as it does against mosquitto); paho covers v3.1.1 takeover.
+    /// </summary>
+    [SkippableFact]
+    public async Task Session_takeover_ends_the_first_v5_client()
+    {
+        RequireTools();
+        const string version = "mqttv5";
+        var id = $"takeover-{version}";
+        using var first = ExternalProcess.Start(Sub, [.. As("alice", version, id), "-t", "ccgw/agents/alice/offers", "-W", "20"]);
+        await host.SubscribedAsync(id, "ccgw/agents/alice/offers");
+        using var second = ExternalProcess.Start(Sub, [.. As("alice", version, id), "-t", "ccgw/queues/+/stats", "-C", "1", "-W", "15", "-v"]);
+        await host.SubscribedAsync(id, "ccgw/queues/+/stats");
+        await host.Broker.PublishAsync("ccgw/queues/sales/stats", "s"u8.ToArray());
+        await second.WaitAsync();
+        Assert.Equal(["ccgw/queues/sales/stats s"], Lines(second));
+        await first.WaitAsync();
+        Assert.Equal(0, first.ExitCode);
+        Assert.Empty(Lines(first));
+    }
 }
