@@ -26,7 +26,9 @@ public abstract class SipServerTransaction : SipTransaction
 /// INVITE server transaction, RFC 3261 §17.2.1 (figure 7) with the RFC 6026 Accepted state:
 /// Proceeding → Completed → Confirmed → Terminated, or Proceeding → Accepted → Terminated after a 2xx.
 /// Timer G retransmits a non-2xx final over unreliable transports, H gives up waiting for the ACK,
-/// I absorbs ACK retransmissions, L (64*T1) absorbs INVITE retransmissions after a 2xx.
+/// I absorbs ACK retransmissions, L (64*T1) absorbs INVITE retransmissions after a 2xx. The 2xx itself is
+/// retransmitted here too (the UAS core duty of §13.3.1.4, same T1→T2 schedule) until the layer matches
+/// its ACK; no ACK by Timer L raises <see cref="AckTimeout"/> so the TU can send BYE.
 /// </summary>
 public sealed class SipServerInviteTransaction : SipServerTransaction
 {
@@ -34,7 +36,10 @@ public sealed class SipServerInviteTransaction : SipServerTransaction
     private readonly TransactionTimer _timerH;
     private readonly TransactionTimer _timerI;
     private readonly TransactionTimer _timerL;
+    private readonly TransactionTimer _timer2xx;
     private TimeSpan _intervalG;
+    private TimeSpan _interval2xx;
+    private bool _acked;
     private SipResponse? _lastProvisional;
 
     internal SipServerInviteTransaction(string key, SipRequest request, SipEndPoint source, ISipSender sender, TimeProvider time, SipTimerSettings timers)
@@ -44,10 +49,11 @@ public sealed class SipServerInviteTransaction : SipServerTransaction
         _timerG = NewTimer(OnTimerG);
         _timerH = NewTimer(OnTimerH);
         _timerI = NewTimer(Terminate);
-        _timerL = NewTimer(Terminate);
+        _timerL = NewTimer(OnTimerL);
+        _timer2xx = NewTimer(OnTimer2xx);
     }
 
-    /// <summary>Raised when Timer H fires: the peer never ACKed our non-2xx final response.</summary>
+    /// <summary>Raised when the peer never ACKed our final response (Timer H, or Timer L after a 2xx).</summary>
     public event Action<SipServerInviteTransaction>? AckTimeout;
 
     /// <summary>§17.2.1: answer 100 Trying at once, so the client stops retransmitting.</summary>
@@ -69,6 +75,11 @@ public sealed class SipServerInviteTransaction : SipServerTransaction
             {
                 State = SipTransactionState.Accepted;
                 _timerL.Start(Timers.TransactionTimeout);
+                if (!Reliable)
+                {
+                    _interval2xx = Timers.T1;
+                    _timer2xx.Start(_interval2xx);
+                }
                 return true;
             }
             State = SipTransactionState.Completed;
@@ -120,6 +131,40 @@ public sealed class SipServerInviteTransaction : SipServerTransaction
         }
         if (terminate) Terminate();
         return true;
+    }
+
+    /// <summary>The ACK for our 2xx arrived (matched by Call-ID and CSeq, §13.3.1.4): stop retransmitting it.</summary>
+    internal bool AcknowledgeSuccess()
+    {
+        lock (Gate)
+        {
+            if (State != SipTransactionState.Accepted) return false;
+            _acked = true;
+            _timer2xx.Stop();
+            return true;
+        }
+    }
+
+    private void OnTimer2xx()
+    {
+        lock (Gate)
+        {
+            if (State != SipTransactionState.Accepted || _acked) return;
+            Sender.Send(FinalResponse!, ResponseDestination);
+            _interval2xx = TimeSpan.FromTicks(Math.Min((_interval2xx * 2).Ticks, Timers.T2.Ticks));
+            _timer2xx.Start(_interval2xx);
+        }
+    }
+
+    private void OnTimerL()
+    {
+        bool unacked;
+        lock (Gate)
+        {
+            unacked = State == SipTransactionState.Accepted && !_acked;
+        }
+        if (unacked) AckTimeout?.Invoke(this);
+        Terminate();
     }
 
     private void OnTimerG()

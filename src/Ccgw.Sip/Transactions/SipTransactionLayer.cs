@@ -30,6 +30,7 @@ public sealed class SipTransactionLayer
 {
     private readonly ConcurrentDictionary<string, SipServerTransaction> _server = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SipClientTransaction> _client = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SipServerInviteTransaction> _invitesByCallAndSequence = new(StringComparer.Ordinal);
     private readonly ISipSender _sender;
     private readonly TimeProvider _time;
     private readonly SipTimerSettings _timers;
@@ -57,6 +58,8 @@ public sealed class SipTransactionLayer
         }
         if (request.Method == SipMethods.Ack)
         {
+            // ACK for a 2xx has its own branch; it is matched to the INVITE by Call-ID and CSeq (§13.3.1.4).
+            if (_invitesByCallAndSequence.TryGetValue(CallAndSequence(request), out var accepted)) accepted.AcknowledgeSuccess();
             User?.OnAck(request, source);
             return;
         }
@@ -71,6 +74,16 @@ public sealed class SipTransactionLayer
             return;
         }
         tx.OnTerminated(t => _server.TryRemove(new KeyValuePair<string, SipServerTransaction>(t.Key, (SipServerTransaction)t)));
+        if (tx is SipServerInviteTransaction inviteTx)
+        {
+            var callKey = CallAndSequence(request);
+            _invitesByCallAndSequence[callKey] = inviteTx;
+            tx.OnTerminated(t =>
+            {
+                _server.TryRemove(new KeyValuePair<string, SipServerTransaction>(t.Key, (SipServerTransaction)t));
+                _invitesByCallAndSequence.TryRemove(new KeyValuePair<string, SipServerInviteTransaction>(callKey, inviteTx));
+            });
+        }
 
         if (request.Method == SipMethods.Cancel)
         {
@@ -129,6 +142,9 @@ public sealed class SipTransactionLayer
 
     /// <summary>A fresh RFC 3261 branch (§8.1.1.7).</summary>
     public static string NewBranch() => SipVia.MagicCookie + Guid.NewGuid().ToString("N")[..20];
+
+    private static string CallAndSequence(SipRequest request) =>
+        string.Concat(request.CallId, "|", request.CSeq!.Number.ToString(CultureInfo.InvariantCulture));
 
     private static string ClientKey(string branch, string method) => string.Concat(branch, "|", method);
 

@@ -90,6 +90,46 @@ public class ServerTransactionTests
     }
 
     [Fact]
+    public void Invite_2xx_is_retransmitted_over_udp_until_its_ack_arrives()
+    {
+        var kit = new TransactionTestKit();
+        kit.User.Respond = tx => tx.SendResponse(ResponseTo(tx.Request, 200));
+        kit.Layer.ReceiveRequest(NewRequest("INVITE"), PeerUdp);
+        kit.Advance(0.5);
+        kit.Advance(1.0);
+        Assert.Equal(3, kit.Sender.Responses(200));
+        var ack = NewRequest("ACK", branch: "z9hG4bKack2xx");
+        ack.CallId = kit.User.Requests[0].Request.CallId;
+        kit.Layer.ReceiveRequest(ack, PeerUdp);
+        Assert.Single(kit.User.Acks);
+        kit.Advance(10);
+        Assert.Equal(3, kit.Sender.Responses(200));
+        var tx = (SipServerInviteTransaction)kit.User.Requests[0];
+        var timedOut = false;
+        tx.AckTimeout += _ => timedOut = true;
+        kit.Advance(30);
+        Assert.False(timedOut);
+        Assert.Equal(0, kit.Layer.ServerTransactionCount);
+    }
+
+    [Fact]
+    public void Unacknowledged_2xx_raises_ack_timeout_when_timer_L_fires()
+    {
+        var kit = new TransactionTestKit();
+        kit.User.Respond = tx => tx.SendResponse(ResponseTo(tx.Request, 200));
+        kit.Layer.ReceiveRequest(NewRequest("INVITE"), PeerUdp);
+        var tx = (SipServerInviteTransaction)kit.User.Requests[0];
+        var timedOut = false;
+        tx.AckTimeout += _ => timedOut = true;
+        kit.Advance(31.9);
+        Assert.False(timedOut);
+        Assert.Equal(11, kit.Sender.Responses(200));
+        kit.Advance(0.2);
+        Assert.True(timedOut);
+        Assert.Equal(0, kit.Time.ActiveTimers);
+    }
+
+    [Fact]
     public void Cancel_matches_the_pending_invite_and_unknown_cancel_gets_481()
     {
         var kit = new TransactionTestKit();
