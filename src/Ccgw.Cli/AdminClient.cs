@@ -21,6 +21,10 @@ internal sealed class AdminClient(TextWriter stdout, TextWriter stderr)
                 "agents" => await GetAsync(http, "/api/admin/agents", raw: false),
                 "queues" => await GetAsync(http, "/api/admin/queues", raw: false),
                 "agent-state" => await SetAgentStateAsync(http, options.Positional),
+                "callbacks" => await GetAsync(http, options.Positional.Count > 0 ? $"/api/admin/callbacks?status={Uri.EscapeDataString(options.Positional[0])}" : "/api/admin/callbacks", raw: false),
+                "callback-priority" => await ChangeCallbackAsync(http, options.Positional, "priority"),
+                "callback-reschedule" => await ChangeCallbackAsync(http, options.Positional, "scheduledAt"),
+                "callback-cancel" => await CancelCallbackAsync(http, options.Positional),
                 _ => 64,
             };
         }
@@ -68,6 +72,57 @@ internal sealed class AdminClient(TextWriter stdout, TextWriter stderr)
         var body = await response.Content.ReadAsStringAsync();
         await (response.IsSuccessStatusCode ? stdout : stderr).WriteLineAsync(Pretty(body));
         return response.IsSuccessStatusCode ? 0 : 1;
+    }
+
+    private async Task<int> ChangeCallbackAsync(HttpClient http, IReadOnlyList<string> args, string field)
+    {
+        if (args.Count != 2)
+        {
+            await stderr.WriteLineAsync($"ccgwctl: usage: {(field == "priority" ? "callback-priority ID N" : "callback-reschedule ID TIME")}");
+            return 64;
+        }
+        object value;
+        if (field == "priority")
+        {
+            if (!int.TryParse(args[1], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var priority))
+            {
+                await stderr.WriteLineAsync($"ccgwctl: '{args[1]}' is not a whole number");
+                return 64;
+            }
+            value = priority;
+        }
+        else
+        {
+            if (!DateTimeOffset.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+            {
+                await stderr.WriteLineAsync($"ccgwctl: '{args[1]}' is not a time; use ISO 8601 such as 2026-11-22T09:30:00Z");
+                return 64;
+            }
+            value = at;
+        }
+        using var content = new StringContent(JsonSerializer.Serialize(new Dictionary<string, object> { [field] = value }), Encoding.UTF8, "application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri($"/api/admin/callbacks/{Uri.EscapeDataString(args[0])}", UriKind.Relative)) { Content = content };
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        await (response.IsSuccessStatusCode ? stdout : stderr).WriteLineAsync(Pretty(body));
+        return response.IsSuccessStatusCode ? 0 : 1;
+    }
+
+    private async Task<int> CancelCallbackAsync(HttpClient http, IReadOnlyList<string> args)
+    {
+        if (args.Count != 1)
+        {
+            await stderr.WriteLineAsync("ccgwctl: usage: callback-cancel ID");
+            return 64;
+        }
+        using var response = await http.DeleteAsync(new Uri($"/api/admin/callbacks/{Uri.EscapeDataString(args[0])}", UriKind.Relative));
+        if (response.IsSuccessStatusCode)
+        {
+            await stdout.WriteLineAsync($"call-back {args[0]} cancelled");
+            return 0;
+        }
+        await stderr.WriteLineAsync(Pretty(await response.Content.ReadAsStringAsync()));
+        return 1;
     }
 
     private static string Pretty(string json)

@@ -18,6 +18,10 @@ internal static class CtlCommands
           health [--config PATH]                 ask the running daemon's /healthz (exit 0 healthy)
           agents | queues                        list agents / queues with live state (admin API)
           agent-state ID STATE [REASON]          set an agent's state: ready, notReady, offline (admin API)
+          callbacks [STATUS]                     list the call-back list (scheduled, queued, done, cancelled, failed)
+          callback-priority ID N                 re-prioritise a pending call-back (higher is served first)
+          callback-reschedule ID TIME            reschedule a pending call-back (ISO 8601, e.g. 2026-11-22T09:30:00Z)
+          callback-cancel ID                     cancel a pending call-back
         options for live verbs: --config PATH, --url http://host:port, --token TOKEN
         """;
 
@@ -47,6 +51,10 @@ internal static class CtlCommands
             case "agents":
             case "queues":
             case "agent-state":
+            case "callbacks":
+            case "callback-priority":
+            case "callback-reschedule":
+            case "callback-cancel":
                 return await new AdminClient(stdout, stderr).RunAsync(args[0], options);
             default:
                 await stderr.WriteLineAsync($"ccgwctl: unknown verb '{args[0]}'\n{Usage}");

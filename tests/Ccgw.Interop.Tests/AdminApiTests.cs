@@ -103,3 +103,53 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal("shipped", carol.GetProperty("orders").EnumerateArray().Single(o => o.GetProperty("orderId").GetString() == "A-1002").GetProperty("status").GetString());
     }
 }
+
+/// <summary>The persisted call-back list, written by another process into the daemon's database and managed with ccgwctl.</summary>
+public sealed class CallbackAdminTests
+{
+    private const string Token = "demo-admin-token-change-me";
+
+    [Fact]
+    public async Task Supervisor_lists_reprioritises_reschedules_and_cancels_with_ccgwctl()
+    {
+        var daemon = await DaemonUnderTest.StartAsync();
+        try
+        {
+            // The database is the daemon's own (WAL allows a second writer); the rows are what a help request would store.
+            var db = new Ccgw.Storage.Sqlite.SqliteDatabase(Path.Combine(daemon.DataDirectory, "ccgw.db"));
+            var repo = new Ccgw.Storage.Sqlite.SqliteCallbackRepository(db, TimeProvider.System);
+            var t0 = DateTimeOffset.UtcNow.AddHours(1);
+            foreach (var (id, minutes) in new[] { ("cb-1", 10), ("cb-2", 20) })
+                await repo.AddAsync(new Ccgw.Core.Repositories.CallbackRequest(id, "sales", Ccgw.Core.InteractionChannel.Callback,
+                    "+15550100", t0.AddMinutes(minutes), 0, t0.AddMinutes(-5), Ccgw.Core.Repositories.CallbackStatus.Scheduled));
+
+            async Task<ExternalProcess> Ctl(params string[] args) => await ExternalProcess.RunAsync("dotnet",
+                [Binaries.Ctl, .. args, "--url", $"http://127.0.0.1:{daemon.Listeners.Http}", "--token", Token], TimeSpan.FromSeconds(60));
+
+            await using (var list = await Ctl("callbacks"))
+                Assert.Equal(["cb-1", "cb-2"], Ids(list.StandardOutput));
+            await using (var reschedule = await Ctl("callback-reschedule", "cb-2", t0.ToString("O", System.Globalization.CultureInfo.InvariantCulture)))
+                Assert.True(reschedule.ExitCode == 0, reschedule.StandardError);
+            await using (var priority = await Ctl("callback-priority", "cb-1", "7"))
+                Assert.True(priority.ExitCode == 0, priority.StandardError);
+            await using (var list = await Ctl("callbacks"))
+                Assert.Equal(["cb-2", "cb-1"], Ids(list.StandardOutput));
+            await using (var cancel = await Ctl("callback-cancel", "cb-2"))
+                Assert.Equal(0, cancel.ExitCode);
+            await using (var again = await Ctl("callback-cancel", "cb-2"))
+                Assert.Equal(1, again.ExitCode);
+            await using (var scheduled = await Ctl("callbacks", "scheduled"))
+                Assert.Equal(["cb-1"], Ids(scheduled.StandardOutput));
+            Assert.Equal(7, (await repo.GetAsync("cb-1"))!.Priority);
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
+        finally
+        {
+            await daemon.DisposeAsync();
+            daemon.DeleteRoot();
+        }
+    }
+
+    private static string[] Ids(string json) =>
+        [.. JsonDocument.Parse(json).RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()!)];
+}

@@ -1,0 +1,79 @@
+using Ccgw.Configuration;
+using Ccgw.Core;
+using Ccgw.Storage.Sqlite;
+using Ccgw.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ccgw.Daemon.Tests;
+
+/// <summary>The real engine feeding the real SQLite history through the recorder.</summary>
+public sealed class HistoryRecorderTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ccgw-history-").FullName;
+    private SqliteDatabase _db = null!;
+
+    public async Task InitializeAsync()
+    {
+        _db = new SqliteDatabase(Path.Combine(_dir, "ccgw.db"));
+        await _db.InitializeAsync(default);
+        await new MigrationRunner(_db, TimeProvider.System).ApplyAsync(default);
+    }
+
+    public Task DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Every_lifecycle_step_of_an_interaction_lands_in_history()
+    {
+        var options = GatewayConfiguration.Load(Path.Combine(RepoPaths.Root, "config", "ccgw.json"), new Dictionary<string, string>()).Options;
+        var time = new ManualTimeProvider();
+        var engine = new RoutingEngine(CoreDefinitions.From(options), time);
+        var history = new SqliteInteractionHistoryRepository(_db);
+        using var recorder = new HistoryRecorder(engine, history, NullLogger<HistoryRecorder>.Instance);
+        using var stop = new CancellationTokenSource();
+        var loop = engine.RunAsync(stop.Token);
+        await recorder.StartAsync(default);
+
+        await engine.SetAgentStateAsync("bob", AgentStateRequest.Ready);
+        var submitted = await engine.SubmitInteractionAsync(new InteractionRequest
+        {
+            Channel = InteractionChannel.Voice, QueueId = "billing", CustomerId = "carol", Address = "+15550100", Product = "fibre-500",
+        });
+        Assert.Equal("bob", submitted.AgentId);
+        await engine.AcceptOfferAsync("bob", submitted.InteractionId);
+        await engine.MarkConnectedAsync(submitted.InteractionId);
+        await engine.EndInteractionAsync(submitted.InteractionId);
+
+        var events = await WaitForAsync(async () => await history.GetEventsAsync(submitted.InteractionId),
+            e => e.Any(x => x.State == InteractionState.WrapUp));
+        var row = Assert.Single(await history.QueryAsync(new(AgentId: "bob")));
+
+        Assert.Contains(events, e => e.Kind == "offerMade" && e.AgentId == "bob");
+        Assert.Contains(events, e => e.Kind == "offerAccepted");
+        Assert.Contains(events, e => e.State == InteractionState.Connected);
+        Assert.Equal("carol", row.CustomerId);
+        Assert.Equal("fibre-500", row.Product);
+        Assert.True(events.Select(e => e.Sequence).SequenceEqual(events.Select(e => e.Sequence).Order()));
+
+        await stop.CancelAsync();
+        await recorder.StopAsync(default);
+        await loop;
+    }
+
+    /// <summary>The recorder writes asynchronously; poll the store (bounded) rather than sleep a fixed time.</summary>
+    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            var value = await read();
+            if (done(value)) return value;
+            await Task.Yield();
+            await Task.Delay(10);
+        }
+        return await read();
+    }
+}
