@@ -27,7 +27,7 @@ internal sealed class DecisionBenchmark
             "q" + q,
             new Dictionary<string, int>(StringComparer.Ordinal) { ["s" + (q % Skills)] = 1 + ((q / Skills) * 4) },
             Priority: q % 3,
-            Widening: [new WideningStep(TimeSpan.FromSeconds(60), 2), new WideningStep(TimeSpan.FromSeconds(120), 1)])).ToList();
+            Widening: Environment.GetEnvironmentVariable("BENCH_NO_WIDENING") is null ? [new WideningStep(TimeSpan.FromSeconds(60), 2), new WideningStep(TimeSpan.FromSeconds(120), 1)] : null)).ToList();
         // The "backlog" queue needs a skill nobody has: it holds the waiting interactions in the arrival scenario.
         queues.Add(new QueueDefinition("backlog", new Dictionary<string, int>(StringComparer.Ordinal) { ["rare"] = 1 }));
         _agentIds = [.. Enumerable.Range(0, agents).Select(a => "a" + a.ToString(CultureInfo.InvariantCulture))];
@@ -63,20 +63,24 @@ internal sealed class DecisionBenchmark
     public Result AgentFreesUp(int count)
     {
         var samples = new long[count];
+        var cpu = new long[count];
+        var gc = GcMark.Now();
         var started = Stopwatch.GetTimestamp();
         for (var n = 0; n < count; n++)
         {
             Tick();
             var id = PopRandomConnected();
+            var c0 = ThreadCpuClock.NowNanoseconds();
             var t0 = Stopwatch.GetTimestamp();
             _state.EndInteraction(id, TimeSpan.Zero, _now);
             samples[n] = Stopwatch.GetTimestamp() - t0;
+            cpu[n] = ThreadCpuClock.NowNanoseconds() - c0;
             AcceptOffers();
             SubmitRandom(); // keep the backlog at its size
             AcceptOffers();
         }
 
-        return new Result(samples, Stopwatch.GetTimestamp() - started);
+        return new Result(samples, cpu, Stopwatch.GetTimestamp() - started, gc);
     }
 
     /// <summary>With idle agents available, a new interaction picks the best of them (the backlog sits in a separate queue).</summary>
@@ -84,13 +88,17 @@ internal sealed class DecisionBenchmark
     {
         DrainToBacklog();
         var samples = new long[count];
+        var cpu = new long[count];
+        var gc = GcMark.Now();
         var started = Stopwatch.GetTimestamp();
         for (var n = 0; n < count; n++)
         {
             Tick();
+            var c0 = ThreadCpuClock.NowNanoseconds();
             var t0 = Stopwatch.GetTimestamp();
             var result = _state.Submit(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "q" + _random.Next(Queues) }, _now);
             samples[n] = Stopwatch.GetTimestamp() - t0;
+            cpu[n] = ThreadCpuClock.NowNanoseconds() - c0;
             Clear();
             if (result.AgentId is { } agent)
             {
@@ -105,7 +113,7 @@ internal sealed class DecisionBenchmark
             Clear();
         }
 
-        return new Result(samples, Stopwatch.GetTimestamp() - started);
+        return new Result(samples, cpu, Stopwatch.GetTimestamp() - started, gc);
     }
 
     /// <summary>Every agent busy: an arrival is placed in its waiting set with its position and estimate.</summary>
@@ -115,19 +123,23 @@ internal sealed class DecisionBenchmark
             _state.SetAgentState(id, AgentStateRequest.NotReady, "bench", _now);
         Clear();
         var samples = new long[count];
+        var cpu = new long[count];
+        var gc = GcMark.Now();
         var started = Stopwatch.GetTimestamp();
         for (var n = 0; n < count; n++)
         {
             Tick();
+            var c0 = ThreadCpuClock.NowNanoseconds();
             var t0 = Stopwatch.GetTimestamp();
             var result = _state.Submit(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "q" + _random.Next(Queues) }, _now);
             samples[n] = Stopwatch.GetTimestamp() - t0;
+            cpu[n] = ThreadCpuClock.NowNanoseconds() - c0;
             Clear();
             _state.AbandonInteraction(result.InteractionId, null, _now);
             Clear();
         }
 
-        return new Result(samples, Stopwatch.GetTimestamp() - started);
+        return new Result(samples, cpu, Stopwatch.GetTimestamp() - started, gc);
     }
 
     /// <summary>Moves the waiting interactions into the unstaffed backlog queue and frees every agent.</summary>
@@ -185,9 +197,17 @@ internal sealed class DecisionBenchmark
     private void Clear() => _state.PendingEvents.Clear();
 }
 
-/// <summary>Latency samples (Stopwatch ticks) of one scenario and its wall time.</summary>
-internal sealed class Result(long[] samples, long elapsedTicks)
+/// <summary>Garbage collections so far; the difference over a scenario explains its latency tail.</summary>
+internal readonly record struct GcMark(int Gen0, int Gen1, int Gen2, TimeSpan Pause)
 {
+    public static GcMark Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+}
+
+/// <summary>Latency samples (Stopwatch ticks) of one scenario, its wall time and its garbage collections.</summary>
+internal sealed class Result(long[] samples, long[] cpuNanoseconds, long elapsedTicks, GcMark start)
+{
+    private readonly GcMark _end = GcMark.Now();
+
     public void Discard()
     {
     }
@@ -200,5 +220,15 @@ internal sealed class Result(long[] samples, long elapsedTicks)
         var wall = samples.Length / (elapsedTicks / (double)Stopwatch.Frequency);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{scenario}\n  p50 {Us(0.50):0.0} µs  p90 {Us(0.90):0.0} µs  p99 {Us(0.99):0.0} µs  p99.9 {Us(0.999):0.0} µs  max {Us(1.0):0.0} µs  decisions/s {perSecond:0} (incl. driver {wall:0})"));
+        if (ThreadCpuClock.IsAvailable)
+        {
+            Array.Sort(cpuNanoseconds);
+            double CpuUs(double q) => cpuNanoseconds[Math.Min(cpuNanoseconds.Length - 1, (int)(q * cpuNanoseconds.Length))] / 1000.0;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  thread CPU time: p50 {CpuUs(0.50):0.0} µs  p90 {CpuUs(0.90):0.0} µs  p99 {CpuUs(0.99):0.0} µs  p99.9 {CpuUs(0.999):0.0} µs (excludes time descheduled; includes GC work done on this thread)"));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  GCs gen0/1/2: {_end.Gen0 - start.Gen0}/{_end.Gen1 - start.Gen1}/{_end.Gen2 - start.Gen2}, total pause {(_end.Pause - start.Pause).TotalMilliseconds:0} ms"));
     }
 }

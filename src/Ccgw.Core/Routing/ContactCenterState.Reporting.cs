@@ -55,19 +55,9 @@ internal sealed partial class ContactCenterState
 
         _dirtyPresence.Clear();
 
-        // Estimates of lower-priority queues sharing agents depend on this queue's backlog.
-        var count = _dirtyStats.Count;
-        for (var n = 0; n < count; n++)
-        {
-            var q = _dirtyStats[n];
-            var queued = q.Queued[Slots.Voice] + q.Queued[Slots.Im] + q.Queued[Slots.Callback];
-            if (queued == q.PublishedQueued)
-                continue;
-            q.PublishedQueued = queued;
-            foreach (var lower in q.LowerOverlaps)
-                MarkStats(lower);
-        }
-
+        // Estimates of lower-priority queues also depend on the backlog of higher-priority queues sharing their agents;
+        // they are not re-published on every such change (with many overlapping queues that multiplies the events per
+        // decision) but by the periodic refresh, which runs whenever anyone waits.
         foreach (var q in _dirtyStats)
         {
             q.StatsDirty = false;

@@ -230,26 +230,43 @@ internal sealed partial class ContactCenterState
     private Pool GetPool(QueueRecord q, int stage, InteractionChannel channel, IReadOnlySet<string>? capabilities)
     {
         var caps = Pool.KeyOf(capabilities);
-        if (_pools.TryGetValue((q.Index, stage, channel, caps), out var pool))
-            return pool;
+        if (_families.TryGetValue((q.Index, channel, caps), out var family))
+            return family[stage];
 
-        // A new combination (first use of a capability set, stage or channel): one pass over the agents, once.
-        pool = new Pool(q, stage, channel, caps, caps.Length == 0 ? null : capabilities, _options.AgentSelection);
-        _pools.Add((q.Index, stage, channel, caps), pool);
-        q.Pools.Add(pool);
+        // A new combination (first use of a capability set or channel): one pass over the agents, once.
+        family = new Pool[q.StageLevels.Length];
+        for (var s = 0; s < family.Length; s++)
+        {
+            family[s] = new Pool(q, s, channel, caps, caps.Length == 0 ? null : capabilities, _options.AgentSelection) { Family = family };
+            q.Pools.Add(family[s]);
+        }
+
+        _families.Add((q.Index, channel, caps), family);
         foreach (var a in _agentList)
         {
-            if (!pool.Admits(a))
+            if (HomeStage(a, family) is not { } home)
                 continue;
-            a.Pools.Add(pool);
-            if (a.CanTake(pool.Slot))
+            a.Pools.Add(home);
+            if (a.CanTake(home.Slot))
             {
-                pool.Available.Add(a);
-                a.InsertedPools.Add(pool);
+                home.Available.Add(a);
+                a.InsertedPools.Add(home);
             }
         }
 
-        return pool;
+        return family[stage];
+    }
+
+    /// <summary>The first stage of the family that admits the agent (admission only grows with the stage), or null.</summary>
+    private static Pool? HomeStage(AgentRecord a, Pool[] family)
+    {
+        foreach (var pool in family)
+        {
+            if (pool.Admits(a))
+                return pool;
+        }
+
+        return null;
     }
 
     /// <summary>Re-derives the shown state from intent and work, and re-files the agent in the ready sets.</summary>
@@ -347,20 +364,40 @@ internal sealed partial class ContactCenterState
         }
     }
 
+    /// <summary>The best available agent of the stages 0..s of the interaction's family (s = its current stage).</summary>
     private AgentRecord? BestAgentFor(InteractionRecord i)
     {
-        var available = i.Pool!.Available;
-        if (available.Count == 0)
-            return null;
-        if (i.Excluded is not { Count: > 0 })
-            return available.Min;
-        foreach (var a in available)
+        var pool = i.Pool!;
+        var family = pool.Family;
+        var comparer = pool.Available.Comparer;
+        AgentRecord? best = null;
+        for (var s = 0; s <= pool.Stage; s++)
         {
-            if (!i.Excludes(a, _now))
-                return a;
+            var available = family[s].Available;
+            if (available.Count == 0)
+                continue;
+            AgentRecord? candidate = null;
+            if (i.Excluded is not { Count: > 0 })
+            {
+                candidate = available.Min;
+            }
+            else
+            {
+                foreach (var a in available)
+                {
+                    if (!i.Excludes(a, _now))
+                    {
+                        candidate = a;
+                        break;
+                    }
+                }
+            }
+
+            if (candidate is not null && (best is null || comparer.Compare(candidate, best) < 0))
+                best = candidate;
         }
 
-        return null;
+        return best;
     }
 
     private void FillAgent(AgentRecord a)
@@ -368,13 +405,19 @@ internal sealed partial class ContactCenterState
         while (a.IsRoutable)
         {
             InteractionRecord? best = null;
-            foreach (var pool in a.InsertedPools)
+            foreach (var home in a.InsertedPools)
             {
-                if (pool.Waiting.Count == 0)
-                    continue;
-                var candidate = FirstNotExcluding(pool, a);
-                if (candidate is not null && (best is null || WaitingComparer.CompareAcrossQueues(candidate, best) < 0))
-                    best = candidate;
+                // The agent qualifies for its home stage and every later (wider) one.
+                var family = home.Family;
+                for (var s = home.Stage; s < family.Length; s++)
+                {
+                    var pool = family[s];
+                    if (pool.Waiting.Count == 0)
+                        continue;
+                    var candidate = FirstNotExcluding(pool, a);
+                    if (candidate is not null && (best is null || WaitingComparer.CompareAcrossQueues(candidate, best) < 0))
+                        best = candidate;
+                }
             }
 
             if (best is null)

@@ -16,7 +16,7 @@ internal sealed partial class ContactCenterState
     private readonly Dictionary<string, QueueRecord> _queues = new(StringComparer.Ordinal);
     private readonly List<QueueRecord> _queueList = [];
     private readonly Dictionary<string, InteractionRecord> _live = new(StringComparer.Ordinal);
-    private readonly Dictionary<(int Queue, int Stage, InteractionChannel Channel, string Caps), Pool> _pools = [];
+    private readonly Dictionary<(int Queue, InteractionChannel Channel, string Caps), Pool[]> _families = [];
     private readonly TimerQueue _timers = new();
     private readonly List<CoreEvent> _events = [];
     private readonly string _idPrefix;
@@ -365,10 +365,10 @@ internal sealed partial class ContactCenterState
                 a.Queues.Add(q);
         }
 
-        foreach (var pool in _pools.Values)
+        foreach (var family in _families.Values)
         {
-            if (pool.Admits(a))
-                a.Pools.Add(pool);
+            if (HomeStage(a, family) is { } home)
+                a.Pools.Add(home);
         }
 
         MarkPresence(a);
@@ -385,10 +385,7 @@ internal sealed partial class ContactCenterState
                     continue;
                 var shared = _agentList.Count(a => a.Queues.Contains(q) && a.Queues.Contains(other));
                 if (shared > 0)
-                {
                     q.HigherOverlaps.Add((other, (double)shared / own));
-                    other.LowerOverlaps.Add(q);
-                }
             }
         }
     }

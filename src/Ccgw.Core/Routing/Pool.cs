@@ -2,8 +2,10 @@ namespace Ccgw.Core.Routing;
 
 /// <summary>
 /// The unit of matching: one queue at one widening stage, on one channel, with one set of required agent capabilities.
-/// Everything in <see cref="Waiting"/> may go to everyone in <see cref="Available"/>, so a decision reads two minima
-/// instead of scanning; an agent belongs to every pool whose requirements it meets.
+/// Pools of the same queue, channel and capabilities form a <see cref="Family"/> indexed by stage. Widening only
+/// relaxes levels, so an agent admitted at stage s is admitted at every later stage; it is therefore filed once, in the
+/// <see cref="Available"/> set of its home stage (the first that admits it), and an interaction at stage s may go to
+/// the agents of the family's stages 0..s. A decision reads a few minima instead of scanning.
 /// </summary>
 internal sealed class Pool
 {
@@ -23,6 +25,9 @@ internal sealed class Pool
 
     public int Stage { get; }
 
+    /// <summary>All stages of this queue/channel/capability set, this one included, by stage.</summary>
+    public Pool[] Family { get; set; } = [];
+
     public InteractionChannel Channel { get; }
 
     public int Slot { get; }
@@ -34,7 +39,7 @@ internal sealed class Pool
     /// <summary>Queued interactions, best first: interaction priority, then original start time, then arrival.</summary>
     public SortedSet<InteractionRecord> Waiting { get; }
 
-    /// <summary>Agents that can take one more interaction of this pool now, best first.</summary>
+    /// <summary>Agents whose home stage is this one and who can take one more interaction of the channel now, best first.</summary>
     public SortedSet<AgentRecord> Available { get; }
 
     public bool Admits(AgentRecord agent) =>

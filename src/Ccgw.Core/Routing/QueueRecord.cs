@@ -15,8 +15,10 @@ internal sealed class QueueRecord
         StageLevels[0] = definition.RequiredSkills;
         for (var s = 0; s < steps.Count; s++)
         {
+            // Cumulative: a later step never narrows what an earlier one opened (routing relies on admission only growing).
             var cap = steps[s].MinimumLevel;
-            StageLevels[s + 1] = definition.RequiredSkills.ToDictionary(kv => kv.Key, kv => Math.Min(kv.Value, cap), StringComparer.Ordinal);
+            var previous = StageLevels[s];
+            StageLevels[s + 1] = previous.ToDictionary(kv => kv.Key, kv => Math.Min(kv.Value, cap), StringComparer.Ordinal);
         }
 
         for (var slot = 0; slot < Slots.Count; slot++)
@@ -45,17 +47,12 @@ internal sealed class QueueRecord
     /// </summary>
     public List<(QueueRecord Queue, double Share)> HigherOverlaps { get; } = [];
 
-    /// <summary>Lower-priority queues sharing an agent: their estimates depend on this queue's backlog.</summary>
-    public List<QueueRecord> LowerOverlaps { get; } = [];
 
     /// <summary>Queued (not offered) interactions per slot.</summary>
     public int[] Queued { get; } = new int[Slots.Count];
 
     /// <summary>Queued interactions per (slot, interaction priority): a new arrival's position without walking the queue.</summary>
     public Dictionary<(int Slot, int Priority), int> QueuedByPriority { get; } = [];
-
-    /// <summary>Total queued when the figures were last published; lower-priority estimates are refreshed only when it moves.</summary>
-    public int PublishedQueued { get; set; } = -1;
 
     /// <summary>Waiting customers (queued or offered), ordered by arrival for the longest-wait figure.</summary>
     public SortedSet<InteractionRecord> Waiting { get; } = new(ArrivalComparer.Instance);
