@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Ccgw.Sip.Parsing;
 
@@ -7,6 +8,13 @@ namespace Ccgw.Sip.Message;
 public sealed record SipCSeq(uint Number, string Method)
 {
     public override string ToString() => string.Concat(Number.ToString(CultureInfo.InvariantCulture), " ", Method);
+
+    public void WriteTo(IBufferWriter<byte> output)
+    {
+        SipWire.PutNumber(output, Number);
+        SipWire.Put(output, ' ');
+        SipWire.Put(output, Method);
+    }
 
     internal static SipCSeq Parse(string value)
     {

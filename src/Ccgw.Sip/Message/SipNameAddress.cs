@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Ccgw.Sip.Parsing;
 
@@ -31,22 +32,33 @@ public sealed class SipNameAddress
 
     public SipNameAddress Clone() => new(Uri, DisplayName) { Parameters = Parameters.Clone() };
 
-    public override string ToString()
+    public override string ToString() => SipWire.Render(this, static (n, o) => n.WriteTo(o));
+
+    public void WriteTo(IBufferWriter<byte> output)
     {
-        var sb = new StringBuilder(96);
         if (DisplayName is not null)
         {
-            sb.Append('"');
-            foreach (var c in DisplayName)
+            SipWire.Put(output, '"');
+            var rest = DisplayName.AsSpan();
+            while (true)
             {
-                if (c is '"' or '\\') sb.Append('\\');
-                sb.Append(c);
+                var i = rest.IndexOfAny('"', '\\');
+                if (i < 0)
+                {
+                    SipWire.Put(output, rest);
+                    break;
+                }
+                SipWire.Put(output, rest[..i]);
+                SipWire.Put(output, '\\');
+                SipWire.Put(output, rest[i]);
+                rest = rest[(i + 1)..];
             }
-            sb.Append("\" ");
+            SipWire.Put(output, "\" "u8);
         }
-        sb.Append('<').Append(Uri.ToString()).Append('>');
-        Parameters.WriteTo(sb);
-        return sb.ToString();
+        SipWire.Put(output, '<');
+        Uri.WriteTo(output);
+        SipWire.Put(output, '>');
+        Parameters.WriteTo(output);
     }
 
     public static SipNameAddress Parse(string value)

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Buffers;
 using Ccgw.Sip.Parsing;
 
 namespace Ccgw.Sip.Message;
@@ -49,21 +49,21 @@ public sealed class SipParameters
         return copy;
     }
 
-    public void WriteTo(StringBuilder sb)
+    public void WriteTo(IBufferWriter<byte> output)
     {
         foreach (var (k, v) in _items)
         {
-            sb.Append(';').Append(k);
-            if (v is not null) sb.Append('=').Append(v);
+            SipWire.Put(output, ';');
+            SipWire.Put(output, k);
+            if (v is not null)
+            {
+                SipWire.Put(output, '=');
+                SipWire.Put(output, v);
+            }
         }
     }
 
-    public override string ToString()
-    {
-        var sb = new StringBuilder();
-        WriteTo(sb);
-        return sb.ToString();
-    }
+    public override string ToString() => SipWire.Render(this, static (p, o) => p.WriteTo(o));
 
     private int IndexOf(string name)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -62,22 +63,39 @@ public sealed class SipUri
 
     public SipUri WithoutParameters() => IsSip ? new SipUri(Scheme, User, Host, Port) { Password = Password } : this;
 
-    public override string ToString()
+    public override string ToString() => SipWire.Render(this, static (u, o) => u.WriteTo(o));
+
+    public void WriteTo(IBufferWriter<byte> output)
     {
-        if (_opaque is not null) return string.Concat(Scheme, ":", _opaque);
-        var sb = new StringBuilder(64);
-        sb.Append(Scheme).Append(':');
+        SipWire.Put(output, Scheme);
+        SipWire.Put(output, ':');
+        if (_opaque is not null)
+        {
+            SipWire.Put(output, _opaque);
+            return;
+        }
         if (User is not null)
         {
-            sb.Append(User);
-            if (Password is not null) sb.Append(':').Append(Password);
-            sb.Append('@');
+            SipWire.Put(output, User);
+            if (Password is not null)
+            {
+                SipWire.Put(output, ':');
+                SipWire.Put(output, Password);
+            }
+            SipWire.Put(output, '@');
         }
-        sb.Append(Host);
-        if (Port is { } p) sb.Append(':').Append(p.ToString(CultureInfo.InvariantCulture));
-        Parameters.WriteTo(sb);
-        if (Headers is not null) sb.Append('?').Append(Headers);
-        return sb.ToString();
+        SipWire.Put(output, Host);
+        if (Port is { } p)
+        {
+            SipWire.Put(output, ':');
+            SipWire.PutNumber(output, p);
+        }
+        Parameters.WriteTo(output);
+        if (Headers is not null)
+        {
+            SipWire.Put(output, '?');
+            SipWire.Put(output, Headers);
+        }
     }
 
     public static SipUri Parse(string text) => Parse(text.AsSpan());

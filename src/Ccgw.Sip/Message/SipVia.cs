@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using System.Buffers;
 using Ccgw.Sip.Parsing;
 
 namespace Ccgw.Sip.Message;
@@ -58,12 +58,21 @@ public sealed class SipVia
 
     public bool IsRfc3261Branch => Branch is { } b && b.StartsWith(MagicCookie, StringComparison.Ordinal) && b.Length > MagicCookie.Length;
 
-    public override string ToString()
+    public override string ToString() => SipWire.Render(this, static (v, o) => v.WriteTo(o));
+
+    public void WriteTo(IBufferWriter<byte> output)
     {
-        var sb = new StringBuilder(64);
-        sb.Append(Protocol).Append('/').Append(Transport).Append(' ').Append(SentBy);
-        Parameters.WriteTo(sb);
-        return sb.ToString();
+        SipWire.Put(output, Protocol);
+        SipWire.Put(output, '/');
+        SipWire.Put(output, Transport);
+        SipWire.Put(output, ' ');
+        SipWire.Put(output, Host);
+        if (Port is { } p)
+        {
+            SipWire.Put(output, ':');
+            SipWire.PutNumber(output, p);
+        }
+        Parameters.WriteTo(output);
     }
 
     internal static void ParseList(string value, List<SipVia> into)

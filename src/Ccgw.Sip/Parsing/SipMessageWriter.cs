@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Globalization;
-using System.Text;
 using Ccgw.Sip.Message;
 
 namespace Ccgw.Sip.Parsing;
@@ -13,45 +11,53 @@ public static class SipMessageWriter
         switch (message)
         {
             case SipRequest r:
-                Put(output, r.Method);
-                Put(output, " "u8);
-                Put(output, r.RequestUri.ToString());
-                Put(output, " "u8);
-                Put(output, r.Version);
+                SipWire.Put(output, r.Method);
+                SipWire.Put(output, ' ');
+                r.RequestUri.WriteTo(output);
+                SipWire.Put(output, ' ');
+                SipWire.Put(output, r.Version);
                 break;
             case SipResponse r:
-                Put(output, r.Version);
-                Put(output, " "u8);
-                Span<byte> code = stackalloc byte[3];
-                r.StatusCode.TryFormat(code, out _, default, CultureInfo.InvariantCulture);
-                output.Write(code);
-                Put(output, " "u8);
-                Put(output, r.ReasonPhrase);
+                SipWire.Put(output, r.Version);
+                SipWire.Put(output, ' ');
+                SipWire.PutNumber(output, r.StatusCode);
+                SipWire.Put(output, ' ');
+                SipWire.Put(output, r.ReasonPhrase);
                 break;
         }
-        Put(output, "\r\n"u8);
-        foreach (var v in message.Via) Header(output, "Via: "u8, v.ToString());
-        foreach (var r in message.Route) Header(output, "Route: "u8, r.ToString());
-        foreach (var r in message.RecordRoute) Header(output, "Record-Route: "u8, r.ToString());
-        if (message.From is { } from) Header(output, "From: "u8, from.ToString());
-        if (message.To is { } to) Header(output, "To: "u8, to.ToString());
+        SipWire.Put(output, "\r\n"u8);
+        foreach (var v in message.Via)
+        {
+            SipWire.Put(output, "Via: "u8);
+            v.WriteTo(output);
+            SipWire.Put(output, "\r\n"u8);
+        }
+        foreach (var r in message.Route) Address(output, "Route: "u8, r);
+        foreach (var r in message.RecordRoute) Address(output, "Record-Route: "u8, r);
+        if (message.From is { } from) Address(output, "From: "u8, from);
+        if (message.To is { } to) Address(output, "To: "u8, to);
         if (message.CallId is { } callId) Header(output, "Call-ID: "u8, callId);
-        if (message.CSeq is { } cseq) Header(output, "CSeq: "u8, cseq.ToString());
-        if (message.MaxForwards is { } mf) Header(output, "Max-Forwards: "u8, SipNumbers.Format(mf));
+        if (message.CSeq is { } cseq)
+        {
+            SipWire.Put(output, "CSeq: "u8);
+            cseq.WriteTo(output);
+            SipWire.Put(output, "\r\n"u8);
+        }
+        if (message.MaxForwards is { } mf) Number(output, "Max-Forwards: "u8, mf);
         if (message.ContactWildcard) Header(output, "Contact: "u8, "*");
-        foreach (var c in message.Contact) Header(output, "Contact: "u8, c.ToString());
-        if (message.Expires is { } exp) Header(output, "Expires: "u8, SipNumbers.Format(exp));
+        foreach (var c in message.Contact) Address(output, "Contact: "u8, c);
+        if (message.Expires is { } exp) Number(output, "Expires: "u8, exp);
         foreach (var h in message.Headers)
         {
-            Put(output, h.Name);
-            Put(output, ": "u8);
+            SipWire.Put(output, h.Name);
+            SipWire.Put(output, ": "u8);
             if (!h.RawValue.IsEmpty) output.Write(h.RawValue.Span);
-            else Put(output, h.Value);
-            Put(output, "\r\n"u8);
+            else SipWire.Put(output, h.Value);
+            SipWire.Put(output, "\r\n"u8);
         }
         if (message.ContentType is { } ct) Header(output, "Content-Type: "u8, ct);
-        Header(output, "Content-Length: "u8, SipNumbers.Format(message.Body.Length));
-        Put(output, "\r\n"u8);
+        Number(output, "Content-Length: "u8, message.Body.Length);
+        SipWire.Put(output, "\r\n"u8);
         if (!message.Body.IsEmpty) output.Write(message.Body.Span);
     }
 
@@ -65,11 +71,21 @@ public static class SipMessageWriter
     private static void Header(IBufferWriter<byte> output, ReadOnlySpan<byte> nameColon, string value)
     {
         output.Write(nameColon);
-        Put(output, value);
-        Put(output, "\r\n"u8);
+        SipWire.Put(output, value);
+        SipWire.Put(output, "\r\n"u8);
     }
 
-    private static void Put(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes) => output.Write(bytes);
+    private static void Address(IBufferWriter<byte> output, ReadOnlySpan<byte> nameColon, SipNameAddress value)
+    {
+        output.Write(nameColon);
+        value.WriteTo(output);
+        SipWire.Put(output, "\r\n"u8);
+    }
 
-    private static void Put(IBufferWriter<byte> output, string s) => Encoding.UTF8.GetBytes(s.AsSpan(), output);
+    private static void Number(IBufferWriter<byte> output, ReadOnlySpan<byte> nameColon, long value)
+    {
+        output.Write(nameColon);
+        SipWire.PutNumber(output, value);
+        SipWire.Put(output, "\r\n"u8);
+    }
 }
