@@ -59,6 +59,12 @@ internal static partial class DaemonHost
         services.AddHostedService<CustomerSeeder>();
         services.AddHostedService<RoutingHost>();
         services.AddHostedService<HistoryRecorder>();
+
+        // Protocol channels register their listeners and adapters here (each in its own file under Channels/),
+        // after the core so that their StartAsync can rely on it, before LifecycleNotifications reports READY.
+        AddSipChannel(builder, config);
+        AddMqttChannel(builder, config);
+        AddXmppChannel(builder, config);
         services.AddSystemdNotify();
         services.AddSingleton<IWatchdogHealthGate>(sp => new DelegateWatchdogHealthGate(() => sp.GetRequiredService<DaemonState>().StorageReady));
         services.AddHostedService<LifecycleNotifications>();
@@ -71,6 +77,9 @@ internal static partial class DaemonHost
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         DaemonMetrics.Map(app);
+        MapSipChannel(app);
+        MapMqttChannel(app);
+        MapXmppChannel(app);
         app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>());
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");
@@ -95,6 +104,14 @@ internal static partial class DaemonHost
             return ExitCodes.CantCreate;
         }
     }
+
+    // Implemented by the channel files; a channel that is not built yet simply has no implementation.
+    static partial void AddSipChannel(WebApplicationBuilder builder, LoadedConfiguration config);
+    static partial void MapSipChannel(WebApplication app);
+    static partial void AddMqttChannel(WebApplicationBuilder builder, LoadedConfiguration config);
+    static partial void MapMqttChannel(WebApplication app);
+    static partial void AddXmppChannel(WebApplicationBuilder builder, LoadedConfiguration config);
+    static partial void MapXmppChannel(WebApplication app);
 
     private static AdminApiOptions AdminOptions(Configuration.AdminOptions admin) =>
         new(admin.TokenSha256 is { Length: > 0 } hex ? Convert.FromHexString(hex)
