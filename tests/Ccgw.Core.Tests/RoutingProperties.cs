@@ -23,7 +23,7 @@ public sealed class RoutingProperties
         from kind in Gen.Frequency(
             (6, Gen.Constant(0)), (2, Gen.Constant(1)), (4, Gen.Constant(2)), (2, Gen.Constant(3)), (3, Gen.Constant(4)),
             (1, Gen.Constant(5)), (2, Gen.Constant(6)), (4, Gen.Constant(7)), (1, Gen.Constant(8)), (1, Gen.Constant(9)),
-            (1, Gen.Constant(10)), (1, Gen.Constant(11)), (1, Gen.Constant(12)), (1, Gen.Constant(13)))
+            (1, Gen.Constant(10)), (1, Gen.Constant(11)), (1, Gen.Constant(12)), (1, Gen.Constant(13)), (1, Gen.Constant(14)))
         from a in Gen.Choose(0, 1000)
         from b in Gen.Choose(0, 1000)
         from c in Gen.Choose(0, 1000)
@@ -141,6 +141,8 @@ public sealed class RoutingProperties
         {
             var logStart = c.Log.Count;
             Apply(c, step, agents, submitted);
+            foreach (var agent in agents)
+                byId[agent.Id] = agent; // an upsert step may have redefined one
             var problems = c.State.Verify();
             Assert.True(problems.Count == 0, $"after step {step}: {string.Join("; ", problems)}");
             foreach (var made in c.Log.Skip(logStart).OfType<OfferMade>())
@@ -226,6 +228,17 @@ public sealed class RoutingProperties
             case 12 when Pick(v => v.State != InteractionState.WrapUp) is { } movable:
                 Assert.True(c.State.Transfer(movable.Id, QueueIds[s.C % 3], c.Now).IsOk);
                 break;
+            case 14:
+                var index = s.A % agents.Count;
+                var old = agents[index];
+                var redefined = old with
+                {
+                    Skills = new[] { ("sales", s.B % 11), ("billing", s.C % 11), ("vip", (s.B / 11) % 11) }
+                        .Where(k => k.Item2 > 0).ToDictionary(k => k.Item1, k => k.Item2, StringComparer.Ordinal),
+                };
+                Assert.True(c.State.UpsertAgent(redefined, c.Now).IsOk);
+                agents[index] = redefined;
+                break;
             case 13 when Pick(v => v.State is InteractionState.Queued or InteractionState.Offered) is { } waiting:
                 Assert.True(c.State.Reprioritise(waiting.Id, s.C % 4, c.Now).IsOk);
                 break;
@@ -233,7 +246,7 @@ public sealed class RoutingProperties
                 break;
         }
 
-        if (s.Kind is 1 or 10 or 11 or 12 or 13)
+        if (s.Kind is 1 or 10 or 11 or 12 or 13 or 14)
             c.Advance(TimeSpan.Zero); // collect the events of the direct state calls
     }
 

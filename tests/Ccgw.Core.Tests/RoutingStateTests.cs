@@ -533,4 +533,37 @@ public sealed class RoutingStateTests
         c.AdvanceSeconds(20);
         Assert.Equal(AgentState.Ready, c.Presence("a").State);
     }
+
+    [Fact]
+    public void Agents_can_be_added_and_redefined_while_running()
+    {
+        var c = new TestCentre([Agent("a", "sales:2")], [Queue("sales", "sales:5")]);
+        c.Ready("a");
+        var r = c.Submit(Call("sales"));
+        Assert.Equal(InteractionState.Queued, r.State);
+
+        Assert.True(c.State.UpsertAgent(Agent("n", "sales:7"), c.Now).IsOk);
+        c.Advance(TimeSpan.Zero);
+        Assert.Equal(AgentState.Offline, c.Presence("n").State);
+        Assert.True(c.State.UpsertAgent(Agent("a", "sales:6"), c.Now).IsOk);
+        c.Advance(TimeSpan.Zero);
+
+        Assert.Equal("a", c.OfferedTo(r.InteractionId));
+        Assert.Equal(1, c.Stats("sales").AgentsBusy);
+        c.Ready("n");
+        Assert.Equal(1, c.Stats("sales").AgentsReady);
+        c.AssertConsistent();
+    }
+
+    [Fact]
+    public void Invalid_agent_definition_is_refused_with_its_problems()
+    {
+        var c = new TestCentre([Agent("a")], [Queue("sales")]);
+
+        var result = c.State.UpsertAgent(Agent("a", "sales:0", im: -1), c.Now);
+
+        Assert.Equal(CommandStatus.InvalidState, result.Status);
+        Assert.Contains("Agent.Skills.sales", result.Error);
+        Assert.Contains("Agent.Capacity.Im", result.Error);
+    }
 }

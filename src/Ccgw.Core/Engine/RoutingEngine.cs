@@ -140,6 +140,10 @@ public sealed class RoutingEngine
     public Task<CommandResult> ReprioritiseAsync(string interactionId, int priority, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.Reprioritise(interactionId, priority, now), cancellationToken);
 
+    /// <summary>Adds an agent (offline until it sets ready) or replaces its definition; refused with the problems if invalid.</summary>
+    public Task<CommandResult> UpsertAgentAsync(AgentDefinition definition, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.UpsertAgent(definition, now), cancellationToken);
+
     /// <summary>A live interaction with its current position and estimated wait; null once it ended.</summary>
     public Task<InteractionStatus?> GetInteractionAsync(string interactionId, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.GetInteraction(interactionId, now), cancellationToken);

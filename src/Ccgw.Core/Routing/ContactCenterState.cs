@@ -314,6 +314,46 @@ internal sealed partial class ContactCenterState
         return result;
     }
 
+    /// <summary>
+    /// Adds an agent (offline) or replaces an agent's definition while running: skills, capacity, capabilities and
+    /// blending apply to new offers at once; interactions already in hand continue even if capacity shrank.
+    /// </summary>
+    public CommandResult UpsertAgent(AgentDefinition definition, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var problems = DefinitionValidator.ValidateAgent(definition);
+        if (problems.Count > 0)
+            return CommandResult.Invalid(string.Join("; ", problems));
+        FireTimersUntil(now);
+        if (!_agents.TryGetValue(definition.Id, out var a))
+        {
+            AddAgent(definition, _now);
+        }
+        else
+        {
+            var staffed = a.IsStaffed;
+            if (staffed)
+                ChangeStaffing(a, -1);
+            CountShown(a, -1);
+            foreach (var pool in a.InsertedPools)
+                pool.Available.Remove(a);
+            a.InsertedPools.Clear();
+            a.Pools.Clear();
+            a.Queues.Clear();
+            a.Definition = definition;
+            FileAgent(a);
+            CountShown(a, +1);
+            if (staffed)
+                ChangeStaffing(a, +1);
+            Touch(a);
+        }
+
+        LinkOverlappingQueues();
+        Dispatch();
+        Flush();
+        return CommandResult.Ok;
+    }
+
     public InteractionStatus? GetInteraction(string interactionId, DateTimeOffset now)
     {
         AdvanceTo(now);
@@ -358,10 +398,17 @@ internal sealed partial class ContactCenterState
         _agents.Add(definition.Id, a);
         _agentList.Add(a);
         _shownCounts[(int)a.Shown]++;
+        FileAgent(a);
+        MarkPresence(a);
+    }
+
+    /// <summary>Computes the agent's skill scores, un-widened queues and home pools from its definition.</summary>
+    private void FileAgent(AgentRecord a)
+    {
         foreach (var q in _queueList)
         {
-            a.QueueScore[q.Index] = q.Score(definition);
-            if (q.Qualifies(definition, 0))
+            a.QueueScore[q.Index] = q.Score(a.Definition);
+            if (q.Qualifies(a.Definition, 0))
                 a.Queues.Add(q);
         }
 
@@ -370,14 +417,13 @@ internal sealed partial class ContactCenterState
             if (HomeStage(a, family) is { } home)
                 a.Pools.Add(home);
         }
-
-        MarkPresence(a);
     }
 
     private void LinkOverlappingQueues()
     {
         foreach (var q in _queueList)
         {
+            q.HigherOverlaps.Clear();
             var own = _agentList.Count(a => a.Queues.Contains(q));
             foreach (var other in _queueList)
             {

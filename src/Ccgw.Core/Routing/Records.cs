@@ -28,11 +28,11 @@ internal sealed class AgentRecord(int index, AgentDefinition definition, int que
 {
     public int Index { get; } = index;
 
-    public AgentDefinition Definition { get; } = definition;
+    public AgentDefinition Definition { get; set; } = definition;
 
     public string Id => Definition.Id;
 
-    public BlendingRules Blending { get; } = definition.Blending ?? BlendingRules.Default;
+    public BlendingRules Blending => Definition.Blending ?? BlendingRules.Default;
 
     public AgentStateRequest Intent { get; set; } = AgentStateRequest.Offline;
 

@@ -27,6 +27,14 @@ public static class DefinitionValidator
         return problems;
     }
 
+    /// <summary>Problems of one agent definition (e.g. one added at run time), paths under <paramref name="path"/>.</summary>
+    public static IReadOnlyList<ValidationProblem> ValidateAgent(AgentDefinition agent, string path = "Agent")
+    {
+        var problems = new List<ValidationProblem>();
+        ValidateAgents([agent], problems);
+        return [.. problems.Select(p => p with { Path = path + p.Path["Agents[0]".Length..] })];
+    }
+
     private static void ValidateAgents(IReadOnlyList<AgentDefinition> agents, List<ValidationProblem> problems)
     {
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
