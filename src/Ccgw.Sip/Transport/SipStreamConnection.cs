@@ -10,7 +10,7 @@ namespace Ccgw.Sip.Transport;
 /// same code serves a raw socket, an SslStream or a Kestrel connection. A framing error is unrecoverable on
 /// a stream, so the connection answers 400 when it can and closes (RFC 4475 §3.1.2.3, §3.3.9).
 /// </summary>
-public sealed class SipStreamConnection
+internal sealed class SipStreamConnection
 {
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
