@@ -95,14 +95,15 @@ public sealed class EngineTests
     }
 
     [Fact]
-    public async Task Concurrent_submitters_and_agents_never_break_the_invariants()
+    public async Task Concurrent_submitters_agents_and_clock_never_break_the_invariants()
     {
         const int agents = 12;
         const int submitters = 8;
         const int perSubmitter = 60;
         var time = new ManualTimeProvider();
-        var engine = new RoutingEngine(Definition(agents, new RoutingOptions { DefaultWrapUp = TimeSpan.Zero }), time);
+        var engine = new RoutingEngine(Definition(agents, new RoutingOptions { DefaultWrapUp = TimeSpan.FromSeconds(3), OfferTimeout = TimeSpan.FromSeconds(10) }), time);
         using var cts = new CancellationTokenSource();
+        using var agentsDone = new CancellationTokenSource();
         var events = engine.Subscribe(cts.Token, capacity: 1_000_000);
         var run = engine.RunAsync(cts.Token);
 
@@ -117,33 +118,57 @@ public sealed class EngineTests
                 if (n % 7 == 0)
                     await engine.AbandonInteractionAsync(r.InteractionId);
             }
-        }));
+        })).ToList();
+
+        // The clock moves concurrently too: offer timeouts, wrap-up ends and stats refreshes re-enter as ticks.
+        var clock = Task.Run(async () =>
+        {
+            for (var n = 0; n < 200; n++)
+            {
+                time.Advance(TimeSpan.FromSeconds(1));
+                await Task.Yield();
+            }
+        });
+
         var agentTasks = Enumerable.Range(0, agents).Select(a => Task.Run(async () =>
         {
             var id = "a" + a;
             var reader = engine.Subscribe(cts.Token, capacity: 1_000_000);
             await engine.SetAgentStateAsync(id, AgentStateRequest.Ready);
             var handled = 0;
-            while (handled < 15 && await reader.WaitToReadAsync(cts.Token))
+            try
             {
-                while (reader.TryRead(out var e))
+                await foreach (var e in reader.ReadAllAsync(agentsDone.Token))
                 {
-                    if (e is not OfferMade { Offer.AgentId: var agentId } made || agentId != id)
-                        continue;
-                    var answer = (handled + a) % 4 == 0
-                        ? await engine.RejectOfferAsync(id, made.Offer.InteractionId)
-                        : await engine.AcceptOfferAsync(id, made.Offer.InteractionId);
-                    if (answer.IsOk)
-                        await engine.EndInteractionAsync(made.Offer.InteractionId);
-                    if (++handled % 5 == 0)
+                    switch (e)
                     {
-                        await engine.SetAgentStateAsync(id, AgentStateRequest.NotReady, "break");
-                        await engine.SetAgentStateAsync(id, AgentStateRequest.Ready);
+                        case OfferMade { Offer: var offer } when offer.AgentId == id:
+                            var answer = (handled + a) % 4 == 0
+                                ? await engine.RejectOfferAsync(id, offer.InteractionId)
+                                : await engine.AcceptOfferAsync(id, offer.InteractionId);
+                            if (answer.IsOk && ++handled % 2 == 0)
+                                await engine.EndInteractionAsync(offer.InteractionId, TimeSpan.Zero);
+                            else if (answer.IsOk)
+                                await engine.EndInteractionAsync(offer.InteractionId);
+                            if (handled % 5 == 0)
+                                await engine.SetAgentStateAsync(id, AgentStateRequest.NotReady, "break");
+                            break;
+                        case AgentStateChanged { Presence: { State: AgentState.NotReady } presence } when presence.AgentId == id:
+                            await engine.SetAgentStateAsync(id, AgentStateRequest.Ready);
+                            break;
                     }
                 }
             }
-        }));
+            catch (OperationCanceledException) when (agentsDone.IsCancellationRequested)
+            {
+                // The test is over; offers may still be open, which the invariants allow.
+            }
+        })).ToList();
+
         await Task.WhenAll(submitTasks);
+        await clock;
+        await engine.GetSnapshotAsync();
+        await agentsDone.CancelAsync();
         await Task.WhenAll(agentTasks);
         await engine.GetSnapshotAsync();
         await cts.CancelAsync();
@@ -153,19 +178,26 @@ public sealed class EngineTests
         var log = new List<CoreEvent>();
         while (events.TryRead(out var e))
             log.Add(e);
-        Invariants.AssertEventLog(log, engine.State.Options);
+        Assert.Equal(log.Count, log[^1].Sequence - log[0].Sequence + 1);
+        Invariants.AssertEventLog(log, engine.State.Options, Definition(agents).Agents.ToDictionary(d => d.Id));
         Assert.Equal(submitters * perSubmitter, submitted.Distinct().Count());
+        Assert.Contains(log, e => e is OfferClosed { Outcome: OfferOutcome.Accepted });
         var fates = Invariants.FinalStates(log);
-        Assert.All(submitted, id => Assert.True(fates.ContainsKey(id), $"{id} has no events"));
         var live = engine.State.LiveInteractionViews.ToDictionary(v => v.Id);
-        foreach (var (id, state) in fates)
+        foreach (var id in submitted)
         {
             // Every interaction either reached a terminal state or is still live in exactly the state its events say.
+            Assert.True(fates.TryGetValue(id, out var state), $"{id} has no events");
             if (state is InteractionState.Ended or InteractionState.Abandoned or InteractionState.Failed)
                 Assert.False(live.ContainsKey(id));
             else
                 Assert.Equal(state, live[id].State);
         }
+
+        var snapshot = engine.Snapshot;
+        Assert.Equal(live.Values.Count(v => v.State is InteractionState.Queued or InteractionState.Offered), snapshot.Queues["sales"].Waiting);
+        foreach (var (agentId, presence) in snapshot.Agents)
+            Assert.Equal(live.Values.Count(v => v.AgentId == agentId), presence.InteractionIds.Length);
     }
 
     [Fact]
