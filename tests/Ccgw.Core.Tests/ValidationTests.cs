@@ -71,4 +71,15 @@ public sealed class ValidationTests
         Assert.Contains("Agents[1].Id: duplicate agent id 'a' (first at index 0)", messages);
         Assert.Contains("Queues[0].Overflow.Queue: unknown queue 'zz'", messages);
     }
+
+    [Fact]
+    public void Missing_maps_are_problems_not_crashes()
+    {
+        var definition = new ContactCenterDefinition(
+            [new AgentDefinition("a", "A", null!, new ChannelCapacity())],
+            [new QueueDefinition("q", null!)],
+            new RoutingOptions());
+
+        Assert.Equal(["Agents[0].Skills", "Queues[0].RequiredSkills"], definition.Validate().Select(p => p.Path));
+    }
 }

@@ -49,6 +49,8 @@ public static class DefinitionValidator
             }
 
             CheckId(agent.Id, path, "agent", seen, i, problems);
+            if (agent.Skills is null)
+                problems.Add(new(path + ".Skills", "skills are required (an empty map for none)"));
             CheckSkills(agent.Skills, path + ".Skills", problems);
             if (agent.Capacity is null)
             {
@@ -87,6 +89,8 @@ public static class DefinitionValidator
                 continue;
             }
 
+            if (queue.RequiredSkills is null)
+                problems.Add(new(path + ".RequiredSkills", "required skills are required (an empty map lets any agent serve)"));
             CheckSkills(queue.RequiredSkills, path + ".RequiredSkills", problems);
             if (queue.ServiceLevel is { } sl)
             {
