@@ -20,7 +20,7 @@ public sealed record SipStackOptions
 
     public SipTimerSettings Timers { get; init; } = SipTimerSettings.Default;
 
-    /// <summary>Digest settings; the realm defaults to <see cref="Domain"/> when left as "localhost".</summary>
+    /// <summary>Digest settings; set <see cref="SipDigestOptions.Realm"/> together with <see cref="Domain"/>.</summary>
     public SipDigestOptions Digest { get; init; } = new();
 
     public SipRegistrarOptions Registrar { get; init; } = new();

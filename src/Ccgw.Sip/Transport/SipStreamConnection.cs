@@ -52,6 +52,7 @@ internal sealed class SipStreamConnection
                     _log.Log(SipLogLevel.Debug, "closing idle SIP connection " + Remote);
                     return;
                 }
+                if (result.IsCanceled) return;
                 var buffer = result.Buffer;
                 var stop = false;
                 try
@@ -90,6 +91,9 @@ internal sealed class SipStreamConnection
         var head = buffer.Slice(0, Math.Min(buffer.Length, _parser.MaxHeaderBytes)).ToArray();
         if (SipMalformedRequestResponder.BuildResponse(head, error) is { } answer) await SendAsync(answer, ct);
     }
+
+    /// <summary>Ends the connection from the sending side (e.g. after a write timeout).</summary>
+    public void Abort() => _input.CancelPendingRead();
 
     /// <summary>Writes one whole message; concurrent senders are serialized so frames never interleave.</summary>
     public async ValueTask SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)

@@ -24,6 +24,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
     private readonly Action<SipMessage, SipEndPoint> _onMessage;
     private readonly Channel<(SipMessage Message, SipEndPoint To)> _outbound;
     private readonly ConcurrentDictionary<(SipTransportKind, IPEndPoint), SipStreamConnection> _connections = new();
+    private readonly ConcurrentDictionary<(SipTransportKind, IPEndPoint), Task<SipStreamConnection>> _connecting = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
     private Socket? _udp;
@@ -257,7 +258,17 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
                 SipMessageWriter.Write(message, buffer);
                 try
                 {
-                    await SendBytesAsync(buffer.WrittenMemory, to, ct);
+                    if (to.Transport == SipTransportKind.Udp)
+                    {
+                        if (_udp is null) throw new InvalidOperationException("UDP transport is not enabled");
+                        await _udp.SendToAsync(buffer.WrittenMemory, SocketFlags.None, to.Address, ct);
+                    }
+                    else
+                    {
+                        // Connecting or writing to one slow stream peer must not hold up everyone else's messages,
+                        // so stream sends leave this loop; per-connection order is kept by the connection's FIFO lock.
+                        _ = SendOnStreamAsync(buffer.WrittenSpan.ToArray(), to, ct);
+                    }
                 }
 #pragma warning disable CA1031 // A failed send concerns one peer; the writer loop must survive it.
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -272,21 +283,47 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
         }
     }
 
-    private async Task SendBytesAsync(ReadOnlyMemory<byte> bytes, SipEndPoint to, CancellationToken ct)
+    private async Task SendOnStreamAsync(byte[] bytes, SipEndPoint to, CancellationToken ct)
     {
-        if (to.Transport == SipTransportKind.Udp)
+        var key = (to.Transport, to.Address);
+        try
         {
-            if (_udp is null) throw new InvalidOperationException("UDP transport is not enabled");
-            await _udp.SendToAsync(bytes, SocketFlags.None, to.Address, ct);
-            return;
+            if (!_connections.TryGetValue(key, out var connection))
+            {
+                if (to.Transport == SipTransportKind.Tls) throw new InvalidOperationException("no TLS connection to " + to);
+                // Only the send loop adds here, so one connect per destination is shared by queued messages.
+                var pending = _connecting.GetOrAdd(key, _ => ConnectAsync(to, ct));
+                try
+                {
+                    connection = await pending;
+                }
+                finally
+                {
+                    _connecting.TryRemove(new KeyValuePair<(SipTransportKind, IPEndPoint), Task<SipStreamConnection>>(key, pending));
+                }
+            }
+            using var timeout = new CancellationTokenSource(_options.StreamWriteTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+            try
+            {
+                await connection.SendAsync(bytes, linked.Token);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                // A half-written frame leaves the stream unusable (§18.3 framing), so the connection goes.
+                connection.Abort();
+                throw new IOException("write timed out");
+            }
         }
-        if (!_connections.TryGetValue((to.Transport, to.Address), out var connection))
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            if (to.Transport == SipTransportKind.Tls) throw new InvalidOperationException("no TLS connection to " + to);
-            connection = await ConnectAsync(to, ct);
         }
-        // The copy keeps the reusable send buffer free for the next message while this one is written.
-        await connection.SendAsync(bytes.ToArray(), ct);
+#pragma warning disable CA1031 // Failures concern one peer; they are logged, never thrown into the void.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _log.Log(SipLogLevel.Information, string.Concat("SIP send to ", to.ToString(), " failed: ", e.Message));
+        }
     }
 
     private async Task<SipStreamConnection> ConnectAsync(SipEndPoint to, CancellationToken ct)

@@ -26,6 +26,9 @@ public sealed record SipTransportOptions
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>A stream write that cannot complete in this time closes the connection.</summary>
+    public TimeSpan StreamWriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Outbound messages waiting for the socket; beyond this, new ones are dropped (UDP semantics).</summary>
     public int MaxQueuedSends { get; init; } = 4096;
 }
