@@ -198,9 +198,9 @@ internal sealed class DecisionBenchmark
 }
 
 /// <summary>Garbage collections so far; the difference over a scenario explains its latency tail.</summary>
-internal readonly record struct GcMark(int Gen0, int Gen1, int Gen2, TimeSpan Pause)
+internal readonly record struct GcMark(int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated)
 {
-    public static GcMark Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+    public static GcMark Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetAllocatedBytesForCurrentThread());
 }
 
 /// <summary>Latency samples (Stopwatch ticks) of one scenario, its wall time and its garbage collections.</summary>
@@ -229,6 +229,6 @@ internal sealed class Result(long[] samples, long[] cpuNanoseconds, long elapsed
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  GCs gen0/1/2: {_end.Gen0 - start.Gen0}/{_end.Gen1 - start.Gen1}/{_end.Gen2 - start.Gen2}, total pause {(_end.Pause - start.Pause).TotalMilliseconds:0} ms"));
+            $"  GCs gen0/1/2: {_end.Gen0 - start.Gen0}/{_end.Gen1 - start.Gen1}/{_end.Gen2 - start.Gen2}, total pause {(_end.Pause - start.Pause).TotalMilliseconds:0} ms, allocated {(_end.Allocated - start.Allocated) / 1024.0 / samples.Length:0.0} KB per decision incl. driver"));
     }
 }
