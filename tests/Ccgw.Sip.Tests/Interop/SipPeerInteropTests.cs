@@ -41,6 +41,7 @@ public class SipPeerInteropTests(InteropStackFixture fixture) : IClassFixture<In
         Assert.True(r.ExitCode == 0, $"sipp exit code {r.ExitCode} (0 = every call succeeded)\n{Tail(r.Output)}");
         // -trace_stat: the last row holds the cumulative counters.
         var rows = File.ReadAllLines(run.StatFile).Where(l => l.Length > 0).ToArray();
+        Directory.Delete(Path.GetDirectoryName(run.StatFile)!, recursive: true);
         var header = rows[0].Split(';');
         var last = rows[^1].Split(';');
         string Counter(string name) => last[Array.IndexOf(header, name)];
@@ -88,9 +89,11 @@ public class SipPeerInteropTests(InteropStackFixture fixture) : IClassFixture<In
     [Fact]
     public async Task Svwar_finds_no_extension_because_known_and_unknown_users_look_identical()
     {
+        var dictionary = WriteDictionary();
         var r = await ExternalTool.RunAsync("svwar",
-            ["-e", "alice,bob,100-140", "-d", WriteDictionary(), "-m", "REGISTER", "-p", fixture.Port.ToString(CultureInfo.InvariantCulture), "-b", "127.0.0.1", "--maximumtime", "10", "--force", "127.0.0.1"],
+            ["-e", "alice,bob,100-140", "-d", dictionary, "-m", "REGISTER", "-p", fixture.Port.ToString(CultureInfo.InvariantCulture), "-b", "127.0.0.1", "--maximumtime", "10", "--force", "127.0.0.1"],
             TimeSpan.FromSeconds(90));
+        File.Delete(dictionary);
         Assert.False(r.TimedOut, r.Output);
         // Forced past svwar's own sanity check, it still sees one identical answer for everyone.
         Assert.Contains("found nothing", r.Output);

@@ -50,6 +50,7 @@ public class SippUasInteropTests(InteropStackFixture fixture) : IClassFixture<In
         var codes = await Task.WhenAll(answers).WaitAsync(TimeSpan.FromSeconds(50));
         Assert.All(codes, c => Assert.Equal(200, c));
         var result = await sipp;
+        Directory.Delete(work, recursive: true);
         Assert.False(result.TimedOut, result.Output);
         Assert.True(result.ExitCode == 0, $"sipp exit {result.ExitCode}\n{result.Output[^Math.Min(3000, result.Output.Length)..]}");
     }
