@@ -213,6 +213,7 @@ public sealed class EngineTests
         await run;
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.SetAgentStateAsync("a1", AgentStateRequest.Ready));
+        Assert.True(engine.Subscribe().Completion.IsCompleted);
         var received = new List<CoreEvent>();
         await foreach (var e in events.ReadAllAsync())
             received.Add(e);

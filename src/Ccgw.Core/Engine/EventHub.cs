@@ -13,12 +13,20 @@ public sealed class EventStreamOverflowException(int capacity)
 internal sealed class EventHub
 {
     private ImmutableArray<Subscriber> _subscribers = [];
+    private int _completed;
 
     public ChannelReader<CoreEvent> Subscribe(int capacity, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         var subscriber = new Subscriber(capacity);
         ImmutableInterlocked.Update(ref _subscribers, (list, s) => list.Add(s), subscriber);
+        if (Volatile.Read(ref _completed) != 0)
+        {
+            // The engine has stopped: nothing will ever arrive, so the reader ends at once instead of waiting forever.
+            Remove(subscriber, null);
+            return subscriber.Channel.Reader;
+        }
+
         if (cancellationToken.CanBeCanceled)
             subscriber.Registration = cancellationToken.Register(() => Remove(subscriber, null));
         return subscriber.Channel.Reader;
@@ -41,6 +49,7 @@ internal sealed class EventHub
 
     public void CompleteAll()
     {
+        Interlocked.Exchange(ref _completed, 1); // full fence: a racing Subscribe either is seen below or sees the flag
         foreach (var s in _subscribers)
             Remove(s, null);
     }
