@@ -68,6 +68,7 @@ public static class GatewayConfiguration
         ListenerRules.Check(options.Listeners, context, problems);
         PeopleAndQueueRules.Check(options, problems);
         FlowAndTrunkRules.Check(options, context, problems);
+        MqttRules.Check(options.Mqtt, problems);
         if (!problems.HasErrors)
         {
             // The core checks its own invariants too; run it last as a backstop, with its paths in our key syntax.

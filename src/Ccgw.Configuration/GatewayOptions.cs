@@ -20,6 +20,7 @@ public sealed class GatewayOptions
     public Dictionary<string, FlowOptions> Flows { get; set; } = new(StringComparer.Ordinal);
     public List<TrunkOptions> Trunks { get; set; } = [];
     public CustomerSeedOptions Customers { get; set; } = new();
+    public MqttOptions Mqtt { get; set; } = new();
 
     /// <summary>The standard Microsoft.Extensions.Logging section; validated for level names only.</summary>
     public LoggingOptions Logging { get; set; } = new();
@@ -252,6 +253,33 @@ public sealed class CustomerSeedOptions
 {
     /// <summary>JSON file of customer records upserted into the database at start; optional.</summary>
     public string? SeedFile { get; set; }
+}
+
+public sealed class MqttOptions
+{
+    public const string ModeEmbedded = "embedded";
+    public const string ModeExternal = "external";
+
+    /// <summary><c>embedded</c> (ccgw is the broker, Listeners:Mqtt and /mqtt) or <c>external</c> (ccgw is a client of a site's broker).</summary>
+    public string Mode { get; set; } = ModeEmbedded;
+
+    /// <summary>The site's broker; used when <see cref="Mode"/> is <c>external</c>.</summary>
+    public MqttExternalOptions External { get; set; } = new();
+}
+
+public sealed class MqttExternalOptions
+{
+    public string Host { get; set; } = "";
+    public int Port { get; set; } = 1883;
+    public bool Tls { get; set; }
+
+    /// <summary>Certificate name the broker must present when <see cref="Tls"/> is on; defaults to <see cref="Host"/>.</summary>
+    public string? TlsServerName { get; set; }
+
+    public string? Username { get; set; }
+    public string? Password { get; set; }
+    public string ClientId { get; set; } = "ccgw";
+    public int KeepAliveSeconds { get; set; } = 30;
 }
 
 public sealed class LoggingOptions

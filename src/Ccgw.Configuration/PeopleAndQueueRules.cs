@@ -12,6 +12,7 @@ internal static class PeopleAndQueueRules
             var a = o.Agents[i];
             var key = $"Agents:{i}";
             CheckAccount(key, a.Id, a.Password, a.PasswordHash, accounts, "agent", problems);
+            CheckHashBinding(key, a.Id, a.PasswordHash, o.Site.SipDomain, problems);
             CheckSkills($"{key}:Skills", a.Skills, problems);
             if (a.Capacity.Voice is < 0 or > 1)
                 problems.Error($"{key}:Capacity:Voice", $"{a.Capacity.Voice} voice calls at once is not supported; use 0 or 1");
@@ -24,6 +25,7 @@ internal static class PeopleAndQueueRules
         {
             var s = o.Supervisors[i];
             CheckAccount($"Supervisors:{i}", s.Id, s.Password, s.PasswordHash, accounts, "supervisor", problems);
+            CheckHashBinding($"Supervisors:{i}", s.Id, s.PasswordHash, o.Site.SipDomain, problems);
         }
         if (o.Agents.Count == 0)
             problems.Warning("Agents", "no agents are configured; nothing can be routed");
@@ -142,6 +144,16 @@ internal static class PeopleAndQueueRules
             problems.Error($"{key}:PasswordHash", $"not a credential made by 'ccgwctl hash-password': {why}");
         else if (hasPassword && password!.Length < 8)
             problems.Error($"{key}:Password", "passwords need at least 8 characters");
+    }
+
+    /// <summary>Digest HA1 binds user and realm: a hash made for another user or domain can never authenticate.</summary>
+    private static void CheckHashBinding(string key, string id, string? hash, string sipDomain, ConfigProblems problems)
+    {
+        if (string.IsNullOrEmpty(hash) || !StoredCredential.TryParse(hash, out var credential, out _)) return;
+        if (!string.Equals(credential.User, id, StringComparison.Ordinal))
+            problems.Error($"{key}:PasswordHash", $"the hash was made for user '{credential.User}', not '{id}'; run 'ccgwctl hash-password --user {id} --realm {sipDomain}'");
+        else if (!string.Equals(credential.Realm, sipDomain, StringComparison.OrdinalIgnoreCase))
+            problems.Error($"{key}:PasswordHash", $"the hash was made for realm '{credential.Realm}' but Site:SipDomain is '{sipDomain}'; run 'ccgwctl hash-password --user {id} --realm {sipDomain}'");
     }
 
     private static void CheckSkills(string key, Dictionary<string, int> skills, ConfigProblems problems)

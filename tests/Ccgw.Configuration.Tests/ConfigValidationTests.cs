@@ -225,6 +225,18 @@ public sealed class ConfigValidationTests
     }
 
     [Fact]
+    public void Password_hash_for_another_realm_is_refused()
+    {
+        var credential = StoredCredential.Derive("alice", "example.com", "demo-alice");
+        var loaded = DemoConfig.LoadEdited(d =>
+        {
+            d["Agents"]![0]!.AsObject().Remove("Password");
+            d["Agents"]![0]!["PasswordHash"] = credential.ToString();
+        });
+        AssertSingleError(loaded, "Agents:0:PasswordHash", "realm 'example.com'");
+    }
+
+    [Fact]
     public void Digest_ha1_matches_rfc_2617_definition()
     {
         // MD5("alice:localhost:demo-alice"), computed independently with md5sum.

@@ -150,3 +150,33 @@ public sealed class CallbackRepositoryTests : IAsyncLifetime
         await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(async () => await Repo.AddAsync(Request("a", 20)));
     }
 }
+
+public sealed class RegistrationBindingStoreTests : IAsyncLifetime
+{
+    private readonly MigratedDatabase _db = new();
+    private SqliteRegistrationBindingStore Store => new(_db.Database);
+    public Task InitializeAsync() => _db.InitializeAsync();
+    public Task DisposeAsync() => _db.DisposeAsync();
+
+    private static readonly DateTimeOffset T0 = new(2026, 11, 21, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Replace_keeps_exactly_the_given_bindings_and_active_listing_skips_expired()
+    {
+        await Store.ReplaceAsync("sip:alice@localhost", [
+            new("sip:alice@localhost", "sip:alice@127.0.0.1:5080", "c1", 2, T0.AddMinutes(5), null, "udp:127.0.0.1:5080"),
+            new("sip:alice@localhost", "sip:alice@127.0.0.1:5090", "c2", 7, T0.AddMinutes(-1), "0.5", "tcp:127.0.0.1:40000"),
+        ], default);
+        await Store.ReplaceAsync("sip:bob@localhost", [new("sip:bob@localhost", "sip:bob@127.0.0.1:5100", "c3", 1, T0.AddHours(1), null, "udp:127.0.0.1:5100")], default);
+
+        var alice = await Store.GetAsync("SIP:alice@localhost", default);
+        Assert.Equal(["sip:alice@127.0.0.1:5080", "sip:alice@127.0.0.1:5090"], alice.Select(b => b.ContactUri));
+        Assert.Equal("0.5", alice[1].Q);
+        Assert.Equal(T0.AddMinutes(5), alice[0].ExpiresAt);
+        Assert.Equal(["sip:alice@127.0.0.1:5080", "sip:bob@127.0.0.1:5100"], (await Store.ListActiveAsync(T0, default)).Select(b => b.ContactUri));
+
+        await Store.ReplaceAsync("sip:alice@localhost", [], default);
+        Assert.Empty(await Store.GetAsync("sip:alice@localhost", default));
+        Assert.Single(await Store.GetAsync("sip:bob@localhost", default));
+    }
+}
