@@ -16,7 +16,7 @@ public sealed record SipCSeq(uint Number, string Method)
         SipWire.Put(output, Method);
     }
 
-    internal static SipCSeq Parse(string value)
+    internal static SipCSeq Parse(ReadOnlySpan<char> value)
     {
         var c = new SipTextCursor(value);
         c.SkipWhite();
@@ -48,7 +48,7 @@ internal static class SipNumbers
     }
 
     /// <summary>A whole header value that must be 1*DIGIT (leading zeros allowed, RFC 4475 §3.1.1.1).</summary>
-    public static uint ParseWholeUInt32(string value, string error)
+    public static uint ParseWholeUInt32(ReadOnlySpan<char> value, string error)
     {
         var c = new SipTextCursor(value);
         c.SkipWhite();
@@ -59,9 +59,9 @@ internal static class SipNumbers
     }
 
     /// <summary>delta-seconds larger than 2^32-1 are clamped rather than rejected (RFC 3261 §20.19 leniency).</summary>
-    public static uint ParseDeltaSeconds(string value)
+    public static uint ParseDeltaSeconds(ReadOnlySpan<char> value)
     {
-        var s = value.AsSpan().Trim(" \t");
+        var s = value.Trim(" \t");
         if (s.IsEmpty) throw new SipParseException("Malformed Expires");
         ulong v = 0;
         foreach (var ch in s)

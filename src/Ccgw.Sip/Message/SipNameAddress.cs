@@ -61,7 +61,9 @@ public sealed class SipNameAddress
         Parameters.WriteTo(output);
     }
 
-    public static SipNameAddress Parse(string value)
+    public static SipNameAddress Parse(string value) => Parse(value.AsSpan());
+
+    internal static SipNameAddress Parse(ReadOnlySpan<char> value)
     {
         var c = new SipTextCursor(value);
         c.SkipWhite();

@@ -75,7 +75,7 @@ public sealed class SipVia
         Parameters.WriteTo(output);
     }
 
-    internal static void ParseList(string value, List<SipVia> into)
+    internal static void ParseList(ReadOnlySpan<char> value, List<SipVia> into)
     {
         var c = new SipTextCursor(value);
         while (true)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Ccgw.Sip.Message;
 
@@ -16,7 +17,22 @@ internal sealed class SipHeaderAssembler(SipMessage message)
         if (!SipGrammar.IsToken(name)) throw new SipParseException("Malformed header name");
         var raw = line[(colon + 1)..];
         var canonical = SipHeaderNames.Lookup(name, out var typed);
-        var value = SipMessageParser.DecodeValue(raw);
+        // Typed headers are parsed straight from a scratch buffer; only the parts the model keeps become strings.
+        char[]? rented = null;
+        var scratch = raw.Length <= 512 ? stackalloc char[512] : (rented = ArrayPool<char>.Shared.Rent(raw.Length));
+        try
+        {
+            var value = SipMessageParser.DecodeValue(raw, scratch);
+            AddDecoded(typed, canonical, name, raw, value, options);
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<char>.Shared.Return(rented);
+        }
+    }
+
+    private void AddDecoded(TypedHeader typed, string? canonical, ReadOnlySpan<byte> name, ReadOnlySpan<byte> raw, ReadOnlySpan<char> value, SipParserOptions options)
+    {
         switch (typed)
         {
             case TypedHeader.Via:
@@ -52,8 +68,8 @@ internal sealed class SipHeaderAssembler(SipMessage message)
                 break;
             case TypedHeader.ContentType:
                 if (message.ContentType is not null) throw new SipParseException("Multiple Content-Type headers");
-                if (!value.Contains('/', StringComparison.Ordinal)) throw new SipParseException("Malformed Content-Type");
-                message.ContentType = value;
+                if (!value.Contains('/')) throw new SipParseException("Malformed Content-Type");
+                message.ContentType = new string(value);
                 break;
             case TypedHeader.Expires:
                 if (message.Expires is not null) throw new SipParseException("Multiple Expires headers");
@@ -69,7 +85,7 @@ internal sealed class SipHeaderAssembler(SipMessage message)
                 ParseAddressList(value, message.RecordRoute);
                 break;
             default:
-                message.Headers.Add(new SipHeader(canonical ?? Encoding.ASCII.GetString(name), value)
+                message.Headers.Add(new SipHeader(canonical ?? Encoding.ASCII.GetString(name), new string(value))
                 {
                     RawValue = canonical is null ? raw.TrimStart(" \t"u8).ToArray() : ReadOnlyMemory<byte>.Empty,
                 });
@@ -82,9 +98,9 @@ internal sealed class SipHeaderAssembler(SipMessage message)
         if (message.ContactWildcard && message.Contact.Count > 0) throw new SipParseException("Contact '*' mixed with addresses");
     }
 
-    private void AddContacts(string value)
+    private void AddContacts(ReadOnlySpan<char> value)
     {
-        if (value.AsSpan().Trim(" \t").SequenceEqual("*"))
+        if (value.Trim(" \t").SequenceEqual("*"))
         {
             if (_sawContact) throw new SipParseException("Contact '*' mixed with addresses");
             message.ContactWildcard = true;
@@ -95,7 +111,7 @@ internal sealed class SipHeaderAssembler(SipMessage message)
         ParseAddressList(value, message.Contact);
     }
 
-    private static void ParseAddressList(string value, List<SipNameAddress> into)
+    private static void ParseAddressList(ReadOnlySpan<char> value, List<SipNameAddress> into)
     {
         var c = new SipTextCursor(value);
         while (true)
@@ -108,7 +124,7 @@ internal sealed class SipHeaderAssembler(SipMessage message)
     }
 
     /// <summary>callid = word [ "@" word ] (§25.1).</summary>
-    private static string ParseCallId(string value)
+    private static string ParseCallId(ReadOnlySpan<char> value)
     {
         if (value.Length == 0) throw new SipParseException("Empty Call-ID");
         var at = false;
@@ -122,6 +138,6 @@ internal sealed class SipHeaderAssembler(SipMessage message)
             }
             if (!SipGrammar.IsWordChar(ch)) throw new SipParseException("Malformed Call-ID");
         }
-        return value;
+        return new string(value);
     }
 }

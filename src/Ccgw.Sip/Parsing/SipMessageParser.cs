@@ -198,14 +198,16 @@ public static class SipMessageParser
 
     private static ReadOnlySpan<byte> TrimCr(ReadOnlySpan<byte> line) => line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
 
-    internal static string DecodeValue(ReadOnlySpan<byte> raw)
+    /// <summary>
+    /// Decodes a header value into <paramref name="scratch"/> (at least raw.Length chars) without allocating;
+    /// folding and stray line ends become SP, surrounding LWS is trimmed (§7.3.1).
+    /// </summary>
+    internal static ReadOnlySpan<char> DecodeValue(ReadOnlySpan<byte> raw, Span<char> scratch)
     {
-        // Folding (CRLF + WS) and stray line ends become SP: LWS is semantically one SP (§7.3.1).
-        if (raw.IndexOfAny((byte)'\r', (byte)'\n') < 0) return Encoding.UTF8.GetString(raw.Trim(" \t"u8));
-        var copy = raw.Length <= 1024 ? stackalloc byte[raw.Length] : new byte[raw.Length];
-        raw.CopyTo(copy);
-        copy.Replace((byte)'\r', (byte)' ');
-        copy.Replace((byte)'\n', (byte)' ');
-        return Encoding.UTF8.GetString(((ReadOnlySpan<byte>)copy).Trim(" \t"u8));
+        var n = Encoding.UTF8.GetChars(raw.Trim(" \t"u8), scratch);
+        var chars = scratch[..n];
+        chars.Replace('\r', ' ');
+        chars.Replace('\n', ' ');
+        return ((ReadOnlySpan<char>)chars).Trim(" \t");
     }
 }
