@@ -76,6 +76,8 @@ internal sealed partial class BrokerCore
             session.Attach(connection);
             connection.Attach(session, identity, connect);
             _connections.Add(connection);
+            connection.CountedUser = identity.Name;
+            _users.Opened(identity.Name);
 
             connection.Send(new ConnAckPacket
             {
@@ -118,6 +120,11 @@ internal sealed partial class BrokerCore
         lock (_gate)
         {
             _connections.Remove(connection);
+            if (connection.CountedUser is { } user)
+            {
+                connection.CountedUser = null;
+                _users.Closed(user);
+            }
             if (connection.Session is { } session) DetachLocked(connection, session, connection.PublishWillOnClose);
         }
     }

@@ -15,6 +15,7 @@ internal sealed partial class BrokerCore
     private readonly TopicTree<SubscriptionEntry> _subscriptions = new();
     private readonly RetainedMessageStore _retained;
     private readonly List<SubscriptionEntry> _matches = [];
+    private readonly UserConnectionTracker _users = new();
     private readonly BrokerContext _context;
     private readonly IMqttAuthenticator _authenticator;
     private readonly IMqttAuthorizer _authorizer;
@@ -28,6 +29,8 @@ internal sealed partial class BrokerCore
     }
 
     private MqttBrokerOptions Options => _context.Options;
+
+    public UserConnectionTracker Users => _users;
     private MqttBrokerMetrics Metrics => _context.Metrics;
 
     /// <summary>Observes granted subscriptions (client id, filter); tests use it to know when a real client is ready.</summary>

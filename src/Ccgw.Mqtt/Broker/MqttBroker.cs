@@ -42,6 +42,16 @@ public sealed class MqttBroker : IAsyncDisposable
 
     internal Meter Meter => _context.Metrics.Meter;
 
+    /// <summary>
+    /// Waits until some user's first connection opened or last connection closed and returns those users with
+    /// their current counts (the gateway treats an agent's consoles as one device). Meant for one reader.
+    /// </summary>
+    public ValueTask<IReadOnlyList<MqttUserConnections>> WaitForUserConnectionChangesAsync(CancellationToken cancellationToken) =>
+        _core.Users.WaitForChangesAsync(cancellationToken);
+
+    /// <summary>Accepted connections open now for <paramref name="userName"/>.</summary>
+    public int ConnectionsOf(string userName) => _core.Users.Count(userName);
+
     internal BrokerCore Core => _core;
 
     /// <summary>

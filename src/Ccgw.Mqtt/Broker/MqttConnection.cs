@@ -49,6 +49,9 @@ internal sealed class MqttConnection
     // Set by the broker under its lock when the CONNECT is accepted.
     public MqttSession? Session { get; private set; }
     public MqttIdentity? Identity { get; private set; }
+
+    /// <summary>The user this connection is counted for in <see cref="UserConnectionTracker"/> while it is open.</summary>
+    public string? CountedUser { get; set; }
     public string? ClientId { get; private set; }
     public uint RequestedSessionExpiry { get; private set; }
 

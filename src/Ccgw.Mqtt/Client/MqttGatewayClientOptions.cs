@@ -1,0 +1,23 @@
+namespace Ccgw.Mqtt;
+
+/// <summary>How <see cref="MqttGatewayClient"/> reaches a site's broker.</summary>
+public sealed class MqttGatewayClientOptions
+{
+    public required string Host { get; init; }
+    public int Port { get; init; } = 1883;
+    public bool Tls { get; init; }
+    public string? TlsServerName { get; init; }
+    public string? UserName { get; init; }
+    public string? Password { get; init; }
+    public string ClientId { get; init; } = "ccgw";
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Retained will registered at CONNECT and published by the client itself before a clean DISCONNECT.</summary>
+    public MqttApplicationMessage? Will { get; init; }
+
+    /// <summary>Publishes queued while the broker is unreachable; beyond this, writers wait.</summary>
+    public int OutboundCapacity { get; init; } = 4096;
+
+    public int MaximumPacketSize { get; init; } = 1 << 20;
+}

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using Ccgw.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Ccgw.Mqtt.Gateway;
+
+/// <summary>
+/// Applies console commands from <c>ccgw/agents/{id}/commands</c> (CONTRACT §6) to the routing core. The agent is the
+/// one named in the topic: the ACL lets only that agent (or a supervisor) publish there. Anything that cannot be
+/// applied — invalid JSON, an unknown action, a missing field, a refusal by the core — is answered on
+/// <c>ccgw/agents/{id}/errors</c>; nothing a console sends can stop this loop.
+/// </summary>
+public sealed partial class ConsoleCommandHandler(
+    RoutingEngine engine,
+    GatewayOutbox outbox,
+    TimeProvider time,
+    ILogger<ConsoleCommandHandler> log)
+{
+    public const int Capacity = 1024;
+    private const int MaximumCommandBytes = 16 * 1024;
+
+    public async Task RunAsync(MqttLocalSubscription commands, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in commands.Reader.ReadAllAsync(cancellationToken))
+            {
+                if (GatewayTopics.AgentOfCommandTopic(message.Topic) is not { } agentId) continue;
+                var failure = await ApplyAsync(agentId, message.Payload, cancellationToken);
+                if (failure is { } f)
+                {
+                    LogCommandFailed(log, agentId, f.Action ?? "", f.Code, f.Message);
+                    await outbox.WriteAsync(GatewayOutbox.Json(GatewayTopics.Errors(agentId),
+                        GatewayPayloads.Error(agentId, f.Action, f.Code, f.Message, f.InteractionId, time.GetUtcNow()), retain: false), cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Applies one command; returns why it failed, or null.</summary>
+    public async Task<CommandFailure?> ApplyAsync(string agentId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        if (payload.Length > MaximumCommandBytes)
+            return new CommandFailure(null, "invalidCommand", $"commands are at most {MaximumCommandBytes} bytes", null);
+        ConsoleCommand command;
+        try
+        {
+            command = ConsoleCommand.Parse(payload);
+        }
+        catch (JsonException e)
+        {
+            return new CommandFailure(null, "invalidJson", $"the command is not a JSON object: {e.Message}", null);
+        }
+        if (!engine.Snapshot.Agents.ContainsKey(agentId))
+            return command.Fail("unknownAgent", $"'{agentId}' is not a configured agent");
+
+        return command.Action switch
+        {
+            "ready" => Result(command, await engine.SetAgentStateAsync(agentId, AgentStateRequest.Ready, null, cancellationToken)),
+            "notReady" => Result(command, await engine.SetAgentStateAsync(agentId, AgentStateRequest.NotReady, command.Reason, cancellationToken)),
+            "logout" => Result(command, await engine.SetAgentStateAsync(agentId, AgentStateRequest.Offline, command.Reason ?? "logout", cancellationToken)),
+            "accept" => command.InteractionId is { } accept
+                ? Result(command, await engine.AcceptOfferAsync(agentId, accept, cancellationToken))
+                : command.Missing("interactionId"),
+            "reject" => command.InteractionId is { } reject
+                ? Result(command, await engine.RejectOfferAsync(agentId, reject, command.Reason, cancellationToken))
+                : command.Missing("interactionId"),
+            "wrapUpDone" => Result(command, await engine.WrapUpDoneAsync(agentId, command.InteractionId, cancellationToken)),
+            "hangup" => command.InteractionId is { } hangup
+                ? await OwnedAsync(agentId, command, hangup, () => engine.EndInteractionAsync(hangup, null, cancellationToken), cancellationToken)
+                : command.Missing("interactionId"),
+            "transfer" => command.InteractionId is not { } moved ? command.Missing("interactionId")
+                : command.Target is not { } target ? command.Missing("target")
+                : await OwnedAsync(agentId, command, moved, () => engine.TransferAsync(moved, target, cancellationToken), cancellationToken),
+            null => command.Fail("invalidCommand", "the command has no \"action\""),
+            _ => command.Fail("unknownAction",
+                $"'{command.Action}' is not an action; use ready, notReady, logout, accept, reject, hangup, wrapUpDone or transfer"),
+        };
+    }
+
+    /// <summary>Hang-up and transfer act on an interaction, not an agent: only the agent holding it may do them.</summary>
+    private async Task<CommandFailure?> OwnedAsync(string agentId, ConsoleCommand command, string interactionId,
+        Func<Task<CommandResult>> apply, CancellationToken cancellationToken)
+    {
+        var status = await engine.GetInteractionAsync(interactionId, cancellationToken);
+        if (status is null) return command.Fail("notFound", $"no interaction '{interactionId}'");
+        if (!string.Equals(status.Interaction.AgentId, agentId, StringComparison.Ordinal) ||
+            status.Interaction.State is not (InteractionState.Offered or InteractionState.Connected))
+            return command.Fail("invalidState", $"interaction '{interactionId}' is not connected to {agentId}");
+        return Result(command, await apply());
+    }
+
+    private static CommandFailure? Result(ConsoleCommand command, CommandResult result) => result.Status switch
+    {
+        CommandStatus.Ok => null,
+        CommandStatus.NotFound => command.Fail("notFound", result.Error ?? "not found"),
+        _ => command.Fail("invalidState", result.Error ?? "the command does not apply now"),
+    };
+
+    [LoggerMessage(EventId = 603, Level = LogLevel.Information, Message = "console command of {AgentId} refused ({Action}): {Code} {Reason}")]
+    private static partial void LogCommandFailed(ILogger logger, string agentId, string action, string code, string reason);
+}
+
+/// <summary>Why a console command was not applied; published on the agent's error topic.</summary>
+public sealed record CommandFailure(string? Action, string Code, string Message, string? InteractionId);
+
+/// <summary>A console command's fields (CONTRACT §6: action, interactionId?, target?; plus reason).</summary>
+internal sealed record ConsoleCommand(string? Action, string? InteractionId, string? Target, string? Reason)
+{
+    public static ConsoleCommand Parse(ReadOnlyMemory<byte> payload)
+    {
+        using var document = JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = 8 });
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new JsonException($"expected an object, got {root.ValueKind}");
+        return new ConsoleCommand(Text(root, "action"), Text(root, "interactionId"), Text(root, "target"), Text(root, "reason"));
+    }
+
+    private static string? Text(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } s ? s : null;
+
+    public CommandFailure Fail(string code, string message) => new(Action, code, message, InteractionId);
+
+    public CommandFailure Missing(string field) => Fail("invalidCommand", $"'{Action}' needs \"{field}\"");
+}

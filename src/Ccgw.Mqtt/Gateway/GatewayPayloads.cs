@@ -1,0 +1,226 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Ccgw.Core;
+using Ccgw.Core.Repositories;
+
+namespace Ccgw.Mqtt.Gateway;
+
+/// <summary>
+/// The JSON documents of CONTRACT §6: camelCase names, enums as camelCase strings, times ISO 8601 UTC
+/// with milliseconds. Written with <see cref="Utf8JsonWriter"/> so the shapes are explicit here, not inferred.
+/// </summary>
+public static class GatewayPayloads
+{
+    public static string Time(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    public static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+
+    public static byte[] Presence(AgentPresence p) => Write(w =>
+    {
+        w.WriteString("agentId", p.AgentId);
+        w.WriteString("state", Name(p.State));
+        WriteOptional(w, "reason", p.Reason);
+        w.WriteString("since", Time(p.Since));
+        w.WriteStartObject("channels");
+        WriteChannel(w, "voice", p.Load.Voice, p.Capacity.Voice);
+        WriteChannel(w, "im", p.Load.Im, p.Capacity.Im);
+        w.WriteEndObject();
+        w.WriteStartArray("interactions");
+        foreach (var id in p.InteractionIds) w.WriteStringValue(id);
+        w.WriteEndArray();
+        w.WriteStartArray("lostDevices");
+        foreach (var d in p.LostDevices) w.WriteStringValue(d);
+        w.WriteEndArray();
+    });
+
+    public static byte[] QueueStats(QueueStats s) => Write(w =>
+    {
+        w.WriteString("queue", s.QueueId);
+        w.WriteNumber("waiting", s.Waiting);
+        w.WriteNumber("agentsReady", s.AgentsReady);
+        w.WriteNumber("agentsBusy", s.AgentsBusy);
+        WriteNumber(w, "ewtSeconds", s.EwtSeconds);
+        w.WriteNumber("longestWaitSeconds", Math.Round(s.LongestWaitSeconds, 1));
+        w.WriteNumber("answered", s.Answered);
+        w.WriteNumber("abandoned", s.Abandoned);
+        WriteNumber(w, "serviceLevel", s.ServiceLevel);
+        w.WriteString("updatedAt", Time(s.UpdatedAt));
+    });
+
+    /// <summary><c>ccgw/center/status</c>: gateway online/offline plus the centre totals while online.</summary>
+    public static byte[] CenterStatus(string site, CenterTotals? totals, DateTimeOffset at) => Write(w =>
+    {
+        w.WriteString("gateway", totals is null ? "offline" : "online");
+        w.WriteString("site", site);
+        if (totals is not null)
+        {
+            w.WriteNumber("waiting", totals.Waiting);
+            w.WriteNumber("agentsReady", totals.AgentsReady);
+            w.WriteNumber("agentsBusy", totals.AgentsBusy);
+            w.WriteNumber("agentsWrapUp", totals.AgentsWrapUp);
+            w.WriteNumber("agentsNotReady", totals.AgentsNotReady);
+            w.WriteNumber("agentsOffline", totals.AgentsOffline);
+            w.WriteNumber("longestWaitSeconds", Math.Round(totals.LongestWaitSeconds, 1));
+        }
+        w.WriteString("updatedAt", Time(at));
+    });
+
+    public static byte[] Offer(Offer offer, Customer? customer) => Write(w =>
+    {
+        var request = offer.Interaction.Request;
+        w.WriteString("type", "offer");
+        w.WriteString("interactionId", offer.InteractionId);
+        w.WriteString("channel", Name(offer.Channel));
+        w.WriteString("queue", offer.QueueId);
+        w.WriteNumber("waitedSeconds", Math.Round(offer.WaitedSeconds, 1));
+        w.WriteString("expiresAt", Time(offer.ExpiresAt));
+        WriteOptional(w, "address", request.Address);
+        if (customer is null)
+        {
+            w.WriteNull("customer");
+        }
+        else
+        {
+            w.WriteStartObject("customer");
+            WriteCustomer(w, customer);
+            w.WriteEndObject();
+        }
+        WriteOptional(w, "url", request.PageUrl);
+        WriteOptional(w, "reason", request.Topic ?? request.Product);
+        WriteOptional(w, "product", request.Product);
+    });
+
+    public static byte[] OfferClosed(Offer offer, OfferOutcome outcome, DateTimeOffset at) => Write(w =>
+    {
+        w.WriteString("type", "offerClosed");
+        w.WriteString("interactionId", offer.InteractionId);
+        w.WriteString("outcome", Name(outcome));
+        w.WriteString("at", Time(at));
+    });
+
+    public static byte[] InteractionEvent(CoreEvent e) => Write(w =>
+    {
+        switch (e)
+        {
+            case InteractionStateChanged s:
+                w.WriteString("type", "stateChanged");
+                WriteInteraction(w, s.Interaction);
+                if (s.From is { } from) w.WriteString("from", Name(from));
+                WriteOptional(w, "reason", s.Reason);
+                break;
+            case OfferMade o:
+                w.WriteString("type", "offered");
+                WriteInteraction(w, o.Offer.Interaction);
+                w.WriteString("agentId", o.Offer.AgentId);
+                break;
+            case OfferClosed c:
+                w.WriteString("type", "offerClosed");
+                WriteInteraction(w, c.Offer.Interaction);
+                w.WriteString("agentId", c.Offer.AgentId);
+                w.WriteString("outcome", Name(c.Outcome));
+                break;
+            default:
+                throw new ArgumentException($"{e.GetType().Name} is not an interaction event", nameof(e));
+        }
+        w.WriteNumber("sequence", e.Sequence);
+        w.WriteString("at", Time(e.At));
+    });
+
+    public static byte[] Error(string agentId, string? action, string code, string message, string? interactionId, DateTimeOffset at) => Write(w =>
+    {
+        w.WriteString("agentId", agentId);
+        WriteOptional(w, "action", action);
+        w.WriteString("error", code);
+        w.WriteString("message", message);
+        WriteOptional(w, "interactionId", interactionId);
+        w.WriteString("at", Time(at));
+    });
+
+    private static void WriteInteraction(Utf8JsonWriter w, InteractionView i)
+    {
+        w.WriteString("interactionId", i.Id);
+        w.WriteString("state", Name(i.State));
+        w.WriteString("channel", Name(i.Channel));
+        w.WriteString("queue", i.QueueId);
+        if (i.AgentId is { } agent && i.State is not InteractionState.Queued) w.WriteString("agentId", agent);
+    }
+
+    private static void WriteCustomer(Utf8JsonWriter w, Customer c)
+    {
+        w.WriteString("id", c.Id);
+        w.WriteString("name", c.Name);
+        w.WriteStartArray("phones");
+        foreach (var p in c.Phones) w.WriteStringValue(p);
+        w.WriteEndArray();
+        w.WriteStartArray("imAddresses");
+        foreach (var a in c.ImAddresses) w.WriteStringValue(a);
+        w.WriteEndArray();
+        w.WriteStartArray("products");
+        foreach (var p in c.Products)
+        {
+            w.WriteStartObject();
+            w.WriteString("code", p.Code);
+            w.WriteString("name", p.Name);
+            if (p.Since is { } since) w.WriteString("since", Time(since));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("orders");
+        foreach (var o in c.Orders)
+        {
+            w.WriteStartObject();
+            w.WriteString("orderId", o.OrderId);
+            w.WriteString("status", o.Status);
+            w.WriteString("placedAt", Time(o.PlacedAt));
+            WriteOptional(w, "productCode", o.ProductCode);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (c.PreferredContact is { } pc)
+        {
+            w.WriteStartObject("preferredContact");
+            w.WriteString("channel", Name(pc.Channel));
+            WriteOptional(w, "address", pc.Address);
+            WriteOptional(w, "hours", pc.Hours);
+            w.WriteEndObject();
+        }
+    }
+
+    private static void WriteChannel(Utf8JsonWriter w, string name, int load, int capacity)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("load", load);
+        w.WriteNumber("capacity", capacity);
+        w.WriteEndObject();
+    }
+
+    private static void WriteOptional(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null) w.WriteNull(name);
+        else w.WriteString(name, value);
+    }
+
+    private static void WriteNumber(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is { } v && double.IsFinite(v)) w.WriteNumber(name, Math.Round(v, 1));
+        else w.WriteNull(name);
+    }
+
+    // MQTT payloads are not embedded in HTML: keep quotes and non-ASCII readable for console developers.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static byte[] Write(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}

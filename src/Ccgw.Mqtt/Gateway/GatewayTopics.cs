@@ -1,0 +1,33 @@
+namespace Ccgw.Mqtt.Gateway;
+
+/// <summary>The topic names of CONTRACT §6 plus the documented error topic.</summary>
+public static class GatewayTopics
+{
+    public const string CenterStatus = "ccgw/center/status";
+    public const string AllCommands = "ccgw/agents/+/commands";
+
+    public static string Presence(string agentId) => $"ccgw/agents/{agentId}/presence";
+
+    public static string Offers(string agentId) => $"ccgw/agents/{agentId}/offers";
+
+    public static string Commands(string agentId) => $"ccgw/agents/{agentId}/commands";
+
+    /// <summary>Extension of CONTRACT §6: answers to console commands that failed (non-retained).</summary>
+    public static string Errors(string agentId) => $"ccgw/agents/{agentId}/errors";
+
+    public static string QueueStats(string queueId) => $"ccgw/queues/{queueId}/stats";
+
+    public static string InteractionEvents(string interactionId) => $"ccgw/interactions/{interactionId}/events";
+
+    /// <summary>The agent id of <c>ccgw/agents/{id}/commands</c>, or null for any other topic.</summary>
+    public static string? AgentOfCommandTopic(string topic)
+    {
+        const string prefix = "ccgw/agents/", suffix = "/commands";
+        if (!topic.StartsWith(prefix, StringComparison.Ordinal) || !topic.EndsWith(suffix, StringComparison.Ordinal)) return null;
+        var id = topic[prefix.Length..^suffix.Length];
+        return id.Length == 0 || id.Contains('/', StringComparison.Ordinal) ? null : id;
+    }
+
+    /// <summary>An id that is one plain topic level; anything else cannot be given a topic of its own.</summary>
+    public static bool IsTopicLevel(string id) => id.Length > 0 && id.AsSpan().IndexOfAny("/+#\0") < 0;
+}

@@ -1,0 +1,57 @@
+using Ccgw.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ccgw.Mqtt.Gateway;
+
+/// <summary>
+/// Runs the MQTT side of the gateway over one <see cref="IMqttGatewayLink"/>: publisher, screen pops, console
+/// commands and console devices. StartAsync returns once the snapshot is queued for publishing, so the daemon
+/// reports READY with retained state on its way to subscribers.
+/// </summary>
+public sealed class MqttGatewayService(
+    RoutingEngine engine,
+    IMqttGatewayLink link,
+    Core.Repositories.ICustomerRepository customers,
+    TimeProvider time,
+    string siteName,
+    ILoggerFactory loggers) : IHostedService, IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+    private StatsCoalescer? _coalescer;
+    private MqttLocalSubscription? _commands;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var outbox = new GatewayOutbox(link, loggers.CreateLogger<GatewayOutbox>());
+        _coalescer = new StatsCoalescer(outbox, time);
+        var screenPops = new ScreenPopPublisher(customers, outbox, loggers.CreateLogger<ScreenPopPublisher>());
+        var publisher = new PresencePublisher(engine, outbox, _coalescer, screenPops, time, siteName, loggers.CreateLogger<PresencePublisher>());
+        var handler = new ConsoleCommandHandler(engine, outbox, time, loggers.CreateLogger<ConsoleCommandHandler>());
+        var watcher = new ConsoleDeviceWatcher(engine, link, loggers.CreateLogger<ConsoleDeviceWatcher>());
+        var stop = _stop.Token;
+
+        _loops.Add(outbox.RunAsync(stop));
+        var (events, version) = await publisher.StartAsync(stop);
+        _loops.Add(publisher.RunAsync(events, version, stop));
+        _loops.Add(screenPops.RunAsync(stop));
+        _commands = link.Subscribe(GatewayTopics.AllCommands, ConsoleCommandHandler.Capacity);
+        _loops.Add(handler.RunAsync(_commands, stop));
+        _loops.Add(watcher.RunAsync(stop));
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync();
+        _commands?.Dispose();
+        await Task.WhenAll(_loops).WaitAsync(cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        _coalescer?.Dispose();
+        _commands?.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,112 @@
+using System.Threading.Channels;
+using Ccgw.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Ccgw.Mqtt.Gateway;
+
+/// <summary>
+/// Turns the core's event stream into the gateway's MQTT state (CONTRACT §6): retained agent presence (at once),
+/// retained queue statistics and centre status (coalesced to 10 per second per topic), interaction lifecycle
+/// events, and screen pops via <see cref="ScreenPopPublisher"/>. On start, and again after falling behind the
+/// core, it republishes the whole snapshot so late subscribers always find current retained state.
+/// </summary>
+public sealed partial class PresencePublisher(
+    RoutingEngine engine,
+    GatewayOutbox outbox,
+    StatsCoalescer coalescer,
+    ScreenPopPublisher screenPops,
+    TimeProvider time,
+    string siteName,
+    ILogger<PresencePublisher> log)
+{
+    /// <summary>Subscribes to the core and publishes the snapshot; returns the reader to hand to <see cref="RunAsync"/>.</summary>
+    public async Task<(ChannelReader<CoreEvent> Events, long Version)> StartAsync(CancellationToken cancellationToken)
+    {
+        // Subscribe before reading the snapshot: events after it are then all in the stream, older ones are skipped by sequence.
+        var events = engine.Subscribe(cancellationToken);
+        var snapshot = engine.Snapshot;
+        await PublishSnapshotAsync(snapshot, cancellationToken);
+        return (events, snapshot.Version);
+    }
+
+    public async Task RunAsync(ChannelReader<CoreEvent> events, long version, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var e in events.ReadAllAsync(cancellationToken))
+                {
+                    if (e.Sequence <= version) continue;
+                    await HandleAsync(e, cancellationToken);
+                }
+                return;
+            }
+            catch (EventStreamOverflowException e)
+            {
+                LogResync(log, e.Message);
+                (events, version) = await StartAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    public async Task PublishSnapshotAsync(CenterSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        foreach (var presence in snapshot.Agents.Values.OrderBy(a => a.AgentId, StringComparer.Ordinal))
+            if (GatewayTopics.IsTopicLevel(presence.AgentId))
+                await outbox.WriteAsync(GatewayOutbox.Json(GatewayTopics.Presence(presence.AgentId), GatewayPayloads.Presence(presence), retain: true), cancellationToken);
+        foreach (var stats in snapshot.Queues.Values.OrderBy(q => q.QueueId, StringComparer.Ordinal))
+            if (GatewayTopics.IsTopicLevel(stats.QueueId))
+                await outbox.WriteAsync(GatewayOutbox.Json(GatewayTopics.QueueStats(stats.QueueId), GatewayPayloads.QueueStats(stats), retain: true), cancellationToken);
+        await outbox.WriteAsync(GatewayOutbox.Json(GatewayTopics.CenterStatus,
+            GatewayPayloads.CenterStatus(siteName, snapshot.Totals, time.GetUtcNow()), retain: true), cancellationToken);
+    }
+
+    private async ValueTask HandleAsync(CoreEvent e, CancellationToken cancellationToken)
+    {
+        switch (e)
+        {
+            case AgentStateChanged changed:
+                if (GatewayTopics.IsTopicLevel(changed.Presence.AgentId))
+                    await outbox.WriteAsync(GatewayOutbox.Json(GatewayTopics.Presence(changed.Presence.AgentId),
+                        GatewayPayloads.Presence(changed.Presence), retain: true), cancellationToken);
+                await PublishCenterAsync(cancellationToken);
+                break;
+            case QueueStatsChanged stats:
+                if (GatewayTopics.IsTopicLevel(stats.Stats.QueueId))
+                    await coalescer.SubmitAsync(GatewayOutbox.Json(GatewayTopics.QueueStats(stats.Stats.QueueId),
+                        GatewayPayloads.QueueStats(stats.Stats), retain: true), cancellationToken);
+                await PublishCenterAsync(cancellationToken);
+                break;
+            case InteractionStateChanged changed:
+                await PublishInteractionEventAsync(changed.Interaction.Id, e, cancellationToken);
+                break;
+            case OfferMade made:
+                await PublishInteractionEventAsync(made.Offer.InteractionId, e, cancellationToken);
+                await screenPops.EnqueueAsync(e, cancellationToken);
+                break;
+            case OfferClosed closed:
+                await PublishInteractionEventAsync(closed.Offer.InteractionId, e, cancellationToken);
+                await screenPops.EnqueueAsync(e, cancellationToken);
+                break;
+        }
+    }
+
+    private ValueTask PublishCenterAsync(CancellationToken cancellationToken) =>
+        coalescer.SubmitAsync(GatewayOutbox.Json(GatewayTopics.CenterStatus,
+            GatewayPayloads.CenterStatus(siteName, engine.Snapshot.Totals, time.GetUtcNow()), retain: true), cancellationToken);
+
+    private async ValueTask PublishInteractionEventAsync(string interactionId, CoreEvent e, CancellationToken cancellationToken)
+    {
+        if (!GatewayTopics.IsTopicLevel(interactionId)) return;
+        var message = GatewayOutbox.Json(GatewayTopics.InteractionEvents(interactionId), GatewayPayloads.InteractionEvent(e), retain: false);
+        await outbox.WriteAsync(message, cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 602, Level = LogLevel.Warning, Message = "MQTT publisher fell behind the routing core ({Reason}); republishing the snapshot")]
+    private static partial void LogResync(ILogger logger, string reason);
+}
