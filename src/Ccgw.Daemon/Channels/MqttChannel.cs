@@ -112,12 +112,28 @@ internal sealed class MqttConnectionHandler(MqttBroker broker) : ConnectionHandl
         broker.HandleConnectionAsync(connection.Transport, connection.RemoteEndPoint, connection.ConnectionClosed);
 }
 
-/// <summary>Disposes the broker while the host stops, before Kestrel waits for connections: the will goes out, clients are closed.</summary>
-internal sealed class MqttBrokerLifetime(MqttBroker broker) : IHostedService
+/// <summary>
+/// Disposes the broker as soon as the host starts stopping: the web host (Kestrel) stops before any other hosted
+/// service and would otherwise wait for, then abort, the MQTT connections before the gateway's will could reach them.
+/// </summary>
+internal sealed class MqttBrokerLifetime(MqttBroker broker, IHostApplicationLifetime lifetime) : IHostedService, IDisposable
 {
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    private CancellationTokenRegistration _stopping;
+    private Task _disposed = Task.CompletedTask;
 
-    public async Task StopAsync(CancellationToken cancellationToken) => await broker.DisposeAsync();
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _stopping = lifetime.ApplicationStopping.Register(() => _disposed = broker.DisposeAsync().AsTask());
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await broker.DisposeAsync();
+        await _disposed.WaitAsync(cancellationToken);
+    }
+
+    public void Dispose() => _stopping.Dispose();
 }
 
 /// <summary>Runs the external-broker client for the daemon's lifetime; start does not wait for the broker.</summary>

@@ -61,7 +61,7 @@ public class UserAgentCoreTests
         Assert.NotNull(r.To!.Tag);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("intmeth.dat", 501)]
     [InlineData("esc02.dat", 501)]
     [InlineData("unkscm.dat", 416)]
@@ -89,7 +89,7 @@ public class UserAgentCoreTests
         Assert.Equal(expected, Assert.Single(responses).StatusCode);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("bigcode.dat")]
     [InlineData("scalarlg.dat")]
     [InlineData("bcast.dat")]

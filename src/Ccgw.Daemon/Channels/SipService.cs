@@ -1,0 +1,85 @@
+using System.Net;
+using Ccgw.Sip;
+using Ccgw.Sip.Auth;
+using Ccgw.Sip.Registrar;
+using Ccgw.Sip.Transport;
+
+namespace Ccgw.Daemon.Channels;
+
+/// <summary>
+/// Owns the SIP stack: binds its UDP, TCP and (optionally) TLS listeners in StartAsync, so a port that cannot be
+/// bound stops start-up (exit 71) before READY, and closes them on stop.
+/// </summary>
+internal sealed partial class SipService(GatewayOptions options, LoadedConfiguration config, ISipCredentialStore accounts,
+    IRegistrationStore registrations, TimeProvider time, ILoggerFactory loggers, ILogger<SipService> log) : IHostedService, IAsyncDisposable
+{
+    private SipStack? _stack;
+
+    /// <summary>The running stack (for trunk keep-alives and, later, the voice adapter).</summary>
+    public SipStack Stack => _stack ?? throw new InvalidOperationException("the SIP stack has not started");
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var l = options.Listeners;
+        var tls = l.SipTls.Enabled
+            ? CertificateFiles.Load(config.Context.Resolve(l.SipTls.Certificate!),
+                l.SipTls.CertificateKey is { Length: > 0 } key ? config.Context.Resolve(key) : null)
+            : null;
+        var stack = new SipStack(new SipStackOptions
+        {
+            Domain = options.Site.SipDomain,
+            UserAgent = $"ccgw/{BuildInfo.Version}",
+            Transport = new SipTransportOptions
+            {
+                Udp = l.SipUdp.Enabled ? new IPEndPoint(IPAddress.Parse(l.SipUdp.Address), l.SipUdp.Port) : null,
+                Tcp = l.SipTcp.Enabled ? new IPEndPoint(IPAddress.Parse(l.SipTcp.Address), l.SipTcp.Port) : null,
+                Tls = tls is null ? null : new IPEndPoint(IPAddress.Parse(l.SipTls.Address), l.SipTls.Port),
+                TlsCertificate = tls,
+            },
+            Digest = new SipDigestOptions { Realm = options.Site.SipDomain, NonceKey = NonceKey() },
+        }, accounts, registrations, time, new SipLogAdapter(loggers));
+        stack.Start();
+        _stack = stack;
+        LogListening(log, stack.UdpEndPoint, stack.TcpEndPoint, stack.TlsEndPoint);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    /// <summary>
+    /// The key that signs digest nonces, kept in the data directory so that nonces handed out before a restart
+    /// stay valid after it (phones re-register with the nonce they hold) and made on first start, readable by us only.
+    /// </summary>
+    private byte[] NonceKey()
+    {
+        var path = Path.Combine(config.Context.Resolve(options.Data.Directory), "sip-nonce.key");
+        if (File.Exists(path))
+        {
+            var existing = File.ReadAllBytes(path);
+            if (existing.Length == 32) return existing;
+        }
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        using (var file = new FileStream(path, new FileStreamOptions
+               {
+                   Mode = FileMode.Create, Access = FileAccess.Write,
+                   UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+               }))
+        {
+            file.Write(key);
+            file.Flush(flushToDisk: true);
+        }
+        return key;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stack is { } stack)
+        {
+            _stack = null;
+            await stack.DisposeAsync();
+        }
+    }
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "SIP listening: udp {Udp}, tcp {Tcp}, tls {Tls}")]
+    private static partial void LogListening(ILogger logger, IPEndPoint? udp, IPEndPoint? tcp, IPEndPoint? tls);
+}

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net;
+using Ccgw.Sip;
+using Ccgw.Sip.Message;
+using Ccgw.Sip.Transactions;
+using Ccgw.Sip.Transport;
+
+namespace Ccgw.Daemon.Channels;
+
+/// <summary>
+/// OPTIONS keep-alive toward each trunk's outbound peer (RFC 3261 §11). Any final response marks the trunk up (the
+/// peer is alive and answering SIP, even if it dislikes OPTIONS); a transaction timeout marks it down. The state is
+/// exported as <c>ccgw_sip_trunk_up{trunk}</c> and every change is logged.
+/// </summary>
+internal sealed partial class TrunkMonitor : BackgroundService
+{
+    private readonly GatewayOptions _options;
+    private readonly SipService _sip;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TrunkMonitor> _log;
+    private readonly ConcurrentDictionary<string, bool> _up = new(StringComparer.Ordinal);
+    private readonly Counter<long> _probes;
+    private long _sequence;
+
+    public TrunkMonitor(GatewayOptions options, SipService sip, TimeProvider time, IMeterFactory meters, ILogger<TrunkMonitor> log)
+    {
+        _options = options;
+        _sip = sip;
+        _time = time;
+        _log = log;
+        var meter = meters.Create("Ccgw.Sip.Trunks");
+        meter.CreateObservableGauge("ccgw.sip.trunk.up", Observe,
+            description: "1 while the trunk's peer answers OPTIONS keep-alives, 0 after one timed out; absent before the first answer.");
+        _probes = meter.CreateCounter<long>("ccgw.sip.trunk.keepalives", description: "OPTIONS keep-alives sent to trunk peers, by outcome.");
+    }
+
+    private IEnumerable<Measurement<int>> Observe() =>
+        _up.Select(kv => new Measurement<int>(kv.Value ? 1 : 0, new KeyValuePair<string, object?>("trunk", kv.Key)));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var monitored = _options.Trunks.Where(t => t.Outbound is not null && t.KeepaliveSeconds > 0).ToList();
+        if (monitored.Count == 0) return;
+        await Task.WhenAll(monitored.Select(t => MonitorAsync(t, stoppingToken)));
+    }
+
+    private async Task MonitorAsync(TrunkOptions trunk, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(trunk.KeepaliveSeconds), _time);
+        try
+        {
+            do
+            {
+                Probe(trunk);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Probe(TrunkOptions trunk)
+    {
+        var peer = trunk.Outbound!;
+        if (!IPAddress.TryParse(peer.Host, out var address))
+        {
+            // Names need RFC 3263 resolution, which the stack does not do yet; say so once rather than fail silently.
+            if (_up.TryAdd(trunk.Id, false)) LogUnresolvable(_log, trunk.Id, peer.Host);
+            return;
+        }
+        var kind = peer.Transport.ToLowerInvariant() switch
+        {
+            "tcp" => SipTransportKind.Tcp,
+            "tls" => SipTransportKind.Tls,
+            _ => SipTransportKind.Udp,
+        };
+        var stack = _sip.Stack;
+        var local = (kind == SipTransportKind.Udp ? stack.UdpEndPoint : stack.TcpEndPoint) ?? stack.UdpEndPoint ?? stack.TcpEndPoint;
+        if (local is null) return;
+        var destination = new SipEndPoint(kind, new IPEndPoint(address, peer.Port));
+        var n = Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture);
+        var domain = _options.Site.SipDomain;
+        var target = new SipUri("sip", null, peer.Host, peer.Port);
+        var request = new SipRequest(SipMethods.Options, target);
+        request.Via.Add(new SipVia(destination.ViaTransport, local.Address.ToString(), local.Port, SipTransactionLayer.NewBranch()));
+        request.From = SipNameAddress.Parse($"<sip:ccgw@{domain}>;tag=ka{n}");
+        request.To = new SipNameAddress(target);
+        request.CallId = $"keepalive-{trunk.Id}-{n}-{Guid.NewGuid():N}@{domain}";
+        request.CSeq = new SipCSeq(1, SipMethods.Options);
+        request.MaxForwards = 70;
+        stack.Transactions.SendRequest(request, destination, new SipClientCallbacks(
+            response => { if (response.StatusCode >= 200) Record(trunk.Id, up: true); },
+            () => Record(trunk.Id, up: false)));
+    }
+
+    private void Record(string trunk, bool up)
+    {
+        _probes.Add(1, new KeyValuePair<string, object?>("trunk", trunk), new KeyValuePair<string, object?>("outcome", up ? "answered" : "timeout"));
+        var previous = _up.TryGetValue(trunk, out var was) ? was : (bool?)null;
+        _up[trunk] = up;
+        if (previous != up)
+        {
+            if (up) LogTrunkUp(_log, trunk);
+            else LogTrunkDown(_log, trunk);
+        }
+    }
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "trunk {Trunk} is up (answers OPTIONS)")]
+    private static partial void LogTrunkUp(ILogger logger, string trunk);
+
+    [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "trunk {Trunk} is down (OPTIONS keep-alive timed out)")]
+    private static partial void LogTrunkDown(ILogger logger, string trunk);
+
+    [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "trunk {Trunk}: outbound host '{Host}' is not an IP address; keep-alives need an address until DNS (RFC 3263) is supported")]
+    private static partial void LogUnresolvable(ILogger logger, string trunk, string host);
+}
