@@ -40,6 +40,12 @@ public sealed class RtpOutputStream : IDisposable
 
     public uint Ssrc { get; }
     public RtpStreamFormat Format => _format;
+    /// <summary>Where the stream would continue: hand these to a relay so the peer sees one continuous stream.</summary>
+    public (ushort Sequence, uint Timestamp) NextPosition
+    {
+        get { lock (_gate) return (_sequence, _timestamp); }
+    }
+
     /// <summary>Packets and payload octets sent, for the RTCP sender report (§6.4.1).</summary>
     public long PacketsSent { get; private set; }
     public long OctetsSent { get; private set; }

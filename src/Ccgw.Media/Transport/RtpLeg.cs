@@ -1,0 +1,193 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Ccgw.Media.Dtmf;
+using Ccgw.Media.Playout;
+using Ccgw.Media.Rtp;
+
+namespace Ccgw.Media.Transport;
+
+/// <summary>Receives each valid RTP packet of a leg, in place, on the leg's receive loop (must not block).</summary>
+public interface IRtpPacketHandler
+{
+    void OnPacket(RtpLeg leg, Span<byte> packet);
+}
+
+/// <summary>Options for one leg.</summary>
+public sealed record RtpLegOptions
+{
+    /// <summary>Silence from the latched source after which another source may take over (see <see cref="SymmetricLatch"/>).</summary>
+    public TimeSpan RelatchAfter { get; init; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// One call leg's media endpoint: a bound RTP/RTCP port pair, symmetric-RTP latching, a receive loop that
+/// validates packets and passes them to a handler (DTMF detection during IVR, the relay when bridged), and
+/// a non-blocking send used by the scheduler and the relay. The receive buffer is rented once per leg and
+/// <see cref="SocketAddress"/> objects are reused, so the per-packet path allocates nothing.
+/// </summary>
+public sealed class RtpLeg : IRtpSink, IAsyncDisposable
+{
+    private const int MaxDatagram = 1500;
+
+    private readonly RtpSocketPair _ports;
+    private readonly SymmetricLatch _latch;
+    private readonly CancellationTokenSource _stop = new();
+    private IRtpPacketHandler? _handler;
+    private DtmfReceiver? _dtmf;
+    private byte _dtmfPayloadType;
+    private Action<char>? _onDigit;
+    private Task _rtpLoop = Task.CompletedTask;
+    private Task _rtcpLoop = Task.CompletedTask;
+
+    public RtpLeg(RtpSocketPair ports, TimeProvider time, RtpLegOptions? options = null)
+    {
+        _ports = ports;
+        _latch = new SymmetricLatch(time, (options ?? new RtpLegOptions()).RelatchAfter);
+    }
+
+    public int LocalRtpPort => _ports.RtpPort;
+    public SymmetricLatch Latch => _latch;
+    public long PacketsReceived { get; private set; }
+    public long PacketsInvalid { get; private set; }
+    public long PacketsSent { get; private set; }
+    public long RtcpPacketsReceived { get; private set; }
+    /// <summary>Set when the peer sent an RTCP BYE (RFC 3550 §6.6); signalling, not RTCP, ends calls, so this is informational.</summary>
+    public bool RtcpByeReceived { get; private set; }
+
+    /// <summary>The address from the peer's SDP (null for hold); re-INVITEs call it again, which unlatches.</summary>
+    public void SetRemote(IPEndPoint? signalled) => _latch.Reset(signalled);
+
+    /// <summary>Routes every accepted packet to <paramref name="handler"/> (the relay) instead of DTMF detection; null detaches.</summary>
+    public void SetHandler(IRtpPacketHandler? handler) => Volatile.Write(ref _handler, handler);
+
+    /// <summary>Reports RFC 4733 digits from packets with <paramref name="payloadType"/>, each once, while no handler is set.</summary>
+    public void DetectDtmf(byte payloadType, Action<char> onDigit)
+    {
+        _dtmfPayloadType = payloadType;
+        _dtmf = new DtmfReceiver();
+        _onDigit = onDigit;
+    }
+
+    public void Start()
+    {
+        _rtpLoop = ReceiveRtpAsync(_stop.Token);
+        _rtcpLoop = ReceiveRtcpAsync(_stop.Token);
+    }
+
+    public void Send(ReadOnlySpan<byte> packet)
+    {
+        if (_latch.Target is not { } target) return;
+        try
+        {
+            _ports.Rtp.SendTo(packet, SocketFlags.None, target);
+            PacketsSent++;
+        }
+        catch (SocketException)
+        {
+            // ICMP port unreachable from an earlier send, or a peer that went away: media is best effort.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task ReceiveRtpAsync(CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
+        var source = new SocketAddress(_ports.Rtp.AddressFamily);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                int length;
+                try
+                {
+                    length = await _ports.Rtp.ReceiveFromAsync(buffer.AsMemory(0, MaxDatagram), SocketFlags.None, source, cancellationToken);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+                {
+                    continue; // ICMP unreachable for an earlier send surfaces on the next receive (Windows); not fatal.
+                }
+                OnDatagram(buffer.AsSpan(0, length), source);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void OnDatagram(Span<byte> datagram, SocketAddress source)
+    {
+        if (!RtpPacket.TryParse(datagram, out var packet))
+        {
+            PacketsInvalid++;
+            return;
+        }
+        if (!_latch.Accept(source)) return;
+        PacketsReceived++;
+        if (Volatile.Read(ref _handler) is { } handler)
+        {
+            handler.OnPacket(this, datagram);
+            return;
+        }
+        if (_dtmf is { } dtmf && packet.PayloadType == _dtmfPayloadType
+            && dtmf.TryAccept(packet.Ssrc, packet.Timestamp, packet.Payload, out var digit))
+        {
+            _onDigit?.Invoke(digit);
+        }
+    }
+
+    private async Task ReceiveRtcpAsync(CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
+        var source = new SocketAddress(_ports.Rtcp.AddressFamily);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                int length;
+                try
+                {
+                    length = await _ports.Rtcp.ReceiveFromAsync(buffer.AsMemory(0, MaxDatagram), SocketFlags.None, source, cancellationToken);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+                {
+                    continue;
+                }
+                if (!RtcpCompoundReader.IsValid(buffer.AsSpan(0, length))) continue;
+                RtcpPacketsReceived++;
+                var reader = new RtcpCompoundReader(buffer.AsSpan(0, length));
+                while (reader.TryRead(out var p))
+                {
+                    if (p.Type == RtcpPacketType.Goodbye) RtcpByeReceived = true;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _ports.Dispose();
+        await Task.WhenAll(_rtpLoop, _rtcpLoop);
+        _stop.Dispose();
+    }
+}
