@@ -60,6 +60,15 @@ public sealed class SipDialog
 
     public string Id => string.Join(';', CallId, LocalTag, RemoteTag);
 
+    /// <summary>
+    /// The <see cref="Id"/> of the dialog an incoming request belongs to (§12.2.2: Call-ID, our tag in To, the peer's
+    /// tag in From), so a host can look up the dialog for a BYE or re-INVITE; null for out-of-dialog requests (no To tag).
+    /// </summary>
+    public static string? IdOf(SipRequest request) =>
+        request.To?.Tag is { Length: > 0 } local && request.CallId is { } callId
+            ? string.Join(';', callId, local, request.From?.Tag ?? string.Empty)
+            : null;
+
     /// <summary>UAS side, §12.1.1: built from the request and our 1xx/2xx (which carries our To tag).</summary>
     public static SipDialog CreateAsUas(SipRequest request, SipResponse response)
     {

@@ -65,4 +65,17 @@ public class SipDialogTests
         Assert.True(dialog.TryAcceptRemoteRequest(reinvite));
         Assert.Equal("sip:alice@198.51.100.1", dialog.RemoteTarget.ToString());
     }
+
+    [Fact]
+    public void An_in_dialog_bye_from_the_caller_maps_to_the_uas_dialog_id_and_an_initial_request_to_none()
+    {
+        var invite = Request(Invite);
+        var dialog = SipDialog.CreateAsUas(invite, SipResponseFactory.Create(invite, 200, toTag: "uas1"));
+        var bye = Request(Invite.Replace("INVITE sip:", "BYE sip:").Replace("314159 INVITE", "314160 BYE")
+            .Replace("To: Bob <sip:bob@biloxi.example.com>", "To: Bob <sip:bob@biloxi.example.com>;tag=uas1"));
+        Assert.Equal(dialog.Id, SipDialog.IdOf(bye));
+        Assert.Null(SipDialog.IdOf(invite));
+        var otherCall = Request(Invite.Replace("a84b4c76e66710", "other").Replace("To: Bob <sip:bob@biloxi.example.com>", "To: Bob <sip:bob@biloxi.example.com>;tag=uas1"));
+        Assert.NotEqual(dialog.Id, SipDialog.IdOf(otherCall));
+    }
 }
