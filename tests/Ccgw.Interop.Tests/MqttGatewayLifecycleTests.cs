@@ -70,14 +70,14 @@ public sealed class MqttGatewayLifecycleTests(ITestOutputHelper output)
             });
 
             // Retained presence the gateway published into mosquitto.
-            await using (var presence = await MqttInterop.SubAsync(port, "311", "alice", "demo-alice", "-t", "ccgw/agents/alice/presence", "-C", "1"))
+            await using (var presence = await MqttInterop.SubAsync(port, "5", "alice", "demo-alice", "-t", "ccgw/agents/alice/presence", "-C", "1"))
             {
                 Assert.True(presence.ExitCode == 0, presence.StandardError + daemon.Process.StandardOutput);
                 Assert.Equal("offline", MqttInterop.LastJson(presence).GetProperty("state").GetString());
             }
 
             // A console command through mosquitto reaches the core, and the new presence comes back through mosquitto.
-            var republished = MqttInterop.SubAsync(port, "5", "alice", "demo-alice", "-t", "ccgw/agents/alice/presence", "-R", "-C", "1");
+            var republished = MqttInterop.SubAsync(port, "311", "alice", "demo-alice", "-t", "ccgw/agents/alice/presence", "-R", "-C", "1");
             for (var i = 0; i < 20 && !republished.IsCompleted; i++)
             {
                 await using (var pub = await MqttInterop.PubAsync(port, "5", "alice", "demo-alice", "-q", "1", "-t", "ccgw/agents/alice/commands",
