@@ -11,7 +11,7 @@ public enum G711Codec : byte
 /// G.711 mu-law and A-law (ITU-T G.711, RFC 3551 §4.5.14). Every conversion is a table lookup:
 /// the tables are computed once and never change, so sharing them across threads is safe.
 /// </summary>
-public static class G711
+internal static class G711
 {
     public const byte MulawSilence = 0xFF;
     public const byte AlawSilence = 0xD5;

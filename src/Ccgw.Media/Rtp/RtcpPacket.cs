@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Ccgw.Media.Rtp;
 
 /// <summary>RTCP packet types ccgw reads and writes (RFC 3550 §12.1).</summary>
-public enum RtcpPacketType : byte
+internal enum RtcpPacketType : byte
 {
     SenderReport = 200,
     ReceiverReport = 201,
@@ -13,7 +13,7 @@ public enum RtcpPacketType : byte
 }
 
 /// <summary>One reception report block (RFC 3550 §6.4.1).</summary>
-public readonly record struct RtcpReportBlock(
+internal readonly record struct RtcpReportBlock(
     uint Ssrc, byte FractionLost, int CumulativeLost, uint HighestSequence, uint Jitter, uint LastSenderReport, uint DelaySinceLastSenderReport)
 {
     internal const int Length = 24;
@@ -45,7 +45,7 @@ public readonly record struct RtcpReportBlock(
 }
 
 /// <summary>The sender information of an SR (RFC 3550 §6.4.1).</summary>
-public readonly record struct RtcpSenderInfo(ulong NtpTimestamp, uint RtpTimestamp, uint PacketCount, uint OctetCount)
+internal readonly record struct RtcpSenderInfo(ulong NtpTimestamp, uint RtpTimestamp, uint PacketCount, uint OctetCount)
 {
     internal const int Length = 20;
 }
@@ -54,7 +54,7 @@ public readonly record struct RtcpSenderInfo(ulong NtpTimestamp, uint RtpTimesta
 /// A view of one RTCP packet inside a compound datagram. SR, RR and BYE are decoded; other types are
 /// exposed only by type and length so a reader can skip them.
 /// </summary>
-public readonly ref struct RtcpPacket
+internal readonly ref struct RtcpPacket
 {
     private readonly ReadOnlySpan<byte> _packet;
 
@@ -126,7 +126,7 @@ public readonly ref struct RtcpPacket
 /// Walks a compound RTCP datagram (RFC 3550 §6.1) without allocating. Validation follows Appendix A.2:
 /// version 2, lengths that add up exactly, padding only on the last packet.
 /// </summary>
-public ref struct RtcpCompoundReader
+internal ref struct RtcpCompoundReader
 {
     private readonly ReadOnlySpan<byte> _data;
     private int _offset;
@@ -182,7 +182,7 @@ public ref struct RtcpCompoundReader
 }
 
 /// <summary>Writes SR, RR and BYE packets; each method returns the bytes written or -1 if the buffer is too small.</summary>
-public static class RtcpWriter
+internal static class RtcpWriter
 {
     public static int WriteSenderReport(Span<byte> destination, uint ssrc, in RtcpSenderInfo info, ReadOnlySpan<RtcpReportBlock> blocks)
     {

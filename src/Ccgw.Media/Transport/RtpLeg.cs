@@ -39,6 +39,7 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
     private Action<char>? _onDigit;
     private Task _rtpLoop = Task.CompletedTask;
     private Task _rtcpLoop = Task.CompletedTask;
+    private long _packetsSent;
 
     public RtpLeg(RtpSocketPair ports, TimeProvider time, RtpLegOptions? options = null)
     {
@@ -50,7 +51,8 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
     public SymmetricLatch Latch => _latch;
     public long PacketsReceived { get; private set; }
     public long PacketsInvalid { get; private set; }
-    public long PacketsSent { get; private set; }
+    /// <summary>Sent by the scheduler and the relay, possibly from different threads.</summary>
+    public long PacketsSent => Interlocked.Read(ref _packetsSent);
     public long RtcpPacketsReceived { get; private set; }
     /// <summary>Set when the peer sent an RTCP BYE (RFC 3550 §6.6); signalling, not RTCP, ends calls, so this is informational.</summary>
     public bool RtcpByeReceived { get; private set; }
@@ -81,7 +83,7 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
         try
         {
             _ports.Rtp.SendTo(packet, SocketFlags.None, target);
-            PacketsSent++;
+            Interlocked.Increment(ref _packetsSent);
         }
         catch (SocketException)
         {

@@ -1,0 +1,151 @@
+using System.Net;
+using System.Threading.Channels;
+using Ccgw.Media.Audio;
+using Ccgw.Media.Dtmf;
+using Ccgw.Media.Playout;
+using Ccgw.Media.Sdp;
+using Ccgw.Media.Transport;
+
+namespace Ccgw.Media;
+
+/// <summary>
+/// The media of one call leg, as the voice adapter sees it: a port pair, SDP negotiation, prompt playback through
+/// the shared scheduler, digits from RFC 4733 and SIP INFO in one reader, and bridging to another leg.
+/// Lifecycle: <see cref="Open"/> on INVITE, <see cref="TryAnswer"/> (or <see cref="CreateOffer"/> +
+/// <see cref="TryAcceptAnswer"/>), play and collect, <see cref="BridgeTo"/>, <see cref="DisposeAsync"/> on BYE.
+/// </summary>
+public sealed class CallMedia : IAsyncDisposable
+{
+    private readonly MediaScheduler _scheduler;
+    private readonly RtpLeg _leg;
+    private readonly IPAddress _publicAddress;
+    private readonly ulong _sessionId;
+    private readonly Channel<char> _digits = Channel.CreateUnbounded<char>(new UnboundedChannelOptions { SingleReader = true });
+    private ulong _sessionVersion;
+    private RtpOutputStream? _output;
+    private RtpRelay? _relay;
+
+    private CallMedia(MediaScheduler scheduler, RtpLeg leg, IPAddress publicAddress)
+    {
+        _scheduler = scheduler;
+        _leg = leg;
+        _publicAddress = publicAddress;
+        _sessionId = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+    }
+
+    /// <summary>Binds a port pair and starts receiving. <paramref name="publicAddress"/> is what SDP advertises (the gateway's).</summary>
+    /// <exception cref="RtpPortsExhaustedException">No pair left: answer the INVITE with 503.</exception>
+    public static CallMedia Open(RtpPortAllocator ports, MediaScheduler scheduler, TimeProvider time, IPAddress publicAddress, RtpLegOptions? options = null)
+    {
+        var leg = new RtpLeg(ports.Allocate(), time, options);
+        var media = new CallMedia(scheduler, leg, publicAddress);
+        leg.Start();
+        return media;
+    }
+
+    public int LocalRtpPort => _leg.LocalRtpPort;
+    public NegotiatedAudio? Audio { get; private set; }
+    /// <summary>Digits in arrival order, from RTP events and from <see cref="AcceptSipInfo"/>.</summary>
+    public ChannelReader<char> Digits => _digits.Reader;
+    public RtpLeg Leg => _leg;
+
+    /// <summary>Answers an offer (incoming call or re-INVITE). False: send 488 with <paramref name="failure"/> as the reason.</summary>
+    public bool TryAnswer(SessionDescription offer, out SessionDescription answer, out string failure)
+    {
+        if (!SdpOfferAnswer.TryAnswer(offer, NextLocal(), out answer, out var audio, out failure)) return false;
+        Apply(audio);
+        return true;
+    }
+
+    /// <summary>Our offer for an outgoing leg (the agent's INVITE).</summary>
+    public SessionDescription CreateOffer() => SdpOfferAnswer.CreateOffer(NextLocal());
+
+    public bool TryAcceptAnswer(SessionDescription answer, out string failure)
+    {
+        if (!SdpOfferAnswer.TryAcceptAnswer(answer, out var audio, out failure)) return false;
+        Apply(audio);
+        return true;
+    }
+
+    /// <summary>Queues a prompt; completes when played or interrupted (e.g. by <see cref="StopPlayback"/> on a digit).</summary>
+    public Task<PlaybackOutcome> PlayAsync(AudioPrompt prompt, CancellationToken cancellationToken = default) =>
+        Output().PlayAsync(new PromptSource(prompt), cancellationToken);
+
+    /// <summary>Music on hold: loops until <paramref name="cancellationToken"/> fires or playback is stopped.</summary>
+    public Task<PlaybackOutcome> PlayOnHoldAsync(AudioPrompt music, CancellationToken cancellationToken) =>
+        Output().PlayAsync(new PromptSource(music, loop: true), cancellationToken);
+
+    /// <summary>Sends a digit as RFC 4733 events (requires telephone-event in the negotiation).</summary>
+    public Task<PlaybackOutcome> SendDigitAsync(char digit, CancellationToken cancellationToken = default) =>
+        Output().PlayAsync(new DtmfToneSource(digit), cancellationToken);
+
+    public void StopPlayback() => _output?.StopPlayback();
+
+    /// <summary>Feeds a SIP INFO body; true if it was a DTMF digit (then answer the INFO with 200).</summary>
+    public bool AcceptSipInfo(string? contentType, string body)
+    {
+        if (!SipInfoDtmf.TryParse(contentType, body, out var digit)) return false;
+        _digits.Writer.TryWrite(digit);
+        return true;
+    }
+
+    /// <summary>
+    /// Relays media between this leg and <paramref name="other"/>; both legs' own playback stops and the peers see
+    /// streams continue from where the gateway's prompts left off. Dispose the result (or either leg) to unbridge.
+    /// </summary>
+    public RtpRelay BridgeTo(CallMedia other)
+    {
+        var mine = Audio ?? throw new InvalidOperationException("This leg has not negotiated audio yet.");
+        var theirs = other.Audio ?? throw new InvalidOperationException("The other leg has not negotiated audio yet.");
+        var relay = new RtpRelay(_leg, RelayFormat(mine, EndOutput()), other._leg, RelayFormat(theirs, other.EndOutput()));
+        _relay = relay;
+        other._relay = relay;
+        return relay;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _relay?.Dispose();
+        _output?.Dispose();
+        _digits.Writer.TryComplete();
+        await _leg.DisposeAsync();
+    }
+
+    private void Apply(NegotiatedAudio audio)
+    {
+        var previous = Audio;
+        Audio = audio;
+        _leg.SetRemote(audio.Remote);
+        if (audio.TelephoneEventPayloadType is { } te) _leg.DetectDtmf(te, d => _digits.Writer.TryWrite(d));
+        // A codec change (re-INVITE) needs a new stream; the same codec keeps SSRC and numbering.
+        if (previous is not null && (previous.Codec != audio.Codec || previous.PayloadType != audio.PayloadType || previous.TelephoneEventPayloadType != audio.TelephoneEventPayloadType))
+        {
+            _output?.Dispose();
+            _output = null;
+        }
+    }
+
+    private RtpOutputStream Output()
+    {
+        var audio = Audio ?? throw new InvalidOperationException("Negotiate audio before playing.");
+        return _output ??= _scheduler.CreateStream(_leg, new RtpStreamFormat(audio.Codec, audio.PayloadType, audio.TelephoneEventPayloadType));
+    }
+
+    private RtpOutputStream? EndOutput()
+    {
+        var output = _output;
+        _output = null;
+        output?.Dispose();
+        return output;
+    }
+
+    private static RelayLegFormat RelayFormat(NegotiatedAudio audio, RtpOutputStream? continueFrom)
+    {
+        var format = new RelayLegFormat(audio.Codec, audio.PayloadType, audio.TelephoneEventPayloadType);
+        if (continueFrom is null) return format;
+        var (sequence, timestamp) = continueFrom.NextPosition;
+        return format with { Ssrc = continueFrom.Ssrc, NextSequence = sequence, NextTimestamp = timestamp };
+    }
+
+    private LocalMedia NextLocal() => new(_publicAddress, _leg.LocalRtpPort, _sessionId, ++_sessionVersion);
+}
