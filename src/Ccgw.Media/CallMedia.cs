@@ -24,6 +24,7 @@ public sealed class CallMedia : IAsyncDisposable
     private ulong _sessionVersion;
     private RtpOutputStream? _output;
     private RtpRelay? _relay;
+    private uint? _byeSsrc;
 
     private CallMedia(MediaScheduler scheduler, RtpLeg leg, IPAddress publicAddress)
     {
@@ -105,6 +106,9 @@ public sealed class CallMedia : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The SSRC this peer knows us by: the prompt stream's, which a relay continues.
+        if (_output is { } output) _leg.SendRtcpBye(output.Ssrc);
+        else if (_byeSsrc is { } ssrc) _leg.SendRtcpBye(ssrc);
         _relay?.Dispose();
         _output?.Dispose();
         _digits.Writer.TryComplete();
@@ -136,6 +140,7 @@ public sealed class CallMedia : IAsyncDisposable
         var output = _output;
         _output = null;
         output?.Dispose();
+        if (output is not null) _byeSsrc = output.Ssrc;
         return output;
     }
 

@@ -52,6 +52,33 @@ public sealed class CallMediaTests
     }
 
     [Fact]
+    public async Task Hanging_up_sends_an_rtcp_bye_for_our_stream_to_the_peer_rtcp_port()
+    {
+        var clock = new ManualTimeProvider();
+        using var scheduler = new MediaScheduler(clock);
+        var port = FreePorts.UdpPair();
+        using var caller = new UdpPeer(port);
+        using var callerRtcp = new UdpPeer(port + 1);
+        var media = CallMedia.Open(Allocator(), scheduler, clock, IPAddress.Loopback);
+        Assert.True(media.TryAnswer(OfferFrom(caller), out _, out _));
+        _ = media.PlayAsync(new AudioPrompt("p", G711Codec.Pcmu, new byte[160]));
+        clock.Advance(TimeSpan.FromMilliseconds(20));
+        Assert.True(RtpPacket.TryParse(await caller.ReceiveAsync(), out var rtp));
+        var ssrc = rtp.Ssrc;
+
+        await media.DisposeAsync();
+
+        var rtcp = await callerRtcp.ReceiveAsync();
+        Assert.True(RtcpCompoundReader.IsValid(rtcp));
+        var reader = new RtcpCompoundReader(rtcp);
+        Assert.True(reader.TryRead(out var rr));
+        Assert.Equal(RtcpPacketType.ReceiverReport, rr.Type);
+        Assert.True(reader.TryRead(out var bye));
+        Assert.Equal(RtcpPacketType.Goodbye, bye.Type);
+        Assert.Equal(ssrc, bye.GetByeSource(0));
+    }
+
+    [Fact]
     public async Task Offer_without_g711_is_refused_for_a_488()
     {
         using var scheduler = new MediaScheduler(new ManualTimeProvider());

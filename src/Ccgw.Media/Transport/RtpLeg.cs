@@ -33,10 +33,11 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
     private readonly RtpSocketPair _ports;
     private readonly SymmetricLatch _latch;
     private readonly CancellationTokenSource _stop = new();
+    private readonly TimeProvider _time;
+    private readonly RtpReceptionStatistics _statistics = new();
+    private readonly byte[] _rtcpSendBuffer = new byte[128];
     private IRtpPacketHandler? _handler;
-    private DtmfReceiver? _dtmf;
-    private byte _dtmfPayloadType;
-    private Action<char>? _onDigit;
+    private DtmfDetection? _dtmf;
     private Task _rtpLoop = Task.CompletedTask;
     private Task _rtcpLoop = Task.CompletedTask;
     private long _packetsSent;
@@ -44,6 +45,7 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
     public RtpLeg(RtpSocketPair ports, TimeProvider time, RtpLegOptions? options = null)
     {
         _ports = ports;
+        _time = time;
         _latch = new SymmetricLatch(time, (options ?? new RtpLegOptions()).RelatchAfter);
     }
 
@@ -66,9 +68,8 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
     /// <summary>Reports RFC 4733 digits from packets with <paramref name="payloadType"/>, each once, while no handler is set.</summary>
     public void DetectDtmf(byte payloadType, Action<char> onDigit)
     {
-        _dtmfPayloadType = payloadType;
-        _dtmf = new DtmfReceiver();
-        _onDigit = onDigit;
+        // One immutable holder swapped atomically: the receive loop never sees a half-configured detector.
+        Volatile.Write(ref _dtmf, new DtmfDetection(payloadType, new DtmfReceiver(), onDigit));
     }
 
     public void Start()
@@ -135,15 +136,17 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
         }
         if (!_latch.Accept(source)) return;
         PacketsReceived++;
+        var arrival = _time.GetTimestamp() * 8000 / _time.TimestampFrequency;
+        _statistics.Update(packet.Ssrc, packet.SequenceNumber, packet.Timestamp, arrival);
         if (Volatile.Read(ref _handler) is { } handler)
         {
             handler.OnPacket(this, datagram);
             return;
         }
-        if (_dtmf is { } dtmf && packet.PayloadType == _dtmfPayloadType
-            && dtmf.TryAccept(packet.Ssrc, packet.Timestamp, packet.Payload, out var digit))
+        if (Volatile.Read(ref _dtmf) is { } dtmf && packet.PayloadType == dtmf.PayloadType
+            && dtmf.Receiver.TryAccept(packet.Ssrc, packet.Timestamp, packet.Payload, out var digit))
         {
-            _onDigit?.Invoke(digit);
+            dtmf.OnDigit(digit);
         }
     }
 
@@ -185,6 +188,33 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
         }
     }
 
+    /// <summary>Interarrival jitter of the current source in 8 kHz units (RFC 3550 A.8).</summary>
+    public uint Jitter => _statistics.Jitter;
+
+    /// <summary>
+    /// Sends an RTCP receiver report about the current source plus a BYE for <paramref name="ssrc"/> (our stream),
+    /// to the peer's RTCP port (RTP target + 1, RFC 3550 §11), when a call leg ends. Best effort.
+    /// </summary>
+    public void SendRtcpBye(uint ssrc)
+    {
+        if (_latch.TargetEndPoint is not { } rtp) return;
+        var buffer = _rtcpSendBuffer.AsSpan();
+        var length = _statistics.Received > 0
+            ? RtcpWriter.WriteReceiverReport(buffer, ssrc, [_statistics.CreateReportBlock()])
+            : RtcpWriter.WriteReceiverReport(buffer, ssrc, []);
+        length += RtcpWriter.WriteBye(buffer[length..], ssrc);
+        try
+        {
+            _ports.Rtcp.SendTo(buffer[..length], SocketFlags.None, new IPEndPoint(rtp.Address, rtp.Port + 1));
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -192,4 +222,6 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
         await Task.WhenAll(_rtpLoop, _rtcpLoop);
         _stop.Dispose();
     }
+
+    private sealed record DtmfDetection(byte PayloadType, DtmfReceiver Receiver, Action<char> OnDigit);
 }
