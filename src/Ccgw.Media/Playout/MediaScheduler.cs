@@ -15,6 +15,7 @@ public sealed class MediaScheduler : IDisposable
     private readonly ITimer? _timer;
     private RtpOutputStream[] _streams = [];
     private int _ticking;
+    private long _overrunTicks;
 
     public MediaScheduler(TimeProvider time, int maxBurstFrames = 3)
         : this(time, maxBurstFrames, startTimer: true)
@@ -35,7 +36,7 @@ public sealed class MediaScheduler : IDisposable
     public int ActiveStreams => Volatile.Read(ref _streams).Length;
 
     /// <summary>Ticks skipped because the previous one was still running (a sign the machine is overloaded).</summary>
-    public long OverrunTicks { get; private set; }
+    public long OverrunTicks => Interlocked.Read(ref _overrunTicks);
 
     /// <summary>Ticks in which a stream's source or sink threw; that stream's playbacks were interrupted.</summary>
     public long StreamFaults { get; private set; }
@@ -57,7 +58,7 @@ public sealed class MediaScheduler : IDisposable
     {
         if (Interlocked.Exchange(ref _ticking, 1) == 1)
         {
-            OverrunTicks++;
+            Interlocked.Increment(ref _overrunTicks);
             return;
         }
         try

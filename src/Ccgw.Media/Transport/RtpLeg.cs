@@ -121,6 +121,10 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
         catch (ObjectDisposedException)
         {
         }
+        catch (SocketException)
+        {
+            // The socket was closed under a pending receive (shutdown); nothing left to receive.
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
@@ -181,6 +185,10 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
         }
         catch (ObjectDisposedException)
         {
+        }
+        catch (SocketException)
+        {
+            // The socket was closed under a pending receive (shutdown); nothing left to receive.
         }
         finally
         {

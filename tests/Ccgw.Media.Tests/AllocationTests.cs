@@ -1,0 +1,106 @@
+using Ccgw.Media.Audio;
+using Ccgw.Media.Dtmf;
+using Ccgw.Media.Playout;
+using Ccgw.Media.Rtp;
+using Ccgw.Media.Transport;
+using Ccgw.Testing;
+
+namespace Ccgw.Media.Tests;
+
+/// <summary>
+/// "No allocation per packet" (ARCHITECTURE.md, hot paths) as an executable contract: each path runs warm for
+/// many packets on this thread and must not allocate at all. Exact, so not a timing assertion.
+/// </summary>
+public sealed class AllocationTests
+{
+    private static long AllocatedBy(Action perPacket, int packets = 1000)
+    {
+        for (var i = 0; i < 100; i++) perPacket(); // JIT and first-use paths out of the way
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < packets; i++) perPacket();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Fact]
+    public void Rtp_parse_and_write_do_not_allocate()
+    {
+        var buffer = new byte[172];
+        var payload = new byte[160];
+        ushort seq = 0;
+        Assert.Equal(0, AllocatedBy(() =>
+        {
+            RtpWriter.Write(buffer, new RtpHeader(0, seq++, 0, 1), payload);
+            RtpPacket.TryParse(buffer, out _);
+        }));
+    }
+
+    [Fact]
+    public void G711_frame_coding_does_not_allocate()
+    {
+        var samples = new short[160];
+        var encoded = new byte[160];
+        Assert.Equal(0, AllocatedBy(() =>
+        {
+            G711.Encode(G711Codec.Pcmu, samples, encoded);
+            G711.Decode(G711Codec.Pcmu, encoded, samples);
+            G711.Transcode(G711Codec.Pcmu, G711Codec.Pcma, encoded, encoded);
+        }));
+    }
+
+    [Fact]
+    public void Dtmf_receiver_does_not_allocate()
+    {
+        var receiver = new DtmfReceiver();
+        var payload = new byte[4];
+        new TelephoneEvent(5, false, 10, 160).Write(payload);
+        uint ts = 0;
+        Assert.Equal(0, AllocatedBy(() => receiver.TryAccept(1, ts += 800, payload, out _)));
+    }
+
+    [Fact]
+    public void Relay_rewrite_does_not_allocate()
+    {
+        var format = new RelayLegFormat(G711Codec.Pcmu, 0, 101);
+        var direction = new RtpRelay.Direction(format, format with { Codec = G711Codec.Pcma, PayloadType = 8 }, new DiscardingSink());
+        var template = new byte[172];
+        RtpWriter.Write(template, new RtpHeader(0, 1, 160, 9), new byte[160]);
+        var packet = new byte[172];
+        Assert.Equal(0, AllocatedBy(() =>
+        {
+            template.CopyTo(packet);
+            direction.Forward(packet);
+        }));
+    }
+
+    [Fact]
+    public void Scheduler_tick_does_not_allocate_per_packet()
+    {
+        var clock = new ManualTimeProvider();
+        using var scheduler = new MediaScheduler(clock, 3, startTimer: false);
+        var prompt = new AudioPrompt("a", G711Codec.Pcmu, new byte[160 * 10]);
+        for (var i = 0; i < 50; i++) _ = scheduler.CreateStream(new DiscardingSink(), new RtpStreamFormat(G711Codec.Pcmu, 0)).PlayAsync(new PromptSource(prompt, loop: true));
+        // Advancing the manual clock allocates in the test double itself, so only Tick() is measured.
+        var step = TimeSpan.FromMilliseconds(20);
+        for (var i = 0; i < 10; i++)
+        {
+            clock.Advance(step);
+            scheduler.Tick();
+        }
+        long allocated = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            clock.Advance(step);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            scheduler.Tick();
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.Equal(0, allocated);
+    }
+
+    private sealed class DiscardingSink : IRtpSink
+    {
+        public void Send(ReadOnlySpan<byte> packet)
+        {
+        }
+    }
+}
