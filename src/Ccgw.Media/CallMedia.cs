@@ -98,7 +98,13 @@ public sealed class CallMedia : IAsyncDisposable
     {
         var mine = Audio ?? throw new InvalidOperationException("This leg has not negotiated audio yet.");
         var theirs = other.Audio ?? throw new InvalidOperationException("The other leg has not negotiated audio yet.");
+        if (_relay is not null || other._relay is not null) throw new InvalidOperationException("A leg is already bridged.");
         var relay = new RtpRelay(_leg, RelayFormat(mine, EndOutput()), other._leg, RelayFormat(theirs, other.EndOutput()));
+        relay.Disposed += () =>
+        {
+            _relay = null;
+            other._relay = null;
+        };
         _relay = relay;
         other._relay = relay;
         return relay;
@@ -121,6 +127,7 @@ public sealed class CallMedia : IAsyncDisposable
         Audio = audio;
         _leg.SetRemote(audio.Remote);
         if (audio.TelephoneEventPayloadType is { } te) _leg.DetectDtmf(te, d => _digits.Writer.TryWrite(d));
+        else _leg.StopDtmfDetection();
         // A codec change (re-INVITE) needs a new stream; the same codec keeps SSRC and numbering.
         if (previous is not null && (previous.Codec != audio.Codec || previous.PayloadType != audio.PayloadType || previous.TelephoneEventPayloadType != audio.TelephoneEventPayloadType))
         {
@@ -132,6 +139,8 @@ public sealed class CallMedia : IAsyncDisposable
     private RtpOutputStream Output()
     {
         var audio = Audio ?? throw new InvalidOperationException("Negotiate audio before playing.");
+        // While bridged the relay owns this peer's stream; a second sender would interleave two SSRCs.
+        if (_relay is not null) throw new InvalidOperationException("The leg is bridged; dispose the relay before playing.");
         return _output ??= _scheduler.CreateStream(_leg, new RtpStreamFormat(audio.Codec, audio.PayloadType, audio.TelephoneEventPayloadType));
     }
 

@@ -123,5 +123,12 @@ public sealed class CallMediaTests
         Assert.Equal(promptSsrc, atCaller.Ssrc); // the caller's stream simply continues
         Assert.Equal((ushort)(promptLastSequence + 1), atCaller.SequenceNumber);
         Assert.Equal(0, atCaller.PayloadType);
+
+        Assert.Throws<InvalidOperationException>(() => { _ = callerMedia.PlayAsync(new AudioPrompt("x", G711Codec.Pcmu, new byte[160])); });
+        relay.Dispose(); // unbridge: the caller goes back to IVR (e.g. the agent hung up)
+        _ = callerMedia.PlayAsync(new AudioPrompt("back", G711Codec.Pcmu, new byte[160]));
+        clock.Advance(TimeSpan.FromMilliseconds(20));
+        Assert.True(RtpPacket.TryParse(await caller.ReceiveAsync(), out var again));
+        Assert.Equal(0, again.PayloadType);
     }
 }

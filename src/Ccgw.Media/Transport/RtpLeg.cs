@@ -72,6 +72,9 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
         Volatile.Write(ref _dtmf, new DtmfDetection(payloadType, new DtmfReceiver(), onDigit));
     }
 
+    /// <summary>Stops RFC 4733 detection (the peer renegotiated without telephone-event).</summary>
+    public void StopDtmfDetection() => Volatile.Write(ref _dtmf, null);
+
     public void Start()
     {
         _rtpLoop = ReceiveRtpAsync(_stop.Token);

@@ -26,6 +26,7 @@ public sealed class RtpRelay : IRtpPacketHandler, IDisposable
     private readonly RtpLeg _b;
     private readonly Direction _aToB;
     private readonly Direction _bToA;
+    private int _disposed;
 
     public RtpRelay(RtpLeg a, RelayLegFormat formatA, RtpLeg b, RelayLegFormat formatB)
     {
@@ -43,10 +44,15 @@ public sealed class RtpRelay : IRtpPacketHandler, IDisposable
 
     public void OnPacket(RtpLeg leg, Span<byte> packet) => (leg == _a ? _aToB : _bToA).Forward(packet);
 
+    /// <summary>Raised once when the bridge is torn down, so owners can return the legs to IVR use.</summary>
+    public event Action? Disposed;
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _a.SetHandler(null);
         _b.SetHandler(null);
+        Disposed?.Invoke();
     }
 
     /// <summary>One direction's rewriting state; touched only by the source leg's receive loop.</summary>
