@@ -7,7 +7,7 @@ namespace Ccgw.Sip.Core;
 /// <summary>
 /// What happens to a parsed message before any transaction sees it: responses that cannot be matched are
 /// dropped (§18.1.2), requests failing <see cref="SipRequestValidator"/> are answered statelessly (400/505),
-/// and accepted requests get received/rport stamped (§18.2.1).
+/// and every request gets received/rport stamped first (§18.2.1).
 /// </summary>
 internal sealed class SipInboundPipeline(ISipSender sender, SipTransactionLayer transactions, ISipLog log)
 {
@@ -20,6 +20,9 @@ internal sealed class SipInboundPipeline(ISipSender sender, SipTransactionLayer 
             return;
         }
         var request = (SipRequest)message;
+        // Stamped before validation too: a refusal must go back to where the request came from (§18.2.2), not to a
+        // sent-by address that may be unreachable or forged.
+        SipResponseRouting.StampReceived(request, source);
         if (SipRequestValidator.Validate(request) is { } failure)
         {
             log.Log(SipLogLevel.Information, string.Concat("refusing request from ", source.ToString(), ": ", failure.Reason));
@@ -28,7 +31,6 @@ internal sealed class SipInboundPipeline(ISipSender sender, SipTransactionLayer 
             sender.Send(answer, SipResponseRouting.DestinationFor(request.Via[0], source));
             return;
         }
-        SipResponseRouting.StampReceived(request, source);
         transactions.ReceiveRequest(request, source);
     }
 }

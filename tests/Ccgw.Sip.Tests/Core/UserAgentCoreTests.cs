@@ -102,6 +102,18 @@ public class UserAgentCoreTests
     }
 
     [Fact]
+    public void A_refused_request_is_answered_to_its_source_address_not_to_the_via_sent_by()
+    {
+        var h = new Harness();
+        var invalid = Invite.Replace("pc33.atlanta.example.com;branch", "192.0.2.95;branch").Replace("CSeq: 314159 INVITE", "CSeq: 314159 BYE");
+        Assert.Single(h.Feed(Wire(invalid)));
+        var (message, destination) = Assert.Single(h.Sender.Sent);
+        Assert.Equal(400, Assert.IsType<SipResponse>(message).StatusCode);
+        Assert.Equal(IPAddress.Loopback, destination.Address.Address);
+        Assert.Equal("127.0.0.1", message.Via[0].Received);
+    }
+
+    [Fact]
     public void Max_forwards_zero_on_a_non_options_request_is_483()
     {
         var h = new Harness();
