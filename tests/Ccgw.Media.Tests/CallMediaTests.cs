@@ -4,6 +4,7 @@ using Ccgw.Media.Playout;
 using Ccgw.Media.Rtp;
 using Ccgw.Media.Sdp;
 using Ccgw.Media.Tests.Transport;
+using Ccgw.Media.Transport;
 using Ccgw.Testing;
 using static Ccgw.Media.Tests.Transport.Datagrams;
 
@@ -76,6 +77,37 @@ public sealed class CallMediaTests
         Assert.True(reader.TryRead(out var bye));
         Assert.Equal(RtcpPacketType.Goodbye, bye.Type);
         Assert.Equal(ssrc, bye.GetByeSource(0));
+    }
+
+    [Fact]
+    public async Task Sender_reports_ride_on_the_scheduler_every_few_seconds_with_the_stream_counters()
+    {
+        var clock = new ManualTimeProvider();
+        using var scheduler = new MediaScheduler(clock);
+        var port = FreePorts.UdpPair();
+        using var caller = new UdpPeer(port);
+        using var callerRtcp = new UdpPeer(port + 1);
+        await using var media = CallMedia.Open(Allocator(), scheduler, clock, IPAddress.Loopback);
+        Assert.True(media.TryAnswer(OfferFrom(caller), out _, out _));
+        _ = media.PlayOnHoldAsync(new AudioPrompt("moh", G711Codec.Pcmu, new byte[1600]), CancellationToken.None);
+
+        clock.Advance(TimeSpan.FromSeconds(7.5)); // the randomised interval is 2.5-7.5 s
+
+        var rtcp = await callerRtcp.ReceiveAsync();
+        Assert.True(RtcpCompoundReader.IsValid(rtcp));
+        var reader = new RtcpCompoundReader(rtcp);
+        Assert.True(reader.TryRead(out var sr));
+        Assert.Equal(RtcpPacketType.SenderReport, sr.Type);
+        Assert.InRange(sr.SenderInfo.PacketCount, 125u, 375u);
+        Assert.Equal(sr.SenderInfo.PacketCount * 160, sr.SenderInfo.OctetCount);
+        Assert.Equal(RtpLeg.NtpTimestamp(new DateTimeOffset(2026, 1, 1, 9, 0, 0, TimeSpan.Zero)) >> 32, (sr.SenderInfo.NtpTimestamp >> 32) - (ulong)(sr.SenderInfo.PacketCount / 50));
+    }
+
+    [Fact]
+    public void Ntp_timestamp_counts_seconds_since_1900_with_a_binary_fraction()
+    {
+        Assert.Equal(0ul, RtpLeg.NtpTimestamp(new DateTimeOffset(1900, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+        Assert.Equal((2208988800ul << 32) | 0x80000000ul, RtpLeg.NtpTimestamp(DateTimeOffset.UnixEpoch.AddMilliseconds(500)));
     }
 
     [Fact]

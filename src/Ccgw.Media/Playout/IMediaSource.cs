@@ -28,6 +28,12 @@ public interface IRtpSink
     void Send(ReadOnlySpan<byte> packet);
 }
 
+/// <summary>A sink that can also carry this stream's RTCP sender reports (RFC 3550 §6.4.1).</summary>
+public interface IRtcpReportSink
+{
+    void SendSenderReport(uint ssrc, uint rtpTimestamp, uint packetCount, uint octetCount);
+}
+
 /// <summary>How a playback ended.</summary>
 public enum PlaybackOutcome
 {

@@ -27,6 +27,7 @@ public sealed class RtpOutputStream : IDisposable
     private long _anchor;
     private long _framesDone;
     private bool _disposed;
+    private int _framesUntilReport = NextReportInterval();
 
     internal RtpOutputStream(MediaScheduler scheduler, IRtpSink sink, RtpStreamFormat format)
     {
@@ -139,11 +140,25 @@ public sealed class RtpOutputStream : IDisposable
                 finished ??= EmitFrame();
                 _framesDone++;
                 _timestamp += FrameTimestampUnits;
+                if (--_framesUntilReport <= 0) Report();
             }
         }
         // Outside the lock, and asynchronous continuations: IVR logic must never run on the scheduler's tick.
         finished?.Completion.TrySetResult(PlaybackOutcome.Completed);
     }
+
+    /// <summary>
+    /// Sender reports ride on the same tick as the media: no timer per call. The interval is 5 s randomised to
+    /// 0.5-1.5x (RFC 3550 §6.3.5) so that calls started together do not report in lockstep.
+    /// </summary>
+    private void Report()
+    {
+        _framesUntilReport = NextReportInterval();
+        if (PacketsSent > 0 && _sink is IRtcpReportSink reports)
+            reports.SendSenderReport(Ssrc, _timestamp, (uint)PacketsSent, (uint)OctetsSent);
+    }
+
+    private static int NextReportInterval() => Random.Shared.Next(125, 376);
 
     private Playback? EmitFrame()
     {

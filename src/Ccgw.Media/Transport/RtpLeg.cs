@@ -26,7 +26,7 @@ public sealed record RtpLegOptions
 /// a non-blocking send used by the scheduler and the relay. The receive buffer is rented once per leg and
 /// <see cref="SocketAddress"/> objects are reused, so the per-packet path allocates nothing.
 /// </summary>
-public sealed class RtpLeg : IRtpSink, IAsyncDisposable
+public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
 {
     private const int MaxDatagram = 1500;
 
@@ -36,6 +36,9 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly RtpReceptionStatistics _statistics = new();
     private readonly byte[] _rtcpSendBuffer = new byte[128];
+    private readonly SocketAddress _rtcpTarget = new(AddressFamily.InterNetworkV6);
+    // Reports (scheduler thread) and the hang-up BYE share the RTCP buffer and target; both are rare.
+    private readonly Lock _rtcpGate = new();
     private IRtpPacketHandler? _handler;
     private DtmfDetection? _dtmf;
     private Task _rtpLoop = Task.CompletedTask;
@@ -208,7 +211,12 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
     /// </summary>
     public void SendRtcpBye(uint ssrc)
     {
-        if (_latch.TargetEndPoint is not { } rtp) return;
+        lock (_rtcpGate) SendRtcpByeLocked(ssrc);
+    }
+
+    private void SendRtcpByeLocked(uint ssrc)
+    {
+        if (!TryRtcpTarget(out var target)) return;
         var buffer = _rtcpSendBuffer.AsSpan();
         var length = _statistics.Received > 0
             ? RtcpWriter.WriteReceiverReport(buffer, ssrc, [_statistics.CreateReportBlock()])
@@ -216,7 +224,7 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
         length += RtcpWriter.WriteBye(buffer[length..], ssrc);
         try
         {
-            _ports.Rtcp.SendTo(buffer[..length], SocketFlags.None, new IPEndPoint(rtp.Address, rtp.Port + 1));
+            _ports.Rtcp.SendTo(buffer[..length], SocketFlags.None, target);
         }
         catch (SocketException)
         {
@@ -224,6 +232,55 @@ public sealed class RtpLeg : IRtpSink, IAsyncDisposable
         catch (ObjectDisposedException)
         {
         }
+    }
+
+    /// <summary>SR with a reception report about the current source, sent to the peer's RTCP port; best effort.</summary>
+    public void SendSenderReport(uint ssrc, uint rtpTimestamp, uint packetCount, uint octetCount)
+    {
+        lock (_rtcpGate) SendSenderReportLocked(ssrc, rtpTimestamp, packetCount, octetCount);
+    }
+
+    private void SendSenderReportLocked(uint ssrc, uint rtpTimestamp, uint packetCount, uint octetCount)
+    {
+        if (!TryRtcpTarget(out var target)) return;
+        var info = new RtcpSenderInfo(NtpTimestamp(_time.GetUtcNow()), rtpTimestamp, packetCount, octetCount);
+        var length = _statistics.Received > 0
+            ? RtcpWriter.WriteSenderReport(_rtcpSendBuffer, ssrc, info, [_statistics.CreateReportBlock()])
+            : RtcpWriter.WriteSenderReport(_rtcpSendBuffer, ssrc, info, []);
+        try
+        {
+            _ports.Rtcp.SendTo(_rtcpSendBuffer.AsSpan(0, length), SocketFlags.None, target);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>RTCP goes to the RTP target's port + 1 (RFC 3550 §11); the address is rewritten in a reused buffer.</summary>
+    private bool TryRtcpTarget(out SocketAddress target)
+    {
+        target = _rtcpTarget;
+        if (_latch.Target is not { } rtp || rtp.Size > target.Buffer.Length) return false;
+        target.Size = rtp.Size;
+        rtp.Buffer.Span[..rtp.Size].CopyTo(target.Buffer.Span);
+        // Port sits big-endian at offset 2 of both sockaddr_in and sockaddr_in6.
+        var port = (ushort)((target.Buffer.Span[2] << 8) | target.Buffer.Span[3]);
+        port++;
+        target.Buffer.Span[2] = (byte)(port >> 8);
+        target.Buffer.Span[3] = (byte)port;
+        return true;
+    }
+
+    /// <summary>64-bit NTP format: seconds since 1900-01-01 and a 32-bit binary fraction (RFC 3550 §4).</summary>
+    internal static ulong NtpTimestamp(DateTimeOffset utc)
+    {
+        var sinceEpoch = utc.UtcTicks - new DateTime(1900, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+        var seconds = (ulong)(sinceEpoch / TimeSpan.TicksPerSecond);
+        var fraction = (ulong)(sinceEpoch % TimeSpan.TicksPerSecond) * (1UL << 32) / TimeSpan.TicksPerSecond;
+        return (seconds << 32) | fraction;
     }
 
     public async ValueTask DisposeAsync()
