@@ -43,6 +43,27 @@ public sealed class RtpLegTests
     }
 
     [Fact]
+    public async Task Scheduler_on_the_system_clock_delivers_a_prompt_in_order()
+    {
+        using var scheduler = new MediaScheduler(TimeProvider.System);
+        using var caller = new UdpPeer();
+        await using var leg = new RtpLeg(Allocator().Allocate(), TimeProvider.System);
+        leg.SetRemote(caller.EndPoint);
+        leg.Start();
+        var stream = scheduler.CreateStream(leg, new RtpStreamFormat(G711Codec.Pcmu, 0));
+        var played = stream.PlayAsync(new PromptSource(new AudioPrompt("p", G711Codec.Pcmu, new byte[160 * 10])));
+
+        var sequences = new List<ushort>();
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True(RtpPacket.TryParse(await caller.ReceiveAsync(), out var p));
+            sequences.Add(p.SequenceNumber);
+        }
+        Assert.Equal(PlaybackOutcome.Completed, await played.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (ushort)(sequences[0] + i)), sequences);
+    }
+
+    [Fact]
     public async Task Rfc4733_digits_are_reported_once_each_including_a_repeated_digit()
     {
         using var caller = new UdpPeer();
