@@ -1,0 +1,207 @@
+using System.Text;
+using System.Text.Json;
+using Ccgw.Core;
+using Ccgw.Mqtt.Gateway;
+using Ccgw.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ccgw.Mqtt.Tests.Gateway;
+
+/// <summary>The gateway adapter against the real routing core, with a link that records what is published.</summary>
+public sealed class GatewayTests : IAsyncLifetime
+{
+    private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero));
+    private readonly RecordingLink _link = new();
+    private readonly CancellationTokenSource _stop = new();
+    private RoutingEngine _engine = null!;
+    private GatewayOutbox _outbox = null!;
+    private Task _engineRun = Task.CompletedTask;
+    private Task _outboxRun = Task.CompletedTask;
+
+    public Task InitializeAsync()
+    {
+        var agents = new[] { "alice", "bob" }.Select(id =>
+            new AgentDefinition(id, id, new Dictionary<string, int> { ["sales"] = 5 }, new ChannelCapacity(1, 3, 1))).ToList();
+        var queues = new List<QueueDefinition> { new("sales", new Dictionary<string, int> { ["sales"] = 1 }) };
+        _engine = new RoutingEngine(new ContactCenterDefinition(agents, queues, new RoutingOptions()), _time);
+        _engineRun = _engine.RunAsync(_stop.Token);
+        _outbox = new GatewayOutbox(_link, NullLogger<GatewayOutbox>.Instance);
+        _outboxRun = _outbox.RunAsync(_stop.Token);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_engineRun, _outboxRun).ContinueWith(static _ => { }, TaskScheduler.Default);
+        _stop.Dispose();
+    }
+
+    private ConsoleCommandHandler Handler() => new(_engine, _outbox, _time, NullLogger<ConsoleCommandHandler>.Instance);
+
+    private static ReadOnlyMemory<byte> Json(string s) => Encoding.UTF8.GetBytes(s);
+
+    [Theory]
+    [InlineData("{not json", "invalidJson")]
+    [InlineData("[1,2]", "invalidJson")]
+    [InlineData("{\"action\":\"fly\"}", "unknownAction")]
+    [InlineData("{}", "invalidCommand")]
+    [InlineData("{\"action\":\"accept\"}", "invalidCommand")]
+    [InlineData("{\"action\":\"transfer\",\"interactionId\":\"x\"}", "invalidCommand")]
+    [InlineData("{\"action\":\"hangup\",\"interactionId\":\"nope\"}", "notFound")]
+    [InlineData("{\"action\":\"transfer\",\"interactionId\":\"nope\",\"target\":\"sales\"}", "notFound")]
+    public async Task Bad_commands_fail_with_a_code_and_change_nothing(string payload, string code)
+    {
+        var before = _engine.Snapshot.Agents["alice"];
+        var failure = await Handler().ApplyAsync("alice", Json(payload), CancellationToken.None);
+        Assert.NotNull(failure);
+        Assert.Equal(code, failure.Code);
+        Assert.Equal(before.State, _engine.Snapshot.Agents["alice"].State);
+    }
+
+    [Fact]
+    public async Task Commands_of_an_unknown_agent_are_refused()
+    {
+        var failure = await Handler().ApplyAsync("mallory", Json("{\"action\":\"ready\"}"), CancellationToken.None);
+        Assert.Equal("unknownAgent", failure?.Code);
+    }
+
+    [Fact]
+    public async Task Ready_not_ready_and_logout_change_the_agent_state()
+    {
+        var handler = Handler();
+        Assert.Null(await handler.ApplyAsync("alice", Json("{\"action\":\"ready\"}"), CancellationToken.None));
+        Assert.Equal(AgentState.Ready, _engine.Snapshot.Agents["alice"].State);
+        Assert.Null(await handler.ApplyAsync("alice", Json("{\"action\":\"notReady\",\"reason\":\"lunch\"}"), CancellationToken.None));
+        Assert.Equal(AgentState.NotReady, _engine.Snapshot.Agents["alice"].State);
+        Assert.Equal("lunch", _engine.Snapshot.Agents["alice"].Reason);
+        Assert.Null(await handler.ApplyAsync("alice", Json("{\"action\":\"logout\"}"), CancellationToken.None));
+        Assert.Equal(AgentState.Offline, _engine.Snapshot.Agents["alice"].State);
+    }
+
+    [Fact]
+    public async Task A_running_handler_answers_failures_on_the_agents_error_topic_and_keeps_going()
+    {
+        using var subscription = _link.Subscribe(GatewayTopics.AllCommands, 16);
+        var run = Handler().RunAsync(subscription, _stop.Token);
+        _link.Inject(new MqttApplicationMessage { Topic = "ccgw/agents/bob/commands", Payload = Json("{oops") });
+        _link.Inject(new MqttApplicationMessage { Topic = "ccgw/agents/bob/commands", Payload = Json("{\"action\":\"ready\"}") });
+        var error = await _link.NextAsync(m => m.Topic == "ccgw/agents/bob/errors");
+        var json = JsonDocument.Parse(error.Payload).RootElement;
+        Assert.Equal("invalidJson", json.GetProperty("error").GetString());
+        Assert.Equal("2026-11-21T12:00:00.000Z", json.GetProperty("at").GetString());
+        await WaitUntilAsync(() => _engine.Snapshot.Agents["bob"].State == AgentState.Ready);
+        Assert.False(run.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Start_publishes_the_snapshot_retained_and_then_each_presence_change()
+    {
+        using var coalescer = new StatsCoalescer(_outbox, _time);
+        var screenPops = new ScreenPopPublisher(new NoCustomers(), _outbox, NullLogger<ScreenPopPublisher>.Instance);
+        var publisher = new PresencePublisher(_engine, _outbox, coalescer, screenPops, _time, "Test site", NullLogger<PresencePublisher>.Instance);
+        var (events, version) = await publisher.StartAsync(_stop.Token);
+        var alice = await _link.NextAsync(m => m.Topic == "ccgw/agents/alice/presence");
+        Assert.True(alice.Retain);
+        Assert.Equal(MqttQualityOfService.AtLeastOnce, alice.Qos);
+        Assert.Equal("offline", JsonDocument.Parse(alice.Payload).RootElement.GetProperty("state").GetString());
+        Assert.True((await _link.NextAsync(m => m.Topic == "ccgw/queues/sales/stats")).Retain);
+        var center = await _link.NextAsync(m => m.Topic == "ccgw/center/status");
+        Assert.Equal("online", JsonDocument.Parse(center.Payload).RootElement.GetProperty("gateway").GetString());
+
+        var run = publisher.RunAsync(events, version, _stop.Token);
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        var ready = await _link.NextAsync(m => m.Topic == "ccgw/agents/alice/presence" &&
+                                              JsonDocument.Parse(m.Payload).RootElement.GetProperty("state").GetString() == "ready");
+        Assert.True(ready.Retain);
+        Assert.False(run.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Statistics_are_coalesced_to_one_publish_per_topic_per_100_ms_keeping_the_newest()
+    {
+        using var coalescer = new StatsCoalescer(_outbox, _time);
+        for (var i = 0; i < 5; i++)
+            await coalescer.SubmitAsync(GatewayOutbox.Json("ccgw/queues/q/stats", Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"), retain: true), CancellationToken.None);
+        await coalescer.SubmitAsync(GatewayOutbox.Json("ccgw/queues/other/stats", "{\"n\":9}"u8.ToArray(), retain: true), CancellationToken.None);
+
+        Assert.Equal("{\"n\":0}", Encoding.UTF8.GetString((await _link.NextAsync(m => m.Topic == "ccgw/queues/q/stats")).Payload.Span));
+        await _link.NextAsync(m => m.Topic == "ccgw/queues/other/stats");
+        _time.Advance(TimeSpan.FromMilliseconds(99));
+        await Task.Yield();
+        Assert.Equal(1, _link.Count("ccgw/queues/q/stats"));
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal("{\"n\":4}", Encoding.UTF8.GetString((await _link.NextAsync(m => m.Topic == "ccgw/queues/q/stats")).Payload.Span));
+        Assert.Equal(2, _link.Count("ccgw/queues/q/stats"));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!condition()) await Task.Delay(5, timeout.Token);
+    }
+
+    private sealed class NoCustomers : Core.Repositories.ICustomerRepository
+    {
+        public ValueTask<Core.Repositories.Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default) => ValueTask.FromResult<Core.Repositories.Customer?>(null);
+        public ValueTask<Core.Repositories.Customer?> FindByPhoneAsync(string e164, CancellationToken cancellationToken = default) => ValueTask.FromResult<Core.Repositories.Customer?>(null);
+        public ValueTask<Core.Repositories.Customer?> FindByImAddressAsync(string address, CancellationToken cancellationToken = default) => ValueTask.FromResult<Core.Repositories.Customer?>(null);
+        public ValueTask UpsertAsync(Core.Repositories.Customer customer, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+    }
+
+    /// <summary>Records publishes in order; injected messages reach the subscriptions like a broker would deliver them.</summary>
+    private sealed class RecordingLink : IMqttGatewayLink
+    {
+        private readonly List<MqttApplicationMessage> _published = [];
+        private readonly List<MqttLocalSubscription> _subscriptions = [];
+        private readonly SemaphoreSlim _signal = new(0);
+        private int _read;
+
+        public ValueTask PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+        {
+            lock (_published) _published.Add(message);
+            _signal.Release();
+            return ValueTask.CompletedTask;
+        }
+
+        public MqttLocalSubscription Subscribe(string topicFilter, int capacity)
+        {
+            var s = new MqttLocalSubscription(topicFilter, capacity, x => { lock (_subscriptions) _subscriptions.Remove(x); }, () => { });
+            lock (_subscriptions) _subscriptions.Add(s);
+            return s;
+        }
+
+        public void Inject(MqttApplicationMessage message)
+        {
+            lock (_subscriptions)
+                foreach (var s in _subscriptions.Where(s => MqttTopic.Matches(s.Filter, message.Topic)))
+                    s.Target.Deliver(new MqttDelivery(message, message.Qos, false, null));
+        }
+
+        public async ValueTask<IReadOnlyList<MqttUserConnections>> WaitForUserConnectionChangesAsync(CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return [];
+        }
+
+        public int Count(string topic)
+        {
+            lock (_published) return _published.Count(m => m.Topic == topic);
+        }
+
+        /// <summary>The next published message (after those already returned) that matches.</summary>
+        public async Task<MqttApplicationMessage> NextAsync(Func<MqttApplicationMessage, bool> match)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (true)
+            {
+                lock (_published)
+                {
+                    for (; _read < _published.Count; _read++)
+                        if (match(_published[_read])) return _published[_read++];
+                }
+                await _signal.WaitAsync(timeout.Token);
+            }
+        }
+    }
+}
