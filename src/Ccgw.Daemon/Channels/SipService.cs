@@ -1,7 +1,9 @@
 using System.Net;
 using Ccgw.Sip;
 using Ccgw.Sip.Auth;
+using Ccgw.Sip.Message;
 using Ccgw.Sip.Registrar;
+using Ccgw.Sip.Transactions;
 using Ccgw.Sip.Transport;
 
 namespace Ccgw.Daemon.Channels;
@@ -14,6 +16,8 @@ internal sealed partial class SipService(GatewayOptions options, LoadedConfigura
     IRegistrationStore registrations, TimeProvider time, ILoggerFactory loggers, ILogger<SipService> log) : IHostedService, IAsyncDisposable
 {
     private SipStack? _stack;
+    private TrunkAdmission? _admission;
+    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>The running stack (for trunk keep-alives and, later, the voice adapter).</summary>
     public SipStack Stack => _stack ?? throw new InvalidOperationException("the SIP stack has not started");
@@ -38,6 +42,8 @@ internal sealed partial class SipService(GatewayOptions options, LoadedConfigura
             },
             Digest = new SipDigestOptions { Realm = options.Site.SipDomain, NonceKey = NonceKey() },
         }, accounts, registrations, time, new SipLogAdapter(loggers));
+        _admission = new TrunkAdmission(options.Trunks, options.Site.SipDomain, time, stack.Options.Digest.NonceKey);
+        stack.RequestHandler = TakeRequest;
         stack.Start();
         _stack = stack;
         LogListening(log, stack.UdpEndPoint, stack.TcpEndPoint, stack.TlsEndPoint);
@@ -45,6 +51,40 @@ internal sealed partial class SipService(GatewayOptions options, LoadedConfigura
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    /// <summary>New INVITEs go through trunk admission first; everything else is left to the stack's core.</summary>
+    private bool TakeRequest(SipServerTransaction transaction)
+    {
+        if (transaction is not SipServerInviteTransaction invite || invite.Request.To?.Tag is not null) return false;
+        _ = AdmitAsync(invite);
+        return true;
+    }
+
+    /// <summary>
+    /// 403 for callers that are no trunk, 401 to ask a digest trunk for its credentials; admitted calls await the voice
+    /// path (issue 5) and are answered 480 until it exists.
+    /// </summary>
+    private async Task AdmitAsync(SipServerInviteTransaction invite)
+    {
+        var request = invite.Request;
+        var tag = Guid.NewGuid().ToString("N")[..12];
+        int code;
+        SipResponse response;
+        try
+        {
+            var decision = await _admission!.DecideAsync(request, invite.Peer.Address.Address, _stopping.Token);
+            code = decision.Verdict switch { TrunkVerdict.Accepted => 480, TrunkVerdict.Challenge => 401, _ => 403 };
+            response = SipResponseFactory.Create(request, code, toTag: tag);
+            if (decision.Verdict == TrunkVerdict.Challenge) _admission.AddChallenges(response, decision.Stale);
+            if (decision.Verdict == TrunkVerdict.Refused) LogCallRefused(log, invite.Peer.Address);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+        response.Headers.Add(SipHeaderNames.Server, $"ccgw/{BuildInfo.Version}");
+        invite.SendResponse(response);
+    }
 
     /// <summary>
     /// The key that signs digest nonces, kept in the data directory so that nonces handed out before a restart
@@ -73,12 +113,16 @@ internal sealed partial class SipService(GatewayOptions options, LoadedConfigura
 
     public async ValueTask DisposeAsync()
     {
+        if (!_stopping.IsCancellationRequested) await _stopping.CancelAsync();
         if (_stack is { } stack)
         {
             _stack = null;
             await stack.DisposeAsync();
         }
     }
+
+    [LoggerMessage(EventId = 44, Level = LogLevel.Information, Message = "SIP INVITE from {Source} refused: no trunk admits it")]
+    private static partial void LogCallRefused(ILogger logger, IPEndPoint source);
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "SIP listening: udp {Udp}, tcp {Tcp}, tls {Tls}")]
     private static partial void LogListening(ILogger logger, IPEndPoint? udp, IPEndPoint? tcp, IPEndPoint? tls);
