@@ -69,14 +69,14 @@ public sealed class GatewayTests : IAsyncLifetime
     [Fact]
     public async Task Ready_not_ready_and_logout_change_the_agent_state()
     {
+        // The snapshot is published by the engine loop around the command's completion: wait for it, do not race it.
         var handler = Handler();
         Assert.Null(await handler.ApplyAsync("alice", Json("{\"action\":\"ready\"}"), CancellationToken.None));
-        Assert.Equal(AgentState.Ready, _engine.Snapshot.Agents["alice"].State);
+        await WaitUntilAsync(() => _engine.Snapshot.Agents["alice"].State == AgentState.Ready);
         Assert.Null(await handler.ApplyAsync("alice", Json("{\"action\":\"notReady\",\"reason\":\"lunch\"}"), CancellationToken.None));
-        Assert.Equal(AgentState.NotReady, _engine.Snapshot.Agents["alice"].State);
-        Assert.Equal("lunch", _engine.Snapshot.Agents["alice"].Reason);
+        await WaitUntilAsync(() => _engine.Snapshot.Agents["alice"] is { State: AgentState.NotReady, Reason: "lunch" });
         Assert.Null(await handler.ApplyAsync("alice", Json("{\"action\":\"logout\"}"), CancellationToken.None));
-        Assert.Equal(AgentState.Offline, _engine.Snapshot.Agents["alice"].State);
+        await WaitUntilAsync(() => _engine.Snapshot.Agents["alice"].State == AgentState.Offline);
     }
 
     [Fact]
