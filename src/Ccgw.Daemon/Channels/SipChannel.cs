@@ -19,5 +19,6 @@ internal static partial class DaemonHost
         services.AddSingleton<SipService>();
         services.AddHostedService(sp => sp.GetRequiredService<SipService>());
         services.AddHostedService<TrunkMonitor>();
+        services.AddHostedService<TrunkRegistration>();
     }
 }
