@@ -1,0 +1,72 @@
+#!/bin/bash
+# ccgw vs Kamailio, side by side on this machine: OPTIONS/s and REGISTER-with-digest/s driven by sipp.
+# Server pinned to CPU0, sipp to CPU1; fixed rate steps of STEP_SECONDS each; CPU microseconds per request from
+# /proc/PID/stat (utime+stime) before/after each step; highest rate with zero failed calls. Never part of the tests.
+# Usage: bench/sip-vs-kamailio/run.sh   (env: STEP_SECONDS=10, OPTIONS_RATES="...", REGISTER_RATES="...")
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
+STEP_SECONDS=${STEP_SECONDS:-10}
+OPTIONS_RATES=${OPTIONS_RATES:-"1000 2000 4000"}
+REGISTER_RATES=${REGISTER_RATES:-"250 500 1000"}   # calls/s; one call = 4 REGISTERs (401, 200, refresh 200, remove 200)
+work=$(mktemp -d /tmp/ccgw-bench-XXXX); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+tck=$(getconf CLK_TCK)
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+cpu_ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
+
+echo "building ccgw (Release)..." >&2
+dotnet build -c Release "$repo/src/Ccgw.Daemon" -v q -nologo >/dev/null
+ccgw_dll=$(ls "$repo"/src/Ccgw.Daemon/bin/Release/net10.0/ccgw.dll)
+
+start_ccgw() {
+  port=$(free_port); cp -r "$repo/config" "$work/config"
+  CCGW__Data__Directory="$work/data" CCGW__Listeners__Http__Port=$(free_port) CCGW__Listeners__SipUdp__Port=$port \
+  CCGW__Listeners__SipTcp__Port=$port CCGW__Listeners__Xmpp__Port=$(free_port) CCGW__Listeners__Mqtt__Port=$(free_port) \
+  CCGW__Trunks__0__KeepaliveSeconds=0 Logging__LogLevel__Default=Warning CCGW__Logging__LogLevel__Default=Warning \
+  taskset -c 0 dotnet "$ccgw_dll" --config "$work/config/ccgw.json" >"$work/ccgw.log" 2>&1 &
+  pids=$!; sleep 8
+}
+start_kamailio() {
+  port=$(free_port)
+  taskset -c 0 /usr/sbin/kamailio -f "$here/kamailio.cfg" -DD -E -l udp:127.0.0.1:$port -P "$work/kam.pid" >"$work/kam.log" 2>&1 &
+  sleep 3; pids=$(pgrep -P $! | tr '\n' ' ') ; pids="$! $pids"
+}
+stop_server() { kill $pids 2>/dev/null || true; sleep 2; }
+
+step() { # scenario rate calls-per-step -> "reqs_ok failed cpu_us"
+  local sf=$1 rate=$2 n=$(( $2 * STEP_SECONDS )); local stat="$work/stat-$RANDOM.csv"
+  local before=$(cpu_ticks $pids)
+  timeout $((STEP_SECONDS + 40)) taskset -c 1 sipp 127.0.0.1:$port -sf "$repo/tests/Ccgw.Sip.Tests/Scenarios/$sf" -m $n -r $rate -l $((rate*2)) \
+    -i 127.0.0.1 -p $(free_port) -t u1 -timeout $((STEP_SECONDS + 30))s -recv_timeout 5000 -trace_stat -stf "$stat" -nostdin -bg >/dev/null 2>&1 || true
+  while pgrep -f "stf $stat" >/dev/null; do sleep 0.5; done
+  local after=$(cpu_ticks $pids)
+  python3 - "$stat" "$before" "$after" "$tck" <<'PY'
+import sys
+rows=[l.strip().split(';') for l in open(sys.argv[1]) if l.strip()]
+h,last=rows[0],rows[-1]
+ok=int(last[h.index('SuccessfulCall(C)')]); bad=int(last[h.index('FailedCall(C)')])
+print(ok, bad, (int(sys.argv[3])-int(sys.argv[2]))*1_000_000//int(sys.argv[4]))
+PY
+}
+
+declare -A best cpu
+for server in ccgw kamailio; do
+  start_$server
+  for kind in options register; do
+    sf=$kind.xml; per=1; rates=$OPTIONS_RATES
+    [ $kind = register ] && { per=4; rates=$REGISTER_RATES; }
+    for rate in $rates; do
+      read ok bad us < <(step $sf $rate)
+      reqs=$((ok * per)); usper=$(( reqs > 0 ? us / reqs : 0 ))
+      printf '%-9s %-8s %6d calls/s  ok=%-6d failed=%-5d requests=%-7d cpu=%8d us  %5d us/request\n' $server $kind $rate $ok $bad $reqs $us $usper
+      if [ "$bad" = 0 ] && [ "$ok" -gt 0 ]; then best[$server-$kind]=$((rate * per)); cpu[$server-$kind]=$usper; fi
+    done
+  done
+  stop_server
+done
+echo
+for kind in options register; do
+  c=${best[ccgw-$kind]:-0}; k=${best[kamailio-$kind]:-0}; cu=${cpu[ccgw-$kind]:-0}; ku=${cpu[kamailio-$kind]:-0}
+  printf '%-8s max rate, zero failures (requests/s): ccgw %6d  kamailio %6d  ratio %s | CPU us/request: ccgw %d kamailio %d ratio %s\n' \
+    $kind $c $k $(python3 -c "print(f'{$c/$k:.2f}' if $k else 'n/a')") $cu $ku $(python3 -c "print(f'{$ku/$cu:.2f}' if $cu else 'n/a')")
+done
+echo "(CPU ratio is kamailio/ccgw: above 1 means ccgw spends less CPU per request)"
