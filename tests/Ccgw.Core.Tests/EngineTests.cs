@@ -12,6 +12,26 @@ public sealed class EngineTests
         options ?? new RoutingOptions());
 
     [Fact]
+    public async Task A_completed_command_is_already_in_the_published_snapshot()
+    {
+        var engine = new RoutingEngine(Definition(agents: 8), new ManualTimeProvider());
+        using var cts = new CancellationTokenSource();
+        var run = engine.RunAsync(cts.Token);
+
+        // Readers (admin API, consoles) read Snapshot right after awaiting a command; it must never be the old state.
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.True((await engine.SetAgentStateAsync("a" + i, AgentStateRequest.Ready)).IsOk);
+            Assert.Equal(AgentState.Ready, engine.Snapshot.Agents["a" + i].State);
+            Assert.True((await engine.SetAgentStateAsync("a" + i, AgentStateRequest.NotReady, "break")).IsOk);
+            Assert.Equal(AgentState.NotReady, engine.Snapshot.Agents["a" + i].State);
+        }
+
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
     public async Task Commands_route_and_subscribers_see_every_event_in_order()
     {
         var time = new ManualTimeProvider();

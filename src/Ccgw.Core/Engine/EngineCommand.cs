@@ -7,6 +7,14 @@ internal abstract class EngineCommand
 {
     public abstract void Execute(ContactCenterState state, DateTimeOffset now);
 
+    /// <summary>
+    /// Hands the result to the caller. The loop calls it only after publishing the snapshot and events of this
+    /// command, so a caller that awaited a change always reads a snapshot that already contains it.
+    /// </summary>
+    public virtual void Complete()
+    {
+    }
+
     public abstract void Cancel();
 }
 
@@ -14,6 +22,10 @@ internal abstract class EngineCommand
 internal sealed class EngineCommand<T>(Func<ContactCenterState, DateTimeOffset, T> apply, CancellationToken cancellationToken) : EngineCommand
 {
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private bool _hasResult;
+    private T? _result;
+    private ArgumentException? _rejected;
 
     public Task<T> Task => _completion.Task;
 
@@ -27,12 +39,13 @@ internal sealed class EngineCommand<T>(Func<ContactCenterState, DateTimeOffset, 
 
         try
         {
-            _completion.TrySetResult(apply(state, now));
+            _result = apply(state, now);
+            _hasResult = true;
         }
         catch (ArgumentException e)
         {
             // Rejected before any change: the caller's mistake, the loop carries on.
-            _completion.TrySetException(e);
+            _rejected = e;
         }
         catch (Exception e)
         {
@@ -40,6 +53,12 @@ internal sealed class EngineCommand<T>(Func<ContactCenterState, DateTimeOffset, 
             _completion.TrySetException(e);
             throw;
         }
+    }
+
+    public override void Complete()
+    {
+        if (_rejected is not null) _completion.TrySetException(_rejected);
+        else if (_hasResult) _completion.TrySetResult(_result!);
     }
 
     public override void Cancel() => _completion.TrySetCanceled();

@@ -69,6 +69,7 @@ public sealed class RoutingEngine
                 {
                     command.Execute(_state, _time.GetUtcNow());
                     Publish();
+                    command.Complete();
                 }
 
                 // Re-armed after every batch, not only when the due time moved: a tick that fired early (clock
