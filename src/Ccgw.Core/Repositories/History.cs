@@ -44,3 +44,32 @@ public interface IInteractionHistoryRepository
 
     ValueTask<IReadOnlyList<InteractionHistoryEvent>> GetEventsAsync(string interactionId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Who wrote a transcript line: the customer, the agent, or the gateway itself (the bot's prompts, notices).</summary>
+public enum TranscriptSender
+{
+    Customer,
+    Agent,
+    Gateway,
+}
+
+/// <summary>
+/// One line of a chat's transcript, in order (<see cref="Sequence"/> from 1 within the interaction). Bodies are what the
+/// two sides read; addresses of either side are never stored here (the agent is named by <see cref="AgentId"/>).
+/// </summary>
+public sealed record TranscriptLine(
+    string InteractionId,
+    int Sequence,
+    DateTimeOffset At,
+    TranscriptSender Sender,
+    string? AgentId,
+    string Body);
+
+/// <summary>Chat transcripts kept with the interaction history (written by the IM channel when a chat ends).</summary>
+public interface IInteractionTranscriptRepository
+{
+    /// <summary>Appends lines; idempotent per (interaction, sequence).</summary>
+    ValueTask AppendAsync(IReadOnlyList<TranscriptLine> lines, CancellationToken cancellationToken = default);
+
+    ValueTask<IReadOnlyList<TranscriptLine>> GetAsync(string interactionId, CancellationToken cancellationToken = default);
+}
