@@ -28,6 +28,9 @@ public static class CoreDefinitions
             DeviceLostGrace = TimeSpan.FromSeconds(o.Routing.DeviceLostGraceSeconds),
         });
 
+    /// <summary>The channel-neutral flows and prompts (see <see cref="FlowDefinitions"/>).</summary>
+    public static Ccgw.Core.Flows.FlowCatalog FlowCatalog(GatewayOptions o, ConfigContext? context = null) => FlowDefinitions.From(o, context);
+
     /// <summary><c>Queues[1].Overflow.Queue</c> → <c>Queues:1:Overflow:Queue</c>.</summary>
     public static string KeyPath(string corePath)
     {

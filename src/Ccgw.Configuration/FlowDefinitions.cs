@@ -1,0 +1,46 @@
+using Ccgw.Core.Flows;
+
+namespace Ccgw.Configuration;
+
+/// <summary>Maps validated <c>Flows</c> and <c>Prompts</c> to the core's channel-neutral flow catalogue.</summary>
+public static class FlowDefinitions
+{
+    /// <param name="context">Resolves prompt files against the config file's directory; null leaves them as configured.</param>
+    public static FlowCatalog From(GatewayOptions o, ConfigContext? context = null)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        var prompts = o.Prompts.Items.ToDictionary(
+            p => p.Key,
+            p => new PromptDefinition(p.Key, ResolvePromptFile(o, context, p.Value.File), p.Value.Text),
+            StringComparer.Ordinal);
+        var flows = o.Flows.ToDictionary(
+            f => f.Key,
+            f => new FlowDefinition(f.Key, f.Value.Start, f.Value.Steps.ToDictionary(s => s.Key, s => Step(s.Key, s.Value), StringComparer.Ordinal)),
+            StringComparer.Ordinal);
+        return new FlowCatalog(flows, prompts);
+    }
+
+    private static string? ResolvePromptFile(GatewayOptions o, ConfigContext? context, string file) =>
+        string.IsNullOrEmpty(file) ? null
+        : context is null ? Path.Combine(o.Prompts.Directory, file)
+        : context.Resolve(o.Prompts.Directory, file);
+
+    private static FlowStep Step(string id, FlowStepOptions s)
+    {
+        var timeout = TimeSpan.FromSeconds(s.TimeoutSeconds);
+        return s.Type.ToLowerInvariant() switch
+        {
+            "say" => new SayStep(id, s.Prompt!, s.Next!),
+            "goto" => new GotoStep(id, s.Next!),
+            "menu" => new MenuStep(id, s.Prompt!, s.InvalidPrompt,
+                new Dictionary<string, string>(s.Options, StringComparer.Ordinal),
+                s.Words.ToDictionary(w => w.Key.Trim().ToLowerInvariant(), w => w.Value, StringComparer.Ordinal),
+                timeout, s.Retries, s.OnFailure),
+            "collect" => new CollectStep(id, s.Prompt!, s.InvalidPrompt, s.MaxDigits, s.Variable, timeout, s.Retries, s.Next!, s.OnFailure),
+            "queue" => new QueueStep(id, s.Queue!, s.Prompt, s.Next),
+            "callback" => new CallbackStep(id, s.Queue!, s.Prompt, s.Next),
+            "hangup" => new HangupStep(id, s.Prompt),
+            var other => throw new ArgumentException($"Flows step '{id}': unknown type '{other}' (the configuration was not validated)"),
+        };
+    }
+}
