@@ -47,7 +47,7 @@ public sealed class SipStack : IAsyncDisposable
         Transactions = new SipTransactionLayer(_transport, time, options.Timers);
         pipeline = new SipInboundPipeline(_transport, Transactions, _log);
         Authenticator = new SipDigestAuthenticator(options.Digest, credentials, time);
-        Registrar = new SipRegistrar(options.Registrar, registrations, Authenticator, time);
+        Registrar = new SipRegistrar(options.Registrar.Domain is null ? options.Registrar with { Domain = options.Domain } : options.Registrar, registrations, Authenticator, time);
         _core = new SipUserAgentCore(Registrar, options.UserAgent, _log, _stopping.Token);
         Transactions.User = _core;
     }
@@ -80,6 +80,13 @@ public sealed class SipStack : IAsyncDisposable
     {
         get => _core.AckHandler;
         set => _core.AckHandler = value;
+    }
+
+    /// <summary>Responses no client transaction matches, e.g. 2xx retransmissions the TU must ACK again (§13.2.2.4).</summary>
+    public Action<SipResponse, SipEndPoint>? StrayResponseHandler
+    {
+        get => _core.StrayResponseHandler;
+        set => _core.StrayResponseHandler = value;
     }
 
     public IPEndPoint? UdpEndPoint => _transport.UdpEndPoint;

@@ -15,6 +15,13 @@ public sealed record SipRegistrarOptions
     public uint DefaultExpires { get; init; } = 3600;
 
     public int MaxContactsPerAor { get; init; } = 10;
+
+    /// <summary>
+    /// The domain this registrar is responsible for. Bindings are keyed <c>sip:user@Domain</c> whatever host the
+    /// phone put in its To (phones often register as <c>alice@127.0.0.1</c>), so calls to an agent find them.
+    /// Null keeps the To URI's own host.
+    /// </summary>
+    public string? Domain { get; init; }
 }
 
 /// <summary>
@@ -37,6 +44,20 @@ public sealed class SipRegistrar
         _time = time;
     }
 
+    /// <summary>The binding key of <paramref name="user"/> in this registrar's domain (null when no domain is set).</summary>
+    public string? AddressOfRecord(string user) => _options.Domain is { } domain ? string.Concat("sip:", user, "@", domain.ToLowerInvariant()) : null;
+
+    /// <summary>The live contacts of <paramref name="user"/>, best first (highest q, then most recently refreshed).</summary>
+    public async ValueTask<IReadOnlyList<SipBinding>> GetContactsAsync(string user, CancellationToken cancellationToken)
+    {
+        var aor = AddressOfRecord(user) ?? throw new InvalidOperationException("the registrar has no domain");
+        var now = _time.GetUtcNow();
+        return [.. (await _store.GetBindingsAsync(aor, cancellationToken))
+            .Where(b => b.ExpiresAt > now)
+            .OrderByDescending(b => double.TryParse(b.Q, NumberStyles.Float, CultureInfo.InvariantCulture, out var q) ? q : 1.0)
+            .ThenByDescending(b => b.ExpiresAt)];
+    }
+
     public async ValueTask<SipResponse> HandleAsync(SipRequest request, SipEndPoint source, string toTag, CancellationToken cancellationToken)
     {
         // §10.3 step 3/5: the AOR must be a SIP(S) URI (RFC 4475 §3.3.4).
@@ -55,7 +76,7 @@ public sealed class SipRegistrar
         // §10.3 step 6: the authenticated identity must be allowed to register this AOR.
         if (!string.Equals(to.Uri.UserUnescaped, auth.UserName, StringComparison.Ordinal)) return SipResponseFactory.Create(request, 403, toTag: toTag);
 
-        var aor = to.Uri.AddressOfRecordKey;
+        var aor = AddressOfRecord(to.Uri.UserUnescaped ?? string.Empty) is { } canonical && to.Uri.IsSip ? canonical : to.Uri.AddressOfRecordKey;
         if (request.ContactWildcard)
         {
             if (request.Expires != 0) return Fail(request, 400, "Contact * requires Expires: 0", toTag);

@@ -19,19 +19,19 @@ public class RegistrarTests
         public SipRegistrar Registrar { get; }
         private uint _cseq;
 
-        public Kit(SipDigestOptions? digest = null)
+        public Kit(SipDigestOptions? digest = null, string? domain = null)
         {
             var creds = new InMemoryCredentialStore([SipCredentials.FromPassword("alice", "localhost", "demo-alice")]);
             Auth = new SipDigestAuthenticator(digest ?? new SipDigestOptions(), creds, Time);
-            Registrar = new SipRegistrar(new SipRegistrarOptions(), Store, Auth, Time);
+            Registrar = new SipRegistrar(new SipRegistrarOptions { Domain = domain }, Store, Auth, Time);
         }
 
-        public SipRequest Register(string user = "alice", string? contact = "<sip:alice@127.0.0.1:5099>", uint? expires = null, string callId = "reg-1")
+        public SipRequest Register(string user = "alice", string? contact = "<sip:alice@127.0.0.1:5099>", uint? expires = null, string callId = "reg-1", string toHost = "localhost")
         {
             var r = new SipRequest("REGISTER", SipUri.Parse("sip:localhost"));
             r.Via.Add(new SipVia("UDP", "127.0.0.1", 5099, "z9hG4bK" + Guid.NewGuid().ToString("N")));
-            r.To = SipNameAddress.Parse($"<sip:{user}@localhost>");
-            r.From = SipNameAddress.Parse($"<sip:{user}@localhost>;tag=x");
+            r.To = SipNameAddress.Parse($"<sip:{user}@{toHost}>");
+            r.From = SipNameAddress.Parse($"<sip:{user}@{toHost}>;tag=x");
             r.CallId = callId;
             r.CSeq = new SipCSeq(++_cseq, "REGISTER");
             if (contact == "*") r.ContactWildcard = true;
@@ -72,6 +72,23 @@ public class RegistrarTests
         var binding = Assert.Single(await kit.Store.GetBindingsAsync("sip:alice@localhost", default));
         Assert.Equal("sip:alice@127.0.0.1:5099", binding.ContactUri);
         Assert.Equal("3600", Assert.Single(ok.Contact).Parameters.Get("expires"));
+    }
+
+    [Fact]
+    public async Task A_phone_registering_with_an_address_for_host_is_found_under_the_domain()
+    {
+        var kit = new Kit(domain: "LocalHost");
+        var first = await kit.Send(kit.Register(toHost: "127.0.0.1"));
+        var second = kit.Register(toHost: "127.0.0.1");
+        Kit.Answer(second, first, "alice", "demo-alice");
+        Assert.Equal(200, (await kit.Send(second)).StatusCode);
+
+        Assert.Single(await kit.Store.GetBindingsAsync("sip:alice@localhost", default));
+        Assert.Empty(await kit.Store.GetBindingsAsync("sip:alice@127.0.0.1", default));
+        var contact = Assert.Single(await kit.Registrar.GetContactsAsync("alice", default));
+        Assert.Equal("sip:alice@127.0.0.1:5099", contact.ContactUri);
+        kit.Time.Advance(TimeSpan.FromSeconds(3601));
+        Assert.Empty(await kit.Registrar.GetContactsAsync("alice", default));
     }
 
     [Fact]
