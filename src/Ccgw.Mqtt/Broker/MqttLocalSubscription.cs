@@ -34,6 +34,20 @@ public sealed class MqttLocalSubscription : IDisposable
 
     internal IMessageTarget Target { get; }
 
+    /// <summary>Waits for room instead of dropping: an MQTT client acknowledges a message only once it is queued here.</summary>
+    internal async ValueTask<bool> WriteAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _channel.Writer.WriteAsync(message, cancellationToken);
+            return true;
+        }
+        catch (ChannelClosedException)
+        {
+            return false; // unsubscribed meanwhile
+        }
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;

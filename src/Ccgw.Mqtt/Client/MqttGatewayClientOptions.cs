@@ -19,5 +19,11 @@ public sealed class MqttGatewayClientOptions
     /// <summary>Publishes queued while the broker is unreachable; beyond this, writers wait.</summary>
     public int OutboundCapacity { get; init; } = 4096;
 
+    /// <summary>QoS 1 publishes sent and not yet acknowledged; the rest wait in the outbound queue.</summary>
+    public int MaximumInflight { get; init; } = 32;
+
+    /// <summary>First wait before reconnecting; doubles on each failure up to 30 s.</summary>
+    public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     public int MaximumPacketSize { get; init; } = 1 << 20;
 }
