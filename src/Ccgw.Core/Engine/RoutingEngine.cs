@@ -145,6 +145,15 @@ public sealed class RoutingEngine
     public Task<CommandResult> UpsertAgentAsync(AgentDefinition definition, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.UpsertAgent(definition, now), cancellationToken);
 
+    /// <summary>
+    /// A channel saw a customer's presence change (e.g. XMPP presence of a known customer): emits
+    /// <see cref="ClientPresenceChanged"/> when state or preferred contact differ from the last known ones (unknown =
+    /// offline); the MQTT gateway publishes it retained on <c>ccgw/clients/{customerId}/presence</c>. Does not affect routing.
+    /// </summary>
+    public Task<CommandResult> SetClientPresenceAsync(string customerId, ClientPresenceState state, Repositories.PreferredContact? preferredContact = null,
+        CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.SetClientPresence(customerId, state, preferredContact, now), cancellationToken);
+
     /// <summary>A live interaction with its current position and estimated wait; null once it ended.</summary>
     public Task<InteractionStatus?> GetInteractionAsync(string interactionId, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.GetInteraction(interactionId, now), cancellationToken);

@@ -58,7 +58,11 @@ public sealed record CenterSnapshot(
     DateTimeOffset At,
     ImmutableDictionary<string, AgentPresence> Agents,
     ImmutableDictionary<string, QueueStats> Queues,
-    CenterTotals Totals);
+    CenterTotals Totals)
+{
+    /// <summary>Customers whose latest presence is not offline (see <c>RoutingEngine.SetClientPresenceAsync</c>).</summary>
+    public ImmutableDictionary<string, ClientPresence> Clients { get; init; } = ImmutableDictionary.Create<string, ClientPresence>(StringComparer.Ordinal);
+}
 
 /// <summary>An interaction as events and queries show it. <see cref="QueueId"/> is the current queue (it changes on overflow).</summary>
 public sealed record InteractionView(

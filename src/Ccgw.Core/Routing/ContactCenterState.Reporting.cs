@@ -16,7 +16,7 @@ internal sealed partial class ContactCenterState
     private bool _forceStats;
 
     /// <summary>The state as of the last applied command; rebuilt only when something visible changed.</summary>
-    public CenterSnapshot Snapshot => _snapshot ??= new CenterSnapshot(_eventSeq, _now, _presenceSnapshot, _statsSnapshot, BuildTotals());
+    public CenterSnapshot Snapshot => _snapshot ??= new CenterSnapshot(_eventSeq, _now, _presenceSnapshot, _statsSnapshot, BuildTotals()) { Clients = _clientPresence };
 
     public IEnumerable<InteractionView> LiveInteractionViews => _live.Values.Select(i => i.ToView());
 
