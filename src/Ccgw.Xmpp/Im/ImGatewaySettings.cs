@@ -1,0 +1,53 @@
+using Ccgw.Core.Flows;
+
+namespace Ccgw.Xmpp.Im;
+
+/// <summary>A queue address (<c>sales@domain</c>): the queue it leads to and the name shown in texts.</summary>
+public sealed record ImQueueAddress(string LocalPart, string QueueId, string DisplayName);
+
+/// <summary>
+/// How the IM gateway is set up. <see cref="Domain"/> is the domain of the gateway's own addresses (the XMPP domain
+/// with the built-in server; the component's domain in component mode); <see cref="AgentDomain"/> is the domain of the
+/// agents' accounts (<c>bob@AgentDomain</c>), which is the site's XMPP domain in both modes.
+/// </summary>
+public sealed record ImGatewaySettings
+{
+    public required string Domain { get; init; }
+
+    public required string AgentDomain { get; init; }
+
+    /// <summary>Local part of the general address that asks first (runs <see cref="SupportFlow"/>).</summary>
+    public required string SupportLocalPart { get; init; }
+
+    public required FlowDefinition SupportFlow { get; init; }
+
+    /// <summary>Prompt texts (a prompt renders as its text over IM).</summary>
+    public required FlowCatalog Catalog { get; init; }
+
+    /// <summary>Queue addresses by local part: writing to one skips the menu and queues directly.</summary>
+    public IReadOnlyList<ImQueueAddress> Queues { get; init; } = [];
+
+    /// <summary>How long the first contact waits for the client's XEP-0030/XEP-0092 answers before the dialogue starts anyway.</summary>
+    public TimeSpan CapabilityProbeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The least time a menu waits for a typed answer. Flows are written for keypads (a few seconds); people typing
+    /// in a chat need longer, so the step's timeout is raised to this.
+    /// </summary>
+    public TimeSpan MinimumInputTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long the gateway waits for a phone number once the flow's call-back step asked for it.</summary>
+    public TimeSpan CallbackNumberTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Conversations held at once; a new customer beyond it gets a resource-constraint error.</summary>
+    public int MaxConversations { get; init; } = 10_000;
+
+    /// <summary>Customer messages kept (and shown to the agent with the offer) before an agent joins.</summary>
+    public int MaxContextMessages { get; init; } = 20;
+
+    /// <summary>Transcript lines kept per chat; later lines are counted, not stored.</summary>
+    public int MaxTranscriptLines { get; init; } = 2_000;
+
+    /// <summary>Longest message body relayed or kept, in characters; longer bodies are cut.</summary>
+    public int MaxBodyLength { get; init; } = 8_192;
+}

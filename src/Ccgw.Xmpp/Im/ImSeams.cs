@@ -1,0 +1,84 @@
+using Ccgw.Core;
+
+namespace Ccgw.Xmpp.Im;
+
+/// <summary>
+/// What the IM gateway needs of the routing core. The daemon passes <see cref="EngineImRouting"/>; unit tests a fake
+/// that answers synchronously and lets the test play the core's events.
+/// </summary>
+public interface IImRouting
+{
+    Task<SubmitResult> SubmitAsync(InteractionRequest request, CancellationToken cancellationToken);
+
+    Task<CommandResult> AcceptOfferAsync(string agentId, string interactionId, CancellationToken cancellationToken);
+
+    Task<CommandResult> MarkConnectedAsync(string interactionId, CancellationToken cancellationToken);
+
+    /// <summary>The chat ended while connected (wrap-up follows).</summary>
+    Task<CommandResult> EndAsync(string interactionId, CancellationToken cancellationToken);
+
+    /// <summary>The customer left (or took a call-back) before or while an agent was found.</summary>
+    Task<CommandResult> AbandonAsync(string interactionId, string reason, CancellationToken cancellationToken);
+
+    /// <summary>The latest figures of a queue (snapshot), or null for an unknown queue.</summary>
+    QueueStats? QueueStats(string queueId);
+}
+
+/// <summary><see cref="IImRouting"/> over the real <see cref="RoutingEngine"/>.</summary>
+public sealed class EngineImRouting(RoutingEngine engine) : IImRouting
+{
+    public Task<SubmitResult> SubmitAsync(InteractionRequest request, CancellationToken cancellationToken) =>
+        engine.SubmitInteractionAsync(request, cancellationToken);
+
+    public Task<CommandResult> AcceptOfferAsync(string agentId, string interactionId, CancellationToken cancellationToken) =>
+        engine.AcceptOfferAsync(agentId, interactionId, cancellationToken);
+
+    public Task<CommandResult> MarkConnectedAsync(string interactionId, CancellationToken cancellationToken) =>
+        engine.MarkConnectedAsync(interactionId, cancellationToken);
+
+    public Task<CommandResult> EndAsync(string interactionId, CancellationToken cancellationToken) =>
+        engine.EndInteractionAsync(interactionId, cancellationToken: cancellationToken);
+
+    public Task<CommandResult> AbandonAsync(string interactionId, string reason, CancellationToken cancellationToken) =>
+        engine.AbandonInteractionAsync(interactionId, reason, cancellationToken);
+
+    public QueueStats? QueueStats(string queueId) => engine.Snapshot.Queues.GetValueOrDefault(queueId);
+}
+
+/// <summary>A call-back a chat customer asked for (from the flow's call-back step or the offer made while waiting).</summary>
+public sealed record ImCallbackRequest(
+    string QueueId,
+    string Phone,
+    string ImAddress,
+    string? CustomerId,
+    string? Name,
+    DateTimeOffset FirstContactAt,
+    DateTimeOffset At);
+
+/// <summary>The outcome: <see cref="Booked"/> with the call-back's id, or a refusal the customer is told (e.g. the slot is full).</summary>
+public sealed record ImCallbackReceipt(bool Booked, string? CallbackId, string? Refusal = null);
+
+/// <summary>
+/// Books a call-back in the persisted call-back list (the same list as the web's help requests). The daemon decides
+/// the implementation (<see cref="CallbackRepositoryBooking"/> over <c>ICallbackRepository.AddAsync</c>, or the help
+/// request store with its de-duplication and slot caps).
+/// </summary>
+public interface IImCallbackBooking
+{
+    ValueTask<ImCallbackReceipt> BookAsync(ImCallbackRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>Books straight into <see cref="Core.Repositories.ICallbackRepository"/>: a phone call-back due now, keeping the chat's start as its place.</summary>
+public sealed class CallbackRepositoryBooking(Core.Repositories.ICallbackRepository callbacks) : IImCallbackBooking
+{
+    public async ValueTask<ImCallbackReceipt> BookAsync(ImCallbackRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = "cb-" + System.Security.Cryptography.RandomNumberGenerator.GetHexString(16, lowercase: true);
+        await callbacks.AddAsync(new Core.Repositories.CallbackRequest(
+            id, request.QueueId, InteractionChannel.Callback, request.Phone, request.At, 0, request.FirstContactAt,
+            Core.Repositories.CallbackStatus.Scheduled, request.CustomerId, Topic: "im"),
+            cancellationToken);
+        return new ImCallbackReceipt(true, id);
+    }
+}
