@@ -69,6 +69,7 @@ public static class GatewayConfiguration
         PeopleAndQueueRules.Check(options, problems);
         FlowAndTrunkRules.Check(options, context, problems);
         MqttRules.Check(options.Mqtt, problems);
+        CallbackRules.Check(options, problems);
         if (!problems.HasErrors)
         {
             // The core checks its own invariants too; run it last as a backstop, with its paths in our key syntax.

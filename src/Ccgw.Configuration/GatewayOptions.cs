@@ -138,6 +138,9 @@ public sealed class QueueOptions
 
     /// <summary>Prompt played while waiting (music on hold).</summary>
     public string? HoldPrompt { get; set; }
+
+    /// <summary>Call-back booking and dialling (mode, slot cap, window, retries).</summary>
+    public CallbackOptions Callbacks { get; set; } = new();
 }
 
 public sealed class ServiceLevelOptions

@@ -59,6 +59,7 @@ internal static partial class DaemonHost
         services.AddHostedService<CustomerSeeder>();
         services.AddHostedService<RoutingHost>();
         services.AddHostedService<HistoryRecorder>();
+        Callbacks.CallbackRegistration.AddCallbacks(services, options);
 
         // Protocol channels register their listeners and adapters here (each in its own file under Channels/),
         // after the core so that their StartAsync can rely on it, before LifecycleNotifications reports READY.
@@ -80,6 +81,7 @@ internal static partial class DaemonHost
         MapSipChannel(app);
         MapMqttChannel(app);
         MapXmppChannel(app);
+        Ccgw.Web.Help.HelpEndpoints.MapHelpRequests(app);
         app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>());
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");

@@ -5,11 +5,28 @@ public enum CallbackStatus
     /// <summary>Stored, waiting for its scheduled time.</summary>
     Scheduled,
 
-    /// <summary>Handed to the routing core (queued or with an agent).</summary>
+    /// <summary>
+    /// A dial attempt was recorded durably and the call-back handed to the routing core (queued, offered, or being
+    /// dialled). After a crash a call-back found in this state may already have rung the customer: it becomes
+    /// <see cref="Interrupted"/>, never redialled automatically.
+    /// </summary>
     Queued,
+
+    /// <summary>Reached the customer and finished (or the customer reached an agent by another channel first).</summary>
     Done,
     Cancelled,
+
+    /// <summary>Every attempt failed (busy, no answer, failure) up to the queue's limit.</summary>
     Failed,
+
+    /// <summary>The customer and the agent are talking.</summary>
+    Connected,
+
+    /// <summary>
+    /// The daemon stopped while an attempt was in flight: it may or may not have rung. Not dialled again
+    /// automatically (a customer is never called twice); a supervisor reschedules or cancels it.
+    /// </summary>
+    Interrupted,
 }
 
 /// <summary>
@@ -29,8 +46,17 @@ public sealed record CallbackRequest(
     string? CustomerId = null,
     string? PageUrl = null,
     string? Topic = null,
-    string? Product = null)
+    string? Product = null,
+    string? Name = null,
+    string? ImAddress = null,
+    string? TimeZone = null,
+    int Attempts = 0,
+    string? LastOutcome = null,
+    DateTimeOffset? LastAttemptAt = null)
 {
+    /// <summary>Scheduled, or interrupted and waiting for a supervisor: what a second request for the same customer and topic updates.</summary>
+    public bool IsPending => Status is CallbackStatus.Scheduled or CallbackStatus.Queued or CallbackStatus.Interrupted;
+
     /// <summary>The interaction to submit when the call-back is due; it carries this id and the original start time.</summary>
     public InteractionRequest ToInteractionRequest() => new()
     {
@@ -57,9 +83,10 @@ public interface ICallbackRepository
 
     ValueTask<CallbackRequest?> GetAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Returns false when there is no such pending call-back.</summary>
+    /// <summary>Returns false when there is no such call-back a supervisor may change (scheduled or interrupted).</summary>
     ValueTask<bool> ReprioritiseAsync(string id, int priority, CancellationToken cancellationToken = default);
 
+    /// <summary>A new time for a scheduled or interrupted call-back; an interrupted one becomes scheduled again (a supervisor decided to redial).</summary>
     ValueTask<bool> RescheduleAsync(string id, DateTimeOffset scheduledAt, CancellationToken cancellationToken = default);
 
     ValueTask<bool> CancelAsync(string id, CancellationToken cancellationToken = default);
@@ -71,5 +98,32 @@ public interface ICallbackRepository
         DateTimeOffset? dueBy = null,
         IReadOnlyCollection<CallbackStatus>? statuses = null,
         int limit = 1000,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records a dial attempt durably before anything is dialled: a scheduled call-back becomes queued with one more
+    /// attempt. Returns the updated call-back, or null when it is no longer scheduled (cancelled or changed meanwhile).
+    /// </summary>
+    ValueTask<CallbackRequest?> BeginAttemptAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records an outcome of the attempt in flight (<paramref name="outcome"/>, e.g. "connected", "busy") and moves the call-back to
+    /// <paramref name="status"/>; <paramref name="retryAt"/> reschedules it (status scheduled). Applies only to a queued or
+    /// connected call-back; returns false otherwise.
+    /// </summary>
+    ValueTask<bool> RecordOutcomeAsync(string id, CallbackStatus status, string outcome, DateTimeOffset? retryAt = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Start-up recovery: attempts that were in flight when the daemon stopped become interrupted (never redialled
+    /// automatically), connected ones done. Returns the interrupted ones.
+    /// </summary>
+    ValueTask<IReadOnlyList<CallbackRequest>> RecoverInFlightAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The customer reached an agent by another channel: their scheduled or interrupted call-backs are done
+    /// (<paramref name="outcome"/> says how). Returns the ids completed.
+    /// </summary>
+    ValueTask<IReadOnlyList<string>> CompletePendingForCustomerAsync(string? customerId, string? address, string outcome,
         CancellationToken cancellationToken = default);
 }

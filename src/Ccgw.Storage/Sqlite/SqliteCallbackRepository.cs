@@ -11,40 +11,53 @@ namespace Ccgw.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvider time) : ICallbackRepository
 {
-    private const string Columns = """
+    internal const string Columns = """
         id AS Id, queue_id AS QueueId, channel AS Channel, address AS Address, scheduled_at AS ScheduledAt,
         priority AS Priority, original_started_at AS OriginalStartedAt, status AS Status, customer_id AS CustomerId,
-        page_url AS PageUrl, topic AS Topic, product AS Product
+        page_url AS PageUrl, topic AS Topic, product AS Product, name AS Name, im_address AS ImAddress,
+        time_zone AS TimeZone, attempts AS Attempts, last_outcome AS LastOutcome, last_attempt_at AS LastAttemptAt
         """;
 
-    private static readonly string[] PendingStatuses = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Queued)];
+    /// <summary>What a supervisor may still change: not yet handed to the core, or interrupted by a restart.</summary>
+    private static readonly string[] ChangeableStatuses = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Interrupted)];
+
+    private static readonly string[] InFlightStatuses = [nameof(CallbackStatus.Queued), nameof(CallbackStatus.Connected)];
 
     public async ValueTask AddAsync(CallbackRequest request, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);
         await c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO callbacks (id, queue_id, channel, address, scheduled_at, priority, original_started_at, status,
-                                   customer_id, page_url, topic, product, updated_at)
+                                   customer_id, page_url, topic, product, name, im_address, time_zone, attempts,
+                                   last_outcome, last_attempt_at, updated_at)
             VALUES (@Id, @QueueId, @Channel, @Address, @ScheduledAt, @Priority, @OriginalStartedAt, @Status,
-                    @CustomerId, @PageUrl, @Topic, @Product, @UpdatedAt)
-            """,
-            new
-            {
-                request.Id,
-                request.QueueId,
-                Channel = request.Channel.ToString(),
-                request.Address,
-                ScheduledAt = StoredTime.Write(request.ScheduledAt),
-                request.Priority,
-                OriginalStartedAt = StoredTime.Write(request.OriginalStartedAt),
-                Status = request.Status.ToString(),
-                request.CustomerId,
-                request.PageUrl,
-                request.Topic,
-                request.Product,
-                UpdatedAt = Now,
-            }, cancellationToken: cancellationToken));
+                    @CustomerId, @PageUrl, @Topic, @Product, @Name, @ImAddress, @TimeZone, @Attempts,
+                    @LastOutcome, @LastAttemptAt, @UpdatedAt)
+            """, InsertParameters(request, Now), cancellationToken: cancellationToken));
     }
+
+    internal static object InsertParameters(CallbackRequest request, string now) => new
+    {
+        request.Id,
+        request.QueueId,
+        Channel = request.Channel.ToString(),
+        request.Address,
+        ScheduledAt = StoredTime.Write(request.ScheduledAt),
+        request.Priority,
+        OriginalStartedAt = StoredTime.Write(request.OriginalStartedAt),
+        Status = request.Status.ToString(),
+        request.CustomerId,
+        request.PageUrl,
+        request.Topic,
+        request.Product,
+        request.Name,
+        request.ImAddress,
+        request.TimeZone,
+        request.Attempts,
+        request.LastOutcome,
+        LastAttemptAt = StoredTime.Write(request.LastAttemptAt),
+        UpdatedAt = now,
+    };
 
     public async ValueTask<CallbackRequest?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -58,7 +71,7 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
         UpdatePendingAsync(id, "priority = @Value", priority, cancellationToken);
 
     public ValueTask<bool> RescheduleAsync(string id, DateTimeOffset scheduledAt, CancellationToken cancellationToken = default) =>
-        UpdatePendingAsync(id, "scheduled_at = @Value", StoredTime.Write(scheduledAt), cancellationToken);
+        UpdatePendingAsync(id, "scheduled_at = @Value, status = 'Scheduled'", StoredTime.Write(scheduledAt), cancellationToken);
 
     public ValueTask<bool> CancelAsync(string id, CancellationToken cancellationToken = default) =>
         UpdatePendingAsync(id, "status = @Value", nameof(CallbackStatus.Cancelled), cancellationToken);
@@ -87,22 +100,87 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
         return [.. rows.Select(r => r.ToRequest())];
     }
 
+    public async ValueTask<CallbackRequest?> BeginAttemptAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition($"""
+            UPDATE callbacks SET status = 'Queued', attempts = attempts + 1, last_attempt_at = @At, last_outcome = 'dialling',
+                                 updated_at = @Now
+            WHERE id = @Id AND status = 'Scheduled'
+            RETURNING {Columns}
+            """, new { Id = id, At = StoredTime.Write(at), Now }, cancellationToken: cancellationToken));
+        return row?.ToRequest();
+    }
+
+    public async ValueTask<bool> RecordOutcomeAsync(string id, CallbackStatus status, string outcome, DateTimeOffset? retryAt = null,
+        CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.ExecuteAsync(new CommandDefinition("""
+            UPDATE callbacks SET status = @Status, last_outcome = @Outcome, scheduled_at = coalesce(@RetryAt, scheduled_at),
+                                 updated_at = @Now
+            WHERE id = @Id AND status IN @InFlight
+            """,
+            new
+            {
+                Id = id,
+                Status = (retryAt is null ? status : CallbackStatus.Scheduled).ToString(),
+                Outcome = outcome,
+                RetryAt = StoredTime.Write(retryAt),
+                Now,
+                InFlight = InFlightStatuses,
+            }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    public async ValueTask<IReadOnlyList<CallbackRequest>> RecoverInFlightAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE callbacks SET status = 'Done', last_outcome = 'connected', updated_at = @Now WHERE status = 'Connected'",
+            new { Now }, tx, cancellationToken: cancellationToken));
+        var rows = await c.QueryAsync<Row>(new CommandDefinition($"""
+            UPDATE callbacks SET status = 'Interrupted', last_outcome = 'interrupted', updated_at = @Now
+            WHERE status = 'Queued'
+            RETURNING {Columns}
+            """, new { Now }, tx, cancellationToken: cancellationToken));
+        var list = rows.Select(r => r.ToRequest()).ToList();
+        await tx.CommitAsync(cancellationToken);
+        return list;
+    }
+
+    public async ValueTask<IReadOnlyList<string>> CompletePendingForCustomerAsync(string? customerId, string? address, string outcome,
+        CancellationToken cancellationToken = default)
+    {
+        if (customerId is null && address is null) return [];
+        await using var c = await database.OpenAsync(cancellationToken);
+        var ids = await c.QueryAsync<string>(new CommandDefinition("""
+            UPDATE callbacks SET status = 'Done', last_outcome = @Outcome, updated_at = @Now
+            WHERE status IN @Changeable AND (address = @Address OR customer_id = @CustomerId)
+            RETURNING id
+            """,
+            new { Outcome = outcome, Now, Changeable = ChangeableStatuses, Address = address, CustomerId = customerId },
+            cancellationToken: cancellationToken));
+        return [.. ids];
+    }
+
     private string Now => StoredTime.Write(time.GetUtcNow());
 
-    /// <summary>Supervisor changes apply only to call-backs not yet finished; a done or cancelled one stays as it ended.</summary>
+    /// <summary>Supervisor changes apply only to call-backs not yet handed to the core (or interrupted); a done or cancelled one stays as it ended.</summary>
     private async ValueTask<bool> UpdatePendingAsync(string id, string assignment, object value, CancellationToken cancellationToken)
     {
         await using var c = await database.OpenAsync(cancellationToken);
         return await c.ExecuteAsync(new CommandDefinition(
             $"UPDATE callbacks SET {assignment}, updated_at = @Now WHERE id = @Id AND status IN @Pending",
-            new { Id = id, Value = value, Now, Pending = PendingStatuses }, cancellationToken: cancellationToken)) == 1;
+            new { Id = id, Value = value, Now, Pending = ChangeableStatuses }, cancellationToken: cancellationToken)) == 1;
     }
 
-    private sealed record Row(string Id, string QueueId, string Channel, string Address, string ScheduledAt, long Priority,
-        string OriginalStartedAt, string Status, string? CustomerId, string? PageUrl, string? Topic, string? Product)
+    internal sealed record Row(string Id, string QueueId, string Channel, string Address, string ScheduledAt, long Priority,
+        string OriginalStartedAt, string Status, string? CustomerId, string? PageUrl, string? Topic, string? Product,
+        string? Name, string? ImAddress, string? TimeZone, long Attempts, string? LastOutcome, string? LastAttemptAt)
     {
         public CallbackRequest ToRequest() => new(Id, QueueId, Enum.Parse<InteractionChannel>(Channel), Address,
             StoredTime.Read(ScheduledAt), (int)Priority, StoredTime.Read(OriginalStartedAt), Enum.Parse<CallbackStatus>(Status),
-            CustomerId, PageUrl, Topic, Product);
+            CustomerId, PageUrl, Topic, Product, Name, ImAddress, TimeZone, (int)Attempts, LastOutcome, StoredTime.ReadNullable(LastAttemptAt));
     }
 }

@@ -1,0 +1,217 @@
+using System.Collections.Frozen;
+using Ccgw.Core;
+using Ccgw.Core.Callbacks;
+using Ccgw.Core.Repositories;
+
+namespace Ccgw.Daemon.Callbacks;
+
+/// <summary>
+/// The call-back scheduler's decisions, driven by the caller's clock and the core's events (no loop, no timer of its
+/// own, so tests run it on a manual clock):
+/// <list type="bullet">
+/// <item><see cref="RecoverAsync"/> at start: attempts in flight when the daemon died become interrupted, never redialled.</item>
+/// <item><see cref="DispatchDueAsync"/>: due call-backs are started while free agents are left (see
+/// <see cref="CallbackDispatchPlanner"/>); each attempt is recorded durably, then the call-back is handed to the core
+/// (channel callback, id = call-back id, original start kept), whose offer the voice adapter dials.</item>
+/// <item><see cref="HandleAsync"/>: outcomes from the core's stream go to the call-back row (connected, answered, busy /
+/// noAnswer / failed retried with back-off up to the queue's limit, rejected), and a customer who reaches an agent by
+/// any channel has their pending call-backs done.</item>
+/// </list>
+/// </summary>
+internal sealed partial class CallbackDispatcher(
+    RoutingEngine engine,
+    ContactCenterDefinition definition,
+    CallbackPolicies policies,
+    ICallbackRepository callbacks,
+    IInteractionHistoryRepository history,
+    ILogger<CallbackDispatcher> log)
+{
+    /// <summary>Failure reasons (from the voice adapter through <c>FailInteractionAsync</c>) that are worth another attempt.</summary>
+    public static readonly FrozenSet<string> RetryableReasons = new[] { "busy", "noAnswer", "failed" }.ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>Scheduler decisions are appended to the interaction's history after the core's own events.</summary>
+    private const long HistorySequenceBase = 1L << 50;
+
+    private readonly FrozenDictionary<string, AgentDefinition> _agents = definition.Agents.ToFrozenDictionary(a => a.Id, StringComparer.Ordinal);
+    private readonly FrozenDictionary<string, QueueDefinition> _queues = definition.Queues.ToFrozenDictionary(q => q.Id, StringComparer.Ordinal);
+
+    /// <summary>Call-backs this process handed to the core and that have not finished, by id → queue.</summary>
+    private readonly Dictionary<string, string> _active = new(StringComparer.Ordinal);
+
+    /// <summary>Of those, the ones waiting in the core for an agent (not offered): each holds a free agent in planning.</summary>
+    private readonly Dictionary<string, string> _waiting = new(StringComparer.Ordinal);
+
+    private long _historySequence;
+
+    public int InFlight => _active.Count;
+
+    public async Task<IReadOnlyList<CallbackRequest>> RecoverAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var interrupted = await callbacks.RecoverInFlightAsync(ct);
+        foreach (var cb in interrupted)
+        {
+            LogInterrupted(log, cb.Id, cb.QueueId, cb.Attempts);
+            await AppendHistoryAsync(cb.Id, cb.QueueId, cb.CustomerId, cb.Address, now, "callbackInterrupted",
+                "the daemon stopped while this attempt was in flight; not redialled automatically", ct);
+        }
+        return interrupted;
+    }
+
+    /// <summary>Starts due call-backs for the agents free in the current snapshot; returns the ids started.</summary>
+    public async Task<IReadOnlyList<string>> DispatchDueAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var free = new List<AgentDefinition>();
+        foreach (var presence in engine.Snapshot.Agents.Values)
+            if (presence.State == AgentState.Ready && presence.Load.Callback < presence.Capacity.Callback && _agents.TryGetValue(presence.AgentId, out var agent))
+                free.Add(agent with { Capacity = presence.Capacity });
+        if (free.Count <= _waiting.Count) return [];
+
+        var candidates = await callbacks.ListAsync(dueBy: now, statuses: [CallbackStatus.Scheduled], limit: 4 * free.Count + 16, cancellationToken: ct);
+        var plan = CallbackDispatchPlanner.Plan(candidates, free, _queues, _waiting.Values, now);
+        var started = new List<string>(plan.Count);
+        foreach (var cb in plan)
+        {
+            // Durable first: once this row says "queued" a crash can never lead to a second automatic dial.
+            var attempt = await callbacks.BeginAttemptAsync(cb.Id, now, ct);
+            if (attempt is null) continue;
+            _active[attempt.Id] = attempt.QueueId;
+            _waiting[attempt.Id] = attempt.QueueId;
+            try
+            {
+                await engine.SubmitInteractionAsync(attempt.ToInteractionRequest() with { Channel = InteractionChannel.Callback }, ct);
+                started.Add(attempt.Id);
+                var mode = policies.ModeFor(attempt.QueueId);
+                LogStarted(log, attempt.Id, attempt.QueueId, attempt.Attempts, mode);
+            }
+            catch (ArgumentException e)
+            {
+                _active.Remove(attempt.Id);
+                _waiting.Remove(attempt.Id);
+                await callbacks.RecordOutcomeAsync(attempt.Id, CallbackStatus.Failed, "notStarted", cancellationToken: ct);
+                LogNotStarted(log, attempt.Id, e.Message);
+            }
+        }
+        return started;
+    }
+
+    public async Task HandleAsync(CoreEvent e, CancellationToken ct)
+    {
+        if (e is not InteractionStateChanged s) return;
+        var i = s.Interaction;
+        if (!_active.ContainsKey(i.Id) || i.Channel != InteractionChannel.Callback)
+        {
+            if (i.State == InteractionState.Connected) await CompleteForCustomerAsync(i, ct);
+            return;
+        }
+        switch (i.State)
+        {
+            case InteractionState.Queued:
+                _waiting[i.Id] = i.QueueId;
+                break;
+            case InteractionState.Offered:
+                _waiting.Remove(i.Id);
+                break;
+            case InteractionState.Connected:
+                _waiting.Remove(i.Id);
+                await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Connected, "connected", cancellationToken: ct);
+                break;
+            case InteractionState.WrapUp or InteractionState.Ended:
+                Forget(i.Id);
+                await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Done, "answered", cancellationToken: ct);
+                break;
+            case InteractionState.Abandoned:
+                Forget(i.Id);
+                await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Done, "abandoned", cancellationToken: ct);
+                break;
+            case InteractionState.Failed:
+                Forget(i.Id);
+                await FailedAsync(i, s.Reason ?? "failed", e.At, ct);
+                break;
+        }
+    }
+
+    private async Task FailedAsync(InteractionView i, string reason, DateTimeOffset at, CancellationToken ct)
+    {
+        var cb = await callbacks.GetAsync(i.Id, ct);
+        if (cb is null) return;
+        var policy = policies.Find(cb.QueueId);
+        var maxAttempts = policy?.MaxAttempts ?? 1;
+        if (RetryableReasons.Contains(reason) && cb.Attempts < maxAttempts)
+        {
+            var retryAt = at + (policy?.BackoffAfter(cb.Attempts) ?? CallbackQueuePolicy.DefaultRetryBackoff);
+            await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Scheduled, reason, retryAt, ct);
+            await AppendHistoryAsync(i.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackRetry",
+                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; next attempt at {retryAt:O}", ct);
+            LogRetry(log, i.Id, reason, cb.Attempts, retryAt);
+        }
+        else
+        {
+            await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Failed, reason, cancellationToken: ct);
+            await AppendHistoryAsync(i.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackFailed",
+                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; given up", ct);
+            LogGivenUp(log, i.Id, reason, cb.Attempts);
+        }
+    }
+
+    /// <summary>The customer reached an agent by another channel first: their pending call-backs are done.</summary>
+    private async Task CompleteForCustomerAsync(InteractionView i, CancellationToken ct)
+    {
+        var customerId = i.Request.CustomerId;
+        var address = i.Request.Address;
+        if (customerId is null && address is null) return;
+        var done = await callbacks.CompletePendingForCustomerAsync(customerId, address, $"reachedAgent:{i.Id}", ct);
+        foreach (var id in done)
+        {
+            LogReachedFirst(log, id, i.Id);
+            await AppendHistoryAsync(id, i.QueueId, customerId, address, i.StateSince, "callbackDone",
+                $"the customer reached an agent first ({i.Channel} interaction {i.Id}); no call-back needed", ct, InteractionState.Ended);
+        }
+    }
+
+    private void Forget(string id)
+    {
+        _active.Remove(id);
+        _waiting.Remove(id);
+    }
+
+    /// <summary>
+    /// Appends a scheduler decision to the call-back's interaction history, sequenced after the core's events (by time),
+    /// with the state the attempt ended in (<paramref name="state"/>, terminal, so the row shows it ended).
+    /// </summary>
+    private async Task AppendHistoryAsync(string id, string queueId, string? customerId, string? address, DateTimeOffset at,
+        string kind, string detail, CancellationToken ct, InteractionState state = InteractionState.Failed)
+    {
+        var entry = new InteractionHistoryEntry(id, InteractionChannel.Callback, queueId, customerId, address, null, null,
+            state, at, null, at);
+        try
+        {
+            await history.AppendAsync(entry, [new InteractionHistoryEvent(id, HistorySequenceBase + at.ToUnixTimeMilliseconds() * 16 + (Interlocked.Increment(ref _historySequence) & 15),
+                at, kind, null, null, queueId, detail)], ct);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            LogHistoryFailed(log, id, ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "call-back {CallbackId} ({Queue}, attempt {Attempts}) was in flight when the daemon stopped: marked interrupted, not redialled; a supervisor can reschedule it")]
+    private static partial void LogInterrupted(ILogger logger, string callbackId, string queue, int attempts);
+
+    [LoggerMessage(EventId = 801, Level = LogLevel.Information, Message = "call-back {CallbackId} ({Queue}) attempt {Attempt} started ({Mode})")]
+    private static partial void LogStarted(ILogger logger, string callbackId, string queue, int attempt, CallbackDialMode mode);
+
+    [LoggerMessage(EventId = 802, Level = LogLevel.Warning, Message = "call-back {CallbackId} could not be handed to the core: {Reason}")]
+    private static partial void LogNotStarted(ILogger logger, string callbackId, string reason);
+
+    [LoggerMessage(EventId = 803, Level = LogLevel.Information, Message = "call-back {CallbackId}: {Reason} on attempt {Attempts}; retry at {RetryAt:O}")]
+    private static partial void LogRetry(ILogger logger, string callbackId, string reason, int attempts, DateTimeOffset retryAt);
+
+    [LoggerMessage(EventId = 804, Level = LogLevel.Warning, Message = "call-back {CallbackId}: {Reason} on attempt {Attempts}; given up")]
+    private static partial void LogGivenUp(ILogger logger, string callbackId, string reason, int attempts);
+
+    [LoggerMessage(EventId = 805, Level = LogLevel.Information, Message = "call-back {CallbackId} done: the customer reached an agent first (interaction {InteractionId})")]
+    private static partial void LogReachedFirst(ILogger logger, string callbackId, string interactionId);
+
+    [LoggerMessage(EventId = 806, Level = LogLevel.Error, Message = "could not record call-back history of {CallbackId}")]
+    private static partial void LogHistoryFailed(ILogger logger, string callbackId, Exception exception);
+}

@@ -1,0 +1,26 @@
+using Ccgw.Core;
+using Ccgw.Core.Callbacks;
+using Ccgw.Storage.Sqlite;
+using Ccgw.Web.Help;
+
+namespace Ccgw.Daemon.Callbacks;
+
+/// <summary>Registers the help requests (web intake with group commit), the queues' call-back policies and the scheduler.</summary>
+internal static class CallbackRegistration
+{
+    public static void AddCallbacks(this IServiceCollection services, GatewayOptions options)
+    {
+        services.AddSingleton(CallbackRules.From(options));
+        services.AddSingleton<SqliteHelpRequestStore>();
+        services.AddSingleton<IHelpRequestStore>(sp => sp.GetRequiredService<SqliteHelpRequestStore>());
+        services.AddHelpRequests(new HelpSiteOptions(options.Site.Name, new RoutingOptions().DefaultHandleTime));
+        services.AddSingleton(sp => new CallbackDispatcher(
+            sp.GetRequiredService<RoutingEngine>(),
+            CoreDefinitions.From(options),
+            sp.GetRequiredService<CallbackPolicies>(),
+            sp.GetRequiredService<Core.Repositories.ICallbackRepository>(),
+            sp.GetRequiredService<Core.Repositories.IInteractionHistoryRepository>(),
+            sp.GetRequiredService<ILogger<CallbackDispatcher>>()));
+        services.AddHostedService<CallbackScheduler>();
+    }
+}

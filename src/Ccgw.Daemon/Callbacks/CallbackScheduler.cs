@@ -1,0 +1,72 @@
+using System.Threading.Channels;
+using Ccgw.Core;
+
+namespace Ccgw.Daemon.Callbacks;
+
+/// <summary>
+/// Hosted service running the <see cref="CallbackDispatcher"/>: recovery first, then one loop that applies the core's
+/// events in order and, every <see cref="PollInterval"/> or after events, starts due call-backs. It starts call-backs only
+/// when the snapshot it plans from reflects every event it has applied (<c>Snapshot.Version</c> equals the last event's
+/// sequence), so an agent who was just offered a call-back is never counted free twice. Subscribes in its constructor,
+/// before the core runs, so no outcome is missed.
+/// </summary>
+internal sealed partial class CallbackScheduler : BackgroundService
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly ChannelReader<CoreEvent> _events;
+    private readonly RoutingEngine _engine;
+    private readonly CallbackDispatcher _dispatcher;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CallbackScheduler> _log;
+    private long _lastSequence;
+
+    public CallbackScheduler(RoutingEngine engine, CallbackDispatcher dispatcher, TimeProvider time, ILogger<CallbackScheduler> log)
+    {
+        _events = engine.Subscribe();
+        _engine = engine;
+        _dispatcher = dispatcher;
+        _time = time;
+        _log = log;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await _dispatcher.RecoverAsync(_time.GetUtcNow(), stoppingToken);
+            Task<bool>? eventReady = null;
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                // One outstanding wait at a time (the subscription is a single-reader channel); a tick does not abandon it.
+                eventReady ??= _events.WaitToReadAsync(stoppingToken).AsTask();
+                if (!eventReady.IsCompleted)
+                    await Task.WhenAny(eventReady, Task.Delay(PollInterval, _time, stoppingToken));
+                if (eventReady.IsCompleted)
+                {
+                    if (!await eventReady) return;
+                    eventReady = null;
+                }
+                while (_events.TryRead(out var e))
+                {
+                    _lastSequence = e.Sequence;
+                    await _dispatcher.HandleAsync(e, stoppingToken);
+                }
+                if (_engine.Snapshot.Version == _lastSequence)
+                    await _dispatcher.DispatchDueAsync(_time.GetUtcNow(), stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Without the scheduler nothing is dialled; stop the daemon so systemd restarts it (recovery then runs).
+            LogFailed(_log, e);
+            throw;
+        }
+    }
+
+    [LoggerMessage(EventId = 810, Level = LogLevel.Critical, Message = "call-back scheduler stopped")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,231 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Ccgw.Core;
+using Ccgw.Core.Callbacks;
+using Ccgw.Core.Repositories;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Ccgw.Storage.Sqlite;
+
+/// <summary>
+/// The durable intake of help requests with group commit. Every submission goes into one bounded queue; a single
+/// writer takes whatever has queued up (at most <see cref="MaxBatch"/>), applies each request in one IMMEDIATE
+/// transaction (dedup, slot cap, insert or update) and commits once: with WAL and synchronous=FULL that is one fsync
+/// for the whole batch. Each caller's task completes only after that commit, so a 202 always follows a durable row;
+/// concurrent requests share the fsync instead of queueing behind one another's. A failed commit fails every request
+/// of the batch (none was answered 202).
+/// </summary>
+public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
+{
+    public const int MaxBatch = 256;
+
+    private static readonly string[] Pending = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Queued), nameof(CallbackStatus.Interrupted)];
+    private static readonly string[] Due = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Queued)];
+
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly Channel<Work> _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(16_384)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _writer;
+
+    public SqliteHelpRequestStore(SqliteDatabase database, TimeProvider time)
+    {
+        _database = database;
+        _time = time;
+        _writer = Task.Factory.StartNew(() => RunAsync(_stop.Token), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Transactions committed so far and requests they carried (for the benchmark and metrics).</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    public long Committed => Interlocked.Read(ref _committed);
+
+    private long _commits;
+    private long _committed;
+
+    public async ValueTask<HelpRequestReceipt> SubmitAsync(HelpRequestSubmission submission, CallbackQueuePolicy policy,
+        CancellationToken cancellationToken = default)
+    {
+        var work = new Work(submission, policy);
+        await _queue.Writer.WriteAsync(work, cancellationToken);
+        // Not cancellable once queued: the request may commit, and the caller must not be told otherwise.
+        return await work.Completion.Task;
+    }
+
+    public async ValueTask<int> PositionAsync(CallbackRequest callback, CancellationToken cancellationToken = default)
+    {
+        await using var c = await _database.OpenAsync(cancellationToken);
+        return Position(c, null, callback, _time.GetUtcNow());
+    }
+
+    public async ValueTask<IReadOnlyList<SlotUsage>> SlotUsageAsync(CallbackQueuePolicy policy, DateTimeOffset from, DateTimeOffset to,
+        CancellationToken cancellationToken = default)
+    {
+        await using var c = await _database.OpenAsync(cancellationToken);
+        var times = await c.QueryAsync<string>(new CommandDefinition("""
+            SELECT scheduled_at FROM callbacks
+            WHERE queue_id = @Queue AND scheduled_at >= @From AND scheduled_at < @To AND status <> 'Cancelled'
+            """, new { Queue = policy.QueueId, From = StoredTime.Write(policy.SlotStart(from)), To = StoredTime.Write(to) },
+            cancellationToken: cancellationToken));
+        return [.. times.Select(t => policy.SlotStart(StoredTime.Read(t))).GroupBy(s => s).OrderBy(g => g.Key).Select(g => new SlotUsage(g.Key, g.Count()))];
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<Work>(MaxBatch);
+        SqliteConnection? connection = null;
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(cancellationToken))
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var work)) batch.Add(work);
+                try
+                {
+                    connection ??= await _database.OpenAsync(cancellationToken);
+                    var receipts = Apply(connection, batch);
+                    Interlocked.Increment(ref _commits);
+                    Interlocked.Add(ref _committed, batch.Count);
+                    for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(receipts[i]);
+                }
+                catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException)
+                {
+                    foreach (var work in batch) work.Completion.TrySetException(new StorageException("the help request could not be stored", e));
+                    if (connection is not null) await connection.DisposeAsync();
+                    connection = null;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (connection is not null) await connection.DisposeAsync();
+            while (_queue.Reader.TryRead(out var left)) left.Completion.TrySetCanceled(CancellationToken.None);
+        }
+    }
+
+    /// <summary>One transaction for the whole batch; requests in it see each other (two for the same number merge).</summary>
+    private HelpRequestReceipt[] Apply(SqliteConnection c, List<Work> batch)
+    {
+        var now = _time.GetUtcNow();
+        var stamp = StoredTime.Write(now);
+        var receipts = new HelpRequestReceipt[batch.Count];
+        using var tx = c.BeginTransaction(deferred: false);
+        for (var i = 0; i < batch.Count; i++) receipts[i] = ApplyOne(c, tx, batch[i].Submission, batch[i].Policy, now, stamp);
+        tx.Commit();
+        return receipts;
+    }
+
+    private static HelpRequestReceipt ApplyOne(SqliteConnection c, SqliteTransaction tx, HelpRequestSubmission s, CallbackQueuePolicy policy,
+        DateTimeOffset now, string stamp)
+    {
+        var customerId = c.QueryFirstOrDefault<string>(
+            "SELECT customer_id FROM customer_phones WHERE phone = @Address ORDER BY customer_id LIMIT 1", new { s.Address }, tx);
+        var existing = c.QueryFirstOrDefault<SqliteCallbackRepository.Row>($"""
+            SELECT {SqliteCallbackRepository.Columns} FROM callbacks
+            WHERE queue_id = @Queue AND status IN @Pending AND (address = @Address OR (@CustomerId IS NOT NULL AND customer_id = @CustomerId))
+            ORDER BY original_started_at LIMIT 1
+            """, new { Queue = s.QueueId, Pending, s.Address, CustomerId = customerId }, tx)?.ToRequest();
+
+        if (existing is { Status: CallbackStatus.Queued })
+            return new HelpRequestReceipt(HelpRequestDisposition.InProgress, existing, Position(c, tx, existing, now));
+        if (policy.HasSlotCap && SlotCount(c, tx, policy, s.ScheduledAt, existing?.Id) >= policy.MaxPerSlot)
+            return new HelpRequestReceipt(HelpRequestDisposition.SlotFull, existing, 0);
+
+        CallbackRequest stored;
+        if (existing is not null)
+        {
+            // The customer asked again: the latest wish (time, page, contact details) wins; the place in line is the first ask.
+            stored = existing with
+            {
+                ScheduledAt = s.ScheduledAt,
+                Status = CallbackStatus.Scheduled,
+                PageUrl = s.PageUrl ?? existing.PageUrl,
+                Name = s.Name ?? existing.Name,
+                ImAddress = s.ImAddress ?? existing.ImAddress,
+                TimeZone = s.TimeZone ?? existing.TimeZone,
+                CustomerId = existing.CustomerId ?? customerId,
+            };
+            c.Execute("""
+                UPDATE callbacks SET scheduled_at = @ScheduledAt, status = @Status, page_url = @PageUrl, name = @Name,
+                                     im_address = @ImAddress, time_zone = @TimeZone, customer_id = @CustomerId, updated_at = @UpdatedAt
+                WHERE id = @Id
+                """, SqliteCallbackRepository.InsertParameters(stored, stamp), tx);
+        }
+        else
+        {
+            stored = new CallbackRequest(NewId(), s.QueueId, InteractionChannel.Callback, s.Address, s.ScheduledAt, s.Priority,
+                s.ReceivedAt, CallbackStatus.Scheduled, customerId, s.PageUrl, s.QueueId, null, s.Name, s.ImAddress, s.TimeZone);
+            c.Execute("""
+                INSERT INTO callbacks (id, queue_id, channel, address, scheduled_at, priority, original_started_at, status,
+                                       customer_id, page_url, topic, product, name, im_address, time_zone, attempts,
+                                       last_outcome, last_attempt_at, updated_at)
+                VALUES (@Id, @QueueId, @Channel, @Address, @ScheduledAt, @Priority, @OriginalStartedAt, @Status,
+                        @CustomerId, @PageUrl, @Topic, @Product, @Name, @ImAddress, @TimeZone, @Attempts,
+                        @LastOutcome, @LastAttemptAt, @UpdatedAt)
+                """, SqliteCallbackRepository.InsertParameters(stored, stamp), tx);
+        }
+        return new HelpRequestReceipt(existing is null ? HelpRequestDisposition.Created : HelpRequestDisposition.Updated, stored,
+            Position(c, tx, stored, now));
+    }
+
+    private static int SlotCount(SqliteConnection c, SqliteTransaction tx, CallbackQueuePolicy policy, DateTimeOffset at, string? except)
+    {
+        var start = policy.SlotStart(at);
+        return c.ExecuteScalar<int>("""
+            SELECT count(*) FROM callbacks
+            WHERE queue_id = @Queue AND scheduled_at >= @From AND scheduled_at < @To AND status <> 'Cancelled' AND id <> @Except
+            """, new
+        {
+            Queue = policy.QueueId,
+            From = StoredTime.Write(start),
+            To = StoredTime.Write(start + policy.EffectiveSlotLength),
+            Except = except ?? "",
+        }, tx);
+    }
+
+    /// <summary>1-based place among the queue's due call-backs served before it; 0 while it is not due yet.</summary>
+    private static int Position(SqliteConnection c, SqliteTransaction? tx, CallbackRequest callback, DateTimeOffset now)
+    {
+        if (callback.ScheduledAt > now) return 0;
+        return 1 + c.ExecuteScalar<int>("""
+            SELECT count(*) FROM callbacks
+            WHERE queue_id = @Queue AND scheduled_at <= @Now AND status IN @Due AND id <> @Id
+              AND (priority > @Priority OR (priority = @Priority AND original_started_at < @Started))
+            """, new
+        {
+            Queue = callback.QueueId,
+            Now = StoredTime.Write(now),
+            Due,
+            callback.Id,
+            callback.Priority,
+            Started = StoredTime.Write(callback.OriginalStartedAt),
+        }, tx);
+    }
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    public async ValueTask DisposeAsync()
+    {
+        // Drain: requests already queued are committed (or failed) before the writer ends.
+        _queue.Writer.TryComplete();
+        await _writer;
+        await _stop.CancelAsync();
+        _stop.Dispose();
+    }
+
+    private sealed class Work(HelpRequestSubmission submission, CallbackQueuePolicy policy)
+    {
+        public HelpRequestSubmission Submission { get; } = submission;
+        public CallbackQueuePolicy Policy { get; } = policy;
+        public TaskCompletionSource<HelpRequestReceipt> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ccgw.Web.Help;
+
+/// <summary>
+/// The public help surface (CONTRACT §7): <c>GET /</c> (the help page), <c>POST /help</c> (the same form without
+/// JavaScript, answered with a redirect to <c>/help/requests/{id}</c>), <c>POST /api/help-requests</c>,
+/// <c>GET /api/help-requests/{id}</c>, <c>GET /api/help-requests/slots?topic=</c> and <c>GET /api/status</c>.
+/// </summary>
+public static class HelpEndpoints
+{
+    /// <summary>Largest request body read (JSON or form); larger ones get 413.</summary>
+    public const int MaxBodyBytes = 16 * 1024;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static IServiceCollection AddHelpRequests(this IServiceCollection services, HelpSiteOptions site)
+    {
+        services.AddSingleton(site);
+        services.AddSingleton<HelpRequestService>();
+        return services;
+    }
+
+    public static void MapHelpRequests(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/help-requests", async (HttpContext http, HelpRequestService service, CancellationToken ct) =>
+        {
+            if (http.Request.ContentLength > MaxBodyBytes) return Results.Problem(statusCode: 413, title: $"the request body is larger than {MaxBodyBytes} bytes");
+            HelpRequestInput? input;
+            try
+            {
+                using var limited = new MemoryStream();
+                await CopyBoundedAsync(http.Request.Body, limited, ct);
+                limited.Position = 0;
+                input = await JsonSerializer.DeserializeAsync<HelpRequestInput>(limited, Json, ct);
+            }
+            catch (JsonException e)
+            {
+                var field = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : "body";
+                return FieldProblems(new() { [field] = [$"not valid JSON here: {e.Message.Split('.')[0]}"] }, 400);
+            }
+            catch (InvalidDataException)
+            {
+                return Results.Problem(statusCode: 413, title: $"the request body is larger than {MaxBodyBytes} bytes");
+            }
+            if (input is null) return FieldProblems(new() { ["body"] = ["send a JSON object with number, topic and preferredTime"] }, 400);
+            var outcome = await service.SubmitAsync(input, http.Request.Headers.Referer.ToString() is { Length: > 0 } r ? r : null, ct);
+            return outcome.Kind switch
+            {
+                SubmitKind.Accepted => Results.Json(outcome.View, statusCode: 202),
+                SubmitKind.Invalid => FieldProblems(outcome.Errors!, 400),
+                SubmitKind.SlotFull => FieldProblems(outcome.Errors!, 409),
+                _ => Results.Problem(statusCode: 503, title: "the request could not be stored; please try again"),
+            };
+        });
+
+        app.MapGet("/api/help-requests/slots", async (string? topic, HelpRequestService service, CancellationToken ct) =>
+        {
+            var policy = topic is null ? null : service.Policies.Find(topic);
+            if (policy is null) return FieldProblems(new() { ["topic"] = ["give a known topic"] }, 400);
+            return Results.Ok(new
+            {
+                topic = policy.QueueId,
+                slotMinutes = policy.EffectiveSlotLength.TotalMinutes,
+                slots = await service.FreeSlotsAsync(policy, 96, ct),
+            });
+        });
+
+        app.MapGet("/api/help-requests/{id}", async (string id, HelpRequestService service, CancellationToken ct) =>
+            await service.GetAsync(id, ct) is { } view ? Results.Ok(view) : Results.Problem(statusCode: 404, title: "no such help request"));
+
+        app.MapGet("/api/status", (HelpRequestService service) => Results.Ok(service.Status()));
+
+        app.MapGet("/", async (string? @ref, HttpContext http, HelpRequestService service, CancellationToken ct) =>
+        {
+            var pageUrl = @ref is { Length: > 0 } && HelpRequestValidation.IsPageUrl(@ref) ? @ref
+                : http.Request.Headers.Referer.ToString() is { Length: > 0 } r && HelpRequestValidation.IsPageUrl(r) ? r : null;
+            var html = await HelpPage.RenderFormAsync(service, new HelpRequestInput(PreferredTime: "now", PageUrl: pageUrl), null, ct);
+            return Html(html, 200);
+        });
+
+        app.MapPost("/help", async (HttpContext http, HelpRequestService service, CancellationToken ct) =>
+        {
+            if (!http.Request.HasFormContentType || http.Request.ContentLength > MaxBodyBytes)
+                return Results.Problem(statusCode: 415, title: "post the help form (application/x-www-form-urlencoded)");
+            var form = await http.Request.ReadFormAsync(ct);
+            var input = new HelpRequestInput(form["number"], form["imAddress"], form["preferredTime"], form["timeZone"],
+                form["topic"], form["pageUrl"], form["name"]);
+            var outcome = await service.SubmitAsync(input, null, ct);
+            return outcome.Kind switch
+            {
+                SubmitKind.Accepted => SeeOther(http, $"/help/requests/{outcome.View!.Id}"),
+                SubmitKind.Invalid or SubmitKind.SlotFull => Html(await HelpPage.RenderFormAsync(service, input, outcome.Errors, ct),
+                    outcome.Kind == SubmitKind.Invalid ? 400 : 409),
+                _ => Html(await HelpPage.RenderFormAsync(service, input, new Dictionary<string, string[]> { ["form"] = ["your request could not be stored; please try again"] }, ct), 503),
+            };
+        });
+
+        app.MapGet("/help/requests/{id}", async (string id, HelpRequestService service, CancellationToken ct) =>
+            await service.GetAsync(id, ct) is { } view
+                ? Html(HelpPage.RenderStatus(service, view), 200)
+                : Html(HelpPage.RenderNotFound(service), 404));
+    }
+
+    private static IResult FieldProblems(Dictionary<string, string[]> errors, int status) =>
+        Results.ValidationProblem(errors, statusCode: status, title: status == 409 ? "the chosen time is not available" : "the help request is not valid");
+
+    /// <summary>303: the browser follows a form POST with a GET of the status page (RFC 9110 §15.4.4).</summary>
+    private static IResult SeeOther(HttpContext http, string location)
+    {
+        http.Response.Headers.Location = location;
+        return Results.StatusCode(StatusCodes.Status303SeeOther);
+    }
+
+    private static IResult Html(string html, int status) => Results.Text(html, "text/html; charset=utf-8", statusCode: status);
+
+    private static async Task CopyBoundedAsync(Stream from, Stream to, CancellationToken ct)
+    {
+        var buffer = new byte[4096];
+        int n;
+        var total = 0;
+        while ((n = await from.ReadAsync(buffer, ct)) > 0)
+        {
+            total += n;
+            if (total > MaxBodyBytes) throw new InvalidDataException("body too large");
+            await to.WriteAsync(buffer.AsMemory(0, n), ct);
+        }
+    }
+}

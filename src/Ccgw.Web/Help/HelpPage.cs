@@ -1,0 +1,222 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using Ccgw.Core.Repositories;
+
+namespace Ccgw.Web.Help;
+
+/// <summary>
+/// The server-rendered help page. Works without JavaScript (a plain form POST to <c>/help</c> that redirects to a status
+/// page; errors are listed in a summary and tied to their fields with <c>aria-describedby</c>/<c>aria-invalid</c>);
+/// with JavaScript it keeps the waiting times current (polling <c>/api/status</c>), shows only the selected topic's
+/// slots, fills in the customer's time zone, and refreshes the request's status.
+/// </summary>
+internal static class HelpPage
+{
+    private static readonly HtmlEncoder Enc = HtmlEncoder.Default;
+
+    private static readonly (string Field, string Label)[] FieldOrder =
+    [
+        ("number", "Phone number or SIP address"), ("imAddress", "IM address"), ("name", "Your name"), ("topic", "Topic"),
+        ("preferredTime", "Preferred time"), ("timeZone", "Time zone"), ("pageUrl", "Page"), ("form", "Request"),
+    ];
+
+    public static async Task<string> RenderFormAsync(HelpRequestService service, HelpRequestInput input,
+        IReadOnlyDictionary<string, string[]>? errors, CancellationToken ct)
+    {
+        var site = service.Site;
+        var sb = new StringBuilder(8192);
+        Head(sb, errors is { Count: > 0 } ? $"Error: call me back – {site.SiteName}" : $"Call me back – {site.SiteName}");
+        sb.Append("<main><h1>Call me back / chat with us</h1>");
+        if (errors is { Count: > 0 })
+        {
+            sb.Append("<div class=\"errors\" role=\"alert\" tabindex=\"-1\" id=\"error-summary\" aria-labelledby=\"error-title\">")
+              .Append("<h2 id=\"error-title\">Please correct the following</h2><ul>");
+            foreach (var (field, label) in FieldOrder)
+                if (errors.TryGetValue(field, out var messages))
+                    foreach (var m in messages)
+                        sb.Append("<li><a href=\"#field-").Append(field).Append("\">").Append(E(label)).Append(": ").Append(E(m)).Append("</a></li>");
+            sb.Append("</ul></div>");
+        }
+
+        sb.Append("<section aria-labelledby=\"waits-title\"><h2 id=\"waits-title\">Current waiting times</h2><ul id=\"waits\" aria-live=\"polite\">");
+        foreach (var q in service.Status())
+            sb.Append("<li data-queue=\"").Append(E(q.Queue)).Append("\"><span class=\"topic\">").Append(E(q.Name)).Append("</span>: <span class=\"ewt\">")
+              .Append(E(WaitText(q.EwtSeconds))).Append("</span></li>");
+        sb.Append("</ul></section>");
+
+        sb.Append("<form method=\"post\" action=\"/help\" novalidate>");
+        sb.Append("<fieldset><legend>How should we reach you?</legend>");
+        Input(sb, "number", "Phone number or SIP address", "tel", input.Number, "International form, e.g. +44 20 7946 0018, or sip:you@example.com", errors, required: true, autocomplete: "tel");
+        Input(sb, "imAddress", "IM address (optional)", "text", input.ImAddress, "To hear from us by chat, e.g. you@example.com", errors, autocomplete: "off");
+        Input(sb, "name", "Your name (optional)", "text", input.Name, null, errors, autocomplete: "name");
+        sb.Append("</fieldset>");
+
+        sb.Append("<fieldset><legend>What is it about, and when?</legend>");
+        Label(sb, "topic", "Topic");
+        ErrorFor(sb, "topic", errors);
+        sb.Append("<select id=\"field-topic\" name=\"topic\" required").Append(Described("topic", false, errors)).Append('>');
+        foreach (var q in service.Policies.Queues)
+            sb.Append("<option value=\"").Append(E(q.QueueId)).Append('"').Append(Same(input.Topic, q.QueueId) ? " selected" : "").Append('>')
+              .Append(E(q.DisplayName)).Append("</option>");
+        sb.Append("</select>");
+
+        Label(sb, "preferredTime", "Preferred time");
+        sb.Append("<p class=\"hint\" id=\"hint-preferredTime\">Times are shown in <span id=\"tz-name\">UTC</span>; only times with room are listed.</p>");
+        ErrorFor(sb, "preferredTime", errors);
+        sb.Append("<select id=\"field-preferredTime\" name=\"preferredTime\"").Append(Described("preferredTime", true, errors)).Append('>');
+        sb.Append("<option value=\"now\">As soon as possible</option>");
+        foreach (var q in service.Policies.Queues)
+        {
+            var slots = await service.FreeSlotsAsync(q, service.Site.PageSlotsPerTopic, ct);
+            if (slots.Count == 0) continue;
+            sb.Append("<optgroup label=\"").Append(E(q.DisplayName)).Append("\" data-queue=\"").Append(E(q.QueueId)).Append("\">");
+            foreach (var s in slots)
+            {
+                var iso = s.Start.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm'Z'", CultureInfo.InvariantCulture);
+                sb.Append("<option value=\"").Append(iso).Append('"').Append(input.PreferredTime == iso ? " selected" : "")
+                  .Append(" data-utc=\"").Append(iso).Append("\">").Append(E(s.Start.UtcDateTime.ToString("ddd d MMM, HH:mm", CultureInfo.InvariantCulture)))
+                  .Append("</option>");
+            }
+            sb.Append("</optgroup>");
+        }
+        sb.Append("</select>");
+        ErrorFor(sb, "timeZone", errors);
+        sb.Append("<input type=\"hidden\" id=\"field-timeZone\" name=\"timeZone\" value=\"").Append(E(input.TimeZone)).Append("\">");
+        sb.Append("</fieldset>");
+
+        ErrorFor(sb, "pageUrl", errors);
+        sb.Append("<input type=\"hidden\" id=\"field-pageUrl\" name=\"pageUrl\" value=\"").Append(E(input.PageUrl)).Append("\">");
+        sb.Append("<button type=\"submit\">Call me back</button></form></main>");
+        sb.Append(FormScript);
+        sb.Append("</body></html>");
+        return sb.ToString();
+    }
+
+    public static string RenderStatus(HelpRequestService service, HelpRequestView view)
+    {
+        var sb = new StringBuilder(4096);
+        Head(sb, $"Your call-back request – {service.Site.SiteName}");
+        sb.Append("<main><h1>Your call-back request</h1>");
+        sb.Append("<p>Keep this page's address to check on your request.</p>");
+        sb.Append("<dl id=\"request\" data-id=\"").Append(E(view.Id)).Append("\" aria-live=\"polite\">");
+        sb.Append("<dt>Status</dt><dd id=\"status\">").Append(E(StatusText(view.Status))).Append("</dd>");
+        sb.Append("<dt>Topic</dt><dd>").Append(E(service.Policies.Find(view.Topic)?.DisplayName ?? view.Topic)).Append("</dd>");
+        sb.Append("<dt>Scheduled for</dt><dd id=\"scheduled\" data-utc=\"").Append(view.ScheduledAt.ToString("O", CultureInfo.InvariantCulture)).Append("\">")
+          .Append(E(view.ScheduledAt.UtcDateTime.ToString("ddd d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture))).Append("</dd>");
+        sb.Append("<dt>Position</dt><dd id=\"position\">").Append(view.Position > 0 ? view.Position.ToString(CultureInfo.InvariantCulture) : "–").Append("</dd>");
+        sb.Append("<dt>Estimated wait</dt><dd id=\"ewt\">").Append(E(WaitText(view.EwtSeconds))).Append("</dd>");
+        sb.Append("</dl><p><a href=\"/\">Back to the help page</a></p></main>");
+        sb.Append(StatusScript);
+        sb.Append("</body></html>");
+        return sb.ToString();
+    }
+
+    public static string RenderNotFound(HelpRequestService service)
+    {
+        var sb = new StringBuilder(1024);
+        Head(sb, $"Request not found – {service.Site.SiteName}");
+        sb.Append("<main><h1>Request not found</h1><p>There is no help request at this address. <a href=\"/\">Make a new request</a>.</p></main></body></html>");
+        return sb.ToString();
+    }
+
+    internal static string WaitText(double? seconds) => seconds switch
+    {
+        null => "unknown (no agent available right now)",
+        <= 0 => "no wait",
+        < 60 => "less than a minute",
+        < 5400 => $"about {Math.Round(seconds.Value / 60).ToString(CultureInfo.InvariantCulture)} minutes",
+        _ => $"about {Math.Round(seconds.Value / 3600, 1).ToString(CultureInfo.InvariantCulture)} hours",
+    };
+
+    internal static string StatusText(CallbackStatus status) => status switch
+    {
+        CallbackStatus.Scheduled => "Scheduled: we will call you",
+        CallbackStatus.Queued => "Calling you now",
+        CallbackStatus.Connected => "Connected",
+        CallbackStatus.Done => "Done",
+        CallbackStatus.Cancelled => "Cancelled",
+        CallbackStatus.Failed => "We could not reach you",
+        CallbackStatus.Interrupted => "Interrupted: an agent will arrange a new time",
+        _ => status.ToString(),
+    };
+
+    private static void Head(StringBuilder sb, string title) => sb
+        .Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+        .Append("<title>").Append(E(title)).Append("</title>")
+        .Append("<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;line-height:1.5}")
+        .Append("label{display:block;font-weight:600;margin-top:.75rem}input,select{font-size:1rem;padding:.3rem;width:100%;box-sizing:border-box}")
+        .Append(".hint{color:#444;margin:.1rem 0}.error{color:#a00;font-weight:600;margin:.1rem 0}[aria-invalid=true]{border:2px solid #a00}")
+        .Append(".errors{border:3px solid #a00;padding:.5rem 1rem}fieldset{margin:1rem 0}button{margin-top:1rem;font-size:1.1rem;padding:.4rem 1.2rem}</style>")
+        .Append("</head><body>");
+
+    private static void Input(StringBuilder sb, string field, string label, string type, string? value, string? hint,
+        IReadOnlyDictionary<string, string[]>? errors, bool required = false, string? autocomplete = null)
+    {
+        Label(sb, field, label);
+        if (hint is not null) sb.Append("<p class=\"hint\" id=\"hint-").Append(field).Append("\">").Append(E(hint)).Append("</p>");
+        ErrorFor(sb, field, errors);
+        sb.Append("<input id=\"field-").Append(field).Append("\" name=\"").Append(field).Append("\" type=\"").Append(type)
+          .Append("\" value=\"").Append(E(value)).Append('"');
+        if (required) sb.Append(" required aria-required=\"true\"");
+        if (autocomplete is not null) sb.Append(" autocomplete=\"").Append(autocomplete).Append('"');
+        sb.Append(Described(field, hint is not null, errors)).Append('>');
+    }
+
+    private static void Label(StringBuilder sb, string field, string text) =>
+        sb.Append("<label for=\"field-").Append(field).Append("\">").Append(E(text)).Append("</label>");
+
+    private static void ErrorFor(StringBuilder sb, string field, IReadOnlyDictionary<string, string[]>? errors)
+    {
+        if (errors is null || !errors.TryGetValue(field, out var messages)) return;
+        sb.Append("<p class=\"error\" id=\"error-").Append(field).Append("\"><span class=\"visually-hidden\">Error: </span>")
+          .Append(E(string.Join(" ", messages))).Append("</p>");
+    }
+
+    private static string Described(string field, bool hasHint, IReadOnlyDictionary<string, string[]>? errors)
+    {
+        var invalid = errors?.ContainsKey(field) == true;
+        var ids = (hasHint ? "hint-" + field : "") + (invalid ? (hasHint ? " " : "") + "error-" + field : "");
+        return (ids.Length > 0 ? $" aria-describedby=\"{ids}\"" : "") + (invalid ? " aria-invalid=\"true\"" : "");
+    }
+
+    private static bool Same(string? a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    private static string E(string? s) => s is null ? "" : Enc.Encode(s);
+
+    private const string Shared = """
+        function waitText(s){if(s===null||s===undefined)return 'unknown (no agent available right now)';if(s<=0)return 'no wait';if(s<60)return 'less than a minute';if(s<5400)return 'about '+Math.round(s/60)+' minutes';return 'about '+(Math.round(s/360)/10)+' hours';}
+        """;
+
+    private const string FormScript = "<script>" + Shared + """
+        (function(){
+          var tz=Intl.DateTimeFormat().resolvedOptions().timeZone;var tzField=document.getElementById('field-timeZone');
+          if(tz&&!tzField.value)tzField.value=tz;document.getElementById('tz-name').textContent=tz||'UTC';
+          var fmt=new Intl.DateTimeFormat(undefined,{weekday:'short',day:'numeric',month:'short',hour:'2-digit',minute:'2-digit'});
+          document.querySelectorAll('option[data-utc]').forEach(function(o){o.textContent=fmt.format(new Date(o.dataset.utc));});
+          var topic=document.getElementById('field-topic'),time=document.getElementById('field-preferredTime');
+          function onlyTopic(){document.querySelectorAll('#field-preferredTime optgroup').forEach(function(g){var other=g.dataset.queue!==topic.value;g.hidden=other;g.disabled=other;});
+            if(time.selectedOptions.length&&time.selectedOptions[0].parentElement.disabled)time.value='now';}
+          topic.addEventListener('change',onlyTopic);onlyTopic();
+          var summary=document.getElementById('error-summary');if(summary)summary.focus();
+          function poll(){fetch('/api/status').then(function(r){return r.json();}).then(function(list){list.forEach(function(q){
+            var li=document.querySelector('#waits li[data-queue="'+q.queue+'"] .ewt');if(li)li.textContent=waitText(q.ewtSeconds);});}).catch(function(){});}
+          setInterval(poll,5000);
+        })();
+        </script>
+        """;
+
+    private const string StatusScript = "<script>" + Shared + """
+        (function(){
+          var texts={scheduled:'Scheduled: we will call you',queued:'Calling you now',connected:'Connected',done:'Done',cancelled:'Cancelled',failed:'We could not reach you',interrupted:'Interrupted: an agent will arrange a new time'};
+          var el=document.getElementById('request'),id=el.dataset.id;var sch=document.getElementById('scheduled');
+          sch.textContent=new Date(sch.dataset.utc).toLocaleString();
+          function poll(){fetch('/api/help-requests/'+encodeURIComponent(id)).then(function(r){return r.json();}).then(function(v){
+            document.getElementById('status').textContent=texts[v.status]||v.status;
+            document.getElementById('position').textContent=v.position>0?String(v.position):'\u2013';
+            document.getElementById('ewt').textContent=waitText(v.ewtSeconds);}).catch(function(){});}
+          setInterval(poll,5000);
+        })();
+        </script>
+        """;
+}

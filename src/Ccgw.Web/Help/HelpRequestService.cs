@@ -1,0 +1,120 @@
+using Ccgw.Core;
+using Ccgw.Core.Callbacks;
+using Ccgw.Core.Repositories;
+
+namespace Ccgw.Web.Help;
+
+/// <summary>Site-wide settings of the help page and API.</summary>
+public sealed record HelpSiteOptions(string SiteName, TimeSpan DefaultHandleTime, int PageSlotsPerTopic = 24);
+
+/// <summary>The answer to a help request and to its status query (CONTRACT §7: id, position, ewtSeconds, status).</summary>
+public sealed record HelpRequestView(string Id, int Position, double? EwtSeconds, CallbackStatus Status, DateTimeOffset ScheduledAt,
+    string Topic, int Attempts, string? LastOutcome, bool Updated);
+
+/// <summary>Public queue status (no customer data): for customers to look before they call.</summary>
+public sealed record QueueStatusView(string Queue, string Name, int AgentsAvailable, int AgentsBusy, int Waiting, double? EwtSeconds,
+    double? EwtLowSeconds, double? EwtHighSeconds);
+
+/// <summary>A bookable slot of a topic.</summary>
+public sealed record SlotView(DateTimeOffset Start, DateTimeOffset End, int Available);
+
+internal enum SubmitKind
+{
+    Accepted,
+    Invalid,
+    SlotFull,
+    Unavailable,
+}
+
+internal sealed record SubmitOutcome(SubmitKind Kind, HelpRequestView? View, Dictionary<string, string[]>? Errors);
+
+/// <summary>Validation, durable intake and read models shared by the JSON API and the server-rendered page.</summary>
+internal sealed class HelpRequestService(RoutingEngine engine, CallbackPolicies policies, IHelpRequestStore store,
+    ICallbackRepository callbacks, TimeProvider time, HelpSiteOptions site)
+{
+    public CallbackPolicies Policies => policies;
+
+    public HelpSiteOptions Site => site;
+
+    public async Task<SubmitOutcome> SubmitAsync(HelpRequestInput input, string? referer, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (string.IsNullOrWhiteSpace(input.PageUrl) && referer is not null && HelpRequestValidation.IsPageUrl(referer))
+            input = input with { PageUrl = referer };
+        var valid = HelpRequestValidation.Validate(input, policies, now, out var errors);
+        if (valid is null) return new SubmitOutcome(SubmitKind.Invalid, null, errors);
+        HelpRequestReceipt receipt;
+        try
+        {
+            receipt = await store.SubmitAsync(new HelpRequestSubmission(valid.Queue.QueueId, valid.Address, valid.ScheduledAt, now,
+                valid.ImAddress, valid.Name, valid.PageUrl, valid.TimeZone), valid.Queue, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new SubmitOutcome(SubmitKind.Unavailable, null, null);
+        }
+        if (receipt.Disposition == HelpRequestDisposition.SlotFull)
+            return new SubmitOutcome(SubmitKind.SlotFull, null, new Dictionary<string, string[]>
+            {
+                ["preferredTime"] = ["that time slot is fully booked for this topic; choose another time"],
+            });
+        var cb = receipt.Callback!;
+        return new SubmitOutcome(SubmitKind.Accepted, View(cb, receipt.Position, now, receipt.Disposition != HelpRequestDisposition.Created), null);
+    }
+
+    public async Task<HelpRequestView?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!IsRequestId(id)) return null;
+        var cb = await callbacks.GetAsync(id, cancellationToken);
+        if (cb is null) return null;
+        var now = time.GetUtcNow();
+        var position = cb.Status is CallbackStatus.Scheduled or CallbackStatus.Queued ? await store.PositionAsync(cb, cancellationToken) : 0;
+        return View(cb, position, now, updated: false);
+    }
+
+    public IReadOnlyList<QueueStatusView> Status()
+    {
+        var snapshot = engine.Snapshot;
+        return [.. policies.Queues.Select(p => snapshot.Queues.TryGetValue(p.QueueId, out var s)
+            ? new QueueStatusView(p.QueueId, p.DisplayName, s.AgentsReady, s.AgentsBusy, s.Waiting, Round(s.Ewt.Seconds), Round(s.Ewt.LowSeconds), Round(s.Ewt.HighSeconds))
+            : new QueueStatusView(p.QueueId, p.DisplayName, 0, 0, 0, null, null, null))];
+    }
+
+    /// <summary>Slots of a topic with room, from the next slot start on, at most <paramref name="count"/>, within the booking window.</summary>
+    public async Task<IReadOnlyList<SlotView>> FreeSlotsAsync(CallbackQueuePolicy policy, int count, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var length = policy.EffectiveSlotLength;
+        var first = policy.SlotStart(now) + length;
+        var end = now + policy.BookingWindow;
+        var last = first + (length * count);
+        if (last > end) last = end;
+        if (first >= last) return [];
+        var used = policy.HasSlotCap ? (await store.SlotUsageAsync(policy, first, last, cancellationToken)).ToDictionary(u => u.SlotStart, u => u.Count) : [];
+        var slots = new List<SlotView>(count);
+        for (var start = first; start < last && slots.Count < count; start += length)
+        {
+            var room = policy.HasSlotCap ? policy.MaxPerSlot!.Value - used.GetValueOrDefault(start) : int.MaxValue;
+            if (room > 0) slots.Add(new SlotView(start, start + length, policy.HasSlotCap ? room : -1));
+        }
+        return slots;
+    }
+
+    private HelpRequestView View(CallbackRequest cb, int position, DateTimeOffset now, bool updated)
+    {
+        double? ewt = null;
+        if (cb.Status is CallbackStatus.Scheduled)
+        {
+            engine.Snapshot.Queues.TryGetValue(cb.QueueId, out var stats);
+            ewt = CallbackWaitEstimate.Seconds(stats, position, now, cb.ScheduledAt, site.DefaultHandleTime);
+        }
+        else if (cb.Status is CallbackStatus.Queued or CallbackStatus.Connected)
+            ewt = 0;
+        return new HelpRequestView(cb.Id, position, ewt, cb.Status, cb.ScheduledAt.ToUniversalTime(), cb.QueueId, cb.Attempts, cb.LastOutcome, updated);
+    }
+
+    /// <summary>Request ids are 32 lower-case hex digits (128 random bits): unguessable, so the status needs no login.</summary>
+    internal static bool IsRequestId(string id) => id.Length == 32 && id.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+
+    private static double? Round(double? seconds) => seconds is { } s ? Math.Round(s) : null;
+}
