@@ -36,6 +36,16 @@ public static class GatewayPayloads
         w.WriteEndArray();
     });
 
+    /// <summary><c>ccgw/clients/{customerId}/presence</c>: state online/away/dnd/offline; preferredContact null when unknown.</summary>
+    public static byte[] ClientPresence(ClientPresence p) => Write(w =>
+    {
+        w.WriteString("customerId", p.CustomerId);
+        w.WriteString("state", Name(p.State));
+        if (p.PreferredContact is { } pc) WritePreferredContact(w, pc);
+        else w.WriteNull("preferredContact");
+        w.WriteString("since", Time(p.Since));
+    });
+
     public static byte[] QueueStats(QueueStats s) => Write(w =>
     {
         w.WriteString("queue", s.QueueId);
@@ -179,14 +189,16 @@ public static class GatewayPayloads
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        if (c.PreferredContact is { } pc)
-        {
-            w.WriteStartObject("preferredContact");
-            w.WriteString("channel", Name(pc.Channel));
-            WriteOptional(w, "address", pc.Address);
-            WriteOptional(w, "hours", pc.Hours);
-            w.WriteEndObject();
-        }
+        if (c.PreferredContact is { } pc) WritePreferredContact(w, pc);
+    }
+
+    private static void WritePreferredContact(Utf8JsonWriter w, PreferredContact pc)
+    {
+        w.WriteStartObject("preferredContact");
+        w.WriteString("channel", Name(pc.Channel));
+        WriteOptional(w, "address", pc.Address);
+        WriteOptional(w, "hours", pc.Hours);
+        w.WriteEndObject();
     }
 
     private static void WriteChannel(Utf8JsonWriter w, string name, int load, int capacity)

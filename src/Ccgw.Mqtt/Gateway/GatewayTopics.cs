@@ -15,6 +15,9 @@ public static class GatewayTopics
     /// <summary>Extension of CONTRACT §6: answers to console commands that failed (non-retained).</summary>
     public static string Errors(string agentId) => $"ccgw/agents/{agentId}/errors";
 
+    /// <summary>CONTRACT §6 client presence (retained); readable by supervisors, not by agents.</summary>
+    public static string ClientPresence(string customerId) => $"ccgw/clients/{customerId}/presence";
+
     public static string QueueStats(string queueId) => $"ccgw/queues/{queueId}/stats";
 
     public static string InteractionEvents(string interactionId) => $"ccgw/interactions/{interactionId}/events";

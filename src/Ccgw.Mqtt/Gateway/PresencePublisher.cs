@@ -6,7 +6,7 @@ namespace Ccgw.Mqtt.Gateway;
 
 /// <summary>
 /// Turns the core's event stream into the gateway's MQTT state (CONTRACT §6): retained agent presence (at once),
-/// retained queue statistics and centre status (coalesced to 10 per second per topic), interaction lifecycle
+/// retained queue statistics and centre status (coalesced to 10 per second per topic), retained client presence, interaction lifecycle
 /// events, and screen pops via <see cref="ScreenPopPublisher"/>. On start, and again after falling behind the
 /// core, it republishes the whole snapshot so late subscribers always find current retained state.
 /// </summary>
@@ -62,8 +62,17 @@ public sealed partial class PresencePublisher(
         foreach (var stats in snapshot.Queues.Values.OrderBy(q => q.QueueId, StringComparer.Ordinal))
             if (GatewayTopics.IsTopicLevel(stats.QueueId))
                 await outbox.WriteAsync(GatewayOutbox.Json(GatewayTopics.QueueStats(stats.QueueId), GatewayPayloads.QueueStats(stats), retain: true), cancellationToken);
+        foreach (var client in snapshot.Clients.Values.OrderBy(c => c.CustomerId, StringComparer.Ordinal))
+            await PublishClientAsync(client, cancellationToken);
         await outbox.WriteAsync(GatewayOutbox.Json(GatewayTopics.CenterStatus,
             GatewayPayloads.CenterStatus(siteName, snapshot.Totals, time.GetUtcNow()), retain: true), cancellationToken);
+    }
+
+    private async ValueTask PublishClientAsync(ClientPresence presence, CancellationToken cancellationToken)
+    {
+        if (GatewayTopics.IsTopicLevel(presence.CustomerId))
+            await outbox.WriteAsync(GatewayOutbox.Json(GatewayTopics.ClientPresence(presence.CustomerId),
+                GatewayPayloads.ClientPresence(presence), retain: true), cancellationToken);
     }
 
     private async ValueTask HandleAsync(CoreEvent e, CancellationToken cancellationToken)
@@ -81,6 +90,9 @@ public sealed partial class PresencePublisher(
                     await coalescer.SubmitAsync(GatewayOutbox.Json(GatewayTopics.QueueStats(stats.Stats.QueueId),
                         GatewayPayloads.QueueStats(stats.Stats), retain: true), cancellationToken);
                 await PublishCenterAsync(cancellationToken);
+                break;
+            case ClientPresenceChanged client:
+                await PublishClientAsync(client.Presence, cancellationToken);
                 break;
             case InteractionStateChanged changed:
                 await PublishInteractionEventAsync(changed.Interaction.Id, e, cancellationToken);

@@ -141,7 +141,7 @@ public sealed class GatewayTests : IAsyncLifetime
         while (!condition()) await Task.Delay(5, timeout.Token);
     }
 
-    private sealed class NoCustomers : Core.Repositories.ICustomerRepository
+    internal sealed class NoCustomers : Core.Repositories.ICustomerRepository
     {
         public ValueTask<Core.Repositories.Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default) => ValueTask.FromResult<Core.Repositories.Customer?>(null);
         public ValueTask<Core.Repositories.Customer?> FindByPhoneAsync(string e164, CancellationToken cancellationToken = default) => ValueTask.FromResult<Core.Repositories.Customer?>(null);
