@@ -168,6 +168,7 @@ public sealed class ImOptions
 
     /// <summary>Flow run by the general address and by queue addresses without their own.</summary>
     public string Flow { get; set; } = "main";
+    public ImComponentOptions Component { get; set; } = new();
 }
 
 public sealed class PromptOptions
