@@ -60,25 +60,29 @@ public sealed record ImCallbackReceipt(bool Booked, string? CallbackId, string? 
 
 /// <summary>
 /// Books a call-back in the persisted call-back list (the same list as the web's help requests). The daemon decides
-/// the implementation (<see cref="CallbackRepositoryBooking"/> over <c>ICallbackRepository.AddAsync</c>, or the help
-/// request store with its de-duplication and slot caps).
+/// the implementation (<see cref="HelpRequestBooking"/>: the help-request store with its de-duplication and slot caps).
 /// </summary>
 public interface IImCallbackBooking
 {
     ValueTask<ImCallbackReceipt> BookAsync(ImCallbackRequest request, CancellationToken cancellationToken);
 }
 
-/// <summary>Books straight into <see cref="Core.Repositories.ICallbackRepository"/>: a phone call-back due now, keeping the chat's start as its place.</summary>
-public sealed class CallbackRepositoryBooking(Core.Repositories.ICallbackRepository callbacks) : IImCallbackBooking
+/// <summary>
+/// Books through the help-request intake (the web's own path): one pending call-back per customer and topic, the
+/// queue's slot cap, committed before the customer is told. The chat's start is the call-back's place in line.
+/// </summary>
+public sealed class HelpRequestBooking(Core.Callbacks.IHelpRequestStore store, Core.Callbacks.CallbackPolicies policies) : IImCallbackBooking
 {
+    public const string SlotFull = "Sorry, no call-back can be booked for now: all call-back times are taken. You can stay in this chat and wait for an agent.";
+
     public async ValueTask<ImCallbackReceipt> BookAsync(ImCallbackRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var id = "cb-" + System.Security.Cryptography.RandomNumberGenerator.GetHexString(16, lowercase: true);
-        await callbacks.AddAsync(new Core.Repositories.CallbackRequest(
-            id, request.QueueId, InteractionChannel.Callback, request.Phone, request.At, 0, request.FirstContactAt,
-            Core.Repositories.CallbackStatus.Scheduled, request.CustomerId, Topic: "im"),
-            cancellationToken);
-        return new ImCallbackReceipt(true, id);
+        var policy = policies.Find(request.QueueId) ?? new Core.Callbacks.CallbackQueuePolicy(request.QueueId, request.QueueId);
+        var receipt = await store.SubmitAsync(new Core.Callbacks.HelpRequestSubmission(
+            request.QueueId, request.Phone, request.At, request.FirstContactAt, request.ImAddress, request.Name), policy, cancellationToken);
+        return receipt.Disposition == Core.Callbacks.HelpRequestDisposition.SlotFull || receipt.Callback is null
+            ? new ImCallbackReceipt(false, null, SlotFull)
+            : new ImCallbackReceipt(true, receipt.Callback.Id);
     }
 }
