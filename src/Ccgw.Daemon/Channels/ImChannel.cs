@@ -1,0 +1,138 @@
+using System.Xml.Linq;
+using Ccgw.Core;
+using Ccgw.Core.Callbacks;
+using Ccgw.Core.Repositories;
+using Ccgw.Storage.Sqlite;
+using Ccgw.Xmpp.Component;
+using Ccgw.Xmpp.Im;
+using Ccgw.Xmpp.Routing;
+
+namespace Ccgw.Daemon;
+
+/// <summary>
+/// The IM gateway (CONTRACT §5): queue addresses, the bot, routing and relay of chats. With the built-in XMPP server it is
+/// an <see cref="IStanzaService"/> the c2s router hands the gateway's addresses to; in component mode (<c>Im:Component</c>,
+/// XEP-0114) it is attached to the site's server by a <see cref="ComponentLink"/> instead, on the component's domain.
+/// The XMPP channel calls <see cref="AddImGateway"/> once while it registers its services.
+/// </summary>
+internal static class ImChannel
+{
+    public static void AddImGateway(WebApplicationBuilder builder, LoadedConfiguration config)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(config);
+        var options = config.Options;
+        var component = options.Im.Component;
+        var services = builder.Services;
+        var settings = Settings(options, config.Context);
+
+        services.AddSingleton<IInteractionTranscriptRepository>(sp => new SqliteInteractionTranscriptRepository(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton<IImCallbackBooking>(sp => new HelpRequestBooking(sp.GetRequiredService<IHelpRequestStore>(), sp.GetRequiredService<CallbackPolicies>()));
+        if (component.Enabled)
+        {
+            services.AddSingleton(sp => new ComponentLink(new ComponentLinkOptions
+            {
+                Host = component.Host,
+                Port = component.Port,
+                Domain = component.Domain,
+                Secret = component.Secret ?? "",
+                ReconnectMin = TimeSpan.FromSeconds(component.ReconnectMinSeconds),
+                ReconnectMax = TimeSpan.FromSeconds(component.ReconnectMaxSeconds),
+            }, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ComponentLink>>()));
+            services.AddSingleton(sp => NewGateway(sp, settings, sp.GetRequiredService<ComponentLink>()));
+        }
+        else
+        {
+            services.AddSingleton(sp => NewGateway(sp, settings, new RouterOutlet(sp)));
+            services.AddSingleton<IStanzaService>(sp => sp.GetRequiredService<ImGateway>());
+        }
+        services.AddHostedService<ImGatewayHost>();
+    }
+
+    internal static ImGatewaySettings Settings(GatewayOptions options, ConfigContext context)
+    {
+        var catalog = CoreDefinitions.FlowCatalog(options, context);
+        return new ImGatewaySettings
+        {
+            Domain = options.Im.Component.Enabled ? options.Im.Component.Domain : options.Site.XmppDomain,
+            AgentDomain = options.Site.XmppDomain,
+            SupportLocalPart = options.Im.SupportAddress,
+            SupportFlow = catalog.Flows[options.Im.Flow],
+            Catalog = catalog,
+            Queues = [.. options.Queues.Where(q => !string.IsNullOrEmpty(q.ImAddress))
+                .Select(q => new ImQueueAddress(q.ImAddress!, q.Id, q.Name ?? q.Id))],
+        };
+    }
+
+    private static ImGateway NewGateway(IServiceProvider sp, ImGatewaySettings settings, IStanzaOutlet outlet) => new(
+        settings, outlet, new EngineImRouting(sp.GetRequiredService<RoutingEngine>()), sp.GetRequiredService<IImCallbackBooking>(),
+        sp.GetRequiredService<ICustomerRepository>(), sp.GetRequiredService<IInteractionTranscriptRepository>(),
+        sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ImGateway>>());
+
+    /// <summary>
+    /// The built-in router's outlet, resolved on first use: the router itself takes every <see cref="IStanzaService"/>,
+    /// so the gateway cannot take the router in its constructor.
+    /// </summary>
+    private sealed class RouterOutlet(IServiceProvider services) : IStanzaOutlet
+    {
+        private IStanzaOutlet? _outlet;
+
+        public ValueTask SendAsync(XElement stanza, CancellationToken cancellationToken = default)
+        {
+            _outlet ??= services.GetService<IStanzaOutlet>()
+                ?? throw new InvalidOperationException("no XMPP router is registered (IStanzaOutlet); is Listeners:Xmpp enabled?");
+            return _outlet.SendAsync(stanza, cancellationToken);
+        }
+    }
+}
+
+/// <summary>
+/// Follows the core's events for the IM gateway (subscribed in the constructor, before the core runs, so no offer is
+/// missed) and, in component mode, runs the component link for the daemon's lifetime.
+/// </summary>
+internal sealed partial class ImGatewayHost : BackgroundService
+{
+    private readonly ImGateway _gateway;
+    private readonly RoutingEngine _engine;
+    private readonly ComponentLink? _link;
+    private readonly ILogger<ImGatewayHost> _log;
+    private System.Threading.Channels.ChannelReader<CoreEvent> _events;
+
+    public ImGatewayHost(ImGateway gateway, RoutingEngine engine, IServiceProvider services, ILogger<ImGatewayHost> log)
+    {
+        _gateway = gateway;
+        _engine = engine;
+        _link = services.GetService<ComponentLink>();
+        _log = log;
+        _events = engine.Subscribe();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var link = _link is null ? Task.CompletedTask : _link.RunAsync(_gateway, stoppingToken);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await _gateway.RunAsync(_events, stoppingToken);
+                    break;
+                }
+                catch (EventStreamOverflowException)
+                {
+                    // Fell behind the core: a fresh subscription; chats whose events were lost end by their own sides.
+                    LogOverflow(_log);
+                    _events = _engine.Subscribe(stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        await link;
+    }
+
+    [LoggerMessage(EventId = 730, Level = LogLevel.Warning, Message = "IM gateway fell behind the core's event stream; subscribed again")]
+    private static partial void LogOverflow(ILogger logger);
+}
