@@ -8,7 +8,7 @@ using System.Xml.Linq;
 namespace Ccgw.Xmpp.Xml;
 
 /// <summary>Bounds on what one peer may make the parser hold.</summary>
-internal sealed record XmlStreamLimits
+public sealed record XmlStreamLimits
 {
     public static readonly XmlStreamLimits Default = new();
 
