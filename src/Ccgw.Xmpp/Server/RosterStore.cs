@@ -1,0 +1,117 @@
+using System.Xml.Linq;
+using Ccgw.Xmpp.Routing;
+
+namespace Ccgw.Xmpp.Server;
+
+/// <summary>RFC 6121 §2.1.2.5 subscription states.</summary>
+[Flags]
+internal enum Subscription
+{
+    None = 0,
+
+    /// <summary>The user receives the contact's presence.</summary>
+    To = 1,
+
+    /// <summary>The contact receives the user's presence.</summary>
+    From = 2,
+
+    Both = To | From,
+}
+
+internal sealed class RosterItem(Jid jid)
+{
+    public Jid Jid { get; } = jid;
+    public string? Name { get; set; }
+    public Subscription Subscription { get; set; }
+
+    /// <summary>The user asked to subscribe and the contact has not answered (RFC 6121 §2.1.2.2 ask='subscribe').</summary>
+    public bool AskSubscribe { get; set; }
+
+    /// <summary>The contact asked to subscribe to the user (pending inbound, not shown as an item attribute).</summary>
+    public bool PendingIn { get; set; }
+
+    /// <summary>The user pre-approved the contact's subscription (RFC 6121 §3.4).</summary>
+    public bool PreApproved { get; set; }
+
+    public List<string> Groups { get; set; } = [];
+
+    /// <summary>Part of the configured team: cannot be removed by the user.</summary>
+    public bool Fixed { get; init; }
+
+    public XElement ToElement(XNamespace ns)
+    {
+        var e = new XElement(ns + "item", new XAttribute("jid", Jid.ToString()),
+            new XAttribute("subscription", Subscription switch
+            {
+                Subscription.Both => "both",
+                Subscription.To => "to",
+                Subscription.From => "from",
+                _ => "none",
+            }));
+        if (Name is not null) e.SetAttributeValue("name", Name);
+        if (AskSubscribe) e.SetAttributeValue("ask", "subscribe");
+        foreach (var g in Groups) e.Add(new XElement(ns + "group", g));
+        return e;
+    }
+}
+
+/// <summary>
+/// Rosters (RFC 6121 §2) kept in memory. The configured team (agents and supervisors) is written in at start with
+/// mutual subscriptions, so they see each other's presence without asking; what users add is kept until restart.
+/// Why memory and not SQLite: the team part is derived from the configuration at every start anyway, customers talk to
+/// queue addresses (which are services, not roster contacts) and guests vanish with their stream, so nothing a restart
+/// loses is needed to route or relay. Not thread-safe: the server calls it under its own lock.
+/// </summary>
+internal sealed class RosterStore
+{
+    public const int MaxItemsPerUser = 1000;
+    private readonly Dictionary<Jid, Dictionary<Jid, RosterItem>> _rosters = [];
+
+    /// <summary>The roster version (RFC 6121 §2.6): one counter for all rosters is enough to tell a client it changed.</summary>
+    public long Version { get; private set; } = 1;
+
+    public void AddTeam(IReadOnlyList<(Jid Jid, string Name, string Group)> members)
+    {
+        foreach (var (user, _, _) in members)
+        {
+            var roster = RosterOf(user);
+            foreach (var (contact, name, group) in members)
+            {
+                if (contact == user) continue;
+                roster[contact] = new RosterItem(contact) { Name = name, Subscription = Subscription.Both, Groups = [group], Fixed = true };
+            }
+        }
+    }
+
+    public Dictionary<Jid, RosterItem> RosterOf(Jid bare)
+    {
+        if (!_rosters.TryGetValue(bare, out var roster)) _rosters[bare] = roster = [];
+        return roster;
+    }
+
+    public RosterItem? Find(Jid user, Jid contact) =>
+        _rosters.TryGetValue(user, out var roster) && roster.TryGetValue(contact, out var item) ? item : null;
+
+    public RosterItem GetOrAdd(Jid user, Jid contact)
+    {
+        var roster = RosterOf(user);
+        if (!roster.TryGetValue(contact, out var item))
+        {
+            if (roster.Count >= MaxItemsPerUser) throw new InvalidOperationException("roster full");
+            roster[contact] = item = new RosterItem(contact);
+        }
+        return item;
+    }
+
+    public bool Remove(Jid user, Jid contact) => _rosters.TryGetValue(user, out var roster) && roster.Remove(contact);
+
+    public string Bump() => (++Version).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Contacts that receive the user's presence (subscription from/both).</summary>
+    public IEnumerable<Jid> Subscribers(Jid user) =>
+        _rosters.TryGetValue(user, out var roster) ? roster.Values.Where(i => (i.Subscription & Subscription.From) != 0).Select(i => i.Jid) : [];
+
+    /// <summary>Contacts whose presence the user receives (subscription to/both).</summary>
+    public IEnumerable<Jid> Subscriptions(Jid user) =>
+        _rosters.TryGetValue(user, out var roster) ? roster.Values.Where(i => (i.Subscription & Subscription.To) != 0).Select(i => i.Jid) : [];
+}
