@@ -69,6 +69,7 @@ public static class GatewayConfiguration
         PeopleAndQueueRules.Check(options, problems);
         FlowAndTrunkRules.Check(options, context, problems);
         MqttRules.Check(options.Mqtt, problems);
+        VoiceRules.Check(options, problems);
         CallbackRules.Check(options, problems);
         if (!problems.HasErrors)
         {

@@ -10,7 +10,7 @@ namespace Ccgw.Interop.Tests;
 public sealed class SipTrunkDaemonTests
 {
     [Theory]
-    [InlineData("127.0.0.1", 480)]      // the demo PBX trunk admits 127.0.0.1; the voice path (issue 5) is not there yet
+    [InlineData("127.0.0.1", 488)]      // the demo PBX trunk admits 127.0.0.1; the voice path then needs an SDP offer
     [InlineData("10.0.0.0/8", 403)]     // nobody on loopback is a trunk now, and no trunk takes digest
     public async Task An_invite_is_admitted_only_from_a_trunk(string allowFrom, int expected)
     {

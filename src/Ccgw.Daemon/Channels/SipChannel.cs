@@ -18,6 +18,9 @@ internal static partial class DaemonHost
         services.AddSingleton<IRegistrationStore, SipRegistrationStore>();
         services.AddSingleton<SipService>();
         services.AddHostedService(sp => sp.GetRequiredService<SipService>());
+        // After the SIP stack: the voice path needs the bound stack, and stops (hanging up calls) before it.
+        services.AddSingleton<VoiceService>();
+        services.AddHostedService(sp => sp.GetRequiredService<VoiceService>());
         services.AddHostedService<TrunkMonitor>();
         services.AddHostedService<TrunkRegistration>();
     }

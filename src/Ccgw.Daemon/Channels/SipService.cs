@@ -19,8 +19,11 @@ internal sealed partial class SipService(GatewayOptions options, LoadedConfigura
     private TrunkAdmission? _admission;
     private readonly CancellationTokenSource _stopping = new();
 
-    /// <summary>The running stack (for trunk keep-alives and, later, the voice adapter).</summary>
+    /// <summary>The running stack (for trunk keep-alives and the voice path).</summary>
     public SipStack Stack => _stack ?? throw new InvalidOperationException("the SIP stack has not started");
+
+    /// <summary>The voice path, set by <see cref="VoiceService"/> once it has started; admitted calls get 480 without it.</summary>
+    public Ccgw.Voice.VoiceGateway? Voice { get; set; }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -52,17 +55,18 @@ internal sealed partial class SipService(GatewayOptions options, LoadedConfigura
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
 
-    /// <summary>New INVITEs go through trunk admission first; everything else is left to the stack's core.</summary>
+    /// <summary>New INVITEs go through trunk admission first; in-dialog requests belong to the voice path's calls.</summary>
     private bool TakeRequest(SipServerTransaction transaction)
     {
-        if (transaction is not SipServerInviteTransaction invite || invite.Request.To?.Tag is not null) return false;
+        if (transaction is not SipServerInviteTransaction invite || invite.Request.To?.Tag is not null)
+            return Voice?.TakeInDialogRequest(transaction) ?? false;
         _ = AdmitAsync(invite);
         return true;
     }
 
     /// <summary>
-    /// 403 for callers that are no trunk, 401 to ask a digest trunk for its credentials; admitted calls await the voice
-    /// path (issue 5) and are answered 480 until it exists.
+    /// 403 for callers that are no trunk, 401 to ask a digest trunk for its credentials; admitted calls go to the voice
+    /// path (480 while it is not running, e.g. during shut-down).
     /// </summary>
     private async Task AdmitAsync(SipServerInviteTransaction invite)
     {
@@ -73,6 +77,11 @@ internal sealed partial class SipService(GatewayOptions options, LoadedConfigura
         try
         {
             var decision = await _admission!.DecideAsync(request, invite.Peer.Address.Address, _stopping.Token);
+            if (decision.Verdict == TrunkVerdict.Accepted && Voice is { } voice)
+            {
+                await voice.AcceptTrunkCallAsync(invite, decision.TrunkId!, _stopping.Token);
+                return;
+            }
             code = decision.Verdict switch { TrunkVerdict.Accepted => 480, TrunkVerdict.Challenge => 401, _ => 403 };
             response = SipResponseFactory.Create(request, code, toTag: tag);
             if (decision.Verdict == TrunkVerdict.Challenge) _admission.AddChallenges(response, decision.Stale);

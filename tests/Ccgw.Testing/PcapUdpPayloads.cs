@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
+using Xunit;
 
-namespace Ccgw.Media.Tests.Interop;
+namespace Ccgw.Testing;
 
-/// <summary>UDP payloads from a classic libpcap file with Ethernet/IPv4 framing (what sipp's RTP pcaps are).</summary>
-internal static class PcapUdpPayloads
+/// <summary>UDP payloads from a classic libpcap file with Ethernet/IPv4 framing (what sipp's RTP pcaps in /usr/share/sip-tester are).</summary>
+public static class PcapUdpPayloads
 {
     public static List<byte[]> Read(string path)
     {

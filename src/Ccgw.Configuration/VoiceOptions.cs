@@ -1,0 +1,42 @@
+namespace Ccgw.Configuration;
+
+/// <summary>The voice path: what queued callers hear and how long agents' phones ring (docs/voice.md).</summary>
+public sealed class VoiceOptions
+{
+    /// <summary>Position and estimated wait are announced on entry and then every this many seconds (0: only on entry).</summary>
+    public int AnnounceEverySeconds { get; set; } = 30;
+
+    /// <summary>Prompt id looped while a caller waits; empty for silence.</summary>
+    public string? MusicOnHold { get; set; }
+
+    /// <summary>Prompt ids of the announcement's fixed parts; a missing prompt leaves its part out.</summary>
+    public string PositionPrompt { get; set; } = "position";
+    public string WaitPrompt { get; set; } = "wait";
+    public string MinutesPrompt { get; set; } = "minutes";
+    public string UnderAMinutePrompt { get; set; } = "less-than-a-minute";
+
+    /// <summary>Directory (under Prompts:Directory) of spoken numbers 0.wav..20.wav, 30.wav..90.wav.</summary>
+    public string NumbersDirectory { get; set; } = "numbers";
+
+    /// <summary>Longest an agent's phone rings; the routing offer timeout normally ends it sooner.</summary>
+    public int AgentRingSeconds { get; set; } = 60;
+
+    /// <summary>Longest a call-back customer's phone rings before it counts as no answer.</summary>
+    public int CustomerRingSeconds { get; set; } = 30;
+}
+
+internal static class VoiceRules
+{
+    public static void Check(GatewayOptions o, ConfigProblems problems)
+    {
+        var v = o.Voice;
+        if (v.AnnounceEverySeconds is < 0 or > 3600)
+            problems.Error("Voice:AnnounceEverySeconds", $"{v.AnnounceEverySeconds} is out of range; use 0 (only on entry) to 3600");
+        if (v.AgentRingSeconds is < 5 or > 300)
+            problems.Error("Voice:AgentRingSeconds", $"{v.AgentRingSeconds} is out of range; use 5-300");
+        if (v.CustomerRingSeconds is < 5 or > 300)
+            problems.Error("Voice:CustomerRingSeconds", $"{v.CustomerRingSeconds} is out of range; use 5-300");
+        if (!string.IsNullOrEmpty(v.MusicOnHold) && !o.Prompts.Items.ContainsKey(v.MusicOnHold))
+            problems.Error("Voice:MusicOnHold", $"prompt '{v.MusicOnHold}' is not defined under Prompts:Items; use one of: {PeopleAndQueueRules.Known(o.Prompts.Items.Keys)}");
+    }
+}

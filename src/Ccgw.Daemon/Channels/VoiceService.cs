@@ -1,0 +1,102 @@
+using System.Net;
+using Ccgw.Core;
+using Ccgw.Core.Repositories;
+using Ccgw.Media.Playout;
+using Ccgw.Media.Transport;
+using Ccgw.Sip.Transport;
+using Ccgw.Voice;
+
+namespace Ccgw.Daemon.Channels;
+
+/// <summary>
+/// Starts the voice path once the SIP stack is up: loads the prompts (a bad WAV stops start-up, exit 78, naming the
+/// file), opens the RTP port range and the one pacing scheduler, and hands admitted trunk calls to the
+/// <see cref="VoiceGateway"/>. On stop every call is hung up before the stack closes.
+/// </summary>
+internal sealed partial class VoiceService(GatewayOptions options, LoadedConfiguration config, SipService sip, RoutingEngine engine,
+    ICustomerRepository customers, ICallbackRepository callbacks, TimeProvider time, ILoggerFactory loggers,
+    System.Diagnostics.Metrics.IMeterFactory meters, ILogger<VoiceService> log) : IHostedService, IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private MediaScheduler? _scheduler;
+    private VoiceGateway? _gateway;
+    private Task _events = Task.CompletedTask;
+
+    public VoiceGateway? Gateway => _gateway;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var catalog = FlowDefinitions.From(options, config.Context);
+        var v = options.Voice;
+        var numbers = config.Context.Resolve(options.Prompts.Directory, v.NumbersDirectory);
+        PromptLibrary prompts;
+        try
+        {
+            prompts = await PromptLibrary.LoadAsync(catalog, numbers, cancellationToken);
+        }
+        catch (Ccgw.Media.Audio.WavFormatException e)
+        {
+            throw new InvalidOperationException($"Prompts:Items: {e.Message}; prompts must be 8 kHz mono G.711 or 16-bit PCM WAV", e);
+        }
+        var rtp = options.Listeners.Rtp;
+        var address = IPAddress.Parse(rtp.Address);
+        var ports = new RtpPortAllocator(address, rtp.PortMin, rtp.PortMax);
+        _scheduler = new MediaScheduler(time);
+        var settings = new VoiceSettings
+        {
+            Domain = options.Site.SipDomain,
+            MediaAddress = address,
+            Trunks = [.. options.Trunks.Select(Trunk)],
+            AnnounceEvery = TimeSpan.FromSeconds(v.AnnounceEverySeconds),
+            MusicOnHoldPrompt = string.IsNullOrEmpty(v.MusicOnHold) ? null : v.MusicOnHold,
+            PositionPrompt = v.PositionPrompt,
+            WaitPrompt = v.WaitPrompt,
+            MinutesPrompt = v.MinutesPrompt,
+            UnderAMinutePrompt = v.UnderAMinutePrompt,
+            NumbersDirectory = numbers,
+            AgentRingTimeout = TimeSpan.FromSeconds(v.AgentRingSeconds),
+            CustomerRingTimeout = TimeSpan.FromSeconds(v.CustomerRingSeconds),
+        };
+        var gateway = new VoiceGateway(settings, sip.Stack, engine, catalog, prompts, ports, _scheduler, customers, callbacks, time, loggers, meters);
+        gateway.AttachTo(sip.Stack);
+        _gateway = gateway;
+        _events = gateway.RunAsync(_stopping.Token);
+        sip.Voice = gateway;
+        LogVoiceReady(log, prompts.Count, rtp.PortMin, rtp.PortMax);
+    }
+
+    private static VoiceTrunk Trunk(TrunkOptions t)
+    {
+        SipEndPoint? outbound = null;
+        if (t.Outbound is { } peer && IPAddress.TryParse(peer.Host, out var ip))
+        {
+            var kind = peer.Transport.ToLowerInvariant() switch
+            {
+                "tcp" => SipTransportKind.Tcp,
+                "tls" => SipTransportKind.Tls,
+                _ => SipTransportKind.Udp,
+            };
+            outbound = new SipEndPoint(kind, new IPEndPoint(ip, peer.Port));
+        }
+        return new VoiceTrunk(t.Id, new Dictionary<string, string>(t.Dids, StringComparer.Ordinal), outbound, t.Outbound?.Host);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested) await _stopping.CancelAsync();
+        sip.Voice = null;
+        if (_gateway is { } gateway)
+        {
+            _gateway = null;
+            await gateway.DisposeAsync();
+        }
+        await _events;
+        _scheduler?.Dispose();
+        _scheduler = null;
+    }
+
+    [LoggerMessage(EventId = 530, Level = LogLevel.Information, Message = "Voice path ready: {Prompts} prompts, RTP ports {First}-{Last}")]
+    private static partial void LogVoiceReady(ILogger logger, int prompts, int first, int last);
+}

@@ -1,0 +1,596 @@
+using Ccgw.Core;
+using Ccgw.Core.Flows;
+using Ccgw.Core.Repositories;
+using Ccgw.Media;
+using Ccgw.Media.Audio;
+using Ccgw.Media.Playout;
+using Ccgw.Media.Sdp;
+using Ccgw.Media.Transport;
+using Ccgw.Sip.Message;
+using Microsoft.Extensions.Logging;
+
+namespace Ccgw.Voice;
+
+public enum VoiceCallPhase
+{
+    /// <summary>Answered; the caller is in the flow (prompts, menu, digits).</summary>
+    Ivr,
+
+    /// <summary>Waiting in a queue: announcements and music on hold.</summary>
+    Queued,
+
+    /// <summary>An agent's phone rings; the caller still hears the queue.</summary>
+    Ringing,
+
+    /// <summary>Bridged to the agent; the gateway relays RTP both ways.</summary>
+    Connected,
+
+    Ended,
+}
+
+/// <summary>
+/// One customer call from answer to hang-up: the caller's leg, the flow, the queue, and at most one agent leg at a
+/// time. Signalling events arrive from the SIP stack's threads and core events from the gateway's event loop; the
+/// phase is changed only under <see cref="_gate"/>, and every side effect that awaits runs outside it.
+/// </summary>
+internal sealed partial class VoiceCall
+{
+    private readonly VoiceGateway _gateway;
+    private readonly InboundLeg _caller;
+    private readonly CallMedia _callerMedia;
+    private readonly FlowRun _flow;
+    private readonly CancellationTokenSource _life = new();
+    private readonly Lock _gate = new();
+    private readonly ILogger _log;
+    private VoiceCallPhase _phase;
+    private string? _interactionId;
+    private string? _queueId;
+    private AgentAttempt? _attempt;
+    private CancellationTokenSource? _waiting;
+    private Task _waitingTask = Task.CompletedTask;
+    private RtpRelay? _bridge;
+    private int _cleanedUp;
+
+    public VoiceCall(VoiceGateway gateway, InboundLeg caller, CallMedia callerMedia, FlowDefinition flow, CallerIdentity identity, ILogger log)
+    {
+        _gateway = gateway;
+        _caller = caller;
+        _callerMedia = callerMedia;
+        _flow = new FlowRun(flow);
+        Identity = identity;
+        _log = log;
+    }
+
+    /// <summary>The adapter's key for this call (the core's ChannelKey); never shown to either party.</summary>
+    public string Key { get; } = "call-" + Guid.NewGuid().ToString("N");
+
+    public CallerIdentity Identity { get; }
+
+    public InboundLeg Caller => _caller;
+
+    public VoiceCallPhase Phase
+    {
+        get { lock (_gate) return _phase; }
+    }
+
+    public string? InteractionId
+    {
+        get { lock (_gate) return _interactionId; }
+    }
+
+    /// <summary>The flow: prompts, digits, then queue, call-back or hang-up. Runs on its own task from answer.</summary>
+    public async Task RunFlowAsync()
+    {
+        var ct = _life.Token;
+        try
+        {
+            var directive = _flow.Start();
+            while (!ct.IsCancellationRequested)
+            {
+                switch (directive)
+                {
+                    case AwaitInput ask:
+                        var digit = await PromptAndReadDigitAsync(ask.Prompts, ask.Expect.Timeout, ct);
+                        directive = (digit is { } d ? _flow.Digit(d) : _flow.Timeout()) ?? directive;
+                        break;
+                    case EnterQueue queue:
+                        await PlayAsync(queue.Prompts, ct);
+                        if (await EnqueueAsync(queue.QueueId, ct)) return;
+                        directive = _flow.Continue() ?? new EndConversation([], "hangup");
+                        break;
+                    case RequestCallback callback:
+                        await _gateway.RecordCallbackAsync(this, callback.QueueId, ct);
+                        await PlayAsync(callback.Prompts, ct);
+                        directive = _flow.Continue() ?? new EndConversation([], "hangup");
+                        break;
+                    case EndConversation end:
+                        await PlayAsync(end.Prompts, ct);
+                        LogFlowEnded(_log, Key, end.Reason);
+                        await HangupAsync(CallEnd.FlowEnded);
+                        return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // A failing call must hang up and free its ports, never take the gateway down.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogCallFailed(_log, Key, e);
+            await HangupAsync(CallEnd.Failure);
+        }
+    }
+
+    // ---- flow rendering -------------------------------------------------------------------------------------------
+
+    /// <summary>Plays the prompts (a key press stops them: barge-in), then waits for a key up to <paramref name="timeout"/>.</summary>
+    private async Task<char?> PromptAndReadDigitAsync(IReadOnlyList<string> prompts, TimeSpan timeout, CancellationToken ct)
+    {
+        var digits = _callerMedia.Digits;
+        foreach (var id in prompts)
+        {
+            if (digits.TryPeek(out _)) break;
+            if (Prompt(id) is not { } prompt) continue;
+            using var keyWatch = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var play = _callerMedia.PlayAsync(prompt, ct);
+            var key = digits.WaitToReadAsync(keyWatch.Token).AsTask();
+            if (await Task.WhenAny(play, key) == key && key.IsCompletedSuccessfully && key.Result)
+            {
+                _callerMedia.StopPlayback();
+                await play;
+                break;
+            }
+            await keyWatch.CancelAsync();
+            await play;
+        }
+        using var timer = new CancellationTokenSource(timeout, _gateway.Time);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+        try
+        {
+            return await digits.ReadAsync(wait.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private async Task PlayAsync(IEnumerable<string> prompts, CancellationToken ct)
+    {
+        foreach (var id in prompts)
+            if (Prompt(id) is { } prompt)
+                await _callerMedia.PlayAsync(prompt, ct);
+    }
+
+    private AudioPrompt? Prompt(string id)
+    {
+        var codec = _callerMedia.Audio?.Codec ?? G711Codec.Pcmu;
+        var prompt = _gateway.Prompts.Get(id, codec);
+        if (prompt is null) LogMissingPrompt(_log, id);
+        return prompt;
+    }
+
+    // ---- queue ----------------------------------------------------------------------------------------------------
+
+    private async Task<bool> EnqueueAsync(string queueId, CancellationToken ct)
+    {
+        SubmitResult result;
+        try
+        {
+            result = await _gateway.Engine.SubmitInteractionAsync(new InteractionRequest
+            {
+                Channel = InteractionChannel.Voice,
+                QueueId = queueId,
+                Address = Identity.Number,
+                CustomerId = Identity.CustomerId,
+                ChannelKey = Key,
+            }, ct);
+        }
+        catch (ArgumentException e)
+        {
+            LogQueueRefused(_log, Key, queueId, e.Message);
+            return false;
+        }
+        lock (_gate)
+        {
+            if (_phase == VoiceCallPhase.Ended) return true;
+            _interactionId = result.InteractionId;
+            _queueId = queueId;
+            if (_phase == VoiceCallPhase.Ivr) _phase = VoiceCallPhase.Queued;
+            _waiting = CancellationTokenSource.CreateLinkedTokenSource(_life.Token);
+            _waitingTask = WaitInQueueAsync(result.Position, result.Ewt, result.State == InteractionState.Queued, _waiting.Token);
+        }
+        LogQueued(_log, Key, result.InteractionId, queueId, result.Position);
+        return true;
+    }
+
+    /// <summary>Position and estimated wait on entry and every <see cref="VoiceSettings.AnnounceEvery"/>; music on hold between.</summary>
+    private async Task WaitInQueueAsync(int position, WaitEstimate ewt, bool announce, CancellationToken ct)
+    {
+        try
+        {
+            if (announce) await PlayAsync(_gateway.Announcement(position, ewt), ct);
+            var every = _gateway.Settings.AnnounceEvery;
+            while (!ct.IsCancellationRequested)
+            {
+                using var hold = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var music = _gateway.Settings.MusicOnHoldPrompt is { } moh && Prompt(moh) is { } mohPrompt
+                    ? _callerMedia.PlayOnHoldAsync(mohPrompt, hold.Token)
+                    : Task.FromResult(PlaybackOutcome.Completed);
+                await Task.Delay(every > TimeSpan.Zero ? every : Timeout.InfiniteTimeSpan, _gateway.Time, ct);
+                await hold.CancelAsync();
+                await music;
+                if (InteractionId is not { } id || await _gateway.Engine.GetInteractionAsync(id, ct) is not { } status) return;
+                if (status.Interaction.State == InteractionState.Queued) await PlayAsync(_gateway.Announcement(status.Position, status.Ewt), ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (InvalidOperationException) when (ct.IsCancellationRequested)
+        {
+            // Bridged while a prompt was starting: the relay owns the stream now.
+        }
+    }
+
+    private async Task StopWaitingAsync()
+    {
+        CancellationTokenSource? waiting;
+        Task task;
+        lock (_gate)
+        {
+            waiting = _waiting;
+            task = _waitingTask;
+            _waiting = null;
+        }
+        if (waiting is null) return;
+        await waiting.CancelAsync();
+        await task;
+        waiting.Dispose();
+    }
+
+    // ---- agent leg --------------------------------------------------------------------------------------------------
+
+    /// <summary>The core offered this caller to an agent: ring the agent's phone.</summary>
+    public void OnOfferMade(Offer offer)
+    {
+        AgentAttempt attempt;
+        lock (_gate)
+        {
+            _interactionId ??= offer.InteractionId;
+            if (_phase is not (VoiceCallPhase.Queued or VoiceCallPhase.Ivr) || _attempt is not null)
+            {
+                _ = _gateway.Engine.RejectOfferAsync(offer.AgentId, offer.InteractionId, "caller is not waiting");
+                return;
+            }
+            _phase = VoiceCallPhase.Ringing;
+            attempt = new AgentAttempt(offer);
+            _attempt = attempt;
+        }
+        _ = RingAgentAsync(attempt);
+    }
+
+    /// <summary>The offer closed without our answer (timed out, withdrawn, rejected by console): stop ringing.</summary>
+    public void OnOfferClosed(Offer offer, OfferOutcome outcome)
+    {
+        if (outcome == OfferOutcome.Accepted) return;
+        AgentAttempt? attempt;
+        lock (_gate)
+        {
+            attempt = _attempt?.Offer.OfferId == offer.OfferId ? _attempt : null;
+            if (attempt is null) return;
+            attempt.Closed = true;
+        }
+        attempt.Leg?.Cancel();
+    }
+
+    private async Task RingAgentAsync(AgentAttempt attempt)
+    {
+        var offer = attempt.Offer;
+        var ct = _life.Token;
+        try
+        {
+            var target = await _gateway.FindPhoneAsync(offer.AgentId, ct);
+            if (target is null)
+            {
+                await FailAttemptAsync(attempt, "no registered phone");
+                return;
+            }
+            CallMedia media;
+            try
+            {
+                media = _gateway.OpenMedia();
+            }
+            catch (RtpPortsExhaustedException)
+            {
+                await FailAttemptAsync(attempt, "no media ports");
+                return;
+            }
+            attempt.Media = media;
+            var leg = new OutboundLeg(_gateway.Sip, target.Uri, target.EndPoint,
+                _gateway.Sip.OnDomain(Identity.Number ?? "anonymous", Identity.DisplayName),
+                _gateway.Sip.OnDomain(offer.AgentId), media.CreateOffer().ToString());
+            _gateway.RouteAgentLeg(leg, this);
+            bool closed;
+            lock (_gate)
+            {
+                attempt.Leg = leg;
+                closed = attempt.Closed || _phase == VoiceCallPhase.Ended;
+            }
+            if (closed)
+            {
+                await FailAttemptAsync(attempt, "offer closed");
+                return;
+            }
+            LogRingingAgent(_log, Key, offer.AgentId);
+            var start = leg.StartAsync();
+            using var ring = new CancellationTokenSource(_gateway.Settings.AgentRingTimeout, _gateway.Time);
+            await using (ring.Token.Register(leg.Cancel))
+            {
+                await start;
+            }
+            var outcome = await leg.Outcome;
+            if (!outcome.Answered)
+            {
+                await FailAttemptAsync(attempt, outcome.FailureReason);
+                return;
+            }
+            await ConnectAsync(attempt, leg, media, outcome);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            attempt.Leg?.Hangup();
+            await DisposeAttemptMediaAsync(attempt);
+        }
+    }
+
+    private async Task ConnectAsync(AgentAttempt attempt, OutboundLeg leg, CallMedia media, OutboundOutcome outcome)
+    {
+        bool stillWanted;
+        lock (_gate) stillWanted = _phase == VoiceCallPhase.Ringing && _attempt == attempt && !attempt.Closed;
+        string failure = "";
+        if (!stillWanted
+            || outcome.AnswerSdp is null
+            || !TryParseSdp(outcome.AnswerSdp, out var answer)
+            || !media.TryAcceptAnswer(answer, out failure))
+        {
+            if (failure.Length > 0) LogAgentSdpRefused(_log, Key, failure);
+            leg.Hangup();
+            await FailAttemptAsync(attempt, stillWanted ? "failed" : "offer closed");
+            return;
+        }
+        var connected = await _gateway.Engine.MarkConnectedAsync(attempt.Offer.InteractionId);
+        if (!connected.IsOk)
+        {
+            // The offer timed out as the phone was answered; the core has moved on (re-queued or re-offered).
+            leg.Hangup();
+            await FailAttemptAsync(attempt, "offer closed");
+            return;
+        }
+        await StopWaitingAsync();
+        lock (_gate)
+        {
+            if (_phase != VoiceCallPhase.Ringing)
+            {
+                stillWanted = false;
+            }
+            else
+            {
+                _bridge = _callerMedia.BridgeTo(media);
+                _phase = VoiceCallPhase.Connected;
+            }
+        }
+        if (!stillWanted)
+        {
+            leg.Hangup();
+            return;
+        }
+        LogConnected(_log, Key, attempt.Offer.AgentId);
+        _gateway.CountAgentLeg("answered");
+    }
+
+    /// <summary>
+    /// The agent did not answer, was busy, rejected or unreachable: the caller goes back to their place in the queue
+    /// (the core orders by arrival, so it is the head if they were next) and the agent rests briefly (reject cooldown).
+    /// </summary>
+    private async Task FailAttemptAsync(AgentAttempt attempt, string reason)
+    {
+        await DisposeAttemptMediaAsync(attempt);
+        string? id;
+        string? queue;
+        lock (_gate)
+        {
+            if (_attempt == attempt)
+            {
+                _attempt = null;
+                if (_phase == VoiceCallPhase.Ringing) _phase = VoiceCallPhase.Queued;
+            }
+            id = _interactionId;
+            queue = _queueId;
+        }
+        LogAgentLegFailed(_log, Key, attempt.Offer.AgentId, reason);
+        _gateway.CountAgentLeg(reason);
+        if (id is null || Phase == VoiceCallPhase.Ended) return;
+        var rejected = await _gateway.Engine.RejectOfferAsync(attempt.Offer.AgentId, id, reason);
+        if (rejected.IsOk || queue is null) return;
+        // A console accepted the offer while the phone rang, then the phone failed: queue the caller again.
+        if (await _gateway.Engine.GetInteractionAsync(id) is { Interaction: { State: InteractionState.Connected } view } && view.AgentId == attempt.Offer.AgentId)
+            await _gateway.Engine.TransferAsync(id, queue);
+    }
+
+    private static async Task DisposeAttemptMediaAsync(AgentAttempt attempt)
+    {
+        if (Interlocked.Exchange(ref attempt.Media, null) is { } media) await media.DisposeAsync();
+    }
+
+    private static bool TryParseSdp(string text, out SessionDescription sdp)
+    {
+        try
+        {
+            sdp = SessionDescription.Parse(text);
+            return true;
+        }
+        catch (SdpParseException)
+        {
+            sdp = null!;
+            return false;
+        }
+    }
+
+    // ---- hang-up ---------------------------------------------------------------------------------------------------
+
+    /// <summary>The core ended the interaction (console hang-up, supervisor) while we still had legs up.</summary>
+    public void OnInteractionFinished(InteractionState state)
+    {
+        if (state is InteractionState.WrapUp or InteractionState.Ended or InteractionState.Abandoned or InteractionState.Failed)
+            _ = HangupAsync(CallEnd.CoreEnded);
+    }
+
+    public Task OnCallerByeAsync() => HangupAsync(CallEnd.CallerHungUp);
+
+    public Task OnAgentByeAsync(OutboundLeg leg)
+    {
+        lock (_gate)
+        {
+            if (_attempt?.Leg != leg) return Task.CompletedTask;
+        }
+        return HangupAsync(CallEnd.AgentHungUp);
+    }
+
+    /// <summary>Ends both legs once, tells the core how it ended, and frees media and routing entries.</summary>
+    public async Task HangupAsync(CallEnd reason)
+    {
+        VoiceCallPhase previous;
+        AgentAttempt? attempt;
+        string? id;
+        lock (_gate)
+        {
+            previous = _phase;
+            if (previous == VoiceCallPhase.Ended) return;
+            _phase = VoiceCallPhase.Ended;
+            attempt = _attempt;
+            id = _interactionId;
+        }
+        await _life.CancelAsync();
+
+        if (reason == CallEnd.CallerHungUp) _caller.MarkEnded();
+        else _caller.Hangup();
+        if (attempt?.Leg is { } leg)
+        {
+            if (reason == CallEnd.AgentHungUp) leg.MarkEnded();
+            else leg.Hangup();
+        }
+
+        if (id is not null && reason != CallEnd.CoreEnded)
+        {
+            var engine = _gateway.Engine;
+            _ = previous == VoiceCallPhase.Connected
+                ? await engine.EndInteractionAsync(id)
+                : await engine.AbandonInteractionAsync(id, reason == CallEnd.CallerHungUp ? "caller hung up" : reason.ToString());
+        }
+        LogCallEnded(_log, Key, reason, previous);
+        await CleanupAsync(attempt);
+    }
+
+    private async Task CleanupAsync(AgentAttempt? attempt)
+    {
+        if (Interlocked.Exchange(ref _cleanedUp, 1) == 1) return;
+        await StopWaitingAsync();
+        RtpRelay? bridge;
+        lock (_gate)
+        {
+            bridge = _bridge;
+            _bridge = null;
+        }
+        bridge?.Dispose();
+        if (attempt is not null) await DisposeAttemptMediaAsync(attempt);
+        await _callerMedia.DisposeAsync();
+        _gateway.Forget(this, attempt?.Leg);
+        _life.Dispose();
+    }
+
+    // ---- in-dialog requests -------------------------------------------------------------------------------------------
+
+    /// <summary>DTMF by SIP INFO: collected during the flow, relayed to the other leg once bridged. True: answer 200.</summary>
+    public bool OnInfo(SipRequest info, bool fromCaller)
+    {
+        OutboundLeg? agent;
+        bool connected;
+        lock (_gate)
+        {
+            connected = _phase == VoiceCallPhase.Connected;
+            agent = _attempt?.Leg;
+        }
+        if (connected)
+        {
+            if (fromCaller) agent?.SendInfo(info.ContentType ?? "application/dtmf-relay", info.Body);
+            else _caller.SendInfo(info.ContentType ?? "application/dtmf-relay", info.Body);
+            return true;
+        }
+        return fromCaller && _callerMedia.AcceptSipInfo(info.ContentType, SipSignalling.BodyText(info));
+    }
+
+    /// <summary>A re-INVITE or UPDATE with SDP: answer it from the same leg's media (hold, codec change). Null: 488.</summary>
+    public string? AnswerReoffer(SipRequest request, bool fromCaller)
+    {
+        CallMedia? media;
+        lock (_gate) media = fromCaller ? _callerMedia : _attempt?.Media;
+        if (media is null || !TryParseSdp(SipSignalling.BodyText(request), out var offer)) return null;
+        return media.TryAnswer(offer, out var answer, out _) ? answer.ToString() : null;
+    }
+
+    private sealed class AgentAttempt(Offer offer)
+    {
+        public Offer Offer { get; } = offer;
+
+        public OutboundLeg? Leg { get; set; }
+
+        public CallMedia? Media;
+
+        public bool Closed { get; set; }
+    }
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Call {Call}: queued as {Interaction} in {Queue} at position {Position}")]
+    private static partial void LogQueued(ILogger logger, string call, string interaction, string queue, int position);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "Call {Call}: ringing agent {Agent}")]
+    private static partial void LogRingingAgent(ILogger logger, string call, string agent);
+
+    [LoggerMessage(EventId = 502, Level = LogLevel.Information, Message = "Call {Call}: connected to agent {Agent}")]
+    private static partial void LogConnected(ILogger logger, string call, string agent);
+
+    [LoggerMessage(EventId = 503, Level = LogLevel.Information, Message = "Call {Call}: agent {Agent} leg failed ({Reason}); the caller keeps their place")]
+    private static partial void LogAgentLegFailed(ILogger logger, string call, string agent, string reason);
+
+    [LoggerMessage(EventId = 504, Level = LogLevel.Information, Message = "Call {Call} ended ({Reason}) in phase {Phase}")]
+    private static partial void LogCallEnded(ILogger logger, string call, CallEnd reason, VoiceCallPhase phase);
+
+    [LoggerMessage(EventId = 505, Level = LogLevel.Error, Message = "Call {Call} failed")]
+    private static partial void LogCallFailed(ILogger logger, string call, Exception exception);
+
+    [LoggerMessage(EventId = 506, Level = LogLevel.Warning, Message = "Prompt '{Prompt}' has no audio; skipped")]
+    private static partial void LogMissingPrompt(ILogger logger, string prompt);
+
+    [LoggerMessage(EventId = 507, Level = LogLevel.Warning, Message = "Call {Call}: queue {Queue} refused the caller: {Why}")]
+    private static partial void LogQueueRefused(ILogger logger, string call, string queue, string why);
+
+    [LoggerMessage(EventId = 508, Level = LogLevel.Information, Message = "Call {Call}: flow ended ({Reason})")]
+    private static partial void LogFlowEnded(ILogger logger, string call, string reason);
+
+    [LoggerMessage(EventId = 509, Level = LogLevel.Warning, Message = "Call {Call}: the agent's SDP answer was refused: {Why}")]
+    private static partial void LogAgentSdpRefused(ILogger logger, string call, string why);
+}
+
+public enum CallEnd
+{
+    CallerHungUp,
+    AgentHungUp,
+    FlowEnded,
+    CoreEnded,
+    Failure,
+}
+
+/// <summary>Who is calling, as the gateway found out from the trunk's INVITE and the customer store.</summary>
+public sealed record CallerIdentity(string? Number, string? CustomerId, string? DisplayName);

@@ -1,0 +1,391 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Ccgw.Core;
+using Ccgw.Core.Flows;
+using Ccgw.Core.Repositories;
+using Ccgw.Media;
+using Ccgw.Media.Playout;
+using Ccgw.Media.Sdp;
+using Ccgw.Media.Transport;
+using Ccgw.Sip;
+using Ccgw.Sip.Dialogs;
+using Ccgw.Sip.Message;
+using Ccgw.Sip.Transactions;
+using Ccgw.Sip.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Ccgw.Voice;
+
+/// <summary>A registered phone of an agent, ready to be called.</summary>
+internal sealed record PhoneTarget(SipUri Uri, SipEndPoint EndPoint);
+
+/// <summary>
+/// The voice channel adapter (docs/voice.md): takes admitted trunk INVITEs, answers them with the flow the dialled
+/// number enters, hands queued callers to the routing core, rings agents' registered phones when the core offers
+/// them a caller, and bridges the two legs through the gateway's media relay. It owns the routing of in-dialog
+/// requests (BYE, INFO, re-INVITE, ACK) to calls and follows the core's event stream.
+/// </summary>
+public sealed partial class VoiceGateway : IAsyncDisposable
+{
+    private readonly RtpPortAllocator _ports;
+    private readonly MediaScheduler _scheduler;
+    private readonly FlowCatalog _flows;
+    private readonly ICustomerRepository _customers;
+    private readonly ICallbackRepository _callbacks;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, VoiceCall> _byKey = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DialogRoute> _byDialog = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, VoiceCall> _byInvite = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, OutboundLeg> _legsByCallId = new(StringComparer.Ordinal);
+    private readonly Counter<long> _calls;
+    private readonly Counter<long> _agentLegs;
+
+    public VoiceGateway(VoiceSettings settings, SipStack stack, RoutingEngine engine, FlowCatalog flows, PromptLibrary prompts,
+        RtpPortAllocator ports, MediaScheduler scheduler, ICustomerRepository customers, ICallbackRepository callbacks,
+        TimeProvider time, ILoggerFactory loggers, IMeterFactory? meters = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(loggers);
+        Settings = settings;
+        Sip = new SipSignalling(stack, settings.Domain);
+        Engine = engine;
+        _flows = flows;
+        Prompts = prompts;
+        _ports = ports;
+        _scheduler = scheduler;
+        _customers = customers;
+        _callbacks = callbacks;
+        Time = time;
+        _loggers = loggers;
+        _log = loggers.CreateLogger<VoiceGateway>();
+        var meter = meters?.Create("Ccgw.Voice") ?? new Meter("Ccgw.Voice");
+        _calls = meter.CreateCounter<long>("ccgw.voice.calls", "{call}", "Trunk calls taken, by result (answered, rejected)");
+        _agentLegs = meter.CreateCounter<long>("ccgw.voice.agent_legs", "{leg}", "Calls placed to agents' phones, by outcome");
+        meter.CreateObservableGauge("ccgw.voice.active_calls", () => _byKey.Count, "{call}", "Calls in progress (flow, queue or connected)");
+    }
+
+    public VoiceSettings Settings { get; }
+
+    public RoutingEngine Engine { get; }
+
+    public PromptLibrary Prompts { get; }
+
+    public TimeProvider Time { get; }
+
+    internal SipSignalling Sip { get; }
+
+    public int ActiveCalls => _byKey.Count;
+
+    /// <summary>Wires the stack's hooks for ACK, CANCEL and stray 2xx retransmissions to this gateway.</summary>
+    public void AttachTo(SipStack stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        stack.AckHandler = OnAck;
+        stack.CancelHandler = OnCancel;
+        stack.StrayResponseHandler = OnStrayResponse;
+    }
+
+    /// <summary>Follows the core: offers ring agents, closed offers stop ringing, interactions ended by the core hang up.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var events = Engine.Subscribe(cancellationToken);
+        try
+        {
+            await foreach (var e in events.ReadAllAsync(cancellationToken))
+            {
+                switch (e)
+                {
+                    case OfferMade { Offer: var offer } when CallOf(offer.Interaction) is { } call:
+                        call.OnOfferMade(offer);
+                        break;
+                    case OfferClosed { Offer: var offer, Outcome: var outcome } when CallOf(offer.Interaction) is { } call:
+                        call.OnOfferClosed(offer, outcome);
+                        break;
+                    case InteractionStateChanged { Interaction: var view } when CallOf(view) is { } call:
+                        call.OnInteractionFinished(view.State);
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private VoiceCall? CallOf(InteractionView view) =>
+        view.Channel == InteractionChannel.Voice && view.ChannelKey is { } key && _byKey.TryGetValue(key, out var call) ? call : null;
+
+    // ---- new calls -------------------------------------------------------------------------------------------------------
+
+    /// <summary>An INVITE the trunk admission accepted: answer it into the flow of the dialled number.</summary>
+    public async Task AcceptTrunkCallAsync(SipServerInviteTransaction invite, string trunkId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(invite);
+        var caller = new InboundLeg(Sip, invite);
+        var request = invite.Request;
+        var did = request.RequestUri.UserUnescaped ?? request.To?.Uri.UserUnescaped ?? string.Empty;
+        var trunk = Settings.Trunks.FirstOrDefault(t => t.Id == trunkId);
+        if (trunk is null || !trunk.Dids.TryGetValue(did, out var flowId) || !_flows.Flows.TryGetValue(flowId, out var flow))
+        {
+            Reject(caller, 404, $"number {did} is not in service");
+            return;
+        }
+        if (!SipSignalling.HasSdp(request) || !TryParseSdp(SipSignalling.BodyText(request), out var offer))
+        {
+            // Late offer (INVITE without SDP) would need our offer in the 200 and the answer in the ACK; not supported.
+            Reject(caller, 488, "an SDP offer in the INVITE is required");
+            return;
+        }
+        CallMedia media;
+        try
+        {
+            media = OpenMedia();
+        }
+        catch (RtpPortsExhaustedException)
+        {
+            Reject(caller, 503, "no media ports free");
+            return;
+        }
+        if (!media.TryAnswer(offer, out var answer, out var failure))
+        {
+            await media.DisposeAsync();
+            Reject(caller, 488, failure);
+            return;
+        }
+        var identity = await IdentifyAsync(request, cancellationToken);
+        var call = new VoiceCall(this, caller, media, flow, identity, _loggers.CreateLogger<VoiceCall>());
+        _byKey[call.Key] = call;
+        _byInvite[invite.Key] = call;
+        _byDialog[caller.DialogId] = new DialogRoute(call, null);
+        caller.Answer(answer.ToString());
+        _calls.Add(1, new KeyValuePair<string, object?>("result", "answered"));
+        LogAnswered(_log, call.Key, did, flowId, identity.CustomerId ?? "unknown");
+        _ = call.RunFlowAsync();
+    }
+
+    private void Reject(InboundLeg caller, int code, string why)
+    {
+        caller.Reject(code, why);
+        _calls.Add(1, new KeyValuePair<string, object?>("result", "rejected"));
+        LogRejected(_log, code, why);
+    }
+
+    /// <summary>Caller id from P-Asserted-Identity (RFC 3325, set by a trusted trunk) or From, looked up in the customer store.</summary>
+    private async Task<CallerIdentity> IdentifyAsync(SipRequest request, CancellationToken cancellationToken)
+    {
+        string? number = null;
+        if (request.Headers.Get("P-Asserted-Identity") is { } pai)
+        {
+            try
+            {
+                number = SipNameAddress.Parse(pai).Uri.UserUnescaped;
+            }
+            catch (SipParseException)
+            {
+            }
+        }
+        number ??= request.From?.Uri.UserUnescaped;
+        if (number is null) return new CallerIdentity(null, null, null);
+        var customer = await _customers.FindByPhoneAsync(number, cancellationToken);
+        return new CallerIdentity(number, customer?.Id, customer?.Name ?? request.From?.DisplayName);
+    }
+
+    // ---- in-dialog requests --------------------------------------------------------------------------------------------
+
+    /// <summary>BYE, INFO, re-INVITE, UPDATE or OPTIONS inside one of our dialogs. False: not ours (the stack answers 481).</summary>
+    public bool TakeInDialogRequest(SipServerTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var request = transaction.Request;
+        if (SipDialog.IdOf(request) is not { } id || !_byDialog.TryGetValue(id, out var route)) return false;
+        var call = route.Call;
+        var fromCaller = route.AgentLeg is null;
+        var inSequence = fromCaller ? call.Caller.Accept(request) : route.AgentLeg!.Accept(request);
+        if (!inSequence)
+        {
+            Respond(transaction, 500);
+            return true;
+        }
+        switch (request.Method)
+        {
+            case SipMethods.Bye:
+                Respond(transaction, 200);
+                _ = fromCaller ? call.OnCallerByeAsync() : call.OnAgentByeAsync(route.AgentLeg!);
+                break;
+            case SipMethods.Info:
+                Respond(transaction, call.OnInfo(request, fromCaller) ? 200 : 415);
+                break;
+            case SipMethods.Invite or SipMethods.Update when SipSignalling.HasSdp(request):
+                if (call.AnswerReoffer(request, fromCaller) is { } sdp)
+                {
+                    var ok = SipResponseFactory.Create(request, 200);
+                    ok.Contact.Add(Sip.Contact(transaction.Peer.Transport));
+                    SipSignalling.SetSdp(ok, sdp);
+                    transaction.SendResponse(ok);
+                }
+                else
+                {
+                    Respond(transaction, 488);
+                }
+                break;
+            case SipMethods.Invite or SipMethods.Update:
+                // No SDP: nothing to renegotiate (session refresh); answer without changing media.
+                var refresh = SipResponseFactory.Create(request, 200);
+                refresh.Contact.Add(Sip.Contact(transaction.Peer.Transport));
+                transaction.SendResponse(refresh);
+                break;
+            case SipMethods.Options:
+                Respond(transaction, 200);
+                break;
+            default:
+                return false;
+        }
+        return true;
+    }
+
+    private static void Respond(SipServerTransaction transaction, int code) =>
+        transaction.SendResponse(SipResponseFactory.Create(transaction.Request, code));
+
+    private void OnAck(SipRequest ack, SipEndPoint source)
+    {
+        if (SipDialog.IdOf(ack) is { } id && _byDialog.TryGetValue(id, out var route) && route.AgentLeg is null)
+            route.Call.Caller.OnAck();
+    }
+
+    private void OnCancel(SipServerInviteTransaction invite, SipRequest cancel)
+    {
+        if (!_byInvite.TryGetValue(invite.Key, out var call))
+        {
+            invite.SendResponse(SipResponseFactory.Create(invite.Request, 487, toTag: SipSignalling.NewTag()));
+            return;
+        }
+        call.Caller.Reject(487);
+        _ = call.OnCallerByeAsync();
+    }
+
+    private void OnStrayResponse(SipResponse response, SipEndPoint source)
+    {
+        if (response.CallId is { } callId && _legsByCallId.TryGetValue(callId, out var leg)) leg.TryAcknowledgeRetransmission(response);
+    }
+
+    // ---- services for calls -----------------------------------------------------------------------------------------------
+
+    internal CallMedia OpenMedia() => CallMedia.Open(_ports, _scheduler, Time, Settings.MediaAddress);
+
+    internal async Task<PhoneTarget?> FindPhoneAsync(string agentId, CancellationToken cancellationToken)
+    {
+        foreach (var binding in await Sip.Stack.Registrar.GetContactsAsync(agentId, cancellationToken))
+        {
+            if (!SipUri.TryParse(binding.ContactUri, out var uri) || uri is null) continue;
+            if (SipSignalling.TryResolve(binding.ReceivedFrom, uri, out var endPoint)) return new PhoneTarget(uri, endPoint);
+        }
+        return null;
+    }
+
+    internal void RouteAgentLeg(OutboundLeg leg, VoiceCall call)
+    {
+        _legsByCallId[leg.CallId] = leg;
+        leg.DialogEstablished += l => _byDialog[l.DialogId!] = new DialogRoute(call, l);
+    }
+
+    internal void Forget(VoiceCall call, OutboundLeg? lastAgentLeg)
+    {
+        _byKey.TryRemove(call.Key, out _);
+        _byInvite.TryRemove(call.Caller.Transaction.Key, out _);
+        _byDialog.TryRemove(call.Caller.DialogId, out _);
+        foreach (var (id, route) in _byDialog)
+            if (route.Call == call)
+            {
+                _byDialog.TryRemove(id, out _);
+                if (route.AgentLeg is { } leg) _legsByCallId.TryRemove(leg.CallId, out _);
+            }
+        if (lastAgentLeg is not null) _legsByCallId.TryRemove(lastAgentLeg.CallId, out _);
+    }
+
+    internal void CountAgentLeg(string outcome) => _agentLegs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>"You are number 3 in the queue. Your estimated waiting time is 2 minutes." as prompt ids.</summary>
+    internal IReadOnlyList<string> Announcement(int position, WaitEstimate ewt)
+    {
+        var s = Settings;
+        var prompts = new List<string>();
+        if (position > 0 && s.PositionPrompt is { } pos && Prompts.SpeakNumber(position) is { Count: > 0 } number)
+        {
+            prompts.Add(pos);
+            prompts.AddRange(number);
+        }
+        if (s.WaitPrompt is { } wait && ewt.Seconds is { } seconds)
+        {
+            if (seconds < 60 && s.UnderAMinutePrompt is { } under)
+            {
+                prompts.Add(wait);
+                prompts.Add(under);
+            }
+            else if (Prompts.SpeakNumber((int)Math.Ceiling(seconds / 60)) is { Count: > 0 } minutes && s.MinutesPrompt is { } unit)
+            {
+                prompts.Add(wait);
+                prompts.AddRange(minutes);
+                prompts.Add(unit);
+            }
+        }
+        return prompts;
+    }
+
+    /// <summary>"9 for a call back": the caller's number goes into the persisted call-back list for the queue.</summary>
+    internal async Task RecordCallbackAsync(VoiceCall call, string queueId, CancellationToken cancellationToken)
+    {
+        if (call.Identity.Number is not { } number)
+        {
+            LogCallbackWithoutNumber(_log, call.Key);
+            return;
+        }
+        var now = Time.GetUtcNow();
+        await _callbacks.AddAsync(new CallbackRequest(
+            Id: "cb-" + Guid.NewGuid().ToString("N"),
+            QueueId: queueId,
+            Channel: InteractionChannel.Callback,
+            Address: number,
+            ScheduledAt: now,
+            Priority: 0,
+            OriginalStartedAt: now,
+            Status: CallbackStatus.Scheduled,
+            CustomerId: call.Identity.CustomerId,
+            Topic: queueId,
+            Name: call.Identity.DisplayName), cancellationToken);
+        LogCallbackRecorded(_log, call.Key, queueId);
+    }
+
+    private static bool TryParseSdp(string text, out SessionDescription sdp)
+    {
+        try
+        {
+            sdp = SessionDescription.Parse(text);
+            return true;
+        }
+        catch (SdpParseException)
+        {
+            sdp = null!;
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var call in _byKey.Values) await call.HangupAsync(CallEnd.Failure);
+    }
+
+    private sealed record DialogRoute(VoiceCall Call, OutboundLeg? AgentLeg);
+
+    [LoggerMessage(EventId = 520, Level = LogLevel.Information, Message = "Call {Call} answered: DID {Did} → flow {Flow}, customer {Customer}")]
+    private static partial void LogAnswered(ILogger logger, string call, string did, string flow, string customer);
+
+    [LoggerMessage(EventId = 521, Level = LogLevel.Information, Message = "Trunk call rejected with {Code}: {Why}")]
+    private static partial void LogRejected(ILogger logger, int code, string why);
+
+    [LoggerMessage(EventId = 522, Level = LogLevel.Information, Message = "Call {Call}: call-back requested for queue {Queue}")]
+    private static partial void LogCallbackRecorded(ILogger logger, string call, string queue);
+
+    [LoggerMessage(EventId = 523, Level = LogLevel.Warning, Message = "Call {Call}: a call-back was asked for but the caller's number is unknown")]
+    private static partial void LogCallbackWithoutNumber(ILogger logger, string call);
+}

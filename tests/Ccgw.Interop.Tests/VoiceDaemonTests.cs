@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Ccgw.Testing;
+
+namespace Ccgw.Interop.Tests;
+
+/// <summary>
+/// Issue 5 acceptance against the running daemon: sipp plays the PBX (caller on DID 100) and the agents' phones
+/// (registered with digest, answering with -rtp_echo so audio comes back); the caller's RTP endpoint is the test's
+/// own socket, which counts the prompts, replays sipp's RFC 4733 pcap and checks audio crosses the bridge.
+/// </summary>
+public sealed class VoiceDaemonTests
+{
+    private const string Customer = "+15550100"; // carol in config/customers.json
+    private static readonly string Scenarios = Path.Combine(AppContext.BaseDirectory, "Scenarios");
+    private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_caller_chooses_billing_and_is_bridged_to_bob_with_media_both_ways(bool infoDtmf)
+    {
+        Skip.IfNot(File.Exists("/usr/bin/sipp"), "sipp (Debian package sip-tester) is not installed");
+        await using var call = await VoiceRig.StartAsync();
+        await call.SetReadyAsync("bob");
+        await using var bob = await call.StartAgentPhoneAsync("bob", "demo-bob", "voice_agent_answers.xml");
+
+        await using var rtp = new VoiceRtpEndpoint();
+        await using var caller = call.StartCaller(rtp.Port, infoDtmf ? "voice_caller_info.xml" : "voice_caller.xml", talkMs: 25_000);
+
+        // The welcome and menu prompts: 50 packets per second of 20 ms PCMU.
+        var gateway = await rtp.GatewayAsync(TimeSpan.FromSeconds(15));
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var prompts = rtp.Packets.ToArray();
+        var first = prompts[0].ArrivedTicks;
+        var window = prompts.Where(p => Seconds(p.ArrivedTicks - first) is >= 0.5 and < 2.5).ToArray();
+        Assert.InRange(window.Length, 85, 115);
+        Assert.All(window, p => Assert.Equal(0, p.PayloadType));
+        Assert.All(window.Zip(window.Skip(1)), pair =>
+        {
+            Assert.Equal((ushort)(pair.First.Sequence + 1), pair.Second.Sequence);
+            Assert.Equal(pair.First.Timestamp + 160, pair.Second.Timestamp);
+        });
+
+        // "2" for billing: RFC 4733 from sipp's pcap, or SIP INFO from the caller scenario.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        if (!infoDtmf)
+            await rtp.SendPacedAsync(PcapUdpPayloads.Read("/usr/share/sip-tester/dtmf_2833_2.pcap"), gateway, deadline.Token);
+
+        // Once bob answers, our audio goes gateway → bob's phone (echo) → gateway → us.
+        const byte marker = 0x55;
+        var echoed = false;
+        while (!echoed && !deadline.IsCancellationRequested)
+        {
+            await rtp.SendPacedAsync(VoiceRtpEndpoint.Tone(marker, 25, ssrc: 0x1234), gateway, deadline.Token);
+            echoed = rtp.Packets.Any(p => p.PayloadType == 0 && p.Payload.Length == 160 && p.Payload.All(b => b == marker));
+        }
+        Assert.True(echoed, "the caller's audio never came back through bob's phone");
+
+        // The caller hangs up; the gateway's BYE ends bob's leg (his sipp scenario waits for it).
+        Assert.True(await caller.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the caller's sipp did not finish");
+        Assert.True(caller.ExitCode == 0, $"caller sipp failed ({caller.ExitCode}):\n{caller.StandardOutput[^Math.Min(3000, caller.StandardOutput.Length)..]}");
+        Assert.True(await bob.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), "bob's phone never got the BYE");
+        Assert.True(bob.Process.ExitCode == 0, $"bob's sipp failed ({bob.Process.ExitCode}):\n{bob.Process.StandardOutput[^Math.Min(3000, bob.Process.StandardOutput.Length)..]}");
+
+        // Topology hiding (CONTRACT §4): nothing of one leg's identifiers appears in the other leg's messages.
+        var callerLog = await File.ReadAllTextAsync(call.MessageLog("caller"));
+        var bobLog = await File.ReadAllTextAsync(bob.MessageLog);
+        var callerIds = VoiceRig.Identifiers(callerLog, call.CallerPort, rtp.Port);
+        var bobIds = VoiceRig.Identifiers(bobLog, bob.SipPort, bob.MediaPort);
+        Assert.NotEmpty(callerIds);
+        Assert.NotEmpty(bobIds);
+        foreach (var id in callerIds) Assert.DoesNotContain(id, bobLog);
+        foreach (var id in bobIds) Assert.DoesNotContain(id, callerLog);
+        Assert.Contains("@localhost", bobLog); // the agent sees the gateway's domain in From/To
+    }
+
+    [SkippableFact]
+    public async Task An_agent_who_does_not_answer_gives_the_caller_back_and_the_next_agent_gets_it()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/sipp"), "sipp (Debian package sip-tester) is not installed");
+        await using var call = await VoiceRig.StartAsync(new Dictionary<string, string?> { ["CCGW__Routing__OfferTimeoutSeconds"] = "3" });
+        await call.SetReadyAsync("bob");
+        await using var bob = await call.StartAgentPhoneAsync("bob", "demo-bob", "voice_agent_no_answer.xml");
+        await using var alice = await call.StartAgentPhoneAsync("alice", "demo-alice", "voice_agent_answers.xml");
+
+        await using var rtp = new VoiceRtpEndpoint();
+        await using var caller = call.StartCaller(rtp.Port, "voice_caller.xml", talkMs: 20_000);
+        var gateway = await rtp.GatewayAsync(TimeSpan.FromSeconds(15));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await rtp.SendPacedAsync(PcapUdpPayloads.Read("/usr/share/sip-tester/dtmf_2833_2.pcap"), gateway, deadline.Token);
+
+        // Bob's phone rings unanswered; the offer times out, the gateway CANCELs (his scenario ends on the ACK of 487).
+        Assert.True(await bob.Process.WaitForExitAsync(TimeSpan.FromSeconds(40)), "bob's phone was never cancelled");
+        Assert.True(bob.Process.ExitCode == 0, $"bob's sipp failed ({bob.Process.ExitCode}):\n{bob.Process.StandardOutput[^Math.Min(3000, bob.Process.StandardOutput.Length)..]}");
+        await call.SetReadyAsync("alice");
+
+        Assert.True(await caller.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the caller's sipp did not finish");
+        Assert.True(await alice.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), "alice's phone never got the call and its BYE");
+        Assert.True(alice.Process.ExitCode == 0, $"alice's sipp failed ({alice.Process.ExitCode}):\n{alice.Process.StandardOutput[^Math.Min(3000, alice.Process.StandardOutput.Length)..]}");
+        Assert.Equal(0, caller.ExitCode);
+    }
+
+    private static double Seconds(long ticks) => ticks / (double)System.Diagnostics.Stopwatch.Frequency;
+}
+
+/// <summary>A daemon plus the sipp processes of one voice test, cleaned up together.</summary>
+internal sealed class VoiceRig : IAsyncDisposable
+{
+    private readonly DaemonUnderTest _daemon;
+    private readonly string _work;
+
+    private VoiceRig(DaemonUnderTest daemon, string work)
+    {
+        _daemon = daemon;
+        _work = work;
+    }
+
+    public int CallerPort { get; } = FreePorts.TcpAndUdp();
+
+    public static async Task<VoiceRig> StartAsync(IReadOnlyDictionary<string, string?>? environment = null) =>
+        new(await DaemonUnderTest.StartAsync(environment), Directory.CreateTempSubdirectory("ccgw-voice-").FullName);
+
+    public string MessageLog(string name) => Path.Combine(_work, name + ".log");
+
+    public async Task SetReadyAsync(string agent)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/admin/agents/{agent}/state") { Content = JsonContent.Create(new { state = "ready" }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "demo-admin-token-change-me");
+        using var response = await _daemon.Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Starts an agent's phone (a sipp UAS with -rtp_echo) and registers it with digest through a second sipp.</summary>
+    public async Task<AgentPhone> StartAgentPhoneAsync(string agent, string password, string scenario)
+    {
+        var sip = FreePorts.TcpAndUdp();
+        var media = FreePorts.UdpPair();
+        var log = MessageLog(agent);
+        var phone = ExternalProcess.Start("/usr/bin/sipp",
+        [
+            "-sf", Path.Combine(Scenarios, scenario), "-i", "127.0.0.1", "-p", I(sip), "-mi", "127.0.0.1", "-mp", I(media), "-rtp_echo",
+            "-m", "1", "-nostdin", "-timeout", "90s", "-timeout_error", "-trace_msg", "-message_file", log,
+        ], workingDirectory: _work);
+        await using var register = await ExternalProcess.RunAsync("/usr/bin/sipp",
+        [
+            $"127.0.0.1:{I(_daemon.Listeners.Sip)}", "-sf", Path.Combine(Scenarios, "voice_register_agent.xml"), "-i", "127.0.0.1",
+            "-p", I(FreePorts.TcpAndUdp()), "-m", "1", "-nostdin", "-timeout", "15s", "-timeout_error",
+            "-key", "agent", agent, "-key", "password", password, "-key", "agent_port", I(sip),
+        ], TimeSpan.FromSeconds(30), workingDirectory: _work);
+        Assert.True(register.ExitCode == 0, $"{agent}'s phone did not register:\n{register.StandardOutput}\n{register.StandardError}");
+        return new AgentPhone(phone, sip, media, log);
+    }
+
+    public ExternalProcess StartCaller(int rtpPort, string scenario, int talkMs) => ExternalProcess.Start("/usr/bin/sipp",
+    [
+        $"127.0.0.1:{I(_daemon.Listeners.Sip)}", "-sf", Path.Combine(Scenarios, scenario), "-i", "127.0.0.1", "-p", I(CallerPort),
+        "-mp", I(FreePorts.UdpPair()), "-m", "1", "-nostdin", "-d", I(talkMs), "-timeout", "90s", "-timeout_error",
+        "-key", "caller", "+15550100", "-key", "rtp_port", I(rtpPort), "-key", "digit", "2",
+        "-trace_msg", "-message_file", MessageLog("caller"),
+    ], workingDirectory: _work);
+
+    private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Scenarios => Path.Combine(AppContext.BaseDirectory, "Scenarios");
+
+    /// <summary>A leg's own identifiers as they appear on the wire: Call-IDs, tags, its SIP and media ports.</summary>
+    public static IReadOnlyList<string> Identifiers(string log, int sipPort, int mediaPort)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal) { $"127.0.0.1:{I(sipPort)}", $"m=audio {I(mediaPort)} " };
+        foreach (var line in log.Split('\n'))
+        {
+            var l = line.Trim();
+            if (l.StartsWith("Call-ID:", StringComparison.OrdinalIgnoreCase)) ids.Add(l[8..].Trim());
+            foreach (var part in l.Split(';'))
+                if (part.StartsWith("tag=", StringComparison.Ordinal)) ids.Add(part[4..].Trim());
+        }
+        return [.. ids.Where(i => i.Length > 3)];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _daemon.DisposeAsync();
+        _daemon.DeleteRoot();
+        try
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+internal sealed record AgentPhone(ExternalProcess Process, int SipPort, int MediaPort, string MessageLog) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+}
