@@ -301,6 +301,47 @@ public sealed class ImGatewayTests
         Assert.Equal("The customer has left the chat.", h.Outlet.BodiesTo(ImHarness.BobFull)[^1]);
     }
 
+    [Theory]
+    [InlineData("service-unavailable")]
+    [InlineData("item-not-found")]
+    public async Task A_bounced_message_to_the_vanished_customer_ends_the_chat(string condition)
+    {
+        var h = new ImHarness();
+        await h.Connected();
+
+        await h.Send(new XElement(Client + "message", new XAttribute("from", ImHarness.Guest), new XAttribute("to", ImHarness.Support), new XAttribute("type", "error"),
+            new XElement(Client + "error", new XAttribute("type", "cancel"), new XElement(XmppNamespaces.Stanzas + condition))));
+
+        Assert.Contains("end i1", h.Routing.Calls);
+        Assert.Equal("The customer has left the chat.", h.Outlet.BodiesTo(ImHarness.BobFull)[^1]);
+    }
+
+    [Fact]
+    public async Task Other_errors_from_the_customer_change_nothing()
+    {
+        var h = new ImHarness();
+        await h.Connected();
+
+        await h.Send(new XElement(Client + "message", new XAttribute("from", ImHarness.Guest), new XAttribute("to", ImHarness.Support), new XAttribute("type", "error"),
+            new XElement(Client + "error", new XAttribute("type", "modify"), new XElement(XmppNamespaces.Stanzas + "bad-request"))));
+
+        Assert.DoesNotContain("end i1", h.Routing.Calls);
+        Assert.Equal(1, h.Gateway.ConversationCount);
+    }
+
+    [Fact]
+    public async Task A_bounced_message_to_the_agent_ends_the_chat_as_the_agent_leaving()
+    {
+        var h = new ImHarness();
+        var chat = await h.Connected();
+
+        await h.Send(new XElement(Client + "message", new XAttribute("from", ImHarness.BobFull), new XAttribute("to", chat), new XAttribute("type", "error"),
+            new XElement(Client + "error", new XAttribute("type", "cancel"), new XElement(XmppNamespaces.Stanzas + "recipient-unavailable"))));
+
+        Assert.Contains("end i1", h.Routing.Calls);
+        Assert.Equal("The agent has left the chat. Thank you for contacting us.", h.Outlet.BodiesTo(ImHarness.Guest)[^1]);
+    }
+
     [Fact]
     public async Task The_agent_leaving_ends_the_chat_and_the_customer_is_told_from_the_queue_address()
     {

@@ -111,7 +111,15 @@ public sealed partial class ImGateway : IStanzaService
 
     private async ValueTask HandleCustomerMessageAsync(XElement message, Jid from, Jid gatewayAddress, CancellationToken ct)
     {
-        if (ImStanzas.Type(message) is "error" or "groupchat" or "headline") return;
+        if (ImStanzas.Type(message) is "error")
+        {
+            // A message to the customer bounced because the customer is gone (an anonymous account ends with its
+            // session; servers only send unavailable presence to addresses the client sent presence to).
+            if (ImStanzas.IsGoneError(message) && _byCustomer.TryGetValue(CustomerKey(from, gatewayAddress), out var gone))
+                await WithGateAsync(gone, () => EndAsync(gone, EndReason.CustomerLeft, ct), ct);
+            return;
+        }
+        if (ImStanzas.Type(message) is "groupchat" or "headline") return;
         var body = Clip(ImStanzas.Body(message));
         var chatState = ImStanzas.ChatState(message);
         var form = ImStanzas.CallbackFormAnswer(message);
@@ -447,7 +455,7 @@ public sealed partial class ImGateway : IStanzaService
             if (type is "get" or "set") await HandleIqAsync(stanza, from, conversationAddress, ct);
             return;
         }
-        if (type == "error") return;
+        if (type == "error" && !(kind == "message" && ImStanzas.IsGoneError(stanza))) return;
 
         if (!_byId.TryGetValue(id, out var c) || c.ConversationAddress != conversationAddress)
         {
@@ -463,6 +471,12 @@ public sealed partial class ImGateway : IStanzaService
                 // Someone else (or an agent whose offer closed) writing to the conversation address learns nothing.
                 if (kind == "message" && ImStanzas.Body(stanza) is not null)
                     await SendAsync(ImStanzas.Error(stanza, conversationAddress, from, "auth", "forbidden"), ct);
+                return;
+            }
+            if (type == "error")
+            {
+                // The agent's client or account is gone: the chat cannot go on.
+                if (c.State == ImConversationState.Connected) await EndAsync(c, EndReason.AgentLeft, ct);
                 return;
             }
             if (kind == "presence")

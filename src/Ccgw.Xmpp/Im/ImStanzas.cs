@@ -90,6 +90,14 @@ internal static class ImStanzas
     public static XElement VersionResult(string version) => new(XmppNamespaces.Version + "query",
         new XElement(XmppNamespaces.Version + "name", "ccgw"), new XElement(XmppNamespaces.Version + "version", version));
 
+    /// <summary>
+    /// RFC 6120 §8.3.3 conditions of an error reply that mean the addressee no longer exists or is not reachable
+    /// (item-not-found, recipient-unavailable, service-unavailable, remote-server-not-found, gone).
+    /// </summary>
+    public static bool IsGoneError(XElement stanza) =>
+        stanza.Element(Client + "error")?.Elements().Any(e => e.Name.Namespace == XmppNamespaces.Stanzas
+            && e.Name.LocalName is "item-not-found" or "recipient-unavailable" or "service-unavailable" or "remote-server-not-found" or "gone") == true;
+
     public static bool IsPing(XElement iq) => iq.Element(Ping + "ping") is not null;
 
     public static bool IsDiscoInfo(XElement iq) => iq.Element(XmppNamespaces.DiscoInfo + "query") is not null;
