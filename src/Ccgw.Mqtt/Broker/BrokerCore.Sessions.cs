@@ -257,23 +257,6 @@ internal sealed partial class BrokerCore
         session.ExpiryTimer = null;
     }
 
-    private void PublishWillLocked(MqttWill will, string clientId)
-    {
-        var p = will.Properties;
-        PublishLocked(new MqttApplicationMessage
-        {
-            Topic = will.Topic,
-            Payload = will.Payload,
-            Qos = will.Qos,
-            Retain = will.Retain,
-            PayloadIsUtf8 = p?.PayloadFormatIndicator == 1,
-            MessageExpiryInterval = p?.MessageExpiryInterval,
-            ContentType = p?.ContentType,
-            ResponseTopic = p?.ResponseTopic,
-            CorrelationData = p?.CorrelationData,
-            UserProperties = p?.UserProperties,
-            SenderClientId = clientId,
-            ReceivedAt = _context.Time.GetUtcNow(),
-        });
-    }
+    private void PublishWillLocked(MqttWill will, string clientId) =>
+        PublishLocked(ToMessage(will.Topic, will.Payload, will.Qos, will.Retain, will.Properties, clientId, _context.Time.GetUtcNow()));
 }

@@ -260,23 +260,24 @@ internal sealed partial class BrokerCore
         connection.Send(new UnsubAckPacket { PacketId = unsubscribe.PacketId, ReasonCodes = codes });
     }
 
-    private static MqttApplicationMessage ToMessage(PublishPacket publish, string? sender, DateTimeOffset now)
+    private static MqttApplicationMessage ToMessage(PublishPacket publish, string? sender, DateTimeOffset now) =>
+        ToMessage(publish.Topic, publish.Payload, publish.Qos, publish.Retain, publish.Properties, sender, now);
+
+    /// <summary>An application message from a PUBLISH's or a will's fields and v5 properties (§3.3.2.3, §3.1.3.2).</summary>
+    private static MqttApplicationMessage ToMessage(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qos, bool retain,
+        MqttProperties? p, string? sender, DateTimeOffset now) => new()
     {
-        var p = publish.Properties;
-        return new MqttApplicationMessage
-        {
-            Topic = publish.Topic,
-            Payload = publish.Payload,
-            Qos = publish.Qos,
-            Retain = publish.Retain,
-            PayloadIsUtf8 = p?.PayloadFormatIndicator == 1,
-            MessageExpiryInterval = p?.MessageExpiryInterval,
-            ContentType = p?.ContentType,
-            ResponseTopic = p?.ResponseTopic,
-            CorrelationData = p?.CorrelationData,
-            UserProperties = p?.UserProperties,
-            SenderClientId = sender,
-            ReceivedAt = now,
-        };
-    }
+        Topic = topic,
+        Payload = payload,
+        Qos = qos,
+        Retain = retain,
+        PayloadIsUtf8 = p?.PayloadFormatIndicator == 1,
+        MessageExpiryInterval = p?.MessageExpiryInterval,
+        ContentType = p?.ContentType,
+        ResponseTopic = p?.ResponseTopic,
+        CorrelationData = p?.CorrelationData,
+        UserProperties = p?.UserProperties,
+        SenderClientId = sender,
+        ReceivedAt = now,
+    };
 }
