@@ -79,7 +79,7 @@ internal static class ImChannel
 
         public ValueTask SendAsync(XElement stanza, CancellationToken cancellationToken = default)
         {
-            _outlet ??= services.GetService<IStanzaOutlet>()
+            _outlet ??= services.GetService<IStanzaOutlet>() ?? services.GetService<Ccgw.Xmpp.Server.XmppServer>() as IStanzaOutlet
                 ?? throw new InvalidOperationException("no XMPP router is registered (IStanzaOutlet); is Listeners:Xmpp enabled?");
             return _outlet.SendAsync(stanza, cancellationToken);
         }
