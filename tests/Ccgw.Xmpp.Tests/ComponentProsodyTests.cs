@@ -123,6 +123,5 @@ public sealed class ComponentProsodyTests
         public Task<CommandResult> MarkConnectedAsync(string interactionId, CancellationToken cancellationToken) => inner.MarkConnectedAsync(interactionId, cancellationToken);
         public Task<CommandResult> EndAsync(string interactionId, CancellationToken cancellationToken) => inner.EndAsync(interactionId, cancellationToken);
         public Task<CommandResult> AbandonAsync(string interactionId, string reason, CancellationToken cancellationToken) => inner.AbandonAsync(interactionId, reason, cancellationToken);
-        public QueueStats? QueueStats(string queueId) => inner.QueueStats(queueId);
     }
 }

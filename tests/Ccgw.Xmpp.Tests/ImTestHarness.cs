@@ -76,8 +76,6 @@ internal sealed class FakeRouting : IImRouting
         Calls.Add($"abandon {interactionId} {reason}");
         return Task.FromResult(CommandResult.Ok);
     }
-
-    public QueueStats? QueueStats(string queueId) => null;
 }
 
 internal sealed class FakeBooking : IImCallbackBooking

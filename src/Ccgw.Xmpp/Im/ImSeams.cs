@@ -19,9 +19,6 @@ public interface IImRouting
 
     /// <summary>The customer left (or took a call-back) before or while an agent was found.</summary>
     Task<CommandResult> AbandonAsync(string interactionId, string reason, CancellationToken cancellationToken);
-
-    /// <summary>The latest figures of a queue (snapshot), or null for an unknown queue.</summary>
-    QueueStats? QueueStats(string queueId);
 }
 
 /// <summary><see cref="IImRouting"/> over the real <see cref="RoutingEngine"/>.</summary>
@@ -41,8 +38,6 @@ public sealed class EngineImRouting(RoutingEngine engine) : IImRouting
 
     public Task<CommandResult> AbandonAsync(string interactionId, string reason, CancellationToken cancellationToken) =>
         engine.AbandonInteractionAsync(interactionId, reason, cancellationToken);
-
-    public QueueStats? QueueStats(string queueId) => engine.Snapshot.Queues.GetValueOrDefault(queueId);
 }
 
 /// <summary>A call-back a chat customer asked for (from the flow's call-back step or the offer made while waiting).</summary>
