@@ -21,6 +21,7 @@ public sealed class GatewayOptions
     public List<TrunkOptions> Trunks { get; set; } = [];
     public CustomerSeedOptions Customers { get; set; } = new();
     public MqttOptions Mqtt { get; set; } = new();
+    public XmppOptions Xmpp { get; set; } = new();
     public VoiceOptions Voice { get; set; } = new();
 
     /// <summary>The standard Microsoft.Extensions.Logging section; validated for level names only.</summary>

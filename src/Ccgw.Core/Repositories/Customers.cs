@@ -32,3 +32,14 @@ public interface ICustomerRepository
     /// <summary>Inserts or replaces the record with this id (the demo seed and the admin API use it).</summary>
     ValueTask UpsertAsync(Customer customer, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// Customers' XMPP login credentials, kept apart from the record: only a derived form (the text of a stored
+/// credential: salt, iterations, SCRAM keys) is ever written, never a password.
+/// </summary>
+public interface ICustomerCredentialStore
+{
+    ValueTask<string?> GetXmppCredentialAsync(string customerId, CancellationToken cancellationToken = default);
+
+    ValueTask SetXmppCredentialAsync(string customerId, string credential, CancellationToken cancellationToken = default);
+}

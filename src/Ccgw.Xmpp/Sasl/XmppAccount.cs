@@ -34,7 +34,11 @@ public sealed record ScramCredential(byte[] Salt, int Iterations, byte[] StoredK
 }
 
 /// <summary>An account that may log in over c2s: the local part, its role and SCRAM keys for SHA-1 and SHA-256.</summary>
-public sealed record XmppAccount(string User, XmppAccountKind Kind, ScramCredential ScramSha1, ScramCredential ScramSha256, string? CustomerId = null);
+public sealed record XmppAccount(string User, XmppAccountKind Kind, ScramCredential ScramSha1, ScramCredential ScramSha256, string? CustomerId = null)
+{
+    /// <summary>The configured id (agent or supervisor id, customer id) when it differs in case from <see cref="User"/>.</summary>
+    public string? Id { get; init; }
+}
 
 /// <summary>Finds accounts by local part (already case-folded by the caller).</summary>
 public interface IXmppAccounts

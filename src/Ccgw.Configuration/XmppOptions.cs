@@ -1,0 +1,37 @@
+namespace Ccgw.Configuration;
+
+/// <summary>
+/// The built-in XMPP server (c2s on Listeners:Xmpp): security, guests, limits and timeouts, and whether agents'
+/// XMPP presence drives their routing state. The certificate is Listeners:Xmpp:Certificate (self-signed into the data
+/// directory when empty).
+/// </summary>
+public sealed class XmppOptions
+{
+    /// <summary>STARTTLS before authentication (RFC 6120 §5.3.1). Turn off only on a trusted test network.</summary>
+    public bool RequireTls { get; set; } = true;
+
+    /// <summary>Guests may log in with SASL ANONYMOUS (after TLS) and get a random address on the domain.</summary>
+    public bool AllowAnonymous { get; set; } = true;
+
+    /// <summary>An agent's presence sets its state: available/chat = ready, away/xa/dnd = notReady, offline = device lost.</summary>
+    public bool PresenceDrivesAgentState { get; set; } = true;
+
+    /// <summary>Largest stanza a client may send; larger ones close the stream with policy-violation.</summary>
+    public int MaxStanzaBytes { get; set; } = 256 * 1024;
+
+    public int MaxDepth { get; set; } = 32;
+
+    public int MaxAttributes { get; set; } = 64;
+
+    /// <summary>From connecting to a bound resource.</summary>
+    public int NegotiationTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>A stanza that has started must be complete within this (a client trickling bytes is cut off).</summary>
+    public int StanzaTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Silence (not even a whitespace keepalive) after which a stream is closed.</summary>
+    public int IdleTimeoutSeconds { get; set; } = 900;
+
+    /// <summary>How long a session with XEP-0198 resumption waits for its client after the link dropped.</summary>
+    public int ResumeTimeoutSeconds { get; set; } = 300;
+}
