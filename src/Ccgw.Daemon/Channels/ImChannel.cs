@@ -133,6 +133,6 @@ internal sealed partial class ImGatewayHost : BackgroundService
         await link;
     }
 
-    [LoggerMessage(EventId = 730, Level = LogLevel.Warning, Message = "IM gateway fell behind the core's event stream; subscribed again")]
+    [LoggerMessage(EventId = 790, Level = LogLevel.Warning, Message = "IM gateway fell behind the core's event stream; subscribed again")]
     private static partial void LogOverflow(ILogger logger);
 }

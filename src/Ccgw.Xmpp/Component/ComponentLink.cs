@@ -251,19 +251,19 @@ public sealed partial class ComponentLink : IStanzaOutlet
         StateChanged?.Invoke(state);
     }
 
-    [LoggerMessage(EventId = 720, Level = LogLevel.Information, Message = "XMPP component {Domain} connected to {Host}:{Port}")]
+    [LoggerMessage(EventId = 780, Level = LogLevel.Information, Message = "XMPP component {Domain} connected to {Host}:{Port}")]
     private static partial void LogReady(ILogger logger, string domain, string host, int port);
 
-    [LoggerMessage(EventId = 721, Level = LogLevel.Warning, Message = "XMPP component link to {Host}:{Port} failed: {Reason}")]
+    [LoggerMessage(EventId = 781, Level = LogLevel.Warning, Message = "XMPP component link to {Host}:{Port} failed: {Reason}")]
     private static partial void LogLinkFailed(ILogger logger, string host, int port, string reason);
 
-    [LoggerMessage(EventId = 722, Level = LogLevel.Information, Message = "XMPP component reconnecting in {Seconds} s")]
+    [LoggerMessage(EventId = 782, Level = LogLevel.Information, Message = "XMPP component reconnecting in {Seconds} s")]
     private static partial void LogReconnecting(ILogger logger, double seconds);
 
-    [LoggerMessage(EventId = 723, Level = LogLevel.Warning, Message = "XMPP component stream ended: {Reason}")]
+    [LoggerMessage(EventId = 783, Level = LogLevel.Warning, Message = "XMPP component stream ended: {Reason}")]
     private static partial void LogStreamClosed(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 724, Level = LogLevel.Error, Message = "XMPP component: the service failed on a {Kind} stanza")]
+    [LoggerMessage(EventId = 784, Level = LogLevel.Error, Message = "XMPP component: the service failed on a {Kind} stanza")]
     private static partial void LogServiceFailed(ILogger logger, string kind, Exception exception);
 }
 

@@ -757,45 +757,45 @@ public sealed partial class ImGateway : IStanzaService
         }
     }
 
-    [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "IM conversation {ConversationId} started at {LocalPart}")]
+    [LoggerMessage(EventId = 760, Level = LogLevel.Information, Message = "IM conversation {ConversationId} started at {LocalPart}")]
     private static partial void LogConversationStarted(ILogger logger, string conversationId, string localPart);
 
-    [LoggerMessage(EventId = 701, Level = LogLevel.Information, Message = "IM conversation {ConversationId} is interaction {InteractionId} in queue {QueueId} ({State})")]
+    [LoggerMessage(EventId = 761, Level = LogLevel.Information, Message = "IM conversation {ConversationId} is interaction {InteractionId} in queue {QueueId} ({State})")]
     private static partial void LogQueued(ILogger logger, string conversationId, string interactionId, string queueId, InteractionState state);
 
-    [LoggerMessage(EventId = 702, Level = LogLevel.Information, Message = "IM conversation {ConversationId} (interaction {InteractionId}) offered to {AgentId}")]
+    [LoggerMessage(EventId = 762, Level = LogLevel.Information, Message = "IM conversation {ConversationId} (interaction {InteractionId}) offered to {AgentId}")]
     private static partial void LogOffered(ILogger logger, string conversationId, string interactionId, string agentId);
 
-    [LoggerMessage(EventId = 703, Level = LogLevel.Information, Message = "IM conversation {ConversationId} (interaction {InteractionId}) connected to {AgentId}")]
+    [LoggerMessage(EventId = 763, Level = LogLevel.Information, Message = "IM conversation {ConversationId} (interaction {InteractionId}) connected to {AgentId}")]
     private static partial void LogConnected(ILogger logger, string conversationId, string interactionId, string agentId);
 
-    [LoggerMessage(EventId = 704, Level = LogLevel.Information, Message = "IM conversation {ConversationId} ended: {Reason}")]
+    [LoggerMessage(EventId = 764, Level = LogLevel.Information, Message = "IM conversation {ConversationId} ended: {Reason}")]
     private static partial void LogEnded(ILogger logger, string conversationId, EndReason reason);
 
-    [LoggerMessage(EventId = 705, Level = LogLevel.Information, Message = "IM conversation {ConversationId} booked call-back {CallbackId}")]
+    [LoggerMessage(EventId = 765, Level = LogLevel.Information, Message = "IM conversation {ConversationId} booked call-back {CallbackId}")]
     private static partial void LogCallbackBooked(ILogger logger, string conversationId, string callbackId);
 
-    [LoggerMessage(EventId = 706, Level = LogLevel.Error, Message = "IM conversation {ConversationId}: the call-back could not be booked")]
+    [LoggerMessage(EventId = 766, Level = LogLevel.Error, Message = "IM conversation {ConversationId}: the call-back could not be booked")]
     private static partial void LogCallbackFailed(ILogger logger, string conversationId, Exception exception);
 
-    [LoggerMessage(EventId = 707, Level = LogLevel.Warning, Message = "IM gateway: a stanza to {To} could not be sent")]
+    [LoggerMessage(EventId = 767, Level = LogLevel.Warning, Message = "IM gateway: a stanza to {To} could not be sent")]
     private static partial void LogSendFailed(ILogger logger, string to, Exception exception);
 
-    [LoggerMessage(EventId = 708, Level = LogLevel.Error, Message = "IM gateway: handling core event {Event} failed")]
+    [LoggerMessage(EventId = 768, Level = LogLevel.Error, Message = "IM gateway: handling core event {Event} failed")]
     private static partial void LogEventFailed(ILogger logger, string @event, Exception exception);
 
-    [LoggerMessage(EventId = 709, Level = LogLevel.Error, Message = "IM conversation {ConversationId}: a timer failed")]
+    [LoggerMessage(EventId = 769, Level = LogLevel.Error, Message = "IM conversation {ConversationId}: a timer failed")]
     private static partial void LogTimerFailed(ILogger logger, string conversationId, Exception exception);
 
-    [LoggerMessage(EventId = 710, Level = LogLevel.Error, Message = "IM conversation {ConversationId}: the transcript could not be stored")]
+    [LoggerMessage(EventId = 770, Level = LogLevel.Error, Message = "IM conversation {ConversationId}: the transcript could not be stored")]
     private static partial void LogTranscriptFailed(ILogger logger, string conversationId, Exception exception);
 
-    [LoggerMessage(EventId = 711, Level = LogLevel.Warning, Message = "IM conversation {ConversationId}: customer lookup failed")]
+    [LoggerMessage(EventId = 771, Level = LogLevel.Warning, Message = "IM conversation {ConversationId}: customer lookup failed")]
     private static partial void LogCustomerLookupFailed(ILogger logger, string conversationId, Exception exception);
 
-    [LoggerMessage(EventId = 712, Level = LogLevel.Warning, Message = "IM conversation {ConversationId}: the core refused to mark it connected: {Error}")]
+    [LoggerMessage(EventId = 772, Level = LogLevel.Warning, Message = "IM conversation {ConversationId}: the core refused to mark it connected: {Error}")]
     private static partial void LogMarkConnectedFailed(ILogger logger, string conversationId, string error);
 
-    [LoggerMessage(EventId = 713, Level = LogLevel.Warning, Message = "IM conversation {ConversationId}: the core refused to end it: {Error}")]
+    [LoggerMessage(EventId = 773, Level = LogLevel.Warning, Message = "IM conversation {ConversationId}: the core refused to end it: {Error}")]
     private static partial void LogEndRefused(ILogger logger, string conversationId, string error);
 }
