@@ -199,7 +199,8 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
         return 1 + c.ExecuteScalar<int>("""
             SELECT count(*) FROM callbacks
             WHERE queue_id = @Queue AND scheduled_at <= @Now AND status IN @Due AND id <> @Id
-              AND (priority > @Priority OR (priority = @Priority AND original_started_at < @Started))
+              AND (priority > @Priority OR (priority = @Priority AND (original_started_at < @Started
+                   OR (original_started_at = @Started AND rowid < (SELECT rowid FROM callbacks WHERE id = @Id)))))
             """, new
         {
             Queue = callback.QueueId,

@@ -1,0 +1,221 @@
+using System.Threading.Channels;
+using Ccgw.Configuration;
+using Ccgw.Core;
+using Ccgw.Core.Callbacks;
+using Ccgw.Core.Repositories;
+using Ccgw.Daemon.Callbacks;
+using Ccgw.Storage.Sqlite;
+using Ccgw.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ccgw.Daemon.Tests;
+
+/// <summary>
+/// The call-back scheduler's decisions on a manual clock, with the real routing core and the real SQLite call-back list.
+/// Demo centre: alice (sales 5, billing 3), bob (billing 5); queues sales and billing. The test plays the voice adapter
+/// (accept, connected, failed with a reason) through the core, as the real one does.
+/// </summary>
+public sealed class HelpRequestSchedulerTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+    private readonly string _dir = Directory.CreateTempSubdirectory("ccgw-scheduler-").FullName;
+    private readonly ManualTimeProvider _time = new(T0);
+    private readonly CancellationTokenSource _stop = new();
+    private SqliteDatabase _db = null!;
+    private SqliteCallbackRepository _callbacks = null!;
+    private SqliteInteractionHistoryRepository _history = null!;
+    private RoutingEngine _engine = null!;
+    private ChannelReader<CoreEvent> _events = null!;
+    private ContactCenterDefinition _definition = null!;
+    private Task _loop = Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        _db = new SqliteDatabase(Path.Combine(_dir, "ccgw.db"));
+        await _db.InitializeAsync(default);
+        await new MigrationRunner(_db, TimeProvider.System).ApplyAsync(default);
+        _callbacks = new SqliteCallbackRepository(_db, _time);
+        _history = new SqliteInteractionHistoryRepository(_db);
+        var options = GatewayConfiguration.Load(Path.Combine(RepoPaths.Root, "config", "ccgw.json"), new Dictionary<string, string>()).Options;
+        _definition = CoreDefinitions.From(options);
+        _engine = new RoutingEngine(_definition, _time);
+        _events = _engine.Subscribe();
+        _loop = _engine.RunAsync(_stop.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private CallbackDispatcher Dispatcher(int maxAttempts = 3, int backoffSeconds = 60) => new(_engine, _definition,
+        new CallbackPolicies(_definition.Queues.Select(q => new CallbackQueuePolicy(q.Id, q.Id, MaxAttempts: maxAttempts,
+            RetryBackoff: TimeSpan.FromSeconds(backoffSeconds)))),
+        _callbacks, _history, NullLogger<CallbackDispatcher>.Instance);
+
+    private async Task AddAsync(string id, string queue, TimeSpan dueIn, string address = "+15550199", CallbackStatus status = CallbackStatus.Scheduled) =>
+        await _callbacks.AddAsync(new CallbackRequest(id, queue, InteractionChannel.Callback, address, T0 + dueIn, 0, T0 - TimeSpan.FromMinutes(10), status));
+
+    /// <summary>Feeds the dispatcher every event the core has emitted so far (the scheduler's loop does this in the daemon).</summary>
+    private async Task PumpAsync(CallbackDispatcher dispatcher)
+    {
+        while (_events.TryRead(out var e)) await dispatcher.HandleAsync(e, default);
+    }
+
+    private async Task<CallbackRequest> Row(string id) => (await _callbacks.GetAsync(id))!;
+
+    [Fact]
+    public async Task Starts_only_due_call_backs_and_never_more_than_the_agents_free_to_take_them()
+    {
+        var dispatcher = Dispatcher();
+        await AddAsync("cb-sales-1", "sales", TimeSpan.FromMinutes(-2));
+        await AddAsync("cb-sales-2", "sales", TimeSpan.FromMinutes(-1));
+        await AddAsync("cb-billing", "billing", TimeSpan.Zero);
+        await AddAsync("cb-later", "sales", TimeSpan.FromMinutes(10));
+
+        Assert.Empty(await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default)); // nobody is ready
+
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        await PumpAsync(dispatcher);
+        // alice serves both queues but is one agent: exactly one call-back starts, the first due.
+        Assert.Equal(["cb-sales-1"], await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
+        await PumpAsync(dispatcher);
+        var started = await Row("cb-sales-1");
+        Assert.Equal(CallbackStatus.Queued, started.Status);
+        Assert.Equal(1, started.Attempts);
+        Assert.Equal(T0, started.LastAttemptAt);
+        Assert.Equal("alice", (await _engine.GetInteractionAsync("cb-sales-1"))!.Interaction.AgentId);
+        Assert.Equal(T0 - TimeSpan.FromMinutes(10), (await _engine.GetInteractionAsync("cb-sales-1"))!.Interaction.Request.OriginalStartedAt);
+
+        Assert.Empty(await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default)); // alice is ringing now
+
+        await _engine.SetAgentStateAsync("bob", AgentStateRequest.Ready);
+        await PumpAsync(dispatcher);
+        // bob has no sales skill: the billing call-back is his, the second sales one waits.
+        Assert.Equal(["cb-billing"], await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
+        Assert.Equal(CallbackStatus.Scheduled, (await Row("cb-sales-2")).Status);
+        Assert.Equal(CallbackStatus.Scheduled, (await Row("cb-later")).Status);
+    }
+
+    [Fact]
+    public async Task Connected_then_ended_is_recorded_as_done()
+    {
+        var dispatcher = Dispatcher();
+        await AddAsync("cb-1", "sales", TimeSpan.Zero);
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default);
+
+        await _engine.AcceptOfferAsync("alice", "cb-1");
+        await _engine.MarkConnectedAsync("cb-1");
+        await PumpAsync(dispatcher);
+        Assert.Equal(CallbackStatus.Connected, (await Row("cb-1")).Status);
+
+        await _engine.EndInteractionAsync("cb-1");
+        await PumpAsync(dispatcher);
+        var done = await Row("cb-1");
+        Assert.Equal(CallbackStatus.Done, done.Status);
+        Assert.Equal("answered", done.LastOutcome);
+        Assert.Equal(0, dispatcher.InFlight);
+    }
+
+    [Fact]
+    public async Task Busy_and_no_answer_retry_with_back_off_up_to_the_limit_then_fail()
+    {
+        var dispatcher = Dispatcher(maxAttempts: 2, backoffSeconds: 60);
+        await AddAsync("cb-1", "sales", TimeSpan.Zero);
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default);
+        await _engine.FailInteractionAsync("cb-1", "busy");
+        await PumpAsync(dispatcher);
+
+        var retry = await Row("cb-1");
+        Assert.Equal(CallbackStatus.Scheduled, retry.Status);
+        Assert.Equal("busy", retry.LastOutcome);
+        Assert.Equal(T0 + TimeSpan.FromSeconds(60), retry.ScheduledAt);
+        Assert.Contains(await _history.GetEventsAsync("cb-1"), e => e.Kind == "callbackRetry" && e.Detail!.Contains("busy", StringComparison.Ordinal));
+
+        _time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Empty(await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default)); // back-off not over
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(["cb-1"], await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
+        Assert.Equal(2, (await Row("cb-1")).Attempts);
+
+        await _engine.FailInteractionAsync("cb-1", "noAnswer");
+        await PumpAsync(dispatcher);
+        var failed = await Row("cb-1");
+        Assert.Equal(CallbackStatus.Failed, failed.Status);
+        Assert.Equal("noAnswer", failed.LastOutcome);
+        _time.Advance(TimeSpan.FromHours(1));
+        Assert.Empty(await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
+    }
+
+    [Fact]
+    public async Task A_rejected_call_is_not_retried()
+    {
+        var dispatcher = Dispatcher(maxAttempts: 3);
+        await AddAsync("cb-1", "sales", TimeSpan.Zero);
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default);
+        await _engine.FailInteractionAsync("cb-1", "rejected");
+        await PumpAsync(dispatcher);
+        Assert.Equal(CallbackStatus.Failed, (await Row("cb-1")).Status);
+        Assert.Equal("rejected", (await Row("cb-1")).LastOutcome);
+    }
+
+    [Fact]
+    public async Task After_a_restart_attempts_in_flight_are_interrupted_and_never_redialled_until_a_supervisor_reschedules()
+    {
+        await AddAsync("cb-in-flight", "sales", TimeSpan.FromMinutes(-5));
+        await AddAsync("cb-waiting", "sales", TimeSpan.FromMinutes(-1));
+        // The previous daemon recorded its attempt and died before learning the outcome.
+        Assert.NotNull(await _callbacks.BeginAttemptAsync("cb-in-flight", T0 - TimeSpan.FromMinutes(4)));
+
+        var dispatcher = Dispatcher();
+        var interrupted = await dispatcher.RecoverAsync(_time.GetUtcNow(), default);
+        Assert.Equal(["cb-in-flight"], interrupted.Select(c => c.Id));
+        Assert.Equal(CallbackStatus.Interrupted, (await Row("cb-in-flight")).Status);
+        Assert.Contains(await _history.GetEventsAsync("cb-in-flight"), e => e.Kind == "callbackInterrupted");
+
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        await _engine.SetAgentStateAsync("bob", AgentStateRequest.Ready);
+        Assert.Equal(["cb-waiting"], await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
+        _time.Advance(TimeSpan.FromMinutes(30));
+        Assert.Empty(await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
+        Assert.Equal(1, (await Row("cb-in-flight")).Attempts);
+
+        // A supervisor decides to call again.
+        Assert.True(await _callbacks.RescheduleAsync("cb-in-flight", _time.GetUtcNow()));
+        await _engine.FailInteractionAsync("cb-waiting", "rejected");
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready); // her unanswered offer timed out meanwhile
+        await PumpAsync(dispatcher);
+        Assert.Equal(["cb-in-flight"], await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
+        Assert.Equal(2, (await Row("cb-in-flight")).Attempts);
+    }
+
+    [Fact]
+    public async Task A_customer_who_reaches_an_agent_by_another_channel_first_is_not_called_back()
+    {
+        var dispatcher = Dispatcher();
+        await AddAsync("cb-carol", "sales", TimeSpan.FromMinutes(20), address: "+15550100");
+        await AddAsync("cb-other", "sales", TimeSpan.FromMinutes(20), address: "+15550111");
+        await _engine.SetAgentStateAsync("bob", AgentStateRequest.Ready);
+        var call = await _engine.SubmitInteractionAsync(new InteractionRequest
+        {
+            Channel = InteractionChannel.Voice, QueueId = "billing", Address = "+15550100", CustomerId = "carol",
+        });
+        await _engine.AcceptOfferAsync("bob", call.InteractionId);
+        await _engine.MarkConnectedAsync(call.InteractionId);
+        await PumpAsync(dispatcher);
+
+        var carol = await Row("cb-carol");
+        Assert.Equal(CallbackStatus.Done, carol.Status);
+        Assert.Equal($"reachedAgent:{call.InteractionId}", carol.LastOutcome);
+        Assert.Equal(CallbackStatus.Scheduled, (await Row("cb-other")).Status);
+        _time.Advance(TimeSpan.FromMinutes(30));
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        Assert.Equal(["cb-other"], await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
+    }
+}
