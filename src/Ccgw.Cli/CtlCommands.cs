@@ -18,10 +18,12 @@ internal static class CtlCommands
           health [--config PATH]                 ask the running daemon's /healthz (exit 0 healthy)
           agents | queues                        list agents / queues with live state (admin API)
           agent-state ID STATE [REASON]          set an agent's state: ready, notReady, offline (admin API)
-          callbacks [STATUS]                     list the call-back list (scheduled, queued, done, cancelled, failed)
-          callback-priority ID N                 re-prioritise a pending call-back (higher is served first)
-          callback-reschedule ID TIME            reschedule a pending call-back (ISO 8601, e.g. 2026-11-22T09:30:00Z)
-          callback-cancel ID                     cancel a pending call-back
+          callbacks [STATUS]                     list the call-back list (scheduled, queued, connected, done, cancelled, failed,
+                                                 interrupted) with attempts and last outcome
+          callback-priority ID N                 re-prioritise a scheduled or interrupted call-back (higher is served first)
+          callback-reschedule ID TIME            reschedule a scheduled or interrupted call-back (ISO 8601, e.g.
+                                                 2026-11-22T09:30:00Z); an interrupted one is dialled again at TIME
+          callback-cancel ID                     cancel a scheduled or interrupted call-back
         options for live verbs: --config PATH, --url http://host:port, --token TOKEN
         """;
 

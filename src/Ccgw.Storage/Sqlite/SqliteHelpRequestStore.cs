@@ -33,10 +33,14 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _writer;
 
-    public SqliteHelpRequestStore(SqliteDatabase database, TimeProvider time)
+    private readonly int _maxBatch;
+
+    /// <param name="maxBatch">Most requests per transaction; 1 turns group commit off (one fsync per request, for comparison).</param>
+    public SqliteHelpRequestStore(SqliteDatabase database, TimeProvider time, int maxBatch = MaxBatch)
     {
         _database = database;
         _time = time;
+        _maxBatch = Math.Clamp(maxBatch, 1, MaxBatch);
         _writer = Task.Factory.StartNew(() => RunAsync(_stop.Token), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
@@ -78,14 +82,14 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        var batch = new List<Work>(MaxBatch);
+        var batch = new List<Work>(_maxBatch);
         SqliteConnection? connection = null;
         try
         {
             while (await _queue.Reader.WaitToReadAsync(cancellationToken))
             {
                 batch.Clear();
-                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var work)) batch.Add(work);
+                while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var work)) batch.Add(work);
                 try
                 {
                     connection ??= await _database.OpenAsync(cancellationToken);

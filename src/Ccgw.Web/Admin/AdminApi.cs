@@ -117,5 +117,6 @@ public static class AdminApi
         Results.Problem(statusCode: 404, title: $"no agent '{id}'", detail: "agents are defined in the configuration (Agents)");
 
     private static IResult UnknownCallback(string id) =>
-        Results.Problem(statusCode: 404, title: $"no pending call-back '{id}'");
+        Results.Problem(statusCode: 404, title: $"no scheduled or interrupted call-back '{id}'",
+            detail: "call-backs being dialled, connected or finished cannot be changed");
 }

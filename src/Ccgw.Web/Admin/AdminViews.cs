@@ -28,8 +28,10 @@ public sealed record AgentStateChange(string? State, string? Reason);
 public sealed record CallbackChange(int? Priority, DateTimeOffset? ScheduledAt);
 
 public sealed record CallbackView(string Id, string Queue, InteractionChannel Channel, string Address, DateTimeOffset ScheduledAt,
-    int Priority, DateTimeOffset OriginalStartedAt, CallbackStatus Status, string? CustomerId, string? PageUrl, string? Topic)
+    int Priority, DateTimeOffset OriginalStartedAt, CallbackStatus Status, string? CustomerId, string? PageUrl, string? Topic,
+    string? Name, string? ImAddress, string? TimeZone, int Attempts, string? LastOutcome, DateTimeOffset? LastAttemptAt)
 {
     public static CallbackView From(CallbackRequest c) => new(c.Id, c.QueueId, c.Channel, c.Address, c.ScheduledAt.ToUniversalTime(),
-        c.Priority, c.OriginalStartedAt.ToUniversalTime(), c.Status, c.CustomerId, c.PageUrl, c.Topic);
+        c.Priority, c.OriginalStartedAt.ToUniversalTime(), c.Status, c.CustomerId, c.PageUrl, c.Topic,
+        c.Name, c.ImAddress, c.TimeZone, c.Attempts, c.LastOutcome, c.LastAttemptAt?.ToUniversalTime());
 }

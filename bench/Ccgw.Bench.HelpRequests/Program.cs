@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ccgw.Core;
+using Ccgw.Core.Callbacks;
+using Ccgw.Core.Repositories;
+using Ccgw.Storage.Sqlite;
+using Ccgw.Web.Help;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+// Accepted help requests per second with the durability guarantee on (every 202 follows a committed WAL transaction,
+// synchronous=FULL). Default: the real endpoints + store in this process on a temp SQLite file, the load generator in
+// the same process (both share the machine, as a daemon and its clients would on one box). --url http://host:port
+// instead loads a running daemon. Usage:
+//   dotnet run -c Release --project bench/Ccgw.Bench.HelpRequests -- [--seconds 10] [--clients 64] [--batch 256] [--url URL]
+var seconds = Arg("--seconds", 10);
+var clients = Arg("--clients", 64);
+var batch = Arg("--batch", SqliteHelpRequestStore.MaxBatch);
+var url = ArgText("--url");
+
+await using var local = url is null ? await LocalHost.StartAsync(batch) : null;
+var baseAddress = new Uri(url ?? local!.Url);
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+{
+    BaseAddress = baseAddress,
+    Timeout = TimeSpan.FromSeconds(30),
+};
+
+// Warm-up (JIT, connections), not counted.
+await RunAsync(TimeSpan.FromSeconds(2), offset: 9_000_000);
+var before = local?.Store.Commits ?? 0;
+var beforeRows = local?.Store.Committed ?? 0;
+var (accepted, failed, latencies, elapsed) = await RunAsync(TimeSpan.FromSeconds(seconds), offset: 0);
+latencies.Sort();
+var commits = (local?.Store.Commits ?? 0) - before;
+var rows = (local?.Store.Committed ?? 0) - beforeRows;
+
+Console.WriteLine($"help requests: {(url is null ? "in-process endpoints + SQLite (WAL, synchronous=FULL)" : url)}, {clients} concurrent clients, {seconds} s, max batch {batch}");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"accepted: {accepted} ({accepted / elapsed.TotalSeconds:F0}/s), failed: {failed}, latency p50 {Pct(0.50):F1} ms, p99 {Pct(0.99):F1} ms"));
+if (local is not null && commits > 0)
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"commits (fsyncs): {commits} ({commits / elapsed.TotalSeconds:F0}/s), requests per commit: {(double)rows / commits:F1}"));
+return 0;
+
+double Pct(double p) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)(p * latencies.Count))];
+
+async Task<(int Accepted, int Failed, List<double> Latencies, TimeSpan Elapsed)> RunAsync(TimeSpan duration, int offset)
+{
+    var accepted = 0;
+    var failed = 0;
+    var all = new List<double>[clients];
+    var watch = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+    {
+        var mine = all[c] = new List<double>(4096);
+        for (var n = 0; watch.Elapsed < duration; n++)
+        {
+            // Distinct numbers (no merging), two topics, "now".
+            var number = string.Create(CultureInfo.InvariantCulture, $"+1{offset + (c * 100_000) + n:D9}");
+            var body = $$"""{"number":"{{number}}","topic":"{{(n % 2 == 0 ? "sales" : "billing")}}","preferredTime":"now","pageUrl":"https://shop.example/p/{{n}}"}""";
+            var start = Stopwatch.GetTimestamp();
+            using var response = await http.PostAsync("/api/help-requests", new StringContent(body, Encoding.UTF8, "application/json"));
+            mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            if (response.StatusCode == HttpStatusCode.Accepted) Interlocked.Increment(ref accepted);
+            else Interlocked.Increment(ref failed);
+        }
+    }));
+    return (accepted, failed, all.SelectMany(l => l).ToList(), watch.Elapsed);
+}
+
+int Arg(string name, int fallback) => ArgText(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+string? ArgText(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+/// <summary>The help endpoints composed as the daemon composes them, on a temp database.</summary>
+internal sealed class LocalHost : IAsyncDisposable
+{
+    private readonly string _dir;
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _engine;
+
+    private LocalHost(string dir, WebApplication app, SqliteHelpRequestStore store, RoutingEngine engine, string url)
+    {
+        _dir = dir;
+        _app = app;
+        Store = store;
+        Url = url;
+        _engine = engine.RunAsync(_stop.Token);
+    }
+
+    public SqliteHelpRequestStore Store { get; }
+    public string Url { get; }
+
+    public static async Task<LocalHost> StartAsync(int batch)
+    {
+        var dir = Directory.CreateTempSubdirectory("ccgw-bench-help-").FullName;
+        var db = new SqliteDatabase(Path.Combine(dir, "ccgw.db"));
+        await db.InitializeAsync(default);
+        await new MigrationRunner(db, TimeProvider.System).ApplyAsync(default);
+        var engine = new RoutingEngine(new ContactCenterDefinition(
+            [new AgentDefinition("alice", "Alice", new Dictionary<string, int> { ["sales"] = 5, ["billing"] = 3 }, new ChannelCapacity())],
+            [new QueueDefinition("sales", new Dictionary<string, int> { ["sales"] = 1 }), new QueueDefinition("billing", new Dictionary<string, int> { ["billing"] = 1 })],
+            new RoutingOptions()), TimeProvider.System);
+        var store = new SqliteHelpRequestStore(db, TimeProvider.System, batch);
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(engine);
+        builder.Services.AddSingleton(new CallbackPolicies([new CallbackQueuePolicy("sales", "Sales"), new CallbackQueuePolicy("billing", "Billing")]));
+        builder.Services.AddSingleton<IHelpRequestStore>(store);
+        builder.Services.AddSingleton<ICallbackRepository>(new SqliteCallbackRepository(db, TimeProvider.System));
+        builder.Services.AddHelpRequests(new HelpSiteOptions("Bench", TimeSpan.FromMinutes(3)));
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        var app = builder.Build();
+        app.MapHelpRequests();
+        await app.StartAsync();
+        return new LocalHost(dir, app, store, engine, $"http://127.0.0.1:{port}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Store.DisposeAsync();
+        await _stop.CancelAsync();
+        await _engine;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
