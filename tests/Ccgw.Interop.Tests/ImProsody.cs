@@ -1,7 +1,7 @@
 using System.Globalization;
 using Ccgw.Testing;
 
-namespace Ccgw.Xmpp.Tests;
+namespace Ccgw.Interop.Tests;
 
 /// <summary>
 /// Debian's Prosody started on its own configuration in a temp directory: c2s without TLS on a free loopback port
@@ -22,6 +22,9 @@ internal sealed class ProsodyUnderTest : IAsyncDisposable
 
     public string Root { get; }
     public ExternalProcess Process { get; }
+
+    /// <summary>Prosody logged a component's successful handshake (mod_component).</summary>
+    public bool ComponentAuthenticated => Process.StandardOutput.Contains("successfully authenticated", StringComparison.Ordinal);
     public int C2sPort { get; }
     public int ComponentPort { get; }
 
@@ -96,33 +99,4 @@ internal sealed class ProsodyUnderTest : IAsyncDisposable
         {
         }
     }
-}
-
-/// <summary>Runs Scripts/im_chat.py (slixmpp, Debian's /usr/bin/python3) and reads back what each side received.</summary>
-internal static class ImChatScript
-{
-    public const string Python = "/usr/bin/python3";
-
-    public static string Path => System.IO.Path.Combine(RepoPaths.Root, "tests", "Ccgw.Interop.Tests", "Scripts", "im_chat.py");
-
-    public static bool SlixmppInstalled =>
-        File.Exists(Python) && File.Exists("/usr/lib/python3/dist-packages/slixmpp/__init__.py");
-
-    public static async Task<(int ExitCode, System.Text.Json.JsonElement Result, string Output)> RunAsync(IEnumerable<string> arguments, TimeSpan timeout)
-    {
-        var outFile = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"im_chat-{Guid.NewGuid():N}.json");
-        try
-        {
-            await using var p = await ExternalProcess.RunAsync(Python, [Path, .. arguments, "--out", outFile], timeout);
-            var json = File.Exists(outFile) ? await File.ReadAllTextAsync(outFile) : "{}";
-            return (p.ExitCode, System.Text.Json.JsonDocument.Parse(json).RootElement.Clone(), p.StandardOutput + p.StandardError);
-        }
-        finally
-        {
-            File.Delete(outFile);
-        }
-    }
-
-    public static IReadOnlyList<string> Received(System.Text.Json.JsonElement result, string side) =>
-        [.. result.GetProperty(side).EnumerateArray().Select(e => e.GetString() ?? "")];
 }
