@@ -30,7 +30,7 @@ internal static partial class DaemonHost
         services.AddSingleton<ICustomerCredentialStore, SqliteCustomerCredentialStore>();
         ImChannel.AddImGateway(builder, config);
         var listener = options.Listeners.Xmpp;
-        if (!listener.Enabled || options.Im.Component.Enabled) return;
+        if (!listener.Enabled) return;
 
         var dataDirectory = config.Context.Resolve(options.Data.Directory);
         services.AddSingleton<XmppAccountDirectory>();

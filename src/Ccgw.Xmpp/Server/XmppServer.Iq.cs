@@ -93,7 +93,7 @@ public sealed partial class XmppServer
         switch (element.Name.LocalName)
         {
             case "enable" when !session.SmEnabled:
-                var resume = (string?)element.Attribute("resume") is "true" or "1";
+                var resume = (string?)element.Attribute("resume") is "true" or "1" && session.ResumeSeconds > 0;
                 session.EnableStreamManagement(resume);
                 reply = resume
                     ? $"<enabled xmlns='urn:xmpp:sm:3' id='{session.SmId}' resume='true' max='{(int)session.ResumeSeconds}'/>"
