@@ -26,15 +26,17 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
     public async ValueTask AddAsync(CallbackRequest request, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);
-        await c.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO callbacks (id, queue_id, channel, address, scheduled_at, priority, original_started_at, status,
-                                   customer_id, page_url, topic, product, name, im_address, time_zone, attempts,
-                                   last_outcome, last_attempt_at, updated_at)
-            VALUES (@Id, @QueueId, @Channel, @Address, @ScheduledAt, @Priority, @OriginalStartedAt, @Status,
-                    @CustomerId, @PageUrl, @Topic, @Product, @Name, @ImAddress, @TimeZone, @Attempts,
-                    @LastOutcome, @LastAttemptAt, @UpdatedAt)
-            """, InsertParameters(request, Now), cancellationToken: cancellationToken));
+        await c.ExecuteAsync(new CommandDefinition(InsertSql, InsertParameters(request, Now), cancellationToken: cancellationToken));
     }
+
+    internal const string InsertSql = """
+        INSERT INTO callbacks (id, queue_id, channel, address, scheduled_at, priority, original_started_at, status,
+                               customer_id, page_url, topic, product, name, im_address, time_zone, attempts,
+                               last_outcome, last_attempt_at, updated_at)
+        VALUES (@Id, @QueueId, @Channel, @Address, @ScheduledAt, @Priority, @OriginalStartedAt, @Status,
+                @CustomerId, @PageUrl, @Topic, @Product, @Name, @ImAddress, @TimeZone, @Attempts,
+                @LastOutcome, @LastAttemptAt, @UpdatedAt)
+        """;
 
     internal static object InsertParameters(CallbackRequest request, string now) => new
     {

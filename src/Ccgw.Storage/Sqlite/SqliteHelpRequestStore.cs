@@ -168,14 +168,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
         {
             stored = new CallbackRequest(NewId(), s.QueueId, InteractionChannel.Callback, s.Address, s.ScheduledAt, s.Priority,
                 s.ReceivedAt, CallbackStatus.Scheduled, customerId, s.PageUrl, s.QueueId, null, s.Name, s.ImAddress, s.TimeZone);
-            c.Execute("""
-                INSERT INTO callbacks (id, queue_id, channel, address, scheduled_at, priority, original_started_at, status,
-                                       customer_id, page_url, topic, product, name, im_address, time_zone, attempts,
-                                       last_outcome, last_attempt_at, updated_at)
-                VALUES (@Id, @QueueId, @Channel, @Address, @ScheduledAt, @Priority, @OriginalStartedAt, @Status,
-                        @CustomerId, @PageUrl, @Topic, @Product, @Name, @ImAddress, @TimeZone, @Attempts,
-                        @LastOutcome, @LastAttemptAt, @UpdatedAt)
-                """, SqliteCallbackRepository.InsertParameters(stored, stamp), tx);
+            c.Execute(SqliteCallbackRepository.InsertSql, SqliteCallbackRepository.InsertParameters(stored, stamp), tx);
         }
         return new HelpRequestReceipt(existing is null ? HelpRequestDisposition.Created : HelpRequestDisposition.Updated, stored,
             Position(c, tx, stored, now));
