@@ -605,31 +605,16 @@ public sealed partial class ImGateway : IStanzaService
             if (!result.IsOk) LogEndRefused(_log, c.Id, result.Error ?? result.Status.ToString());
         }
 
-        // The customer hears it from the address it wrote to.
+        // The customer hears it from the address it wrote to; the agent from the conversation address, which then goes away.
         var toCustomer = reason switch
         {
             EndReason.AgentLeft => ImTexts.AgentLeft,
             EndReason.CoreEnded => ImTexts.ChatEnded,
             _ => null,
         };
-        if (reason != EndReason.CustomerLeft)
-        {
-            if (toCustomer is not null) c.Record(Now, TranscriptSender.Gateway, toCustomer);
-            await SendAsync(ImStanzas.Message(c.GatewayAddress, c.Customer, NewId(), toCustomer, "gone"), ct);
-        }
+        if (toCustomer is not null) c.Record(Now, TranscriptSender.Gateway, toCustomer);
 
-        // The agent hears it from the conversation address, which then goes away.
-        if (c.AgentId is not null && reason != EndReason.AgentLeft)
-        {
-            var text = reason == EndReason.CoreEnded ? ImTexts.ChatClosed : ImTexts.CustomerLeft;
-            await SendAsync(ImStanzas.Message(c.ConversationAddress, AgentAddress(c), NewId(), text, "gone"), ct);
-            await SendAsync(ImStanzas.Presence(c.ConversationAddress, AgentAddress(c), "unavailable"), ct);
-        }
-        else if (c.AgentId is not null)
-        {
-            await SendAsync(ImStanzas.Presence(c.ConversationAddress, AgentAddress(c), "unavailable"), ct);
-        }
-
+        // Stored before either side is told, so whoever reads the history after the end finds the whole chat.
         if (c.InteractionId is { } id && c.Transcript.Count > 0)
         {
             try
@@ -640,6 +625,16 @@ public sealed partial class ImGateway : IStanzaService
             {
                 LogTranscriptFailed(_log, c.Id, e);
             }
+        }
+
+        if (reason != EndReason.CustomerLeft)
+            await SendAsync(ImStanzas.Message(c.GatewayAddress, c.Customer, NewId(), toCustomer, "gone"), ct);
+        if (c.AgentId is not null)
+        {
+            if (reason != EndReason.AgentLeft)
+                await SendAsync(ImStanzas.Message(c.ConversationAddress, AgentAddress(c), NewId(),
+                    reason == EndReason.CoreEnded ? ImTexts.ChatClosed : ImTexts.CustomerLeft, "gone"), ct);
+            await SendAsync(ImStanzas.Presence(c.ConversationAddress, AgentAddress(c), "unavailable"), ct);
         }
     }
 
