@@ -145,8 +145,9 @@ internal static class Load
 {
     private const int Window = 200;
 
+    // The window of outstanding QoS 1 publishes is the harness's own (Window), not the client's.
     private static MqttGatewayClient Client(int port, string user, string password, string id) =>
-        new(new MqttGatewayClientOptions { Host = "127.0.0.1", Port = port, UserName = user, Password = password, ClientId = id, KeepAlive = TimeSpan.FromSeconds(60) },
+        new(new MqttGatewayClientOptions { Host = "127.0.0.1", Port = port, UserName = user, Password = password, ClientId = id, KeepAlive = TimeSpan.FromSeconds(60), MaximumInflight = 1000 },
             TimeProvider.System, NullLogger<MqttGatewayClient>.Instance);
 
     private static async Task<(List<MqttGatewayClient> Clients, List<MqttLocalSubscription> Subs, CancellationTokenSource Stop, List<Task> Runs)> ConnectAsync(

@@ -192,7 +192,8 @@ internal sealed class MqttSession : IMessageTarget
             PacketId = packetId,
             Properties = connection.Version == MqttProtocolVersion.V500 ? BuildProperties(message, remaining, delivery.SubscriptionIds) : null,
         };
-        if (MqttPacketEncoder.MeasureSize(publish, connection.Version) > connection.PeerMaximumPacketSize)
+        // Only clients that announced a Maximum Packet Size (v5) need the size: skip the measuring pass for the others.
+        if (connection.PeerMaximumPacketSize != int.MaxValue && MqttPacketEncoder.MeasureSize(publish, connection.Version) > connection.PeerMaximumPacketSize)
         {
             // §3.1.2.11.4: discard as if delivered rather than break the client's limit.
             _context.Metrics.Dropped("too_large");
