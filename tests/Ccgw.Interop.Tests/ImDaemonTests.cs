@@ -73,6 +73,22 @@ public sealed class ImDaemonTests : IAsyncLifetime
         var callback = Assert.Single(callbacks, c => c.GetProperty("address").GetString() == "+49307654321");
         Assert.Equal("billing", callback.GetProperty("queue").GetString());
     }
+
+    [SkippableFact]
+    public async Task A_known_customer_writing_to_a_queue_address_is_queued_without_the_menu_and_offered_her_own_number()
+    {
+        Skip.IfNot(ImChatScript.SlixmppInstalled, "slixmpp (Debian package 'python3-slixmpp') is not installed");
+
+        var (exit, result, output) = await ImChatScript.RunAsync(
+            ["--port", $"{_daemon.Listeners.Xmpp}", "--tls", "--customer", "carol@localhost", "--customer-password", "demo-carol",
+             "--to", "billing@localhost", "--choice", "", "--scenario", "callback", "--phone", "+15550100"], TimeSpan.FromSeconds(120));
+
+        Assert.True(exit == 0, $"{output}\n{result}\n{_daemon.Process.StandardOutput}");
+        Assert.Equal(["+15550100"], result.GetProperty("formPhone").EnumerateArray().Select(v => v.GetString()));
+        var callback = Assert.Single(await ImAdmin.CallbacksAsync(_daemon.Http));
+        Assert.Equal(("billing", "+15550100", "carol"),
+            (callback.GetProperty("queue").GetString(), callback.GetProperty("address").GetString(), callback.GetProperty("customerId").GetString()));
+    }
 }
 
 /// <summary>The admin API calls the IM tests need.</summary>

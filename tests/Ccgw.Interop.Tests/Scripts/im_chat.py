@@ -100,9 +100,10 @@ async def run(args):
         t = args.step_timeout
         from_gateway = lambda m: m["from"].bare == args.to
         customer.say(args.to, "hello, I have a question about my invoice")
-        menu = await customer.expect("menu", lambda m: from_gateway(m) and args.choice in body(m), t)
-        result["menu"] = body(menu)
-        customer.say(args.to, args.choice)
+        if args.choice:
+            menu = await customer.expect("menu", lambda m: from_gateway(m) and args.choice in body(m), t)
+            result["menu"] = body(menu)
+            customer.say(args.to, args.choice)
 
         if args.scenario == "relay":
             offer = await agent.expect("chat offer", lambda m: m["from"].user.startswith("chat-") and body(m), t)
@@ -124,6 +125,9 @@ async def run(args):
             result["waitText"] = body(offer)
             form = offer.xml.find("{jabber:x:data}x")
             result["formOffered"] = form is not None
+            if form is not None:
+                result["formPhone"] = [v.text for f in form.findall("{jabber:x:data}field") if f.get("var") == "phone"
+                                       for v in f.findall("{jabber:x:data}value")]
             if form is not None:
                 x = ET.Element("{jabber:x:data}x", {"type": "submit"})
                 for var, value in (("FORM_TYPE", "urn:xmpp:ccgw:callback:0"), ("phone", args.phone)):
@@ -162,7 +166,7 @@ def main():
     p.add_argument("--agent")
     p.add_argument("--agent-password", default="")
     p.add_argument("--to", required=True)
-    p.add_argument("--choice", default="2")
+    p.add_argument("--choice", default="2", help="menu answer; empty for a queue address (no menu)")
     p.add_argument("--phone", default="+4930123456")
     p.add_argument("--scenario", choices=["relay", "callback"], required=True)
     p.add_argument("--out", required=True)
