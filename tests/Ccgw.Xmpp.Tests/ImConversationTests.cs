@@ -17,7 +17,7 @@ public sealed class ImConversationTests
         c.MoveTo(ImConversationState.Queued);
         Assert.Throws<InvalidOperationException>(() => c.MoveTo(ImConversationState.Greeting));
         c.MoveTo(ImConversationState.Connected);
-        Assert.Throws<InvalidOperationException>(() => c.MoveTo(ImConversationState.Queued));
+        Assert.Throws<InvalidOperationException>(() => c.MoveTo(ImConversationState.InFlow));
         c.MoveTo(ImConversationState.Ended);
         Assert.Throws<InvalidOperationException>(() => c.MoveTo(ImConversationState.Ended));
     }

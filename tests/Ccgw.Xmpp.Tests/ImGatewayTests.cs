@@ -371,6 +371,29 @@ public sealed class ImGatewayTests
     }
 
     [Fact]
+    public async Task A_console_transfer_releases_the_agent_and_the_next_agent_gets_the_chat_from_the_same_address()
+    {
+        var h = new ImHarness();
+        var chat = await h.Connected();
+
+        await h.Event(new InteractionStateChanged(h.View(state: InteractionState.Queued), InteractionState.Connected, "transfer"));
+
+        Assert.Equal("This chat was transferred.", h.Outlet.BodiesTo(ImHarness.BobFull)[^1]);
+        Assert.Equal("unavailable", (string?)h.Outlet.To(ImHarness.BobFull)[^1].Attribute("type"));
+        Assert.Equal("You are being transferred; another agent will join the chat.", h.Outlet.BodiesTo(ImHarness.Guest)[^1]);
+
+        await h.Event(new OfferMade(h.Offer("alice")));
+        Assert.Equal(chat, (string?)h.Outlet.To("alice@localhost").Single().Attribute("from"));
+        await h.Say("alice@localhost/web", chat, "Alice here, I take over.");
+        Assert.Equal("Alice here, I take over.", h.Outlet.BodiesTo(ImHarness.Guest)[^1]);
+        Assert.Contains("accept alice i1", h.Routing.Calls);
+
+        // Bob can no longer write to the customer.
+        await h.Say(ImHarness.BobFull, chat, "still there?");
+        Assert.DoesNotContain("still there?", h.Outlet.BodiesTo(ImHarness.Guest));
+    }
+
+    [Fact]
     public async Task A_withdrawn_offer_is_told_to_the_agent_who_then_can_no_longer_write_to_the_customer()
     {
         var h = new ImHarness();

@@ -42,6 +42,7 @@ internal enum PendingCallback
 ///    │ (queue address: straight to Queued)  │ flow: hang up / call-back booked │ call-back booked / left   │ either side leaves,
 ///    └───────────────────────────────────────┴──────────────────────────────────┴──────────────────────────┴─▶ Ended (core ended it)
 /// </code>
+/// A console transfer takes a connected chat back to Queued (same addresses, the next agent gets a new offer).
 /// RFC 6121 §5.1: once a side writes from a full JID, replies go to that full JID ("locking"); XEP-0085 §5.1 chat states
 /// pass through while connected; <c>gone</c> ends the chat (XEP-0085 §5.4: the user has left the conversation).
 /// Not thread-safe: the gateway serialises every change of one conversation through <see cref="Gate"/>.
@@ -53,7 +54,7 @@ internal sealed class ImConversation
         /* Greeting  */ [ImConversationState.InFlow, ImConversationState.Queued, ImConversationState.Ended],
         /* InFlow    */ [ImConversationState.Queued, ImConversationState.Ended],
         /* Queued    */ [ImConversationState.Connected, ImConversationState.InFlow, ImConversationState.Ended],
-        /* Connected */ [ImConversationState.Ended],
+        /* Connected */ [ImConversationState.Queued, ImConversationState.Ended],
         /* Ended     */ [],
     ];
 

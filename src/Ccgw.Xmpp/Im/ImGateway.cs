@@ -537,6 +537,10 @@ public sealed partial class ImGateway : IStanzaService
             case OfferClosed { Offer: { Channel: InteractionChannel.Im } offer } closed when Find(offer.Interaction.ChannelKey) is { } c:
                 await WithGateAsync(c, () => OnOfferClosedAsync(c, offer, closed.Outcome, ct), ct);
                 break;
+            case InteractionStateChanged { Interaction: { Channel: InteractionChannel.Im, State: InteractionState.Queued } view, From: InteractionState.Connected }
+                when Find(view.ChannelKey) is { } c:
+                await WithGateAsync(c, () => OnTransferredAsync(c, view, ct), ct);
+                break;
             case InteractionStateChanged { Interaction: { Channel: InteractionChannel.Im } view } when Find(view.ChannelKey) is { } c
                 && view.State is InteractionState.WrapUp or InteractionState.Ended or InteractionState.Abandoned or InteractionState.Failed:
                 await WithGateAsync(c, async () =>
@@ -558,6 +562,22 @@ public sealed partial class ImGateway : IStanzaService
         var text = ImTexts.Offer(queueName, c.CustomerName ?? "a guest", offer.WaitedSeconds);
         if (c.Context.Count > 0) text += "\n" + string.Join("\n", c.Context.Select(line => "> " + line));
         await SendAsync(ImStanzas.Message(c.ConversationAddress, c.Agent.Value, NewId(), text), ct);
+    }
+
+    /// <summary>The console transferred the chat: the agent lets go, the customer waits for the next offer (same addresses).</summary>
+    private async ValueTask OnTransferredAsync(ImConversation c, InteractionView view, CancellationToken ct)
+    {
+        if (c.State != ImConversationState.Connected || c.InteractionId != view.Id) return;
+        if (c.AgentId is not null)
+        {
+            await SendAsync(ImStanzas.Message(c.ConversationAddress, AgentAddress(c), NewId(), ImTexts.Transferred, "gone"), ct);
+            await SendAsync(ImStanzas.Presence(c.ConversationAddress, AgentAddress(c), "unavailable"), ct);
+        }
+        c.AgentId = null;
+        c.Agent = null;
+        c.QueueId = view.QueueId;
+        c.MoveTo(ImConversationState.Queued);
+        await SayAsync(c, ImTexts.BeingTransferred, ct);
     }
 
     private async ValueTask OnOfferClosedAsync(ImConversation c, Offer offer, OfferOutcome outcome, CancellationToken ct)

@@ -12,6 +12,8 @@ internal static class ImTexts
     public const string CustomerLeft = "The customer has left the chat.";
     public const string OfferWithdrawn = "This chat is no longer offered to you.";
     public const string ChatClosed = "This chat has ended.";
+    public const string Transferred = "This chat was transferred.";
+    public const string BeingTransferred = "You are being transferred; another agent will join the chat.";
     public const string Busy = "We cannot take more chats at the moment; please try again later.";
     public const string AskPhone = "Please reply with the phone number we should call, with the country code (for example +4930123456).";
     public const string PhoneInvalid = "That does not look like a phone number. Please write it with the country code, for example +4930123456.";
