@@ -127,6 +127,7 @@ internal sealed class LocalHost : IAsyncDisposable
         builder.Services.AddSingleton(new CallbackPolicies([new CallbackQueuePolicy("sales", "Sales"), new CallbackQueuePolicy("billing", "Billing")]));
         builder.Services.AddSingleton<IHelpRequestStore>(store);
         builder.Services.AddSingleton<ICallbackRepository>(new SqliteCallbackRepository(db, TimeProvider.System));
+        builder.Services.AddSingleton<ICustomerAlertStore>(new SqliteCustomerAlertStore(db));
         builder.Services.AddHelpRequests(new HelpSiteOptions("Bench", TimeSpan.FromMinutes(3)));
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));

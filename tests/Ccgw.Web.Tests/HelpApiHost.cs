@@ -44,6 +44,7 @@ internal sealed class HelpApiHost : IAsyncDisposable
     public SqliteCallbackRepository Callbacks { get; }
     public SqliteHelpRequestStore Store { get; }
     public HttpClient Http { get; }
+    public IServiceProvider Services => _app.Services;
 
     public static async Task<HelpApiHost> StartAsync(params CallbackQueuePolicy[] policies)
     {
@@ -71,6 +72,7 @@ internal sealed class HelpApiHost : IAsyncDisposable
             : [new CallbackQueuePolicy("sales", "Sales"), new CallbackQueuePolicy("billing", "Billing")]));
         services.AddSingleton<IHelpRequestStore>(store);
         services.AddSingleton<ICallbackRepository>(callbacks);
+        services.AddSingleton<ICustomerAlertStore>(new SqliteCustomerAlertStore(db));
         services.AddHelpRequests(new HelpSiteOptions("Test centre", TimeSpan.FromMinutes(3)));
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));

@@ -39,7 +39,7 @@ public sealed class HelpPageBrowserTests
             await Expect(page.Locator("#field-timeZone")).Not.ToHaveValueAsync(""); // filled in by the script
             await page.GetByLabel("Phone number or SIP address").FillAsync("+44 20 7946 0018");
             await page.GetByLabel("Your name (optional)").FillAsync("Dana");
-            await page.GetByLabel("Topic").SelectOptionAsync("billing");
+            await page.GetByLabel("Topic", new() { Exact = true }).SelectOptionAsync("billing");
             // Only the chosen topic's slots are offered; take the first.
             await Expect(page.Locator("#field-preferredTime optgroup[data-queue=sales]")).ToBeDisabledAsync();
             var first = page.Locator("#field-preferredTime optgroup[data-queue=billing] option").First;

@@ -5,7 +5,7 @@ using Ccgw.Web.Help;
 
 namespace Ccgw.Daemon.Callbacks;
 
-/// <summary>Registers the help requests (web intake with group commit), the queues' call-back policies and the scheduler.</summary>
+/// <summary>Registers the help requests (web intake with group commit), the queues' call-back policies, the scheduler and customer alerts.</summary>
 internal static class CallbackRegistration
 {
     public static void AddCallbacks(this IServiceCollection services, GatewayOptions options)
@@ -13,6 +13,7 @@ internal static class CallbackRegistration
         services.AddSingleton(CallbackRules.From(options));
         services.AddSingleton<SqliteHelpRequestStore>();
         services.AddSingleton<IHelpRequestStore>(sp => sp.GetRequiredService<SqliteHelpRequestStore>());
+        services.AddSingleton<ICustomerAlertStore, SqliteCustomerAlertStore>();
         services.AddHelpRequests(new HelpSiteOptions(options.Site.Name, new RoutingOptions().DefaultHandleTime));
         services.AddSingleton(sp => new CallbackDispatcher(
             sp.GetRequiredService<RoutingEngine>(),
@@ -22,5 +23,6 @@ internal static class CallbackRegistration
             sp.GetRequiredService<Core.Repositories.IInteractionHistoryRepository>(),
             sp.GetRequiredService<ILogger<CallbackDispatcher>>()));
         services.AddHostedService<CallbackScheduler>();
+        services.AddHostedService<CustomerAlertHost>();
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Ccgw.Core.Callbacks;
 
 namespace Ccgw.Web.Help;
 
@@ -22,6 +23,10 @@ public static class HelpEndpoints
     {
         services.AddSingleton(site);
         services.AddSingleton<HelpRequestService>();
+        // Customer alerts: the caller registers the ICustomerAlertStore; the IM channel reads CustomerAlertOutbox.
+        services.AddSingleton<CustomerAlertOutbox>();
+        services.AddSingleton<CustomerAlertWatcher>();
+        services.AddSingleton<CustomerAlertService>();
         return services;
     }
 
@@ -100,11 +105,62 @@ public static class HelpEndpoints
             };
         });
 
+        app.MapPost("/api/alerts", async (HttpContext http, CustomerAlertService alerts, CancellationToken ct) =>
+        {
+            JsonElement body;
+            try
+            {
+                using var limited = new MemoryStream();
+                await CopyBoundedAsync(http.Request.Body, limited, ct);
+                limited.Position = 0;
+                body = await JsonSerializer.DeserializeAsync<JsonElement>(limited, Json, ct);
+            }
+            catch (JsonException)
+            {
+                return FieldProblems(new() { ["body"] = ["send a JSON object with topic and thresholdMinutes"] }, 400);
+            }
+            catch (InvalidDataException)
+            {
+                return Results.Problem(statusCode: 413, title: $"the request body is larger than {MaxBodyBytes} bytes");
+            }
+            if (body.ValueKind != JsonValueKind.Object) return FieldProblems(new() { ["body"] = ["send a JSON object with topic and thresholdMinutes"] }, 400);
+            var (view, errors) = await alerts.CreateAsync(new AlertInput(Text(body, "topic"), Text(body, "thresholdMinutes"), Text(body, "channel"), Text(body, "imAddress")), ct);
+            return view is null ? FieldProblems(errors, 400) : Results.Json(view, statusCode: 202);
+        });
+
+        app.MapGet("/api/alerts/{id}", async (string id, CustomerAlertService alerts, CancellationToken ct) =>
+            await alerts.GetAsync(id, ct) is { } view ? Results.Ok(view) : Results.Problem(statusCode: 404, title: "no such alert"));
+
+        app.MapPost("/alerts", async (HttpContext http, HelpRequestService service, CustomerAlertService alerts, CancellationToken ct) =>
+        {
+            if (!http.Request.HasFormContentType || http.Request.ContentLength > MaxBodyBytes)
+                return Results.Problem(statusCode: 415, title: "post the alert form (application/x-www-form-urlencoded)");
+            var form = await http.Request.ReadFormAsync(ct);
+            var (view, errors) = await alerts.CreateAsync(new AlertInput(form["topic"], form["thresholdMinutes"], form["channel"], form["imAddress"]), ct);
+            if (view is not null) return SeeOther(http, $"/alerts/{view.Id}");
+            var renamed = errors.ToDictionary(e => "alert-" + e.Key, e => e.Value);
+            return Html(await HelpPage.RenderFormAsync(service, new HelpRequestInput(PreferredTime: "now"), renamed, ct), 400);
+        });
+
+        app.MapGet("/alerts/{id}", async (string id, HelpRequestService service, CustomerAlertService alerts, CancellationToken ct) =>
+            await alerts.GetAsync(id, ct) is { } view
+                ? Html(HelpPage.RenderAlert(service, view, alerts.TopicName(view.Topic)), 200)
+                : Html(HelpPage.RenderNotFound(service), 404));
+
         app.MapGet("/help/requests/{id}", async (string id, HelpRequestService service, CancellationToken ct) =>
             await service.GetAsync(id, ct) is { } view
                 ? Html(HelpPage.RenderStatus(service, view), 200)
                 : Html(HelpPage.RenderNotFound(service), 404));
     }
+
+    private static string? Text(JsonElement body, string name) =>
+        body.TryGetProperty(name, out var v) ? v.ValueKind switch
+        {
+            JsonValueKind.String => v.GetString(),
+            JsonValueKind.Number => v.GetRawText(),
+            JsonValueKind.Null => null,
+            _ => "\u0000",
+        } : null;
 
     private static IResult FieldProblems(Dictionary<string, string[]> errors, int status) =>
         Results.ValidationProblem(errors, statusCode: status, title: status == 409 ? "the chosen time is not available" : "the help request is not valid");

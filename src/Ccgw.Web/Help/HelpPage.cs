@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using Ccgw.Core.Callbacks;
 using Ccgw.Core.Repositories;
 
 namespace Ccgw.Web.Help;
@@ -19,6 +20,7 @@ internal static class HelpPage
     [
         ("number", "Phone number or SIP address"), ("imAddress", "IM address"), ("name", "Your name"), ("topic", "Topic"),
         ("preferredTime", "Preferred time"), ("timeZone", "Time zone"), ("pageUrl", "Page"), ("form", "Request"),
+        ("alert-topic", "Alert topic"), ("alert-thresholdMinutes", "Alert minutes"), ("alert-channel", "Alert channel"), ("alert-imAddress", "Alert IM address"),
     ];
 
     public static async Task<string> RenderFormAsync(HelpRequestService service, HelpRequestInput input,
@@ -87,7 +89,9 @@ internal static class HelpPage
 
         ErrorFor(sb, "pageUrl", errors);
         sb.Append("<input type=\"hidden\" id=\"field-pageUrl\" name=\"pageUrl\" value=\"").Append(E(input.PageUrl)).Append("\">");
-        sb.Append("<button type=\"submit\">Call me back</button></form></main>");
+        sb.Append("<button type=\"submit\">Call me back</button></form>");
+        AlertForm(sb, service, errors);
+        sb.Append("</main>");
         sb.Append(FormScript);
         sb.Append("</body></html>");
         return sb.ToString();
@@ -111,6 +115,45 @@ internal static class HelpPage
         sb.Append("</body></html>");
         return sb.ToString();
     }
+
+    /// <summary>"Tell me when the wait is short": topic and minutes; the notice shows on the alert's page (or by IM).</summary>
+    private static void AlertForm(StringBuilder sb, HelpRequestService service, IReadOnlyDictionary<string, string[]>? errors)
+    {
+        sb.Append("<section aria-labelledby=\"alert-title\"><h2 id=\"alert-title\">Or: tell me when the wait is short</h2>")
+          .Append("<form method=\"post\" action=\"/alerts\" novalidate><fieldset><legend>Waiting-time alert</legend>");
+        Label(sb, "alert-topic", "Topic to watch");
+        ErrorFor(sb, "alert-topic", errors);
+        sb.Append("<select id=\"field-alert-topic\" name=\"topic\"").Append(Described("alert-topic", false, errors)).Append('>');
+        foreach (var q in service.Policies.Queues)
+            sb.Append("<option value=\"").Append(E(q.QueueId)).Append("\">").Append(E(q.DisplayName)).Append("</option>");
+        sb.Append("</select>");
+        Label(sb, "alert-thresholdMinutes", "Tell me when the wait is below (minutes)");
+        ErrorFor(sb, "alert-thresholdMinutes", errors);
+        sb.Append("<input id=\"field-alert-thresholdMinutes\" name=\"thresholdMinutes\" type=\"number\" min=\"1\" max=\"")
+          .Append(CustomerAlertService.MaxThresholdMinutes).Append("\" value=\"5\" inputmode=\"numeric\"").Append(Described("alert-thresholdMinutes", false, errors)).Append('>');
+        sb.Append("<input type=\"hidden\" name=\"channel\" value=\"web\">");
+        sb.Append("</fieldset><button type=\"submit\">Alert me</button></form></section>");
+    }
+
+    public static string RenderAlert(HelpRequestService service, AlertView view, string topicName)
+    {
+        var sb = new StringBuilder(2048);
+        Head(sb, $"Waiting-time alert – {service.Site.SiteName}");
+        sb.Append("<main><h1>Waiting-time alert</h1><p id=\"alert\" data-id=\"").Append(E(view.Id)).Append("\" aria-live=\"polite\">")
+          .Append(E(AlertText(view, topicName))).Append("</p><p>Current wait for ").Append(E(topicName)).Append(": <span id=\"ewt\">")
+          .Append(E(WaitText(view.EwtSeconds))).Append("</span></p><p><a href=\"/\">Back to the help page</a></p></main>");
+        sb.Append("<script>").Append(Shared).Append("(function(){var el=document.getElementById('alert'),id=el.dataset.id;")
+          .Append("var topic=").Append(JavaScriptEncoder.Default.Encode(topicName) is var t ? "'" + t + "'" : "''").Append(';')
+          .Append("function poll(){fetch('/api/alerts/'+encodeURIComponent(id)).then(function(r){return r.json();}).then(function(a){")
+          .Append("document.getElementById('ewt').textContent=waitText(a.ewtSeconds);")
+          .Append("if(a.status==='triggered')el.textContent='The wait for '+topic+' is now short: call us or ask for a call-back.';}).catch(function(){});}")
+          .Append("setInterval(poll,5000);})();</script></body></html>");
+        return sb.ToString();
+    }
+
+    internal static string AlertText(AlertView view, string topicName) => view.Status == CustomerAlertStatus.Triggered
+        ? $"The wait for {topicName} is now short: call us or ask for a call-back."
+        : $"Waiting: we will tell you here when the wait for {topicName} drops below {view.ThresholdMinutes} minutes.";
 
     public static string RenderNotFound(HelpRequestService service)
     {

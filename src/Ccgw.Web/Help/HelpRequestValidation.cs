@@ -135,7 +135,7 @@ public static class HelpRequestValidation
         url.Length <= MaxUrlLength && Uri.TryCreate(url, UriKind.Absolute, out var uri)
         && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && !url.Any(char.IsControl);
 
-    private static bool IsImAddress(string im)
+    internal static bool IsImAddress(string im)
     {
         if (im.Length > MaxImLength) return false;
         var at = im.IndexOf('@', StringComparison.Ordinal);

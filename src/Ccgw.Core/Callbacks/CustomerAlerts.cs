@@ -1,0 +1,90 @@
+using System.Threading.Channels;
+
+namespace Ccgw.Core.Callbacks;
+
+/// <summary>How a customer wants to hear that the wait became short: on the web page (it polls) or by IM.</summary>
+public enum AlertChannel
+{
+    Web,
+    Im,
+}
+
+public enum CustomerAlertStatus
+{
+    /// <summary>The wait is still longer than the customer's threshold.</summary>
+    Waiting,
+
+    /// <summary>The wait dropped below the threshold; the notice was sent (once).</summary>
+    Triggered,
+}
+
+/// <summary>"Tell me when the wait for this topic drops below <see cref="Threshold"/>." Protocol-neutral; sent once.</summary>
+public sealed record CustomerAlert(
+    string Id,
+    string QueueId,
+    TimeSpan Threshold,
+    AlertChannel Channel,
+    string? Address,
+    DateTimeOffset CreatedAt,
+    CustomerAlertStatus Status = CustomerAlertStatus.Waiting,
+    DateTimeOffset? TriggeredAt = null,
+    double? EwtSecondsAtTrigger = null);
+
+/// <summary>Durable customer alerts.</summary>
+public interface ICustomerAlertStore
+{
+    ValueTask AddAsync(CustomerAlert alert, CancellationToken cancellationToken = default);
+
+    ValueTask<CustomerAlert?> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    ValueTask<IReadOnlyList<CustomerAlert>> ListWaitingAsync(string queueId, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks a waiting alert triggered; false when it already was (so it is sent at most once).</summary>
+    ValueTask<bool> TriggerAsync(string id, DateTimeOffset at, double ewtSeconds, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Triggered alerts for channels that push them (IM): the XMPP channel reads <see cref="Reader"/> and sends each one to
+/// <see cref="CustomerAlert.Address"/> from the queue's address. Web alerts are not queued here (the page polls).
+/// Bounded: when nobody reads, the oldest notices are dropped (the alert itself stays triggered in the store).
+/// </summary>
+public sealed class CustomerAlertOutbox
+{
+    private readonly Channel<CustomerAlert> _channel = Channel.CreateBounded<CustomerAlert>(new BoundedChannelOptions(1024)
+    {
+        FullMode = BoundedChannelFullMode.DropOldest,
+    });
+
+    public ChannelReader<CustomerAlert> Reader => _channel.Reader;
+
+    public void Publish(CustomerAlert alert) => _channel.Writer.TryWrite(alert);
+}
+
+/// <summary>
+/// Checks alerts against the core's queue figures: when a queue's estimated wait for the next arrival is known and at
+/// or below an alert's threshold, the alert is triggered (once) and, for IM, handed to the <see cref="CustomerAlertOutbox"/>.
+/// </summary>
+public sealed class CustomerAlertWatcher(ICustomerAlertStore store, CustomerAlertOutbox outbox)
+{
+    public static bool IsDue(CustomerAlert alert, QueueStats stats) =>
+        alert.Status == CustomerAlertStatus.Waiting && stats.Ewt.Seconds is { } ewt && ewt <= alert.Threshold.TotalSeconds;
+
+    /// <summary>Feeds one core event; returns the alerts it triggered.</summary>
+    public async Task<IReadOnlyList<CustomerAlert>> HandleAsync(CoreEvent e, CancellationToken cancellationToken)
+    {
+        if (e is not QueueStatsChanged { Stats: var stats } || stats.Ewt.Seconds is null) return [];
+        var triggered = new List<CustomerAlert>();
+        foreach (var alert in await store.ListWaitingAsync(stats.QueueId, cancellationToken))
+            if (await TryTriggerAsync(alert, stats, e.At, cancellationToken) is { } t) triggered.Add(t);
+        return triggered;
+    }
+
+    /// <summary>Triggers <paramref name="alert"/> if the queue's wait is short enough now (also used right when it is created).</summary>
+    public async Task<CustomerAlert?> TryTriggerAsync(CustomerAlert alert, QueueStats stats, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (!IsDue(alert, stats) || !await store.TriggerAsync(alert.Id, at, stats.Ewt.Seconds!.Value, cancellationToken)) return null;
+        var triggered = alert with { Status = CustomerAlertStatus.Triggered, TriggeredAt = at, EwtSecondsAtTrigger = stats.Ewt.Seconds };
+        if (triggered.Channel == AlertChannel.Im) outbox.Publish(triggered);
+        return triggered;
+    }
+}

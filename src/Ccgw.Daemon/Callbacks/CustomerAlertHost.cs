@@ -1,0 +1,48 @@
+using System.Threading.Channels;
+using Ccgw.Core;
+using Ccgw.Core.Callbacks;
+
+namespace Ccgw.Daemon.Callbacks;
+
+/// <summary>Feeds the core's queue figures to the <see cref="CustomerAlertWatcher"/>; subscribes before the core runs.</summary>
+internal sealed partial class CustomerAlertHost : BackgroundService
+{
+    private readonly ChannelReader<CoreEvent> _events;
+    private readonly CustomerAlertWatcher _watcher;
+    private readonly ILogger<CustomerAlertHost> _log;
+
+    public CustomerAlertHost(RoutingEngine engine, CustomerAlertWatcher watcher, ILogger<CustomerAlertHost> log)
+    {
+        _events = engine.Subscribe();
+        _watcher = watcher;
+        _log = log;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var e in _events.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    foreach (var alert in await _watcher.HandleAsync(e, stoppingToken))
+                        LogTriggered(_log, alert.Id, alert.QueueId, alert.Channel);
+                }
+                catch (Microsoft.Data.Sqlite.SqliteException ex)
+                {
+                    LogFailed(_log, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 820, Level = LogLevel.Information, Message = "customer alert {AlertId} for {Queue} triggered ({Channel})")]
+    private static partial void LogTriggered(ILogger logger, string alertId, string queue, AlertChannel channel);
+
+    [LoggerMessage(EventId = 821, Level = LogLevel.Error, Message = "customer alerts could not be checked")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,63 @@
+using Ccgw.Core.Callbacks;
+using Dapper;
+
+namespace Ccgw.Storage.Sqlite;
+
+/// <summary>Customer alerts in SQLite; triggering is a conditional update, so an alert is sent at most once.</summary>
+public sealed class SqliteCustomerAlertStore(SqliteDatabase database) : ICustomerAlertStore
+{
+    private const string Columns = """
+        id AS Id, queue_id AS QueueId, threshold_seconds AS ThresholdSeconds, channel AS Channel, address AS Address,
+        created_at AS CreatedAt, status AS Status, triggered_at AS TriggeredAt, ewt_seconds_at_trigger AS EwtSecondsAtTrigger
+        """;
+
+    public async ValueTask AddAsync(CustomerAlert alert, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO customer_alerts (id, queue_id, threshold_seconds, channel, address, created_at, status)
+            VALUES (@Id, @QueueId, @ThresholdSeconds, @Channel, @Address, @CreatedAt, 'Waiting')
+            """, new
+        {
+            alert.Id,
+            alert.QueueId,
+            ThresholdSeconds = (long)alert.Threshold.TotalSeconds,
+            Channel = alert.Channel.ToString(),
+            alert.Address,
+            CreatedAt = StoredTime.Write(alert.CreatedAt),
+        }, cancellationToken: cancellationToken));
+    }
+
+    public async ValueTask<CustomerAlert?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM customer_alerts WHERE id = @Id", new { Id = id }, cancellationToken: cancellationToken));
+        return row?.ToAlert();
+    }
+
+    public async ValueTask<IReadOnlyList<CustomerAlert>> ListWaitingAsync(string queueId, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var rows = await c.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM customer_alerts WHERE queue_id = @Queue AND status = 'Waiting' ORDER BY created_at LIMIT 10000",
+            new { Queue = queueId }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToAlert())];
+    }
+
+    public async ValueTask<bool> TriggerAsync(string id, DateTimeOffset at, double ewtSeconds, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.ExecuteAsync(new CommandDefinition("""
+            UPDATE customer_alerts SET status = 'Triggered', triggered_at = @At, ewt_seconds_at_trigger = @Ewt
+            WHERE id = @Id AND status = 'Waiting'
+            """, new { Id = id, At = StoredTime.Write(at), Ewt = ewtSeconds }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    private sealed record Row(string Id, string QueueId, long ThresholdSeconds, string Channel, string? Address, string CreatedAt,
+        string Status, string? TriggeredAt, double? EwtSecondsAtTrigger)
+    {
+        public CustomerAlert ToAlert() => new(Id, QueueId, TimeSpan.FromSeconds(ThresholdSeconds), Enum.Parse<AlertChannel>(Channel), Address,
+            StoredTime.Read(CreatedAt), Enum.Parse<CustomerAlertStatus>(Status), StoredTime.ReadNullable(TriggeredAt), EwtSecondsAtTrigger);
+    }
+}
