@@ -135,7 +135,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
             "SELECT customer_id FROM customer_phones WHERE phone = @Address ORDER BY customer_id LIMIT 1", new { s.Address }, tx);
         var existing = c.QueryFirstOrDefault<SqliteCallbackRepository.Row>($"""
             SELECT {SqliteCallbackRepository.Columns} FROM callbacks
-            WHERE queue_id = @Queue AND status IN @Pending AND (address = @Address OR (@CustomerId IS NOT NULL AND customer_id = @CustomerId))
+            WHERE queue_id = @Queue AND status IN @Pending AND (address = @Address OR customer_id = @CustomerId)
             ORDER BY original_started_at LIMIT 1
             """, new { Queue = s.QueueId, Pending, s.Address, CustomerId = customerId }, tx)?.ToRequest();
 
