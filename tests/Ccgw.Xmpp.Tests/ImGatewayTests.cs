@@ -68,8 +68,7 @@ public sealed class ImGatewayTests
     public async Task Menu_words_stand_for_their_keys(string answer)
     {
         var h = new ImHarness();
-        await h.Say(ImHarness.Guest, ImHarness.Support, "hi");
-        await h.AnswerProbes(ImHarness.Guest);
+        await h.GuestAtMenu();
 
         await h.Say(ImHarness.Guest, ImHarness.Support, answer);
 
@@ -80,8 +79,7 @@ public sealed class ImGatewayTests
     public async Task Wrong_answers_and_silence_retry_then_the_flow_says_goodbye_and_ends()
     {
         var h = new ImHarness();
-        await h.Say(ImHarness.Guest, ImHarness.Support, "hi");
-        await h.AnswerProbes(ImHarness.Guest);
+        await h.GuestAtMenu();
 
         await h.Say(ImHarness.Guest, ImHarness.Support, "7");
         Assert.StartsWith("Sorry, that is not an option.\nFor sales", h.Outlet.BodiesTo(ImHarness.Guest)[^1]);
@@ -184,8 +182,7 @@ public sealed class ImGatewayTests
     public async Task Menu_option_9_asks_for_a_number_books_and_the_flow_continues()
     {
         var h = new ImHarness();
-        await h.Say(ImHarness.Guest, ImHarness.Support, "hi");
-        await h.AnswerProbes(ImHarness.Guest);
+        await h.GuestAtMenu();
         await h.Say(ImHarness.Guest, ImHarness.Support, "call back");
         Assert.StartsWith("Please reply with the phone number", h.Outlet.BodiesTo(ImHarness.Guest)[^1]);
 

@@ -207,11 +207,17 @@ internal sealed class ImHarness
         }
     }
 
+    /// <summary>A guest who wrote to support@ and answered the probes: the menu is shown.</summary>
+    public async Task GuestAtMenu(string first = "hi", params string[] features)
+    {
+        await Say(Guest, Support, first);
+        await AnswerProbes(Guest, features);
+    }
+
     /// <summary>A guest who wrote "hello" to support@, answered the probes and chose billing (2).</summary>
     public async Task GuestQueuedInBilling(params string[] features)
     {
-        await Say(Guest, Support, "hello, my invoice is wrong");
-        await AnswerProbes(Guest, features);
+        await GuestAtMenu("hello, my invoice is wrong", features);
         await Say(Guest, Support, "2");
     }
 
