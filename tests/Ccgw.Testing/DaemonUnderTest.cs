@@ -18,6 +18,8 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports.Http}"), Timeout = TimeSpan.FromSeconds(15) };
     }
 
+    private const int RtpPorts = 16;
+
     public sealed record Ports(int Http, int Sip, int Xmpp, int Mqtt, int RtpMin, int RtpMax);
 
     public string Root { get; }
@@ -33,8 +35,13 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         string? reuseRoot = null, TimeSpan? readyTimeout = null)
     {
         var root = reuseRoot ?? NewRoot();
-        var rtp = FreePorts.UdpPair();
-        var ports = new Ports(FreePorts.Tcp(), FreePorts.TcpAndUdp(), FreePorts.Tcp(), FreePorts.Tcp(), rtp, rtp + 1);
+        var (http, sip, xmpp, mqtt) = (FreePorts.Tcp(), FreePorts.TcpAndUdp(), FreePorts.Tcp(), FreePorts.Tcp());
+        // Eight RTP/RTCP pairs: a voice call with an agent leg needs two. The allocator skips ports others hold;
+        // the range only has to miss our own listeners, or the config check refuses the overlap.
+        int rtp;
+        do rtp = FreePorts.UdpPair();
+        while (rtp + RtpPorts - 1 > 65535 || new[] { http, sip, xmpp, mqtt }.Any(p => p >= rtp && p < rtp + RtpPorts));
+        var ports = new Ports(http, sip, xmpp, mqtt, rtp, rtp + RtpPorts - 1);
         var notify = new NotifySocket(System.IO.Path.Combine(root, $"notify-{Guid.NewGuid():N}.sock"));
         var env = new Dictionary<string, string?>
         {
