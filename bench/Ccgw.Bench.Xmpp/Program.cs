@@ -59,7 +59,7 @@ else
         {
             clients.Add(await XmppLoadClient.LoginAsync(host, port, domain, args[5], args[6], $"idle{i}"));
         }
-        catch (Exception e) when (e is IOException or SocketException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is IOException or SocketException or InvalidOperationException or TimeoutException or OperationCanceledException)
         {
             Interlocked.Increment(ref failures);
         }

@@ -69,6 +69,9 @@ internal sealed class C2sSession
 
     public bool Closed { get; private set; }
 
+    /// <summary>The server has ended the session (unavailable sent); set once, under the server's lock.</summary>
+    public bool Ended { get; set; }
+
     public ChannelReader<Outbound> Reader => _queue.Reader;
 
     /// <summary>Queues a stanza; false when the client does not read and its queue is full (the caller closes it).</summary>

@@ -94,7 +94,14 @@ public sealed partial class XmppServer : IStanzaOutlet, IAsyncDisposable
         List<C2sConnection> open;
         lock (_gate) open = [.. _connections];
         foreach (var c in open) c.Shutdown();
-        await Task.WhenAll(open.Select(c => c.Completion)).WaitAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(open.Select(c => c.Completion)).WaitAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Clients that do not read their system-shutdown error are cut off below.
+        }
         await _shutdown.CancelAsync().ConfigureAwait(false);
         lock (_gate)
         {
@@ -191,6 +198,8 @@ public sealed partial class XmppServer : IStanzaOutlet, IAsyncDisposable
         List<Jid> directed;
         lock (_gate)
         {
+            if (session.Ended) return;
+            session.Ended = true;
             if (_sessions.TryGetValue(session.Full.Bare, out var list))
             {
                 list.Remove(session);
