@@ -455,6 +455,22 @@ public sealed class ImGatewayTests
     }
 
     [Fact]
+    public async Task A_triggered_im_alert_is_sent_from_the_queue_address_and_web_alerts_are_not()
+    {
+        var h = new ImHarness();
+        var at = h.Clock.GetUtcNow();
+
+        await h.Gateway.SendAlertAsync(new Core.Callbacks.CustomerAlert("a1", "sales", TimeSpan.FromMinutes(5), Core.Callbacks.AlertChannel.Im,
+            "carol@localhost", at, Core.Callbacks.CustomerAlertStatus.Triggered, at, 90));
+        await h.Gateway.SendAlertAsync(new Core.Callbacks.CustomerAlert("a2", "sales", TimeSpan.FromMinutes(5), Core.Callbacks.AlertChannel.Web,
+            "dave@localhost", at, Core.Callbacks.CustomerAlertStatus.Triggered, at, 90));
+
+        var alert = Assert.Single(h.Outlet.Sent);
+        Assert.Equal(("sales@localhost", "carol@localhost"), ((string?)alert.Attribute("from"), (string?)alert.Attribute("to")));
+        Assert.Equal("The wait for Sales is now about 2 minutes. Write to us here to be connected.", alert.Element(Client + "body")!.Value);
+    }
+
+    [Fact]
     public void Handles_only_its_own_addresses()
     {
         var h = new ImHarness("help.localhost");

@@ -95,6 +95,7 @@ internal sealed partial class ImGatewayHost : BackgroundService
     private readonly ImGateway _gateway;
     private readonly RoutingEngine _engine;
     private readonly ComponentLink? _link;
+    private readonly CustomerAlertOutbox? _alerts;
     private readonly ILogger<ImGatewayHost> _log;
     private System.Threading.Channels.ChannelReader<CoreEvent> _events;
 
@@ -103,6 +104,7 @@ internal sealed partial class ImGatewayHost : BackgroundService
         _gateway = gateway;
         _engine = engine;
         _link = services.GetService<ComponentLink>();
+        _alerts = services.GetService<CustomerAlertOutbox>();
         _log = log;
         _events = engine.Subscribe();
     }
@@ -110,6 +112,7 @@ internal sealed partial class ImGatewayHost : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var link = _link is null ? Task.CompletedTask : _link.RunAsync(_gateway, stoppingToken);
+        var alerts = _alerts is null ? Task.CompletedTask : DeliverAlertsAsync(_alerts, stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -131,6 +134,20 @@ internal sealed partial class ImGatewayHost : BackgroundService
         {
         }
         await link;
+        await alerts;
+    }
+
+    /// <summary>Triggered IM customer alerts (the help page's "tell me when the wait is short") go out from the queue address.</summary>
+    private async Task DeliverAlertsAsync(CustomerAlertOutbox outbox, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var alert in outbox.Reader.ReadAllAsync(stoppingToken))
+                await _gateway.SendAlertAsync(alert, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 
     [LoggerMessage(EventId = 790, Level = LogLevel.Warning, Message = "IM gateway fell behind the core's event stream; subscribed again")]

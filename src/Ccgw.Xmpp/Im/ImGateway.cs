@@ -91,6 +91,20 @@ public sealed partial class ImGateway : IStanzaService
         }
     }
 
+    /// <summary>
+    /// Delivers a triggered customer alert ("tell me when the wait is short", channel IM) to its address, from the
+    /// alert's queue address (the general address when the queue has none).
+    /// </summary>
+    public async ValueTask SendAlertAsync(Core.Callbacks.CustomerAlert alert, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        if (alert.Channel != Core.Callbacks.AlertChannel.Im || !Jid.TryParse(alert.Address, out var to)) return;
+        var queue = _queuesById.GetValueOrDefault(alert.QueueId);
+        var from = Jid.Create(queue?.LocalPart ?? _settings.SupportLocalPart, _settings.Domain);
+        var text = ImTexts.Alert(queue?.DisplayName ?? alert.QueueId, alert.EwtSecondsAtTrigger);
+        await SendAsync(ImStanzas.Message(from, to, NewId(), text), cancellationToken);
+    }
+
     // ---------------------------------------------------------------- customer side
 
     private async ValueTask HandleCustomerSideAsync(XElement stanza, Jid from, Jid gatewayAddress, CancellationToken ct)

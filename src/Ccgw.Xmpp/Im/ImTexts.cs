@@ -29,6 +29,12 @@ internal static class ImTexts
         { } s => string.Create(CultureInfo.InvariantCulture, $"The estimated wait is about {Math.Ceiling(s / 60)} minute{(s > 60 ? "s" : "")}."),
     };
 
+    public static string Alert(string queueName, double? ewtSeconds) => ewtSeconds switch
+    {
+        null or < 60 => $"The wait for {queueName} is now less than a minute. Write to us here to be connected.",
+        { } s => string.Create(CultureInfo.InvariantCulture, $"The wait for {queueName} is now about {Math.Ceiling(s / 60)} minute{(s > 60 ? "s" : "")}. Write to us here to be connected."),
+    };
+
     public static string CallbackOffer(string? knownPhone) => knownPhone is null
         ? "To be called back instead, reply with your phone number (for example +4930123456), or stay in this chat to wait for an agent."
         : $"To be called back instead on {knownPhone}, reply \"call back\" (or another number), or stay in this chat to wait for an agent.";
