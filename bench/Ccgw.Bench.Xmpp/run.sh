@@ -46,6 +46,7 @@ cat >"$WORK/prosody/prosody.cfg.lua" <<LUA
 pidfile = "$WORK/prosody/prosody.pid"
 data_path = "$WORK/prosody/data"
 daemonize = false
+max_fds = 20000
 modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "version"; "smacks"; }
 modules_disabled = { "s2s"; "offline"; }
 c2s_ports = { $PROSODY_PORT }
