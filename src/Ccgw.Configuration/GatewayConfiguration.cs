@@ -70,6 +70,7 @@ public static class GatewayConfiguration
         FlowAndTrunkRules.Check(options, context, problems);
         MqttRules.Check(options.Mqtt, problems);
         VoiceRules.Check(options, problems);
+        SipRules.Check(options.Sip, problems);
         CallbackRules.Check(options, problems);
         if (!problems.HasErrors)
         {

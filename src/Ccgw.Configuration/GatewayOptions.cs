@@ -23,6 +23,7 @@ public sealed class GatewayOptions
     public MqttOptions Mqtt { get; set; } = new();
     public XmppOptions Xmpp { get; set; } = new();
     public VoiceOptions Voice { get; set; } = new();
+    public SipOptions Sip { get; set; } = new();
 
     /// <summary>The standard Microsoft.Extensions.Logging section; validated for level names only.</summary>
     public LoggingOptions Logging { get; set; } = new();

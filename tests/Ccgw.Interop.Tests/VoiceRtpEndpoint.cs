@@ -68,11 +68,17 @@ internal sealed class VoiceRtpEndpoint : IAsyncDisposable
         }
     }
 
-    /// <summary>PCMU frames of one constant byte: recognisable when they come back through the gateway.</summary>
-    public static IEnumerable<byte[]> Tone(byte value, int frames, uint ssrc)
+    private int _toneFrames;
+
+    /// <summary>
+    /// PCMU frames of one constant byte: recognisable when they come back through the gateway. One continuous
+    /// stream across calls (sequence and timestamp carry on), as a phone's would be.
+    /// </summary>
+    public IEnumerable<byte[]> Tone(byte value, int frames, uint ssrc)
     {
-        for (var i = 0; i < frames; i++)
+        for (var n = 0; n < frames; n++)
         {
+            var i = _toneFrames++;
             var packet = new byte[12 + 160];
             packet[0] = 0x80;
             packet[1] = 0; // PCMU

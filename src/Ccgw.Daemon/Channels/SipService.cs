@@ -43,7 +43,13 @@ internal sealed partial class SipService(GatewayOptions options, LoadedConfigura
                 Tls = tls is null ? null : new IPEndPoint(IPAddress.Parse(l.SipTls.Address), l.SipTls.Port),
                 TlsCertificate = tls,
             },
-            Digest = new SipDigestOptions { Realm = options.Site.SipDomain, NonceKey = NonceKey() },
+            Digest = new SipDigestOptions
+            {
+                Realm = options.Site.SipDomain,
+                NonceKey = NonceKey(),
+                Algorithms = [.. options.Sip.EffectiveDigestAlgorithms.Select(a =>
+                    a.Equals("MD5", StringComparison.OrdinalIgnoreCase) ? DigestAlgorithm.Md5 : DigestAlgorithm.Sha256)],
+            },
         }, accounts, registrations, time, new SipLogAdapter(loggers));
         _admission = new TrunkAdmission(options.Trunks, options.Site.SipDomain, time, stack.Options.Digest.NonceKey);
         stack.RequestHandler = TakeRequest;
