@@ -72,6 +72,8 @@ public static class GatewayConfiguration
         VoiceRules.Check(options, problems);
         SipRules.Check(options.Sip, problems);
         CallbackRules.Check(options, problems);
+        XmppRules.Check(options.Xmpp, problems);
+        ImComponentRules.Check(options, problems);
         if (!problems.HasErrors)
         {
             // The core checks its own invariants too; run it last as a backstop, with its paths in our key syntax.

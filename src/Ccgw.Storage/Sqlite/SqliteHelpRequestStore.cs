@@ -211,8 +211,12 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        // The container may dispose it under two registrations; the second call has nothing left to do.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         // Drain: requests already queued are committed (or failed) before the writer ends.
         _queue.Writer.TryComplete();
         await _writer;
