@@ -49,13 +49,14 @@ public sealed class SipTortureDaemonTests
     /// On a stream Content-Length frames the message (RFC 3261 §18.3), so where the datagram rules differ the stream
     /// handling is its own: a too-large Content-Length waits for the rest (we end the connection, the daemon must close
     /// it without an answer), a missing one is a framing error (400), and dblreq's trailing octets are the next message
-    /// (an INVITE, then leftovers), so the REGISTER's 401 comes with their answers.
+    /// (an INVITE, then leftovers), so the REGISTER's 401 comes with their answers (the INVITE, from the trunk's
+    /// address, reaches the voice path: 404 for its unknown number, or 488 without an offer).
     /// </summary>
     private static readonly Dictionary<string, Expectation> ExpectedOnStreams = new(StringComparer.Ordinal)
     {
         ["clerr.dat"] = Drop,
         ["inv2543.dat"] = Code(400),
-        ["dblreq.dat"] = new([401, 400, 403, 480], MustInclude: 401),
+        ["dblreq.dat"] = new([401, 400, 403, 404, 480, 488], MustInclude: 401),
     };
 
     private static readonly TimeSpan AnswerLimit = TimeSpan.FromSeconds(10);
