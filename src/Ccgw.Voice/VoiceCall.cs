@@ -260,6 +260,12 @@ internal sealed partial class VoiceCall
         lock (_gate)
         {
             _interactionId ??= offer.InteractionId;
+            // An attempt whose offer already closed (timed out, withdrawn) is on its way out; the new offer replaces it.
+            if (_attempt is { Closed: true })
+            {
+                _attempt = null;
+                if (_phase == VoiceCallPhase.Ringing) _phase = VoiceCallPhase.Queued;
+            }
             if (_phase is not (VoiceCallPhase.Queued or VoiceCallPhase.Ivr) || _attempt is not null)
             {
                 _ = _gateway.Engine.RejectOfferAsync(offer.AgentId, offer.InteractionId, "caller is not waiting");
@@ -397,9 +403,9 @@ internal sealed partial class VoiceCall
     /// </summary>
     private async Task FailAttemptAsync(AgentAttempt attempt, string reason)
     {
-        await DisposeAttemptMediaAsync(attempt);
         string? id;
         string? queue;
+        // Free the caller first: the core may already be offering them to the next agent.
         lock (_gate)
         {
             if (_attempt == attempt)
@@ -410,6 +416,7 @@ internal sealed partial class VoiceCall
             id = _interactionId;
             queue = _queueId;
         }
+        await DisposeAttemptMediaAsync(attempt);
         LogAgentLegFailed(_log, Key, attempt.Offer.AgentId, reason);
         _gateway.CountAgentLeg(reason);
         if (id is null || Phase == VoiceCallPhase.Ended) return;

@@ -32,7 +32,10 @@ public sealed class HelpPageBrowserTests
                 Timeout = 60_000,
             });
             var page = await browser.NewPageAsync();
-            page.SetDefaultTimeout(30_000);
+            // Generous: CI runs the interop suite on the same two cores at the same time.
+            page.SetDefaultTimeout(90_000);
+            page.SetDefaultNavigationTimeout(90_000);
+            SetDefaultExpectTimeout(30_000);
             await page.GotoAsync($"{daemon.Http.BaseAddress}?ref=https%3A%2F%2Fshop.example%2Ftv");
 
             await Expect(page.Locator("#waits li[data-queue=sales] .ewt")).Not.ToBeEmptyAsync();
@@ -48,7 +51,7 @@ public sealed class HelpPageBrowserTests
             await page.GetByLabel("Preferred time").SelectOptionAsync(new SelectOptionValue { Index = index });
             await page.GetByRole(AriaRole.Button, new() { Name = "Call me back" }).ClickAsync();
 
-            await page.WaitForURLAsync("**/help/requests/*");
+            await page.WaitForURLAsync("**/help/requests/*", new() { WaitUntil = WaitUntilState.Commit });
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your call-back request" })).ToBeVisibleAsync();
             await Expect(page.Locator("#status")).ToHaveTextAsync("Scheduled: we will call you");
             await Expect(page.Locator("#ewt")).ToContainTextAsync("about");
