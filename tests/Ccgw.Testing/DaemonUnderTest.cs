@@ -34,6 +34,25 @@ public sealed class DaemonUnderTest : IAsyncDisposable
     public static async Task<DaemonUnderTest> StartAsync(IReadOnlyDictionary<string, string?>? extraEnvironment = null,
         string? reuseRoot = null, TimeSpan? readyTimeout = null)
     {
+        // Free ports are probed, then bound by the daemon: another test's process can take one in between. The daemon
+        // then exits with EX_OSERR (71) before READY; try again with fresh ports rather than fail an unrelated test.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(extraEnvironment, reuseRoot, readyTimeout);
+            }
+            catch (ListenerTakenException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private sealed class ListenerTakenException(string message) : InvalidOperationException(message);
+
+    private static async Task<DaemonUnderTest> StartOnceAsync(IReadOnlyDictionary<string, string?>? extraEnvironment,
+        string? reuseRoot, TimeSpan? readyTimeout)
+    {
         var root = reuseRoot ?? NewRoot();
         var (http, sip, xmpp, mqtt) = (FreePorts.Tcp(), FreePorts.TcpAndUdp(), FreePorts.Tcp(), FreePorts.Tcp());
         // Eight RTP/RTCP pairs: a voice call with an agent leg needs two. The allocator skips ports others hold;
@@ -63,7 +82,10 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         if (!await notify.WaitForAsync("READY=1", readyTimeout ?? TimeSpan.FromSeconds(60)))
         {
             var output = process.StandardOutput + process.StandardError;
+            var taken = process.HasExited && process.ExitCode == 71 && output.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
             await daemon.DisposeAsync();
+            if (taken && reuseRoot is null) daemon.DeleteRoot();
+            if (taken) throw new ListenerTakenException($"a listener port was taken before the daemon bound it:\n{output}");
             throw new InvalidOperationException($"daemon did not report READY=1:\n{output}");
         }
         return daemon;
