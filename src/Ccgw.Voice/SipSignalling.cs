@@ -62,6 +62,21 @@ internal sealed class SipSignalling(SipStack stack, string domain)
 
     public static string BodyText(SipMessage message) => Encoding.UTF8.GetString(message.Body.Span);
 
+    /// <summary>Parses a peer's SDP; false for a body the media library refuses (the caller answers 488 or hangs up).</summary>
+    public static bool TryParseSdp(string text, out Ccgw.Media.Sdp.SessionDescription sdp)
+    {
+        try
+        {
+            sdp = Ccgw.Media.Sdp.SessionDescription.Parse(text);
+            return true;
+        }
+        catch (Ccgw.Media.Sdp.SdpParseException)
+        {
+            sdp = null!;
+            return false;
+        }
+    }
+
     public static bool HasSdp(SipMessage message) =>
         !message.Body.IsEmpty && message.ContentType is { } type && type.AsSpan().Trim().StartsWith("application/sdp", StringComparison.OrdinalIgnoreCase);
 

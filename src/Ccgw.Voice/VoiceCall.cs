@@ -359,7 +359,7 @@ internal sealed partial class VoiceCall
         string failure = "";
         if (!stillWanted
             || outcome.AnswerSdp is null
-            || !TryParseSdp(outcome.AnswerSdp, out var answer)
+            || !SipSignalling.TryParseSdp(outcome.AnswerSdp, out var answer)
             || !media.TryAcceptAnswer(answer, out failure))
         {
             if (failure.Length > 0) LogAgentSdpRefused(_log, Key, failure);
@@ -430,20 +430,6 @@ internal sealed partial class VoiceCall
     private static async Task DisposeAttemptMediaAsync(AgentAttempt attempt)
     {
         if (Interlocked.Exchange(ref attempt.Media, null) is { } media) await media.DisposeAsync();
-    }
-
-    private static bool TryParseSdp(string text, out SessionDescription sdp)
-    {
-        try
-        {
-            sdp = SessionDescription.Parse(text);
-            return true;
-        }
-        catch (SdpParseException)
-        {
-            sdp = null!;
-            return false;
-        }
     }
 
     // ---- hang-up ---------------------------------------------------------------------------------------------------
@@ -544,7 +530,7 @@ internal sealed partial class VoiceCall
     {
         CallMedia? media;
         lock (_gate) media = fromCaller ? _callerMedia : _attempt?.Media;
-        if (media is null || !TryParseSdp(SipSignalling.BodyText(request), out var offer)) return null;
+        if (media is null || !SipSignalling.TryParseSdp(SipSignalling.BodyText(request), out var offer)) return null;
         return media.TryAnswer(offer, out var answer, out _) ? answer.ToString() : null;
     }
 

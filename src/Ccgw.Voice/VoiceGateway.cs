@@ -131,7 +131,7 @@ public sealed partial class VoiceGateway : IAsyncDisposable
             Reject(caller, 404, $"number {did} is not in service");
             return;
         }
-        if (!SipSignalling.HasSdp(request) || !TryParseSdp(SipSignalling.BodyText(request), out var offer))
+        if (!SipSignalling.HasSdp(request) || !SipSignalling.TryParseSdp(SipSignalling.BodyText(request), out var offer))
         {
             // Late offer (INVITE without SDP) would need our offer in the 200 and the answer in the ACK; not supported.
             Reject(caller, 488, "an SDP offer in the INVITE is required");
@@ -354,20 +354,6 @@ public sealed partial class VoiceGateway : IAsyncDisposable
             Topic: queueId,
             Name: call.Identity.DisplayName), cancellationToken);
         LogCallbackRecorded(_log, call.Key, queueId);
-    }
-
-    private static bool TryParseSdp(string text, out SessionDescription sdp)
-    {
-        try
-        {
-            sdp = SessionDescription.Parse(text);
-            return true;
-        }
-        catch (SdpParseException)
-        {
-            sdp = null!;
-            return false;
-        }
     }
 
     public async ValueTask DisposeAsync()
