@@ -170,8 +170,9 @@ public sealed class HelpRequestSchedulerTests : IAsyncLifetime
     {
         await AddAsync("cb-in-flight", "sales", TimeSpan.FromMinutes(-5));
         await AddAsync("cb-waiting", "sales", TimeSpan.FromMinutes(-1));
-        // The previous daemon recorded its attempt and died before learning the outcome.
+        // The previous daemon recorded its attempt, started dialling the customer and died before learning the outcome.
         Assert.NotNull(await _callbacks.BeginAttemptAsync("cb-in-flight", T0 - TimeSpan.FromMinutes(4)));
+        Assert.True(await _callbacks.BeginDiallingAsync("cb-in-flight"));
 
         var dispatcher = Dispatcher();
         var interrupted = await dispatcher.RecoverAsync(_time.GetUtcNow(), default);
@@ -193,6 +194,27 @@ public sealed class HelpRequestSchedulerTests : IAsyncLifetime
         await PumpAsync(dispatcher);
         Assert.Equal(["cb-in-flight"], await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
         Assert.Equal(2, (await Row("cb-in-flight")).Attempts);
+    }
+
+    [Fact]
+    public async Task After_a_restart_an_attempt_that_never_dialled_the_customer_is_scheduled_again_uncounted()
+    {
+        await AddAsync("cb-agent-ringing", "sales", TimeSpan.FromMinutes(-5));
+        // Agent-first: the attempt was recorded and the agent's phone rang; the customer was never dialled.
+        Assert.NotNull(await _callbacks.BeginAttemptAsync("cb-agent-ringing", T0 - TimeSpan.FromMinutes(4)));
+
+        var dispatcher = Dispatcher();
+        Assert.Empty(await dispatcher.RecoverAsync(_time.GetUtcNow(), default));
+        var row = await Row("cb-agent-ringing");
+        Assert.Equal(CallbackStatus.Scheduled, row.Status);
+        Assert.Equal(0, row.Attempts);
+
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        Assert.Equal(["cb-agent-ringing"], await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
+        Assert.Equal(1, (await Row("cb-agent-ringing")).Attempts);
+        // Dialling is refused once the call-back is no longer queued (a supervisor cancelled it meanwhile).
+        Assert.True(await _callbacks.BeginDiallingAsync("cb-agent-ringing"));
+        Assert.False(await _callbacks.BeginDiallingAsync("cb-agent-ringing"));
     }
 
     [Fact]

@@ -6,11 +6,16 @@ public enum CallbackStatus
     Scheduled,
 
     /// <summary>
-    /// A dial attempt was recorded durably and the call-back handed to the routing core (queued, offered, or being
-    /// dialled). After a crash a call-back found in this state may already have rung the customer: it becomes
-    /// <see cref="Interrupted"/>, never redialled automatically.
+    /// A dial attempt was recorded durably and the call-back handed to the routing core (waiting for an agent, or an
+    /// agent's phone rings); the customer has not been dialled. After a crash it is scheduled again: nothing rang.
     /// </summary>
     Queued,
+
+    /// <summary>
+    /// The customer's INVITE is on its way (recorded durably just before it is sent). After a crash a call-back found in
+    /// this state may already have rung the customer: it becomes <see cref="Interrupted"/>, never redialled automatically.
+    /// </summary>
+    Dialling,
 
     /// <summary>Reached the customer and finished (or the customer reached an agent by another channel first).</summary>
     Done,
@@ -55,7 +60,7 @@ public sealed record CallbackRequest(
     DateTimeOffset? LastAttemptAt = null)
 {
     /// <summary>Scheduled, or interrupted and waiting for a supervisor: what a second request for the same customer and topic updates.</summary>
-    public bool IsPending => Status is CallbackStatus.Scheduled or CallbackStatus.Queued or CallbackStatus.Interrupted;
+    public bool IsPending => Status is CallbackStatus.Scheduled or CallbackStatus.Queued or CallbackStatus.Dialling or CallbackStatus.Interrupted;
 
     /// <summary>The interaction to submit when the call-back is due; it carries this id and the original start time.</summary>
     public InteractionRequest ToInteractionRequest() => new()
@@ -115,8 +120,15 @@ public interface ICallbackRepository
         CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Start-up recovery: attempts that were in flight when the daemon stopped become interrupted (never redialled
-    /// automatically), connected ones done. Returns the interrupted ones.
+    /// The voice adapter is about to send the customer's INVITE: a queued call-back becomes dialling, durably, before
+    /// anything leaves. False when it is not queued any more (cancelled or done meanwhile): do not dial.
+    /// </summary>
+    ValueTask<bool> BeginDiallingAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Start-up recovery: attempts whose customer was being dialled when the daemon stopped become interrupted (never
+    /// redialled automatically); attempts that had not dialled yet are scheduled again (the attempt is not counted);
+    /// connected ones are done. Returns the interrupted ones.
     /// </summary>
     ValueTask<IReadOnlyList<CallbackRequest>> RecoverInFlightAsync(CancellationToken cancellationToken = default);
 

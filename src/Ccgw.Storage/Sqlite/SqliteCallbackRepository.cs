@@ -21,7 +21,7 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
     /// <summary>What a supervisor may still change: not yet handed to the core, or interrupted by a restart.</summary>
     private static readonly string[] ChangeableStatuses = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Interrupted)];
 
-    private static readonly string[] InFlightStatuses = [nameof(CallbackStatus.Queued), nameof(CallbackStatus.Connected)];
+    private static readonly string[] InFlightStatuses = [nameof(CallbackStatus.Queued), nameof(CallbackStatus.Dialling), nameof(CallbackStatus.Connected)];
 
     public async ValueTask AddAsync(CallbackRequest request, CancellationToken cancellationToken = default)
     {
@@ -114,6 +114,14 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
         return row?.ToRequest();
     }
 
+    public async ValueTask<bool> BeginDiallingAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.ExecuteAsync(new CommandDefinition("""
+            UPDATE callbacks SET status = 'Dialling', updated_at = @Now WHERE id = @Id AND status = 'Queued'
+            """, new { Id = id, Now }, cancellationToken: cancellationToken)) == 1;
+    }
+
     public async ValueTask<bool> RecordOutcomeAsync(string id, CallbackStatus status, string outcome, DateTimeOffset? retryAt = null,
         CancellationToken cancellationToken = default)
     {
@@ -143,8 +151,13 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
             new { Now }, tx, cancellationToken: cancellationToken));
         var rows = await c.QueryAsync<Row>(new CommandDefinition($"""
             UPDATE callbacks SET status = 'Interrupted', last_outcome = 'interrupted', updated_at = @Now
-            WHERE status = 'Queued'
+            WHERE status = 'Dialling'
             RETURNING {Columns}
+            """, new { Now }, tx, cancellationToken: cancellationToken));
+        // Handed to the core but nobody was dialled yet: nothing rang, so the attempt did not happen.
+        await c.ExecuteAsync(new CommandDefinition("""
+            UPDATE callbacks SET status = 'Scheduled', attempts = max(attempts - 1, 0), last_outcome = 'recovered', updated_at = @Now
+            WHERE status = 'Queued'
             """, new { Now }, tx, cancellationToken: cancellationToken));
         var list = rows.Select(r => r.ToRequest()).ToList();
         await tx.CommitAsync(cancellationToken);

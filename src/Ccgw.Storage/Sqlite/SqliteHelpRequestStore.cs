@@ -20,7 +20,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
 {
     public const int MaxBatch = 256;
 
-    private static readonly string[] Pending = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Queued), nameof(CallbackStatus.Interrupted)];
+    private static readonly string[] Pending = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Queued), nameof(CallbackStatus.Dialling), nameof(CallbackStatus.Interrupted)];
     private static readonly string[] Due = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Queued)];
 
     private readonly SqliteDatabase _database;
@@ -139,7 +139,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
             ORDER BY original_started_at LIMIT 1
             """, new { Queue = s.QueueId, Pending, s.Address, CustomerId = customerId }, tx)?.ToRequest();
 
-        if (existing is { Status: CallbackStatus.Queued })
+        if (existing is { Status: CallbackStatus.Queued or CallbackStatus.Dialling })
             return new HelpRequestReceipt(HelpRequestDisposition.InProgress, existing, Position(c, tx, existing, now));
         if (policy.HasSlotCap && SlotCount(c, tx, policy, s.ScheduledAt, existing?.Id) >= policy.MaxPerSlot)
             return new HelpRequestReceipt(HelpRequestDisposition.SlotFull, existing, 0);

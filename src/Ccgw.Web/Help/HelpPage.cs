@@ -175,7 +175,8 @@ internal static class HelpPage
     internal static string StatusText(CallbackStatus status) => status switch
     {
         CallbackStatus.Scheduled => "Scheduled: we will call you",
-        CallbackStatus.Queued => "Calling you now",
+        CallbackStatus.Queued => "An agent is being connected; we will call you in a moment",
+        CallbackStatus.Dialling => "Calling you now",
         CallbackStatus.Connected => "Connected",
         CallbackStatus.Done => "Done",
         CallbackStatus.Cancelled => "Cancelled",

@@ -108,7 +108,7 @@ internal sealed class HelpRequestService(RoutingEngine engine, CallbackPolicies 
             engine.Snapshot.Queues.TryGetValue(cb.QueueId, out var stats);
             ewt = CallbackWaitEstimate.Seconds(stats, position, now, cb.ScheduledAt, site.DefaultHandleTime);
         }
-        else if (cb.Status is CallbackStatus.Queued or CallbackStatus.Connected)
+        else if (cb.Status is CallbackStatus.Queued or CallbackStatus.Dialling or CallbackStatus.Connected)
             ewt = 0;
         return new HelpRequestView(cb.Id, position, ewt, cb.Status, cb.ScheduledAt.ToUniversalTime(), cb.QueueId, cb.Attempts, cb.LastOutcome, updated);
     }
