@@ -21,6 +21,9 @@ say position  "You are caller number"
 say wait      "Your estimated waiting time is"
 say minutes   "minutes."
 say less-than-a-minute "less than one minute."
+# Call-backs: the customer hears the greeting on answer (customer-first); the agent hears the other while the customer's phone rings (agent-first).
+say callback-greeting "Hello, this is the demo contact centre returning your call. Please hold, an agent will be with you in a moment."
+say callback-agent "Call back. Dialling the customer now."
 # Spoken numbers for the announcements: 0-20 and the tens; 21-99 are said as tens and units.
 mkdir -p numbers
 for n in $(seq 0 20) 30 40 50 60 70 80 90; do

@@ -234,6 +234,9 @@ public sealed class TrunkOptions
     public string? Password { get; set; }
 
     public TrunkPeerOptions? Outbound { get; set; }
+
+    /// <summary>The number call-backs show the customer (the user part of From); empty: "callback".</summary>
+    public string? CallerId { get; set; }
     public TrunkRegistrationOptions? Register { get; set; }
     public int KeepaliveSeconds { get; set; } = 30;
 

@@ -23,6 +23,12 @@ public sealed class VoiceOptions
 
     /// <summary>Longest a call-back customer's phone rings before it counts as no answer.</summary>
     public int CustomerRingSeconds { get; set; } = 30;
+
+    /// <summary>Prompt id a customer-first call-back's customer hears on answer; empty: none.</summary>
+    public string CallbackGreetingPrompt { get; set; } = "callback-greeting";
+
+    /// <summary>Prompt id the agent of an agent-first call-back hears while the customer's phone rings; empty: none.</summary>
+    public string CallbackAgentPrompt { get; set; } = "callback-agent";
 }
 
 internal static class VoiceRules
@@ -36,6 +42,9 @@ internal static class VoiceRules
             problems.Error("Voice:AgentRingSeconds", $"{v.AgentRingSeconds} is out of range; use 5-300");
         if (v.CustomerRingSeconds is < 5 or > 300)
             problems.Error("Voice:CustomerRingSeconds", $"{v.CustomerRingSeconds} is out of range; use 5-300");
+        foreach (var (key, id) in new[] { ("Voice:CallbackGreetingPrompt", v.CallbackGreetingPrompt), ("Voice:CallbackAgentPrompt", v.CallbackAgentPrompt) })
+            if (!string.IsNullOrEmpty(id) && o.Prompts.Items.Count > 0 && !o.Prompts.Items.ContainsKey(id))
+                problems.Warning(key, $"prompt '{id}' is not defined under Prompts:Items; call-backs go without it");
         if (!string.IsNullOrEmpty(v.MusicOnHold) && !o.Prompts.Items.ContainsKey(v.MusicOnHold))
             problems.Error("Voice:MusicOnHold", $"prompt '{v.MusicOnHold}' is not defined under Prompts:Items; use one of: {PeopleAndQueueRules.Known(o.Prompts.Items.Keys)}");
     }

@@ -525,13 +525,10 @@ internal sealed partial class VoiceCall
         return fromCaller && _callerMedia.AcceptSipInfo(info.ContentType, SipSignalling.BodyText(info));
     }
 
-    /// <summary>A re-INVITE or UPDATE with SDP: answer it from the same leg's media (hold, codec change). Null: 488.</summary>
-    public string? AnswerReoffer(SipRequest request, bool fromCaller)
+    /// <summary>The media of the caller's leg or of the agent leg in progress (a re-INVITE is answered from it).</summary>
+    public CallMedia? MediaOf(bool caller)
     {
-        CallMedia? media;
-        lock (_gate) media = fromCaller ? _callerMedia : _attempt?.Media;
-        if (media is null || !SipSignalling.TryParseSdp(SipSignalling.BodyText(request), out var offer)) return null;
-        return media.TryAnswer(offer, out var answer, out _) ? answer.ToString() : null;
+        lock (_gate) return caller ? _callerMedia : _attempt?.Media;
     }
 
     private sealed class AgentAttempt(Offer offer)

@@ -38,8 +38,11 @@ public sealed partial class VoiceGateway : IAsyncDisposable
     private readonly ConcurrentDictionary<string, DialogRoute> _byDialog = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, VoiceCall> _byInvite = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, OutboundLeg> _legsByCallId = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CallbackCall> _callbacksById = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CallbackRoute> _callbackDialogs = new(StringComparer.Ordinal);
     private readonly Counter<long> _calls;
     private readonly Counter<long> _agentLegs;
+    private readonly Counter<long> _customerLegs;
 
     public VoiceGateway(VoiceSettings settings, SipStack stack, RoutingEngine engine, FlowCatalog flows, PromptLibrary prompts,
         RtpPortAllocator ports, MediaScheduler scheduler, ICustomerRepository customers, ICallbackRepository callbacks,
@@ -62,7 +65,10 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         var meter = meters?.Create("Ccgw.Voice") ?? new Meter("Ccgw.Voice");
         _calls = meter.CreateCounter<long>("ccgw.voice.calls", "{call}", "Trunk calls taken, by result (answered, rejected)");
         _agentLegs = meter.CreateCounter<long>("ccgw.voice.agent_legs", "{leg}", "Calls placed to agents' phones, by outcome");
+        _customerLegs = meter.CreateCounter<long>("ccgw.voice.callback_dials", "{call}", "Call-back customers dialled through the trunk, by outcome (answered, busy, noAnswer, rejected, failed)");
         meter.CreateObservableGauge("ccgw.voice.active_calls", () => _byKey.Count, "{call}", "Calls in progress (flow, queue or connected)");
+        meter.CreateObservableGauge("ccgw.voice.active_callbacks", () => _callbacksById.Count, "{call}", "Call-backs being dialled or connected");
+        CallbackTrunk = settings.Trunks.FirstOrDefault(t => t.Outbound is not null);
     }
 
     public VoiceSettings Settings { get; }
@@ -76,6 +82,11 @@ public sealed partial class VoiceGateway : IAsyncDisposable
     internal SipSignalling Sip { get; }
 
     public int ActiveCalls => _byKey.Count;
+
+    public int ActiveCallbacks => _callbacksById.Count;
+
+    /// <summary>The trunk call-backs go out through: the first with an outbound peer; null when none has one.</summary>
+    public VoiceTrunk? CallbackTrunk { get; }
 
     /// <summary>Wires the stack's hooks for ACK, CANCEL and stray 2xx retransmissions to this gateway.</summary>
     public void AttachTo(SipStack stack)
@@ -99,11 +110,21 @@ public sealed partial class VoiceGateway : IAsyncDisposable
                     case OfferMade { Offer: var offer } when CallOf(offer.Interaction) is { } call:
                         call.OnOfferMade(offer);
                         break;
+                    case OfferMade { Offer: var offer } when offer.Interaction.Channel == InteractionChannel.Callback:
+                        _callbacksById.GetOrAdd(offer.InteractionId, static (_, a) => a.Gateway.NewCallback(a.Offer), (Gateway: this, Offer: offer))
+                            .OnOfferMade(offer);
+                        break;
                     case OfferClosed { Offer: var offer, Outcome: var outcome } when CallOf(offer.Interaction) is { } call:
                         call.OnOfferClosed(offer, outcome);
                         break;
+                    case OfferClosed { Offer: var offer, Outcome: var outcome } when _callbacksById.TryGetValue(offer.InteractionId, out var callback):
+                        callback.OnOfferClosed(offer, outcome);
+                        break;
                     case InteractionStateChanged { Interaction: var view } when CallOf(view) is { } call:
                         call.OnInteractionFinished(view.State);
+                        break;
+                    case InteractionStateChanged { Interaction: var view } when _callbacksById.TryGetValue(view.Id, out var callback):
+                        callback.OnInteractionFinished(view.State);
                         break;
                 }
             }
@@ -111,6 +132,13 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+    }
+
+    private CallbackCall NewCallback(Offer offer)
+    {
+        var mode = Settings.CallbackPolicies.ModeFor(offer.QueueId);
+        LogCallbackOffered(_log, offer.InteractionId, offer.AgentId, mode);
+        return new CallbackCall(this, offer.Interaction, mode, _loggers.CreateLogger<CallbackCall>());
     }
 
     private VoiceCall? CallOf(InteractionView view) =>
@@ -198,7 +226,9 @@ public sealed partial class VoiceGateway : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(transaction);
         var request = transaction.Request;
-        if (SipDialog.IdOf(request) is not { } id || !_byDialog.TryGetValue(id, out var route)) return false;
+        if (SipDialog.IdOf(request) is not { } id) return false;
+        if (_callbackDialogs.TryGetValue(id, out var callback)) return callback.Call.TakeInDialogRequest(transaction, callback.Leg);
+        if (!_byDialog.TryGetValue(id, out var route)) return false;
         var call = route.Call;
         var fromCaller = route.AgentLeg is null;
         var inSequence = fromCaller ? call.Caller.Accept(request) : route.AgentLeg!.Accept(request);
@@ -216,27 +246,8 @@ public sealed partial class VoiceGateway : IAsyncDisposable
             case SipMethods.Info:
                 Respond(transaction, call.OnInfo(request, fromCaller) ? 200 : 415);
                 break;
-            case SipMethods.Invite or SipMethods.Update when SipSignalling.HasSdp(request):
-                if (call.AnswerReoffer(request, fromCaller) is { } sdp)
-                {
-                    var ok = SipResponseFactory.Create(request, 200);
-                    ok.Contact.Add(Sip.Contact(transaction.Peer.Transport));
-                    SipSignalling.SetSdp(ok, sdp);
-                    transaction.SendResponse(ok);
-                }
-                else
-                {
-                    Respond(transaction, 488);
-                }
-                break;
-            case SipMethods.Invite or SipMethods.Update:
-                // No SDP: nothing to renegotiate (session refresh); answer without changing media.
-                var refresh = SipResponseFactory.Create(request, 200);
-                refresh.Contact.Add(Sip.Contact(transaction.Peer.Transport));
-                transaction.SendResponse(refresh);
-                break;
-            case SipMethods.Options:
-                Respond(transaction, 200);
+            case SipMethods.Invite or SipMethods.Update or SipMethods.Options:
+                AnswerInDialog(transaction, call.MediaOf(fromCaller));
                 break;
             default:
                 return false;
@@ -244,8 +255,36 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         return true;
     }
 
-    private static void Respond(SipServerTransaction transaction, int code) =>
+    internal static void Respond(SipServerTransaction transaction, int code) =>
         transaction.SendResponse(SipResponseFactory.Create(transaction.Request, code));
+
+    /// <summary>
+    /// OPTIONS → 200. A re-INVITE or UPDATE with SDP is answered from the same leg's media (hold, codec change; 488 if
+    /// it cannot be); without SDP it is a session refresh, answered without changing media.
+    /// </summary>
+    internal void AnswerInDialog(SipServerTransaction transaction, CallMedia? media)
+    {
+        var request = transaction.Request;
+        if (request.Method == SipMethods.Options)
+        {
+            Respond(transaction, 200);
+            return;
+        }
+        string? sdp = null;
+        if (SipSignalling.HasSdp(request))
+        {
+            if (media is null || !SipSignalling.TryParseSdp(SipSignalling.BodyText(request), out var offer) || !media.TryAnswer(offer, out var answer, out _))
+            {
+                Respond(transaction, 488);
+                return;
+            }
+            sdp = answer.ToString();
+        }
+        var ok = SipResponseFactory.Create(request, 200);
+        ok.Contact.Add(Sip.Contact(transaction.Peer.Transport));
+        if (sdp is not null) SipSignalling.SetSdp(ok, sdp);
+        transaction.SendResponse(ok);
+    }
 
     private void OnAck(SipRequest ack, SipEndPoint source)
     {
@@ -305,6 +344,37 @@ public sealed partial class VoiceGateway : IAsyncDisposable
 
     internal void CountAgentLeg(string outcome) => _agentLegs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
+    internal void CountCustomerLeg(string outcome) => _customerLegs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    internal void RouteCallbackLeg(OutboundLeg leg, CallbackCall call)
+    {
+        _legsByCallId[leg.CallId] = leg;
+        leg.DialogEstablished += l => _callbackDialogs[l.DialogId!] = new CallbackRoute(call, l);
+    }
+
+    internal void ForgetCallback(CallbackCall call, params ReadOnlySpan<OutboundLeg?> legs)
+    {
+        _callbacksById.TryRemove(new KeyValuePair<string, CallbackCall>(call.Id, call));
+        foreach (var (id, route) in _callbackDialogs)
+            if (route.Call == call)
+            {
+                _callbackDialogs.TryRemove(id, out _);
+                _legsByCallId.TryRemove(route.Leg.CallId, out _);
+            }
+        foreach (var leg in legs)
+            if (leg is not null) _legsByCallId.TryRemove(leg.CallId, out _);
+    }
+
+    /// <summary>
+    /// The durable mark before a call-back's customer is dialled. A call-back the core holds that is not in the
+    /// stored list (submitted directly, e.g. by a test or an integration) has nothing to mark and may be dialled.
+    /// </summary>
+    internal async Task RecordCallbackConnectedAsync(string callbackId) =>
+        await _callbacks.RecordOutcomeAsync(callbackId, CallbackStatus.Connected, "connected");
+
+    internal async Task<bool> BeginDiallingAsync(string callbackId, CancellationToken cancellationToken) =>
+        await _callbacks.BeginDiallingAsync(callbackId, cancellationToken) || await _callbacks.GetAsync(callbackId, cancellationToken) is null;
+
     /// <summary>"You are number 3 in the queue. Your estimated waiting time is 2 minutes." as prompt ids.</summary>
     internal IReadOnlyList<string> Announcement(int position, WaitEstimate ewt)
     {
@@ -359,9 +429,12 @@ public sealed partial class VoiceGateway : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var call in _byKey.Values) await call.HangupAsync(CallEnd.Failure);
+        foreach (var callback in _callbacksById.Values) await callback.HangupAsync(CallbackEnd.Failure, "failed");
     }
 
     private sealed record DialogRoute(VoiceCall Call, OutboundLeg? AgentLeg);
+
+    private sealed record CallbackRoute(CallbackCall Call, OutboundLeg Leg);
 
     [LoggerMessage(EventId = 520, Level = LogLevel.Information, Message = "Call {Call} answered: DID {Did} → flow {Flow}, customer {Customer}")]
     private static partial void LogAnswered(ILogger logger, string call, string did, string flow, string customer);
@@ -371,6 +444,9 @@ public sealed partial class VoiceGateway : IAsyncDisposable
 
     [LoggerMessage(EventId = 522, Level = LogLevel.Information, Message = "Call {Call}: call-back requested for queue {Queue}")]
     private static partial void LogCallbackRecorded(ILogger logger, string call, string queue);
+
+    [LoggerMessage(EventId = 524, Level = LogLevel.Information, Message = "Call-back {Callback} offered to {Agent}: dialling {Mode}")]
+    private static partial void LogCallbackOffered(ILogger logger, string callback, string agent, Ccgw.Core.Callbacks.CallbackDialMode mode);
 
     [LoggerMessage(EventId = 523, Level = LogLevel.Warning, Message = "Call {Call}: a call-back was asked for but the caller's number is unknown")]
     private static partial void LogCallbackWithoutNumber(ILogger logger, string call);

@@ -1,10 +1,11 @@
 using System.Net;
+using Ccgw.Core.Callbacks;
 using Ccgw.Sip.Transport;
 
 namespace Ccgw.Voice;
 
-/// <summary>A trunk as the voice path needs it: which flow each dialled number enters, and where call-backs go out.</summary>
-public sealed record VoiceTrunk(string Id, IReadOnlyDictionary<string, string> Dids, SipEndPoint? Outbound, string? OutboundHost);
+/// <summary>A trunk as the voice path needs it: which flow each dialled number enters, where call-backs go out and the number they show.</summary>
+public sealed record VoiceTrunk(string Id, IReadOnlyDictionary<string, string> Dids, SipEndPoint? Outbound, string? OutboundHost, string? CallerId = null);
 
 /// <summary>Everything the voice gateway is configured with; the daemon maps it from GatewayOptions.</summary>
 public sealed record VoiceSettings
@@ -39,4 +40,13 @@ public sealed record VoiceSettings
 
     /// <summary>Ring time for a call-back's customer leg before it counts as no answer.</summary>
     public TimeSpan CustomerRingTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Each queue's call-back dial mode (agent-first or customer-first).</summary>
+    public CallbackPolicies CallbackPolicies { get; init; } = new([]);
+
+    /// <summary>Played to a call-back customer on answer (customer-first), before music on hold; null: straight to music.</summary>
+    public string? CallbackGreetingPrompt { get; init; } = "callback-greeting";
+
+    /// <summary>Played to the agent while the customer's phone rings (agent-first); null: silence.</summary>
+    public string? CallbackAgentPrompt { get; init; } = "callback-agent";
 }

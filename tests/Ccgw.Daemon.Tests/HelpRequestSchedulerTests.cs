@@ -111,7 +111,10 @@ public sealed class HelpRequestSchedulerTests : IAsyncLifetime
         await _engine.AcceptOfferAsync("alice", "cb-1");
         await _engine.MarkConnectedAsync("cb-1");
         await PumpAsync(dispatcher);
-        Assert.Equal(CallbackStatus.Connected, (await Row("cb-1")).Status);
+        // alice took it; dialling and connected are the voice adapter's to record (with its INVITE and its bridge).
+        Assert.Equal(CallbackStatus.Queued, (await Row("cb-1")).Status);
+        Assert.True(await _callbacks.BeginDiallingAsync("cb-1"));
+        Assert.True(await _callbacks.RecordOutcomeAsync("cb-1", CallbackStatus.Connected, "connected"));
 
         await _engine.EndInteractionAsync("cb-1");
         await PumpAsync(dispatcher);

@@ -161,6 +161,8 @@ internal sealed class VoiceRig : IAsyncDisposable
 
     public int CallerPort { get; } = FreePorts.TcpAndUdp();
 
+    public DaemonUnderTest Daemon => _daemon;
+
     /// <summary>The daemon's recent log, for failure messages.</summary>
     public string DaemonLog => _daemon.Process.StandardOutput[^Math.Min(6000, _daemon.Process.StandardOutput.Length)..];
 
@@ -196,6 +198,19 @@ internal sealed class VoiceRig : IAsyncDisposable
         ], TimeSpan.FromSeconds(30), workingDirectory: _work);
         Assert.True(register.ExitCode == 0, $"{agent}'s phone did not register:\n{register.StandardOutput}\n{register.StandardError}");
         return new AgentPhone(phone, sip, media, log);
+    }
+
+    /// <summary>A phone that is not registered (the customer behind the trunk): a sipp UAS on <paramref name="port"/> taking up to <paramref name="calls"/> calls.</summary>
+    public AgentPhone StartPhone(string name, int port, string scenario, int calls = 1)
+    {
+        var media = FreePorts.UdpPair();
+        var log = MessageLog(name);
+        var phone = ExternalProcess.Start("/usr/bin/sipp",
+        [
+            "-sf", Path.Combine(Scenarios, scenario), "-i", "127.0.0.1", "-p", I(port), "-mi", "127.0.0.1", "-mp", I(media), "-rtp_echo",
+            "-m", I(calls), "-nostdin", "-timeout", "120s", "-timeout_error", "-trace_msg", "-message_file", log,
+        ], workingDirectory: _work);
+        return new AgentPhone(phone, port, media, log);
     }
 
     /// <summary>baresip registered as <paramref name="agent"/> (auto-answer, a 440 Hz sine as its microphone, ALSA's null device as its speaker), ready once the registrar said 200.</summary>

@@ -13,7 +13,7 @@ namespace Ccgw.Daemon.Callbacks;
 /// <item><see cref="DispatchDueAsync"/>: due call-backs are started while free agents are left (see
 /// <see cref="CallbackDispatchPlanner"/>); each attempt is recorded durably, then the call-back is handed to the core
 /// (channel callback, id = call-back id, original start kept), whose offer the voice adapter dials.</item>
-/// <item><see cref="HandleAsync"/>: outcomes from the core's stream go to the call-back row (connected, answered, busy /
+/// <item><see cref="HandleAsync"/>: outcomes from the core's stream go to the call-back row (answered, busy /
 /// noAnswer / failed retried with back-off up to the queue's limit, rejected), and a customer who reaches an agent by
 /// any channel has their pending call-backs done.</item>
 /// </list>
@@ -112,8 +112,9 @@ internal sealed partial class CallbackDispatcher(
                 _waiting.Remove(i.Id);
                 break;
             case InteractionState.Connected:
+                // An agent took it; the customer is not necessarily dialled yet. The voice adapter records the row's
+                // dialling and connected states itself, in order with the INVITE it sends.
                 _waiting.Remove(i.Id);
-                await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Connected, "connected", cancellationToken: ct);
                 break;
             case InteractionState.WrapUp or InteractionState.Ended:
                 Forget(i.Id);

@@ -14,7 +14,7 @@ namespace Ccgw.Daemon.Channels;
 /// <see cref="VoiceGateway"/>. On stop every call is hung up before the stack closes.
 /// </summary>
 internal sealed partial class VoiceService(GatewayOptions options, LoadedConfiguration config, SipService sip, RoutingEngine engine,
-    ICustomerRepository customers, ICallbackRepository callbacks, TimeProvider time, ILoggerFactory loggers,
+    ICustomerRepository customers, ICallbackRepository callbacks, Core.Callbacks.CallbackPolicies callbackPolicies, TimeProvider time, ILoggerFactory loggers,
     System.Diagnostics.Metrics.IMeterFactory meters, ILogger<VoiceService> log) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -56,6 +56,9 @@ internal sealed partial class VoiceService(GatewayOptions options, LoadedConfigu
             NumbersDirectory = numbers,
             AgentRingTimeout = TimeSpan.FromSeconds(v.AgentRingSeconds),
             CustomerRingTimeout = TimeSpan.FromSeconds(v.CustomerRingSeconds),
+            CallbackPolicies = callbackPolicies,
+            CallbackGreetingPrompt = string.IsNullOrEmpty(v.CallbackGreetingPrompt) ? null : v.CallbackGreetingPrompt,
+            CallbackAgentPrompt = string.IsNullOrEmpty(v.CallbackAgentPrompt) ? null : v.CallbackAgentPrompt,
         };
         var gateway = new VoiceGateway(settings, sip.Stack, engine, catalog, prompts, ports, _scheduler, customers, callbacks, time, loggers, meters);
         gateway.AttachTo(sip.Stack);
@@ -78,7 +81,8 @@ internal sealed partial class VoiceService(GatewayOptions options, LoadedConfigu
             };
             outbound = new SipEndPoint(kind, new IPEndPoint(ip, peer.Port));
         }
-        return new VoiceTrunk(t.Id, new Dictionary<string, string>(t.Dids, StringComparer.Ordinal), outbound, t.Outbound?.Host);
+        return new VoiceTrunk(t.Id, new Dictionary<string, string>(t.Dids, StringComparer.Ordinal), outbound, t.Outbound?.Host,
+            string.IsNullOrEmpty(t.CallerId) ? null : t.CallerId);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();

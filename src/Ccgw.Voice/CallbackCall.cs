@@ -1,0 +1,624 @@
+using Ccgw.Core;
+using Ccgw.Core.Callbacks;
+using Ccgw.Media;
+using Ccgw.Media.Audio;
+using Ccgw.Media.Transport;
+using Ccgw.Sip.Message;
+using Ccgw.Sip.Transactions;
+using Microsoft.Extensions.Logging;
+
+namespace Ccgw.Voice;
+
+public enum CallbackCallPhase
+{
+    /// <summary>Agent-first: the offered agent's phone rings; the customer has not been dialled.</summary>
+    RingingAgent,
+
+    /// <summary>The customer's phone rings through the trunk (agent-first: the agent is on the line, hearing a prompt).</summary>
+    DiallingCustomer,
+
+    /// <summary>Customer-first: the customer answered and hears the greeting, then music, while an agent's phone rings.</summary>
+    CustomerWaiting,
+
+    /// <summary>Customer and agent bridged; the gateway relays RTP both ways.</summary>
+    Connected,
+
+    Ended,
+}
+
+/// <summary>
+/// One call-back the core offered to an agent (channel callback), from the first ring to hang-up. Both legs are
+/// placed by the gateway: the agent's registered phone and the customer through the trunk, then bridged.
+/// <list type="bullet">
+/// <item>Agent-first: ring the offered agent (answering is accepting), then dial the customer; on answer bridge.</item>
+/// <item>Customer-first: accept the offer at once (the agent is held for this call-back), dial the customer; on
+/// answer greet them, play music and ring the agent; an agent who does not answer gives the customer back to the
+/// queue, whose next offer rings the next agent.</item>
+/// </list>
+/// The customer's INVITE is preceded by a durable "dialling" mark (see <c>ICallbackRepository.BeginDiallingAsync</c>),
+/// so a crash never leads to a second automatic dial. Outcomes go to the core: a customer not reached ends the
+/// interaction as failed with the core's reason (busy, noAnswer, failed), which the call-back scheduler retries.
+/// Signalling and core events arrive on different threads; the phase changes only under <see cref="_gate"/>.
+/// </summary>
+internal sealed partial class CallbackCall
+{
+    private readonly VoiceGateway _gateway;
+    private readonly InteractionView _interaction;
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _life = new();
+    private readonly ILogger _log;
+    private CallbackCallPhase _phase;
+    private bool _customerStarted;
+    private AgentRing? _agent;
+    private OutboundLeg? _customerLeg;
+    private CallMedia? _customerMedia;
+    private bool _customerAnswered;
+    private RtpRelay? _bridge;
+    private Playback? _customerAudio;
+    private Playback? _agentAudio;
+    private int _cleanedUp;
+
+    public CallbackCall(VoiceGateway gateway, InteractionView interaction, CallbackDialMode mode, ILogger log)
+    {
+        _gateway = gateway;
+        _interaction = interaction;
+        Mode = mode;
+        _log = log;
+        _phase = mode == CallbackDialMode.AgentFirst ? CallbackCallPhase.RingingAgent : CallbackCallPhase.DiallingCustomer;
+    }
+
+    /// <summary>The interaction id, which is the stored call-back's id.</summary>
+    public string Id => _interaction.Id;
+
+    public CallbackDialMode Mode { get; }
+
+    public CallbackCallPhase Phase
+    {
+        get { lock (_gate) return _phase; }
+    }
+
+    private InteractionRequest Request => _interaction.Request;
+
+    // ---- core events ----------------------------------------------------------------------------------------------
+
+    /// <summary>The core offered the call-back to an agent: start the call (first offer) or ring the next agent.</summary>
+    public void OnOfferMade(Offer offer)
+    {
+        AgentRing ring;
+        bool startCustomerFirst;
+        lock (_gate)
+        {
+            if (_agent is { Closed: true }) _agent = null;
+            if (_phase is CallbackCallPhase.Ended or CallbackCallPhase.Connected || _agent is not null
+                || (_customerStarted && !_customerAnswered))
+            {
+                _ = _gateway.Engine.RejectOfferAsync(offer.AgentId, offer.InteractionId, "call-back is not waiting for an agent");
+                return;
+            }
+            ring = new AgentRing(offer);
+            _agent = ring;
+            startCustomerFirst = Mode == CallbackDialMode.CustomerFirst && !_customerStarted;
+            if (startCustomerFirst) _customerStarted = true;
+        }
+        _ = startCustomerFirst ? CustomerFirstAsync(ring) : RingAgentAsync(ring);
+    }
+
+    /// <summary>The offer closed without our answer (timed out, withdrawn, rejected by console): stop ringing.</summary>
+    public void OnOfferClosed(Offer offer, OfferOutcome outcome)
+    {
+        if (outcome == OfferOutcome.Accepted) return;
+        AgentRing? ring;
+        lock (_gate)
+        {
+            ring = _agent?.Offer.OfferId == offer.OfferId ? _agent : null;
+            if (ring is null || ring.Accepted) return;
+            ring.Closed = true;
+        }
+        ring.Leg?.Cancel();
+    }
+
+    /// <summary>The core ended the interaction (console hang-up, supervisor, or our own report coming back).</summary>
+    public void OnInteractionFinished(InteractionState state)
+    {
+        if (state is InteractionState.WrapUp or InteractionState.Ended or InteractionState.Abandoned or InteractionState.Failed)
+            _ = HangupAsync(CallbackEnd.CoreEnded, null);
+    }
+
+    // ---- the two orders -------------------------------------------------------------------------------------------
+
+    private async Task CustomerFirstAsync(AgentRing ring)
+    {
+        // Hold the agent while the customer's phone rings; an open offer would time out under it.
+        var accepted = await _gateway.Engine.MarkConnectedAsync(Id);
+        if (!accepted.IsOk)
+        {
+            LogOfferLost(_log, Id, ring.Offer.AgentId, accepted.Error ?? "not accepted");
+            await HangupAsync(CallbackEnd.CoreEnded, null);
+            return;
+        }
+        ring.Accepted = true;
+        if (!await DialCustomerAsync()) return;
+        var ct = _life.Token;
+        lock (_gate)
+        {
+            if (_phase != CallbackCallPhase.DiallingCustomer) return;
+            _phase = CallbackCallPhase.CustomerWaiting;
+        }
+        StartPlayback(ref _customerAudio, _customerMedia!, [_gateway.Settings.CallbackGreetingPrompt], _gateway.Settings.MusicOnHoldPrompt, ct);
+        await RingAgentAsync(ring);
+    }
+
+    private async Task RingAgentAsync(AgentRing ring)
+    {
+        var offer = ring.Offer;
+        var ct = _life.Token;
+        try
+        {
+            var target = await _gateway.FindPhoneAsync(offer.AgentId, ct);
+            if (target is null)
+            {
+                await AgentFailedAsync(ring, "no registered phone");
+                return;
+            }
+            CallMedia media;
+            try
+            {
+                media = _gateway.OpenMedia();
+            }
+            catch (RtpPortsExhaustedException)
+            {
+                await AgentFailedAsync(ring, "no media ports");
+                return;
+            }
+            ring.Media = media;
+            var customer = Request.Address is { } a && !a.Contains(':', StringComparison.Ordinal) ? a : "callback";
+            var leg = new OutboundLeg(_gateway.Sip, target.Uri, target.EndPoint, _gateway.Sip.OnDomain(customer),
+                _gateway.Sip.OnDomain(offer.AgentId), media.CreateOffer().ToString());
+            _gateway.RouteCallbackLeg(leg, this);
+            bool closed;
+            lock (_gate)
+            {
+                ring.Leg = leg;
+                closed = ring.Closed || _phase == CallbackCallPhase.Ended;
+            }
+            if (closed)
+            {
+                await AgentFailedAsync(ring, "offer closed");
+                return;
+            }
+            LogRingingAgent(_log, Id, offer.AgentId);
+            var start = leg.StartAsync();
+            using var timeout = new CancellationTokenSource(_gateway.Settings.AgentRingTimeout, _gateway.Time);
+            await using (timeout.Token.Register(leg.Cancel))
+            {
+                await start;
+            }
+            var outcome = await leg.Outcome;
+            string failure = "";
+            if (!outcome.Answered)
+            {
+                await AgentFailedAsync(ring, outcome.FailureReason);
+                return;
+            }
+            if (outcome.AnswerSdp is null || !SipSignalling.TryParseSdp(outcome.AnswerSdp, out var answer) || !media.TryAcceptAnswer(answer, out failure))
+            {
+                LogSdpRefused(_log, Id, offer.AgentId, failure);
+                leg.Hangup();
+                await AgentFailedAsync(ring, "failed");
+                return;
+            }
+            if (!ring.Accepted)
+            {
+                var connected = await _gateway.Engine.MarkConnectedAsync(Id);
+                if (!connected.IsOk)
+                {
+                    leg.Hangup();
+                    await AgentFailedAsync(ring, "offer closed");
+                    return;
+                }
+                ring.Accepted = true;
+            }
+            _gateway.CountAgentLeg("answered");
+            bool customerReady;
+            lock (_gate) customerReady = _customerAnswered;
+            if (customerReady)
+            {
+                await BridgeAsync(ring);
+                return;
+            }
+            // Agent-first: the agent is on the line; now the customer.
+            lock (_gate)
+            {
+                if (_phase != CallbackCallPhase.RingingAgent) return;
+                _phase = CallbackCallPhase.DiallingCustomer;
+            }
+            StartPlayback(ref _agentAudio, media, [_gateway.Settings.CallbackAgentPrompt], null, ct);
+            if (await DialCustomerAsync()) await BridgeAsync(ring);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            ring.Leg?.Hangup();
+            await DisposeRingMediaAsync(ring);
+        }
+    }
+
+    /// <summary>
+    /// The agent's leg failed before the two were bridged. An open offer is rejected (the core offers the next agent);
+    /// an accepted one is handed back to the queue, so the waiting customer goes to the next agent.
+    /// </summary>
+    private async Task AgentFailedAsync(AgentRing ring, string reason)
+    {
+        lock (_gate)
+        {
+            if (_agent == ring) _agent = null;
+        }
+        await DisposeRingMediaAsync(ring);
+        _gateway.CountAgentLeg(reason);
+        LogAgentFailed(_log, Id, ring.Offer.AgentId, reason);
+        if (Phase == CallbackCallPhase.Ended) return;
+        if (!ring.Accepted)
+        {
+            await _gateway.Engine.RejectOfferAsync(ring.Offer.AgentId, Id, reason);
+            return;
+        }
+        bool customerOnLine;
+        lock (_gate) customerOnLine = _customerAnswered;
+        if (customerOnLine) await _gateway.Engine.TransferAsync(Id, _interaction.QueueId);
+        else await HangupAsync(CallbackEnd.Failure, "failed");
+    }
+
+    // ---- the customer's leg ---------------------------------------------------------------------------------------
+
+    /// <summary>INVITEs the customer through the trunk; true once answered with usable SDP. A failure ends the call-back.</summary>
+    private async Task<bool> DialCustomerAsync()
+    {
+        var ct = _life.Token;
+        if (_gateway.CallbackTrunk is not { Outbound: { } destination } trunk)
+        {
+            LogNoTrunk(_log, Id);
+            await HangupAsync(CallbackEnd.Failure, "noTrunk");
+            return false;
+        }
+        if (Request.Address is not { } address || !TryCustomerUri(address, trunk.OutboundHost ?? destination.Address.Address.ToString(), out var uri))
+        {
+            LogNoAddress(_log, Id, Request.Address ?? "(none)");
+            await HangupAsync(CallbackEnd.Failure, "rejected");
+            return false;
+        }
+        // Durable before anything leaves: after a crash from here on the call-back is interrupted, never redialled.
+        if (!await _gateway.BeginDiallingAsync(Id, ct))
+        {
+            LogNotDialling(_log, Id);
+            await HangupAsync(CallbackEnd.Failure, "cancelled");
+            return false;
+        }
+        CallMedia media;
+        try
+        {
+            media = _gateway.OpenMedia();
+        }
+        catch (RtpPortsExhaustedException)
+        {
+            await HangupAsync(CallbackEnd.Failure, "failed");
+            return false;
+        }
+        var leg = new OutboundLeg(_gateway.Sip, uri, destination, _gateway.Sip.OnDomain(trunk.CallerId ?? "callback"),
+            new SipNameAddress(uri), media.CreateOffer().ToString());
+        _gateway.RouteCallbackLeg(leg, this);
+        bool ended;
+        lock (_gate)
+        {
+            ended = _phase == CallbackCallPhase.Ended;
+            if (!ended)
+            {
+                _customerLeg = leg;
+                _customerMedia = media;
+            }
+        }
+        if (ended)
+        {
+            await media.DisposeAsync();
+            return false;
+        }
+        LogDialling(_log, Id, trunk.Id);
+        var start = leg.StartAsync();
+        using (var timeout = new CancellationTokenSource(_gateway.Settings.CustomerRingTimeout, _gateway.Time))
+        await using (timeout.Token.Register(leg.Cancel))
+        {
+            await start;
+        }
+        var outcome = await leg.Outcome;
+        _gateway.CountCustomerLeg(outcome.Answered ? "answered" : outcome.FailureReason);
+        if (!outcome.Answered)
+        {
+            LogCustomerNotReached(_log, Id, outcome.StatusCode, outcome.FailureReason);
+            await HangupAsync(CallbackEnd.Failure, outcome.FailureReason);
+            return false;
+        }
+        var failure = "";
+        if (outcome.AnswerSdp is null || !SipSignalling.TryParseSdp(outcome.AnswerSdp, out var answer) || !media.TryAcceptAnswer(answer, out failure))
+        {
+            LogSdpRefused(_log, Id, "customer", failure);
+            await HangupAsync(CallbackEnd.Failure, "failed");
+            return false;
+        }
+        lock (_gate)
+        {
+            if (_phase == CallbackCallPhase.Ended) return false;
+            _customerAnswered = true;
+        }
+        LogCustomerAnswered(_log, Id);
+        return true;
+    }
+
+    /// <summary>An E.164 number or digits become <c>sip:number@trunk-host</c>; a SIP URI is dialled as given, through the trunk.</summary>
+    internal static bool TryCustomerUri(string address, string trunkHost, out SipUri uri)
+    {
+        uri = null!;
+        if (address.StartsWith("sip:", StringComparison.OrdinalIgnoreCase) || address.StartsWith("sips:", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!SipUri.TryParse(address, out var parsed) || parsed is null) return false;
+            uri = parsed;
+            return true;
+        }
+        var digits = address.AsSpan(address.StartsWith('+') ? 1 : 0);
+        if (digits.IsEmpty || digits.Length > 20) return false;
+        foreach (var c in digits)
+            if (!char.IsAsciiDigit(c)) return false;
+        uri = new SipUri("sip", address, trunkHost);
+        return true;
+    }
+
+    // ---- connected and hang-up ------------------------------------------------------------------------------------
+
+    private async Task BridgeAsync(AgentRing ring)
+    {
+        await StopPlaybackAsync();
+        bool bridged;
+        lock (_gate)
+        {
+            bridged = _phase is not CallbackCallPhase.Ended && _agent == ring && ring.Media is not null && _customerMedia is not null;
+            if (bridged)
+            {
+                _bridge = _customerMedia!.BridgeTo(ring.Media!);
+                _phase = CallbackCallPhase.Connected;
+            }
+        }
+        if (!bridged) return;
+        LogConnected(_log, Id, ring.Offer.AgentId, Mode);
+        await _gateway.RecordCallbackConnectedAsync(Id);
+    }
+
+    /// <summary>BYE from one of our legs.</summary>
+    public Task OnByeAsync(OutboundLeg leg)
+    {
+        lock (_gate)
+        {
+            if (leg == _customerLeg) return HangupAsync(CallbackEnd.CustomerHungUp, null);
+            if (_agent?.Leg == leg) return HangupAsync(CallbackEnd.AgentHungUp, null);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Ends both legs once, tells the core how it ended (unless the core ended it), and frees media.</summary>
+    public async Task HangupAsync(CallbackEnd end, string? reason)
+    {
+        CallbackCallPhase previous;
+        AgentRing? ring;
+        OutboundLeg? customer;
+        lock (_gate)
+        {
+            previous = _phase;
+            if (previous == CallbackCallPhase.Ended) return;
+            _phase = CallbackCallPhase.Ended;
+            ring = _agent;
+            customer = _customerLeg;
+        }
+        await _life.CancelAsync();
+        if (end == CallbackEnd.CustomerHungUp) customer?.MarkEnded();
+        else customer?.Hangup();
+        if (ring?.Leg is { } agentLeg)
+        {
+            if (end == CallbackEnd.AgentHungUp) agentLeg.MarkEnded();
+            else agentLeg.Hangup();
+        }
+
+        var engine = _gateway.Engine;
+        switch (end)
+        {
+            case CallbackEnd.CoreEnded:
+                break;
+            case CallbackEnd.CustomerHungUp or CallbackEnd.AgentHungUp when previous == CallbackCallPhase.Connected:
+                await engine.EndInteractionAsync(Id);
+                break;
+            case CallbackEnd.CustomerHungUp:
+                // Reached, but gone before an agent took over.
+                await engine.AbandonInteractionAsync(Id, "customer hung up");
+                break;
+            default:
+                // The agent gave up while the customer's phone rang, or the customer was not reached: worth another attempt.
+                await engine.FailInteractionAsync(Id, reason ?? "failed");
+                break;
+        }
+        LogEnded(_log, Id, end, previous, reason ?? "");
+        await CleanupAsync(ring);
+    }
+
+    private async Task CleanupAsync(AgentRing? ring)
+    {
+        if (Interlocked.Exchange(ref _cleanedUp, 1) == 1) return;
+        await StopPlaybackAsync();
+        RtpRelay? bridge;
+        CallMedia? customerMedia;
+        OutboundLeg? customerLeg;
+        lock (_gate)
+        {
+            bridge = _bridge;
+            _bridge = null;
+            customerMedia = _customerMedia;
+            _customerMedia = null;
+            customerLeg = _customerLeg;
+        }
+        bridge?.Dispose();
+        if (ring is not null) await DisposeRingMediaAsync(ring);
+        if (customerMedia is not null) await customerMedia.DisposeAsync();
+        _gateway.ForgetCallback(this, customerLeg, ring?.Leg);
+        _life.Dispose();
+    }
+
+    private static async Task DisposeRingMediaAsync(AgentRing ring)
+    {
+        if (Interlocked.Exchange(ref ring.Media, null) is { } media) await media.DisposeAsync();
+    }
+
+    // ---- what the gateway plays -------------------------------------------------------------------------------------
+
+    private void StartPlayback(ref Playback? slot, CallMedia media, IReadOnlyList<string?> prompts, string? music, CancellationToken ct)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var playback = new Playback(cts, PlayAsync(media, prompts, music, cts.Token));
+        lock (_gate) slot = playback;
+    }
+
+    private async Task PlayAsync(CallMedia media, IReadOnlyList<string?> prompts, string? music, CancellationToken ct)
+    {
+        try
+        {
+            var codec = media.Audio?.Codec ?? G711Codec.Pcmu;
+            foreach (var id in prompts)
+                if (id is not null && _gateway.Prompts.Get(id, codec) is { } prompt)
+                    await media.PlayAsync(prompt, ct);
+            if (music is not null && _gateway.Prompts.Get(music, codec) is { } hold)
+                await media.PlayOnHoldAsync(hold, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (InvalidOperationException) when (ct.IsCancellationRequested)
+        {
+            // Bridged while a prompt was starting: the relay owns the stream now.
+        }
+    }
+
+    private async Task StopPlaybackAsync()
+    {
+        Playback? customer;
+        Playback? agent;
+        lock (_gate)
+        {
+            customer = _customerAudio;
+            agent = _agentAudio;
+            _customerAudio = null;
+            _agentAudio = null;
+        }
+        foreach (var p in new[] { customer, agent })
+        {
+            if (p is null) continue;
+            await p.Stop.CancelAsync();
+            await p.Task;
+            p.Stop.Dispose();
+        }
+    }
+
+    // ---- in-dialog requests -------------------------------------------------------------------------------------------
+
+    /// <summary>BYE, INFO, re-INVITE, UPDATE or OPTIONS from one of the legs. False: not handled (the stack answers).</summary>
+    public bool TakeInDialogRequest(SipServerTransaction transaction, OutboundLeg leg)
+    {
+        var request = transaction.Request;
+        if (!leg.Accept(request))
+        {
+            VoiceGateway.Respond(transaction, 500);
+            return true;
+        }
+        OutboundLeg? other;
+        CallMedia? media;
+        bool connected;
+        lock (_gate)
+        {
+            var fromCustomer = leg == _customerLeg;
+            other = fromCustomer ? _agent?.Leg : _customerLeg;
+            media = fromCustomer ? _customerMedia : _agent?.Media;
+            connected = _phase == CallbackCallPhase.Connected;
+        }
+        switch (request.Method)
+        {
+            case SipMethods.Bye:
+                VoiceGateway.Respond(transaction, 200);
+                _ = OnByeAsync(leg);
+                return true;
+            case SipMethods.Info:
+                // DTMF relayed once bridged (e.g. to the customer's own IVR); before that there is nothing to collect.
+                if (connected) other?.SendInfo(request.ContentType ?? "application/dtmf-relay", request.Body);
+                VoiceGateway.Respond(transaction, 200);
+                return true;
+            case SipMethods.Invite or SipMethods.Update or SipMethods.Options:
+                _gateway.AnswerInDialog(transaction, media);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private sealed class AgentRing(Offer offer)
+    {
+        public Offer Offer { get; } = offer;
+
+        public OutboundLeg? Leg { get; set; }
+
+        public CallMedia? Media;
+
+        /// <summary>The core counts the agent as connected to this call-back (no open offer any more).</summary>
+        public bool Accepted { get; set; }
+
+        public bool Closed { get; set; }
+    }
+
+    private sealed record Playback(CancellationTokenSource Stop, Task Task);
+
+    [LoggerMessage(EventId = 540, Level = LogLevel.Information, Message = "Call-back {Callback}: ringing agent {Agent}")]
+    private static partial void LogRingingAgent(ILogger logger, string callback, string agent);
+
+    [LoggerMessage(EventId = 541, Level = LogLevel.Information, Message = "Call-back {Callback}: dialling the customer through trunk {Trunk}")]
+    private static partial void LogDialling(ILogger logger, string callback, string trunk);
+
+    [LoggerMessage(EventId = 542, Level = LogLevel.Information, Message = "Call-back {Callback}: the customer answered")]
+    private static partial void LogCustomerAnswered(ILogger logger, string callback);
+
+    [LoggerMessage(EventId = 543, Level = LogLevel.Information, Message = "Call-back {Callback}: customer not reached ({Status}, {Reason})")]
+    private static partial void LogCustomerNotReached(ILogger logger, string callback, int status, string reason);
+
+    [LoggerMessage(EventId = 544, Level = LogLevel.Information, Message = "Call-back {Callback}: connected to agent {Agent} ({Mode})")]
+    private static partial void LogConnected(ILogger logger, string callback, string agent, CallbackDialMode mode);
+
+    [LoggerMessage(EventId = 545, Level = LogLevel.Information, Message = "Call-back {Callback}: agent {Agent} leg failed ({Reason})")]
+    private static partial void LogAgentFailed(ILogger logger, string callback, string agent, string reason);
+
+    [LoggerMessage(EventId = 546, Level = LogLevel.Information, Message = "Call-back {Callback} ended ({End}) in phase {Phase} {Reason}")]
+    private static partial void LogEnded(ILogger logger, string callback, CallbackEnd end, CallbackCallPhase phase, string reason);
+
+    [LoggerMessage(EventId = 547, Level = LogLevel.Error, Message = "Call-back {Callback}: no trunk has an outbound peer (Trunks[].Outbound); cannot dial the customer")]
+    private static partial void LogNoTrunk(ILogger logger, string callback);
+
+    [LoggerMessage(EventId = 548, Level = LogLevel.Warning, Message = "Call-back {Callback}: '{Address}' is not a number or SIP URI that can be dialled")]
+    private static partial void LogNoAddress(ILogger logger, string callback, string address);
+
+    [LoggerMessage(EventId = 549, Level = LogLevel.Information, Message = "Call-back {Callback}: no longer queued (done or cancelled meanwhile); not dialled")]
+    private static partial void LogNotDialling(ILogger logger, string callback);
+
+    [LoggerMessage(EventId = 550, Level = LogLevel.Warning, Message = "Call-back {Callback}: the SDP answer of {Party} was refused: {Why}")]
+    private static partial void LogSdpRefused(ILogger logger, string callback, string party, string why);
+
+    [LoggerMessage(EventId = 551, Level = LogLevel.Warning, Message = "Call-back {Callback}: the core did not let agent {Agent} take it: {Why}")]
+    private static partial void LogOfferLost(ILogger logger, string callback, string agent, string why);
+}
+
+public enum CallbackEnd
+{
+    CustomerHungUp,
+    AgentHungUp,
+    CoreEnded,
+
+    /// <summary>The customer was not reached, or the attempt could not go on; the core hears the reason.</summary>
+    Failure,
+}
