@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Ccgw.Testing;
+using Xunit.Abstractions;
 
 namespace Ccgw.Interop.Tests;
 
@@ -14,7 +15,7 @@ namespace Ccgw.Interop.Tests;
 /// is dialled agent-first and customer-first; a customer who reaches an agent first is not called back; and after a
 /// kill -9 in the middle of dialling every request has been dialled exactly once (counted at the customer UAS).
 /// </summary>
-public sealed class CallbackDialTests
+public sealed class CallbackDialTests(ITestOutputHelper output)
 {
     private const string Carol = "+15550100"; // carol in config/customers.json
 
@@ -202,6 +203,7 @@ public sealed class CallbackDialTests
                     var calls = invites.GetValueOrDefault(Number(i))?.Count ?? 0;
                     Assert.True(calls == 1, $"{Number(i)} was dialled {calls} times (INVITEs with distinct Call-IDs at the customer UAS)");
                 }
+                output.WriteLine($"dialled before the kill: {atKill}; after restart: {string.Join(", ", rows.GroupBy(r => r.GetProperty("status").GetString()).Select(g => $"{g.Key} {g.Count()}"))}");
                 // Those in flight at the kill were interrupted (never redialled); a supervisor sees them.
                 Assert.All(rows.Where(r => r.GetProperty("status").GetString() == "interrupted"), r => Assert.Equal(1, r.GetProperty("attempts").GetInt32()));
             }
