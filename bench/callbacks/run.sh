@@ -7,7 +7,8 @@
 #   Phase 2: AGENTS agents go ready; every queue is customer-first with one attempt, and the customers' sipp answers
 #            486 Busy, so each call-back is one INVITE (durable "dialling" mark, INVITE, 486, ACK, outcome recorded).
 #            Dial-outs per second = INVITEs sipp received over DIAL_SECONDS.
-# Usage: bench/callbacks/run.sh   (env: ACCEPT_SECONDS=10 CLIENTS=64 DIAL_SECONDS=20 AGENTS=20)
+# Usage: bench/callbacks/run.sh   (env: ACCEPT_SECONDS=10 CLIENTS=64 DIAL_SECONDS=20 AGENTS=20; TRACE=file.nettrace
+#        records a dotnet-trace CPU sample of the daemon during phase 2; read it with `dotnet-trace report FILE topN`)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
 ACCEPT_SECONDS=${ACCEPT_SECONDS:-10}; CLIENTS=${CLIENTS:-64}; DIAL_SECONDS=${DIAL_SECONDS:-20}; AGENTS=${AGENTS:-20}
@@ -66,7 +67,11 @@ for a in $ids; do
   curl -sf -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"state":"ready"}' \
     "http://127.0.0.1:$http/api/admin/agents/$a/state" >/dev/null
 done
-sleep $DIAL_SECONDS
+if [ -n "${TRACE:-}" ]; then
+  ~/.dotnet/tools/dotnet-trace collect -p $pid --profile dotnet-sampled-thread-time --duration 00:00:00:$(printf %02d $DIAL_SECONDS) -o "$TRACE" >/dev/null 2>&1
+else
+  sleep $DIAL_SECONDS
+fi
 end_invites=$(invites); after=$(cpu_ticks $pid); t1=$(date +%s.%N)
 dialled=$((end_invites - start_invites))
 python3 - "$dialled" "$t0" "$t1" "$(( (after - before) * 1000000 / tck ))" <<'PY'

@@ -100,7 +100,23 @@ internal sealed partial class CallbackCall
             startCustomerFirst = Mode == CallbackDialMode.CustomerFirst && !_customerStarted;
             if (startCustomerFirst) _customerStarted = true;
         }
-        _ = startCustomerFirst ? CustomerFirstAsync(ring) : RingAgentAsync(ring);
+        _ = GuardedAsync(startCustomerFirst ? () => CustomerFirstAsync(ring) : () => RingAgentAsync(ring));
+    }
+
+    /// <summary>Runs one of the call's own tasks: an unexpected failure hangs the call-back up (and frees its ports), never more.</summary>
+    private async Task GuardedAsync(Func<Task> work)
+    {
+        try
+        {
+            await work();
+        }
+#pragma warning disable CA1031 // A failing call-back must end and free its media, never take the gateway down.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogFailed(_log, Id, e);
+            await HangupAsync(CallbackEnd.Failure, "failed");
+        }
     }
 
     /// <summary>The offer closed without our answer (timed out, withdrawn, rejected by console): stop ringing.</summary>
@@ -137,14 +153,16 @@ internal sealed partial class CallbackCall
             return;
         }
         ring.Accepted = true;
-        if (!await DialCustomerAsync()) return;
         var ct = _life.Token;
+        if (!await DialCustomerAsync()) return;
+        CallMedia customer;
         lock (_gate)
         {
-            if (_phase != CallbackCallPhase.DiallingCustomer) return;
+            if (_phase != CallbackCallPhase.DiallingCustomer || _customerMedia is null) return;
             _phase = CallbackCallPhase.CustomerWaiting;
+            customer = _customerMedia;
+            _customerAudio = Play(customer, [_gateway.Settings.CallbackGreetingPrompt], _gateway.Settings.MusicOnHoldPrompt, ct);
         }
-        StartPlayback(ref _customerAudio, _customerMedia!, [_gateway.Settings.CallbackGreetingPrompt], _gateway.Settings.MusicOnHoldPrompt, ct);
         await RingAgentAsync(ring);
     }
 
@@ -231,8 +249,8 @@ internal sealed partial class CallbackCall
             {
                 if (_phase != CallbackCallPhase.RingingAgent) return;
                 _phase = CallbackCallPhase.DiallingCustomer;
+                _agentAudio = Play(media, [_gateway.Settings.CallbackAgentPrompt], null, ct);
             }
-            StartPlayback(ref _agentAudio, media, [_gateway.Settings.CallbackAgentPrompt], null, ct);
             if (await DialCustomerAsync()) await BridgeAsync(ring);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -462,8 +480,8 @@ internal sealed partial class CallbackCall
         bridge?.Dispose();
         if (ring is not null) await DisposeRingMediaAsync(ring);
         if (customerMedia is not null) await customerMedia.DisposeAsync();
+        // _life is not disposed: the call's tasks may still read its token on their way out.
         _gateway.ForgetCallback(this, customerLeg, ring?.Leg);
-        _life.Dispose();
     }
 
     private static async Task DisposeRingMediaAsync(AgentRing ring)
@@ -473,11 +491,11 @@ internal sealed partial class CallbackCall
 
     // ---- what the gateway plays -------------------------------------------------------------------------------------
 
-    private void StartPlayback(ref Playback? slot, CallMedia media, IReadOnlyList<string?> prompts, string? music, CancellationToken ct)
+    /// <summary>Starts prompts then music on a leg; called under the gate so a hang-up in between cannot miss it.</summary>
+    private Playback Play(CallMedia media, IReadOnlyList<string?> prompts, string? music, CancellationToken ct)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var playback = new Playback(cts, PlayAsync(media, prompts, music, cts.Token));
-        lock (_gate) slot = playback;
+        return new Playback(cts, Task.Run(() => PlayAsync(media, prompts, music, cts.Token), CancellationToken.None));
     }
 
     private async Task PlayAsync(CallMedia media, IReadOnlyList<string?> prompts, string? music, CancellationToken ct)
@@ -608,6 +626,9 @@ internal sealed partial class CallbackCall
 
     [LoggerMessage(EventId = 550, Level = LogLevel.Warning, Message = "Call-back {Callback}: the SDP answer of {Party} was refused: {Why}")]
     private static partial void LogSdpRefused(ILogger logger, string callback, string party, string why);
+
+    [LoggerMessage(EventId = 552, Level = LogLevel.Error, Message = "Call-back {Callback} failed")]
+    private static partial void LogFailed(ILogger logger, string callback, Exception exception);
 
     [LoggerMessage(EventId = 551, Level = LogLevel.Warning, Message = "Call-back {Callback}: the core did not let agent {Agent} take it: {Why}")]
     private static partial void LogOfferLost(ILogger logger, string callback, string agent, string why);
