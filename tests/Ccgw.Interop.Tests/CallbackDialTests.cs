@@ -88,6 +88,37 @@ public sealed class CallbackDialTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public async Task A_busy_customer_ends_the_agents_leg_and_the_request_waits_for_its_retry()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/sipp"), "sipp (Debian package sip-tester) is not installed");
+        var customerPort = FreePorts.TcpAndUdp();
+        await using var rig = await VoiceRig.StartAsync(new Dictionary<string, string?>
+        {
+            ["CCGW__Trunks__0__Outbound__Port"] = I(customerPort),
+            ["CCGW__Trunks__0__KeepaliveSeconds"] = NoKeepalive,
+            ["CCGW__Queues__0__Callbacks__RetryBackoffSeconds"] = "600",
+        });
+        var daemon = rig.Daemon;
+        await using var customer = rig.StartPhone("customer", customerPort, "callback_customer_busy.xml");
+        await using var alice = await rig.StartAgentPhoneAsync("alice", "demo-alice", "voice_agent_answers.xml");
+
+        var id = await PostAsync(daemon, "+15550102", "sales", "now", "https://shop.example/p/7"); // erin
+        await rig.SetReadyAsync("alice");
+
+        // Agent-first: alice answers, the customer's line is busy, the gateway hangs up on alice.
+        Assert.True(await customer.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"the customer was never dialled\n{rig.DaemonLog}");
+        Assert.True(customer.Process.ExitCode == 0, $"customer sipp failed ({customer.Process.ExitCode}):\n{Tail(customer.Process.StandardOutput)}");
+        Assert.True(await alice.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"alice's phone never got the BYE\n{rig.DaemonLog}");
+        Assert.True(alice.Process.ExitCode == 0, $"alice's sipp failed ({alice.Process.ExitCode}):\n{Tail(alice.Process.StandardOutput)}");
+
+        // The request shows the outcome and is scheduled again, ten minutes on (the queue's back-off), attempt 1 of 3.
+        var status = await WaitForStatusAsync(daemon, id, "scheduled", rig);
+        Assert.Equal("busy", status.GetProperty("lastOutcome").GetString());
+        Assert.Equal(1, status.GetProperty("attempts").GetInt32());
+        Assert.InRange(status.GetProperty("scheduledAt").GetDateTimeOffset() - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(8), TimeSpan.FromMinutes(11));
+    }
+
+    [SkippableFact]
     public async Task A_customer_with_a_pending_call_back_who_calls_in_and_reaches_an_agent_is_not_called_back()
     {
         Skip.IfNot(File.Exists("/usr/bin/sipp"), "sipp (Debian package sip-tester) is not installed");
