@@ -11,7 +11,7 @@ public sealed record CallbackListFeed(CallbackListChanges Changes, ICallbackList
 /// then the lists that changed, one publish per queue per <see cref="Window"/> however many rows a burst of writes
 /// changed (a flood of help requests must not become a flood of publishes). A list read again unchanged is not
 /// published again. <c>dueNow</c> also changes without any write, when a call-back's time comes: a timer per queue
-/// marks the queue changed at its next scheduled time.
+/// marks the queue changed at its next scheduled time (or, after a failed read, when to read again).
 /// </summary>
 internal sealed partial class CallbackListPublisher : IDisposable
 {
@@ -20,6 +20,9 @@ internal sealed partial class CallbackListPublisher : IDisposable
 
     /// <summary>How long a burst of changes collects before the lists are read: the most a change waits to go out.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long after a failed read the queue's list is read again (a broken database does not flood the log).</summary>
+    public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(5);
 
     // Timers cannot be armed for more than about 49 days; waking early only reads an unchanged list.
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
@@ -74,12 +77,12 @@ internal sealed partial class CallbackListPublisher : IDisposable
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // Read again after the next window instead of leaving consoles a stale list until the next write.
-                LogReadFailed(_log, queue, e.Message);
-                _feed.Changes.Changed(queue);
+                // Read again soon instead of leaving consoles a stale list until the next write.
+                LogReadFailed(_log, queue, e.Message, RetryAfterFailure.TotalSeconds);
+                WakeAt(queue, now + RetryAfterFailure, now);
                 continue;
             }
-            WakeWhenDue(queue, list.NextDueAt, now);
+            WakeAt(queue, list.NextDueAt, now);
             if (_published.TryGetValue(queue, out var last) && last.SameListAs(list)) continue;
             _published[queue] = list;
             await _outbox.WriteAsync(GatewayOutbox.Json(GatewayTopics.QueueCallbacks(queue),
@@ -87,18 +90,19 @@ internal sealed partial class CallbackListPublisher : IDisposable
         }
     }
 
-    private void WakeWhenDue(string queue, DateTimeOffset? nextDueAt, DateTimeOffset now)
+    /// <summary>Marks the queue changed at <paramref name="at"/> (null: never) with its one timer.</summary>
+    private void WakeAt(string queue, DateTimeOffset? at, DateTimeOffset now)
     {
         lock (_dueTimers)
         {
             if (!_dueTimers.TryGetValue(queue, out var timer))
             {
-                if (nextDueAt is null) return;
+                if (at is null) return;
                 var changes = _feed.Changes;
                 timer = _time.CreateTimer(_ => changes.Changed(queue), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                 _dueTimers[queue] = timer;
             }
-            var wait = nextDueAt is { } at ? TimeSpan.FromTicks(Math.Clamp((at - now).Ticks, 0, LongestWait.Ticks)) : Timeout.InfiniteTimeSpan;
+            var wait = at is { } a ? TimeSpan.FromTicks(Math.Clamp((a - now).Ticks, 0, LongestWait.Ticks)) : Timeout.InfiniteTimeSpan;
             timer.Change(wait, Timeout.InfiniteTimeSpan);
         }
     }
@@ -112,6 +116,6 @@ internal sealed partial class CallbackListPublisher : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 605, Level = LogLevel.Warning, Message = "call-back list of {Queue} could not be read for MQTT: {Reason}; trying again")]
-    private static partial void LogReadFailed(ILogger logger, string queue, string reason);
+    [LoggerMessage(EventId = 605, Level = LogLevel.Warning, Message = "call-back list of {Queue} could not be read for MQTT: {Reason}; trying again in {RetrySeconds} s")]
+    private static partial void LogReadFailed(ILogger logger, string queue, string reason, double retrySeconds);
 }

@@ -33,5 +33,13 @@ public sealed class SqliteCallbackListReader(SqliteDatabase database) : ICallbac
         return new CallbackQueueList(queueId, (int)counts.Pending, (int)counts.DueNow, items, StoredTime.ReadNullable(counts.NextDueAt));
     }
 
-    private sealed record Counts(long Pending, long DueNow, string? NextDueAt);
+    // Settable properties, not a record: min() of no rows is a NULL that SQLite does not type as text.
+    private sealed class Counts
+    {
+        public long Pending { get; set; }
+
+        public long DueNow { get; set; }
+
+        public string? NextDueAt { get; set; }
+    }
 }
