@@ -14,26 +14,18 @@ namespace Ccgw.Daemon.Tests;
 public sealed class CallbackListSignalsTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
-    private readonly string _dir = Directory.CreateTempSubdirectory("ccgw-signals-").FullName;
     private readonly ManualTimeProvider _time = new(T0);
     private readonly CallbackListChanges _changes = new();
-    private SqliteDatabase _db = null!;
+    private TempDatabase _db = null!;
     private SignallingCallbackRepository _callbacks = null!;
 
     public async Task InitializeAsync()
     {
-        _db = new SqliteDatabase(Path.Combine(_dir, "ccgw.db"));
-        await _db.InitializeAsync(default);
-        await new MigrationRunner(_db, TimeProvider.System).ApplyAsync(default);
-        _callbacks = new SignallingCallbackRepository(new SqliteCallbackRepository(_db, _time), _changes);
+        _db = await TempDatabase.CreateAsync("ccgw-signals-");
+        _callbacks = new SignallingCallbackRepository(new SqliteCallbackRepository(_db.Database, _time), _changes);
     }
 
-    public Task DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await _db.DisposeAsync();
 
     private static CallbackRequest Request(string id, string queue = "sales") =>
         new(id, queue, InteractionChannel.Callback, "+15550123", T0, 0, T0, CallbackStatus.Scheduled);

@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Ccgw.Testing;
-using Xunit.Abstractions;
 
 namespace Ccgw.Interop.Tests;
 
@@ -14,7 +13,7 @@ namespace Ccgw.Interop.Tests;
 /// API appears on it, and leaves it when a supervisor cancels it through the admin API. Nobody is ready in the demo
 /// centre (agents start offline), so the scheduler never dials the request.
 /// </summary>
-public sealed class MqttCallbackListTests(MqttDaemonFixture fixture, ITestOutputHelper output) : IClassFixture<MqttDaemonFixture>
+public sealed class MqttCallbackListTests(MqttDaemonFixture fixture) : IClassFixture<MqttDaemonFixture>
 {
     private const string Topic = "ccgw/queues/sales/callbacks";
     private const string Number = "+15550123";
@@ -75,18 +74,6 @@ public sealed class MqttCallbackListTests(MqttDaemonFixture fixture, ITestOutput
     }
 
     /// <summary>The list is republished within about a second of a change: read the retained one until it shows the change.</summary>
-    private async Task<JsonElement> WaitForListAsync(string user, string password, Func<JsonElement, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        JsonElement list;
-        do
-        {
-            list = await RetainedListAsync(user, password);
-            if (condition(list)) return list;
-            await Task.Delay(100);
-        }
-        while (DateTime.UtcNow < deadline);
-        output.WriteLine(list.GetRawText());
-        throw new Xunit.Sdk.XunitException($"the retained list did not {what}: {list}");
-    }
+    private Task<JsonElement> WaitForListAsync(string user, string password, Func<JsonElement, bool> condition, string what) =>
+        MqttInterop.PollAsync(() => RetainedListAsync(user, password), condition, $"the retained list did not {what}", TimeSpan.FromSeconds(15));
 }
