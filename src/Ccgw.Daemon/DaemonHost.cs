@@ -46,7 +46,7 @@ internal static partial class DaemonHost
         services.AddSingleton<DaemonState>();
         services.AddSingleton<ICustomerRepository, SqliteCustomerRepository>();
         services.AddSingleton<IInteractionHistoryRepository, SqliteInteractionHistoryRepository>();
-        services.AddSingleton<ICallbackRepository, SqliteCallbackRepository>();
+        services.AddSingleton<SqliteCallbackRepository>();
         services.AddSingleton(sp => new RoutingEngine(CoreDefinitions.From(options), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(AdminOptions(options.Admin));
         services.AddSingleton<AuthFailureLimiter>();

@@ -59,18 +59,22 @@ internal static class MqttInterop
     }
 
     /// <summary>Polls the admin API until the agent matches; the core applies console commands asynchronously.</summary>
-    public static async Task<JsonElement> WaitForAgentAsync(DaemonUnderTest daemon, string id, Func<JsonElement, bool> condition, string what)
+    public static Task<JsonElement> WaitForAgentAsync(DaemonUnderTest daemon, string id, Func<JsonElement, bool> condition, string what) =>
+        PollAsync(() => AgentAsync(daemon, id), condition, $"{id} never became {what}", TimeSpan.FromSeconds(10));
+
+    /// <summary>Reads until the document matches or <paramref name="within"/> is over (then fails with the last one read).</summary>
+    public static async Task<JsonElement> PollAsync(Func<Task<JsonElement>> read, Func<JsonElement, bool> condition, string failure, TimeSpan within)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        JsonElement agent;
+        var deadline = DateTime.UtcNow + within;
+        JsonElement last;
         do
         {
-            agent = await AgentAsync(daemon, id);
-            if (condition(agent)) return agent;
+            last = await read();
+            if (condition(last)) return last;
             await Task.Delay(50);
         }
         while (DateTime.UtcNow < deadline);
-        throw new Xunit.Sdk.XunitException($"{id} never became {what}: {agent}");
+        throw new Xunit.Sdk.XunitException($"{failure}: {last}");
     }
 
     /// <summary>The last JSON document mosquitto_sub printed (one per line).</summary>

@@ -5,14 +5,22 @@ using Ccgw.Web.Help;
 
 namespace Ccgw.Daemon.Callbacks;
 
-/// <summary>Registers the help requests (web intake with group commit), the queues' call-back policies, the scheduler and customer alerts.</summary>
+/// <summary>
+/// Registers the call-back list and help requests (web intake with group commit), both announcing their writes on
+/// <see cref="CallbackListChanges"/>, the queues' call-back policies, the scheduler and customer alerts.
+/// </summary>
 internal static class CallbackRegistration
 {
     public static void AddCallbacks(this IServiceCollection services, GatewayOptions options)
     {
         services.AddSingleton(CallbackRules.From(options));
+        services.AddSingleton<CallbackListChanges>();
+        services.AddSingleton<ICallbackListReader, SqliteCallbackListReader>();
+        services.AddSingleton<Core.Repositories.ICallbackRepository>(sp => new SignallingCallbackRepository(
+            sp.GetRequiredService<SqliteCallbackRepository>(), sp.GetRequiredService<CallbackListChanges>()));
         services.AddSingleton<SqliteHelpRequestStore>();
-        services.AddSingleton<IHelpRequestStore>(sp => sp.GetRequiredService<SqliteHelpRequestStore>());
+        services.AddSingleton<IHelpRequestStore>(sp => new SignallingHelpRequestStore(
+            sp.GetRequiredService<SqliteHelpRequestStore>(), sp.GetRequiredService<CallbackListChanges>()));
         services.AddSingleton<ICustomerAlertStore, SqliteCustomerAlertStore>();
         services.AddHelpRequests(new HelpSiteOptions(options.Site.Name, new RoutingOptions().DefaultHandleTime));
         services.AddSingleton(sp => new CallbackDispatcher(

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography.X509Certificates;
 using Ccgw.Configuration;
 using Ccgw.Core;
+using Ccgw.Core.Callbacks;
 using Ccgw.Core.Repositories;
 using Ccgw.Mqtt;
 using Ccgw.Mqtt.Gateway;
@@ -53,7 +54,8 @@ internal static partial class DaemonHost
         }
         // Registered after the broker's lifetime so it stops first: the broker then publishes the gateway's will last.
         services.AddHostedService(sp => new MqttGatewayService(sp.GetRequiredService<RoutingEngine>(), sp.GetRequiredService<IMqttGatewayLink>(),
-            sp.GetRequiredService<ICustomerRepository>(), sp.GetRequiredService<TimeProvider>(), options.Site.Name, sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ICustomerRepository>(), sp.GetRequiredService<TimeProvider>(), options.Site.Name, sp.GetRequiredService<ILoggerFactory>(),
+            CallbackLists(sp)));
     }
 
     static partial void MapMqttChannel(WebApplication app)
@@ -74,6 +76,9 @@ internal static partial class DaemonHost
             await broker.HandleConnectionAsync(stream, remote, http.RequestAborted);
         });
     }
+
+    private static CallbackListFeed CallbackLists(IServiceProvider sp) => new(sp.GetRequiredService<CallbackListChanges>(),
+        sp.GetRequiredService<ICallbackListReader>(), [.. sp.GetRequiredService<CallbackPolicies>().Queues.Select(q => q.QueueId)]);
 
     private static MqttApplicationMessage OfflineStatus(GatewayOptions options, TimeProvider time) =>
         GatewayOutbox.Json(GatewayTopics.CenterStatus, GatewayPayloads.CenterStatus(options.Site.Name, null, time.GetUtcNow()), retain: true);

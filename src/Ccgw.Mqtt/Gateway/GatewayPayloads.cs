@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Ccgw.Core;
+using Ccgw.Core.Callbacks;
 using Ccgw.Core.Repositories;
 
 namespace Ccgw.Mqtt.Gateway;
@@ -58,6 +59,35 @@ public static class GatewayPayloads
         w.WriteNumber("abandoned", s.Abandoned);
         WriteNumber(w, "serviceLevel", s.ServiceLevel);
         w.WriteString("updatedAt", Time(s.UpdatedAt));
+    });
+
+    /// <summary>
+    /// <c>ccgw/queues/{queue}/callbacks</c>. Never the customer's number or IM address: every agent of the site may read
+    /// <c>ccgw/queues/#</c>, and only the agent offered a call-back gets its address (in the offer).
+    /// </summary>
+    public static byte[] CallbackList(CallbackQueueList list, DateTimeOffset at) => Write(w =>
+    {
+        w.WriteString("queue", list.QueueId);
+        w.WriteNumber("pending", list.Pending);
+        w.WriteNumber("dueNow", list.DueNow);
+        w.WriteStartArray("items");
+        foreach (var c in list.Items)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", c.Id);
+            w.WriteString("status", Name(c.Status));
+            w.WriteString("scheduledAt", Time(c.ScheduledAt));
+            w.WriteNumber("priority", c.Priority);
+            w.WriteNumber("attempts", c.Attempts);
+            WriteOptional(w, "lastOutcome", c.LastOutcome);
+            WriteOptional(w, "customerId", c.CustomerId);
+            WriteOptional(w, "name", c.Name);
+            WriteOptional(w, "topic", c.Topic);
+            WriteOptional(w, "pageUrl", c.PageUrl);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteString("updatedAt", Time(at));
     });
 
     /// <summary><c>ccgw/center/status</c>: gateway online/offline plus the centre totals while online.</summary>

@@ -20,6 +20,9 @@ public static class GatewayTopics
 
     public static string QueueStats(string queueId) => $"ccgw/queues/{queueId}/stats";
 
+    /// <summary>Extension of CONTRACT §6: a queue's pending call-backs (retained); under <c>ccgw/queues/#</c>, so agents may read it.</summary>
+    public static string QueueCallbacks(string queueId) => $"ccgw/queues/{queueId}/callbacks";
+
     public static string InteractionEvents(string interactionId) => $"ccgw/interactions/{interactionId}/events";
 
     /// <summary>The agent id of <c>ccgw/agents/{id}/commands</c>, or null for any other topic.</summary>

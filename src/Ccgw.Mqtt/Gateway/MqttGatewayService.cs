@@ -6,8 +6,9 @@ namespace Ccgw.Mqtt.Gateway;
 
 /// <summary>
 /// Runs the MQTT side of the gateway over one <see cref="IMqttGatewayLink"/>: publisher, screen pops, console
-/// commands and console devices. StartAsync returns once the snapshot is queued for publishing, so the daemon
-/// reports READY with retained state on its way to subscribers.
+/// commands, console devices and, given a <see cref="CallbackListFeed"/>, the queues' call-back lists. StartAsync
+/// returns once the snapshot (and every call-back list) is queued for publishing, so the daemon reports READY with
+/// retained state on its way to subscribers.
 /// </summary>
 public sealed class MqttGatewayService(
     RoutingEngine engine,
@@ -15,11 +16,13 @@ public sealed class MqttGatewayService(
     Core.Repositories.ICustomerRepository customers,
     TimeProvider time,
     string siteName,
-    ILoggerFactory loggers) : IHostedService, IDisposable
+    ILoggerFactory loggers,
+    CallbackListFeed? callbackLists = null) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
     private StatsCoalescer? _coalescer;
+    private CallbackListPublisher? _callbackLists;
     private MqttLocalSubscription? _commands;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -39,6 +42,12 @@ public sealed class MqttGatewayService(
         _commands = link.Subscribe(GatewayTopics.AllCommands, ConsoleCommandHandler.Capacity);
         _loops.Add(handler.RunAsync(_commands, stop));
         _loops.Add(watcher.RunAsync(stop));
+        if (callbackLists is not null)
+        {
+            _callbackLists = new CallbackListPublisher(callbackLists, outbox, time, loggers.CreateLogger<CallbackListPublisher>());
+            await _callbackLists.StartAsync(stop);
+            _loops.Add(_callbackLists.RunAsync(stop));
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -51,6 +60,7 @@ public sealed class MqttGatewayService(
     public void Dispose()
     {
         _coalescer?.Dispose();
+        _callbackLists?.Dispose();
         _commands?.Dispose();
         _stop.Dispose();
     }

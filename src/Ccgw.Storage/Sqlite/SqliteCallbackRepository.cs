@@ -18,6 +18,9 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
         time_zone AS TimeZone, attempts AS Attempts, last_outcome AS LastOutcome, last_attempt_at AS LastAttemptAt
         """;
 
+    /// <summary>The listing order of <see cref="ICallbackRepository"/>; the id makes it total.</summary>
+    internal const string ListOrder = "scheduled_at, priority DESC, original_started_at, id";
+
     /// <summary>What a supervisor may still change: not yet handed to the core, or interrupted by a restart.</summary>
     private static readonly string[] ChangeableStatuses = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Interrupted)];
 
@@ -91,7 +94,7 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
         var sql = new StringBuilder($"SELECT {Columns} FROM callbacks WHERE 1 = 1");
         if (dueBy is not null) sql.Append(" AND scheduled_at <= @DueBy");
         if (statuses is not null) sql.Append(" AND status IN @Statuses");
-        sql.Append(" ORDER BY scheduled_at, priority DESC, original_started_at, id LIMIT @Limit");
+        sql.Append($" ORDER BY {ListOrder} LIMIT @Limit");
         await using var c = await database.OpenAsync(cancellationToken);
         var rows = await c.QueryAsync<Row>(new CommandDefinition(sql.ToString(), new
         {

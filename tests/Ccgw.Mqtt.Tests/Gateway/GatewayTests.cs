@@ -150,7 +150,7 @@ public sealed class GatewayTests : IAsyncLifetime
     }
 
     /// <summary>Records publishes in order; injected messages reach the subscriptions like a broker would deliver them.</summary>
-    private sealed class RecordingLink : IMqttGatewayLink
+    internal sealed class RecordingLink : IMqttGatewayLink
     {
         private readonly List<MqttApplicationMessage> _published = [];
         private readonly List<MqttLocalSubscription> _subscriptions = [];
