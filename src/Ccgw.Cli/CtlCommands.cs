@@ -18,7 +18,7 @@ internal static class CtlCommands
           health [--config PATH]                 ask the running daemon's /healthz (exit 0 healthy)
           agents | queues                        list agents / queues with live state (admin API)
           agent-state ID STATE [REASON]          set an agent's state: ready, notReady, offline (admin API)
-          callbacks [STATUS]                     list the call-back list (scheduled, queued, connected, done, cancelled, failed,
+          callbacks [STATUS]                     list the call-back list (scheduled, queued, dialling, connected, done, cancelled, failed,
                                                  interrupted) with attempts and last outcome
           callback-priority ID N                 re-prioritise a scheduled or interrupted call-back (higher is served first)
           callback-reschedule ID TIME            reschedule a scheduled or interrupted call-back (ISO 8601, e.g.
