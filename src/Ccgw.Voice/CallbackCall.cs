@@ -178,53 +178,26 @@ internal sealed partial class CallbackCall
                 await AgentFailedAsync(ring, "no registered phone");
                 return;
             }
-            CallMedia media;
-            try
-            {
-                media = _gateway.OpenMedia();
-            }
-            catch (RtpPortsExhaustedException)
-            {
-                await AgentFailedAsync(ring, "no media ports");
-                return;
-            }
-            ring.Media = media;
-            var customer = Request.Address is { } a && !a.Contains(':', StringComparison.Ordinal) ? a : "callback";
-            var leg = new OutboundLeg(_gateway.Sip, target.Uri, target.EndPoint, _gateway.Sip.OnDomain(customer),
-                _gateway.Sip.OnDomain(offer.AgentId), media.CreateOffer().ToString());
-            _gateway.RouteCallbackLeg(leg, this);
-            bool closed;
-            lock (_gate)
-            {
-                ring.Leg = leg;
-                closed = ring.Closed || _phase == CallbackCallPhase.Ended;
-            }
-            if (closed)
-            {
-                await AgentFailedAsync(ring, "offer closed");
-                return;
-            }
             LogRingingAgent(_log, Id, offer.AgentId);
-            var start = leg.StartAsync();
-            using var timeout = new CancellationTokenSource(_gateway.Settings.AgentRingTimeout, _gateway.Time);
-            await using (timeout.Token.Register(leg.Cancel))
+            var customer = Request.Address is { } a && !a.Contains(':', StringComparison.Ordinal) ? a : "callback";
+            var failure = await _gateway.PlaceCallAsync(target.Uri, target.EndPoint, _gateway.Sip.OnDomain(customer),
+                _gateway.Sip.OnDomain(offer.AgentId), _gateway.Settings.AgentRingTimeout, leg => _gateway.RouteCallbackLeg(leg, this),
+                (leg, media) =>
+                {
+                    lock (_gate)
+                    {
+                        ring.Leg = leg;
+                        ring.Media = media;
+                        return !ring.Closed && _phase != CallbackCallPhase.Ended;
+                    }
+                });
+            if (failure is not null)
             {
-                await start;
-            }
-            var outcome = await leg.Outcome;
-            string failure = "";
-            if (!outcome.Answered)
-            {
-                await AgentFailedAsync(ring, outcome.FailureReason);
+                await AgentFailedAsync(ring, failure);
                 return;
             }
-            if (outcome.AnswerSdp is null || !SipSignalling.TryParseSdp(outcome.AnswerSdp, out var answer) || !media.TryAcceptAnswer(answer, out failure))
-            {
-                LogSdpRefused(_log, Id, offer.AgentId, failure);
-                leg.Hangup();
-                await AgentFailedAsync(ring, "failed");
-                return;
-            }
+            var leg = ring.Leg!;
+            var media = ring.Media!;
             if (!ring.Accepted)
             {
                 var connected = await _gateway.Engine.MarkConnectedAsync(Id);
@@ -310,54 +283,28 @@ internal sealed partial class CallbackCall
             await HangupAsync(CallbackEnd.Failure, "cancelled");
             return false;
         }
-        CallMedia media;
-        try
-        {
-            media = _gateway.OpenMedia();
-        }
-        catch (RtpPortsExhaustedException)
-        {
-            await HangupAsync(CallbackEnd.Failure, "failed");
-            return false;
-        }
-        var leg = new OutboundLeg(_gateway.Sip, uri, destination, _gateway.Sip.OnDomain(trunk.CallerId ?? "callback"),
-            new SipNameAddress(uri), media.CreateOffer().ToString());
-        _gateway.RouteCallbackLeg(leg, this);
-        bool ended;
-        lock (_gate)
-        {
-            ended = _phase == CallbackCallPhase.Ended;
-            if (!ended)
-            {
-                _customerLeg = leg;
-                _customerMedia = media;
-            }
-        }
-        if (ended)
-        {
-            await media.DisposeAsync();
-            return false;
-        }
         LogDialling(_log, Id, trunk.Id);
-        var start = leg.StartAsync();
-        using (var timeout = new CancellationTokenSource(_gateway.Settings.CustomerRingTimeout, _gateway.Time))
-        await using (timeout.Token.Register(leg.Cancel))
+        var failure = await _gateway.PlaceCallAsync(uri, destination, _gateway.Sip.OnDomain(trunk.CallerId ?? "callback"), new SipNameAddress(uri),
+            _gateway.Settings.CustomerRingTimeout, leg => _gateway.RouteCallbackLeg(leg, this), (leg, media) =>
+            {
+                lock (_gate)
+                {
+                    if (_phase == CallbackCallPhase.Ended)
+                    {
+                        // Clean-up has run (or is running) without this leg: it is ours to free.
+                        _ = media.DisposeAsync().AsTask();
+                        return false;
+                    }
+                    _customerLeg = leg;
+                    _customerMedia = media;
+                    return true;
+                }
+            });
+        _gateway.CountCustomerLeg(failure ?? "answered");
+        if (failure is not null)
         {
-            await start;
-        }
-        var outcome = await leg.Outcome;
-        _gateway.CountCustomerLeg(outcome.Answered ? "answered" : outcome.FailureReason);
-        if (!outcome.Answered)
-        {
-            LogCustomerNotReached(_log, Id, outcome.StatusCode, outcome.FailureReason);
-            await HangupAsync(CallbackEnd.Failure, outcome.FailureReason);
-            return false;
-        }
-        var failure = "";
-        if (outcome.AnswerSdp is null || !SipSignalling.TryParseSdp(outcome.AnswerSdp, out var answer) || !media.TryAcceptAnswer(answer, out failure))
-        {
-            LogSdpRefused(_log, Id, "customer", failure);
-            await HangupAsync(CallbackEnd.Failure, "failed");
+            LogCustomerNotReached(_log, Id, failure);
+            await HangupAsync(CallbackEnd.Failure, failure);
             return false;
         }
         lock (_gate)
@@ -603,8 +550,8 @@ internal sealed partial class CallbackCall
     [LoggerMessage(EventId = 542, Level = LogLevel.Information, Message = "Call-back {Callback}: the customer answered")]
     private static partial void LogCustomerAnswered(ILogger logger, string callback);
 
-    [LoggerMessage(EventId = 543, Level = LogLevel.Information, Message = "Call-back {Callback}: customer not reached ({Status}, {Reason})")]
-    private static partial void LogCustomerNotReached(ILogger logger, string callback, int status, string reason);
+    [LoggerMessage(EventId = 543, Level = LogLevel.Information, Message = "Call-back {Callback}: customer not reached ({Reason})")]
+    private static partial void LogCustomerNotReached(ILogger logger, string callback, string reason);
 
     [LoggerMessage(EventId = 544, Level = LogLevel.Information, Message = "Call-back {Callback}: connected to agent {Agent} ({Mode})")]
     private static partial void LogConnected(ILogger logger, string callback, string agent, CallbackDialMode mode);
@@ -624,8 +571,6 @@ internal sealed partial class CallbackCall
     [LoggerMessage(EventId = 549, Level = LogLevel.Information, Message = "Call-back {Callback}: no longer queued (done or cancelled meanwhile); not dialled")]
     private static partial void LogNotDialling(ILogger logger, string callback);
 
-    [LoggerMessage(EventId = 550, Level = LogLevel.Warning, Message = "Call-back {Callback}: the SDP answer of {Party} was refused: {Why}")]
-    private static partial void LogSdpRefused(ILogger logger, string callback, string party, string why);
 
     [LoggerMessage(EventId = 552, Level = LogLevel.Error, Message = "Call-back {Callback} failed")]
     private static partial void LogFailed(ILogger logger, string callback, Exception exception);

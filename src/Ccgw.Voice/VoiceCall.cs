@@ -304,46 +304,24 @@ internal sealed partial class VoiceCall
                 await FailAttemptAsync(attempt, "no registered phone");
                 return;
             }
-            CallMedia media;
-            try
-            {
-                media = _gateway.OpenMedia();
-            }
-            catch (RtpPortsExhaustedException)
-            {
-                await FailAttemptAsync(attempt, "no media ports");
-                return;
-            }
-            attempt.Media = media;
-            var leg = new OutboundLeg(_gateway.Sip, target.Uri, target.EndPoint,
-                _gateway.Sip.OnDomain(Identity.Number ?? "anonymous", Identity.DisplayName),
-                _gateway.Sip.OnDomain(offer.AgentId), media.CreateOffer().ToString());
-            _gateway.RouteAgentLeg(leg, this);
-            bool closed;
-            lock (_gate)
-            {
-                attempt.Leg = leg;
-                closed = attempt.Closed || _phase == VoiceCallPhase.Ended;
-            }
-            if (closed)
-            {
-                await FailAttemptAsync(attempt, "offer closed");
-                return;
-            }
             LogRingingAgent(_log, Key, offer.AgentId);
-            var start = leg.StartAsync();
-            using var ring = new CancellationTokenSource(_gateway.Settings.AgentRingTimeout, _gateway.Time);
-            await using (ring.Token.Register(leg.Cancel))
+            var failure = await _gateway.PlaceCallAsync(target.Uri, target.EndPoint,
+                _gateway.Sip.OnDomain(Identity.Number ?? "anonymous", Identity.DisplayName), _gateway.Sip.OnDomain(offer.AgentId),
+                _gateway.Settings.AgentRingTimeout, leg => _gateway.RouteAgentLeg(leg, this), (leg, media) =>
+                {
+                    lock (_gate)
+                    {
+                        attempt.Leg = leg;
+                        attempt.Media = media;
+                        return !attempt.Closed && _phase != VoiceCallPhase.Ended;
+                    }
+                });
+            if (failure is not null)
             {
-                await start;
-            }
-            var outcome = await leg.Outcome;
-            if (!outcome.Answered)
-            {
-                await FailAttemptAsync(attempt, outcome.FailureReason);
+                await FailAttemptAsync(attempt, failure);
                 return;
             }
-            await ConnectAsync(attempt, leg, media, outcome);
+            await ConnectAsync(attempt, attempt.Leg!, attempt.Media!);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -352,19 +330,14 @@ internal sealed partial class VoiceCall
         }
     }
 
-    private async Task ConnectAsync(AgentAttempt attempt, OutboundLeg leg, CallMedia media, OutboundOutcome outcome)
+    private async Task ConnectAsync(AgentAttempt attempt, OutboundLeg leg, CallMedia media)
     {
         bool stillWanted;
         lock (_gate) stillWanted = _phase == VoiceCallPhase.Ringing && _attempt == attempt && !attempt.Closed;
-        string failure = "";
-        if (!stillWanted
-            || outcome.AnswerSdp is null
-            || !SipSignalling.TryParseSdp(outcome.AnswerSdp, out var answer)
-            || !media.TryAcceptAnswer(answer, out failure))
+        if (!stillWanted)
         {
-            if (failure.Length > 0) LogAgentSdpRefused(_log, Key, failure);
             leg.Hangup();
-            await FailAttemptAsync(attempt, stillWanted ? "failed" : "offer closed");
+            await FailAttemptAsync(attempt, "offer closed");
             return;
         }
         var connected = await _gateway.Engine.MarkConnectedAsync(attempt.Offer.InteractionId);
@@ -569,8 +542,6 @@ internal sealed partial class VoiceCall
     [LoggerMessage(EventId = 508, Level = LogLevel.Information, Message = "Call {Call}: flow ended ({Reason})")]
     private static partial void LogFlowEnded(ILogger logger, string call, string reason);
 
-    [LoggerMessage(EventId = 509, Level = LogLevel.Warning, Message = "Call {Call}: the agent's SDP answer was refused: {Why}")]
-    private static partial void LogAgentSdpRefused(ILogger logger, string call, string why);
 }
 
 public enum CallEnd

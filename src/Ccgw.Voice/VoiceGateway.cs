@@ -322,6 +322,43 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// Places a call (an agent's phone, or a customer through the trunk) and waits until it is answered with an SDP
+    /// answer we accept, fails, or has rung for <paramref name="ringTimeout"/> (then CANCEL, §9.1). Before the INVITE
+    /// leaves, <paramref name="route"/> registers the leg for in-dialog requests and <paramref name="claim"/> hands the
+    /// leg and its media to the caller (who owns the media from then on, and frees it) and says whether to go on.
+    /// Returns null once answered, else the core's reason (busy, noAnswer, rejected, failed, no media ports, offer closed).
+    /// </summary>
+    internal async Task<string?> PlaceCallAsync(SipUri target, SipEndPoint destination, SipNameAddress from, SipNameAddress to,
+        TimeSpan ringTimeout, Action<OutboundLeg> route, Func<OutboundLeg, CallMedia, bool> claim)
+    {
+        CallMedia media;
+        try
+        {
+            media = OpenMedia();
+        }
+        catch (RtpPortsExhaustedException)
+        {
+            return "no media ports";
+        }
+        var leg = new OutboundLeg(Sip, target, destination, from, to, media.CreateOffer().ToString());
+        route(leg);
+        if (!claim(leg, media)) return "offer closed";
+        var start = leg.StartAsync();
+        using (var timeout = new CancellationTokenSource(ringTimeout, Time))
+        await using (timeout.Token.Register(leg.Cancel))
+        {
+            await start;
+        }
+        var outcome = await leg.Outcome;
+        if (!outcome.Answered) return outcome.FailureReason;
+        var failure = "no SDP";
+        if (outcome.AnswerSdp is { } sdp && SipSignalling.TryParseSdp(sdp, out var answer) && media.TryAcceptAnswer(answer, out failure)) return null;
+        LogAnswerRefused(_log, target.ToString(), failure);
+        leg.Hangup();
+        return "failed";
+    }
+
     internal void RouteAgentLeg(OutboundLeg leg, VoiceCall call)
     {
         _legsByCallId[leg.CallId] = leg;
@@ -444,6 +481,9 @@ public sealed partial class VoiceGateway : IAsyncDisposable
 
     [LoggerMessage(EventId = 522, Level = LogLevel.Information, Message = "Call {Call}: call-back requested for queue {Queue}")]
     private static partial void LogCallbackRecorded(ILogger logger, string call, string queue);
+
+    [LoggerMessage(EventId = 525, Level = LogLevel.Warning, Message = "The SDP answer of {Target} was refused: {Why}; hung up")]
+    private static partial void LogAnswerRefused(ILogger logger, string target, string why);
 
     [LoggerMessage(EventId = 524, Level = LogLevel.Information, Message = "Call-back {Callback} offered to {Agent}: dialling {Mode}")]
     private static partial void LogCallbackOffered(ILogger logger, string callback, string agent, Ccgw.Core.Callbacks.CallbackDialMode mode);
