@@ -19,11 +19,13 @@ using Microsoft.Extensions.Logging;
 // synchronous=FULL). Default: the real endpoints + store in this process on a temp SQLite file, the load generator in
 // the same process (both share the machine, as a daemon and its clients would on one box). --url http://host:port
 // instead loads a running daemon. Usage:
-//   dotnet run -c Release --project bench/Ccgw.Bench.HelpRequests -- [--seconds 10] [--clients 64] [--batch 256] [--url URL]
+//   dotnet run -c Release --project bench/Ccgw.Bench.HelpRequests -- [--seconds 10] [--clients 64] [--batch 256] [--url URL] [--store]
+// --store submits straight to the store (no HTTP, no validation): what the durable intake alone can take.
 var seconds = Arg("--seconds", 10);
 var clients = Arg("--clients", 64);
 var batch = Arg("--batch", SqliteHelpRequestStore.MaxBatch);
 var url = ArgText("--url");
+if (args.Contains("--store")) return await StoreOnly.RunAsync(seconds, clients, batch);
 
 await using var local = url is null ? await LocalHost.StartAsync(batch) : null;
 var baseAddress = new Uri(url ?? local!.Url);
@@ -81,6 +83,57 @@ string? ArgText(string name)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+/// <summary>The store alone: the same distinct "now" requests submitted by <c>clients</c> concurrent tasks.</summary>
+internal static class StoreOnly
+{
+    public static async Task<int> RunAsync(int seconds, int clients, int batch)
+    {
+        var dir = Directory.CreateTempSubdirectory("ccgw-bench-store-").FullName;
+        try
+        {
+            var db = new SqliteDatabase(Path.Combine(dir, "ccgw.db"));
+            await db.InitializeAsync(default);
+            await new MigrationRunner(db, TimeProvider.System).ApplyAsync(default);
+            await using var store = new SqliteHelpRequestStore(db, TimeProvider.System, batch);
+            CallbackQueuePolicy[] policies = [new("sales", "Sales"), new("billing", "Billing")];
+            await RunAsync(store, policies, TimeSpan.FromSeconds(2), clients, 9_000_000);
+            var commits = store.Commits;
+            var rows = store.Committed;
+            var (accepted, elapsed) = await RunAsync(store, policies, TimeSpan.FromSeconds(seconds), clients, 0);
+            commits = store.Commits - commits;
+            rows = store.Committed - rows;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"store only, {clients} concurrent submitters, {seconds} s, max batch {batch}: {accepted} ({accepted / elapsed.TotalSeconds:F0}/s), requests per commit {(double)rows / Math.Max(1, commits):F1}"));
+            return 0;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task<(int Accepted, TimeSpan Elapsed)> RunAsync(SqliteHelpRequestStore store, CallbackQueuePolicy[] policies,
+        TimeSpan duration, int clients, int offset)
+    {
+        var accepted = 0;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+        {
+            for (var n = 0; watch.Elapsed < duration; n++)
+            {
+                var number = string.Create(CultureInfo.InvariantCulture, $"+1{offset + (c * 100_000) + n:D9}");
+                var policy = policies[n % 2];
+                var now = TimeProvider.System.GetUtcNow();
+                var receipt = await store.SubmitAsync(new HelpRequestSubmission(policy.QueueId, number, now, now,
+                    PageUrl: string.Create(CultureInfo.InvariantCulture, $"https://shop.example/p/{n}")), policy);
+                if (receipt.Disposition == HelpRequestDisposition.Created) Interlocked.Increment(ref accepted);
+            }
+        }));
+        return (accepted, watch.Elapsed);
+    }
 }
 
 /// <summary>The help endpoints composed as the daemon composes them, on a temp database.</summary>

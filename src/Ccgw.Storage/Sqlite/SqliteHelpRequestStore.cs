@@ -133,9 +133,13 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
     {
         var customerId = c.QueryFirstOrDefault<string>(
             "SELECT customer_id FROM customer_phones WHERE phone = @Address ORDER BY customer_id LIMIT 1", new { s.Address }, tx);
+        // Two index searches, not "address = @A OR customer_id = @C": without ANALYZE statistics SQLite plans that OR as
+        // a scan of the whole queue (callbacks_by_queue_time), which made every request cost O(queue length).
         var existing = c.QueryFirstOrDefault<SqliteCallbackRepository.Row>($"""
             SELECT {SqliteCallbackRepository.Columns} FROM callbacks
-            WHERE queue_id = @Queue AND status IN @Pending AND (address = @Address OR customer_id = @CustomerId)
+            WHERE rowid IN (SELECT rowid FROM callbacks WHERE address = @Address AND queue_id = @Queue AND status IN @Pending
+                            UNION ALL
+                            SELECT rowid FROM callbacks WHERE customer_id = @CustomerId AND queue_id = @Queue AND status IN @Pending)
             ORDER BY original_started_at LIMIT 1
             """, new { Queue = s.QueueId, Pending, s.Address, CustomerId = customerId }, tx)?.ToRequest();
 
