@@ -207,7 +207,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
     /// 1-based place among the queue's due call-backs served before it; 0 while it is not due yet. For a status query on
     /// any connection; the writer answers the same from <see cref="CallbackPositionIndex"/>.
     /// </summary>
-    private static int Position(SqliteConnection c, CallbackRequest callback, DateTimeOffset now)
+    internal static int Position(SqliteConnection c, CallbackRequest callback, DateTimeOffset now)
     {
         if (callback.ScheduledAt > now) return 0;
         return 1 + c.ExecuteScalar<int>("""
