@@ -33,7 +33,9 @@ if (args.Contains("--serve"))
 {
     await using var served = await LocalHost.StartAsync(batch);
     Console.WriteLine(served.Url);
+    var serverCpu = Cpu.Begin();
     await Console.In.ReadToEndAsync();
+    Console.WriteLine(serverCpu.Report((int)served.Store.Committed, "server only, warm-up included"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"served: {served.Store.Committed} requests in {served.Store.Commits} commits (fsyncs), {(double)served.Store.Committed / Math.Max(1, served.Store.Commits):F1} per commit, warm-up included"));
     return 0;
