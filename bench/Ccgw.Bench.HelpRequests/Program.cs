@@ -28,7 +28,8 @@ var seconds = Arg("--seconds", 10);
 var clients = Arg("--clients", 64);
 var batch = Arg("--batch", SqliteHelpRequestStore.MaxBatch);
 var url = ArgText("--url");
-if (args.Contains("--store")) return await StoreOnly.RunAsync(seconds, clients, batch);
+var otherWrites = Arg("--other-writes", 0);
+if (args.Contains("--store")) return await StoreOnly.RunAsync(seconds, clients, batch, otherWrites);
 if (args.Contains("--serve"))
 {
     await using var served = await LocalHost.StartAsync(batch);
@@ -119,10 +120,37 @@ internal readonly record struct Cpu(TimeSpan AtStart)
     }
 }
 
+/// <summary>
+/// Another connection committing now and then, as the scheduler and the history recorder do in the daemon: each such
+/// commit makes the writer reload its position index once (--other-writes per second; 0, the default, none). The
+/// update must change the row: SQLite writes nothing for an identical row, and then nothing needs reloading.
+/// </summary>
+internal static class OtherWriter
+{
+    public static async Task RunAsync(SqliteDatabase db, int perSecond, CancellationToken cancellationToken)
+    {
+        if (perSecond <= 0) return;
+        await using var c = await db.OpenAsync(cancellationToken);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / perSecond));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await using var command = c.CreateCommand();
+                command.CommandText = "UPDATE callbacks SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE rowid = (SELECT min(rowid) FROM callbacks)";
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+}
+
 /// <summary>The store alone: the same distinct "now" requests submitted by <c>clients</c> concurrent tasks.</summary>
 internal static class StoreOnly
 {
-    public static async Task<int> RunAsync(int seconds, int clients, int batch)
+    public static async Task<int> RunAsync(int seconds, int clients, int batch, int otherWrites)
     {
         var dir = Directory.CreateTempSubdirectory("ccgw-bench-store-").FullName;
         try
@@ -133,15 +161,19 @@ internal static class StoreOnly
             await using var store = new SqliteHelpRequestStore(db, TimeProvider.System, batch);
             CallbackQueuePolicy[] policies = [new("sales", "Sales"), new("billing", "Billing")];
             await RunAsync(store, policies, TimeSpan.FromSeconds(2), clients, 9_000_000);
+            using var stopOthers = new CancellationTokenSource();
+            var others = OtherWriter.RunAsync(db, otherWrites, stopOthers.Token);
             var commits = store.Commits;
             var rows = store.Committed;
             var cpu = Cpu.Begin();
             var (accepted, elapsed) = await RunAsync(store, policies, TimeSpan.FromSeconds(seconds), clients, 0);
             var cpuLine = cpu.Report(accepted, "store and submitters");
+            await stopOthers.CancelAsync();
+            await others;
             commits = store.Commits - commits;
             rows = store.Committed - rows;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"store only, {clients} concurrent submitters, {seconds} s, max batch {batch}: {accepted} ({accepted / elapsed.TotalSeconds:F0}/s), requests per commit {(double)rows / Math.Max(1, commits):F1}"));
+                $"store only, {clients} concurrent submitters, {otherWrites} other commits/s, {seconds} s, max batch {batch}: {accepted} ({accepted / elapsed.TotalSeconds:F0}/s), requests per commit {(double)rows / Math.Max(1, commits):F1}"));
             Console.WriteLine(cpuLine);
             return 0;
         }

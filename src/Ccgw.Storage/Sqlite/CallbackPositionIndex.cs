@@ -39,12 +39,23 @@ internal sealed class CallbackPositionIndex
     private readonly Dictionary<string, QueueEntries> _queues = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Entry> _byId = new(StringComparer.Ordinal);
 
-    public int Count => _byId.Count;
-
-    public void Clear()
+    /// <summary>
+    /// Replaces the contents with <paramref name="rows"/> (id, queue, scheduled time, key) in one go: a sort per queue
+    /// rather than an insert per row, because the writer reloads whenever another connection has committed.
+    /// </summary>
+    public void Load(IEnumerable<(string Id, string QueueId, string ScheduledAt, PositionKey Key)> rows, string now)
     {
         _queues.Clear();
         _byId.Clear();
+        var byQueue = new Dictionary<string, List<Entry>>(StringComparer.Ordinal);
+        foreach (var (id, queueId, scheduledAt, key) in rows)
+        {
+            var entry = new Entry(queueId, scheduledAt, key);
+            _byId[id] = entry;
+            if (!byQueue.TryGetValue(queueId, out var list)) byQueue.Add(queueId, list = []);
+            list.Add(entry);
+        }
+        foreach (var (queueId, entries) in byQueue) _queues.Add(queueId, new QueueEntries(entries, now));
     }
 
     /// <summary>Adds the call-back, or moves it if it is already in (a merged request changes its time).</summary>
@@ -90,11 +101,25 @@ internal sealed class CallbackPositionIndex
             return time != 0 ? time : a.Key.CompareTo(b.Key);
         });
 
-        private readonly List<Entry> _due = [];
-        private readonly SortedSet<Entry> _later = new(ByTime);
+        private readonly List<Entry> _due;
+        private readonly SortedSet<Entry> _later;
 
         // Every entry due by this time is in _due, every later one in _later. Null until the first count.
         private string? _dueBy;
+
+        public QueueEntries()
+        {
+            _due = [];
+            _later = new SortedSet<Entry>(ByTime);
+        }
+
+        public QueueEntries(List<Entry> entries, string now)
+        {
+            _due = entries.FindAll(e => string.CompareOrdinal(e.ScheduledAt, now) <= 0);
+            _due.Sort(ByKey);
+            _later = new SortedSet<Entry>(entries.Where(e => string.CompareOrdinal(e.ScheduledAt, now) > 0), ByTime);
+            _dueBy = now;
+        }
 
         public void Add(Entry entry)
         {

@@ -126,13 +126,16 @@ internal sealed class HelpRequestStatements : IAsyncDisposable
     }
 
     /// <summary>Loads every call-back that counts for positions into <paramref name="index"/> (replacing what it had).</summary>
-    public void Load(CallbackPositionIndex index)
+    public void Load(CallbackPositionIndex index, string now)
     {
-        index.Clear();
-        using var reader = _counted.ExecuteReader();
-        while (reader.Read())
-            index.Set(reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                new PositionKey(reader.GetInt32(3), reader.GetString(4), reader.GetInt64(5)));
+        var rows = new List<(string, string, string, PositionKey)>();
+        using (var reader = _counted.ExecuteReader())
+        {
+            while (reader.Read())
+                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                    new PositionKey(reader.GetInt32(3), reader.GetString(4), reader.GetInt64(5))));
+        }
+        index.Load(rows, now);
     }
 
     public async ValueTask DisposeAsync()

@@ -140,7 +140,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
             var version = statements.DataVersion();
             if (version != _indexVersion)
             {
-                statements.Load(_positions);
+                statements.Load(_positions, stamp);
                 _indexVersion = version;
             }
             for (var i = 0; i < batch.Count; i++) receipts[i] = ApplyOne(statements, batch[i].Submission, batch[i].Policy, now, stamp);
