@@ -19,11 +19,28 @@ using Microsoft.Extensions.Logging;
 // synchronous=FULL). Default: the real endpoints + store in this process on a temp SQLite file, the load generator in
 // the same process (both share the machine, as a daemon and its clients would on one box). --url http://host:port
 // instead loads a running daemon. Usage:
-//   dotnet run -c Release --project bench/Ccgw.Bench.HelpRequests -- [--seconds 10] [--clients 64] [--batch 256] [--url URL]
+//   dotnet run -c Release --project bench/Ccgw.Bench.HelpRequests -- [--seconds 10] [--clients 64] [--batch 256] [--url URL] [--store]
+// --store submits straight to the store (no HTTP, no validation): what the durable intake alone can take.
+// --serve starts only the in-process endpoints, prints their URL and serves until standard input closes, then prints
+// the commits; with a second process as the load generator each can be pinned to its own core:
+//   taskset -c 0 dotnet Ccgw.Bench.HelpRequests.dll --serve < fifo & taskset -c 1 dotnet Ccgw.Bench.HelpRequests.dll --url URL
 var seconds = Arg("--seconds", 10);
 var clients = Arg("--clients", 64);
 var batch = Arg("--batch", SqliteHelpRequestStore.MaxBatch);
 var url = ArgText("--url");
+var otherWrites = Arg("--other-writes", 0);
+if (args.Contains("--store")) return await StoreOnly.RunAsync(seconds, clients, batch, otherWrites);
+if (args.Contains("--serve"))
+{
+    await using var served = await LocalHost.StartAsync(batch);
+    Console.WriteLine(served.Url);
+    var serverCpu = Cpu.Begin();
+    await Console.In.ReadToEndAsync();
+    Console.WriteLine(serverCpu.Report((int)served.Store.Committed, "server only, warm-up included"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"served: {served.Store.Committed} requests in {served.Store.Commits} commits (fsyncs), {(double)served.Store.Committed / Math.Max(1, served.Store.Commits):F1} per commit, warm-up included"));
+    return 0;
+}
 
 await using var local = url is null ? await LocalHost.StartAsync(batch) : null;
 var baseAddress = new Uri(url ?? local!.Url);
@@ -37,7 +54,9 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 await RunAsync(TimeSpan.FromSeconds(2), offset: 9_000_000);
 var before = local?.Store.Commits ?? 0;
 var beforeRows = local?.Store.Committed ?? 0;
+var cpu = Cpu.Begin();
 var (accepted, failed, latencies, elapsed) = await RunAsync(TimeSpan.FromSeconds(seconds), offset: 0);
+var cpuLine = cpu.Report(accepted, url is null ? "server and load generator" : "load generator only");
 latencies.Sort();
 var commits = (local?.Store.Commits ?? 0) - before;
 var rows = (local?.Store.Committed ?? 0) - beforeRows;
@@ -45,6 +64,7 @@ var rows = (local?.Store.Committed ?? 0) - beforeRows;
 Console.WriteLine($"help requests: {(url is null ? "in-process endpoints + SQLite (WAL, synchronous=FULL)" : url)}, {clients} concurrent clients, {seconds} s, max batch {batch}");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"accepted: {accepted} ({accepted / elapsed.TotalSeconds:F0}/s), failed: {failed}, latency p50 {Pct(0.50):F1} ms, p99 {Pct(0.99):F1} ms"));
+Console.WriteLine(cpuLine);
 if (local is not null && commits > 0)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"commits (fsyncs): {commits} ({commits / elapsed.TotalSeconds:F0}/s), requests per commit: {(double)rows / commits:F1}"));
 return 0;
@@ -81,6 +101,108 @@ string? ArgText(string name)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+/// <summary>
+/// This process's CPU time per accepted request over the measured run. On a shared machine the accepted rate says more
+/// about the neighbours than about ccgw; CPU per request does not, and bounds what the cores could do if ccgw had them.
+/// </summary>
+internal readonly record struct Cpu(TimeSpan AtStart)
+{
+    public static Cpu Begin() => new(Process.GetCurrentProcess().TotalProcessorTime);
+
+    public string Report(int accepted, string what)
+    {
+        var used = Process.GetCurrentProcess().TotalProcessorTime - AtStart;
+        var perRequest = used.TotalMilliseconds / Math.Max(1, accepted);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"CPU ({what}): {used.TotalSeconds:F2} s, {perRequest:F3} ms per accepted request, so at most {Environment.ProcessorCount * 1000 / perRequest:F0}/s on {Environment.ProcessorCount} otherwise idle cores");
+    }
+}
+
+/// <summary>
+/// Another connection committing now and then, as the scheduler and the history recorder do in the daemon: each such
+/// commit makes the writer reload its position index once (--other-writes per second; 0, the default, none). The
+/// update must change the row: SQLite writes nothing for an identical row, and then nothing needs reloading.
+/// </summary>
+internal static class OtherWriter
+{
+    public static async Task RunAsync(SqliteDatabase db, int perSecond, CancellationToken cancellationToken)
+    {
+        if (perSecond <= 0) return;
+        await using var c = await db.OpenAsync(cancellationToken);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / perSecond));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await using var command = c.CreateCommand();
+                command.CommandText = "UPDATE callbacks SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE rowid = (SELECT min(rowid) FROM callbacks)";
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+}
+
+/// <summary>The store alone: the same distinct "now" requests submitted by <c>clients</c> concurrent tasks.</summary>
+internal static class StoreOnly
+{
+    public static async Task<int> RunAsync(int seconds, int clients, int batch, int otherWrites)
+    {
+        var dir = Directory.CreateTempSubdirectory("ccgw-bench-store-").FullName;
+        try
+        {
+            var db = new SqliteDatabase(Path.Combine(dir, "ccgw.db"));
+            await db.InitializeAsync(default);
+            await new MigrationRunner(db, TimeProvider.System).ApplyAsync(default);
+            await using var store = new SqliteHelpRequestStore(db, TimeProvider.System, batch);
+            CallbackQueuePolicy[] policies = [new("sales", "Sales"), new("billing", "Billing")];
+            await RunAsync(store, policies, TimeSpan.FromSeconds(2), clients, 9_000_000);
+            using var stopOthers = new CancellationTokenSource();
+            var others = OtherWriter.RunAsync(db, otherWrites, stopOthers.Token);
+            var commits = store.Commits;
+            var rows = store.Committed;
+            var cpu = Cpu.Begin();
+            var (accepted, elapsed) = await RunAsync(store, policies, TimeSpan.FromSeconds(seconds), clients, 0);
+            var cpuLine = cpu.Report(accepted, "store and submitters");
+            await stopOthers.CancelAsync();
+            await others;
+            commits = store.Commits - commits;
+            rows = store.Committed - rows;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"store only, {clients} concurrent submitters, {otherWrites} other commits/s, {seconds} s, max batch {batch}: {accepted} ({accepted / elapsed.TotalSeconds:F0}/s), requests per commit {(double)rows / Math.Max(1, commits):F1}"));
+            Console.WriteLine(cpuLine);
+            return 0;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task<(int Accepted, TimeSpan Elapsed)> RunAsync(SqliteHelpRequestStore store, CallbackQueuePolicy[] policies,
+        TimeSpan duration, int clients, int offset)
+    {
+        var accepted = 0;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+        {
+            for (var n = 0; watch.Elapsed < duration; n++)
+            {
+                var number = string.Create(CultureInfo.InvariantCulture, $"+1{offset + (c * 100_000) + n:D9}");
+                var policy = policies[n % 2];
+                var now = TimeProvider.System.GetUtcNow();
+                var receipt = await store.SubmitAsync(new HelpRequestSubmission(policy.QueueId, number, now, now,
+                    PageUrl: string.Create(CultureInfo.InvariantCulture, $"https://shop.example/p/{n}")), policy);
+                if (receipt.Disposition == HelpRequestDisposition.Created) Interlocked.Increment(ref accepted);
+            }
+        }));
+        return (accepted, watch.Elapsed);
+    }
 }
 
 /// <summary>The help endpoints composed as the daemon composes them, on a temp database.</summary>

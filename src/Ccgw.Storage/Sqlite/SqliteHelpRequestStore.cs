@@ -14,13 +14,14 @@ namespace Ccgw.Storage.Sqlite;
 /// transaction (dedup, slot cap, insert or update) and commits once: with WAL and synchronous=FULL that is one fsync
 /// for the whole batch. Each caller's task completes only after that commit, so a 202 always follows a durable row;
 /// concurrent requests share the fsync instead of queueing behind one another's. A failed commit fails every request
-/// of the batch (none was answered 202).
+/// of the batch (none was answered 202). The writer's CPU per request is what limits throughput, so it keeps its
+/// statements prepared on its own connection (<see cref="HelpRequestStatements"/>) and answers positions from an
+/// in-memory index (<see cref="CallbackPositionIndex"/>) instead of counting the queue's due backlog per request.
 /// </summary>
 public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
 {
     public const int MaxBatch = 256;
 
-    private static readonly string[] Pending = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Queued), nameof(CallbackStatus.Dialling), nameof(CallbackStatus.Interrupted)];
     private static readonly string[] Due = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Queued)];
 
     private readonly SqliteDatabase _database;
@@ -34,6 +35,10 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
     private readonly Task _writer;
 
     private readonly int _maxBatch;
+
+    // The writer's own: positions of the call-backs that count, and the connection's data_version it matches (null: load it).
+    private readonly CallbackPositionIndex _positions = new();
+    private long? _indexVersion;
 
     /// <param name="maxBatch">Most requests per transaction; 1 turns group commit off (one fsync per request, for comparison).</param>
     public SqliteHelpRequestStore(SqliteDatabase database, TimeProvider time, int maxBatch = MaxBatch)
@@ -65,7 +70,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
     public async ValueTask<int> PositionAsync(CallbackRequest callback, CancellationToken cancellationToken = default)
     {
         await using var c = await _database.OpenAsync(cancellationToken);
-        return Position(c, null, callback, _time.GetUtcNow());
+        return Position(c, callback, _time.GetUtcNow());
     }
 
     public async ValueTask<IReadOnlyList<SlotUsage>> SlotUsageAsync(CallbackQueuePolicy policy, DateTimeOffset from, DateTimeOffset to,
@@ -83,7 +88,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var batch = new List<Work>(_maxBatch);
-        SqliteConnection? connection = null;
+        HelpRequestStatements? statements = null;
         try
         {
             while (await _queue.Reader.WaitToReadAsync(cancellationToken))
@@ -92,8 +97,12 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
                 while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var work)) batch.Add(work);
                 try
                 {
-                    connection ??= await _database.OpenAsync(cancellationToken);
-                    var receipts = Apply(connection, batch);
+                    if (statements is null)
+                    {
+                        statements = await HelpRequestStatements.OpenAsync(_database, cancellationToken);
+                        _indexVersion = null;
+                    }
+                    var receipts = Apply(statements, batch);
                     Interlocked.Increment(ref _commits);
                     Interlocked.Add(ref _committed, batch.Count);
                     for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(receipts[i]);
@@ -101,8 +110,8 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
                 catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException)
                 {
                     foreach (var work in batch) work.Completion.TrySetException(new StorageException("the help request could not be stored", e));
-                    if (connection is not null) await connection.DisposeAsync();
-                    connection = null;
+                    if (statements is not null) await statements.DisposeAsync();
+                    statements = null;
                 }
             }
         }
@@ -111,40 +120,55 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
         }
         finally
         {
-            if (connection is not null) await connection.DisposeAsync();
+            if (statements is not null) await statements.DisposeAsync();
             while (_queue.Reader.TryRead(out var left)) left.Completion.TrySetCanceled(CancellationToken.None);
         }
     }
 
     /// <summary>One transaction for the whole batch; requests in it see each other (two for the same number merge).</summary>
-    private HelpRequestReceipt[] Apply(SqliteConnection c, List<Work> batch)
+    private HelpRequestReceipt[] Apply(HelpRequestStatements statements, List<Work> batch)
     {
         var now = _time.GetUtcNow();
         var stamp = StoredTime.Write(now);
         var receipts = new HelpRequestReceipt[batch.Count];
-        using var tx = c.BeginTransaction(deferred: false);
-        for (var i = 0; i < batch.Count; i++) receipts[i] = ApplyOne(c, tx, batch[i].Submission, batch[i].Policy, now, stamp);
-        tx.Commit();
+        using var tx = statements.Begin();
+        try
+        {
+            // The index changes only with this writer's own statements; once any other connection has committed (the
+            // scheduler moving a call-back on, a supervisor cancelling one) it is loaded again, inside this transaction,
+            // so it reflects exactly what the position query would see.
+            var version = statements.DataVersion();
+            if (version != _indexVersion)
+            {
+                statements.Load(_positions, stamp);
+                _indexVersion = version;
+            }
+            for (var i = 0; i < batch.Count; i++) receipts[i] = ApplyOne(statements, batch[i].Submission, batch[i].Policy, now, stamp);
+            tx.Commit();
+        }
+        catch
+        {
+            // The index may hold this batch's rolled-back rows.
+            _indexVersion = null;
+            throw;
+        }
         return receipts;
     }
 
-    private static HelpRequestReceipt ApplyOne(SqliteConnection c, SqliteTransaction tx, HelpRequestSubmission s, CallbackQueuePolicy policy,
+    private HelpRequestReceipt ApplyOne(HelpRequestStatements statements, HelpRequestSubmission s, CallbackQueuePolicy policy,
         DateTimeOffset now, string stamp)
     {
-        var customerId = c.QueryFirstOrDefault<string>(
-            "SELECT customer_id FROM customer_phones WHERE phone = @Address ORDER BY customer_id LIMIT 1", new { s.Address }, tx);
-        var existing = c.QueryFirstOrDefault<SqliteCallbackRepository.Row>($"""
-            SELECT {SqliteCallbackRepository.Columns} FROM callbacks
-            WHERE queue_id = @Queue AND status IN @Pending AND (address = @Address OR customer_id = @CustomerId)
-            ORDER BY original_started_at LIMIT 1
-            """, new { Queue = s.QueueId, Pending, s.Address, CustomerId = customerId }, tx)?.ToRequest();
+        var customerId = statements.CustomerId(s.Address);
+        var found = statements.FindPending(s.QueueId, s.Address, customerId);
+        var existing = found?.Callback;
 
         if (existing is { Status: CallbackStatus.Queued or CallbackStatus.Dialling })
-            return new HelpRequestReceipt(HelpRequestDisposition.InProgress, existing, Position(c, tx, existing, now));
-        if (policy.HasSlotCap && SlotCount(c, tx, policy, s.ScheduledAt, existing?.Id) >= policy.MaxPerSlot)
+            return new HelpRequestReceipt(HelpRequestDisposition.InProgress, existing, _positions.Position(existing, found!.Value.RowId, now));
+        if (policy.HasSlotCap && SlotCount(statements, policy, s.ScheduledAt, existing?.Id) >= policy.MaxPerSlot)
             return new HelpRequestReceipt(HelpRequestDisposition.SlotFull, existing, 0);
 
         CallbackRequest stored;
+        long rowId;
         if (existing is not null)
         {
             // The customer asked again: the latest wish (time, page, contact details) wins; the place in line is the first ask.
@@ -158,39 +182,32 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
                 TimeZone = s.TimeZone ?? existing.TimeZone,
                 CustomerId = existing.CustomerId ?? customerId,
             };
-            c.Execute("""
-                UPDATE callbacks SET scheduled_at = @ScheduledAt, status = @Status, page_url = @PageUrl, name = @Name,
-                                     im_address = @ImAddress, time_zone = @TimeZone, customer_id = @CustomerId, updated_at = @UpdatedAt
-                WHERE id = @Id
-                """, SqliteCallbackRepository.InsertParameters(stored, stamp), tx);
+            statements.Update(stored, stamp);
+            rowId = found!.Value.RowId;
         }
         else
         {
             stored = new CallbackRequest(NewId(), s.QueueId, InteractionChannel.Callback, s.Address, s.ScheduledAt, s.Priority,
                 s.ReceivedAt, CallbackStatus.Scheduled, customerId, s.PageUrl, s.QueueId, null, s.Name, s.ImAddress, s.TimeZone);
-            c.Execute(SqliteCallbackRepository.InsertSql, SqliteCallbackRepository.InsertParameters(stored, stamp), tx);
+            rowId = statements.Insert(stored, stamp);
         }
+        _positions.Set(stored.Id, stored.QueueId, StoredTime.Write(stored.ScheduledAt),
+            new PositionKey(stored.Priority, StoredTime.Write(stored.OriginalStartedAt), rowId));
         return new HelpRequestReceipt(existing is null ? HelpRequestDisposition.Created : HelpRequestDisposition.Updated, stored,
-            Position(c, tx, stored, now));
+            _positions.Position(stored, rowId, now));
     }
 
-    private static int SlotCount(SqliteConnection c, SqliteTransaction tx, CallbackQueuePolicy policy, DateTimeOffset at, string? except)
+    private static int SlotCount(HelpRequestStatements statements, CallbackQueuePolicy policy, DateTimeOffset at, string? except)
     {
         var start = policy.SlotStart(at);
-        return c.ExecuteScalar<int>("""
-            SELECT count(*) FROM callbacks
-            WHERE queue_id = @Queue AND scheduled_at >= @From AND scheduled_at < @To AND status <> 'Cancelled' AND id <> @Except
-            """, new
-        {
-            Queue = policy.QueueId,
-            From = StoredTime.Write(start),
-            To = StoredTime.Write(start + policy.EffectiveSlotLength),
-            Except = except ?? "",
-        }, tx);
+        return statements.SlotCount(policy.QueueId, StoredTime.Write(start), StoredTime.Write(start + policy.EffectiveSlotLength), except);
     }
 
-    /// <summary>1-based place among the queue's due call-backs served before it; 0 while it is not due yet.</summary>
-    private static int Position(SqliteConnection c, SqliteTransaction? tx, CallbackRequest callback, DateTimeOffset now)
+    /// <summary>
+    /// 1-based place among the queue's due call-backs served before it; 0 while it is not due yet. For a status query on
+    /// any connection; the writer answers the same from <see cref="CallbackPositionIndex"/>.
+    /// </summary>
+    internal static int Position(SqliteConnection c, CallbackRequest callback, DateTimeOffset now)
     {
         if (callback.ScheduledAt > now) return 0;
         return 1 + c.ExecuteScalar<int>("""
@@ -206,7 +223,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
             callback.Id,
             callback.Priority,
             Started = StoredTime.Write(callback.OriginalStartedAt),
-        }, tx);
+        });
     }
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));

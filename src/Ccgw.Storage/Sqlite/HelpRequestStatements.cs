@@ -1,0 +1,164 @@
+using Ccgw.Core.Repositories;
+using Microsoft.Data.Sqlite;
+
+namespace Ccgw.Storage.Sqlite;
+
+/// <summary>
+/// The help request writer's connection and its statements, prepared once and executed for every request with new
+/// parameter values. Through Dapper each execution was a new command (SQL parsed and prepared again, and an
+/// <c>IN @list</c> expanded into new SQL text every time); here SQLite compiles each statement once per connection.
+/// Owned by the single writer; not thread-safe.
+/// </summary>
+internal sealed class HelpRequestStatements : IAsyncDisposable
+{
+    /// <summary>Statuses that a second request for the same customer and topic merges into.</summary>
+    private static readonly string Pending = InList(CallbackStatus.Scheduled, CallbackStatus.Queued, CallbackStatus.Dialling, CallbackStatus.Interrupted);
+
+    /// <summary>Statuses that count for positions (due and waiting to be served).</summary>
+    private static readonly string Counted = InList(CallbackStatus.Scheduled, CallbackStatus.Queued);
+
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _dataVersion;
+    private readonly SqliteCommand _customer;
+    private readonly SqliteCommand _pending;
+    private readonly SqliteCommand _insert;
+    private readonly SqliteCommand _update;
+    private readonly SqliteCommand _slotCount;
+    private readonly SqliteCommand _counted;
+    private readonly SqliteCommand[] _all;
+
+    private HelpRequestStatements(SqliteConnection connection)
+    {
+        _connection = connection;
+        _dataVersion = Command("PRAGMA data_version");
+        _customer = Command("SELECT customer_id FROM customer_phones WHERE phone = @Address ORDER BY customer_id LIMIT 1", "@Address");
+        // Two index searches, not "address = @A OR customer_id = @C": without ANALYZE statistics SQLite plans that OR as
+        // a scan of the whole queue (callbacks_by_queue_time), which made every request cost O(queue length).
+        _pending = Command($"""
+            SELECT {SqliteCallbackRepository.Columns}, rowid FROM callbacks
+            WHERE rowid IN (SELECT rowid FROM callbacks WHERE address = @Address AND queue_id = @Queue AND status IN {Pending}
+                            UNION ALL
+                            SELECT rowid FROM callbacks WHERE customer_id = @CustomerId AND queue_id = @Queue AND status IN {Pending})
+            ORDER BY original_started_at LIMIT 1
+            """, "@Address", "@Queue", "@CustomerId");
+        _insert = Command(SqliteCallbackRepository.InsertSql + " RETURNING rowid", "@Id", "@QueueId", "@Channel", "@Address",
+            "@ScheduledAt", "@Priority", "@OriginalStartedAt", "@Status", "@CustomerId", "@PageUrl", "@Topic", "@Product", "@Name",
+            "@ImAddress", "@TimeZone", "@Attempts", "@LastOutcome", "@LastAttemptAt", "@UpdatedAt");
+        _update = Command("""
+            UPDATE callbacks SET scheduled_at = @ScheduledAt, status = @Status, page_url = @PageUrl, name = @Name,
+                                 im_address = @ImAddress, time_zone = @TimeZone, customer_id = @CustomerId, updated_at = @UpdatedAt
+            WHERE id = @Id
+            """, "@ScheduledAt", "@Status", "@PageUrl", "@Name", "@ImAddress", "@TimeZone", "@CustomerId", "@UpdatedAt", "@Id");
+        _slotCount = Command("""
+            SELECT count(*) FROM callbacks
+            WHERE queue_id = @Queue AND scheduled_at >= @From AND scheduled_at < @To AND status <> 'Cancelled' AND id <> @Except
+            """, "@Queue", "@From", "@To", "@Except");
+        _counted = Command($"SELECT id, queue_id, scheduled_at, priority, original_started_at, rowid FROM callbacks WHERE status IN {Counted}");
+        _all = [_dataVersion, _customer, _pending, _insert, _update, _slotCount, _counted];
+    }
+
+    public static async Task<HelpRequestStatements> OpenAsync(SqliteDatabase database, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken);
+        try
+        {
+            return new HelpRequestStatements(connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>BEGIN IMMEDIATE: the write lock is taken up front, so the batch never fails half-way on a busy upgrade.</summary>
+    public SqliteTransaction Begin()
+    {
+        var tx = _connection.BeginTransaction(deferred: false);
+        foreach (var command in _all) command.Transaction = tx;
+        return tx;
+    }
+
+    /// <summary>Changes when another connection has committed to the file since this connection last looked (never for its own commits).</summary>
+    public long DataVersion() => (long)_dataVersion.ExecuteScalar()!;
+
+    public string? CustomerId(string phone)
+    {
+        _customer.Parameters[0].Value = phone;
+        return _customer.ExecuteScalar() as string;
+    }
+
+    /// <summary>The customer's pending call-back of the queue (by number or customer id), the first asked, with its rowid.</summary>
+    public (CallbackRequest Callback, long RowId)? FindPending(string queueId, string address, string? customerId)
+    {
+        Set(_pending, address, queueId, customerId);
+        using var reader = _pending.ExecuteReader();
+        if (!reader.Read()) return null;
+        var row = new SqliteCallbackRepository.Row(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+            reader.GetString(4), reader.GetInt64(5), reader.GetString(6), reader.GetString(7), Text(reader, 8), Text(reader, 9),
+            Text(reader, 10), Text(reader, 11), Text(reader, 12), Text(reader, 13), Text(reader, 14), reader.GetInt64(15),
+            Text(reader, 16), Text(reader, 17));
+        return (row.ToRequest(), reader.GetInt64(18));
+    }
+
+    /// <summary>Inserts the call-back; returns its rowid (the last tie-break of positions).</summary>
+    public long Insert(CallbackRequest r, string stamp)
+    {
+        Set(_insert, r.Id, r.QueueId, r.Channel.ToString(), r.Address, StoredTime.Write(r.ScheduledAt), r.Priority,
+            StoredTime.Write(r.OriginalStartedAt), r.Status.ToString(), r.CustomerId, r.PageUrl, r.Topic, r.Product, r.Name,
+            r.ImAddress, r.TimeZone, r.Attempts, r.LastOutcome, StoredTime.Write(r.LastAttemptAt), stamp);
+        return (long)_insert.ExecuteScalar()!;
+    }
+
+    /// <summary>A merged request: the latest wish (time, page, contact details) on the existing row.</summary>
+    public void Update(CallbackRequest r, string stamp)
+    {
+        Set(_update, StoredTime.Write(r.ScheduledAt), r.Status.ToString(), r.PageUrl, r.Name, r.ImAddress, r.TimeZone, r.CustomerId,
+            stamp, r.Id);
+        _update.ExecuteNonQuery();
+    }
+
+    /// <summary>Call-backs booked in [from, to) of the queue, not cancelled, other than <paramref name="except"/>.</summary>
+    public int SlotCount(string queueId, string from, string to, string? except)
+    {
+        Set(_slotCount, queueId, from, to, except ?? "");
+        return Convert.ToInt32(_slotCount.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Loads every call-back that counts for positions into <paramref name="index"/> (replacing what it had).</summary>
+    public void Load(CallbackPositionIndex index, string now)
+    {
+        var rows = new List<(string, string, string, PositionKey)>();
+        using (var reader = _counted.ExecuteReader())
+        {
+            while (reader.Read())
+                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                    new PositionKey(reader.GetInt32(3), reader.GetString(4), reader.GetInt64(5))));
+        }
+        index.Load(rows, now);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in _all) await command.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+
+    private SqliteCommand Command(string sql, params string[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters) command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+        return command;
+    }
+
+    /// <summary>Values in the order the command's parameters were declared.</summary>
+    private static void Set(SqliteCommand command, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i] ?? DBNull.Value;
+    }
+
+    private static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static string InList(params CallbackStatus[] statuses) => $"({string.Join(", ", statuses.Select(s => $"'{s}'"))})";
+}

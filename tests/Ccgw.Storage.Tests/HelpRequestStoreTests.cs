@@ -1,0 +1,208 @@
+using Ccgw.Core;
+using Ccgw.Core.Callbacks;
+using Ccgw.Core.Repositories;
+using Ccgw.Storage.Sqlite;
+using Ccgw.Testing;
+using Dapper;
+using FsCheck;
+using FsCheck.Fluent;
+using Microsoft.Data.Sqlite;
+
+namespace Ccgw.Storage.Tests;
+
+/// <summary>
+/// The help request writer's in-memory positions against the SQL position query (an FsCheck property over arbitrary
+/// call-back lists and clocks), and the durable intake itself: merging, positions after other connections' writes.
+/// </summary>
+public sealed class HelpRequestStoreTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+    private static readonly CallbackQueuePolicy Sales = new("sales", "Sales");
+
+    private readonly MigratedDatabase _db = new();
+    private readonly ManualTimeProvider _time = new(T0);
+
+    public Task InitializeAsync() => _db.InitializeAsync();
+
+    public Task DisposeAsync() => _db.DisposeAsync();
+
+    /// <summary>A call-back row as generated: small ranges so that equal priorities, starts and times are common.</summary>
+    public sealed record GeneratedRow(string Queue, int Priority, int StartedMinute, int ScheduledMinute, CallbackStatus Status);
+
+    private static readonly Gen<GeneratedRow> Row =
+        from queue in Gen.Elements("sales", "billing")
+        from priority in Gen.Choose(0, 2)
+        from started in Gen.Choose(0, 3)
+        from scheduled in Gen.Choose(0, 5)
+        from status in Gen.Elements(Enum.GetValues<CallbackStatus>())
+        select new GeneratedRow(queue, priority, started, scheduled, status);
+
+    [Fact]
+    public void The_position_index_agrees_with_the_position_query_for_any_call_backs_clocks_and_changes()
+    {
+        using var c = new SqliteConnection($"Data Source={_db.Database.Path}");
+        c.Open();
+        // Only this test reads the file: no need to wait for the disk on every generated case.
+        c.Execute("PRAGMA synchronous=OFF");
+        // Sizes kept small: every case compares each row at each clock with one SQL query.
+        var cases =
+            from rows in Gen.Choose(0, 30).SelectMany(n => Gen.ArrayOf(Row, n))
+            from changes in Gen.Choose(0, 20).SelectMany(n => Gen.ArrayOf(Row, n))
+            from clocks in Gen.Choose(0, 3).SelectMany(n => Gen.ArrayOf(Gen.Choose(-1, 6), n))
+            select (Rows: rows, Changes: changes, Clocks: clocks);
+        Prop.ForAll(cases.ToArbitrary(), x =>
+        {
+            c.Execute("DELETE FROM callbacks");
+            var stored = x.Rows.Select((r, i) => Insert(c, $"cb{i}", r)).ToList();
+            var index = new CallbackPositionIndex();
+            // Newest first: the index must also place rows that do not sort last.
+            foreach (var (callback, rowId) in Enumerable.Reverse(stored))
+                if (Counts(callback)) index.Set(callback.Id, callback.QueueId, StoredTime.Write(callback.ScheduledAt), Key(callback, rowId));
+            AssertAgrees(c, index, stored, x.Clocks);
+            // Loaded in one go (as after another connection's commit), at a clock between the generated ones.
+            var loaded = new CallbackPositionIndex();
+            loaded.Load(stored.Where(s => Counts(s.Callback)).Select(s => (s.Callback.Id, s.Callback.QueueId,
+                StoredTime.Write(s.Callback.ScheduledAt), Key(s.Callback, s.RowId))), StoredTime.Write(T0.AddMinutes(2.5)));
+            AssertAgrees(c, loaded, stored, x.Clocks);
+
+            // The writer's own changes: a row takes another time and status (a merge, or leaving the counted set).
+            for (var i = 0; i < x.Changes.Length && stored.Count > 0; i++)
+            {
+                var (callback, rowId) = stored[i % stored.Count];
+                var changed = callback with { ScheduledAt = T0.AddMinutes(x.Changes[i].ScheduledMinute), Status = x.Changes[i].Status };
+                c.Execute("UPDATE callbacks SET scheduled_at = @At, status = @Status WHERE id = @Id",
+                    new { At = StoredTime.Write(changed.ScheduledAt), Status = changed.Status.ToString(), changed.Id });
+                if (Counts(changed)) index.Set(changed.Id, changed.QueueId, StoredTime.Write(changed.ScheduledAt), Key(changed, rowId));
+                else index.Remove(changed.Id);
+                stored[i % stored.Count] = (changed, rowId);
+            }
+            AssertAgrees(c, index, stored, x.Clocks);
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public async Task Each_receipt_has_the_position_the_status_query_gives()
+    {
+        await using var store = new SqliteHelpRequestStore(_db.Database, _time);
+        var receipts = new List<HelpRequestReceipt>();
+        for (var i = 0; i < 5; i++)
+        {
+            receipts.Add(await store.SubmitAsync(Now($"+1555010{i}"), Sales));
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal([1, 2, 3, 4, 5], receipts.Select(r => r.Position));
+        foreach (var r in receipts) Assert.Equal(r.Position, await store.PositionAsync(r.Callback!));
+    }
+
+    [Fact]
+    public async Task Positions_follow_what_other_connections_commit_between_batches()
+    {
+        var callbacks = new SqliteCallbackRepository(_db.Database, _time);
+        await using var store = new SqliteHelpRequestStore(_db.Database, _time);
+        var first = await store.SubmitAsync(Now("+15550100"), Sales);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var second = await store.SubmitAsync(Now("+15550101"), Sales);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        // The scheduler dials the first (no longer counted); the IVR adds two with a higher priority.
+        Assert.NotNull(await callbacks.BeginAttemptAsync(first.Callback!.Id, _time.GetUtcNow()));
+        Assert.True(await callbacks.BeginDiallingAsync(first.Callback.Id));
+        foreach (var id in new[] { "ivr1", "ivr2" })
+            await callbacks.AddAsync(new CallbackRequest(id, "sales", InteractionChannel.Callback, "+15550199", _time.GetUtcNow(), 5,
+                _time.GetUtcNow(), CallbackStatus.Scheduled));
+        var third = await store.SubmitAsync(Now("+15550102"), Sales);
+
+        Assert.Equal(2, second.Position);
+        Assert.Equal(4, third.Position);
+        Assert.Equal(4, await store.PositionAsync(third.Callback!));
+    }
+
+    [Fact]
+    public async Task A_request_booked_for_later_counts_once_its_time_has_come()
+    {
+        await using var store = new SqliteHelpRequestStore(_db.Database, _time);
+        var later = await store.SubmitAsync(new HelpRequestSubmission("sales", "+15550100", T0.AddMinutes(10), T0), Sales);
+        var now = await store.SubmitAsync(Now("+15550101"), Sales);
+        _time.Advance(TimeSpan.FromMinutes(10));
+        var after = await store.SubmitAsync(Now("+15550102"), Sales);
+
+        Assert.Equal(0, later.Position);
+        Assert.Equal(1, now.Position);
+        // The booked one asked first (original start T0), so it is served before the new one.
+        Assert.Equal(3, after.Position);
+        Assert.Equal(1, await store.PositionAsync(later.Callback!));
+    }
+
+    [Fact]
+    public async Task A_second_request_for_the_same_customer_from_another_number_merges_into_the_first()
+    {
+        using (var c = new SqliteConnection($"Data Source={_db.Database.Path}"))
+        {
+            await c.ExecuteAsync("""
+                INSERT INTO customers (id, name, updated_at) VALUES ('carol', 'Carol', '2026-11-23T09:00:00.0000000Z');
+                INSERT INTO customer_phones (phone, customer_id) VALUES ('+15550100', 'carol'), ('+15550111', 'carol');
+                """);
+        }
+        await using var store = new SqliteHelpRequestStore(_db.Database, _time);
+        var first = await store.SubmitAsync(Now("+15550100"), Sales);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var second = await store.SubmitAsync(Now("+15550111") with { Name = "Carol C." }, Sales);
+        var other = await store.SubmitAsync(Now("+15550122"), Sales);
+
+        Assert.Equal(HelpRequestDisposition.Created, first.Disposition);
+        Assert.Equal(HelpRequestDisposition.Updated, second.Disposition);
+        Assert.Equal(first.Callback!.Id, second.Callback!.Id);
+        Assert.Equal("carol", second.Callback.CustomerId);
+        Assert.Equal("Carol C.", second.Callback.Name);
+        Assert.Equal(T0, second.Callback.OriginalStartedAt);
+        Assert.Equal(1, second.Position);
+        Assert.Equal(2, other.Position);
+    }
+
+    [Fact]
+    public async Task An_interrupted_call_back_asked_for_again_is_scheduled_and_counted_again()
+    {
+        var callbacks = new SqliteCallbackRepository(_db.Database, _time);
+        await using var store = new SqliteHelpRequestStore(_db.Database, _time);
+        var first = await store.SubmitAsync(Now("+15550100"), Sales);
+        Assert.True(await callbacks.SetStatusAsync(first.Callback!.Id, CallbackStatus.Interrupted));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var other = await store.SubmitAsync(Now("+15550101"), Sales);
+        var again = await store.SubmitAsync(Now("+15550100"), Sales);
+        var last = await store.SubmitAsync(Now("+15550102"), Sales);
+
+        Assert.Equal(1, other.Position);
+        Assert.Equal(HelpRequestDisposition.Updated, again.Disposition);
+        Assert.Equal(CallbackStatus.Scheduled, again.Callback!.Status);
+        Assert.Equal(1, again.Position);
+        Assert.Equal(3, last.Position);
+    }
+
+    private HelpRequestSubmission Now(string number) => new("sales", number, _time.GetUtcNow(), _time.GetUtcNow());
+
+    private static bool Counts(CallbackRequest callback) => callback.Status is CallbackStatus.Scheduled or CallbackStatus.Queued;
+
+    private static PositionKey Key(CallbackRequest callback, long rowId) =>
+        new(callback.Priority, StoredTime.Write(callback.OriginalStartedAt), rowId);
+
+    private static (CallbackRequest Callback, long RowId) Insert(SqliteConnection c, string id, GeneratedRow r)
+    {
+        var callback = new CallbackRequest(id, r.Queue, InteractionChannel.Callback, "+15550100", T0.AddMinutes(r.ScheduledMinute),
+            r.Priority, T0.AddMinutes(r.StartedMinute), r.Status);
+        c.Execute(SqliteCallbackRepository.InsertSql, SqliteCallbackRepository.InsertParameters(callback, StoredTime.Write(T0)));
+        return (callback, c.ExecuteScalar<long>("SELECT rowid FROM callbacks WHERE id = @id", new { id }));
+    }
+
+    /// <summary>Every row (counted or not, due or not) at every clock, in the generated order (the clock may go back).</summary>
+    private static void AssertAgrees(SqliteConnection c, CallbackPositionIndex index, List<(CallbackRequest Callback, long RowId)> rows,
+        IEnumerable<int> clocks)
+    {
+        foreach (var minute in clocks.Append(3))
+        {
+            var now = T0.AddMinutes(minute).AddSeconds(30 * (minute & 1));
+            foreach (var (callback, rowId) in rows)
+                Assert.Equal(SqliteHelpRequestStore.Position(c, callback, now), index.Position(callback, rowId, now));
+        }
+    }
+}
