@@ -30,6 +30,7 @@ internal static class CallbackRegistration
             sp.GetRequiredService<Core.Repositories.ICallbackRepository>(),
             sp.GetRequiredService<Core.Repositories.IInteractionHistoryRepository>(),
             sp.GetRequiredService<ILogger<CallbackDispatcher>>()));
+        services.AddSingleton<BusyDatabaseRetry>();
         services.AddHostedService<CallbackScheduler>();
         services.AddHostedService<CustomerAlertHost>();
     }

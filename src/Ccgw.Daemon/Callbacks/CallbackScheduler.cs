@@ -18,15 +18,17 @@ internal sealed partial class CallbackScheduler : BackgroundService
     private readonly RoutingEngine _engine;
     private readonly CallbackDispatcher _dispatcher;
     private readonly TimeProvider _time;
+    private readonly BusyDatabaseRetry _retry;
     private readonly ILogger<CallbackScheduler> _log;
     private long _lastSequence;
 
-    public CallbackScheduler(RoutingEngine engine, CallbackDispatcher dispatcher, TimeProvider time, ILogger<CallbackScheduler> log)
+    public CallbackScheduler(RoutingEngine engine, CallbackDispatcher dispatcher, TimeProvider time, BusyDatabaseRetry retry, ILogger<CallbackScheduler> log)
     {
         _events = engine.Subscribe();
         _engine = engine;
         _dispatcher = dispatcher;
         _time = time;
+        _retry = retry;
         _log = log;
     }
 
@@ -34,7 +36,7 @@ internal sealed partial class CallbackScheduler : BackgroundService
     {
         try
         {
-            await _dispatcher.RecoverAsync(_time.GetUtcNow(), stoppingToken);
+            await _retry.RunAsync("recovery", () => _dispatcher.RecoverAsync(_time.GetUtcNow(), stoppingToken), stoppingToken);
             Task<bool>? eventReady = null;
             while (!stoppingToken.IsCancellationRequested)
             {
@@ -50,10 +52,11 @@ internal sealed partial class CallbackScheduler : BackgroundService
                 while (_events.TryRead(out var e))
                 {
                     _lastSequence = e.Sequence;
-                    await _dispatcher.HandleAsync(e, stoppingToken);
+                    // In order and never skipped: an outcome waits for a busy database rather than being lost.
+                    await _retry.RunAsync("an outcome", () => _dispatcher.HandleAsync(e, stoppingToken), stoppingToken);
                 }
                 if (_engine.Snapshot.Version == _lastSequence)
-                    await _dispatcher.DispatchDueAsync(_time.GetUtcNow(), stoppingToken);
+                    await _retry.RunAsync("dispatch", () => _dispatcher.DispatchDueAsync(_time.GetUtcNow(), stoppingToken), stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
