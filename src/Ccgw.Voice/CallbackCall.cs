@@ -155,13 +155,11 @@ internal sealed partial class CallbackCall
         ring.Accepted = true;
         var ct = _life.Token;
         if (!await DialCustomerAsync()) return;
-        CallMedia customer;
         lock (_gate)
         {
             if (_phase != CallbackCallPhase.DiallingCustomer || _customerMedia is null) return;
             _phase = CallbackCallPhase.CustomerWaiting;
-            customer = _customerMedia;
-            _customerAudio = Play(customer, [_gateway.Settings.CallbackGreetingPrompt], _gateway.Settings.MusicOnHoldPrompt, ct);
+            _customerAudio = Play(_customerMedia, [_gateway.Settings.CallbackGreetingPrompt], _gateway.Settings.MusicOnHoldPrompt, ct);
         }
         await RingAgentAsync(ring);
     }
@@ -172,16 +170,9 @@ internal sealed partial class CallbackCall
         var ct = _life.Token;
         try
         {
-            var target = await _gateway.FindPhoneAsync(offer.AgentId, ct);
-            if (target is null)
-            {
-                await AgentFailedAsync(ring, "no registered phone");
-                return;
-            }
             LogRingingAgent(_log, Id, offer.AgentId);
             var customer = Request.Address is { } a && !a.Contains(':', StringComparison.Ordinal) ? a : "callback";
-            var failure = await _gateway.PlaceCallAsync(target.Uri, target.EndPoint, _gateway.Sip.OnDomain(customer),
-                _gateway.Sip.OnDomain(offer.AgentId), _gateway.Settings.AgentRingTimeout, leg => _gateway.RouteCallbackLeg(leg, this),
+            var failure = await _gateway.CallAgentAsync(offer.AgentId, _gateway.Sip.OnDomain(customer), leg => _gateway.RouteCallbackLeg(leg, this),
                 (leg, media) =>
                 {
                     lock (_gate)
@@ -190,7 +181,7 @@ internal sealed partial class CallbackCall
                         ring.Media = media;
                         return !ring.Closed && _phase != CallbackCallPhase.Ended;
                     }
-                });
+                }, ct);
             if (failure is not null)
             {
                 await AgentFailedAsync(ring, failure);

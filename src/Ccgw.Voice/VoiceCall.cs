@@ -136,7 +136,7 @@ internal sealed partial class VoiceCall
             using var keyWatch = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var play = _callerMedia.PlayAsync(prompt, ct);
             var key = digits.WaitToReadAsync(keyWatch.Token).AsTask();
-            if (await Task.WhenAny(play, key) == key && key.IsCompletedSuccessfully && key.Result)
+            if (await Task.WhenAny(play, key) == key && key.IsCompletedSuccessfully && await key)
             {
                 _callerMedia.StopPlayback();
                 await play;
@@ -298,16 +298,9 @@ internal sealed partial class VoiceCall
         var ct = _life.Token;
         try
         {
-            var target = await _gateway.FindPhoneAsync(offer.AgentId, ct);
-            if (target is null)
-            {
-                await FailAttemptAsync(attempt, "no registered phone");
-                return;
-            }
             LogRingingAgent(_log, Key, offer.AgentId);
-            var failure = await _gateway.PlaceCallAsync(target.Uri, target.EndPoint,
-                _gateway.Sip.OnDomain(Identity.Number ?? "anonymous", Identity.DisplayName), _gateway.Sip.OnDomain(offer.AgentId),
-                _gateway.Settings.AgentRingTimeout, leg => _gateway.RouteAgentLeg(leg, this), (leg, media) =>
+            var failure = await _gateway.CallAgentAsync(offer.AgentId, _gateway.Sip.OnDomain(Identity.Number ?? "anonymous", Identity.DisplayName),
+                leg => _gateway.RouteAgentLeg(leg, this), (leg, media) =>
                 {
                     lock (_gate)
                     {
@@ -315,7 +308,7 @@ internal sealed partial class VoiceCall
                         attempt.Media = media;
                         return !attempt.Closed && _phase != VoiceCallPhase.Ended;
                     }
-                });
+                }, ct);
             if (failure is not null)
             {
                 await FailAttemptAsync(attempt, failure);

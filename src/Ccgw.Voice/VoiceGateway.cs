@@ -312,7 +312,7 @@ public sealed partial class VoiceGateway : IAsyncDisposable
 
     internal CallMedia OpenMedia() => CallMedia.Open(_ports, _scheduler, Time, Settings.MediaAddress);
 
-    internal async Task<PhoneTarget?> FindPhoneAsync(string agentId, CancellationToken cancellationToken)
+    private async Task<PhoneTarget?> FindPhoneAsync(string agentId, CancellationToken cancellationToken)
     {
         foreach (var binding in await Sip.Stack.Registrar.GetContactsAsync(agentId, cancellationToken))
         {
@@ -357,6 +357,14 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         LogAnswerRefused(_log, target.ToString(), failure);
         leg.Hangup();
         return "failed";
+    }
+
+    /// <summary>Rings an agent's registered phone (see <see cref="PlaceCallAsync"/>); "no registered phone" when there is none.</summary>
+    internal async Task<string?> CallAgentAsync(string agentId, SipNameAddress from, Action<OutboundLeg> route,
+        Func<OutboundLeg, CallMedia, bool> claim, CancellationToken cancellationToken)
+    {
+        if (await FindPhoneAsync(agentId, cancellationToken) is not { } target) return "no registered phone";
+        return await PlaceCallAsync(target.Uri, target.EndPoint, from, Sip.OnDomain(agentId), Settings.AgentRingTimeout, route, claim);
     }
 
     internal void RouteAgentLeg(OutboundLeg leg, VoiceCall call)
