@@ -43,11 +43,21 @@ public sealed class HelpPageBrowserTests
             await page.GetByLabel("Phone number or SIP address").FillAsync("+44 20 7946 0018");
             await page.GetByLabel("Your name (optional)").FillAsync("Dana");
             await page.GetByLabel("Topic", new() { Exact = true }).SelectOptionAsync("billing");
-            // Only the chosen topic's slots are offered; take the first.
+            // Only the chosen topic's slots are offered; take the first at least three minutes away, so the wait the
+            // status page shows is "about N minutes" whenever in its slot the test happens to run.
             await Expect(page.Locator("#field-preferredTime optgroup[data-queue=sales]")).ToBeDisabledAsync();
-            var first = page.Locator("#field-preferredTime optgroup[data-queue=billing] option").First;
-            var slot = await first.GetAttributeAsync("value");
-            var index = await first.EvaluateAsync<int>("o => o.index"); // the same time is also listed (disabled) under sales
+            var options = page.Locator("#field-preferredTime optgroup[data-queue=billing] option");
+            string? slot = null;
+            var index = -1;
+            foreach (var option in await options.AllAsync())
+            {
+                var value = await option.GetAttributeAsync("value");
+                if (value is null || DateTimeOffset.Parse(value, System.Globalization.CultureInfo.InvariantCulture) < DateTimeOffset.UtcNow.AddMinutes(3)) continue;
+                slot = value;
+                index = await option.EvaluateAsync<int>("o => o.index"); // the same time is also listed (disabled) under sales
+                break;
+            }
+            Assert.NotNull(slot);
             await page.GetByLabel("Preferred time").SelectOptionAsync(new SelectOptionValue { Index = index });
             await page.GetByRole(AriaRole.Button, new() { Name = "Call me back" }).ClickAsync();
 
@@ -55,6 +65,10 @@ public sealed class HelpPageBrowserTests
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your call-back request" })).ToBeVisibleAsync();
             await Expect(page.Locator("#status")).ToHaveTextAsync("Scheduled: we will call you");
             await Expect(page.Locator("#ewt")).ToContainTextAsync("about");
+            var shown = await page.Locator("#ewt").TextContentAsync();
+            var untilSlot = (DateTimeOffset.Parse(slot, System.Globalization.CultureInfo.InvariantCulture) - DateTimeOffset.UtcNow).TotalMinutes;
+            var minutes = int.Parse(shown!.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(minutes, Math.Floor(untilSlot) - 1, Math.Ceiling(untilSlot) + 1);
 
             using var request = new HttpRequestMessage(HttpMethod.Get, "/api/admin/callbacks");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "demo-admin-token-change-me");
