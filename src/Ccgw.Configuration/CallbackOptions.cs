@@ -25,6 +25,9 @@ public sealed class CallbackOptions
 
     /// <summary>Wait before the second attempt; doubled for each further one (at most 8×).</summary>
     public int RetryBackoffSeconds { get; set; } = 120;
+
+    /// <summary>Id of the trunk (with an <c>Outbound</c> peer) this queue's call-backs are dialled through; empty: the first such trunk.</summary>
+    public string? Trunk { get; set; }
 }
 
 /// <summary>Checks <c>Queues[].Callbacks</c> and maps it to the core's protocol-neutral <see cref="CallbackPolicies"/>.</summary>
@@ -50,6 +53,14 @@ public static class CallbackRules
                 problems.Error($"{key}:MaxAttempts", $"{c.MaxAttempts} is out of range; use 1-20 dial attempts");
             if (c.RetryBackoffSeconds is < 1 or > 86_400)
                 problems.Error($"{key}:RetryBackoffSeconds", $"{c.RetryBackoffSeconds} is out of range; use 1-86400 seconds");
+            if (!string.IsNullOrEmpty(c.Trunk))
+            {
+                var dialling = o.Trunks.Where(t => t.Outbound is not null).Select(t => t.Id).ToList();
+                if (o.Trunks.All(t => t.Id != c.Trunk))
+                    problems.Error($"{key}:Trunk", $"trunk '{c.Trunk}' is not defined; use one of: {Known(dialling)}");
+                else if (!dialling.Contains(c.Trunk, StringComparer.Ordinal))
+                    problems.Error($"{key}:Trunk", $"trunk '{c.Trunk}' has no Outbound peer to dial through; give it Trunks[].Outbound or use one of: {Known(dialling)}");
+            }
         }
     }
 
@@ -62,6 +73,8 @@ public static class CallbackRules
         TimeSpan.FromDays(q.Callbacks.WindowDays),
         q.Callbacks.MaxAttempts,
         TimeSpan.FromSeconds(q.Callbacks.RetryBackoffSeconds))));
+
+    private static string Known(IReadOnlyCollection<string> trunks) => trunks.Count == 0 ? "(no trunk has an Outbound peer)" : string.Join(", ", trunks);
 
     private static CallbackDialMode? ParseMode(string? mode) => mode switch
     {

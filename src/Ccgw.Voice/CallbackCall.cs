@@ -255,16 +255,23 @@ internal sealed partial class CallbackCall
     private async Task<bool> DialCustomerAsync()
     {
         var ct = _life.Token;
-        if (_gateway.CallbackTrunk is not { Outbound: { } destination } trunk)
+        if (_gateway.CallbackTrunkFor(_interaction.QueueId) is not { Outbound: { } peer } trunk)
         {
             LogNoTrunk(_log, Id);
             await HangupAsync(CallbackEnd.Failure, "noTrunk");
             return false;
         }
-        if (Request.Address is not { } address || !TryCustomerUri(address, trunk.OutboundHost ?? destination.Address.Address.ToString(), out var uri))
+        if (Request.Address is not { } address || !TryCustomerUri(address, peer.Host, out var uri))
         {
             LogNoAddress(_log, Id, Request.Address ?? "(none)");
             await HangupAsync(CallbackEnd.Failure, "rejected");
+            return false;
+        }
+        if (await _gateway.ResolveAsync(peer, ct) is not { } destination)
+        {
+            // A retryable failure: the name may resolve again by the next attempt.
+            LogUnresolvable(_log, Id, trunk.Id, peer.Host);
+            await HangupAsync(CallbackEnd.Failure, "failed");
             return false;
         }
         // Durable before anything leaves: after a crash from here on the call-back is interrupted, never redialled.
@@ -553,7 +560,7 @@ internal sealed partial class CallbackCall
     [LoggerMessage(EventId = 546, Level = LogLevel.Information, Message = "Call-back {Callback} ended ({End}) in phase {Phase} {Reason}")]
     private static partial void LogEnded(ILogger logger, string callback, CallbackEnd end, CallbackCallPhase phase, string reason);
 
-    [LoggerMessage(EventId = 547, Level = LogLevel.Error, Message = "Call-back {Callback}: no trunk has an outbound peer (Trunks[].Outbound); cannot dial the customer")]
+    [LoggerMessage(EventId = 547, Level = LogLevel.Error, Message = "Call-back {Callback}: no trunk has an outbound peer (Trunks[].Outbound, Queues[].Callbacks.Trunk); cannot dial the customer")]
     private static partial void LogNoTrunk(ILogger logger, string callback);
 
     [LoggerMessage(EventId = 548, Level = LogLevel.Warning, Message = "Call-back {Callback}: '{Address}' is not a number or SIP URI that can be dialled")]
@@ -562,6 +569,8 @@ internal sealed partial class CallbackCall
     [LoggerMessage(EventId = 549, Level = LogLevel.Information, Message = "Call-back {Callback}: no longer queued (done or cancelled meanwhile); not dialled")]
     private static partial void LogNotDialling(ILogger logger, string callback);
 
+    [LoggerMessage(EventId = 553, Level = LogLevel.Warning, Message = "Call-back {Callback}: trunk {Trunk}'s outbound host '{Host}' has no address (DNS A/AAAA); not dialled, retried later")]
+    private static partial void LogUnresolvable(ILogger logger, string callback, string trunk, string host);
 
     [LoggerMessage(EventId = 552, Level = LogLevel.Error, Message = "Call-back {Callback} failed")]
     private static partial void LogFailed(ILogger logger, string callback, Exception exception);

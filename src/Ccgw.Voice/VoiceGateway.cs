@@ -28,6 +28,7 @@ internal sealed record PhoneTarget(SipUri Uri, SipEndPoint EndPoint);
 public sealed partial class VoiceGateway : IAsyncDisposable
 {
     private readonly RtpPortAllocator _ports;
+    private readonly VoiceTrunk? _defaultCallbackTrunk;
     private readonly MediaScheduler _scheduler;
     private readonly FlowCatalog _flows;
     private readonly ICustomerRepository _customers;
@@ -68,7 +69,7 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         _customerLegs = meter.CreateCounter<long>("ccgw.voice.callback_dials", "{call}", "Call-back customers dialled through the trunk, by outcome (answered, busy, noAnswer, rejected, failed)");
         meter.CreateObservableGauge("ccgw.voice.active_calls", () => _byKey.Count, "{call}", "Calls in progress (flow, queue or connected)");
         meter.CreateObservableGauge("ccgw.voice.active_callbacks", () => _callbacksById.Count, "{call}", "Call-backs being dialled or connected");
-        CallbackTrunk = settings.Trunks.FirstOrDefault(t => t.Outbound is not null);
+        _defaultCallbackTrunk = settings.Trunks.FirstOrDefault(t => t.Outbound is not null);
     }
 
     public VoiceSettings Settings { get; }
@@ -85,8 +86,18 @@ public sealed partial class VoiceGateway : IAsyncDisposable
 
     public int ActiveCallbacks => _callbacksById.Count;
 
-    /// <summary>The trunk call-backs go out through: the first with an outbound peer; null when none has one.</summary>
-    public VoiceTrunk? CallbackTrunk { get; }
+    /// <summary>
+    /// The trunk a queue's call-backs go out through: the queue's own (<see cref="VoiceSettings.CallbackTrunks"/>), else
+    /// the first with an outbound peer; null when there is none.
+    /// </summary>
+    public VoiceTrunk? CallbackTrunkFor(string queueId) =>
+        Settings.CallbackTrunks.TryGetValue(queueId, out var id) && Settings.Trunks.FirstOrDefault(t => t.Id == id && t.Outbound is not null) is { } own
+            ? own
+            : _defaultCallbackTrunk;
+
+    /// <summary>Where to send to a trunk's peer now, preferring the address family our listener for its transport has.</summary>
+    internal Task<SipEndPoint?> ResolveAsync(SipPeer peer, CancellationToken cancellationToken) =>
+        SipPeerResolver.ResolveAsync(peer, Sip.LocalEndPoint(peer.Transport).AddressFamily, cancellationToken);
 
     /// <summary>Wires the stack's hooks for ACK, CANCEL and stray 2xx retransmissions to this gateway.</summary>
     public void AttachTo(SipStack stack)

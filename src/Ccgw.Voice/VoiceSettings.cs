@@ -4,8 +4,11 @@ using Ccgw.Sip.Transport;
 
 namespace Ccgw.Voice;
 
-/// <summary>A trunk as the voice path needs it: which flow each dialled number enters, where call-backs go out and the number they show.</summary>
-public sealed record VoiceTrunk(string Id, IReadOnlyDictionary<string, string> Dids, SipEndPoint? Outbound, string? OutboundHost, string? CallerId = null);
+/// <summary>
+/// A trunk as the voice path needs it: which flow each dialled number enters, where call-backs go out (the PBX as
+/// configured, a name resolved per call) and the number they show.
+/// </summary>
+public sealed record VoiceTrunk(string Id, IReadOnlyDictionary<string, string> Dids, SipPeer? Outbound, string? CallerId = null);
 
 /// <summary>Everything the voice gateway is configured with; the daemon maps it from GatewayOptions.</summary>
 public sealed record VoiceSettings
@@ -43,6 +46,9 @@ public sealed record VoiceSettings
 
     /// <summary>Each queue's call-back dial mode (agent-first or customer-first).</summary>
     public CallbackPolicies CallbackPolicies { get; init; } = new([]);
+
+    /// <summary>Queue id → the trunk its call-backs go out through (<c>Queues[].Callbacks.Trunk</c>); other queues use the first trunk with an outbound peer.</summary>
+    public IReadOnlyDictionary<string, string> CallbackTrunks { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>Played to a call-back customer on answer (customer-first), before music on hold; null: straight to music.</summary>
     public string? CallbackGreetingPrompt { get; init; } = "callback-greeting";

@@ -164,6 +164,47 @@ public sealed class ConfigValidationTests
     }
 
     [Fact]
+    public void Outbound_host_with_a_scheme_or_port_is_named()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Trunks"]![0]!["Outbound"]!["Host"] = "sip:pbx.example.com:5060");
+        AssertSingleError(loaded, "Trunks:0:Outbound:Host", "not a host name or IP address");
+    }
+
+    [Fact]
+    public void Outbound_host_may_be_a_name()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Trunks"]![0]!["Outbound"]!["Host"] = "pbx.example.com");
+        Assert.True(loaded.IsValid, string.Join("; ", loaded.Problems.Errors));
+    }
+
+    [Fact]
+    public void Call_back_trunk_must_exist()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Queues"]![0]!["Callbacks"] = new JsonObject { ["Trunk"] = "carrier" });
+        AssertSingleError(loaded, "Queues:0:Callbacks:Trunk", "trunk 'carrier' is not defined; use one of: pbx");
+    }
+
+    [Fact]
+    public void Call_back_trunk_must_have_an_outbound_peer()
+    {
+        var loaded = DemoConfig.LoadEdited(d =>
+        {
+            d["Trunks"]!.AsArray().Add(new JsonObject { ["Id"] = "inbound-only", ["AllowFrom"] = new JsonArray("127.0.0.2") });
+            d["Queues"]![1]!["Callbacks"] = new JsonObject { ["Trunk"] = "inbound-only" };
+        });
+        AssertSingleError(loaded, "Queues:1:Callbacks:Trunk", "has no Outbound peer");
+    }
+
+    [Fact]
+    public void Call_back_trunk_of_a_queue_is_bound()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Queues"]![1]!["Callbacks"] = new JsonObject { ["Trunk"] = "pbx" });
+        Assert.True(loaded.IsValid, string.Join("; ", loaded.Problems.Errors));
+        Assert.Equal("pbx", loaded.Options.Queues[1].Callbacks.Trunk);
+        Assert.Null(loaded.Options.Queues[0].Callbacks.Trunk);
+    }
+
+    [Fact]
     public void Environment_override_replaces_a_value()
     {
         var loaded = DemoConfig.LoadEdited(_ => { }, new() { ["CCGW__Listeners__Http__Port"] = "18080", ["OTHER"] = "x" });

@@ -87,6 +87,10 @@ public sealed class CallbackDialTests(ITestOutputHelper output)
         Assert.Contains("From: <sip:100@localhost>", customerLog); // the trunk's CallerId
     }
 
+    /// <summary>
+    /// Also the queue's own trunk (<c>Queues[].Callbacks.Trunk</c>) named by host name: the demo trunk's peer (port 5070)
+    /// has nobody listening, so the customer's sipp is reached only through the second trunk, "localhost" resolved.
+    /// </summary>
     [SkippableFact]
     public async Task A_busy_customer_ends_the_agents_leg_and_the_request_waits_for_its_retry()
     {
@@ -94,8 +98,14 @@ public sealed class CallbackDialTests(ITestOutputHelper output)
         var customerPort = FreePorts.TcpAndUdp();
         await using var rig = await VoiceRig.StartAsync(new Dictionary<string, string?>
         {
-            ["CCGW__Trunks__0__Outbound__Port"] = I(customerPort),
             ["CCGW__Trunks__0__KeepaliveSeconds"] = NoKeepalive,
+            ["CCGW__Trunks__1__Id"] = "carrier",
+            ["CCGW__Trunks__1__AllowFrom__0"] = "127.0.0.2",
+            ["CCGW__Trunks__1__Outbound__Host"] = "localhost",
+            ["CCGW__Trunks__1__Outbound__Port"] = I(customerPort),
+            ["CCGW__Trunks__1__CallerId"] = "200",
+            ["CCGW__Trunks__1__KeepaliveSeconds"] = NoKeepalive,
+            ["CCGW__Queues__0__Callbacks__Trunk"] = "carrier",
             ["CCGW__Queues__0__Callbacks__RetryBackoffSeconds"] = "600",
         });
         var daemon = rig.Daemon;
@@ -116,6 +126,8 @@ public sealed class CallbackDialTests(ITestOutputHelper output)
         Assert.Equal("busy", status.GetProperty("lastOutcome").GetString());
         Assert.Equal(1, status.GetProperty("attempts").GetInt32());
         Assert.InRange(status.GetProperty("scheduledAt").GetDateTimeOffset() - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(8), TimeSpan.FromMinutes(11));
+        Assert.Contains($"Call-back {id}: dialling the customer through trunk carrier", daemon.Process.StandardOutput);
+        Assert.Contains("From: <sip:200@localhost>", await File.ReadAllTextAsync(customer.MessageLog)); // the second trunk's CallerId
     }
 
     [SkippableFact]

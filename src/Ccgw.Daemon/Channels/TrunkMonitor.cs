@@ -53,7 +53,7 @@ internal sealed partial class TrunkMonitor : BackgroundService
         {
             do
             {
-                Probe(trunk);
+                await ProbeAsync(trunk, stoppingToken);
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
@@ -62,25 +62,20 @@ internal sealed partial class TrunkMonitor : BackgroundService
         }
     }
 
-    private void Probe(TrunkOptions trunk)
+    private async Task ProbeAsync(TrunkOptions trunk, CancellationToken cancellationToken)
     {
         var peer = trunk.Outbound!;
-        if (!IPAddress.TryParse(peer.Host, out var address))
-        {
-            // Names need RFC 3263 resolution, which the stack does not do yet; say so once rather than fail silently.
-            if (_up.TryAdd(trunk.Id, false)) LogUnresolvable(_log, trunk.Id, peer.Host);
-            return;
-        }
-        var kind = peer.Transport.ToLowerInvariant() switch
-        {
-            "tcp" => SipTransportKind.Tcp,
-            "tls" => SipTransportKind.Tls,
-            _ => SipTransportKind.Udp,
-        };
+        var kind = SipPeerResolver.TransportNamed(peer.Transport);
         var stack = _sip.Stack;
         var local = (kind == SipTransportKind.Udp ? stack.UdpEndPoint : stack.TcpEndPoint) ?? stack.UdpEndPoint ?? stack.TcpEndPoint;
         if (local is null) return;
-        var destination = new SipEndPoint(kind, new IPEndPoint(address, peer.Port));
+        if (await SipPeerResolver.ResolveAsync(new SipPeer(peer.Host, peer.Port, kind), local.AddressFamily, cancellationToken) is not { } destination)
+        {
+            // A peer without an address is as good as down; logged on the change like a timeout.
+            LogUnresolvable(_log, trunk.Id, peer.Host);
+            Record(trunk.Id, "unresolved");
+            return;
+        }
         var n = Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture);
         var domain = _options.Site.SipDomain;
         var target = new SipUri("sip", null, peer.Host, peer.Port);
@@ -92,28 +87,30 @@ internal sealed partial class TrunkMonitor : BackgroundService
         request.CSeq = new SipCSeq(1, SipMethods.Options);
         request.MaxForwards = 70;
         stack.Transactions.SendRequest(request, destination, new SipClientCallbacks(
-            response => { if (response.StatusCode >= 200) Record(trunk.Id, up: true); },
-            () => Record(trunk.Id, up: false)));
+            response => { if (response.StatusCode >= 200) Record(trunk.Id, "answered"); },
+            () => Record(trunk.Id, "timeout")));
     }
 
-    private void Record(string trunk, bool up)
+    /// <summary>One keep-alive's outcome: <c>answered</c> (up), <c>timeout</c> or <c>unresolved</c> (no address; down).</summary>
+    private void Record(string trunk, string outcome)
     {
-        _probes.Add(1, new KeyValuePair<string, object?>("trunk", trunk), new KeyValuePair<string, object?>("outcome", up ? "answered" : "timeout"));
+        var up = outcome == "answered";
+        _probes.Add(1, new KeyValuePair<string, object?>("trunk", trunk), new KeyValuePair<string, object?>("outcome", outcome));
         var previous = _up.TryGetValue(trunk, out var was) ? was : (bool?)null;
         _up[trunk] = up;
         if (previous != up)
         {
             if (up) LogTrunkUp(_log, trunk);
-            else LogTrunkDown(_log, trunk);
+            else LogTrunkDown(_log, trunk, outcome);
         }
     }
 
     [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "trunk {Trunk} is up (answers OPTIONS)")]
     private static partial void LogTrunkUp(ILogger logger, string trunk);
 
-    [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "trunk {Trunk} is down (OPTIONS keep-alive timed out)")]
-    private static partial void LogTrunkDown(ILogger logger, string trunk);
+    [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "trunk {Trunk} is down (OPTIONS keep-alive: {Outcome})")]
+    private static partial void LogTrunkDown(ILogger logger, string trunk, string outcome);
 
-    [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "trunk {Trunk}: outbound host '{Host}' is not an IP address; keep-alives need an address until DNS (RFC 3263) is supported")]
+    [LoggerMessage(EventId = 43, Level = LogLevel.Debug, Message = "trunk {Trunk}: outbound host '{Host}' has no address (DNS A/AAAA); keep-alive not sent")]
     private static partial void LogUnresolvable(ILogger logger, string trunk, string host);
 }

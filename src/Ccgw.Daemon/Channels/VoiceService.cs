@@ -57,6 +57,8 @@ internal sealed partial class VoiceService(GatewayOptions options, LoadedConfigu
             AgentRingTimeout = TimeSpan.FromSeconds(v.AgentRingSeconds),
             CustomerRingTimeout = TimeSpan.FromSeconds(v.CustomerRingSeconds),
             CallbackPolicies = callbackPolicies,
+            CallbackTrunks = options.Queues.Where(q => !string.IsNullOrEmpty(q.Callbacks.Trunk))
+                .ToDictionary(q => q.Id, q => q.Callbacks.Trunk!, StringComparer.Ordinal),
             CallbackGreetingPrompt = string.IsNullOrEmpty(v.CallbackGreetingPrompt) ? null : v.CallbackGreetingPrompt,
             CallbackAgentPrompt = string.IsNullOrEmpty(v.CallbackAgentPrompt) ? null : v.CallbackAgentPrompt,
         };
@@ -68,22 +70,10 @@ internal sealed partial class VoiceService(GatewayOptions options, LoadedConfigu
         LogVoiceReady(log, prompts.Count, rtp.PortMin, rtp.PortMax);
     }
 
-    private static VoiceTrunk Trunk(TrunkOptions t)
-    {
-        SipEndPoint? outbound = null;
-        if (t.Outbound is { } peer && IPAddress.TryParse(peer.Host, out var ip))
-        {
-            var kind = peer.Transport.ToLowerInvariant() switch
-            {
-                "tcp" => SipTransportKind.Tcp,
-                "tls" => SipTransportKind.Tls,
-                _ => SipTransportKind.Udp,
-            };
-            outbound = new SipEndPoint(kind, new IPEndPoint(ip, peer.Port));
-        }
-        return new VoiceTrunk(t.Id, new Dictionary<string, string>(t.Dids, StringComparer.Ordinal), outbound, t.Outbound?.Host,
+    private static VoiceTrunk Trunk(TrunkOptions t) =>
+        new(t.Id, new Dictionary<string, string>(t.Dids, StringComparer.Ordinal),
+            t.Outbound is { } peer ? new SipPeer(peer.Host, peer.Port, SipPeerResolver.TransportNamed(peer.Transport)) : null,
             string.IsNullOrEmpty(t.CallerId) ? null : t.CallerId);
-    }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
 
