@@ -112,6 +112,12 @@ public interface ICallbackRepository
     ValueTask<CallbackRequest?> BeginAttemptAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// <see cref="BeginAttemptAsync"/> for several call-backs in one transaction (one commit): once it returns, every
+    /// call-back returned is queued durably. Those no longer scheduled are left out; the rest keep the order given.
+    /// </summary>
+    ValueTask<IReadOnlyList<CallbackRequest>> BeginAttemptsAsync(IReadOnlyList<string> ids, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Records an outcome of the attempt in flight (<paramref name="outcome"/>, e.g. "connected", "busy") and moves the call-back to
     /// <paramref name="status"/>; <paramref name="retryAt"/> reschedules it (status scheduled). Applies only to a queued or
     /// connected call-back; returns false otherwise.

@@ -69,11 +69,12 @@ internal sealed partial class CallbackDispatcher(
         var candidates = await callbacks.ListAsync(dueBy: now, statuses: [CallbackStatus.Scheduled], limit: 4 * free.Count + 16, cancellationToken: ct);
         var plan = CallbackDispatchPlanner.Plan(candidates, free, _queues, _waiting.Values, now);
         var started = new List<string>(plan.Count);
-        foreach (var cb in plan)
+        if (plan.Count == 0) return started;
+        // Durable first, the whole plan in one commit: once these rows say "queued" a crash can never lead to a second
+        // automatic dial, and none is handed to the core before that commit.
+        var attempts = await callbacks.BeginAttemptsAsync([.. plan.Select(cb => cb.Id)], now, ct);
+        foreach (var attempt in attempts)
         {
-            // Durable first: once this row says "queued" a crash can never lead to a second automatic dial.
-            var attempt = await callbacks.BeginAttemptAsync(cb.Id, now, ct);
-            if (attempt is null) continue;
             _active[attempt.Id] = attempt.QueueId;
             _waiting[attempt.Id] = attempt.QueueId;
             try

@@ -43,6 +43,14 @@ internal sealed class SignallingCallbackRepository(ICallbackRepository inner, Ca
         return started;
     }
 
+    public async ValueTask<IReadOnlyList<CallbackRequest>> BeginAttemptsAsync(IReadOnlyList<string> ids, DateTimeOffset at,
+        CancellationToken cancellationToken = default)
+    {
+        var started = await inner.BeginAttemptsAsync(ids, at, cancellationToken);
+        foreach (var cb in started) changes.Changed(cb.QueueId);
+        return started;
+    }
+
     public async ValueTask<bool> RecordOutcomeAsync(string id, CallbackStatus status, string outcome, DateTimeOffset? retryAt = null,
         CancellationToken cancellationToken = default) =>
         Signal(await inner.RecordOutcomeAsync(id, status, outcome, retryAt, cancellationToken));
