@@ -57,6 +57,32 @@ public sealed class WriterFairnessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_writer_waits_behind_at_most_a_few_others_however_long_the_line()
+    {
+        var turns = new SqliteWriteTurns();
+        var order = new List<string>();
+        var held = await turns.TakeAsync(default);
+        var others = Enumerable.Range(1, 6).Select(i => (Name: $"w{i}", Turn: turns.TakeAsync(default).AsTask())).ToList();
+        var batch = turns.TakeBatchAsync(default).AsTask();
+        var late = turns.TakeAsync(default).AsTask();
+
+        held.Dispose();
+        var line = others.Append((Name: "batch", Turn: batch)).Append((Name: "late", Turn: late)).ToList();
+        while (order.Count < line.Count)
+        {
+            var done = await Task.WhenAny(line.Where(l => !order.Contains(l.Name)).Select(l => l.Turn)).WaitAsync(HangGuard);
+            var name = line.Single(l => l.Turn == done).Name;
+            order.Add(name);
+            // One turn at a time: nobody else holds it while this one does.
+            Assert.DoesNotContain(line, l => !order.Contains(l.Name) && l.Turn.IsCompleted);
+            (await done).Dispose();
+        }
+
+        // The first holder and w1-w3 are the four others the batch writer may wait behind; then the line goes on in order.
+        Assert.Equal(["w1", "w2", "w3", "batch", "w4", "w5", "w6", "late"], order);
+    }
+
+    [Fact]
     public async Task A_cancelled_wait_leaves_the_line_and_the_next_writer_gets_the_turn()
     {
         var turns = new SqliteWriteTurns();

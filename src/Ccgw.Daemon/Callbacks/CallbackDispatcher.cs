@@ -35,8 +35,11 @@ internal sealed partial class CallbackDispatcher(
     private readonly FrozenDictionary<string, AgentDefinition> _agents = definition.Agents.ToFrozenDictionary(a => a.Id, StringComparer.Ordinal);
     private readonly FrozenDictionary<string, QueueDefinition> _queues = definition.Queues.ToFrozenDictionary(q => q.Id, StringComparer.Ordinal);
 
-    /// <summary>Call-backs this process handed to the core and that have not finished, by id → queue.</summary>
-    private readonly Dictionary<string, string> _active = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Call-backs this process handed to the core and that have not finished, by id, as their attempt recorded them: only
+    /// this dispatcher changes a call-back's attempts, so an outcome needs no read of the row.
+    /// </summary>
+    private readonly Dictionary<string, CallbackRequest> _active = new(StringComparer.Ordinal);
 
     /// <summary>Of those, the ones waiting in the core for an agent (not offered): each holds a free agent in planning.</summary>
     private readonly Dictionary<string, string> _waiting = new(StringComparer.Ordinal);
@@ -75,7 +78,7 @@ internal sealed partial class CallbackDispatcher(
         var attempts = await callbacks.BeginAttemptsAsync([.. plan.Select(cb => cb.Id)], now, ct);
         foreach (var attempt in attempts)
         {
-            _active[attempt.Id] = attempt.QueueId;
+            _active[attempt.Id] = attempt;
             _waiting[attempt.Id] = attempt.QueueId;
             try
             {
@@ -99,7 +102,7 @@ internal sealed partial class CallbackDispatcher(
     {
         if (e is not InteractionStateChanged s) return;
         var i = s.Interaction;
-        if (!_active.ContainsKey(i.Id) || i.Channel != InteractionChannel.Callback)
+        if (!_active.TryGetValue(i.Id, out var attempt) || i.Channel != InteractionChannel.Callback)
         {
             if (i.State == InteractionState.Connected) await CompleteForCustomerAsync(i, ct);
             return;
@@ -127,31 +130,29 @@ internal sealed partial class CallbackDispatcher(
                 break;
             case InteractionState.Failed:
                 Forget(i.Id);
-                await FailedAsync(i, s.Reason ?? "failed", e.At, ct);
+                await FailedAsync(attempt, s.Reason ?? "failed", e.At, ct);
                 break;
         }
     }
 
-    private async Task FailedAsync(InteractionView i, string reason, DateTimeOffset at, CancellationToken ct)
+    private async Task FailedAsync(CallbackRequest cb, string reason, DateTimeOffset at, CancellationToken ct)
     {
-        var cb = await callbacks.GetAsync(i.Id, ct);
-        if (cb is null) return;
         var policy = policies.Find(cb.QueueId);
         var maxAttempts = policy?.MaxAttempts ?? 1;
         if (RetryableReasons.Contains(reason) && cb.Attempts < maxAttempts)
         {
             var retryAt = at + (policy?.BackoffAfter(cb.Attempts) ?? CallbackQueuePolicy.DefaultRetryBackoff);
-            await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Scheduled, reason, retryAt, ct);
-            await AppendHistoryAsync(i.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackRetry",
+            await callbacks.RecordOutcomeAsync(cb.Id, CallbackStatus.Scheduled, reason, retryAt, ct);
+            await AppendHistoryAsync(cb.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackRetry",
                 $"attempt {cb.Attempts} of {maxAttempts}: {reason}; next attempt at {retryAt:O}", ct);
-            LogRetry(log, i.Id, reason, cb.Attempts, retryAt);
+            LogRetry(log, cb.Id, reason, cb.Attempts, retryAt);
         }
         else
         {
-            await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Failed, reason, cancellationToken: ct);
-            await AppendHistoryAsync(i.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackFailed",
+            await callbacks.RecordOutcomeAsync(cb.Id, CallbackStatus.Failed, reason, cancellationToken: ct);
+            await AppendHistoryAsync(cb.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackFailed",
                 $"attempt {cb.Attempts} of {maxAttempts}: {reason}; given up", ct);
-            LogGivenUp(log, i.Id, reason, cb.Attempts);
+            LogGivenUp(log, cb.Id, reason, cb.Attempts);
         }
     }
 

@@ -103,9 +103,9 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
                         _indexVersion = null;
                     }
                     HelpRequestReceipt[] receipts;
-                    // A turn per batch: a writer that asked while this batch was written goes next, before the
-                    // intake's next batch (SQLite alone would let this loop re-take its lock right after each commit).
-                    using (await _database.WriteTurns.TakeAsync(cancellationToken))
+                    // A turn per batch: writers that asked while this batch was written go next (up to a few), before
+                    // the intake's next batch; SQLite alone would let this loop re-take its lock right after each commit.
+                    using (await _database.WriteTurns.TakeBatchAsync(cancellationToken))
                     {
                         receipts = Apply(statements, batch);
                     }
