@@ -123,10 +123,42 @@ public sealed class HelpRequestSchedulerTests : IAsyncLifetime
         Assert.NotNull(await _engine.GetInteractionAsync("cb-billing"));
     }
 
+    [Fact]
+    public async Task Outcomes_that_arrive_together_are_written_together_in_order()
+    {
+        var observed = new ObservedCallbacks(_callbacks, _engine);
+        var dispatcher = new CallbackDispatcher(_engine, _definition,
+            new CallbackPolicies(_definition.Queues.Select(q => new CallbackQueuePolicy(q.Id, q.Id, MaxAttempts: q.Id == "sales" ? 1 : 2,
+                RetryBackoff: TimeSpan.FromSeconds(60)))), observed, _history, NullLogger<CallbackDispatcher>.Instance);
+        await AddAsync("cb-sales", "sales", TimeSpan.FromMinutes(-2));
+        await AddAsync("cb-billing", "billing", TimeSpan.FromMinutes(-1), address: "+15550198");
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        await _engine.SetAgentStateAsync("bob", AgentStateRequest.Ready);
+        await PumpAsync(dispatcher);
+        await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default);
+        await PumpAsync(dispatcher);
+
+        await _engine.FailInteractionAsync("cb-sales", "busy");
+        await _engine.FailInteractionAsync("cb-billing", "busy");
+        var burst = new List<CoreEvent>();
+        while (_events.TryRead(out var e)) burst.Add(e);
+        await dispatcher.HandleAsync(burst, default);
+
+        var written = Assert.Single(observed.Outcomes);
+        Assert.Equal([("cb-sales", CallbackStatus.Failed), ("cb-billing", CallbackStatus.Scheduled)], written.Select(o => (o.Id, o.Status)));
+        Assert.Equal(CallbackStatus.Failed, (await Row("cb-sales")).Status);
+        Assert.Equal((CallbackStatus.Scheduled, T0 + TimeSpan.FromSeconds(60)), ((await Row("cb-billing")).Status, (await Row("cb-billing")).ScheduledAt));
+        Assert.Contains(await _history.GetEventsAsync("cb-sales"), e => e.Kind == "callbackFailed");
+        Assert.Contains(await _history.GetEventsAsync("cb-billing"), e => e.Kind == "callbackRetry");
+        Assert.Equal(0, dispatcher.InFlight);
+    }
+
     /// <summary>The real store, recording each batch of attempts and how many of them the core held once it had committed.</summary>
     private sealed class ObservedCallbacks(ICallbackRepository inner, RoutingEngine engine) : ICallbackRepository
     {
         public List<(string[] Ids, int InCoreWhenCommitted)> Batches { get; } = [];
+
+        public List<CallbackOutcome[]> Outcomes { get; } = [];
 
         public async ValueTask<IReadOnlyList<CallbackRequest>> BeginAttemptsAsync(IReadOnlyList<string> ids, DateTimeOffset at, CancellationToken cancellationToken = default)
         {
@@ -150,6 +182,11 @@ public sealed class HelpRequestSchedulerTests : IAsyncLifetime
             throw new InvalidOperationException("the dispatcher records a plan's attempts together");
         public ValueTask<bool> RecordOutcomeAsync(string id, CallbackStatus status, string outcome, DateTimeOffset? retryAt = null, CancellationToken cancellationToken = default) =>
             inner.RecordOutcomeAsync(id, status, outcome, retryAt, cancellationToken);
+        public ValueTask<int> RecordOutcomesAsync(IReadOnlyList<CallbackOutcome> outcomes, CancellationToken cancellationToken = default)
+        {
+            Outcomes.Add([.. outcomes]);
+            return inner.RecordOutcomesAsync(outcomes, cancellationToken);
+        }
         public ValueTask<bool> BeginDiallingAsync(string id, CancellationToken cancellationToken = default) => inner.BeginDiallingAsync(id, cancellationToken);
         public ValueTask<IReadOnlyList<CallbackRequest>> RecoverInFlightAsync(CancellationToken cancellationToken = default) => inner.RecoverInFlightAsync(cancellationToken);
         public ValueTask<IReadOnlyList<string>> CompletePendingForCustomerAsync(string? customerId, string? address, string outcome, CancellationToken cancellationToken = default) =>

@@ -82,6 +82,9 @@ public sealed record CallbackRequest(
 /// The durable call-back list (a help request answered 202 must survive a crash). Listing order is scheduled time,
 /// then priority (higher first), then original start time.
 /// </summary>
+/// <summary>An attempt's outcome for <see cref="ICallbackRepository.RecordOutcomesAsync"/>.</summary>
+public sealed record CallbackOutcome(string Id, CallbackStatus Status, string Outcome, DateTimeOffset? RetryAt = null);
+
 public interface ICallbackRepository
 {
     ValueTask AddAsync(CallbackRequest request, CancellationToken cancellationToken = default);
@@ -124,6 +127,9 @@ public interface ICallbackRepository
     /// </summary>
     ValueTask<bool> RecordOutcomeAsync(string id, CallbackStatus status, string outcome, DateTimeOffset? retryAt = null,
         CancellationToken cancellationToken = default);
+
+    /// <summary>Several <see cref="RecordOutcomeAsync"/>, in order, in one transaction; returns how many applied.</summary>
+    ValueTask<int> RecordOutcomesAsync(IReadOnlyList<CallbackOutcome> outcomes, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The voice adapter is about to send the customer's INVITE: a queued call-back becomes dialling, durably, before

@@ -98,61 +98,107 @@ internal sealed partial class CallbackDispatcher(
         return started;
     }
 
-    public async Task HandleAsync(CoreEvent e, CancellationToken ct)
+    public Task HandleAsync(CoreEvent e, CancellationToken ct) => HandleAsync([e], ct);
+
+    /// <summary>
+    /// Applies core events that arrived together, in order. Their outcomes are written in one transaction and the
+    /// decisions' history in one more (a burst of finished attempts costs two commits, not two each). A call-back is
+    /// forgotten only once its outcome is written, so when a busy database makes the caller run the same events again,
+    /// no outcome is lost.
+    /// </summary>
+    public async Task HandleAsync(IReadOnlyList<CoreEvent> events, CancellationToken ct)
     {
-        if (e is not InteractionStateChanged s) return;
-        var i = s.Interaction;
-        if (!_active.TryGetValue(i.Id, out var attempt) || i.Channel != InteractionChannel.Callback)
+        var pending = new PendingOutcomes();
+        foreach (var e in events)
         {
-            if (i.State == InteractionState.Connected) await CompleteForCustomerAsync(i, ct);
-            return;
+            if (e is not InteractionStateChanged s) continue;
+            var i = s.Interaction;
+            if (pending.Finished.Contains(i.Id)) continue;
+            if (!_active.TryGetValue(i.Id, out var attempt) || i.Channel != InteractionChannel.Callback)
+            {
+                if (i.State == InteractionState.Connected)
+                {
+                    // In order: a retry collected above may be one of the call-backs this contact makes unnecessary.
+                    await FlushAsync(pending, ct);
+                    await CompleteForCustomerAsync(i, ct);
+                }
+                continue;
+            }
+            switch (i.State)
+            {
+                case InteractionState.Queued:
+                    _waiting[i.Id] = i.QueueId;
+                    break;
+                case InteractionState.Offered:
+                    _waiting.Remove(i.Id);
+                    break;
+                case InteractionState.Connected:
+                    // An agent took it; the customer is not necessarily dialled yet. The voice adapter records the row's
+                    // dialling and connected states itself, in order with the INVITE it sends.
+                    _waiting.Remove(i.Id);
+                    break;
+                case InteractionState.WrapUp or InteractionState.Ended:
+                    pending.Add(new CallbackOutcome(i.Id, CallbackStatus.Done, "answered"));
+                    break;
+                case InteractionState.Abandoned:
+                    pending.Add(new CallbackOutcome(i.Id, CallbackStatus.Done, "abandoned"));
+                    break;
+                case InteractionState.Failed:
+                    Failed(attempt, s.Reason ?? "failed", e.At, pending);
+                    break;
+            }
         }
-        switch (i.State)
-        {
-            case InteractionState.Queued:
-                _waiting[i.Id] = i.QueueId;
-                break;
-            case InteractionState.Offered:
-                _waiting.Remove(i.Id);
-                break;
-            case InteractionState.Connected:
-                // An agent took it; the customer is not necessarily dialled yet. The voice adapter records the row's
-                // dialling and connected states itself, in order with the INVITE it sends.
-                _waiting.Remove(i.Id);
-                break;
-            case InteractionState.WrapUp or InteractionState.Ended:
-                Forget(i.Id);
-                await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Done, "answered", cancellationToken: ct);
-                break;
-            case InteractionState.Abandoned:
-                Forget(i.Id);
-                await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Done, "abandoned", cancellationToken: ct);
-                break;
-            case InteractionState.Failed:
-                Forget(i.Id);
-                await FailedAsync(attempt, s.Reason ?? "failed", e.At, ct);
-                break;
-        }
+        await FlushAsync(pending, ct);
     }
 
-    private async Task FailedAsync(CallbackRequest cb, string reason, DateTimeOffset at, CancellationToken ct)
+    private void Failed(CallbackRequest cb, string reason, DateTimeOffset at, PendingOutcomes pending)
     {
         var policy = policies.Find(cb.QueueId);
         var maxAttempts = policy?.MaxAttempts ?? 1;
         if (RetryableReasons.Contains(reason) && cb.Attempts < maxAttempts)
         {
             var retryAt = at + (policy?.BackoffAfter(cb.Attempts) ?? CallbackQueuePolicy.DefaultRetryBackoff);
-            await callbacks.RecordOutcomeAsync(cb.Id, CallbackStatus.Scheduled, reason, retryAt, ct);
-            await AppendHistoryAsync(cb.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackRetry",
-                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; next attempt at {retryAt:O}", ct);
+            pending.Add(new CallbackOutcome(cb.Id, CallbackStatus.Scheduled, reason, retryAt));
+            pending.History.Add(HistoryNote(cb.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackRetry",
+                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; next attempt at {retryAt:O}"));
             LogRetry(log, cb.Id, reason, cb.Attempts, retryAt);
         }
         else
         {
-            await callbacks.RecordOutcomeAsync(cb.Id, CallbackStatus.Failed, reason, cancellationToken: ct);
-            await AppendHistoryAsync(cb.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackFailed",
-                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; given up", ct);
+            pending.Add(new CallbackOutcome(cb.Id, CallbackStatus.Failed, reason));
+            pending.History.Add(HistoryNote(cb.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackFailed",
+                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; given up"));
             LogGivenUp(log, cb.Id, reason, cb.Attempts);
+        }
+    }
+
+    private async Task FlushAsync(PendingOutcomes pending, CancellationToken ct)
+    {
+        if (pending.Outcomes.Count > 0) await callbacks.RecordOutcomesAsync(pending.Outcomes, ct);
+        foreach (var id in pending.Finished) Forget(id);
+        var history = pending.History.ToArray();
+        pending.Clear();
+        if (history.Length > 0) await AppendHistoryAsync(history, ct);
+    }
+
+    /// <summary>Outcomes and history notes collected from events that arrived together, not yet written.</summary>
+    private sealed class PendingOutcomes
+    {
+        public List<CallbackOutcome> Outcomes { get; } = [];
+        public HashSet<string> Finished { get; } = new(StringComparer.Ordinal);
+        public List<InteractionHistoryAppend> History { get; } = [];
+
+        public void Add(CallbackOutcome outcome)
+        {
+            Outcomes.Add(outcome);
+            Finished.Add(outcome.Id);
+        }
+
+        public void Clear()
+        {
+            Outcomes.Clear();
+            Finished.Clear();
+            History.Clear();
         }
     }
 
@@ -181,21 +227,27 @@ internal sealed partial class CallbackDispatcher(
     /// Appends a scheduler decision to the call-back's interaction history, sequenced after the core's events (by time),
     /// with the state the attempt ended in (<paramref name="state"/>, terminal, so the row shows it ended).
     /// </summary>
-    private async Task AppendHistoryAsync(string id, string queueId, string? customerId, string? address, DateTimeOffset at,
-        string kind, string detail, CancellationToken ct, InteractionState state = InteractionState.Failed)
+    private Task AppendHistoryAsync(string id, string queueId, string? customerId, string? address, DateTimeOffset at,
+        string kind, string detail, CancellationToken ct, InteractionState state = InteractionState.Failed) =>
+        AppendHistoryAsync([HistoryNote(id, queueId, customerId, address, at, kind, detail, state)], ct);
+
+    private async Task AppendHistoryAsync(IReadOnlyList<InteractionHistoryAppend> notes, CancellationToken ct)
     {
-        var entry = new InteractionHistoryEntry(id, InteractionChannel.Callback, queueId, customerId, address, null, null,
-            state, at, null, at);
         try
         {
-            await history.AppendAsync(entry, [new InteractionHistoryEvent(id, HistorySequenceBase + at.ToUnixTimeMilliseconds() * 16 + (Interlocked.Increment(ref _historySequence) & 15),
-                at, kind, null, null, queueId, detail)], ct);
+            await history.AppendAsync(notes, ct);
         }
         catch (Microsoft.Data.Sqlite.SqliteException ex)
         {
-            LogHistoryFailed(log, id, ex);
+            LogHistoryFailed(log, notes[0].Entry.InteractionId, ex);
         }
     }
+
+    private InteractionHistoryAppend HistoryNote(string id, string queueId, string? customerId, string? address, DateTimeOffset at,
+        string kind, string detail, InteractionState state = InteractionState.Failed) =>
+        new(new InteractionHistoryEntry(id, InteractionChannel.Callback, queueId, customerId, address, null, null, state, at, null, at),
+            [new InteractionHistoryEvent(id, HistorySequenceBase + at.ToUnixTimeMilliseconds() * 16 + (Interlocked.Increment(ref _historySequence) & 15),
+                at, kind, null, null, queueId, detail)]);
 
     [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "call-back {CallbackId} ({Queue}, attempt {Attempts}) was in flight when the daemon stopped: marked interrupted, not redialled; a supervisor can reschedule it")]
     private static partial void LogInterrupted(ILogger logger, string callbackId, string queue, int attempts);

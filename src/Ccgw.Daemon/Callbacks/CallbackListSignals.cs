@@ -55,6 +55,13 @@ internal sealed class SignallingCallbackRepository(ICallbackRepository inner, Ca
         CancellationToken cancellationToken = default) =>
         Signal(await inner.RecordOutcomeAsync(id, status, outcome, retryAt, cancellationToken));
 
+    public async ValueTask<int> RecordOutcomesAsync(IReadOnlyList<CallbackOutcome> outcomes, CancellationToken cancellationToken = default)
+    {
+        var applied = await inner.RecordOutcomesAsync(outcomes, cancellationToken);
+        Signal(applied > 0);
+        return applied;
+    }
+
     public async ValueTask<bool> BeginDiallingAsync(string id, CancellationToken cancellationToken = default) =>
         Signal(await inner.BeginDiallingAsync(id, cancellationToken));
 

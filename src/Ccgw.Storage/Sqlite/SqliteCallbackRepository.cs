@@ -174,6 +174,38 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
             }, cancellationToken: cancellationToken)) == 1;
     }
 
+    public async ValueTask<int> RecordOutcomesAsync(IReadOnlyList<CallbackOutcome> outcomes, CancellationToken cancellationToken = default)
+    {
+        if (outcomes.Count == 0) return 0;
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
+        await using var c = await database.OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken);
+        // Prepared once, run per outcome: the outcomes of a burst of core events share one commit.
+        await using var update = c.CreateCommand();
+        update.Transaction = tx;
+        update.CommandText = $"""
+            UPDATE callbacks SET status = @Status, last_outcome = @Outcome, scheduled_at = coalesce(@RetryAt, scheduled_at),
+                                 updated_at = @Now
+            WHERE id = @Id AND status IN ({string.Join(", ", InFlightStatuses.Select(s => $"'{s}'"))})
+            """;
+        var id = update.Parameters.Add("@Id", SqliteType.Text);
+        var status = update.Parameters.Add("@Status", SqliteType.Text);
+        var outcome = update.Parameters.Add("@Outcome", SqliteType.Text);
+        var retryAt = update.Parameters.Add("@RetryAt", SqliteType.Text);
+        update.Parameters.AddWithValue("@Now", Now);
+        var applied = 0;
+        foreach (var o in outcomes)
+        {
+            id.Value = o.Id;
+            status.Value = (o.RetryAt is null ? o.Status : CallbackStatus.Scheduled).ToString();
+            outcome.Value = o.Outcome;
+            retryAt.Value = (object?)StoredTime.Write(o.RetryAt) ?? DBNull.Value;
+            applied += await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await tx.CommitAsync(cancellationToken);
+        return applied;
+    }
+
     public async ValueTask<IReadOnlyList<CallbackRequest>> RecoverInFlightAsync(CancellationToken cancellationToken = default)
     {
         using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
