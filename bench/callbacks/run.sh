@@ -7,11 +7,19 @@
 #   Phase 2: AGENTS agents go ready; every queue is customer-first with one attempt, and the customers' sipp answers
 #            486 Busy, so each call-back is one INVITE (durable "dialling" mark, INVITE, 486, ACK, outcome recorded).
 #            Dial-outs per second = INVITEs sipp received over DIAL_SECONDS.
-# Usage: bench/callbacks/run.sh   (env: ACCEPT_SECONDS=10 CLIENTS=64 DIAL_SECONDS=20 AGENTS=20; TRACE=file.nettrace
-#        records a dotnet-trace CPU sample of the daemon during phase 2; read it with `dotnet-trace report FILE topN`)
+#   Phase 3 (OVERLAP_SECONDS > 0): phase 1's intake load again while the agents keep dialling: accepted/s and
+#            dial-outs/s together, and the latency of a supervisor's write (PATCH of a call-back's priority, a write
+#            through the same repository as the scheduler's) every 0.5 s meanwhile: writer fairness under intake load.
+# Usage: bench/callbacks/run.sh   (env: ACCEPT_SECONDS=10 CLIENTS=64 DIAL_WARMUP=10 DIAL_SECONDS=20 AGENTS=20
+#        OVERLAP_SECONDS=10; TRACE=file.nettrace
+#        records a dotnet-trace CPU sample of the daemon during phase 2; read it with `dotnet-trace report FILE topN`;
+#        PERF=file.data runs the daemon with DOTNET_PerfMapEnabled=1 (and W^X off, so that perf finds JIT'd code in
+#        the map) and records `perf record -F 999 -g` of it during
+#        phase 2; read it with `perf report -i FILE --no-children --sort symbol`)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
 ACCEPT_SECONDS=${ACCEPT_SECONDS:-10}; CLIENTS=${CLIENTS:-64}; DIAL_SECONDS=${DIAL_SECONDS:-20}; AGENTS=${AGENTS:-20}
+DIAL_WARMUP=${DIAL_WARMUP:-10}; OVERLAP_SECONDS=${OVERLAP_SECONDS:-10}
 work=$(mktemp -d /tmp/ccgw-bench-cb-XXXX); trap 'kill $(jobs -p) 2>/dev/null || true; pkill -f "stf $work/customers.csv" || true; rm -rf "$work"' EXIT
 tck=$(getconf CLK_TCK)
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
@@ -48,6 +56,7 @@ env CCGW__Data__Directory="$work/data" CCGW__Listeners__Http__Port=$http CCGW__L
   CCGW__Queues__0__Callbacks__Mode=customerFirst CCGW__Queues__0__Callbacks__MaxAttempts=1 \
   CCGW__Queues__1__Callbacks__Mode=customerFirst CCGW__Queues__1__Callbacks__MaxAttempts=1 \
   Logging__LogLevel__Default=Warning CCGW__Logging__LogLevel__Default=Warning "${agent_env[@]}" \
+  DOTNET_PerfMapEnabled=$([ -n "${PERF:-}" ] && echo 1 || echo 0) DOTNET_EnableWriteXorExecute=$([ -n "${PERF:-}" ] && echo 0 || echo 1) \
   taskset -c 0 dotnet "$ccgw_dll" --config "$work/config/ccgw.json" >"$work/ccgw.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$http/healthz" >/dev/null && break; sleep 0.5; done
@@ -60,14 +69,19 @@ after=$(cpu_ticks $pid)
 accepted=$(sed -n 's/^accepted: \([0-9]*\).*/\1/p' "$work/accept.txt")
 echo "daemon CPU per accepted request: $(( (after - before) * 1000000 / tck / (accepted > 0 ? accepted : 1) )) us"
 
-echo "== phase 2: dial-outs through the trunk, $AGENTS agents ready, ${DIAL_SECONDS}s"
+echo "== phase 2: dial-outs through the trunk, $AGENTS agents ready, ${DIAL_SECONDS}s after ${DIAL_WARMUP}s of warm-up"
 ids="alice bob $(for i in $(seq 2 $((AGENTS - 1))); do echo agent$i; done)"
-start_invites=$(invites); before=$(cpu_ticks $pid); t0=$(date +%s.%N)
 for a in $ids; do
   curl -sf -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"state":"ready"}' \
     "http://127.0.0.1:$http/api/admin/agents/$a/state" >/dev/null
 done
-if [ -n "${TRACE:-}" ]; then
+# Measured after a warm-up: the first seconds of dialling are mostly the JIT tiering up the dial path's code, a cost a
+# daemon pays once, not per dial-out.
+sleep $DIAL_WARMUP
+start_invites=$(invites); before=$(cpu_ticks $pid); t0=$(date +%s.%N)
+if [ -n "${PERF:-}" ]; then
+  perf record -F 999 -g -p $pid -o "$PERF" -- sleep $DIAL_SECONDS >/dev/null 2>&1
+elif [ -n "${TRACE:-}" ]; then
   ~/.dotnet/tools/dotnet-trace collect -p $pid --profile dotnet-sampled-thread-time --duration 00:00:00:$(printf %02d $DIAL_SECONDS) -o "$TRACE" >/dev/null 2>&1
 else
   sleep $DIAL_SECONDS
@@ -79,4 +93,36 @@ import sys
 n, t0, t1, us = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 print(f"dial-outs: {n} in {t1-t0:.1f}s = {n/(t1-t0):.0f}/s; daemon CPU per dial-out: {us//max(n,1)} us")
 PY
+
+if [ "$OVERLAP_SECONDS" -gt 0 ]; then
+  echo "== phase 3: intake load (as phase 1) while dialling, ${OVERLAP_SECONDS}s; a supervisor write every 0.5 s"
+  later=$(date -u -d '+1 day' +%Y-%m-%dT%H:00Z)
+  fid=$(curl -sf -X POST -H 'Content-Type: application/json' -d "{\"number\":\"+15550000001\",\"topic\":\"sales\",\"preferredTime\":\"$later\"}" \
+    "http://127.0.0.1:$http/api/help-requests" | python3 -c 'import sys,json;print(json.load(sys.stdin)["id"])')
+  start_invites=$(invites); t0=$(date +%s.%N)
+  taskset -c 1 dotnet "$repo"/bench/Ccgw.Bench.HelpRequests/bin/Release/net10.0/Ccgw.Bench.HelpRequests.dll \
+    --url "http://127.0.0.1:$http" --seconds $OVERLAP_SECONDS --clients $CLIENTS > "$work/overlap.txt" &
+  load=$!
+  : > "$work/writes.txt"
+  while kill -0 $load 2>/dev/null; do
+    sleep 0.5
+    curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X PATCH -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+      -d '{"priority":0}' "http://127.0.0.1:$http/api/admin/callbacks/$fid" >> "$work/writes.txt" || true
+  done
+  wait $load || true
+  end_invites=$(invites); t1=$(date +%s.%N)
+  grep '^accepted' "$work/overlap.txt" || cat "$work/overlap.txt"
+  python3 - "$((end_invites - start_invites))" "$t0" "$t1" "$work/writes.txt" <<'PY'
+import sys
+n, t0, t1 = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+rows = [l.split() for l in open(sys.argv[4]) if l.strip()]
+ok = sorted(float(t) * 1000 for c, t in rows if c == '200'); bad = [c for c, t in rows if c != '200']
+print(f"dial-outs during intake load: {n} in {t1-t0:.1f}s = {n/(t1-t0):.0f}/s")
+if ok:
+    print(f"supervisor writes: {len(ok)} ok, {len(bad)} failed {bad[:5]}; latency p50 {ok[len(ok)//2]:.0f} ms, "
+          f"p90 {ok[int(len(ok)*0.9)]:.0f} ms, max {ok[-1]:.0f} ms")
+else:
+    print(f"supervisor writes: none succeeded ({bad[:5]})")
+PY
+fi
 grep -E "crit|fail|error" "$work/ccgw.log" | head -5 || true

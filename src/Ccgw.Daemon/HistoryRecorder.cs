@@ -21,21 +21,29 @@ internal sealed partial class HistoryRecorder : BackgroundService
         _log = log;
     }
 
+    /// <summary>Most events per transaction.</summary>
+    public const int MaxBatch = 256;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var batch = new List<InteractionHistoryAppend>(MaxBatch);
         try
         {
-            await foreach (var e in _events.ReadAllAsync(stoppingToken))
+            while (await _events.WaitToReadAsync(stoppingToken))
             {
-                var record = ToHistory(e);
-                if (record is null) continue;
+                // Whatever has arrived goes in one transaction: a call-back's attempt is five or six core events, and a
+                // commit (an fsync and a turn at the write lock) each would cost more than the writes themselves.
+                batch.Clear();
+                while (batch.Count < MaxBatch && _events.TryRead(out var e))
+                    if (ToHistory(e) is { } record) batch.Add(new InteractionHistoryAppend(record.Entry, [record.Event]));
+                if (batch.Count == 0) continue;
                 try
                 {
-                    await _history.AppendAsync(record.Value.Entry, [record.Value.Event], stoppingToken);
+                    await _history.AppendAsync(batch, stoppingToken);
                 }
                 catch (Microsoft.Data.Sqlite.SqliteException ex)
                 {
-                    LogWriteFailed(_log, record.Value.Entry.InteractionId, ex);
+                    LogWriteFailed(_log, batch.Count, batch[0].Entry.InteractionId, ex);
                 }
             }
         }
@@ -63,6 +71,6 @@ internal sealed partial class HistoryRecorder : BackgroundService
         i.ArrivedAt, i.Request.OriginalStartedAt,
         i.State is InteractionState.Ended or InteractionState.Abandoned or InteractionState.Failed ? at : null);
 
-    [LoggerMessage(EventId = 31, Level = LogLevel.Error, Message = "could not record history of interaction {InteractionId}")]
-    private static partial void LogWriteFailed(ILogger logger, string interactionId, Exception exception);
+    [LoggerMessage(EventId = 31, Level = LogLevel.Error, Message = "could not record {Count} history events (the first of interaction {InteractionId})")]
+    private static partial void LogWriteFailed(ILogger logger, int count, string interactionId, Exception exception);
 }

@@ -101,6 +101,99 @@ public sealed class HelpRequestSchedulerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_plans_attempts_share_one_commit_that_comes_before_any_of_them_reaches_the_core()
+    {
+        var observed = new ObservedCallbacks(_callbacks, _engine);
+        var dispatcher = new CallbackDispatcher(_engine, _definition,
+            new CallbackPolicies(_definition.Queues.Select(q => new CallbackQueuePolicy(q.Id, q.Id))), observed, _history,
+            NullLogger<CallbackDispatcher>.Instance);
+        await AddAsync("cb-sales", "sales", TimeSpan.FromMinutes(-2));
+        await AddAsync("cb-billing", "billing", TimeSpan.FromMinutes(-1), address: "+15550198");
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        await _engine.SetAgentStateAsync("bob", AgentStateRequest.Ready);
+        await PumpAsync(dispatcher);
+
+        Assert.Equal(["cb-sales", "cb-billing"], await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
+
+        var batch = Assert.Single(observed.Batches);
+        Assert.Equal(["cb-sales", "cb-billing"], batch.Ids);
+        Assert.Equal(0, batch.InCoreWhenCommitted);
+        Assert.Equal(CallbackStatus.Queued, (await Row("cb-sales")).Status);
+        Assert.Equal(CallbackStatus.Queued, (await Row("cb-billing")).Status);
+        Assert.NotNull(await _engine.GetInteractionAsync("cb-billing"));
+    }
+
+    [Fact]
+    public async Task Outcomes_that_arrive_together_are_written_together_in_order()
+    {
+        var observed = new ObservedCallbacks(_callbacks, _engine);
+        var dispatcher = new CallbackDispatcher(_engine, _definition,
+            new CallbackPolicies(_definition.Queues.Select(q => new CallbackQueuePolicy(q.Id, q.Id, MaxAttempts: q.Id == "sales" ? 1 : 2,
+                RetryBackoff: TimeSpan.FromSeconds(60)))), observed, _history, NullLogger<CallbackDispatcher>.Instance);
+        await AddAsync("cb-sales", "sales", TimeSpan.FromMinutes(-2));
+        await AddAsync("cb-billing", "billing", TimeSpan.FromMinutes(-1), address: "+15550198");
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        await _engine.SetAgentStateAsync("bob", AgentStateRequest.Ready);
+        await PumpAsync(dispatcher);
+        await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default);
+        await PumpAsync(dispatcher);
+
+        await _engine.FailInteractionAsync("cb-sales", "busy");
+        await _engine.FailInteractionAsync("cb-billing", "busy");
+        var burst = new List<CoreEvent>();
+        while (_events.TryRead(out var e)) burst.Add(e);
+        await dispatcher.HandleAsync(burst, default);
+
+        var written = Assert.Single(observed.Outcomes);
+        Assert.Equal([("cb-sales", CallbackStatus.Failed), ("cb-billing", CallbackStatus.Scheduled)], written.Select(o => (o.Id, o.Status)));
+        Assert.Equal(CallbackStatus.Failed, (await Row("cb-sales")).Status);
+        Assert.Equal((CallbackStatus.Scheduled, T0 + TimeSpan.FromSeconds(60)), ((await Row("cb-billing")).Status, (await Row("cb-billing")).ScheduledAt));
+        Assert.Contains(await _history.GetEventsAsync("cb-sales"), e => e.Kind == "callbackFailed");
+        Assert.Contains(await _history.GetEventsAsync("cb-billing"), e => e.Kind == "callbackRetry");
+        Assert.Equal(0, dispatcher.InFlight);
+    }
+
+    /// <summary>The real store, recording each batch of attempts and how many of them the core held once it had committed.</summary>
+    private sealed class ObservedCallbacks(ICallbackRepository inner, RoutingEngine engine) : ICallbackRepository
+    {
+        public List<(string[] Ids, int InCoreWhenCommitted)> Batches { get; } = [];
+
+        public List<CallbackOutcome[]> Outcomes { get; } = [];
+
+        public async ValueTask<IReadOnlyList<CallbackRequest>> BeginAttemptsAsync(IReadOnlyList<string> ids, DateTimeOffset at, CancellationToken cancellationToken = default)
+        {
+            var started = await inner.BeginAttemptsAsync(ids, at, cancellationToken);
+            var inCore = 0;
+            foreach (var id in ids)
+                if (await engine.GetInteractionAsync(id, cancellationToken) is not null) inCore++;
+            Batches.Add(([.. ids], inCore));
+            return started;
+        }
+
+        public ValueTask AddAsync(CallbackRequest request, CancellationToken cancellationToken = default) => inner.AddAsync(request, cancellationToken);
+        public ValueTask<CallbackRequest?> GetAsync(string id, CancellationToken cancellationToken = default) => inner.GetAsync(id, cancellationToken);
+        public ValueTask<bool> ReprioritiseAsync(string id, int priority, CancellationToken cancellationToken = default) => inner.ReprioritiseAsync(id, priority, cancellationToken);
+        public ValueTask<bool> RescheduleAsync(string id, DateTimeOffset scheduledAt, CancellationToken cancellationToken = default) => inner.RescheduleAsync(id, scheduledAt, cancellationToken);
+        public ValueTask<bool> CancelAsync(string id, CancellationToken cancellationToken = default) => inner.CancelAsync(id, cancellationToken);
+        public ValueTask<bool> SetStatusAsync(string id, CallbackStatus status, CancellationToken cancellationToken = default) => inner.SetStatusAsync(id, status, cancellationToken);
+        public ValueTask<IReadOnlyList<CallbackRequest>> ListAsync(DateTimeOffset? dueBy = null, IReadOnlyCollection<CallbackStatus>? statuses = null, int limit = 1000,
+            CancellationToken cancellationToken = default) => inner.ListAsync(dueBy, statuses, limit, cancellationToken);
+        public ValueTask<CallbackRequest?> BeginAttemptAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("the dispatcher records a plan's attempts together");
+        public ValueTask<bool> RecordOutcomeAsync(string id, CallbackStatus status, string outcome, DateTimeOffset? retryAt = null, CancellationToken cancellationToken = default) =>
+            inner.RecordOutcomeAsync(id, status, outcome, retryAt, cancellationToken);
+        public ValueTask<int> RecordOutcomesAsync(IReadOnlyList<CallbackOutcome> outcomes, CancellationToken cancellationToken = default)
+        {
+            Outcomes.Add([.. outcomes]);
+            return inner.RecordOutcomesAsync(outcomes, cancellationToken);
+        }
+        public ValueTask<bool> BeginDiallingAsync(string id, CancellationToken cancellationToken = default) => inner.BeginDiallingAsync(id, cancellationToken);
+        public ValueTask<IReadOnlyList<CallbackRequest>> RecoverInFlightAsync(CancellationToken cancellationToken = default) => inner.RecoverInFlightAsync(cancellationToken);
+        public ValueTask<IReadOnlyList<string>> CompletePendingForCustomerAsync(string? customerId, string? address, string outcome, CancellationToken cancellationToken = default) =>
+            inner.CompletePendingForCustomerAsync(customerId, address, outcome, cancellationToken);
+    }
+
+    [Fact]
     public async Task Connected_then_ended_is_recorded_as_done()
     {
         var dispatcher = Dispatcher();

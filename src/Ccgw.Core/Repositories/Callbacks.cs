@@ -82,6 +82,9 @@ public sealed record CallbackRequest(
 /// The durable call-back list (a help request answered 202 must survive a crash). Listing order is scheduled time,
 /// then priority (higher first), then original start time.
 /// </summary>
+/// <summary>An attempt's outcome for <see cref="ICallbackRepository.RecordOutcomesAsync"/>.</summary>
+public sealed record CallbackOutcome(string Id, CallbackStatus Status, string Outcome, DateTimeOffset? RetryAt = null);
+
 public interface ICallbackRepository
 {
     ValueTask AddAsync(CallbackRequest request, CancellationToken cancellationToken = default);
@@ -112,12 +115,21 @@ public interface ICallbackRepository
     ValueTask<CallbackRequest?> BeginAttemptAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// <see cref="BeginAttemptAsync"/> for several call-backs in one transaction (one commit): once it returns, every
+    /// call-back returned is queued durably. Those no longer scheduled are left out; the rest keep the order given.
+    /// </summary>
+    ValueTask<IReadOnlyList<CallbackRequest>> BeginAttemptsAsync(IReadOnlyList<string> ids, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Records an outcome of the attempt in flight (<paramref name="outcome"/>, e.g. "connected", "busy") and moves the call-back to
     /// <paramref name="status"/>; <paramref name="retryAt"/> reschedules it (status scheduled). Applies only to a queued or
     /// connected call-back; returns false otherwise.
     /// </summary>
     ValueTask<bool> RecordOutcomeAsync(string id, CallbackStatus status, string outcome, DateTimeOffset? retryAt = null,
         CancellationToken cancellationToken = default);
+
+    /// <summary>Several <see cref="RecordOutcomeAsync"/>, in order, in one transaction; returns how many applied.</summary>
+    ValueTask<int> RecordOutcomesAsync(IReadOnlyList<CallbackOutcome> outcomes, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The voice adapter is about to send the customer's INVITE: a queued call-back becomes dialling, durably, before

@@ -25,6 +25,9 @@ public sealed record InteractionHistoryEvent(
     string? QueueId,
     string? Detail);
 
+/// <summary>An interaction's row as it is now and events to append to its history.</summary>
+public sealed record InteractionHistoryAppend(InteractionHistoryEntry Entry, IReadOnlyList<InteractionHistoryEvent> Events);
+
 /// <summary>Filters combine with AND; null means "any". Results are newest first, at most <see cref="Limit"/>.</summary>
 public sealed record InteractionHistoryQuery(
     string? AgentId = null,
@@ -39,6 +42,9 @@ public interface IInteractionHistoryRepository
 {
     /// <summary>Inserts or updates the interaction's row and appends its events (idempotent per event sequence).</summary>
     ValueTask AppendAsync(InteractionHistoryEntry entry, IReadOnlyList<InteractionHistoryEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Several <see cref="AppendAsync(InteractionHistoryEntry, IReadOnlyList{InteractionHistoryEvent}, CancellationToken)"/>, applied in order in one transaction.</summary>
+    ValueTask AppendAsync(IReadOnlyList<InteractionHistoryAppend> appends, CancellationToken cancellationToken = default);
 
     ValueTask<IReadOnlyList<InteractionHistoryEntry>> QueryAsync(InteractionHistoryQuery query, CancellationToken cancellationToken = default);
 

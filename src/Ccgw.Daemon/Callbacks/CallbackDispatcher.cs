@@ -35,8 +35,11 @@ internal sealed partial class CallbackDispatcher(
     private readonly FrozenDictionary<string, AgentDefinition> _agents = definition.Agents.ToFrozenDictionary(a => a.Id, StringComparer.Ordinal);
     private readonly FrozenDictionary<string, QueueDefinition> _queues = definition.Queues.ToFrozenDictionary(q => q.Id, StringComparer.Ordinal);
 
-    /// <summary>Call-backs this process handed to the core and that have not finished, by id → queue.</summary>
-    private readonly Dictionary<string, string> _active = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Call-backs this process handed to the core and that have not finished, by id, as their attempt recorded them: only
+    /// this dispatcher changes a call-back's attempts, so an outcome needs no read of the row.
+    /// </summary>
+    private readonly Dictionary<string, CallbackRequest> _active = new(StringComparer.Ordinal);
 
     /// <summary>Of those, the ones waiting in the core for an agent (not offered): each holds a free agent in planning.</summary>
     private readonly Dictionary<string, string> _waiting = new(StringComparer.Ordinal);
@@ -69,12 +72,13 @@ internal sealed partial class CallbackDispatcher(
         var candidates = await callbacks.ListAsync(dueBy: now, statuses: [CallbackStatus.Scheduled], limit: 4 * free.Count + 16, cancellationToken: ct);
         var plan = CallbackDispatchPlanner.Plan(candidates, free, _queues, _waiting.Values, now);
         var started = new List<string>(plan.Count);
-        foreach (var cb in plan)
+        if (plan.Count == 0) return started;
+        // Durable first, the whole plan in one commit: once these rows say "queued" a crash can never lead to a second
+        // automatic dial, and none is handed to the core before that commit.
+        var attempts = await callbacks.BeginAttemptsAsync([.. plan.Select(cb => cb.Id)], now, ct);
+        foreach (var attempt in attempts)
         {
-            // Durable first: once this row says "queued" a crash can never lead to a second automatic dial.
-            var attempt = await callbacks.BeginAttemptAsync(cb.Id, now, ct);
-            if (attempt is null) continue;
-            _active[attempt.Id] = attempt.QueueId;
+            _active[attempt.Id] = attempt;
             _waiting[attempt.Id] = attempt.QueueId;
             try
             {
@@ -94,63 +98,107 @@ internal sealed partial class CallbackDispatcher(
         return started;
     }
 
-    public async Task HandleAsync(CoreEvent e, CancellationToken ct)
+    public Task HandleAsync(CoreEvent e, CancellationToken ct) => HandleAsync([e], ct);
+
+    /// <summary>
+    /// Applies core events that arrived together, in order. Their outcomes are written in one transaction and the
+    /// decisions' history in one more (a burst of finished attempts costs two commits, not two each). A call-back is
+    /// forgotten only once its outcome is written, so when a busy database makes the caller run the same events again,
+    /// no outcome is lost.
+    /// </summary>
+    public async Task HandleAsync(IReadOnlyList<CoreEvent> events, CancellationToken ct)
     {
-        if (e is not InteractionStateChanged s) return;
-        var i = s.Interaction;
-        if (!_active.ContainsKey(i.Id) || i.Channel != InteractionChannel.Callback)
+        var pending = new PendingOutcomes();
+        foreach (var e in events)
         {
-            if (i.State == InteractionState.Connected) await CompleteForCustomerAsync(i, ct);
-            return;
+            if (e is not InteractionStateChanged s) continue;
+            var i = s.Interaction;
+            if (pending.Finished.Contains(i.Id)) continue;
+            if (!_active.TryGetValue(i.Id, out var attempt) || i.Channel != InteractionChannel.Callback)
+            {
+                if (i.State == InteractionState.Connected)
+                {
+                    // In order: a retry collected above may be one of the call-backs this contact makes unnecessary.
+                    await FlushAsync(pending, ct);
+                    await CompleteForCustomerAsync(i, ct);
+                }
+                continue;
+            }
+            switch (i.State)
+            {
+                case InteractionState.Queued:
+                    _waiting[i.Id] = i.QueueId;
+                    break;
+                case InteractionState.Offered:
+                    _waiting.Remove(i.Id);
+                    break;
+                case InteractionState.Connected:
+                    // An agent took it; the customer is not necessarily dialled yet. The voice adapter records the row's
+                    // dialling and connected states itself, in order with the INVITE it sends.
+                    _waiting.Remove(i.Id);
+                    break;
+                case InteractionState.WrapUp or InteractionState.Ended:
+                    pending.Add(new CallbackOutcome(i.Id, CallbackStatus.Done, "answered"));
+                    break;
+                case InteractionState.Abandoned:
+                    pending.Add(new CallbackOutcome(i.Id, CallbackStatus.Done, "abandoned"));
+                    break;
+                case InteractionState.Failed:
+                    Failed(attempt, s.Reason ?? "failed", e.At, pending);
+                    break;
+            }
         }
-        switch (i.State)
-        {
-            case InteractionState.Queued:
-                _waiting[i.Id] = i.QueueId;
-                break;
-            case InteractionState.Offered:
-                _waiting.Remove(i.Id);
-                break;
-            case InteractionState.Connected:
-                // An agent took it; the customer is not necessarily dialled yet. The voice adapter records the row's
-                // dialling and connected states itself, in order with the INVITE it sends.
-                _waiting.Remove(i.Id);
-                break;
-            case InteractionState.WrapUp or InteractionState.Ended:
-                Forget(i.Id);
-                await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Done, "answered", cancellationToken: ct);
-                break;
-            case InteractionState.Abandoned:
-                Forget(i.Id);
-                await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Done, "abandoned", cancellationToken: ct);
-                break;
-            case InteractionState.Failed:
-                Forget(i.Id);
-                await FailedAsync(i, s.Reason ?? "failed", e.At, ct);
-                break;
-        }
+        await FlushAsync(pending, ct);
     }
 
-    private async Task FailedAsync(InteractionView i, string reason, DateTimeOffset at, CancellationToken ct)
+    private void Failed(CallbackRequest cb, string reason, DateTimeOffset at, PendingOutcomes pending)
     {
-        var cb = await callbacks.GetAsync(i.Id, ct);
-        if (cb is null) return;
         var policy = policies.Find(cb.QueueId);
         var maxAttempts = policy?.MaxAttempts ?? 1;
         if (RetryableReasons.Contains(reason) && cb.Attempts < maxAttempts)
         {
             var retryAt = at + (policy?.BackoffAfter(cb.Attempts) ?? CallbackQueuePolicy.DefaultRetryBackoff);
-            await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Scheduled, reason, retryAt, ct);
-            await AppendHistoryAsync(i.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackRetry",
-                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; next attempt at {retryAt:O}", ct);
-            LogRetry(log, i.Id, reason, cb.Attempts, retryAt);
+            pending.Add(new CallbackOutcome(cb.Id, CallbackStatus.Scheduled, reason, retryAt));
+            pending.History.Add(HistoryNote(cb.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackRetry",
+                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; next attempt at {retryAt:O}"));
+            LogRetry(log, cb.Id, reason, cb.Attempts, retryAt);
         }
         else
         {
-            await callbacks.RecordOutcomeAsync(i.Id, CallbackStatus.Failed, reason, cancellationToken: ct);
-            await AppendHistoryAsync(i.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackFailed",
-                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; given up", ct);
-            LogGivenUp(log, i.Id, reason, cb.Attempts);
+            pending.Add(new CallbackOutcome(cb.Id, CallbackStatus.Failed, reason));
+            pending.History.Add(HistoryNote(cb.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackFailed",
+                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; given up"));
+            LogGivenUp(log, cb.Id, reason, cb.Attempts);
+        }
+    }
+
+    private async Task FlushAsync(PendingOutcomes pending, CancellationToken ct)
+    {
+        if (pending.Outcomes.Count > 0) await callbacks.RecordOutcomesAsync(pending.Outcomes, ct);
+        foreach (var id in pending.Finished) Forget(id);
+        var history = pending.History.ToArray();
+        pending.Clear();
+        if (history.Length > 0) await AppendHistoryAsync(history, ct);
+    }
+
+    /// <summary>Outcomes and history notes collected from events that arrived together, not yet written.</summary>
+    private sealed class PendingOutcomes
+    {
+        public List<CallbackOutcome> Outcomes { get; } = [];
+        public HashSet<string> Finished { get; } = new(StringComparer.Ordinal);
+        public List<InteractionHistoryAppend> History { get; } = [];
+
+        public void Add(CallbackOutcome outcome)
+        {
+            Outcomes.Add(outcome);
+            Finished.Add(outcome.Id);
+        }
+
+        public void Clear()
+        {
+            Outcomes.Clear();
+            Finished.Clear();
+            History.Clear();
         }
     }
 
@@ -179,21 +227,27 @@ internal sealed partial class CallbackDispatcher(
     /// Appends a scheduler decision to the call-back's interaction history, sequenced after the core's events (by time),
     /// with the state the attempt ended in (<paramref name="state"/>, terminal, so the row shows it ended).
     /// </summary>
-    private async Task AppendHistoryAsync(string id, string queueId, string? customerId, string? address, DateTimeOffset at,
-        string kind, string detail, CancellationToken ct, InteractionState state = InteractionState.Failed)
+    private Task AppendHistoryAsync(string id, string queueId, string? customerId, string? address, DateTimeOffset at,
+        string kind, string detail, CancellationToken ct, InteractionState state = InteractionState.Failed) =>
+        AppendHistoryAsync([HistoryNote(id, queueId, customerId, address, at, kind, detail, state)], ct);
+
+    private async Task AppendHistoryAsync(IReadOnlyList<InteractionHistoryAppend> notes, CancellationToken ct)
     {
-        var entry = new InteractionHistoryEntry(id, InteractionChannel.Callback, queueId, customerId, address, null, null,
-            state, at, null, at);
         try
         {
-            await history.AppendAsync(entry, [new InteractionHistoryEvent(id, HistorySequenceBase + at.ToUnixTimeMilliseconds() * 16 + (Interlocked.Increment(ref _historySequence) & 15),
-                at, kind, null, null, queueId, detail)], ct);
+            await history.AppendAsync(notes, ct);
         }
         catch (Microsoft.Data.Sqlite.SqliteException ex)
         {
-            LogHistoryFailed(log, id, ex);
+            LogHistoryFailed(log, notes[0].Entry.InteractionId, ex);
         }
     }
+
+    private InteractionHistoryAppend HistoryNote(string id, string queueId, string? customerId, string? address, DateTimeOffset at,
+        string kind, string detail, InteractionState state = InteractionState.Failed) =>
+        new(new InteractionHistoryEntry(id, InteractionChannel.Callback, queueId, customerId, address, null, null, state, at, null, at),
+            [new InteractionHistoryEvent(id, HistorySequenceBase + at.ToUnixTimeMilliseconds() * 16 + (Interlocked.Increment(ref _historySequence) & 15),
+                at, kind, null, null, queueId, detail)]);
 
     [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "call-back {CallbackId} ({Queue}, attempt {Attempts}) was in flight when the daemon stopped: marked interrupted, not redialled; a supervisor can reschedule it")]
     private static partial void LogInterrupted(ILogger logger, string callbackId, string queue, int attempts);

@@ -43,9 +43,24 @@ internal sealed class SignallingCallbackRepository(ICallbackRepository inner, Ca
         return started;
     }
 
+    public async ValueTask<IReadOnlyList<CallbackRequest>> BeginAttemptsAsync(IReadOnlyList<string> ids, DateTimeOffset at,
+        CancellationToken cancellationToken = default)
+    {
+        var started = await inner.BeginAttemptsAsync(ids, at, cancellationToken);
+        foreach (var cb in started) changes.Changed(cb.QueueId);
+        return started;
+    }
+
     public async ValueTask<bool> RecordOutcomeAsync(string id, CallbackStatus status, string outcome, DateTimeOffset? retryAt = null,
         CancellationToken cancellationToken = default) =>
         Signal(await inner.RecordOutcomeAsync(id, status, outcome, retryAt, cancellationToken));
+
+    public async ValueTask<int> RecordOutcomesAsync(IReadOnlyList<CallbackOutcome> outcomes, CancellationToken cancellationToken = default)
+    {
+        var applied = await inner.RecordOutcomesAsync(outcomes, cancellationToken);
+        Signal(applied > 0);
+        return applied;
+    }
 
     public async ValueTask<bool> BeginDiallingAsync(string id, CancellationToken cancellationToken = default) =>
         Signal(await inner.BeginDiallingAsync(id, cancellationToken));

@@ -14,6 +14,9 @@ internal sealed partial class CallbackScheduler : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>Most core events applied together.</summary>
+    public const int MaxBatch = 256;
+
     private readonly ChannelReader<CoreEvent> _events;
     private readonly RoutingEngine _engine;
     private readonly CallbackDispatcher _dispatcher;
@@ -38,6 +41,7 @@ internal sealed partial class CallbackScheduler : BackgroundService
         {
             await _retry.RunAsync("recovery", () => _dispatcher.RecoverAsync(_time.GetUtcNow(), stoppingToken), stoppingToken);
             Task<bool>? eventReady = null;
+            var batch = new List<CoreEvent>(MaxBatch);
             while (!stoppingToken.IsCancellationRequested)
             {
                 // One outstanding wait at a time (the subscription is a single-reader channel); a tick does not abandon it.
@@ -49,11 +53,14 @@ internal sealed partial class CallbackScheduler : BackgroundService
                     if (!await eventReady) return;
                     eventReady = null;
                 }
-                while (_events.TryRead(out var e))
+                // What arrived together is applied together (its outcomes share a commit); in order and never skipped:
+                // outcomes wait for a busy database rather than being lost.
+                batch.Clear();
+                while (batch.Count < MaxBatch && _events.TryRead(out var e)) batch.Add(e);
+                if (batch.Count > 0)
                 {
-                    _lastSequence = e.Sequence;
-                    // In order and never skipped: an outcome waits for a busy database rather than being lost.
-                    await _retry.RunAsync("an outcome", () => _dispatcher.HandleAsync(e, stoppingToken), stoppingToken);
+                    await _retry.RunAsync("outcomes", () => _dispatcher.HandleAsync(batch, stoppingToken), stoppingToken);
+                    _lastSequence = batch[^1].Sequence;
                 }
                 if (_engine.Snapshot.Version == _lastSequence)
                     await _retry.RunAsync("dispatch", () => _dispatcher.DispatchDueAsync(_time.GetUtcNow(), stoppingToken), stoppingToken);

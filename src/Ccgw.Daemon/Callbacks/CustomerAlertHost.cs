@@ -7,6 +7,8 @@ namespace Ccgw.Daemon.Callbacks;
 /// <summary>Feeds the core's queue figures to the <see cref="CustomerAlertWatcher"/>; subscribes before the core runs.</summary>
 internal sealed partial class CustomerAlertHost : BackgroundService
 {
+    private const int MaxBatch = 256;
+
     private readonly ChannelReader<CoreEvent> _events;
     private readonly CustomerAlertWatcher _watcher;
     private readonly ILogger<CustomerAlertHost> _log;
@@ -20,13 +22,17 @@ internal sealed partial class CustomerAlertHost : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var batch = new List<CoreEvent>();
         try
         {
-            await foreach (var e in _events.ReadAllAsync(stoppingToken))
+            while (await _events.WaitToReadAsync(stoppingToken))
             {
+                // What arrived together is checked together: one read of a queue's alerts per burst, not per event.
+                batch.Clear();
+                while (batch.Count < MaxBatch && _events.TryRead(out var e)) batch.Add(e);
                 try
                 {
-                    foreach (var alert in await _watcher.HandleAsync(e, stoppingToken))
+                    foreach (var alert in await _watcher.HandleAsync(batch, stoppingToken))
                         LogTriggered(_log, alert.Id, alert.QueueId, alert.Channel);
                 }
                 catch (Microsoft.Data.Sqlite.SqliteException ex)

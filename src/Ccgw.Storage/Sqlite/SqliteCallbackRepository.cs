@@ -2,6 +2,7 @@ using System.Text;
 using Ccgw.Core;
 using Ccgw.Core.Repositories;
 using Dapper;
+using Microsoft.Data.Sqlite;
 
 namespace Ccgw.Storage.Sqlite;
 
@@ -28,6 +29,7 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
 
     public async ValueTask AddAsync(CallbackRequest request, CancellationToken cancellationToken = default)
     {
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         await c.ExecuteAsync(new CommandDefinition(InsertSql, InsertParameters(request, Now), cancellationToken: cancellationToken));
     }
@@ -83,6 +85,7 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
 
     public async ValueTask<bool> SetStatusAsync(string id, CallbackStatus status, CancellationToken cancellationToken = default)
     {
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         return await c.ExecuteAsync(new CommandDefinition("UPDATE callbacks SET status = @Status, updated_at = @Now WHERE id = @Id",
             new { Id = id, Status = status.ToString(), Now }, cancellationToken: cancellationToken)) == 1;
@@ -105,20 +108,45 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
         return [.. rows.Select(r => r.ToRequest())];
     }
 
-    public async ValueTask<CallbackRequest?> BeginAttemptAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default)
+    public async ValueTask<CallbackRequest?> BeginAttemptAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        (await BeginAttemptsAsync([id], at, cancellationToken)) is [var started] ? started : null;
+
+    public async ValueTask<IReadOnlyList<CallbackRequest>> BeginAttemptsAsync(IReadOnlyList<string> ids, DateTimeOffset at,
+        CancellationToken cancellationToken = default)
     {
+        if (ids.Count == 0) return [];
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
-        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition($"""
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken);
+        // One statement, prepared once and run per id: a plan's attempts share one commit (one fsync), not one each.
+        await using var update = c.CreateCommand();
+        update.Transaction = tx;
+        update.CommandText = $"""
             UPDATE callbacks SET status = 'Queued', attempts = attempts + 1, last_attempt_at = @At, last_outcome = 'dialling',
                                  updated_at = @Now
             WHERE id = @Id AND status = 'Scheduled'
             RETURNING {Columns}
-            """, new { Id = id, At = StoredTime.Write(at), Now }, cancellationToken: cancellationToken));
-        return row?.ToRequest();
+            """;
+        var id = update.Parameters.Add("@Id", SqliteType.Text);
+        update.Parameters.AddWithValue("@At", StoredTime.Write(at));
+        update.Parameters.AddWithValue("@Now", Now);
+        var parser = (Func<System.Data.Common.DbDataReader, Row>?)null;
+        var started = new List<CallbackRequest>(ids.Count);
+        foreach (var callbackId in ids)
+        {
+            id.Value = callbackId;
+            await using var reader = await update.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) continue;
+            parser ??= reader.GetRowParser<Row>();
+            started.Add(parser(reader).ToRequest());
+        }
+        await tx.CommitAsync(cancellationToken);
+        return started;
     }
 
     public async ValueTask<bool> BeginDiallingAsync(string id, CancellationToken cancellationToken = default)
     {
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         return await c.ExecuteAsync(new CommandDefinition("""
             UPDATE callbacks SET status = 'Dialling', updated_at = @Now WHERE id = @Id AND status = 'Queued'
@@ -128,6 +156,7 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
     public async ValueTask<bool> RecordOutcomeAsync(string id, CallbackStatus status, string outcome, DateTimeOffset? retryAt = null,
         CancellationToken cancellationToken = default)
     {
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         return await c.ExecuteAsync(new CommandDefinition("""
             UPDATE callbacks SET status = @Status, last_outcome = @Outcome, scheduled_at = coalesce(@RetryAt, scheduled_at),
@@ -145,8 +174,41 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
             }, cancellationToken: cancellationToken)) == 1;
     }
 
+    public async ValueTask<int> RecordOutcomesAsync(IReadOnlyList<CallbackOutcome> outcomes, CancellationToken cancellationToken = default)
+    {
+        if (outcomes.Count == 0) return 0;
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
+        await using var c = await database.OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken);
+        // Prepared once, run per outcome: the outcomes of a burst of core events share one commit.
+        await using var update = c.CreateCommand();
+        update.Transaction = tx;
+        update.CommandText = $"""
+            UPDATE callbacks SET status = @Status, last_outcome = @Outcome, scheduled_at = coalesce(@RetryAt, scheduled_at),
+                                 updated_at = @Now
+            WHERE id = @Id AND status IN ({string.Join(", ", InFlightStatuses.Select(s => $"'{s}'"))})
+            """;
+        var id = update.Parameters.Add("@Id", SqliteType.Text);
+        var status = update.Parameters.Add("@Status", SqliteType.Text);
+        var outcome = update.Parameters.Add("@Outcome", SqliteType.Text);
+        var retryAt = update.Parameters.Add("@RetryAt", SqliteType.Text);
+        update.Parameters.AddWithValue("@Now", Now);
+        var applied = 0;
+        foreach (var o in outcomes)
+        {
+            id.Value = o.Id;
+            status.Value = (o.RetryAt is null ? o.Status : CallbackStatus.Scheduled).ToString();
+            outcome.Value = o.Outcome;
+            retryAt.Value = (object?)StoredTime.Write(o.RetryAt) ?? DBNull.Value;
+            applied += await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await tx.CommitAsync(cancellationToken);
+        return applied;
+    }
+
     public async ValueTask<IReadOnlyList<CallbackRequest>> RecoverInFlightAsync(CancellationToken cancellationToken = default)
     {
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
         await c.ExecuteAsync(new CommandDefinition(
@@ -171,6 +233,7 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
         CancellationToken cancellationToken = default)
     {
         if (customerId is null && address is null) return [];
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         var ids = await c.QueryAsync<string>(new CommandDefinition("""
             UPDATE callbacks SET status = 'Done', last_outcome = @Outcome, updated_at = @Now
@@ -187,6 +250,7 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
     /// <summary>Supervisor changes apply only to call-backs not yet handed to the core (or interrupted); a done or cancelled one stays as it ended.</summary>
     private async ValueTask<bool> UpdatePendingAsync(string id, string assignment, object value, CancellationToken cancellationToken)
     {
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         return await c.ExecuteAsync(new CommandDefinition(
             $"UPDATE callbacks SET {assignment}, updated_at = @Now WHERE id = @Id AND status IN @Pending",

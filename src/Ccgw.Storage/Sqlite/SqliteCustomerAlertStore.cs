@@ -13,6 +13,7 @@ public sealed class SqliteCustomerAlertStore(SqliteDatabase database) : ICustome
 
     public async ValueTask AddAsync(CustomerAlert alert, CancellationToken cancellationToken = default)
     {
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         await c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO customer_alerts (id, queue_id, threshold_seconds, channel, address, created_at, status)
@@ -47,6 +48,7 @@ public sealed class SqliteCustomerAlertStore(SqliteDatabase database) : ICustome
 
     public async ValueTask<bool> TriggerAsync(string id, DateTimeOffset at, double ewtSeconds, CancellationToken cancellationToken = default)
     {
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         return await c.ExecuteAsync(new CommandDefinition("""
             UPDATE customer_alerts SET status = 'Triggered', triggered_at = @At, ewt_seconds_at_trigger = @Ewt

@@ -15,6 +15,7 @@ public sealed class SqliteCustomerCredentialStore(SqliteDatabase database, TimeP
 
     public async ValueTask SetXmppCredentialAsync(string customerId, string credential, CancellationToken cancellationToken = default)
     {
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         await c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO customer_xmpp_credentials (customer_id, credential, updated_at) VALUES (@Id, @Credential, @UpdatedAt)

@@ -39,6 +39,7 @@ public sealed class SqliteCustomerRepository(SqliteDatabase database, TimeProvid
 
     public async ValueTask UpsertAsync(Customer customer, CancellationToken cancellationToken = default)
     {
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
         await c.ExecuteAsync(new CommandDefinition("""

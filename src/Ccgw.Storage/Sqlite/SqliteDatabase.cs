@@ -28,6 +28,12 @@ public sealed class SqliteDatabase
 
     public string Path { get; }
 
+    /// <summary>
+    /// This process's writers take turns at the write lock here, first come first served (see <see cref="SqliteWriteTurns"/>):
+    /// each write transaction is begun and ended inside a turn.
+    /// </summary>
+    public SqliteWriteTurns WriteTurns { get; } = new();
+
     /// <summary>Creates the directory and file if needed and switches the file to WAL (a persistent setting).</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {

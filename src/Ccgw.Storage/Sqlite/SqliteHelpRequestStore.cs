@@ -102,7 +102,13 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
                         statements = await HelpRequestStatements.OpenAsync(_database, cancellationToken);
                         _indexVersion = null;
                     }
-                    var receipts = Apply(statements, batch);
+                    HelpRequestReceipt[] receipts;
+                    // A turn per batch: writers that asked while this batch was written go next (up to a few), before
+                    // the intake's next batch; SQLite alone would let this loop re-take its lock right after each commit.
+                    using (await _database.WriteTurns.TakeBatchAsync(cancellationToken))
+                    {
+                        receipts = Apply(statements, batch);
+                    }
                     Interlocked.Increment(ref _commits);
                     Interlocked.Add(ref _committed, batch.Count);
                     for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(receipts[i]);
@@ -121,6 +127,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
         finally
         {
             if (statements is not null) await statements.DisposeAsync();
+            foreach (var work in batch) work.Completion.TrySetCanceled(CancellationToken.None);
             while (_queue.Reader.TryRead(out var left)) left.Completion.TrySetCanceled(CancellationToken.None);
         }
     }

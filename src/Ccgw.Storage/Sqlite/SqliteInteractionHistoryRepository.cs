@@ -2,54 +2,60 @@ using System.Text;
 using Ccgw.Core;
 using Ccgw.Core.Repositories;
 using Dapper;
+using Microsoft.Data.Sqlite;
 
 namespace Ccgw.Storage.Sqlite;
 
 public sealed class SqliteInteractionHistoryRepository(SqliteDatabase database) : IInteractionHistoryRepository
 {
-    public async ValueTask AppendAsync(InteractionHistoryEntry entry, IReadOnlyList<InteractionHistoryEvent> events,
-        CancellationToken cancellationToken = default)
+    public ValueTask AppendAsync(InteractionHistoryEntry entry, IReadOnlyList<InteractionHistoryEvent> events,
+        CancellationToken cancellationToken = default) =>
+        AppendAsync([new InteractionHistoryAppend(entry, events)], cancellationToken);
+
+    public async ValueTask AppendAsync(IReadOnlyList<InteractionHistoryAppend> appends, CancellationToken cancellationToken = default)
     {
+        if (appends.Count == 0) return;
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
-        await using var tx = await c.BeginTransactionAsync(cancellationToken);
-        await c.ExecuteAsync(new CommandDefinition("""
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken);
+        // Two statements prepared once and run with new values per row: a burst of core events costs one commit.
+        await using var upsert = Command(c, tx, """
             INSERT INTO interactions (interaction_id, channel, queue_id, customer_id, address, product, agent_id, state, arrived_at, original_started_at, ended_at)
             VALUES (@InteractionId, @Channel, @QueueId, @CustomerId, @Address, @Product, @AgentId, @State, @ArrivedAt, @OriginalStartedAt, @EndedAt)
             ON CONFLICT (interaction_id) DO UPDATE SET queue_id = excluded.queue_id, customer_id = coalesce(excluded.customer_id, customer_id),
                 address = coalesce(excluded.address, address), product = coalesce(excluded.product, product),
                 agent_id = coalesce(excluded.agent_id, agent_id), state = excluded.state, ended_at = coalesce(excluded.ended_at, ended_at)
-            """,
-            new
-            {
-                entry.InteractionId,
-                Channel = entry.Channel.ToString(),
-                entry.QueueId,
-                entry.CustomerId,
-                entry.Address,
-                entry.Product,
-                entry.AgentId,
-                State = entry.State.ToString(),
-                ArrivedAt = StoredTime.Write(entry.ArrivedAt),
-                OriginalStartedAt = StoredTime.Write(entry.OriginalStartedAt),
-                EndedAt = StoredTime.Write(entry.EndedAt),
-            }, tx, cancellationToken: cancellationToken));
-        foreach (var e in events)
-            await c.ExecuteAsync(new CommandDefinition("""
-                INSERT OR IGNORE INTO interaction_events (interaction_id, seq, at, kind, state, agent_id, queue_id, detail)
-                VALUES (@InteractionId, @Sequence, @At, @Kind, @State, @AgentId, @QueueId, @Detail)
-                """,
-                new
-                {
-                    e.InteractionId,
-                    e.Sequence,
-                    At = StoredTime.Write(e.At),
-                    e.Kind,
-                    State = e.State?.ToString(),
-                    e.AgentId,
-                    e.QueueId,
-                    e.Detail,
-                }, tx, cancellationToken: cancellationToken));
+            """, "@InteractionId", "@Channel", "@QueueId", "@CustomerId", "@Address", "@Product", "@AgentId", "@State", "@ArrivedAt",
+            "@OriginalStartedAt", "@EndedAt");
+        await using var insertEvent = Command(c, tx, """
+            INSERT OR IGNORE INTO interaction_events (interaction_id, seq, at, kind, state, agent_id, queue_id, detail)
+            VALUES (@InteractionId, @Sequence, @At, @Kind, @State, @AgentId, @QueueId, @Detail)
+            """, "@InteractionId", "@Sequence", "@At", "@Kind", "@State", "@AgentId", "@QueueId", "@Detail");
+        foreach (var (entry, events) in appends)
+        {
+            await ExecuteAsync(upsert, cancellationToken, entry.InteractionId, entry.Channel.ToString(), entry.QueueId, entry.CustomerId,
+                entry.Address, entry.Product, entry.AgentId, entry.State.ToString(), StoredTime.Write(entry.ArrivedAt),
+                StoredTime.Write(entry.OriginalStartedAt), StoredTime.Write(entry.EndedAt));
+            foreach (var e in events)
+                await ExecuteAsync(insertEvent, cancellationToken, e.InteractionId, e.Sequence, StoredTime.Write(e.At), e.Kind,
+                    e.State?.ToString(), e.AgentId, e.QueueId, e.Detail);
+        }
         await tx.CommitAsync(cancellationToken);
+    }
+
+    private static SqliteCommand Command(SqliteConnection c, SqliteTransaction tx, string sql, params string[] parameters)
+    {
+        var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var name in parameters) command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        return command;
+    }
+
+    private static async ValueTask ExecuteAsync(SqliteCommand command, CancellationToken cancellationToken, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async ValueTask<IReadOnlyList<InteractionHistoryEntry>> QueryAsync(InteractionHistoryQuery query, CancellationToken cancellationToken = default)

@@ -10,6 +10,7 @@ public sealed class SqliteInteractionTranscriptRepository(SqliteDatabase databas
     {
         ArgumentNullException.ThrowIfNull(lines);
         if (lines.Count == 0) return;
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
         foreach (var line in lines)

@@ -25,6 +25,7 @@ public sealed class SqliteRegistrationBindingStore(SqliteDatabase database)
 
     public async ValueTask ReplaceAsync(string aor, IReadOnlyList<RegistrationBinding> bindings, CancellationToken cancellationToken)
     {
+        using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
         await c.ExecuteAsync(new CommandDefinition("DELETE FROM sip_bindings WHERE aor = @Aor", new { Aor = aor }, tx, cancellationToken: cancellationToken));
