@@ -115,6 +115,7 @@ gen2 = D('dotnet_collection_count_total{generation="2"}')
 within = le('0.005') / (count + skipped) * 100 if count else 0
 print(f"calls up: {int(b.get('ccgw_voice_active_calls', 0))} of {n} (sipp: {cur} current, {bad} failed so far); RTP streams: {int(b.get('ccgw_media_streams', 0))}")
 print(f"packets sent: {int(count)} = {count/secs:.0f}/s; within 5 ms: {within:.3f}% (1 ms: {le('0.001')/count*100 if count else 0:.2f}%, 20 ms: {le('0.02')/count*100 if count else 0:.2f}%); skipped frames: {int(skipped)}; scheduler overruns: {int(D('ccgw_media_scheduler_overruns_total'))}")
+print("lateness histogram (share of packets, cumulative): " + ", ".join(f"<={x}s {le(x)/count*100:.2f}%" for x in ("0.0005", "0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1")) if count else "")
 print(f"daemon CPU: {(c1-c0)/tck/secs*100:.1f}% of one core; RSS {rss} MB; threads {int(b.get('process_threads', 0))}; open fds {int(b.get('process_open_fds', 0))}; GC gen2 +{int(gen2)}")
 PY
   tail -1 "$work/sink.out"
