@@ -119,7 +119,7 @@ public sealed class RtpOutputStream : IDisposable
             if (_disposed) return;
             if (!_anchored)
             {
-                _anchor = now;
+                _anchor = _scheduler.GridPoint(now);
                 _anchored = true;
             }
             // Half a frame of slack absorbs timer jitter, so a tick that fires slightly early does not leave a frame for a later burst.

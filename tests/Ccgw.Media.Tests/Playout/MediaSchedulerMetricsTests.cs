@@ -53,6 +53,47 @@ public sealed class MediaSchedulerMetricsTests
     }
 
     [Fact]
+    public void A_stream_first_seen_by_a_late_tick_keeps_the_scheduler_grid_so_only_that_packet_is_late()
+    {
+        var clock = new ManualTimeProvider();
+        using var meters = new ScopedMeterFactory();
+        using var recorder = new LatenessRecorder(meters);
+        using var scheduler = new MediaScheduler(clock, 3, startTimer: false, meters);
+        scheduler.Tick();                              // the grid: 0, 20, 40, ... ms
+        var sink = new CapturingSink();
+        scheduler.CreateStream(sink, Pcmu).PlayAsync(Looping());
+        clock.Advance(TimeSpan.FromMilliseconds(27));
+        scheduler.Tick();                              // frame 0 belongs to 20 ms: 7 ms late
+        clock.Advance(TimeSpan.FromMilliseconds(13));
+        scheduler.Tick();                              // frame 1 at 40 ms: on time, not 7 ms early
+        clock.Advance(TimeSpan.FromMilliseconds(20));
+        scheduler.Tick();
+
+        Assert.Equal([0.007, 0, 0], recorder.Values.Select(v => Math.Round(v, 6)));
+        Assert.Equal(3, sink.Packets.Count);
+    }
+
+    [Fact]
+    public void After_a_timer_fire_a_whole_frame_late_ticks_return_to_the_grid_instead_of_keeping_the_late_phase()
+    {
+        var manual = new ManualTimeProvider();
+        var clock = new DelayingTimeProvider(manual);
+        using var meters = new ScopedMeterFactory();
+        using var recorder = new LatenessRecorder(meters);
+        using var scheduler = new MediaScheduler(clock, meters: meters);
+        var sink = new CapturingSink();
+        scheduler.CreateStream(sink, Pcmu).PlayAsync(Looping());
+        manual.Advance(TimeSpan.FromMilliseconds(80));   // ticks at 20..80: frames 0-3 on time
+        clock.ExtraDelay = TimeSpan.FromMilliseconds(27);
+        manual.Advance(TimeSpan.FromMilliseconds(47));   // the fire due at 100 comes at 127: frames 4 (100) and 5 (120) 27 and 7 ms late
+        manual.Advance(TimeSpan.FromMilliseconds(53));   // 140, 160, 180: back on the grid, not at 147, 167, ...
+
+        Assert.Equal([0, 0, 0, 0, 0.027, 0.007, 0, 0, 0], recorder.Values.Select(v => Math.Round(v, 6)));
+        Assert.Equal(1, recorder.Observed("ccgw.media.scheduler_overruns"));
+        Assert.Equal(1, manual.ActiveTimers);
+    }
+
+    [Fact]
     public void Idle_streams_record_nothing_and_skipped_frames_and_overruns_are_counted()
     {
         var clock = new ManualTimeProvider();
@@ -77,6 +118,51 @@ public sealed class MediaSchedulerMetricsTests
     {
         Assert.Contains(0.005, MediaScheduler.LatenessBuckets);
         Assert.Equal(MediaScheduler.LatenessBuckets.Order(), MediaScheduler.LatenessBuckets);
+    }
+
+    /// <summary>
+    /// The manual clock, but once <see cref="ExtraDelay"/> is set the next fire of a timer comes that much later and its
+    /// period continues from there, as a real periodic timer does after firing a whole period late.
+    /// </summary>
+    private sealed class DelayingTimeProvider(ManualTimeProvider inner) : TimeProvider
+    {
+        public TimeSpan ExtraDelay { get; set; }
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+        public override long GetTimestamp() => inner.GetTimestamp();
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new Delayed(period);
+            timer.Inner = inner.CreateTimer(_ =>
+            {
+                if (ExtraDelay > TimeSpan.Zero)
+                {
+                    var delay = ExtraDelay;
+                    ExtraDelay = TimeSpan.Zero;
+                    timer.Inner.Change(delay, timer.Period);
+                    return;
+                }
+                callback(state);
+            }, null, dueTime, period);
+            return timer;
+        }
+
+        private sealed class Delayed(TimeSpan period) : ITimer
+        {
+            public ITimer Inner { get; set; } = null!;
+            public TimeSpan Period { get; private set; } = period;
+
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                Period = period;
+                return Inner.Change(dueTime, period);
+            }
+
+            public void Dispose() => Inner.Dispose();
+            public ValueTask DisposeAsync() => Inner.DisposeAsync();
+        }
     }
 
     /// <summary>Meters created here carry this factory as their scope, so parallel tests' schedulers are not heard.</summary>
