@@ -97,6 +97,45 @@ public sealed class AllocationTests
         Assert.Equal(0, allocated);
     }
 
+    [Fact]
+    public void Scheduler_tick_does_not_allocate_per_packet_while_the_lateness_histogram_is_listened_to()
+    {
+        var clock = new ManualTimeProvider();
+        using var meters = new Playout.MediaSchedulerMetricsTests.ScopedMeterFactory();
+        double sum = 0;
+        long count = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter.Scope, meters)) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+        {
+            sum += value;
+            count++;
+        });
+        listener.Start();
+        using var scheduler = new MediaScheduler(clock, 3, startTimer: false, meters);
+        var prompt = new AudioPrompt("a", G711Codec.Pcmu, new byte[160 * 10]);
+        for (var i = 0; i < 50; i++) _ = scheduler.CreateStream(new DiscardingSink(), new RtpStreamFormat(G711Codec.Pcmu, 0)).PlayAsync(new PromptSource(prompt, loop: true));
+        var step = TimeSpan.FromMilliseconds(20);
+        for (var i = 0; i < 10; i++)
+        {
+            clock.Advance(step);
+            scheduler.Tick();
+        }
+        long allocated = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            clock.Advance(step);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            scheduler.Tick();
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.Equal(0, allocated);
+        Assert.Equal(50 * 110, count); // every packet was measured
+    }
+
     private sealed class DiscardingSink : IRtpSink
     {
         public void Send(ReadOnlySpan<byte> packet)

@@ -28,6 +28,7 @@ public sealed class RtpOutputStream : IDisposable
     private long _framesDone;
     private bool _disposed;
     private int _framesUntilReport = NextReportInterval();
+    private TimeSpan _sendDeviation;
 
     internal RtpOutputStream(MediaScheduler scheduler, IRtpSink sink, RtpStreamFormat format)
     {
@@ -118,7 +119,7 @@ public sealed class RtpOutputStream : IDisposable
             if (_disposed) return;
             if (!_anchored)
             {
-                _anchor = now;
+                _anchor = _scheduler.GridPoint(now);
                 _anchored = true;
             }
             // Half a frame of slack absorbs timer jitter, so a tick that fires slightly early does not leave a frame for a later burst.
@@ -130,13 +131,18 @@ public sealed class RtpOutputStream : IDisposable
                 // the timestamp still jumps by the skipped time so the receiver sees the real gap.
                 var skip = due - maxBurst;
                 FramesSkipped += skip;
+                _scheduler.AddSkipped(skip);
                 _framesDone += skip;
                 _timestamp += (uint)(skip * FrameTimestampUnits);
                 _talking = false;
                 due = maxBurst;
             }
+            // The send time is read per stream, not per tick: with a thousand streams the last one's packets leave
+            // after the others' sendto calls, and that delay is part of what the lateness metric must show.
+            var sentAt = due > 0 ? time.GetElapsedTime(_anchor, time.GetTimestamp()) : TimeSpan.Zero;
             for (; due > 0; due--)
             {
+                _sendDeviation = sentAt - TimeSpan.FromTicks(MediaScheduler.FrameInterval.Ticks * _framesDone);
                 finished ??= EmitFrame();
                 _framesDone++;
                 _timestamp += FrameTimestampUnits;
@@ -210,6 +216,7 @@ public sealed class RtpOutputStream : IDisposable
         _sink.Send(_packet.AsSpan(0, total));
         PacketsSent++;
         OctetsSent += length;
+        _scheduler.RecordLateness(_sendDeviation);
     }
 
     private sealed class Playback(IMediaSource source)
