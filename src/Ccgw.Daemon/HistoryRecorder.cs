@@ -43,12 +43,32 @@ internal sealed partial class HistoryRecorder : BackgroundService
                 }
                 catch (Microsoft.Data.Sqlite.SqliteException ex)
                 {
-                    LogWriteFailed(_log, batch.Count, batch[0].Entry.InteractionId, ex);
+                    LogBatchFailed(_log, batch.Count, ex);
+                    await AppendOneByOneAsync(batch, stoppingToken);
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>
+    /// After a failed batch, each event is written on its own so that one event the database refuses (or a moment's
+    /// failure) costs only what cannot be written, not the whole burst.
+    /// </summary>
+    private async Task AppendOneByOneAsync(List<InteractionHistoryAppend> batch, CancellationToken cancellationToken)
+    {
+        foreach (var append in batch)
+        {
+            try
+            {
+                await _history.AppendAsync(append.Entry, append.Events, cancellationToken);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            {
+                LogWriteFailed(_log, append.Entry.InteractionId, ex);
+            }
         }
     }
 
@@ -71,6 +91,9 @@ internal sealed partial class HistoryRecorder : BackgroundService
         i.ArrivedAt, i.Request.OriginalStartedAt,
         i.State is InteractionState.Ended or InteractionState.Abandoned or InteractionState.Failed ? at : null);
 
-    [LoggerMessage(EventId = 31, Level = LogLevel.Error, Message = "could not record {Count} history events (the first of interaction {InteractionId})")]
-    private static partial void LogWriteFailed(ILogger logger, int count, string interactionId, Exception exception);
+    [LoggerMessage(EventId = 31, Level = LogLevel.Error, Message = "could not record a history event of interaction {InteractionId}")]
+    private static partial void LogWriteFailed(ILogger logger, string interactionId, Exception exception);
+
+    [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "could not record {Count} history events together; writing them one by one")]
+    private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
 }

@@ -1,5 +1,6 @@
 using Ccgw.Configuration;
 using Ccgw.Core;
+using Ccgw.Core.Repositories;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -62,6 +63,56 @@ public sealed class HistoryRecorderTests : IAsyncLifetime
         await stop.CancelAsync();
         await recorder.StopAsync(default);
         await loop;
+    }
+
+    [Fact]
+    public async Task A_refused_batch_is_written_event_by_event()
+    {
+        var options = GatewayConfiguration.Load(Path.Combine(RepoPaths.Root, "config", "ccgw.json"), new Dictionary<string, string>()).Options;
+        var engine = new RoutingEngine(CoreDefinitions.From(options), new ManualTimeProvider());
+        var history = new SqliteInteractionHistoryRepository(_db);
+        var refusing = new BatchRefusingHistory(history);
+        using var recorder = new HistoryRecorder(engine, refusing, NullLogger<HistoryRecorder>.Instance);
+        using var stop = new CancellationTokenSource();
+        var loop = engine.RunAsync(stop.Token);
+        await recorder.StartAsync(default);
+
+        var submitted = await engine.SubmitInteractionAsync(new InteractionRequest
+        {
+            Channel = InteractionChannel.Voice, QueueId = "billing", CustomerId = "carol", Address = "+15550100",
+        });
+        await engine.AbandonInteractionAsync(submitted.InteractionId, "hung up");
+
+        var events = await WaitForAsync(async () => await history.GetEventsAsync(submitted.InteractionId),
+            e => e.Any(x => x.State == InteractionState.Abandoned));
+        Assert.True(refusing.BatchesRefused > 0);
+        Assert.Contains(events, e => e.State == InteractionState.Queued);
+        Assert.Contains(events, e => e.State == InteractionState.Abandoned);
+
+        await stop.CancelAsync();
+        await recorder.StopAsync(default);
+        await loop;
+    }
+
+    /// <summary>Fault injection: the real store, except that every multi-event transaction fails.</summary>
+    private sealed class BatchRefusingHistory(IInteractionHistoryRepository inner) : IInteractionHistoryRepository
+    {
+        public int BatchesRefused { get; private set; }
+
+        public ValueTask AppendAsync(InteractionHistoryEntry entry, IReadOnlyList<InteractionHistoryEvent> events, CancellationToken cancellationToken = default) =>
+            inner.AppendAsync(entry, events, cancellationToken);
+
+        public ValueTask AppendAsync(IReadOnlyList<InteractionHistoryAppend> appends, CancellationToken cancellationToken = default)
+        {
+            BatchesRefused++;
+            throw new Microsoft.Data.Sqlite.SqliteException("disk I/O error (injected)", 10);
+        }
+
+        public ValueTask<IReadOnlyList<InteractionHistoryEntry>> QueryAsync(InteractionHistoryQuery query, CancellationToken cancellationToken = default) =>
+            inner.QueryAsync(query, cancellationToken);
+
+        public ValueTask<IReadOnlyList<InteractionHistoryEvent>> GetEventsAsync(string interactionId, CancellationToken cancellationToken = default) =>
+            inner.GetEventsAsync(interactionId, cancellationToken);
     }
 
     /// <summary>The recorder writes asynchronously; poll the store (bounded) rather than sleep a fixed time.</summary>
