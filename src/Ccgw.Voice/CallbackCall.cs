@@ -274,16 +274,33 @@ internal sealed partial class CallbackCall
             await HangupAsync(CallbackEnd.Failure, "failed");
             return false;
         }
-        // Durable before anything leaves: after a crash from here on the call-back is interrupted, never redialled.
-        if (!await _gateway.BeginDiallingAsync(Id, ct))
+        // Everything but the send is ready before the durable mark, and the send leaves before the first await after it:
+        // a crash between the two (the call-back is then interrupted and never redialled) has microseconds to land in.
+        if (_gateway.PrepareCall(uri, destination, _gateway.Sip.OnDomain(trunk.CallerId ?? "callback"), new SipNameAddress(uri)) is not { } call)
         {
+            _gateway.CountCustomerLeg("no media ports");
+            LogCustomerNotReached(_log, Id, "no media ports");
+            await HangupAsync(CallbackEnd.Failure, "no media ports");
+            return false;
+        }
+        bool marked;
+        try
+        {
+            marked = await _gateway.BeginDiallingAsync(Id, ct);
+        }
+        catch
+        {
+            await call.Media.DisposeAsync();
+            throw;
+        }
+        if (!marked)
+        {
+            await call.Media.DisposeAsync();
             LogNotDialling(_log, Id);
             await HangupAsync(CallbackEnd.Failure, "cancelled");
             return false;
         }
-        LogDialling(_log, Id, trunk.Id);
-        var failure = await _gateway.PlaceCallAsync(uri, destination, _gateway.Sip.OnDomain(trunk.CallerId ?? "callback"), new SipNameAddress(uri),
-            _gateway.Settings.CustomerRingTimeout, leg => _gateway.RouteCallbackLeg(leg, this), (leg, media) =>
+        var ringing = _gateway.RingAsync(call, _gateway.Settings.CustomerRingTimeout, leg => _gateway.RouteCallbackLeg(leg, this), (leg, media) =>
             {
                 lock (_gate)
                 {
@@ -297,7 +314,9 @@ internal sealed partial class CallbackCall
                     _customerMedia = media;
                     return true;
                 }
-            });
+            }, sendBeforeReturning: true);
+        LogDialling(_log, Id, trunk.Id);
+        var failure = await ringing;
         _gateway.CountCustomerLeg(failure ?? "answered");
         if (failure is not null)
         {

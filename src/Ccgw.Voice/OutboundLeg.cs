@@ -70,6 +70,9 @@ internal sealed class OutboundLeg
 
     public SipEndPoint Destination { get; }
 
+    /// <summary>The Request-URI of the INVITE.</summary>
+    public SipUri Target => _invite.RequestUri;
+
     public OutboundLegState State { get; private set; }
 
     public string CallId => _invite.CallId!;
@@ -85,9 +88,10 @@ internal sealed class OutboundLeg
     public Task<OutboundOutcome> Outcome => _outcome.Task;
 
     /// <summary>Sends the INVITE; <see cref="Outcome"/> completes with the first final response, a timeout or a cancel.</summary>
-    public Task<OutboundOutcome> StartAsync()
+    /// <summary>Sends the INVITE; with <paramref name="sendBeforeReturning"/> a UDP INVITE has left when this returns.</summary>
+    public Task<OutboundOutcome> StartAsync(bool sendBeforeReturning = false)
     {
-        _sip.Transactions.SendRequest(_invite, Destination, new SipClientCallbacks(OnResponse, OnTimeout));
+        _sip.Transactions.SendRequest(_invite, Destination, new SipClientCallbacks(OnResponse, OnTimeout), sendBeforeReturning);
         return Outcome;
     }
 

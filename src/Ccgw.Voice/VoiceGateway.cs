@@ -19,6 +19,9 @@ namespace Ccgw.Voice;
 /// <summary>A registered phone of an agent, ready to be called.</summary>
 internal sealed record PhoneTarget(SipUri Uri, SipEndPoint EndPoint);
 
+/// <summary>An outbound call ready to ring: its INVITE built, its media ports open (see <see cref="VoiceGateway.PrepareCall"/>).</summary>
+internal sealed record PreparedCall(OutboundLeg Leg, CallMedia Media);
+
 /// <summary>
 /// The voice channel adapter (docs/voice.md): takes admitted trunk INVITEs, answers them with the flow the dialled
 /// number enters, hands queued callers to the routing core, rings agents' registered phones when the core offers
@@ -341,7 +344,16 @@ public sealed partial class VoiceGateway : IAsyncDisposable
     /// Returns null once answered, else the core's reason (busy, noAnswer, rejected, failed, no media ports, offer closed).
     /// </summary>
     internal async Task<string?> PlaceCallAsync(SipUri target, SipEndPoint destination, SipNameAddress from, SipNameAddress to,
-        TimeSpan ringTimeout, Action<OutboundLeg> route, Func<OutboundLeg, CallMedia, bool> claim)
+        TimeSpan ringTimeout, Action<OutboundLeg> route, Func<OutboundLeg, CallMedia, bool> claim) =>
+        PrepareCall(target, destination, from, to) is { } call
+            ? await RingAsync(call, ringTimeout, route, claim, sendBeforeReturning: false)
+            : "no media ports";
+
+    /// <summary>
+    /// The first half of <see cref="PlaceCallAsync"/>: media ports and the INVITE, ready to go; null when no RTP ports
+    /// are free. Nothing has left; the caller owns the media until <see cref="RingAsync"/> hands it to its claim.
+    /// </summary>
+    internal PreparedCall? PrepareCall(SipUri target, SipEndPoint destination, SipNameAddress from, SipNameAddress to)
     {
         CallMedia media;
         try
@@ -350,12 +362,22 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         }
         catch (RtpPortsExhaustedException)
         {
-            return "no media ports";
+            return null;
         }
-        var leg = new OutboundLeg(Sip, target, destination, from, to, media.CreateOffer().ToString());
+        return new PreparedCall(new OutboundLeg(Sip, target, destination, from, to, media.CreateOffer().ToString()), media);
+    }
+
+    /// <summary>
+    /// The second half of <see cref="PlaceCallAsync"/>: route, claim and send run without awaiting, so with
+    /// <paramref name="sendBeforeReturning"/> a UDP INVITE has left before the first await.
+    /// </summary>
+    internal async Task<string?> RingAsync(PreparedCall call, TimeSpan ringTimeout, Action<OutboundLeg> route,
+        Func<OutboundLeg, CallMedia, bool> claim, bool sendBeforeReturning)
+    {
+        var (leg, media) = call;
         route(leg);
         if (!claim(leg, media)) return "offer closed";
-        var start = leg.StartAsync();
+        var start = leg.StartAsync(sendBeforeReturning);
         using (var timeout = new CancellationTokenSource(ringTimeout, Time))
         await using (timeout.Token.Register(leg.Cancel))
         {
@@ -365,7 +387,7 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         if (!outcome.Answered) return outcome.FailureReason;
         var failure = "no SDP";
         if (outcome.AnswerSdp is { } sdp && SipSignalling.TryParseSdp(sdp, out var answer) && media.TryAcceptAnswer(answer, out failure)) return null;
-        LogAnswerRefused(_log, target.ToString(), failure);
+        LogAnswerRefused(_log, leg.Target.ToString(), failure);
         leg.Hangup();
         return "failed";
     }

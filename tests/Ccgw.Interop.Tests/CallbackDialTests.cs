@@ -244,7 +244,8 @@ public sealed class CallbackDialTests(ITestOutputHelper output)
                 for (var i = 0; i < Requests; i++)
                 {
                     var calls = invites.GetValueOrDefault(Number(i))?.Count ?? 0;
-                    Assert.True(calls == 1, $"{Number(i)} was dialled {calls} times (INVITEs with distinct Call-IDs at the customer UAS)");
+                    Assert.True(calls == 1, $"{Number(i)} was dialled {calls} times (INVITEs with distinct Call-IDs at the customer UAS); "
+                        + $"its call-back: {rows.FirstOrDefault(r => r.GetProperty("id").GetString() == accepted[i])}; {atKill} dialled at the kill\n{Tail(second.Process.StandardOutput)}");
                 }
                 output.WriteLine($"dialled before the kill: {atKill}; after restart: {string.Join(", ", rows.GroupBy(r => r.GetProperty("status").GetString()).Select(g => $"{g.Key} {g.Count()}"))}");
                 // Those in flight at the kill were interrupted (never redialled); a supervisor sees them.

@@ -13,7 +13,8 @@ public abstract class SipClientTransaction : SipTransaction
 
     private protected SipClientCallbacks Callbacks { get; }
 
-    internal abstract void Start();
+    /// <summary>Sends the request (its first transmission before returning when <paramref name="sendBeforeReturning"/>) and starts the timers.</summary>
+    internal abstract void Start(bool sendBeforeReturning);
 
     internal abstract void ReceiveResponse(SipResponse response);
 }
@@ -41,11 +42,12 @@ public sealed class SipClientInviteTransaction : SipClientTransaction
         _timerD = NewTimer(Terminate);
     }
 
-    internal override void Start()
+    internal override void Start(bool sendBeforeReturning)
     {
         lock (Gate)
         {
-            Sender.Send(Request, Peer);
+            if (sendBeforeReturning) Sender.SendBeforeReturning(Request, Peer);
+            else Sender.Send(Request, Peer);
             if (!Reliable)
             {
                 _intervalA = Timers.T1;
@@ -148,11 +150,12 @@ public sealed class SipClientNonInviteTransaction : SipClientTransaction
         _timerK = NewTimer(Terminate);
     }
 
-    internal override void Start()
+    internal override void Start(bool sendBeforeReturning)
     {
         lock (Gate)
         {
-            Sender.Send(Request, Peer);
+            if (sendBeforeReturning) Sender.SendBeforeReturning(Request, Peer);
+            else Sender.Send(Request, Peer);
             if (!Reliable)
             {
                 _intervalE = Timers.T1;

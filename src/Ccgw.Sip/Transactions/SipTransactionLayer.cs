@@ -118,8 +118,12 @@ public sealed class SipTransactionLayer
         User?.OnStrayResponse(response, source);
     }
 
-    /// <summary>Starts a client transaction; the request must carry a top Via with a fresh RFC 3261 branch.</summary>
-    public SipClientTransaction SendRequest(SipRequest request, SipEndPoint destination, SipClientCallbacks callbacks)
+    /// <summary>
+    /// Starts a client transaction; the request must carry a top Via with a fresh RFC 3261 branch. With
+    /// <paramref name="sendBeforeReturning"/> its first transmission leaves before this returns (see
+    /// <see cref="ISipSender.SendBeforeReturning"/>).
+    /// </summary>
+    public SipClientTransaction SendRequest(SipRequest request, SipEndPoint destination, SipClientCallbacks callbacks, bool sendBeforeReturning = false)
     {
         if (request.Method == SipMethods.Ack) throw new ArgumentException("ACK is sent without a transaction", nameof(request));
         var branch = request.TopVia?.Branch ?? throw new ArgumentException("request needs a top Via with a branch", nameof(request));
@@ -129,7 +133,7 @@ public sealed class SipTransactionLayer
             : new SipClientNonInviteTransaction(key, request, destination, _sender, _time, _timers, callbacks);
         if (!_client.TryAdd(key, tx)) throw new InvalidOperationException("duplicate client transaction branch");
         tx.OnTerminated(t => _client.TryRemove(new KeyValuePair<string, SipClientTransaction>(t.Key, (SipClientTransaction)t)));
-        tx.Start();
+        tx.Start(sendBeforeReturning);
         return tx;
     }
 

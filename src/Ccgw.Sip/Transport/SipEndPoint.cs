@@ -33,4 +33,12 @@ public readonly record struct SipEndPoint(SipTransportKind Transport, IPEndPoint
 public interface ISipSender
 {
     void Send(SipMessage message, SipEndPoint destination);
+
+    /// <summary>
+    /// Like <see cref="Send"/>, but a datagram is handed to the kernel before this returns (a stream message is queued
+    /// as usual). For the few sends whose durable record says "sent": a call-back's INVITE follows its committed
+    /// <c>dialling</c> mark, and the queue's thread-pool hop would widen the window in which a crash leaves a call-back
+    /// marked but never dialled.
+    /// </summary>
+    void SendBeforeReturning(SipMessage message, SipEndPoint destination) => Send(message, destination);
 }

@@ -89,6 +89,26 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
             _log.Log(SipLogLevel.Warning, "SIP send queue full; dropping message to " + destination);
     }
 
+    public void SendBeforeReturning(SipMessage message, SipEndPoint destination)
+    {
+        if (destination.Transport != SipTransportKind.Udp || _udp is not { } udp)
+        {
+            Send(message, destination);
+            return;
+        }
+        var buffer = new ArrayBufferWriter<byte>(2048);
+        SipMessageWriter.Write(message, buffer);
+        try
+        {
+            // A non-blocking datagram send: the socket's buffer has room or the kernel drops it, as for any UDP send.
+            udp.SendTo(buffer.WrittenSpan, SocketFlags.None, destination.Address);
+        }
+        catch (SocketException e)
+        {
+            _log.Log(SipLogLevel.Information, string.Concat("SIP send to ", destination.ToString(), " failed: ", e.SocketErrorCode.ToString()));
+        }
+    }
+
     private async Task UdpLoopAsync(Socket socket, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
