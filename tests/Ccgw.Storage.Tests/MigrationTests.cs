@@ -116,6 +116,30 @@ public sealed class MigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task Pooled_connections_keep_their_settings_and_new_ones_get_them()
+    {
+        var db = Database;
+        await db.InitializeAsync(default);
+        SQLitePCL.sqlite3 firstHandle;
+        await using (var first = await db.OpenAsync(default))
+        {
+            firstHandle = first.Handle!;
+        }
+        // Reopened from the pool (the same native connection, whose settings were made once), and a second one
+        // opened while it is in use (a new native connection, which must get them too).
+        await using var reused = await db.OpenAsync(default);
+        await using var second = await db.OpenAsync(default);
+        Assert.Same(firstHandle, reused.Handle);
+        Assert.NotSame(reused.Handle, second.Handle);
+        foreach (var c in new[] { reused, second })
+        {
+            Assert.Equal(2, await c.ExecuteScalarAsync<int>("PRAGMA synchronous"));
+            Assert.Equal(1, await c.ExecuteScalarAsync<int>("PRAGMA foreign_keys"));
+            Assert.Equal(5000, await c.ExecuteScalarAsync<int>("PRAGMA busy_timeout"));
+        }
+    }
+
+    [Fact]
     public async Task Instance_id_is_made_once_and_kept()
     {
         var db = Database;
