@@ -172,6 +172,9 @@ public sealed class ImOptions
     /// <summary>Flow run by the general address and by queue addresses without their own.</summary>
     public string Flow { get; set; } = "main";
     public ImComponentOptions Component { get; set; } = new();
+
+    /// <summary>The gateway's own chat sentences by name (<c>Ccgw.Core.Flows.GatewayTexts</c>); names left out keep the English default.</summary>
+    public Dictionary<string, string> Texts { get; set; } = new(StringComparer.Ordinal);
 }
 
 public sealed class PromptOptions

@@ -205,6 +205,28 @@ public sealed class ConfigValidationTests
     }
 
     [Fact]
+    public void An_unknown_im_text_is_named_with_the_texts_there_are()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Im"]!["Texts"] = new JsonObject { ["Hello"] = "Hallo" });
+        AssertSingleError(loaded, "Im:Texts:Hello", "not a text the gateway writes; use one of:");
+    }
+
+    [Fact]
+    public void An_im_text_with_a_value_it_does_not_have_is_named()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Im"]!["Texts"] = new JsonObject { ["QueueGreeting"] = "Willkommen bei {queu}." });
+        AssertSingleError(loaded, "Im:Texts:QueueGreeting", "{queu} is not a value of this text; use {queue}");
+    }
+
+    [Fact]
+    public void Im_texts_bind_by_name()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Im"]!["Texts"] = new JsonObject { ["AgentJoined"] = "Ein Mitarbeiter ist da." });
+        Assert.True(loaded.IsValid, string.Join("; ", loaded.Problems.Errors));
+        Assert.Equal("Ein Mitarbeiter ist da.", loaded.Options.Im.Texts["AgentJoined"]);
+    }
+
+    [Fact]
     public void Environment_override_replaces_a_value()
     {
         var loaded = DemoConfig.LoadEdited(_ => { }, new() { ["CCGW__Listeners__Http__Port"] = "18080", ["OTHER"] = "x" });

@@ -1,3 +1,4 @@
+using Ccgw.Core.Flows;
 using System.Xml.Linq;
 using Ccgw.Core;
 using Ccgw.Core.Repositories;
@@ -107,6 +108,19 @@ public sealed class ImGatewayTests
         Assert.Equal("sales", Assert.Single(h.Routing.Submitted).QueueId);
         Assert.Equal("Welcome to Sales. You will be connected to an agent.", h.Outlet.BodiesTo(ImHarness.Guest)[0]);
         Assert.All(h.Outlet.To(ImHarness.Guest), s => Assert.Equal("sales@localhost", (string?)s.Attribute("from")));
+    }
+
+    [Fact]
+    public async Task The_sites_own_texts_replace_the_english_ones()
+    {
+        var h = new ImHarness(texts: new GatewayTexts(new Dictionary<string, string>
+        {
+            ["QueueGreeting"] = "Willkommen bei {queue}. Sie werden gleich verbunden.",
+        }));
+        await h.Say(ImHarness.Guest, "sales@localhost", "Ich möchte kaufen");
+        await h.AnswerProbes(ImHarness.Guest);
+
+        Assert.Equal("Willkommen bei Sales. Sie werden gleich verbunden.", h.Outlet.BodiesTo(ImHarness.Guest)[0]);
     }
 
     [Fact]

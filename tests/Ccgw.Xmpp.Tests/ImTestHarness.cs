@@ -128,7 +128,7 @@ internal sealed class ImHarness
     public const string Bob = "bob@localhost";
     public const string BobFull = "bob@localhost/desk";
 
-    public ImHarness(string domain = "localhost")
+    public ImHarness(string domain = "localhost", GatewayTexts? texts = null)
     {
         Settings = new ImGatewaySettings
         {
@@ -137,6 +137,7 @@ internal sealed class ImHarness
             SupportLocalPart = "support",
             SupportFlow = DemoFlow(),
             Catalog = Catalog(),
+            Texts = texts ?? GatewayTexts.English,
             Queues = [new ImQueueAddress("sales", "sales", "Sales"), new ImQueueAddress("billing", "billing", "Billing")],
         };
         Gateway = new ImGateway(Settings, Outlet, Routing, Booking, Customers, Transcripts, Clock, NullLogger<ImGateway>.Instance);

@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using Ccgw.Core;
 using Ccgw.Core.Callbacks;
+using Ccgw.Core.Flows;
 using Ccgw.Core.Repositories;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Xmpp.Component;
@@ -59,6 +60,7 @@ internal static class ImChannel
             SupportLocalPart = options.Im.SupportAddress,
             SupportFlow = catalog.Flows[options.Im.Flow],
             Catalog = catalog,
+            Texts = new GatewayTexts(options.Im.Texts),
             Queues = [.. options.Queues.Where(q => !string.IsNullOrEmpty(q.ImAddress))
                 .Select(q => new ImQueueAddress(q.ImAddress!, q.Id, q.Name ?? q.Id))],
         };

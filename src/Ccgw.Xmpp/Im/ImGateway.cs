@@ -28,6 +28,7 @@ public sealed partial class ImGateway : IStanzaService
     private const string ProbeVersion = "-version";
 
     private readonly ImGatewaySettings _settings;
+    private readonly ImTexts _texts;
     private readonly IStanzaOutlet _outlet;
     private readonly IImRouting _routing;
     private readonly IImCallbackBooking _callbacks;
@@ -46,6 +47,7 @@ public sealed partial class ImGateway : IStanzaService
     {
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
+        _texts = new ImTexts(settings.Texts);
         _outlet = outlet;
         _routing = routing;
         _callbacks = callbacks;
@@ -101,7 +103,7 @@ public sealed partial class ImGateway : IStanzaService
         if (alert.Channel != Core.Callbacks.AlertChannel.Im || !Jid.TryParse(alert.Address, out var to)) return;
         var queue = _queuesById.GetValueOrDefault(alert.QueueId);
         var from = Jid.Create(queue?.LocalPart ?? _settings.SupportLocalPart, _settings.Domain);
-        var text = ImTexts.Alert(queue?.DisplayName ?? alert.QueueId, alert.EwtSecondsAtTrigger);
+        var text = _texts.Alert(queue?.DisplayName ?? alert.QueueId, alert.EwtSecondsAtTrigger);
         await SendAsync(ImStanzas.Message(from, to, NewId(), text), cancellationToken);
     }
 
@@ -315,7 +317,7 @@ public sealed partial class ImGateway : IStanzaService
 
         if (c.QueueAddress is { } queue)
         {
-            await SayAsync(c, ImTexts.QueueGreeting(queue.DisplayName), ct);
+            await SayAsync(c, _texts.QueueGreeting(queue.DisplayName), ct);
             await SubmitAsync(c, queue.QueueId, ct);
             return;
         }
@@ -342,7 +344,7 @@ public sealed partial class ImGateway : IStanzaService
                 c.CallbackQueue = callback.QueueId;
                 c.CallbackPrompts = callback.Prompts;
                 c.CallbackAttempts = 0;
-                await AskForPhoneAsync(c, ImTexts.AskPhone, ct);
+                await AskForPhoneAsync(c, _texts.AskPhone, ct);
                 ArmTimer(c, _settings.CallbackNumberTimeout, TimerPurpose.CallbackNumber);
                 break;
             case EndConversation end:
@@ -373,14 +375,14 @@ public sealed partial class ImGateway : IStanzaService
         // Nobody took it at once: the estimated wait and a call-back instead.
         c.Callback = PendingCallback.WhileQueued;
         c.CallbackQueue = queueId;
-        var text = ImTexts.Waiting(result.Ewt) + " " + ImTexts.CallbackOffer(c.KnownPhone);
+        var text = _texts.Waiting(result.Ewt) + " " + _texts.CallbackOffer(c.KnownPhone);
         await AskForPhoneAsync(c, text, ct);
     }
 
     private async ValueTask AskForPhoneAsync(ImConversation c, string text, CancellationToken ct)
     {
         c.Record(Now, TranscriptSender.Gateway, text);
-        var form = c.SupportsForms ? ImStanzas.CallbackForm(text, c.KnownPhone) : null;
+        var form = c.SupportsForms ? ImStanzas.CallbackForm(text, c.KnownPhone, _texts.CallbackFormTitle, _texts.CallbackFormField) : null;
         await SendAsync(ImStanzas.Message(c.GatewayAddress, c.Customer, NewId(), text, extra: form), ct);
     }
 
@@ -398,7 +400,7 @@ public sealed partial class ImGateway : IStanzaService
                 c.Callback = PendingCallback.None;
                 return true;
             }
-            await SayAsync(c, ImTexts.PhoneGiveUp, ct);
+            await SayAsync(c, _texts.PhoneGiveUp, ct);
             await EndAsync(c, EndReason.FlowEnded, ct);
             return true;
         }
@@ -411,11 +413,11 @@ public sealed partial class ImGateway : IStanzaService
             if (whileQueued && form is null) return false;
             if (!whileQueued && ++c.CallbackAttempts >= 3)
             {
-                await SayAsync(c, ImTexts.PhoneGiveUp, ct);
+                await SayAsync(c, _texts.PhoneGiveUp, ct);
                 await EndAsync(c, EndReason.FlowEnded, ct);
                 return true;
             }
-            await AskForPhoneAsync(c, ImTexts.PhoneInvalid, ct);
+            await AskForPhoneAsync(c, _texts.PhoneInvalid, ct);
             return true;
         }
 
@@ -428,20 +430,20 @@ public sealed partial class ImGateway : IStanzaService
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogCallbackFailed(_log, c.Id, e);
-            receipt = new ImCallbackReceipt(false, null, ImTexts.CallbackFailed);
+            receipt = new ImCallbackReceipt(false, null, _texts.CallbackFailed);
         }
 
         c.Callback = PendingCallback.None;
         if (!receipt.Booked)
         {
-            await SayAsync(c, receipt.Refusal ?? ImTexts.CallbackFailed, ct);
+            await SayAsync(c, receipt.Refusal ?? _texts.CallbackFailed, ct);
             if (!whileQueued) await EndAsync(c, EndReason.FlowEnded, ct);
             return true;
         }
         LogCallbackBooked(_log, c.Id, receipt.CallbackId ?? "");
         if (whileQueued)
         {
-            await SayAsync(c, ImTexts.CallbackBooked(phone), ct);
+            await SayAsync(c, _texts.CallbackBooked(phone), ct);
             await EndAsync(c, EndReason.CallbackBooked, ct);
             return true;
         }
@@ -509,7 +511,7 @@ public sealed partial class ImGateway : IStanzaService
                 var accepted = await _routing.AcceptOfferAsync(c.AgentId, c.InteractionId!, ct);
                 if (!accepted.IsOk)
                 {
-                    await SendAsync(ImStanzas.Message(conversationAddress, from, NewId(), ImTexts.OfferWithdrawn, "gone"), ct);
+                    await SendAsync(ImStanzas.Message(conversationAddress, from, NewId(), _texts.OfferWithdrawn, "gone"), ct);
                     return;
                 }
                 await ConnectAsync(c, ct);
@@ -536,7 +538,7 @@ public sealed partial class ImGateway : IStanzaService
         c.Callback = PendingCallback.None;
         c.MoveTo(ImConversationState.Connected);
         LogConnected(_log, c.Id, c.InteractionId!, c.AgentId!);
-        await SayAsync(c, ImTexts.AgentJoined, ct);
+        await SayAsync(c, _texts.AgentJoined, ct);
     }
 
     // ---------------------------------------------------------------- core events
@@ -573,7 +575,7 @@ public sealed partial class ImGateway : IStanzaService
         c.OfferOpen = true;
         LogOffered(_log, c.Id, offer.InteractionId, offer.AgentId);
         var queueName = _queuesById.TryGetValue(offer.QueueId, out var q) ? q.DisplayName : offer.QueueId;
-        var text = ImTexts.Offer(queueName, c.CustomerName ?? "a guest", offer.WaitedSeconds);
+        var text = _texts.Offer(queueName, c.CustomerName ?? _texts.Guest, offer.WaitedSeconds);
         if (c.Context.Count > 0) text += "\n" + string.Join("\n", c.Context.Select(line => "> " + line));
         await SendAsync(ImStanzas.Message(c.ConversationAddress, c.Agent.Value, NewId(), text), ct);
     }
@@ -584,14 +586,14 @@ public sealed partial class ImGateway : IStanzaService
         if (c.State != ImConversationState.Connected || c.InteractionId != view.Id) return;
         if (c.AgentId is not null)
         {
-            await SendAsync(ImStanzas.Message(c.ConversationAddress, AgentAddress(c), NewId(), ImTexts.Transferred, "gone"), ct);
+            await SendAsync(ImStanzas.Message(c.ConversationAddress, AgentAddress(c), NewId(), _texts.Transferred, "gone"), ct);
             await SendAsync(ImStanzas.Presence(c.ConversationAddress, AgentAddress(c), "unavailable"), ct);
         }
         c.AgentId = null;
         c.Agent = null;
         c.QueueId = view.QueueId;
         c.MoveTo(ImConversationState.Queued);
-        await SayAsync(c, ImTexts.BeingTransferred, ct);
+        await SayAsync(c, _texts.BeingTransferred, ct);
     }
 
     private async ValueTask OnOfferClosedAsync(ImConversation c, Offer offer, OfferOutcome outcome, CancellationToken ct)
@@ -604,7 +606,7 @@ public sealed partial class ImGateway : IStanzaService
             return;
         }
         if (c.State != ImConversationState.Queued) return;
-        await SendAsync(ImStanzas.Message(c.ConversationAddress, AgentAddress(c), NewId(), ImTexts.OfferWithdrawn, "gone"), ct);
+        await SendAsync(ImStanzas.Message(c.ConversationAddress, AgentAddress(c), NewId(), _texts.OfferWithdrawn, "gone"), ct);
         c.OfferOpen = false;
         c.AgentId = null;
         c.Agent = null;
@@ -642,8 +644,8 @@ public sealed partial class ImGateway : IStanzaService
         // The customer hears it from the address it wrote to; the agent from the conversation address, which then goes away.
         var toCustomer = reason switch
         {
-            EndReason.AgentLeft => ImTexts.AgentLeft,
-            EndReason.CoreEnded => ImTexts.ChatEnded,
+            EndReason.AgentLeft => _texts.AgentLeft,
+            EndReason.CoreEnded => _texts.ChatEnded,
             _ => null,
         };
         if (toCustomer is not null) c.Record(Now, TranscriptSender.Gateway, toCustomer);
@@ -667,7 +669,7 @@ public sealed partial class ImGateway : IStanzaService
         {
             if (reason != EndReason.AgentLeft)
                 await SendAsync(ImStanzas.Message(c.ConversationAddress, AgentAddress(c), NewId(),
-                    reason == EndReason.CoreEnded ? ImTexts.ChatClosed : ImTexts.CustomerLeft, "gone"), ct);
+                    reason == EndReason.CoreEnded ? _texts.ChatClosed : _texts.CustomerLeft, "gone"), ct);
             await SendAsync(ImStanzas.Presence(c.ConversationAddress, AgentAddress(c), "unavailable"), ct);
         }
     }
@@ -713,7 +715,7 @@ public sealed partial class ImGateway : IStanzaService
                         if (c.Flow?.Timeout() is { } directive) await ApplyAsync(c, directive, CancellationToken.None);
                         break;
                     case TimerPurpose.CallbackNumber when c.State == ImConversationState.InFlow && c.Callback == PendingCallback.FromFlow:
-                        await SayAsync(c, ImTexts.PhoneGiveUp, CancellationToken.None);
+                        await SayAsync(c, _texts.PhoneGiveUp, CancellationToken.None);
                         await EndAsync(c, EndReason.FlowEnded, CancellationToken.None);
                         break;
                 }

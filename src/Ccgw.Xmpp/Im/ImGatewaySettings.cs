@@ -24,6 +24,9 @@ public sealed record ImGatewaySettings
     /// <summary>Prompt texts (a prompt renders as its text over IM).</summary>
     public required FlowCatalog Catalog { get; init; }
 
+    /// <summary>The gateway's own sentences (<c>Im:Texts</c>); English unless the site configures its own.</summary>
+    public GatewayTexts Texts { get; init; } = GatewayTexts.English;
+
     /// <summary>Queue addresses by local part: writing to one skips the menu and queues directly.</summary>
     public IReadOnlyList<ImQueueAddress> Queues { get; init; } = [];
 

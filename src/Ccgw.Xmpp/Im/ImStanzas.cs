@@ -128,14 +128,14 @@ internal static class ImStanzas
     }
 
     /// <summary>XEP-0004 §3.1 form asking for a phone number (pre-filled when the customer record has one).</summary>
-    public static XElement CallbackForm(string instructions, string? knownPhone)
+    public static XElement CallbackForm(string instructions, string? knownPhone, string title, string fieldLabel)
     {
         var x = XmppNamespaces.DataForms;
         var phone = new XElement(x + "field", new XAttribute("var", PhoneField), new XAttribute("type", "text-single"),
-            new XAttribute("label", ImTexts.CallbackFormField), new XElement(x + "required"));
+            new XAttribute("label", fieldLabel), new XElement(x + "required"));
         if (knownPhone is not null) phone.Add(new XElement(x + "value", knownPhone));
         return new XElement(x + "x", new XAttribute("type", "form"),
-            new XElement(x + "title", ImTexts.CallbackFormTitle),
+            new XElement(x + "title", title),
             new XElement(x + "instructions", instructions),
             new XElement(x + "field", new XAttribute("var", "FORM_TYPE"), new XAttribute("type", "hidden"), new XElement(x + "value", CallbackFormType)),
             phone);
