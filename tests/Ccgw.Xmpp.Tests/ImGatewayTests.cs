@@ -124,6 +124,26 @@ public sealed class ImGatewayTests
     }
 
     [Fact]
+    public async Task The_sites_own_yes_words_accept_the_call_back_on_the_known_number()
+    {
+        var h = new ImHarness(texts: new GatewayTexts(new Dictionary<string, string>
+        {
+            ["CallbackOfferKnownPhone"] = "Sollen wir Sie unter {phone} zurückrufen? Antworten Sie \"ja\".",
+            ["CallbackYesWords"] = "ja, Rückruf",
+        }));
+        h.Routing.Ewt = new WaitEstimate(null, null, null, 1, 0);
+        h.Customers.ByIm[ImHarness.GuestBare] = new Customer("dora", "Dora Diaz", ["+4930999000"], [ImHarness.GuestBare], [], []);
+        await h.GuestQueuedInBilling();
+        Assert.EndsWith("Sollen wir Sie unter +4930999000 zurückrufen? Antworten Sie \"ja\".", h.Outlet.BodiesTo(ImHarness.Guest)[^1]);
+
+        await h.Say(ImHarness.Guest, ImHarness.Support, "yes");
+        Assert.Empty(h.Booking.Booked); // the English word is not one of this site's
+        await h.Say(ImHarness.Guest, ImHarness.Support, "Ja!");
+
+        Assert.Equal("+4930999000", Assert.Single(h.Booking.Booked).Phone);
+    }
+
+    [Fact]
     public async Task A_known_customer_is_named_by_id()
     {
         var h = new ImHarness();

@@ -42,6 +42,7 @@ public sealed class GatewayTexts
         new("CallbackBooked", "Thank you. We will call you back on {phone} as soon as an agent is free.", "phone"),
         new("QueueGreeting", "Welcome to {queue}. You will be connected to an agent.", "queue"),
         new("Guest", "a guest"),
+        new("CallbackYesWords", "yes, y, ok, callback, call back, call me back, 9"),
         new("Offer", "New chat in {queue} from {who} (waited {seconds} s). Reply here to accept it.", "queue", "who", "seconds"),
     ];
 

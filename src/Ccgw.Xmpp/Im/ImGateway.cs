@@ -406,7 +406,7 @@ public sealed partial class ImGateway : IStanzaService
         }
 
         var typed = form?.Phone ?? body;
-        if (whileQueued && c.KnownPhone is not null && typed is not null && IsYes(typed)) typed = c.KnownPhone;
+        if (whileQueued && c.KnownPhone is not null && typed is not null && _texts.IsYes(typed)) typed = c.KnownPhone;
         var phone = PhoneNumbers.ToE164(typed);
         if (phone is null)
         {
@@ -452,12 +452,6 @@ public sealed partial class ImGateway : IStanzaService
         if (c.Flow?.Continue() is { } next) await ApplyAsync(c, next, ct);
         else await EndAsync(c, EndReason.FlowEnded, ct);
         return true;
-    }
-
-    private static bool IsYes(string text)
-    {
-        var t = text.Trim().TrimEnd('.', '!').ToLowerInvariant();
-        return t is "yes" or "y" or "ok" or "callback" or "call back" or "call me back" or "9";
     }
 
     // ---------------------------------------------------------------- agent side

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using Ccgw.Core;
 using Ccgw.Core.Flows;
@@ -10,6 +11,10 @@ namespace Ccgw.Xmpp.Im;
 /// </summary>
 internal sealed class ImTexts(GatewayTexts texts)
 {
+    private readonly FrozenSet<string> _yesWords = texts.Get("CallbackYesWords")
+        .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+        .ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     public string AgentJoined => texts.Get("AgentJoined");
     public string AgentLeft => texts.Get("AgentLeft");
     public string ChatEnded => texts.Get("ChatEnded");
@@ -51,6 +56,12 @@ internal sealed class ImTexts(GatewayTexts texts)
 
     public string Offer(string queueName, string who, double waitedSeconds) =>
         texts.Get("Offer", ("queue", queueName), ("who", who), ("seconds", Number(Math.Round(waitedSeconds))));
+
+    /// <summary>
+    /// Whether a reply to the call-back offer means "yes, on the number you have" (<c>CallbackYesWords</c>, a
+    /// comma-separated list; case and a closing '.' or '!' do not matter).
+    /// </summary>
+    public bool IsYes(string text) => _yesWords.Contains(text.Trim().TrimEnd('.', '!').Trim());
 
     private static double Minutes(double seconds) => Math.Ceiling(seconds / 60);
 
