@@ -1,15 +1,12 @@
 namespace Ccgw.Configuration;
 
-/// <summary>Checks <c>Im:Texts</c> (the gateway's own sentences) and <c>Im:Component</c> (XEP-0114 component mode) when it is enabled.</summary>
+/// <summary>Checks <c>Im:Component</c> (XEP-0114 component mode) when it is enabled.</summary>
 public static class ImComponentRules
 {
     public static void Check(GatewayOptions o, ConfigProblems problems)
     {
         ArgumentNullException.ThrowIfNull(o);
         ArgumentNullException.ThrowIfNull(problems);
-        foreach (var (name, template) in o.Im.Texts)
-            if (Ccgw.Core.Flows.GatewayTexts.Check(name, template) is { } problem)
-                problems.Error($"Im:Texts:{name}", problem);
         var c = o.Im.Component;
         if (!c.Enabled) return;
         const string key = "Im:Component";

@@ -16,6 +16,13 @@ public abstract class SipClientTransaction : SipTransaction
     /// <summary>Sends the request (its first transmission before returning when <paramref name="sendBeforeReturning"/>) and starts the timers.</summary>
     internal abstract void Start(bool sendBeforeReturning);
 
+    /// <summary>The request's first transmission, by the queue or (see <see cref="ISipSender.SendBeforeReturning"/>) before returning.</summary>
+    private protected void SendFirst(bool sendBeforeReturning)
+    {
+        if (sendBeforeReturning) Sender.SendBeforeReturning(Request, Peer);
+        else Sender.Send(Request, Peer);
+    }
+
     internal abstract void ReceiveResponse(SipResponse response);
 }
 
@@ -46,8 +53,7 @@ public sealed class SipClientInviteTransaction : SipClientTransaction
     {
         lock (Gate)
         {
-            if (sendBeforeReturning) Sender.SendBeforeReturning(Request, Peer);
-            else Sender.Send(Request, Peer);
+            SendFirst(sendBeforeReturning);
             if (!Reliable)
             {
                 _intervalA = Timers.T1;
@@ -154,8 +160,7 @@ public sealed class SipClientNonInviteTransaction : SipClientTransaction
     {
         lock (Gate)
         {
-            if (sendBeforeReturning) Sender.SendBeforeReturning(Request, Peer);
-            else Sender.Send(Request, Peer);
+            SendFirst(sendBeforeReturning);
             if (!Reliable)
             {
                 _intervalE = Timers.T1;
