@@ -32,6 +32,25 @@ internal sealed class VoiceRtpEndpoint : IAsyncDisposable
     /// <summary>Where the gateway's RTP for this leg comes from (and so where ours must go).</summary>
     public Task<IPEndPoint> GatewayAsync(TimeSpan timeout) => _firstSource.Task.WaitAsync(timeout);
 
+    private readonly List<(int Count, TaskCompletionSource Reached)> _countWaiters = [];
+
+    /// <summary>The first <paramref name="count"/> packets received, once that many have arrived.</summary>
+    public async Task<Received[]> FirstPacketsAsync(int count, TimeSpan timeout)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_countWaiters) _countWaiters.Add((count, reached));
+        if (Packets.Count >= count) reached.TrySetResult();
+        await reached.Task.WaitAsync(timeout);
+        return Packets.Take(count).ToArray();
+    }
+
+    private void SignalCount()
+    {
+        lock (_countWaiters)
+            foreach (var (count, reached) in _countWaiters)
+                if (Packets.Count >= count) reached.TrySetResult();
+    }
+
     private async Task ReceiveAsync()
     {
         var buffer = new byte[2048];
@@ -48,6 +67,7 @@ internal sealed class VoiceRtpEndpoint : IAsyncDisposable
                     BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(4)), BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(8)),
                     buffer.AsSpan(12, r.ReceivedBytes - 12).ToArray()));
                 _firstSource.TrySetResult((IPEndPoint)r.RemoteEndPoint);
+                SignalCount();
             }
         }
         catch (OperationCanceledException)
