@@ -8,7 +8,9 @@ namespace Ccgw.Sip.Transport;
 /// <summary>
 /// One TCP/TLS connection, framed by Content-Length (RFC 3261 §18.3) over a <see cref="PipeReader"/> so the
 /// same code serves a raw socket, an SslStream or a Kestrel connection. A framing error is unrecoverable on
-/// a stream, so the connection answers 400 when it can and closes (RFC 4475 §3.1.2.3, §3.3.9).
+/// a stream, so the connection answers 400 when it can and closes (RFC 4475 §3.1.2.3, §3.3.9) — after lingering
+/// briefly, because requests framed before the error are still being answered and their responses need the
+/// connection (a REGISTER's 401 was lost that way when the close won the race).
 /// </summary>
 internal sealed class SipStreamConnection
 {
@@ -18,10 +20,13 @@ internal sealed class SipStreamConnection
     private readonly SipParserOptions _parser;
     private readonly TimeProvider _time;
     private readonly TimeSpan _idleTimeout;
+    private readonly TimeSpan _errorLinger;
     private readonly ISipLog _log;
 
-    public SipStreamConnection(PipeReader input, PipeWriter output, SipEndPoint remote, SipParserOptions parser, TimeProvider time, TimeSpan idleTimeout, ISipLog log)
+    public SipStreamConnection(PipeReader input, PipeWriter output, SipEndPoint remote, SipParserOptions parser, TimeProvider time,
+        TimeSpan idleTimeout, ISipLog log, TimeSpan? errorLinger = null)
     {
+        _errorLinger = errorLinger ?? SipTransportOptions.DefaultStreamErrorLinger;
         _input = input;
         _output = output;
         Remote = remote;
@@ -71,11 +76,19 @@ internal sealed class SipStreamConnection
                 }
                 catch (SipParseException e)
                 {
-                    await AnswerFramingErrorAsync(result.Buffer, e, cancellationToken);
+                    // From the message that failed, not the read's start: earlier messages of the read were dispatched
+                    // and are answered on their own, and a 400 echoing one of their Call-IDs would answer it wrongly.
+                    await AnswerFramingErrorAsync(buffer, e, cancellationToken);
                     stop = true;
                 }
+                if (stop)
+                {
+                    _input.AdvanceTo(result.Buffer.End);
+                    await LingerAsync(cancellationToken);
+                    return;
+                }
                 _input.AdvanceTo(buffer.Start, buffer.End);
-                if (stop || result.IsCompleted) return;
+                if (result.IsCompleted) return;
             }
         }
         finally
@@ -90,6 +103,30 @@ internal sealed class SipStreamConnection
         _log.Log(SipLogLevel.Information, string.Concat("SIP framing error from ", Remote.ToString(), ": ", error.Reason));
         var head = buffer.Slice(0, Math.Min(buffer.Length, _parser.MaxHeaderBytes)).ToArray();
         if (SipMalformedRequestResponder.BuildResponse(head, error) is { } answer) await SendAsync(answer, ct);
+    }
+
+    /// <summary>
+    /// After a framing error: no more messages are read from this connection (nothing after the error can be framed,
+    /// so input is discarded), but it stays open for writing for <see cref="_errorLinger"/>, so that the answers to
+    /// the requests framed before the error still reach the peer.
+    /// </summary>
+    private async Task LingerAsync(CancellationToken cancellationToken)
+    {
+        using var linger = new CancellationTokenSource(_errorLinger, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(linger.Token, cancellationToken);
+        try
+        {
+            while (true)
+            {
+                var result = await _input.ReadAsync(linked.Token);
+                _input.AdvanceTo(result.Buffer.End);
+                if (result.IsCanceled) return; // Abort()
+                if (result.IsCompleted) await Task.Delay(Timeout.InfiniteTimeSpan, _time, linked.Token); // the peer stopped sending, it may still read
+            }
+        }
+        catch (OperationCanceledException) when (linger.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>Ends the connection from the sending side (e.g. after a write timeout).</summary>

@@ -252,7 +252,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
     /// <summary>Serves one stream connection (also the entry point for a host-provided duplex pipe).</summary>
     public async Task ServeStreamAsync(PipeReader input, PipeWriter output, SipEndPoint remote, CancellationToken ct)
     {
-        var connection = new SipStreamConnection(input, output, remote, _options.Parser, _time, _options.StreamIdleTimeout, _log);
+        var connection = new SipStreamConnection(input, output, remote, _options.Parser, _time, _options.StreamIdleTimeout, _log, _options.StreamErrorLinger);
         _connections[(remote.Transport, remote.Address)] = connection;
         try
         {

@@ -24,6 +24,14 @@ public sealed record SipTransportOptions
 
     public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    public static readonly TimeSpan DefaultStreamErrorLinger = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a stream connection stays open for writing after a framing error (which ends its reading), so that the
+    /// answers to the requests it carried before the error are still sent.
+    /// </summary>
+    public TimeSpan StreamErrorLinger { get; init; } = DefaultStreamErrorLinger;
+
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>A stream write that cannot complete in this time closes the connection.</summary>

@@ -96,6 +96,22 @@ public class StreamTransportTests
     }
 
     [Fact]
+    public async Task Requests_framed_before_a_framing_error_are_still_answered_before_the_connection_closes()
+    {
+        await using var stack = await StartAsync(TimeProvider.System);
+        using var client = new TcpClient();
+        await client.ConnectAsync(stack.TcpEndPoint!);
+        var stream = client.GetStream();
+        // RFC 4475 dblreq over a stream: good requests, then bytes that cannot be framed, all in one write.
+        await stream.WriteAsync(Wire(Options(1) + Options(2) + Options(3).Replace("Content-Length: 0", "Content-Length: x")));
+        var responses = await ReadResponsesAsync(stream, 4); // ends at the close: never more than three come
+
+        Assert.Equal(3, responses.Count);
+        Assert.Equal([200, 200], responses.Where(r => r.CallId is "tcp-1" or "tcp-2").OrderBy(r => r.CallId).Select(r => r.StatusCode));
+        Assert.Equal(400, Assert.Single(responses, r => r.CallId is not ("tcp-1" or "tcp-2")).StatusCode);
+    }
+
+    [Fact]
     public async Task Idle_connections_are_closed_by_the_injected_clock()
     {
         var time = new ManualTimeProvider();
