@@ -87,8 +87,13 @@ internal static partial class DaemonHost
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");
         try
         {
+            var hosted = app.Services.GetServices<IHostedService>().ToArray();
             await app.RunAsync();
-            return ExitCodes.Ok;
+            var faulted = FaultedServices.Find(hosted);
+            if (faulted.Count == 0) return ExitCodes.Ok;
+            var names = string.Join(", ", faulted);
+            LogServicesFaulted(log, names);
+            return ExitCodes.Software;
         }
         catch (IOException e) when (e.InnerException is AddressInUseException or SocketException)
         {
@@ -122,6 +127,9 @@ internal static partial class DaemonHost
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Critical, Message = "cannot bind a listener: {Reason}; check Listeners in the configuration and that no other process holds the port")]
     private static partial void LogBindFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Critical, Message = "stopped because {Services} failed; exiting with EX_SOFTWARE so that the supervisor restarts the gateway")]
+    private static partial void LogServicesFaulted(ILogger logger, string services);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Critical, Message = "storage failed: {Reason}")]
     private static partial void LogStorageFailed(ILogger logger, string reason);
