@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Ccgw.Core;
 using Ccgw.Core.Repositories;
 
@@ -10,13 +9,13 @@ namespace Ccgw.Daemon;
 /// </summary>
 internal sealed partial class HistoryRecorder : BackgroundService
 {
-    private readonly ChannelReader<CoreEvent> _events;
+    private readonly EventFollower _events;
     private readonly IInteractionHistoryRepository _history;
     private readonly ILogger<HistoryRecorder> _log;
 
     public HistoryRecorder(RoutingEngine engine, IInteractionHistoryRepository history, ILogger<HistoryRecorder> log)
     {
-        _events = engine.Subscribe();
+        _events = new EventFollower(engine);
         _history = history;
         _log = log;
     }
@@ -33,6 +32,8 @@ internal sealed partial class HistoryRecorder : BackgroundService
             {
                 // Whatever has arrived goes in one transaction: a call-back's attempt is five or six core events, and a
                 // commit (an fsync and a turn at the write lock) each would cost more than the writes themselves.
+                if (_events.TakeGap(out var gap))
+                    LogEventsMissed(_log, gap.Missed, gap.AfterSequence); // gone for good: the core keeps no log to replay
                 batch.Clear();
                 while (batch.Count < MaxBatch && _events.TryRead(out var e))
                     if (ToHistory(e) is { } record) batch.Add(new InteractionHistoryAppend(record.Entry, [record.Event]));
@@ -93,6 +94,10 @@ internal sealed partial class HistoryRecorder : BackgroundService
 
     [LoggerMessage(EventId = 31, Level = LogLevel.Error, Message = "could not record a history event of interaction {InteractionId}")]
     private static partial void LogWriteFailed(ILogger logger, string interactionId, Exception exception);
+
+    [LoggerMessage(EventId = 33, Level = LogLevel.Error,
+        Message = "history fell behind the core and missed about {Missed} events after sequence {Sequence}; interactions active then lack those steps")]
+    private static partial void LogEventsMissed(ILogger logger, long missed, long sequence);
 
     [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "could not record {Count} history events together; writing them one by one")]
     private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);

@@ -140,6 +140,30 @@ internal sealed partial class CallbackCall
             _ = HangupAsync(CallbackEnd.CoreEnded, null);
     }
 
+    /// <summary>The gateway missed some of the core's events: compare this call-back with the core's view and catch up.</summary>
+    public async Task ResyncAsync(CancellationToken cancellationToken)
+    {
+        AgentRing? ring;
+        lock (_gate)
+        {
+            if (_phase == CallbackCallPhase.Ended) return;
+            ring = _agent is { Closed: false } r ? r : null;
+        }
+        var core = (await _gateway.Engine.GetInteractionAsync(Id, cancellationToken))?.Interaction;
+        var actions = CoreResync.Decide(core,
+            ringingAgent: ring is { Accepted: false } ? ring.Offer.AgentId : null,
+            connectedAgent: ring is { Accepted: true } ? ring.Offer.AgentId : null);
+        if (actions.HasFlag(ResyncActions.HangUp))
+        {
+            await HangupAsync(CallbackEnd.CoreEnded, null);
+            return;
+        }
+        if (actions.HasFlag(ResyncActions.StopRinging) && ring is not null)
+            OnOfferClosed(ring.Offer, OfferOutcome.Withdrawn);
+        if (actions.HasFlag(ResyncActions.RejectUnseenOffer))
+            await _gateway.Engine.RejectOfferAsync(core!.AgentId!, Id, "gateway missed the offer", cancellationToken);
+    }
+
     // ---- the two orders -------------------------------------------------------------------------------------------
 
     private async Task CustomerFirstAsync(AgentRing ring)

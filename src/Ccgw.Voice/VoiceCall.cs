@@ -398,6 +398,36 @@ internal sealed partial class VoiceCall
         if (Interlocked.Exchange(ref attempt.Media, null) is { } media) await media.DisposeAsync();
     }
 
+    // ---- after a gap in the core's events ---------------------------------------------------------------------------
+
+    /// <summary>The gateway missed some of the core's events: compare this call with the core's view and catch up.</summary>
+    public async Task ResyncAsync(CancellationToken cancellationToken)
+    {
+        string? id;
+        AgentAttempt? attempt;
+        VoiceCallPhase phase;
+        lock (_gate)
+        {
+            id = _interactionId;
+            attempt = _attempt is { Closed: false } a ? a : null;
+            phase = _phase;
+        }
+        if (id is null || phase == VoiceCallPhase.Ended) return; // still in the flow: the core has not seen this call yet
+        var core = (await _gateway.Engine.GetInteractionAsync(id, cancellationToken))?.Interaction;
+        var actions = CoreResync.Decide(core,
+            ringingAgent: phase == VoiceCallPhase.Ringing ? attempt?.Offer.AgentId : null,
+            connectedAgent: phase == VoiceCallPhase.Connected ? attempt?.Offer.AgentId : null);
+        if (actions.HasFlag(ResyncActions.HangUp))
+        {
+            await HangupAsync(CallEnd.CoreEnded);
+            return;
+        }
+        if (actions.HasFlag(ResyncActions.StopRinging) && attempt is not null)
+            OnOfferClosed(attempt.Offer, OfferOutcome.Withdrawn);
+        if (actions.HasFlag(ResyncActions.RejectUnseenOffer))
+            await _gateway.Engine.RejectOfferAsync(core!.AgentId!, id, "gateway missed the offer", cancellationToken);
+    }
+
     // ---- hang-up ---------------------------------------------------------------------------------------------------
 
     /// <summary>The core ended the interaction (console hang-up, supervisor) while we still had legs up.</summary>

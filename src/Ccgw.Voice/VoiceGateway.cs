@@ -111,40 +111,79 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         stack.StrayResponseHandler = OnStrayResponse;
     }
 
-    /// <summary>Follows the core: offers ring agents, closed offers stop ringing, interactions ended by the core hang up.</summary>
+    /// <summary>
+    /// Follows the core: offers ring agents, closed offers stop ringing, interactions ended by the core hang up. After
+    /// falling behind the stream (a starved box), every call compares itself with the core and catches up.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var events = Engine.Subscribe(cancellationToken);
+        var events = new EventFollower(Engine, cancellationToken);
         try
         {
-            await foreach (var e in events.ReadAllAsync(cancellationToken))
+            while (await events.WaitToReadAsync(cancellationToken))
             {
-                switch (e)
-                {
-                    case OfferMade { Offer: var offer } when CallOf(offer.Interaction) is { } call:
-                        call.OnOfferMade(offer);
-                        break;
-                    case OfferMade { Offer: var offer } when offer.Interaction.Channel == InteractionChannel.Callback:
-                        _callbacksById.GetOrAdd(offer.InteractionId, static (_, a) => a.Gateway.NewCallback(a.Offer), (Gateway: this, Offer: offer))
-                            .OnOfferMade(offer);
-                        break;
-                    case OfferClosed { Offer: var offer, Outcome: var outcome } when CallOf(offer.Interaction) is { } call:
-                        call.OnOfferClosed(offer, outcome);
-                        break;
-                    case OfferClosed { Offer: var offer, Outcome: var outcome } when _callbacksById.TryGetValue(offer.InteractionId, out var callback):
-                        callback.OnOfferClosed(offer, outcome);
-                        break;
-                    case InteractionStateChanged { Interaction: var view } when CallOf(view) is { } call:
-                        call.OnInteractionFinished(view.State);
-                        break;
-                    case InteractionStateChanged { Interaction: var view } when _callbacksById.TryGetValue(view.Id, out var callback):
-                        callback.OnInteractionFinished(view.State);
-                        break;
-                }
+                if (events.TakeGap(out var gap))
+                    await ResyncAsync(gap, cancellationToken);
+                while (events.TryRead(out var e))
+                    Apply(e);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    private void Apply(CoreEvent e)
+    {
+        switch (e)
+        {
+            case OfferMade { Offer: var offer } when CallOf(offer.Interaction) is { } call:
+                call.OnOfferMade(offer);
+                break;
+            case OfferMade { Offer: var offer } when offer.Interaction.Channel == InteractionChannel.Callback:
+                _callbacksById.GetOrAdd(offer.InteractionId, static (_, a) => a.Gateway.NewCallback(a.Offer), (Gateway: this, Offer: offer))
+                    .OnOfferMade(offer);
+                break;
+            case OfferClosed { Offer: var offer, Outcome: var outcome } when CallOf(offer.Interaction) is { } call:
+                call.OnOfferClosed(offer, outcome);
+                break;
+            case OfferClosed { Offer: var offer, Outcome: var outcome } when _callbacksById.TryGetValue(offer.InteractionId, out var callback):
+                callback.OnOfferClosed(offer, outcome);
+                break;
+            case InteractionStateChanged { Interaction: var view } when CallOf(view) is { } call:
+                call.OnInteractionFinished(view.State);
+                break;
+            case InteractionStateChanged { Interaction: var view } when _callbacksById.TryGetValue(view.Id, out var callback):
+                callback.OnInteractionFinished(view.State);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Catches every live call and call-back up with the core after missed events, all at once (each is one query to
+    /// the core). A call-back whose first offer was missed has no call here yet: its offer times out in the core and
+    /// is made again, which is the one case the resync cannot shorten.
+    /// </summary>
+    private async Task ResyncAsync(EventGap gap, CancellationToken cancellationToken)
+    {
+        LogResync(_log, gap.Missed, gap.AfterSequence, _byKey.Count, _callbacksById.Count);
+        var work = new List<Task>(_byKey.Count + _callbacksById.Count);
+        foreach (var call in _byKey.Values) work.Add(GuardResyncAsync(call.Key, call.ResyncAsync(cancellationToken)));
+        foreach (var callback in _callbacksById.Values) work.Add(GuardResyncAsync(callback.Id, callback.ResyncAsync(cancellationToken)));
+        await Task.WhenAll(work);
+    }
+
+    private async Task GuardResyncAsync(string key, Task resync)
+    {
+        try
+        {
+            await resync;
+        }
+#pragma warning disable CA1031 // One call that cannot catch up must not stop the others or the event loop.
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            LogResyncFailed(_log, key, e);
         }
     }
 
@@ -516,6 +555,13 @@ public sealed partial class VoiceGateway : IAsyncDisposable
 
     [LoggerMessage(EventId = 520, Level = LogLevel.Information, Message = "Call {Call} answered: DID {Did} → flow {Flow}, customer {Customer}")]
     private static partial void LogAnswered(ILogger logger, string call, string did, string flow, string customer);
+
+    [LoggerMessage(EventId = 590, Level = LogLevel.Warning,
+        Message = "Voice fell behind the core's events (about {Missed} missed after sequence {Sequence}); catching up {Calls} calls and {Callbacks} call-backs")]
+    private static partial void LogResync(ILogger logger, long missed, long sequence, int calls, int callbacks);
+
+    [LoggerMessage(EventId = 591, Level = LogLevel.Error, Message = "{Call} could not catch up with the core")]
+    private static partial void LogResyncFailed(ILogger logger, string call, Exception exception);
 
     [LoggerMessage(EventId = 521, Level = LogLevel.Information, Message = "Trunk call rejected with {Code}: {Why}")]
     private static partial void LogRejected(ILogger logger, int code, string why);

@@ -105,6 +105,45 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public async Task A_follower_that_fell_behind_reads_what_it_had_then_reports_the_gap_once_and_follows_on()
+    {
+        var engine = new RoutingEngine(Definition(), new ManualTimeProvider());
+        using var cts = new CancellationTokenSource();
+        var follower = new EventFollower(engine, cts.Token, capacity: 2);
+        var run = engine.RunAsync(cts.Token);
+
+        // Four agent-state changes while nobody reads: two fit, the rest overflow the buffer.
+        for (var i = 0; i < 2; i++)
+        {
+            await engine.SetAgentStateAsync("a" + i, AgentStateRequest.Ready);
+            await engine.SetAgentStateAsync("a" + i, AgentStateRequest.NotReady, "break");
+        }
+        var read = new List<CoreEvent>();
+        Assert.True(await follower.WaitToReadAsync(cts.Token));
+        while (follower.TryRead(out var e)) read.Add(e);
+        Assert.Equal(2, read.Count);
+        Assert.False(follower.TakeGap(out _)); // the buffered events come first; the gap only once they are read
+
+        Assert.True(await follower.WaitToReadAsync(cts.Token));
+        Assert.True(follower.TakeGap(out var gap));
+        Assert.Equal(read[^1].Sequence, gap.AfterSequence);
+        Assert.Equal(engine.Snapshot.Version, gap.UpToSequence);
+        Assert.True(gap.Missed > 0);
+        Assert.False(follower.TakeGap(out _));
+        Assert.Equal(1, follower.Gaps);
+
+        // Subscribed again: the next change reaches the follower.
+        await engine.SetAgentStateAsync("a0", AgentStateRequest.Ready);
+        await cts.CancelAsync();
+        await run;
+        var after = new List<CoreEvent>();
+        while (await follower.WaitToReadAsync(CancellationToken.None)) // false once the stopped engine's last event is read
+            while (follower.TryRead(out var e)) after.Add(e);
+        Assert.All(after, e => Assert.True(e.Sequence > gap.UpToSequence));
+        Assert.Contains(after, e => e is AgentStateChanged { Presence: { AgentId: "a0", State: AgentState.Ready } });
+    }
+
+    [Fact]
     public async Task Invalid_definition_is_refused_with_every_problem()
     {
         var bad = new ContactCenterDefinition([Agent("a", "sales:11")], [Queue("q", overflow: new OverflowRule(TimeSpan.FromSeconds(5), "nowhere"))], new RoutingOptions());

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Ccgw.Core;
 using Ccgw.Core.Callbacks;
 
@@ -9,13 +8,15 @@ internal sealed partial class CustomerAlertHost : BackgroundService
 {
     private const int MaxBatch = 256;
 
-    private readonly ChannelReader<CoreEvent> _events;
+    private readonly EventFollower _events;
+    private readonly RoutingEngine _engine;
     private readonly CustomerAlertWatcher _watcher;
     private readonly ILogger<CustomerAlertHost> _log;
 
     public CustomerAlertHost(RoutingEngine engine, CustomerAlertWatcher watcher, ILogger<CustomerAlertHost> log)
     {
-        _events = engine.Subscribe();
+        _events = new EventFollower(engine);
+        _engine = engine;
         _watcher = watcher;
         _log = log;
     }
@@ -29,6 +30,13 @@ internal sealed partial class CustomerAlertHost : BackgroundService
             {
                 // What arrived together is checked together: one read of a queue's alerts per burst, not per event.
                 batch.Clear();
+                if (_events.TakeGap(out _))
+                {
+                    // The figures that went by unseen are gone; the queues' figures now stand in for them.
+                    var now = _engine.Snapshot;
+                    foreach (var stats in now.Queues.Values)
+                        batch.Add(new QueueStatsChanged(stats) { Sequence = now.Version, At = now.At });
+                }
                 while (batch.Count < MaxBatch && _events.TryRead(out var e)) batch.Add(e);
                 try
                 {
