@@ -119,6 +119,62 @@ public sealed class HelpRequestStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_writer_catches_up_on_the_rows_others_changed_instead_of_reloading_every_call_back()
+    {
+        var callbacks = new SqliteCallbackRepository(_db.Database, _time);
+        await using var store = new SqliteHelpRequestStore(_db.Database, _time);
+        var receipts = new List<HelpRequestReceipt>();
+        for (var i = 0; i < 6; i++)
+        {
+            receipts.Add(await store.SubmitAsync(Now("+1555010" + i), Sales));
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        // Between batches: the scheduler starts two, a supervisor cancels one and re-prioritises another, and a tool
+        // outside the repositories (plain SQL on its own connection) reschedules one for tomorrow.
+        foreach (var r in receipts.Take(2)) Assert.NotNull(await callbacks.BeginAttemptAsync(r.Callback!.Id, _time.GetUtcNow()));
+        Assert.True(await callbacks.CancelAsync(receipts[2].Callback!.Id));
+        Assert.True(await callbacks.ReprioritiseAsync(receipts[5].Callback!.Id, 9));
+        await using (var c = await _db.Database.OpenAsync(default))
+            await c.ExecuteAsync("UPDATE callbacks SET scheduled_at = @At WHERE id = @Id",
+                new { At = StoredTime.Write(T0.AddDays(1)), Id = receipts[3].Callback!.Id });
+        var last = await store.SubmitAsync(Now("+15550199"), Sales);
+
+        Assert.Equal(1, store.IndexLoads); // the first batch's load only
+        // The two started are still counted (queued), the cancelled and the rescheduled are not; priority 9 goes first.
+        Assert.Equal(1, await store.PositionAsync((await callbacks.GetAsync(receipts[5].Callback!.Id))!));
+        Assert.Equal(5, last.Position);
+        Assert.Equal(last.Position, await store.PositionAsync(last.Callback!));
+    }
+
+    [Fact]
+    public async Task After_more_changes_than_it_catches_up_on_the_writer_loads_again_and_stays_exact()
+    {
+        await using var store = new SqliteHelpRequestStore(_db.Database, _time);
+        var first = await store.SubmitAsync(Now("+15550100"), Sales);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        // One import of more rows than the writer catches up on one by one, in one transaction (plain SQL).
+        await using (var c = await _db.Database.OpenAsync(default))
+        await using (var tx = c.BeginTransaction())
+        {
+            var at = StoredTime.Write(_time.GetUtcNow());
+            for (var i = 0; i <= SqliteHelpRequestStore.MaxCatchUp; i++)
+                await c.ExecuteAsync("""
+                    INSERT INTO callbacks (id, queue_id, channel, address, scheduled_at, priority, original_started_at, status, updated_at)
+                    VALUES (@Id, 'sales', 'Callback', @Address, @At, 0, @At, 'Scheduled', @At)
+                    """, new { Id = "import" + i, Address = "+1555" + (200_000 + i), At = at }, tx);
+            tx.Commit();
+        }
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var last = await store.SubmitAsync(Now("+15550101"), Sales);
+
+        Assert.Equal(2, store.IndexLoads);
+        Assert.Equal(1, first.Position);
+        Assert.Equal(SqliteHelpRequestStore.MaxCatchUp + 3, last.Position);
+        Assert.Equal(last.Position, await store.PositionAsync(last.Callback!));
+    }
+
+    [Fact]
     public async Task A_request_booked_for_later_counts_once_its_time_has_come()
     {
         await using var store = new SqliteHelpRequestStore(_db.Database, _time);

@@ -30,8 +30,9 @@ internal readonly record struct PositionKey(int Priority, string OriginalStarted
 /// that a position costs a binary search instead of a count over the queue's whole due backlog (which grew with every
 /// accepted request). It answers what
 /// <c>count(*) WHERE queue_id = q AND scheduled_at &lt;= now AND status IN (Scheduled, Queued) AND key &lt; k</c> would.
-/// The owner keeps it exact: it is loaded from SQLite, changed only with the owner's own writes, and loaded again
-/// whenever another connection may have written (see <see cref="SqliteHelpRequestStore"/>).
+/// The owner keeps it exact: it is loaded from SQLite, changed with the owner's own writes, and brought level with
+/// other connections' commits by re-reading the rows the change log (<c>callback_changes</c>) names, or loaded again
+/// when that log cannot say (see <see cref="SqliteHelpRequestStore"/>).
 /// Not thread-safe: one writer owns it.
 /// </summary>
 internal sealed class CallbackPositionIndex
@@ -41,7 +42,7 @@ internal sealed class CallbackPositionIndex
 
     /// <summary>
     /// Replaces the contents with <paramref name="rows"/> (id, queue, scheduled time, key) in one go: a sort per queue
-    /// rather than an insert per row, because the writer reloads whenever another connection has committed.
+    /// rather than an insert per row.
     /// </summary>
     public void Load(IEnumerable<(string Id, string QueueId, string ScheduledAt, PositionKey Key)> rows, string now)
     {

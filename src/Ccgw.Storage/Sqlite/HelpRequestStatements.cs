@@ -18,7 +18,9 @@ internal sealed class HelpRequestStatements : IAsyncDisposable
     private static readonly string Counted = InList(CallbackStatus.Scheduled, CallbackStatus.Queued);
 
     private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _dataVersion;
+    private readonly SqliteCommand _changesAfter;
+    private readonly SqliteCommand _lastChange;
+    private readonly SqliteCommand _countedOne;
     private readonly SqliteCommand _customer;
     private readonly SqliteCommand _pending;
     private readonly SqliteCommand _insert;
@@ -30,7 +32,9 @@ internal sealed class HelpRequestStatements : IAsyncDisposable
     private HelpRequestStatements(SqliteConnection connection)
     {
         _connection = connection;
-        _dataVersion = Command("PRAGMA data_version");
+        _changesAfter = Command("SELECT seq, id FROM callback_changes WHERE seq > @After ORDER BY seq LIMIT @Limit", "@After", "@Limit");
+        _lastChange = Command("SELECT coalesce(max(seq), 0) FROM callback_changes");
+        _countedOne = Command($"SELECT queue_id, scheduled_at, priority, original_started_at, rowid FROM callbacks WHERE id = @Id AND status IN {Counted}", "@Id");
         _customer = Command("SELECT customer_id FROM customer_phones WHERE phone = @Address ORDER BY customer_id LIMIT 1", "@Address");
         // Two index searches, not "address = @A OR customer_id = @C": without ANALYZE statistics SQLite plans that OR as
         // a scan of the whole queue (callbacks_by_queue_time), which made every request cost O(queue length).
@@ -54,7 +58,7 @@ internal sealed class HelpRequestStatements : IAsyncDisposable
             WHERE queue_id = @Queue AND scheduled_at >= @From AND scheduled_at < @To AND status <> 'Cancelled' AND id <> @Except
             """, "@Queue", "@From", "@To", "@Except");
         _counted = Command($"SELECT id, queue_id, scheduled_at, priority, original_started_at, rowid FROM callbacks WHERE status IN {Counted}");
-        _all = [_dataVersion, _customer, _pending, _insert, _update, _slotCount, _counted];
+        _all = [_changesAfter, _lastChange, _countedOne, _customer, _pending, _insert, _update, _slotCount, _counted];
     }
 
     public static async Task<HelpRequestStatements> OpenAsync(SqliteDatabase database, CancellationToken cancellationToken)
@@ -79,8 +83,32 @@ internal sealed class HelpRequestStatements : IAsyncDisposable
         return tx;
     }
 
-    /// <summary>Changes when another connection has committed to the file since this connection last looked (never for its own commits).</summary>
-    public long DataVersion() => (long)_dataVersion.ExecuteScalar()!;
+    /// <summary>The sequence of the latest change to any call-back row (migration 0021's log); 0 when none is logged.</summary>
+    public long LastChange() => (long)_lastChange.ExecuteScalar()!;
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> logged changes after <paramref name="after"/>, in order: sequence and call-back id.
+    /// A first sequence other than <paramref name="after"/> + 1 means the log was trimmed past the reader.
+    /// </summary>
+    public List<(long Seq, string Id)> ChangesAfter(long after, int limit)
+    {
+        Set(_changesAfter, after, limit);
+        var changes = new List<(long, string)>();
+        using var reader = _changesAfter.ExecuteReader();
+        while (reader.Read()) changes.Add((reader.GetInt64(0), reader.GetString(1)));
+        return changes;
+    }
+
+    /// <summary>Puts the call-back as it stands now into <paramref name="index"/>, or takes it out if it does not count (any more).</summary>
+    public void Refresh(CallbackPositionIndex index, string id)
+    {
+        _countedOne.Parameters[0].Value = id;
+        using var reader = _countedOne.ExecuteReader();
+        if (reader.Read())
+            index.Set(id, reader.GetString(0), reader.GetString(1), new PositionKey(reader.GetInt32(2), reader.GetString(3), reader.GetInt64(4)));
+        else
+            index.Remove(id);
+    }
 
     public string? CustomerId(string phone)
     {

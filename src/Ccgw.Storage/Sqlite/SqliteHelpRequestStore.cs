@@ -36,9 +36,18 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
 
     private readonly int _maxBatch;
 
-    // The writer's own: positions of the call-backs that count, and the connection's data_version it matches (null: load it).
+    // The writer's own: positions of the call-backs that count, and the last entry of the change log (callback_changes)
+    // they reflect (null: load them all).
     private readonly CallbackPositionIndex _positions = new();
-    private long? _indexVersion;
+    private long? _indexedThrough;
+
+    /// <summary>Most logged changes applied one by one; beyond this a full load is cheaper.</summary>
+    public const int MaxCatchUp = 2_000;
+
+    /// <summary>Full loads of the position index so far: the first, then only after a failure or a gap in the change log.</summary>
+    public long IndexLoads => Interlocked.Read(ref _indexLoads);
+
+    private long _indexLoads;
 
     /// <param name="maxBatch">Most requests per transaction; 1 turns group commit off (one fsync per request, for comparison).</param>
     public SqliteHelpRequestStore(SqliteDatabase database, TimeProvider time, int maxBatch = MaxBatch)
@@ -100,7 +109,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
                     if (statements is null)
                     {
                         statements = await HelpRequestStatements.OpenAsync(_database, cancellationToken);
-                        _indexVersion = null;
+                        _indexedThrough = null;
                     }
                     HelpRequestReceipt[] receipts;
                     // A turn per batch: writers that asked while this batch was written go next (up to a few), before
@@ -141,25 +150,44 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
         using var tx = statements.Begin();
         try
         {
-            // The index changes only with this writer's own statements; once any other connection has committed (the
-            // scheduler moving a call-back on, a supervisor cancelling one) it is loaded again, inside this transaction,
-            // so it reflects exactly what the position query would see.
-            var version = statements.DataVersion();
-            if (version != _indexVersion)
-            {
-                statements.Load(_positions, stamp);
-                _indexVersion = version;
-            }
+            // Inside this transaction, before its own writes, the index catches up with what other connections committed
+            // (the scheduler moving call-backs on, a supervisor cancelling one), so it answers exactly what the position
+            // query would; after them it is level with the change log again, since nobody else writes meanwhile.
+            CatchUp(statements, stamp);
             for (var i = 0; i < batch.Count; i++) receipts[i] = ApplyOne(statements, batch[i].Submission, batch[i].Policy, now, stamp);
+            _indexedThrough = statements.LastChange();
             tx.Commit();
         }
         catch
         {
             // The index may hold this batch's rolled-back rows.
-            _indexVersion = null;
+            _indexedThrough = null;
             throw;
         }
         return receipts;
+    }
+
+    /// <summary>
+    /// Brings the position index level with the change log: each call-back changed since it was last level is read
+    /// again (one indexed row each). A full load on the first batch, after a failure, when the log was trimmed past us,
+    /// or when more changed than <see cref="MaxCatchUp"/>.
+    /// </summary>
+    private void CatchUp(HelpRequestStatements statements, string stamp)
+    {
+        if (_indexedThrough is { } through)
+        {
+            var changes = statements.ChangesAfter(through, MaxCatchUp + 1);
+            if (changes.Count == 0) return;
+            if (changes[0].Seq == through + 1 && changes.Count <= MaxCatchUp)
+            {
+                foreach (var (_, id) in changes) statements.Refresh(_positions, id);
+                _indexedThrough = changes[^1].Seq;
+                return;
+            }
+        }
+        _indexedThrough = statements.LastChange();
+        statements.Load(_positions, stamp);
+        Interlocked.Increment(ref _indexLoads);
     }
 
     private HelpRequestReceipt ApplyOne(HelpRequestStatements statements, HelpRequestSubmission s, CallbackQueuePolicy policy,
