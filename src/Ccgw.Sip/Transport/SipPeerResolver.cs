@@ -26,7 +26,7 @@ public static class SipPeerResolver
         IPAddress[] addresses;
         try
         {
-            addresses = await Dns.GetHostAddressesAsync(peer.Host, cancellationToken);
+            addresses = await System.Net.Dns.GetHostAddressesAsync(peer.Host, cancellationToken);
         }
         catch (SocketException)
         {
