@@ -12,7 +12,7 @@ public sealed class SipPeerResolverTests
     [InlineData("2001:db8::1", "2001:db8::1")]
     public async Task An_address_is_used_as_written_whatever_the_family_asked_for(string host, string expected)
     {
-        var resolved = await SipPeerResolver.ResolveAsync(new SipPeer(host, 5080, SipTransportKind.Tcp), AddressFamily.InterNetwork, CancellationToken.None);
+        var resolved = await new SipPeerResolver(dns: null).ResolveAsync(new SipPeer(host, 5080, SipTransportKind.Tcp), AddressFamily.InterNetwork, CancellationToken.None);
         Assert.NotNull(resolved);
         var endPoint = resolved.Value;
         Assert.Equal(IPAddress.Parse(expected), endPoint.Address.Address);
@@ -23,7 +23,7 @@ public sealed class SipPeerResolverTests
     [Fact]
     public async Task A_name_is_resolved_to_an_address_of_the_listeners_family()
     {
-        var resolved = await SipPeerResolver.ResolveAsync(new SipPeer("localhost", 5070, SipTransportKind.Udp), AddressFamily.InterNetwork, CancellationToken.None);
+        var resolved = await new SipPeerResolver(dns: null).ResolveAsync(new SipPeer("localhost", 5070, SipTransportKind.Udp), AddressFamily.InterNetwork, CancellationToken.None);
         Assert.NotNull(resolved);
         var endPoint = resolved.Value;
         Assert.Equal(IPAddress.Loopback, endPoint.Address.Address);
@@ -34,7 +34,7 @@ public sealed class SipPeerResolverTests
     public async Task A_name_without_an_address_gives_none()
     {
         // RFC 6761 §6.4: ".invalid" names never resolve.
-        Assert.Null(await SipPeerResolver.ResolveAsync(new SipPeer("pbx.invalid", 5060, SipTransportKind.Udp), AddressFamily.InterNetwork, CancellationToken.None));
+        Assert.Null(await new SipPeerResolver(dns: null).ResolveAsync(new SipPeer("pbx.invalid", 5060, SipTransportKind.Udp), AddressFamily.InterNetwork, CancellationToken.None));
     }
 
     [Theory]
