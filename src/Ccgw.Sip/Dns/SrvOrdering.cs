@@ -6,7 +6,8 @@ internal static class SrvOrdering
     /// <summary>
     /// Lowest priority first; within one priority, a weighted random draw repeated until the set is used up. Records
     /// of weight 0 go first in the draw's list, so they are picked only when the draw is 0: "a very small chance of
-    /// being selected" when others have weight, an even chance among themselves when all weigh 0.
+    /// being selected" when others have weight. The list is shuffled first ("in any order"), so records of equal
+    /// standing, all of weight 0 in particular, get an even chance instead of the server's order.
     /// </summary>
     public static List<DnsSrv> Order(IEnumerable<DnsSrv> records, Random random)
     {
@@ -15,7 +16,9 @@ internal static class SrvOrdering
         var ordered = new List<DnsSrv>();
         foreach (var group in records.GroupBy(r => r.Priority).OrderBy(g => g.Key))
         {
-            var remaining = group.Where(r => r.Weight == 0).Concat(group.Where(r => r.Weight != 0)).ToList();
+            var shuffled = group.ToArray();
+            random.Shuffle(shuffled);
+            var remaining = shuffled.Where(r => r.Weight == 0).Concat(shuffled.Where(r => r.Weight != 0)).ToList();
             while (remaining.Count > 0)
             {
                 var total = 0;
