@@ -58,7 +58,7 @@ internal sealed record DnsMessage(
     IReadOnlyList<DnsRecord> Additionals);
 
 /// <summary>A DNS message that does not decode: the only exception <see cref="DnsCodec.Parse"/> raises.</summary>
-public sealed class DnsFormatException : Exception
+internal sealed class DnsFormatException : Exception
 {
     public DnsFormatException()
     {
