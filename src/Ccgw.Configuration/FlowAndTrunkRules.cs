@@ -147,8 +147,8 @@ internal static class FlowAndTrunkRules
                 problems.Error($"{key}:Outbound:Host", "missing; name the PBX's host or address");
             else if (Uri.CheckHostName(peer.Host) is not (UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6))
                 problems.Error($"{key}:Outbound:Host", $"'{peer.Host}' is not a host name or IP address (no scheme, port or path: the port is Outbound:Port)");
-            if (!ListenerRules.IsPort(peer.Port))
-                problems.Error($"{key}:Outbound:Port", $"{peer.Port} is not a port; use 1-65535");
+            if (peer.Port is { } port && !ListenerRules.IsPort(port))
+                problems.Error($"{key}:Outbound:Port", $"{port} is not a port; use 1-65535, or leave it out to look the host up by DNS SRV");
             if (peer.Transport.ToLowerInvariant() is not ("udp" or "tcp" or "tls"))
                 problems.Error($"{key}:Outbound:Transport", $"'{peer.Transport}' is not a transport; use udp, tcp or tls");
         }

@@ -250,7 +250,13 @@ public sealed class TrunkOptions
 public sealed class TrunkPeerOptions
 {
     public string Host { get; set; } = "";
-    public int Port { get; set; } = 5060;
+
+    /// <summary>
+    /// Omitted: a host name is looked up by DNS SRV (RFC 3263 §4.2; _sip._udp, _sip._tcp or _sips._tcp by
+    /// <see cref="Transport"/>), falling back to the name's A/AAAA on 5060 (5061 for tls); an IP address gets 5060/5061.
+    /// </summary>
+    public int? Port { get; set; }
+
     public string Transport { get; set; } = "udp";
 }
 

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Net;
+
 namespace Ccgw.Configuration;
 
 /// <summary>SIP settings beyond the listeners (docs/sip.md).</summary>
@@ -11,6 +14,46 @@ public sealed class SipOptions
     /// </summary>
     public List<string> DigestAlgorithms { get; set; } = [];
 
+    /// <summary>
+    /// DNS servers for SRV lookups of trunk peers without a port ("ip" or "ip:port", "[v6]:port"); empty (the default)
+    /// uses the <c>nameserver</c> lines of /etc/resolv.conf. Empty rather than pre-filled for the same reason as above.
+    /// </summary>
+    public List<string> DnsServers { get; set; } = [];
+
+    /// <summary>A <see cref="DnsServers"/> entry as an end point (port 53 unless given); false when it is neither "ip" nor "ip:port".</summary>
+    public static bool TryParseDnsServer(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPEndPoint? server)
+    {
+        server = null;
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        if (ParseAddress(text) is { } address && !text.StartsWith('['))
+        {
+            server = new IPEndPoint(address, 53);
+            return true;
+        }
+        // "[::1]:5353" or "127.0.0.1:5353"; a bracketed address without a port gets 53.
+        if (text.StartsWith('[') && text.EndsWith(']') && ParseAddress(text[1..^1]) is { } bracketed)
+        {
+            server = new IPEndPoint(bracketed, 53);
+            return true;
+        }
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            return false;
+        var host = text[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
+        else if (host.Contains(':', StringComparison.Ordinal)) return false;
+        if (ParseAddress(host) is not { } withPort) return false;
+        server = new IPEndPoint(withPort, port);
+        return true;
+    }
+
+    /// <summary>IPAddress.Parse without the legacy IPv4 forms ("1", "127.1") that would turn a typo into an address.</summary>
+    private static IPAddress? ParseAddress(string text) =>
+        IPAddress.TryParse(text, out var address)
+        && (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || text.Count(c => c == '.') == 3)
+            ? address
+            : null;
+
     public IReadOnlyList<string> EffectiveDigestAlgorithms => DigestAlgorithms.Count == 0 ? SipRules.Known : DigestAlgorithms;
 }
 
@@ -23,5 +66,8 @@ internal static class SipRules
         for (var i = 0; i < o.DigestAlgorithms.Count; i++)
             if (!Known.Contains(o.DigestAlgorithms[i], StringComparer.OrdinalIgnoreCase))
                 problems.Error($"Sip:DigestAlgorithms:{i}", $"'{o.DigestAlgorithms[i]}' is not a digest algorithm; use MD5 or SHA-256");
+        for (var i = 0; i < o.DnsServers.Count; i++)
+            if (!SipOptions.TryParseDnsServer(o.DnsServers[i], out _))
+                problems.Error($"Sip:DnsServers:{i}", $"'{o.DnsServers[i]}' is not a DNS server; use an IP address, optionally with a port: 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53");
     }
 }

@@ -30,6 +30,7 @@ internal sealed record PreparedCall(OutboundLeg Leg, CallMedia Media);
 /// </summary>
 public sealed partial class VoiceGateway : IAsyncDisposable
 {
+    private readonly SipPeerResolver _peers;
     private readonly RtpPortAllocator _ports;
     private readonly VoiceTrunk? _defaultCallbackTrunk;
     private readonly MediaScheduler _scheduler;
@@ -50,8 +51,10 @@ public sealed partial class VoiceGateway : IAsyncDisposable
 
     public VoiceGateway(VoiceSettings settings, SipStack stack, RoutingEngine engine, FlowCatalog flows, PromptLibrary prompts,
         RtpPortAllocator ports, MediaScheduler scheduler, ICustomerRepository customers, ICallbackRepository callbacks,
-        TimeProvider time, ILoggerFactory loggers, IMeterFactory? meters = null)
+        TimeProvider time, ILoggerFactory loggers, IMeterFactory? meters = null, SipPeerResolver? peers = null)
     {
+        // Without the daemon's resolver (tests), port-less names fall back to A/AAAA: no DNS servers to ask for SRV.
+        _peers = peers ?? new SipPeerResolver(dns: null);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggers);
         Settings = settings;
@@ -100,7 +103,7 @@ public sealed partial class VoiceGateway : IAsyncDisposable
 
     /// <summary>Where to send to a trunk's peer now, preferring the address family our listener for its transport has.</summary>
     internal Task<SipEndPoint?> ResolveAsync(SipPeer peer, CancellationToken cancellationToken) =>
-        SipPeerResolver.ResolveAsync(peer, Sip.LocalEndPoint(peer.Transport).AddressFamily, cancellationToken);
+        _peers.ResolveAsync(peer, Sip.LocalEndPoint(peer.Transport).AddressFamily, cancellationToken);
 
     /// <summary>Wires the stack's hooks for ACK, CANCEL and stray 2xx retransmissions to this gateway.</summary>
     public void AttachTo(SipStack stack)

@@ -19,15 +19,17 @@ internal sealed partial class TrunkMonitor : BackgroundService
     private readonly GatewayOptions _options;
     private readonly SipService _sip;
     private readonly TimeProvider _time;
+    private readonly SipPeerResolver _resolver;
     private readonly ILogger<TrunkMonitor> _log;
     private readonly ConcurrentDictionary<string, bool> _up = new(StringComparer.Ordinal);
     private readonly Counter<long> _probes;
     private long _sequence;
 
-    public TrunkMonitor(GatewayOptions options, SipService sip, TimeProvider time, IMeterFactory meters, ILogger<TrunkMonitor> log)
+    public TrunkMonitor(GatewayOptions options, SipService sip, SipPeerResolver resolver, TimeProvider time, IMeterFactory meters, ILogger<TrunkMonitor> log)
     {
         _options = options;
         _sip = sip;
+        _resolver = resolver;
         _time = time;
         _log = log;
         var meter = meters.Create("Ccgw.Sip.Trunks");
@@ -69,7 +71,7 @@ internal sealed partial class TrunkMonitor : BackgroundService
         var stack = _sip.Stack;
         var local = (kind == SipTransportKind.Udp ? stack.UdpEndPoint : stack.TcpEndPoint) ?? stack.UdpEndPoint ?? stack.TcpEndPoint;
         if (local is null) return;
-        if (await SipPeerResolver.ResolveAsync(new SipPeer(peer.Host, peer.Port, kind), local.AddressFamily, cancellationToken) is not { } destination)
+        if (await _resolver.ResolveAsync(new SipPeer(peer.Host, peer.Port, kind), local.AddressFamily, cancellationToken) is not { } destination)
         {
             // A peer without an address is as good as down; logged on the change like a timeout.
             LogUnresolvable(_log, trunk.Id, peer.Host);
@@ -111,6 +113,6 @@ internal sealed partial class TrunkMonitor : BackgroundService
     [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "trunk {Trunk} is down (OPTIONS keep-alive: {Outcome})")]
     private static partial void LogTrunkDown(ILogger logger, string trunk, string outcome);
 
-    [LoggerMessage(EventId = 43, Level = LogLevel.Debug, Message = "trunk {Trunk}: outbound host '{Host}' has no address (DNS A/AAAA); keep-alive not sent")]
+    [LoggerMessage(EventId = 43, Level = LogLevel.Debug, Message = "trunk {Trunk}: outbound host '{Host}' has no address (DNS SRV or A/AAAA); keep-alive not sent")]
     private static partial void LogUnresolvable(ILogger logger, string trunk, string host);
 }

@@ -14,7 +14,7 @@ namespace Ccgw.Daemon.Channels;
 /// <see cref="VoiceGateway"/>. On stop every call is hung up before the stack closes.
 /// </summary>
 internal sealed partial class VoiceService(GatewayOptions options, LoadedConfiguration config, SipService sip, RoutingEngine engine,
-    ICustomerRepository customers, ICallbackRepository callbacks, Core.Callbacks.CallbackPolicies callbackPolicies, TimeProvider time, ILoggerFactory loggers,
+    ICustomerRepository customers, ICallbackRepository callbacks, Core.Callbacks.CallbackPolicies callbackPolicies, SipPeerResolver peers, TimeProvider time, ILoggerFactory loggers,
     System.Diagnostics.Metrics.IMeterFactory meters, ILogger<VoiceService> log) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -62,7 +62,7 @@ internal sealed partial class VoiceService(GatewayOptions options, LoadedConfigu
             CallbackGreetingPrompt = string.IsNullOrEmpty(v.CallbackGreetingPrompt) ? null : v.CallbackGreetingPrompt,
             CallbackAgentPrompt = string.IsNullOrEmpty(v.CallbackAgentPrompt) ? null : v.CallbackAgentPrompt,
         };
-        var gateway = new VoiceGateway(settings, sip.Stack, engine, catalog, prompts, ports, _scheduler, customers, callbacks, time, loggers, meters);
+        var gateway = new VoiceGateway(settings, sip.Stack, engine, catalog, prompts, ports, _scheduler, customers, callbacks, time, loggers, meters, peers);
         gateway.AttachTo(sip.Stack);
         _gateway = gateway;
         _events = gateway.RunAsync(_stopping.Token);

@@ -1,32 +1,113 @@
 using System.Net;
 using System.Net.Sockets;
+using Ccgw.Sip.Dns;
 
 namespace Ccgw.Sip.Transport;
 
-/// <summary>A configured SIP peer (a trunk's PBX): host name or address, port and transport, as the admin wrote it.</summary>
-public sealed record SipPeer(string Host, int Port, SipTransportKind Transport);
+/// <summary>A configured SIP peer (a trunk's PBX): host name or address, port (null: find it by DNS SRV) and transport, as the admin wrote it.</summary>
+public sealed record SipPeer(string Host, int? Port, SipTransportKind Transport)
+{
+    /// <summary>RFC 3263 §4.2: 5061 for TLS, 5060 otherwise, when neither the config nor SRV gives a port.</summary>
+    public int DefaultPort => Transport == SipTransportKind.Tls ? 5061 : 5060;
+}
 
 /// <summary>
-/// Finds where to send requests for a configured <see cref="SipPeer"/>. Our peers always carry an explicit port, so by
-/// RFC 3263 §4.2 a name is resolved with A/AAAA records only (no NAPTR or SRV): "If the TARGET was not a numeric IP
-/// address, but a port is present in the URI, the client performs an A or AAAA record lookup of the domain name."
-/// Resolved per use, not cached here: the system resolver owns caching and TTLs, and a PBX that moves is found again.
+/// Finds where to send requests for a configured <see cref="SipPeer"/> by RFC 3263 §4.2. The transport is always
+/// configured, so the NAPTR step (§4.1) is skipped, as §4.1 allows.
+/// <list type="bullet">
+/// <item>An IP address: that address, on the configured port or the transport's default.</item>
+/// <item>A name with a port: A/AAAA of the name through the system resolver (so /etc/hosts keeps working).</item>
+/// <item>A name without a port: SRV <c>_sip._udp</c>, <c>_sip._tcp</c> or <c>_sips._tcp</c> through our stub client;
+/// the targets in RFC 2782 order and the first with an address wins (no failover between targets on timeout).
+/// A single "." target means the service is not offered there: no end point. No SRV records at all (NXDOMAIN or
+/// an empty answer): A/AAAA of the name itself on the default port, through the system resolver.</item>
+/// </list>
+/// Resolved per use; the stub client caches by TTL and the system resolver does its own caching.
 /// </summary>
-public static class SipPeerResolver
+public sealed class SipPeerResolver
 {
+    private readonly DnsStubClient? _dns;
+    private readonly Random _random;
+    private readonly ISipLog _log;
+
+    /// <param name="dns">For SRV lookups; null resolves port-less names by A/AAAA only (tests and tools without DNS servers).</param>
+    /// <param name="random">Draws the RFC 2782 weighted order; tests pass a seeded one.</param>
+    public SipPeerResolver(DnsStubClient? dns, Random? random = null, ISipLog? log = null)
+    {
+        _dns = dns;
+        _random = random ?? Random.Shared;
+        _log = log ?? NullSipLog.Instance;
+    }
+
     /// <summary>
     /// The peer's end point, preferring an address of <paramref name="family"/> (the family our listener can reach);
     /// null when the name has no address or the lookup fails (the caller logs and treats the peer as unreachable).
     /// </summary>
-    public static async Task<SipEndPoint?> ResolveAsync(SipPeer peer, AddressFamily family, CancellationToken cancellationToken)
+    public async Task<SipEndPoint?> ResolveAsync(SipPeer peer, AddressFamily family, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(peer);
         if (IPAddress.TryParse(peer.Host, out var literal))
-            return new SipEndPoint(peer.Transport, new IPEndPoint(literal, peer.Port));
+            return new SipEndPoint(peer.Transport, new IPEndPoint(literal, peer.Port ?? peer.DefaultPort));
+        if (peer.Port is not null || _dns is null)
+            return await SystemResolveAsync(peer, peer.Port ?? peer.DefaultPort, family, cancellationToken);
+
+        var service = ServiceName(peer);
+        var srv = await _dns.QueryAsync(service, DnsRecordType.Srv, cancellationToken);
+        switch (srv.Outcome)
+        {
+            case DnsOutcome.NameError or DnsOutcome.NoData:
+                Log($"SIP peer {peer.Host}: no SRV records at {service}; using A/AAAA of the name on port {peer.DefaultPort}");
+                return await SystemResolveAsync(peer, peer.DefaultPort, family, cancellationToken);
+            case DnsOutcome.Failed:
+                Log($"SIP peer {peer.Host}: SRV lookup of {service} failed (no DNS server answered)");
+                return null;
+        }
+        var records = srv.Records.Select(r => r.Srv).OfType<DnsSrv>().ToList();
+        if (records.Count == 1 && records[0].Target == ".")
+        {
+            Log($"SIP peer {peer.Host}: {service} says the service is not offered (target \".\")");
+            return null;
+        }
+        foreach (var target in SrvOrdering.Order(records.Where(r => r.Target != "."), _random))
+        {
+            if (await TargetAddressAsync(_dns, target.Target, family, cancellationToken) is { } address)
+            {
+                Log($"SIP peer {peer.Host}: {service} gives {target.Target}:{target.Port} ({address})");
+                return new SipEndPoint(peer.Transport, new IPEndPoint(address, target.Port));
+            }
+            Log($"SIP peer {peer.Host}: SRV target {target.Target} has no address; trying the next");
+        }
+        return null;
+    }
+
+    /// <summary>RFC 3263 §4.2: the SRV service label by transport (SIPS over TLS is <c>_sips._tcp</c>).</summary>
+    internal static string ServiceName(SipPeer peer) => peer.Transport switch
+    {
+        SipTransportKind.Tls => "_sips._tcp.",
+        SipTransportKind.Tcp => "_sip._tcp.",
+        _ => "_sip._udp.",
+    } + peer.Host.TrimEnd('.');
+
+    private static async Task<IPAddress?> TargetAddressAsync(DnsStubClient dns, string target, AddressFamily family, CancellationToken cancellationToken)
+    {
+        var (first, second) = family == AddressFamily.InterNetworkV6
+            ? (DnsRecordType.Aaaa, DnsRecordType.A)
+            : (DnsRecordType.A, DnsRecordType.Aaaa);
+        foreach (var type in new[] { first, second })
+        {
+            var answer = await dns.QueryAsync(target, type, cancellationToken);
+            if (answer.Records.Select(r => r.Address).OfType<IPAddress>().FirstOrDefault() is { } address) return address;
+            if (answer.Outcome == DnsOutcome.NameError) return null;
+        }
+        return null;
+    }
+
+    private static async Task<SipEndPoint?> SystemResolveAsync(SipPeer peer, int port, AddressFamily family, CancellationToken cancellationToken)
+    {
         IPAddress[] addresses;
         try
         {
-            addresses = await Dns.GetHostAddressesAsync(peer.Host, cancellationToken);
+            addresses = await System.Net.Dns.GetHostAddressesAsync(peer.Host, cancellationToken);
         }
         catch (SocketException)
         {
@@ -39,10 +120,15 @@ public static class SipPeerResolver
         IPAddress? chosen = null;
         foreach (var address in addresses)
         {
-            if (address.AddressFamily == family) return new SipEndPoint(peer.Transport, new IPEndPoint(address, peer.Port));
+            if (address.AddressFamily == family) return new SipEndPoint(peer.Transport, new IPEndPoint(address, port));
             chosen ??= address;
         }
-        return chosen is null ? null : new SipEndPoint(peer.Transport, new IPEndPoint(chosen, peer.Port));
+        return chosen is null ? null : new SipEndPoint(peer.Transport, new IPEndPoint(chosen, port));
+    }
+
+    private void Log(string message)
+    {
+        if (_log.IsEnabled(SipLogLevel.Debug)) _log.Log(SipLogLevel.Debug, message);
     }
 
     /// <summary>The transport a config value names (<c>udp</c>, <c>tcp</c>, <c>tls</c>; anything else is UDP, which config checks reject first).</summary>
