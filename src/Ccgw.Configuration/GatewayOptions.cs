@@ -175,6 +175,21 @@ public sealed class ImOptions
 
     /// <summary>The gateway's own chat sentences by name (<c>Ccgw.Core.Flows.GatewayTexts</c>); names left out keep the English default.</summary>
     public Dictionary<string, string> Texts { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The least time the bot's menu waits for a typed answer: flows are written for keypads (a few seconds per step)
+    /// and a step's shorter timeout is raised to this over IM, since people typing need longer.
+    /// </summary>
+    public int MinimumInputSeconds { get; set; } = 60;
+
+    /// <summary>How long the bot waits for a phone number after offering a call-back.</summary>
+    public int CallbackNumberSeconds { get; set; } = 180;
+
+    /// <summary>How long a first contact waits for the client's XEP-0030/XEP-0092 answers before the dialogue starts anyway.</summary>
+    public int CapabilityProbeSeconds { get; set; } = 5;
+
+    /// <summary>Conversations held at once; a new customer beyond it is turned away with a resource-constraint error.</summary>
+    public int MaxConversations { get; set; } = 10_000;
 }
 
 public sealed class PromptOptions

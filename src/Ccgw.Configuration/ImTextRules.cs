@@ -2,7 +2,10 @@ using Ccgw.Core.Flows;
 
 namespace Ccgw.Configuration;
 
-/// <summary>Checks <c>Im:Texts</c>: each name is one of the gateway's texts and each template uses only its values.</summary>
+/// <summary>
+/// Checks the <c>Im</c> section's own settings: each <c>Im:Texts</c> name is one of the gateway's texts and each
+/// template uses only its values; the bot's waits and the conversation limit are in range.
+/// </summary>
 public static class ImTextRules
 {
     public static void Check(GatewayOptions o, ConfigProblems problems)
@@ -12,5 +15,15 @@ public static class ImTextRules
         foreach (var (name, template) in o.Im.Texts)
             if (GatewayTexts.Check(name, template) is { } problem)
                 problems.Error($"Im:Texts:{name}", problem);
+        InRange(problems, "Im:MinimumInputSeconds", o.Im.MinimumInputSeconds, 5, 3_600);
+        InRange(problems, "Im:CallbackNumberSeconds", o.Im.CallbackNumberSeconds, 10, 3_600);
+        InRange(problems, "Im:CapabilityProbeSeconds", o.Im.CapabilityProbeSeconds, 1, 60);
+        InRange(problems, "Im:MaxConversations", o.Im.MaxConversations, 1, 1_000_000);
+    }
+
+    private static void InRange(ConfigProblems problems, string key, int value, int low, int high)
+    {
+        if (value < low || value > high)
+            problems.Error(key, $"{value} is out of range; use {low}-{high}");
     }
 }

@@ -204,6 +204,28 @@ public sealed class ConfigValidationTests
         Assert.Null(loaded.Options.Queues[0].Callbacks.Trunk);
     }
 
+    [Theory]
+    [InlineData("MinimumInputSeconds", 2, "2 is out of range; use 5-3600")]
+    [InlineData("CallbackNumberSeconds", 0, "0 is out of range; use 10-3600")]
+    [InlineData("CapabilityProbeSeconds", 120, "120 is out of range; use 1-60")]
+    [InlineData("MaxConversations", -1, "-1 is out of range; use 1-1000000")]
+    public void Im_waits_and_limits_out_of_range_are_named(string key, int value, string message)
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Im"]![key] = value);
+        AssertSingleError(loaded, "Im:" + key, message);
+    }
+
+    [Fact]
+    public void Im_waits_bind_and_default()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Im"]!["MinimumInputSeconds"] = 120);
+        Assert.True(loaded.IsValid, string.Join("; ", loaded.Problems.Errors));
+        Assert.Equal(120, loaded.Options.Im.MinimumInputSeconds);
+        Assert.Equal(180, loaded.Options.Im.CallbackNumberSeconds);
+        Assert.Equal(5, loaded.Options.Im.CapabilityProbeSeconds);
+        Assert.Equal(10_000, loaded.Options.Im.MaxConversations);
+    }
+
     [Fact]
     public void An_unknown_im_text_is_named_with_the_texts_there_are()
     {

@@ -61,6 +61,10 @@ internal static class ImChannel
             SupportFlow = catalog.Flows[options.Im.Flow],
             Catalog = catalog,
             Texts = new GatewayTexts(options.Im.Texts),
+            MinimumInputTimeout = TimeSpan.FromSeconds(options.Im.MinimumInputSeconds),
+            CallbackNumberTimeout = TimeSpan.FromSeconds(options.Im.CallbackNumberSeconds),
+            CapabilityProbeTimeout = TimeSpan.FromSeconds(options.Im.CapabilityProbeSeconds),
+            MaxConversations = options.Im.MaxConversations,
             Queues = [.. options.Queues.Where(q => !string.IsNullOrEmpty(q.ImAddress))
                 .Select(q => new ImQueueAddress(q.ImAddress!, q.Id, q.Name ?? q.Id))],
         };
