@@ -63,7 +63,9 @@ LUA
 chown -R prosody:prosody "$WORK/prosody"
 prosodyctl --config "$WORK/prosody/prosody.cfg.lua" register alice localhost demo-alice >/dev/null 2>&1
 prosodyctl --config "$WORK/prosody/prosody.cfg.lua" register bob localhost demo-bob >/dev/null 2>&1
-taskset -c 0 runuser -u prosody -- prosody --config "$WORK/prosody/prosody.cfg.lua" >"$WORK/prosody.out" 2>&1 &
+# setpriv, not runuser: runuser's PAM session puts the soft file limit back to 1024 whatever max_fds says ("Too many
+# open files" at about a thousand connections); setpriv keeps this shell's raised limit.
+taskset -c 0 setpriv --reuid=prosody --regid=prosody --init-groups -- prosody --config "$WORK/prosody/prosody.cfg.lua" >"$WORK/prosody.out" 2>&1 &
 sleep 1
 PROSODY_PID=$(cat "$WORK/prosody/prosody.pid" 2>/dev/null || pgrep -n -u prosody lua)
 wait_port $PROSODY_PORT
