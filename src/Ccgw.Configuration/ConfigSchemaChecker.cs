@@ -53,7 +53,9 @@ internal static class ConfigSchemaChecker
                 problems.Error(section.Path, $"expected a single {Describe(underlying)} value, found a section");
                 return;
             }
-            if (section.Value is null || TryConvert(section.Value, underlying))
+            // An empty value for an optional (nullable) setting unsets it: an environment override can only blank a
+            // key the file sets, not remove it (e.g. Trunks:0:Outbound:Port, to look the peer up by SRV instead).
+            if (section.Value is null || (section.Value.Length == 0 && underlying != type) || TryConvert(section.Value, underlying))
                 accepted[section.Path] = section.Value;
             else
                 problems.Error(section.Path, $"'{section.Value}' is not {Describe(underlying)}");

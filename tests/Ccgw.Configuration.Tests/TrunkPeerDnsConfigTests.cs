@@ -28,6 +28,26 @@ public sealed class TrunkPeerDnsConfigTests
         Assert.Null(loaded.Options.Trunks[0].Outbound!.Port);
     }
 
+    [Fact]
+    public void An_empty_environment_value_unsets_the_port_the_file_gives()
+    {
+        var loaded = DemoConfig.LoadEdited(_ => { }, new Dictionary<string, string>
+        {
+            ["CCGW__Trunks__0__Outbound__Port"] = "",
+            ["CCGW__Trunks__0__Outbound__Host"] = "pbx.example.com",
+        });
+        Assert.True(loaded.IsValid, string.Join("; ", loaded.Problems.Errors));
+        Assert.Null(loaded.Options.Trunks[0].Outbound!.Port);
+        Assert.Equal("pbx.example.com", loaded.Options.Trunks[0].Outbound!.Host);
+    }
+
+    [Fact]
+    public void An_empty_value_for_a_setting_that_must_have_one_is_still_refused()
+    {
+        var loaded = DemoConfig.LoadEdited(_ => { }, new Dictionary<string, string> { ["CCGW__Routing__OfferTimeoutSeconds"] = "" });
+        AssertSingleError(loaded, "Routing:OfferTimeoutSeconds", "is not a whole number");
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(65536)]
