@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 
 namespace Ccgw.Configuration;
@@ -24,35 +23,16 @@ public sealed class SipOptions
     public static bool TryParseDnsServer(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPEndPoint? server)
     {
         server = null;
-        if (string.IsNullOrWhiteSpace(text)) return false;
-        if (ParseAddress(text) is { } address && !text.StartsWith('['))
-        {
-            server = new IPEndPoint(address, 53);
-            return true;
-        }
-        // "[::1]:5353" or "127.0.0.1:5353"; a bracketed address without a port gets 53.
-        if (text.StartsWith('[') && text.EndsWith(']') && ParseAddress(text[1..^1]) is { } bracketed)
-        {
-            server = new IPEndPoint(bracketed, 53);
-            return true;
-        }
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-            return false;
-        var host = text[..colon];
-        if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
-        else if (host.Contains(':', StringComparison.Ordinal)) return false;
-        if (ParseAddress(host) is not { } withPort) return false;
-        server = new IPEndPoint(withPort, port);
+        // IPEndPoint reads "ip", "ip:port", "v6", "[v6]" and "[v6]:port", and gives port 0 where none is written.
+        if (string.IsNullOrWhiteSpace(text) || !IPEndPoint.TryParse(text, out var parsed)) return false;
+        var ipv4 = parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+        var hasPort = ipv4 ? text.Contains(':', StringComparison.Ordinal) : text.Contains("]:", StringComparison.Ordinal);
+        // Refuse the legacy IPv4 forms ("1", "127.1") that would turn a typo into an address, and an explicit port 0.
+        if (ipv4 && text.Split(':')[0].Count(c => c == '.') != 3) return false;
+        if (hasPort && parsed.Port == 0) return false;
+        server = hasPort ? parsed : new IPEndPoint(parsed.Address, 53);
         return true;
     }
-
-    /// <summary>IPAddress.Parse without the legacy IPv4 forms ("1", "127.1") that would turn a typo into an address.</summary>
-    private static IPAddress? ParseAddress(string text) =>
-        IPAddress.TryParse(text, out var address)
-        && (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || text.Count(c => c == '.') == 3)
-            ? address
-            : null;
 
     public IReadOnlyList<string> EffectiveDigestAlgorithms => DigestAlgorithms.Count == 0 ? SipRules.Known : DigestAlgorithms;
 }

@@ -149,19 +149,10 @@ internal sealed partial class CallbackCall
             if (_phase == CallbackCallPhase.Ended) return;
             ring = _agent is { Closed: false } r ? r : null;
         }
-        var core = (await _gateway.Engine.GetInteractionAsync(Id, cancellationToken))?.Interaction;
-        var actions = CoreResync.Decide(core,
-            ringingAgent: ring is { Accepted: false } ? ring.Offer.AgentId : null,
-            connectedAgent: ring is { Accepted: true } ? ring.Offer.AgentId : null);
-        if (actions.HasFlag(ResyncActions.HangUp))
-        {
-            await HangupAsync(CallbackEnd.CoreEnded, null);
-            return;
-        }
-        if (actions.HasFlag(ResyncActions.StopRinging) && ring is not null)
-            OnOfferClosed(ring.Offer, OfferOutcome.Withdrawn);
-        if (actions.HasFlag(ResyncActions.RejectUnseenOffer))
-            await _gateway.Engine.RejectOfferAsync(core!.AgentId!, Id, "gateway missed the offer", cancellationToken);
+        await CoreResync.CatchUpAsync(_gateway.Engine, Id,
+            ringing: ring is { Accepted: false } ? ring.Offer : null,
+            connectedAgent: ring is { Accepted: true } ? ring.Offer.AgentId : null,
+            () => HangupAsync(CallbackEnd.CoreEnded, null), offer => OnOfferClosed(offer, OfferOutcome.Withdrawn), cancellationToken);
     }
 
     // ---- the two orders -------------------------------------------------------------------------------------------

@@ -24,6 +24,25 @@ internal enum ResyncActions
 /// <summary>Compares a call's own view with the core's after a gap in the event stream; the call then acts on the result.</summary>
 internal static class CoreResync
 {
+    /// <summary>
+    /// Asks the core where interaction <paramref name="interactionId"/> stands and acts on the difference: hangs up, stops
+    /// ringing for <paramref name="ringing"/> (an offer not yet accepted), and/or rejects an offer we never saw.
+    /// </summary>
+    public static async Task CatchUpAsync(RoutingEngine engine, string interactionId, Offer? ringing, string? connectedAgent,
+        Func<Task> hangUp, Action<Offer> stopRinging, CancellationToken cancellationToken)
+    {
+        var core = (await engine.GetInteractionAsync(interactionId, cancellationToken))?.Interaction;
+        var actions = Decide(core, ringing?.AgentId, connectedAgent);
+        if (actions.HasFlag(ResyncActions.HangUp))
+        {
+            await hangUp();
+            return;
+        }
+        if (actions.HasFlag(ResyncActions.StopRinging)) stopRinging(ringing!);
+        if (actions.HasFlag(ResyncActions.RejectUnseenOffer))
+            await engine.RejectOfferAsync(core!.AgentId!, interactionId, "gateway missed the offer", cancellationToken);
+    }
+
     /// <param name="core">The interaction as the core has it now; null when the core no longer knows it.</param>
     /// <param name="ringingAgent">The agent whose phone rings for an offer not yet accepted, if any.</param>
     /// <param name="connectedAgent">The agent on the call (accepted or bridged), if any.</param>

@@ -413,19 +413,10 @@ internal sealed partial class VoiceCall
             phase = _phase;
         }
         if (id is null || phase == VoiceCallPhase.Ended) return; // still in the flow: the core has not seen this call yet
-        var core = (await _gateway.Engine.GetInteractionAsync(id, cancellationToken))?.Interaction;
-        var actions = CoreResync.Decide(core,
-            ringingAgent: phase == VoiceCallPhase.Ringing ? attempt?.Offer.AgentId : null,
-            connectedAgent: phase == VoiceCallPhase.Connected ? attempt?.Offer.AgentId : null);
-        if (actions.HasFlag(ResyncActions.HangUp))
-        {
-            await HangupAsync(CallEnd.CoreEnded);
-            return;
-        }
-        if (actions.HasFlag(ResyncActions.StopRinging) && attempt is not null)
-            OnOfferClosed(attempt.Offer, OfferOutcome.Withdrawn);
-        if (actions.HasFlag(ResyncActions.RejectUnseenOffer))
-            await _gateway.Engine.RejectOfferAsync(core!.AgentId!, id, "gateway missed the offer", cancellationToken);
+        await CoreResync.CatchUpAsync(_gateway.Engine, id,
+            ringing: phase == VoiceCallPhase.Ringing ? attempt?.Offer : null,
+            connectedAgent: phase == VoiceCallPhase.Connected ? attempt?.Offer.AgentId : null,
+            () => HangupAsync(CallEnd.CoreEnded), offer => OnOfferClosed(offer, OfferOutcome.Withdrawn), cancellationToken);
     }
 
     // ---- hang-up ---------------------------------------------------------------------------------------------------

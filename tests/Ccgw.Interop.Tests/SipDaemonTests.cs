@@ -123,10 +123,10 @@ public sealed class TrunkKeepaliveTests
         });
         try
         {
-            Assert.True(await MetricBecomesAsync(daemon, "ccgw_sip_trunk_up{trunk=\"pbx\"} 1", TimeSpan.FromSeconds(30)), "trunk never reported up");
+            Assert.True(await daemon.MetricBecomesAsync("ccgw_sip_trunk_up{trunk=\"pbx\"} 1", TimeSpan.FromSeconds(30)), "trunk never reported up");
             await pbx.DisposeAsync();
             // An unanswered OPTIONS times out after 64*T1 = 32 s (RFC 3261 §17.1.2.2, Timer F).
-            Assert.True(await MetricBecomesAsync(daemon, "ccgw_sip_trunk_up{trunk=\"pbx\"} 0", TimeSpan.FromSeconds(60)), "trunk never reported down");
+            Assert.True(await daemon.MetricBecomesAsync("ccgw_sip_trunk_up{trunk=\"pbx\"} 0", TimeSpan.FromSeconds(60)), "trunk never reported down");
             Assert.Contains("trunk pbx is down", daemon.Process.StandardOutput);
         }
         finally
@@ -136,24 +136,5 @@ public sealed class TrunkKeepaliveTests
             daemon.DeleteRoot();
             Directory.Delete(work, recursive: true);
         }
-    }
-
-    private static async Task<bool> MetricBecomesAsync(DaemonUnderTest daemon, string line, TimeSpan within)
-    {
-        using var cts = new CancellationTokenSource(within);
-        while (!cts.IsCancellationRequested)
-        {
-            var text = await daemon.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative), cts.Token).ConfigureAwait(false);
-            if (text.Split('\n').Contains(line)) return true;
-            try
-            {
-                await Task.Delay(250, cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-        return false;
     }
 }

@@ -49,7 +49,7 @@ public sealed class SipSrvDaemonTests
                 ["CCGW__Trunks__0__KeepaliveSeconds"] = "1",
                 ["CCGW__Sip__DnsServers__0"] = "127.0.0.1:" + I(dnsPort),
             }, reuseRoot: root);
-            Assert.True(await MetricBecomesAsync(daemon, "ccgw_sip_trunk_up{trunk=\"pbx\"} 1", TimeSpan.FromSeconds(30)),
+            Assert.True(await daemon.MetricBecomesAsync("ccgw_sip_trunk_up{trunk=\"pbx\"} 1", TimeSpan.FromSeconds(30)),
                 "trunk never reported up\n" + daemon.Process.StandardOutput + "\ndnsmasq:\n" + dns.StandardOutput + dns.StandardError + "\nsipp:\n" + pbx.StandardError);
             Assert.Contains("_sip._udp.pbx.test", dns.StandardOutput + dns.StandardError);
         }
@@ -64,23 +64,4 @@ public sealed class SipSrvDaemonTests
     }
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static async Task<bool> MetricBecomesAsync(DaemonUnderTest daemon, string line, TimeSpan within)
-    {
-        using var cts = new CancellationTokenSource(within);
-        while (!cts.IsCancellationRequested)
-        {
-            var text = await daemon.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative), cts.Token).ConfigureAwait(false);
-            if (text.Split('\n').Contains(line)) return true;
-            try
-            {
-                await Task.Delay(250, cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-        return false;
-    }
 }

@@ -65,7 +65,7 @@ public sealed class SipTrunkDaemonTests
         });
         try
         {
-            Assert.True(await MetricBecomesAsync(daemon, "ccgw_sip_trunk_registered{trunk=\"pbx\"} 1", TimeSpan.FromSeconds(30)),
+            Assert.True(await daemon.MetricBecomesAsync("ccgw_sip_trunk_registered{trunk=\"pbx\"} 1", TimeSpan.FromSeconds(30)),
                 "never registered\n" + daemon.Process.StandardOutput + provider.StandardOutput + provider.StandardError);
             await provider.WaitForExitAsync(TimeSpan.FromSeconds(10));
             Assert.Equal(0, provider.ExitCode);
@@ -93,7 +93,7 @@ public sealed class SipTrunkDaemonTests
         try
         {
             // Timer F (64*T1 = 32 s) ends the unanswered REGISTER; then the back-off retry starts.
-            Assert.True(await MetricBecomesAsync(daemon, "ccgw_sip_trunk_registered{trunk=\"pbx\"} 0", TimeSpan.FromSeconds(60)), "never reported unregistered");
+            Assert.True(await daemon.MetricBecomesAsync("ccgw_sip_trunk_registered{trunk=\"pbx\"} 0", TimeSpan.FromSeconds(60)), "never reported unregistered");
             Assert.Contains("trunk pbx: not registered with the provider", daemon.Process.StandardOutput);
         }
         finally
@@ -101,24 +101,5 @@ public sealed class SipTrunkDaemonTests
             await daemon.DisposeAsync();
             daemon.DeleteRoot();
         }
-    }
-
-    private static async Task<bool> MetricBecomesAsync(DaemonUnderTest daemon, string line, TimeSpan within)
-    {
-        using var cts = new CancellationTokenSource(within);
-        while (!cts.IsCancellationRequested)
-        {
-            var text = await daemon.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative), cts.Token).ConfigureAwait(false);
-            if (text.Split('\n').Contains(line)) return true;
-            try
-            {
-                await Task.Delay(250, cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-        return false;
     }
 }

@@ -30,6 +30,26 @@ public sealed class DaemonUnderTest : IAsyncDisposable
     public Ports Listeners { get; }
     public HttpClient Http { get; }
 
+    /// <summary>Polls <c>/metrics</c> until it holds <paramref name="line"/> exactly; false when it did not within <paramref name="within"/>.</summary>
+    public async Task<bool> MetricBecomesAsync(string line, TimeSpan within)
+    {
+        using var cts = new CancellationTokenSource(within);
+        while (!cts.IsCancellationRequested)
+        {
+            var text = await Http.GetStringAsync(new Uri("/metrics", UriKind.Relative), cts.Token).ConfigureAwait(false);
+            if (text.Split('\n').Contains(line)) return true;
+            try
+            {
+                await Task.Delay(250, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Copies config/ into a temp directory, then starts the daemon on it and waits for READY=1.</summary>
     public static async Task<DaemonUnderTest> StartAsync(IReadOnlyDictionary<string, string?>? extraEnvironment = null,
         string? reuseRoot = null, TimeSpan? readyTimeout = null)

@@ -96,23 +96,19 @@ internal static class ImChannel
 /// Follows the core's events for the IM gateway (subscribed in the constructor, before the core runs, so no offer is
 /// missed) and, in component mode, runs the component link for the daemon's lifetime.
 /// </summary>
-internal sealed partial class ImGatewayHost : BackgroundService
+internal sealed class ImGatewayHost : BackgroundService
 {
     private readonly ImGateway _gateway;
-    private readonly RoutingEngine _engine;
     private readonly ComponentLink? _link;
     private readonly CustomerAlertOutbox? _alerts;
-    private readonly ILogger<ImGatewayHost> _log;
-    private System.Threading.Channels.ChannelReader<CoreEvent> _events;
+    private readonly EventFollower _events;
 
-    public ImGatewayHost(ImGateway gateway, RoutingEngine engine, IServiceProvider services, ILogger<ImGatewayHost> log)
+    public ImGatewayHost(ImGateway gateway, RoutingEngine engine, IServiceProvider services)
     {
         _gateway = gateway;
-        _engine = engine;
         _link = services.GetService<ComponentLink>();
         _alerts = services.GetService<CustomerAlertOutbox>();
-        _log = log;
-        _events = engine.Subscribe();
+        _events = new EventFollower(engine);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -121,20 +117,7 @@ internal sealed partial class ImGatewayHost : BackgroundService
         var alerts = _alerts is null ? Task.CompletedTask : DeliverAlertsAsync(_alerts, stoppingToken);
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    await _gateway.RunAsync(_events, stoppingToken);
-                    break;
-                }
-                catch (EventStreamOverflowException)
-                {
-                    // Fell behind the core: a fresh subscription; chats whose events were lost end by their own sides.
-                    LogOverflow(_log);
-                    _events = _engine.Subscribe(stoppingToken);
-                }
-            }
+            await _gateway.RunAsync(_events, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -155,7 +138,4 @@ internal sealed partial class ImGatewayHost : BackgroundService
         {
         }
     }
-
-    [LoggerMessage(EventId = 790, Level = LogLevel.Warning, Message = "IM gateway fell behind the core's event stream; subscribed again")]
-    private static partial void LogOverflow(ILogger logger);
 }

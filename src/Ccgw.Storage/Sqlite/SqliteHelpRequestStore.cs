@@ -40,6 +40,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
     // they reflect (null: load them all).
     private readonly CallbackPositionIndex _positions = new();
     private long? _indexedThrough;
+    private readonly HashSet<string> _refreshed = new(StringComparer.Ordinal);
 
     /// <summary>Most logged changes applied one by one; beyond this a full load is cheaper.</summary>
     public const int MaxCatchUp = 2_000;
@@ -180,7 +181,10 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
             if (changes.Count == 0) return;
             if (changes[0].Seq == through + 1 && changes.Count <= MaxCatchUp)
             {
-                foreach (var (_, id) in changes) statements.Refresh(_positions, id);
+                // A call-back moving on (queued, dialling, done) logs one entry per step; its row is read once.
+                _refreshed.Clear();
+                foreach (var (_, id) in changes)
+                    if (_refreshed.Add(id)) statements.Refresh(_positions, id);
                 _indexedThrough = changes[^1].Seq;
                 return;
             }

@@ -76,19 +76,27 @@ public sealed partial class ImGateway : IStanzaService
             await HandleCustomerSideAsync(stanza, from, to.Bare, cancellationToken);
     }
 
-    /// <summary>Follows the core's events (offers, offer outcomes, interactions ended on the console) until cancelled.</summary>
-    public async Task RunAsync(System.Threading.Channels.ChannelReader<CoreEvent> events, CancellationToken cancellationToken)
+    /// <summary>
+    /// Follows the core's events (offers, offer outcomes, interactions ended on the console) until cancelled or the
+    /// core stops. After falling behind the stream it goes on with the new events: chats whose events were lost end
+    /// by their own sides (the customer or the agent leaving), so there is nothing to catch up.
+    /// </summary>
+    public async Task RunAsync(EventFollower events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        await foreach (var e in events.ReadAllAsync(cancellationToken))
+        while (await events.WaitToReadAsync(cancellationToken))
         {
-            try
+            if (events.TakeGap(out var gap)) LogFellBehind(_log, gap.Missed, gap.AfterSequence);
+            while (events.TryRead(out var e))
             {
-                await OnCoreEventAsync(e, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogEventFailed(_log, e.GetType().Name, ex);
+                try
+                {
+                    await OnCoreEventAsync(e, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogEventFailed(_log, e.GetType().Name, ex);
+                }
             }
         }
     }
@@ -656,6 +664,9 @@ public sealed partial class ImGateway : IStanzaService
 
     [LoggerMessage(EventId = 768, Level = LogLevel.Error, Message = "IM gateway: handling core event {Event} failed")]
     private static partial void LogEventFailed(ILogger logger, string @event, Exception exception);
+
+    [LoggerMessage(EventId = 790, Level = LogLevel.Warning, Message = "IM gateway fell behind the core's events (about {Missed} missed after sequence {Sequence}); following on")]
+    private static partial void LogFellBehind(ILogger logger, long missed, long sequence);
 
     [LoggerMessage(EventId = 769, Level = LogLevel.Error, Message = "IM conversation {ConversationId}: a timer failed")]
     private static partial void LogTimerFailed(ILogger logger, string conversationId, Exception exception);

@@ -17,34 +17,6 @@ public class DnsCodecPropertyTests
         DnsCodecTests.Hex(DnsCodecTests.NxDomain),
     ];
 
-    private sealed record Mutation(int Kind, int Position, byte Value);
-
-    // Values that matter to the decoder: pointer prefixes, label lengths at the limits, counts and the end of a name.
-    private static readonly Gen<Mutation> MutationGen =
-        from kind in Gen.Choose(0, 4)
-        from pos in Gen.Choose(0, 400)
-        from value in Gen.Elements<byte>(0, 1, 4, 12, 16, 33, 63, 64, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xFF)
-        select new Mutation(kind, pos, value);
-
-    private static byte[] Apply(byte[] seed, IEnumerable<Mutation> mutations)
-    {
-        var data = new List<byte>(seed);
-        foreach (var m in mutations)
-        {
-            if (data.Count == 0) break;
-            var p = m.Position % data.Count;
-            switch (m.Kind)
-            {
-                case 0: data[p] = m.Value; break;
-                case 1: data.Insert(p, m.Value); break;
-                case 2: data.RemoveAt(p); break;
-                case 3: data.RemoveRange(p, data.Count - p); break;
-                default: data[p] ^= (byte)(1 << (m.Value % 8)); break;
-            }
-        }
-        return [.. data];
-    }
-
     private static bool OnlyFormatErrorsEscape(byte[] data)
     {
         try
@@ -62,10 +34,8 @@ public class DnsCodecPropertyTests
     [Fact]
     public void Mutated_responses_only_ever_raise_the_format_error()
     {
-        var gen =
-            from seed in Gen.Elements(Seeds)
-            from mutations in Gen.ListOf(MutationGen, 4).Select(l => l.ToArray()).Zip(Gen.Choose(1, 6), (all, n) => all.Take(n).ToArray())
-            select Apply(seed, mutations);
+        // Values that matter to the decoder: pointer prefixes, label lengths at the limits, counts and the end of a name.
+        var gen = ByteMutations.Of(Seeds, 400, 0, 1, 4, 12, 16, 33, 63, 64, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xFF);
         Prop.ForAll(gen.ToArbitrary(), OnlyFormatErrorsEscape)
             .Check(Config.QuickThrowOnFailure.WithMaxTest(5000));
     }

@@ -30,33 +30,6 @@ public class SipParserPropertyTests
             """),
     ];
 
-    private sealed record Mutation(int Kind, int Position, byte Value);
-
-    private static readonly Gen<Mutation> MutationGen =
-        from kind in Gen.Choose(0, 4)
-        from pos in Gen.Choose(0, 2000)
-        from value in Gen.Elements<byte>(0, (byte)'\r', (byte)'\n', (byte)' ', (byte)':', (byte)';', (byte)',', (byte)'"', (byte)'<', (byte)'>', (byte)'\\', (byte)'%', (byte)'@', (byte)'=', (byte)'[', (byte)']', 0x7F, 0xFF, (byte)'9', (byte)'a')
-        select new Mutation(kind, pos, value);
-
-    private static byte[] Apply(byte[] seed, IEnumerable<Mutation> mutations)
-    {
-        var data = new List<byte>(seed);
-        foreach (var m in mutations)
-        {
-            if (data.Count == 0) break;
-            var p = m.Position % data.Count;
-            switch (m.Kind)
-            {
-                case 0: data[p] = m.Value; break;
-                case 1: data.Insert(p, m.Value); break;
-                case 2: data.RemoveAt(p); break;
-                case 3: data.RemoveRange(p, data.Count - p); break;
-                default: data[p] ^= (byte)(1 << (m.Value % 8)); break;
-            }
-        }
-        return data.ToArray();
-    }
-
     /// <summary>Runs every entry point the transports use; anything but our own exception fails the property.</summary>
     private static bool OnlyParseErrorsEscape(byte[] data, int[] cuts)
     {
@@ -90,10 +63,9 @@ public class SipParserPropertyTests
     public void Mutated_messages_only_ever_raise_the_parse_error()
     {
         var gen =
-            from seed in Gen.Elements(Seeds)
-            from mutations in Gen.ListOf(MutationGen, 4).Select(l => l.ToArray()).Zip(Gen.Choose(1, 6), (all, n) => all.Take(n).ToArray())
+            from data in ByteMutations.Of(Seeds, 2000, 0, (byte)'\r', (byte)'\n', (byte)' ', (byte)':', (byte)';', (byte)',', (byte)'"', (byte)'<', (byte)'>', (byte)'\\', (byte)'%', (byte)'@', (byte)'=', (byte)'[', (byte)']', 0x7F, 0xFF, (byte)'9', (byte)'a')
             from cuts in Gen.ArrayOf(Gen.Choose(1, 1500), 3)
-            select (Data: Apply(seed, mutations), Cuts: cuts);
+            select (Data: data, Cuts: cuts);
         Prop.ForAll(gen.ToArbitrary(), t => OnlyParseErrorsEscape(t.Data, t.Cuts))
             .Check(Config.QuickThrowOnFailure.WithMaxTest(3000));
     }
