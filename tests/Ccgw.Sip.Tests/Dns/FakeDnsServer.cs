@@ -12,7 +12,7 @@ namespace Ccgw.Sip.Tests.Dns;
 /// </summary>
 internal sealed class FakeDnsServer : IAsyncDisposable
 {
-    private readonly Socket _udp = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private readonly Socket _udp;
     private readonly TcpListener _tcp;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _udpLoop;
@@ -22,10 +22,23 @@ internal sealed class FakeDnsServer : IAsyncDisposable
 
     public FakeDnsServer()
     {
-        _udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        EndPoint = (IPEndPoint)_udp.LocalEndPoint!;
-        _tcp = new TcpListener(IPAddress.Loopback, EndPoint.Port);
-        _tcp.Start();
+        // The OS picks a free UDP port; the same TCP port may be taken by another process meanwhile: try another pair.
+        for (var attempt = 1; ; attempt++)
+        {
+            _udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            _udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            EndPoint = (IPEndPoint)_udp.LocalEndPoint!;
+            _tcp = new TcpListener(IPAddress.Loopback, EndPoint.Port);
+            try
+            {
+                _tcp.Start();
+                break;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 20)
+            {
+                _udp.Dispose();
+            }
+        }
         _udpLoop = Task.Run(UdpLoopAsync);
         _tcpLoop = Task.Run(TcpLoopAsync);
     }
