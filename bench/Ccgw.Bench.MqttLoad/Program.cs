@@ -146,15 +146,15 @@ internal static class Load
     private const int Window = 200;
 
     // The window of outstanding QoS 1 publishes is the harness's own (Window), not the client's.
-    private static MqttGatewayClient Client(int port, string user, string password, string id) =>
-        new(new MqttGatewayClientOptions { Host = "127.0.0.1", Port = port, UserName = user, Password = password, ClientId = id, KeepAlive = TimeSpan.FromSeconds(60), MaximumInflight = 1000 },
-            TimeProvider.System, NullLogger<MqttGatewayClient>.Instance);
+    private static LoadClient Client(int port, string user, string password, string id) =>
+        new(new LoadClientOptions { Host = "127.0.0.1", Port = port, UserName = user, Password = password, ClientId = id, KeepAlive = TimeSpan.FromSeconds(60), MaximumInflight = 1000 },
+            TimeProvider.System, NullLogger<LoadClient>.Instance);
 
-    private static async Task<(List<MqttGatewayClient> Clients, List<MqttLocalSubscription> Subs, CancellationTokenSource Stop, List<Task> Runs)> ConnectAsync(
+    private static async Task<(List<LoadClient> Clients, List<MqttLocalSubscription> Subs, CancellationTokenSource Stop, List<Task> Runs)> ConnectAsync(
         int port, string user, string password, string filter, int count, string prefix)
     {
         var stop = new CancellationTokenSource();
-        var clients = new List<MqttGatewayClient>();
+        var clients = new List<LoadClient>();
         var subs = new List<MqttLocalSubscription>();
         var runs = new List<Task>();
         for (var i = 0; i < count; i++)
@@ -169,7 +169,7 @@ internal static class Load
         return (clients, subs, stop, runs);
     }
 
-    private static async Task CloseAsync(List<MqttGatewayClient> clients, CancellationTokenSource stop, List<Task> runs)
+    private static async Task CloseAsync(List<LoadClient> clients, CancellationTokenSource stop, List<Task> runs)
     {
         await stop.CancelAsync();
         await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(10));

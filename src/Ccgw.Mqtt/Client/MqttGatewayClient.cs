@@ -1,49 +1,55 @@
-using System.IO.Pipelines;
-using System.Net.Security;
-using System.Net.Sockets;
-using System.Text;
+using System.Buffers;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using Ccgw.Mqtt.Gateway;
 using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Exceptions;
+using MQTTnet.Protocol;
+using NetMessage = MQTTnet.MqttApplicationMessage;
 
 namespace Ccgw.Mqtt;
 
 /// <summary>
-/// The gateway as an MQTT 3.1.1 client of a site's broker (mosquitto, EMQX), with the broker's own codec: the same
-/// publisher and command handler run over it as over the embedded broker.
+/// The gateway as an MQTT 5 client of a site's broker (mosquitto, EMQX) on MQTTnet's <see cref="IMqttClient"/>: the
+/// same publisher and command handler run over it as over the embedded broker. MQTTnet speaks the protocol (codec,
+/// TLS, PINGREQ every keep alive, PINGRESP within <see cref="MqttGatewayClientOptions.ConnectTimeout"/>); this type
+/// keeps what MQTTnet's client leaves to its user:
 /// <list type="bullet">
+/// <item>Reconnect with back-off (<see cref="MqttGatewayClientOptions.ReconnectDelay"/>, doubling to 30 s). The first
+/// connection of a process uses Clean Start 1 (nothing queued for a previous run is applied late); later ones Clean
+/// Start 0 with <see cref="MqttGatewayClientOptions.SessionExpiry"/>, so the broker keeps our subscriptions and queues
+/// console commands for us meanwhile.</item>
 /// <item>QoS 1 publishes stay in flight (at most <see cref="MqttGatewayClientOptions.MaximumInflight"/>) until their
-/// PUBACK; after a reconnect they are sent again, first and in order, with DUP set and their packet ids (MQTT 3.1.1
-/// §4.4). Reconnects use Clean Session 0 so the broker keeps our subscriptions and queues commands for us meanwhile;
-/// the first connection of a process uses Clean Session 1 (nothing from a previous run is applied late).</item>
+/// PUBACK, across connections: after a reconnect the unacknowledged ones are sent again first, in order, with DUP
+/// (§4.4). MQTTnet numbers packet ids afresh on every connection, so a resent PUBLISH carries a new id; for QoS 1 the
+/// broker treats it the same way (a new publication, acknowledged once), which is why this is kept.</item>
 /// <item>Filters are subscribed at QoS 1 on every connection, and at once when <see cref="Subscribe"/> is called while
-/// connected. A received QoS 1 message is acknowledged only once it is queued for its local reader.</item>
-/// <item>PINGREQ every half keep alive; a broker silent for 1.5 × keep alive is dropped; reconnect with back-off
-/// (<see cref="MqttGatewayClientOptions.ReconnectDelay"/>, doubling to 30 s).</item>
+/// connected. A received QoS 1 message is acknowledged (by MQTTnet, after our handler returns) only once it is queued
+/// for its local reader.</item>
 /// </list>
 /// </summary>
 public sealed partial class MqttGatewayClient : IMqttGatewayLink, IAsyncDisposable
 {
     private static readonly TimeSpan MaximumBackoff = TimeSpan.FromSeconds(30);
-    private const int ConnectionQueueCapacity = 1024;
 
     private readonly MqttGatewayClientOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<MqttGatewayClient> _log;
+    private readonly IMqttClient _client;
     private readonly Channel<MqttApplicationMessage> _outbound;
     private readonly SemaphoreSlim _inflightSlots;
     private readonly TaskCompletionSource _firstConnection = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _disposed = new();
 
     // Guarded by _gate.
     private readonly object _gate = new();
     private readonly List<MqttLocalSubscription> _subscriptions = [];
     private readonly List<InFlight> _inflight = [];
-    private ChannelWriter<MqttPacket>? _connectionQueue;
+    private TaskTracker? _connection;
     private TaskCompletionSource? _allAcknowledged;
     private bool _sessionEstablished;
-    private ushort _packetId;
-
-    private long _lastReceivedTicks;
 
     public MqttGatewayClient(MqttGatewayClientOptions options, TimeProvider time, ILogger<MqttGatewayClient> log)
     {
@@ -56,6 +62,8 @@ public sealed partial class MqttGatewayClient : IMqttGatewayLink, IAsyncDisposab
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
     }
 
     /// <summary>Completes when the first CONNACK was accepted.</summary>
@@ -81,7 +89,7 @@ public sealed partial class MqttGatewayClient : IMqttGatewayLink, IAsyncDisposab
             _subscriptions.Add(subscription);
             // Connected already: subscribe now (a filter added after the handshake was otherwise only subscribed on the
             // next connection, and console commands were lost until then).
-            _connectionQueue?.TryWrite(SubscribePacketFor([subscription]));
+            _connection?.Track(SubscribeAsync([subscription]));
         }
         return subscription;
     }
@@ -111,9 +119,7 @@ public sealed partial class MqttGatewayClient : IMqttGatewayLink, IAsyncDisposab
             {
                 return;
             }
-            catch (Exception e) when (e is IOException or SocketException or MqttProtocolException or OperationCanceledException
-                                          or System.Security.Authentication.AuthenticationException or MqttConnectionRefusedException
-                                          or ObjectDisposedException)
+            catch (Exception e) when (IsConnectionFailure(e))
             {
                 LogConnectionFailed(_log, _options.Host, _options.Port, e.Message, backoff.TotalSeconds);
             }
@@ -133,121 +139,158 @@ public sealed partial class MqttGatewayClient : IMqttGatewayLink, IAsyncDisposab
         }
     }
 
+    private static bool IsConnectionFailure(Exception e) =>
+        e is MqttCommunicationException or IOException or System.Net.Sockets.SocketException or AuthenticationException
+            or OperationCanceledException or ObjectDisposedException or MqttConnectionRefusedException or InvalidOperationException;
+
     /// <summary>One connection; returns true after a clean stop, throws when the connection failed.</summary>
     private async Task<bool> RunConnectionAsync(CancellationToken stopping)
     {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+        var lost = new TaskCompletionSource<MqttClientDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task OnDisconnected(MqttClientDisconnectedEventArgs e)
         {
-            connectTimeout.CancelAfter(_options.ConnectTimeout);
-            await socket.ConnectAsync(_options.Host, _options.Port, connectTimeout.Token);
+            // A failed CONNECT raises this too (ClientWasConnected false); only the loss of this connection counts.
+            if (e.ClientWasConnected) lost.TrySetResult(e);
+            return Task.CompletedTask;
         }
-        await using var network = new NetworkStream(socket, ownsSocket: false);
-        Stream stream = network;
-        SslStream? tls = null;
-        if (_options.Tls)
-        {
-            tls = new SslStream(network, leaveInnerStreamOpen: true);
-            using var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            handshakeTimeout.CancelAfter(_options.ConnectTimeout);
-            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = _options.TlsServerName ?? _options.Host }, handshakeTimeout.Token);
-            stream = tls;
-        }
-        var queue = Channel.CreateBounded<MqttPacket>(new BoundedChannelOptions(ConnectionQueueCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _client.DisconnectedAsync += OnDisconnected;
+        var tracker = new TaskTracker();
+        using var connection = new CancellationTokenSource();
         try
         {
-            var input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
-            var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
-            using var connection = new CancellationTokenSource();
-            await HandshakeAsync(input, output, queue.Writer, stopping);
+            bool resume;
+            lock (_gate) resume = _sessionEstablished;
+            MqttClientConnectResult result;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+            {
+                timeout.CancelAfter(_options.ConnectTimeout);
+                result = await _client.ConnectAsync(ClientOptions(resume), timeout.Token);
+            }
+            if (result.ResultCode != MqttClientConnectResultCode.Success) throw new MqttConnectionRefusedException(result.ResultCode, result.ReasonString);
+
             IsConnected = true;
             _firstConnection.TrySetResult();
             LogConnected(_log, _options.Host, _options.Port);
+            lock (_gate)
+            {
+                _sessionEstablished = true;
+                _connection = tracker;
+                // Subscribe every filter even when the session was present: a broker may have lost it, and a repeated
+                // SUBSCRIBE replaces the subscription without losing anything (§3.8.4). Not awaited: publishing does
+                // not wait for SUBACK.
+                if (_subscriptions.Count > 0) tracker.Track(SubscribeAsync([.. _subscriptions]));
+                // §4.4: unacknowledged PUBLISHes again, first and in their original order, with DUP. MQTTnet sends
+                // in call order, and each call below starts its send before returning.
+                foreach (var pending in _inflight) tracker.Track(SendAtLeastOnceAsync(pending, dup: true, connection.Token));
+                LogSession(_log, result.IsSessionPresent, _inflight.Count);
+            }
 
-            var writing = WriteLoopAsync(queue.Reader, output, connection.Token);
-            var reading = ReadLoopAsync(input, queue.Writer, connection.Token);
-            var pumping = PumpAsync(queue.Writer, connection.Token);
-            var pinging = KeepAliveLoopAsync(queue.Writer, connection.Token);
+            var pumping = PumpAsync(tracker, connection.Token);
             var stopped = Task.Delay(Timeout.InfiniteTimeSpan, _time, stopping);
-            var first = await Task.WhenAny(reading, writing, pumping, pinging, stopped);
-            if (first == stopped) await StopCleanlyAsync(queue.Writer, pumping, writing);
-            DetachConnection();
+            var first = await Task.WhenAny(lost.Task, pumping, stopped);
+            if (first == stopped) await StopCleanlyAsync(pumping);
             await connection.CancelAsync();
-            queue.Writer.TryComplete();
-            await Task.WhenAll(reading, writing, pumping, pinging).ContinueWith(static _ => { }, TaskScheduler.Default);
+            await pumping.ContinueWith(static _ => { }, TaskScheduler.Default);
             if (first == stopped) return true;
-            await first; // rethrows why the connection ended
-            throw new IOException("the broker closed the connection");
+            if (first == pumping) await pumping; // rethrows why the pump ended
+            var reason = await lost.Task;
+            throw reason.Exception as MqttCommunicationException
+                  ?? new MqttCommunicationException($"the broker closed the connection ({reason.Reason})", reason.Exception);
         }
         finally
         {
-            DetachConnection();
-            if (tls is not null) await tls.DisposeAsync();
+            lock (_gate) _connection = null;
+            _client.DisconnectedAsync -= OnDisconnected;
+            // Sends still pending fail once MQTTnet has torn the connection down; wait for them so none outlives it.
+            await CloseAsync();
+            await tracker.WhenAllAsync();
         }
     }
 
-    private void DetachConnection()
+    /// <summary>Tears the connection down if it is still up (the pump failed while MQTTnet was connected).</summary>
+    private async Task CloseAsync()
     {
-        lock (_gate) _connectionQueue = null;
-    }
-
-    private async Task HandshakeAsync(PipeReader input, PipeWriter output, ChannelWriter<MqttPacket> queue, CancellationToken cancellationToken)
-    {
-        var will = _options.Will;
-        bool resume;
-        lock (_gate) resume = _sessionEstablished;
-        MqttPacketEncoder.Encode(new ConnectPacket
+        if (!_client.IsConnected) return;
+        try
         {
-            ProtocolVersion = MqttProtocolVersion.V311,
-            ClientId = _options.ClientId,
-            CleanStart = !resume,
-            KeepAliveSeconds = (ushort)Math.Clamp(_options.KeepAlive.TotalSeconds, 0, ushort.MaxValue),
-            UserName = _options.UserName,
-            Password = _options.Password is null ? null : Encoding.UTF8.GetBytes(_options.Password),
-            Will = will is null ? null : new MqttWill { Topic = will.Topic, Payload = will.Payload, Qos = will.Qos, Retain = will.Retain },
-        }, MqttProtocolVersion.V311, output);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.ConnectTimeout);
-        if ((await output.FlushAsync(timeout.Token)).IsCompleted) throw new IOException("the broker closed the connection");
-        if (await ReadPacketAsync(input, timeout.Token) is not ConnAckPacket connAck)
-            throw MqttProtocolException.ProtocolError("the broker's first packet was not CONNACK");
-        if (connAck.ReasonCode != 0) throw new MqttConnectionRefusedException(connAck.ReasonCode);
-
-        lock (_gate)
+            using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
+            await _client.DisconnectAsync(new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.UnspecifiedError }, timeout.Token);
+        }
+        catch (Exception e) when (IsConnectionFailure(e))
         {
-            _sessionEstablished = true;
-            // Subscribe every filter even when the session was present: a broker may have lost it, and a repeated
-            // SUBSCRIBE replaces the subscription without losing anything (§3.8.4).
-            if (_subscriptions.Count > 0) queue.TryWrite(SubscribePacketFor(_subscriptions));
-            // §4.4: unacknowledged PUBLISHes again, in their original order, with DUP and the same packet ids.
-            foreach (var pending in _inflight) queue.TryWrite(PublishPacketFor(pending.Message, pending.PacketId, dup: true));
-            _connectionQueue = queue;
-            LogSession(_log, connAck.SessionPresent, _inflight.Count);
+            LogCloseFailed(_log, e.Message);
         }
     }
 
-    private SubscribePacket SubscribePacketFor(IEnumerable<MqttLocalSubscription> subscriptions) => new()
+    private MqttClientOptions ClientOptions(bool resume)
     {
-        PacketId = NextPacketId(),
-        Subscriptions = [.. subscriptions.Select(s => new MqttTopicSubscription(s.Filter, new MqttSubscriptionOptions(MqttQualityOfService.AtLeastOnce)))],
-    };
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(_options.Host, _options.Port)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithClientId(_options.ClientId)
+            .WithCleanStart(!resume)
+            .WithSessionExpiryInterval((uint)Math.Clamp(_options.SessionExpiry.TotalSeconds, 0, uint.MaxValue))
+            .WithKeepAlivePeriod(_options.KeepAlive)
+            .WithTimeout(_options.ConnectTimeout)
+            .WithMaximumPacketSize((uint)_options.MaximumPacketSize);
+        if (_options.UserName is not null) builder = builder.WithCredentials(_options.UserName, _options.Password);
+        if (_options.Tls)
+        {
+            // As the hand-written client did with SslStream's defaults: the system's trust store, the configured name,
+            // no revocation fetch (site brokers often have an internal CA without a reachable CRL).
+            builder = builder.WithTlsOptions(tls => tls.UseTls().WithTargetHost(_options.TlsServerName ?? _options.Host)
+                .WithRevocationMode(X509RevocationMode.NoCheck));
+        }
+        if (_options.Will is { } will)
+        {
+            builder = builder.WithWillTopic(will.Topic).WithWillPayload(will.Payload.ToArray()).WithWillRetain(will.Retain)
+                .WithWillQualityOfServiceLevel(Qos(will.Qos));
+            if (will.ContentType is not null) builder = builder.WithWillContentType(will.ContentType);
+        }
+        return builder.Build();
+    }
 
-    private static PublishPacket PublishPacketFor(MqttApplicationMessage message, ushort packetId, bool dup) => new()
+    private static MqttQualityOfServiceLevel Qos(MqttQualityOfService qos) =>
+        qos == MqttQualityOfService.AtMostOnce ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce;
+
+    private static NetMessage ToMqttNet(MqttApplicationMessage message, bool dup)
     {
-        Topic = message.Topic,
-        Payload = message.Payload,
-        Qos = packetId == 0 ? MqttQualityOfService.AtMostOnce : MqttQualityOfService.AtLeastOnce,
-        Retain = message.Retain,
-        PacketId = packetId,
-        Dup = dup,
-    };
+        var m = new NetMessage
+        {
+            Topic = message.Topic,
+            Payload = new ReadOnlySequence<byte>(message.Payload),
+            QualityOfServiceLevel = Qos(message.Qos),
+            Retain = message.Retain,
+            Dup = dup,
+            ContentType = message.ContentType,
+            ResponseTopic = message.ResponseTopic,
+            CorrelationData = message.CorrelationData?.ToArray(),
+            MessageExpiryInterval = message.MessageExpiryInterval ?? 0,
+            PayloadFormatIndicator = message.PayloadIsUtf8 ? MqttPayloadFormatIndicator.CharacterData : MqttPayloadFormatIndicator.Unspecified,
+        };
+        if (message.UserProperties is { Count: > 0 } properties)
+            m.UserProperties = [.. properties.Select(p => new MQTTnet.Packets.MqttUserProperty(p.Key, System.Text.Encoding.UTF8.GetBytes(p.Value).AsMemory()))];
+        return m;
+    }
+
+    private async Task SubscribeAsync(IReadOnlyList<MqttLocalSubscription> subscriptions)
+    {
+        var builder = new MqttClientSubscribeOptionsBuilder();
+        foreach (var s in subscriptions) builder = builder.WithTopicFilter(s.Filter, MqttQualityOfServiceLevel.AtLeastOnce);
+        try
+        {
+            var result = await _client.SubscribeAsync(builder.Build(), _disposed.Token);
+            if (result.Items.Any(i => (int)i.ResultCode >= 0x80)) LogSubscribeRefused(_log, _options.Host);
+        }
+        catch (Exception e) when (IsConnectionFailure(e))
+        {
+            // The connection went: the next one subscribes every filter again.
+            LogSubscribeInterrupted(_log, e.Message);
+        }
+    }
 
     /// <summary>Moves queued messages onto the connection, keeping QoS 1 ones in flight until PUBACK.</summary>
-    private async Task PumpAsync(ChannelWriter<MqttPacket> queue, CancellationToken cancellationToken)
+    private async Task PumpAsync(TaskTracker tracker, CancellationToken cancellationToken)
     {
         while (await _outbound.Reader.WaitToReadAsync(cancellationToken))
         {
@@ -259,100 +302,67 @@ public sealed partial class MqttGatewayClient : IMqttGatewayLink, IAsyncDisposab
                 if (qos1) _inflightSlots.Release();
                 continue;
             }
-            ushort packetId = 0;
             if (qos1)
             {
-                lock (_gate)
-                {
-                    packetId = NextPacketId();
-                    _inflight.Add(new InFlight(packetId, message));
-                }
+                var entry = new InFlight(message);
+                lock (_gate) _inflight.Add(entry);
+                // Not awaited: up to MaximumInflight wait for their PUBACK together. A send cut off by the connection's
+                // end leaves the entry in flight: the next connection sends it again.
+                tracker.Track(SendAtLeastOnceAsync(entry, dup: false, cancellationToken));
             }
-            // A cancelled write leaves the message in flight: the next connection sends it again.
-            await queue.WriteAsync(PublishPacketFor(message, packetId, dup: false), cancellationToken);
-        }
-    }
-
-    private async Task ReadLoopAsync(PipeReader input, ChannelWriter<MqttPacket> queue, CancellationToken cancellationToken)
-    {
-        var receivedQos2 = new HashSet<ushort>();
-        while (true)
-        {
-            var packet = await ReadPacketAsync(input, cancellationToken) ?? throw new IOException("the broker closed the connection");
-            switch (packet)
+            else
             {
-                case PublishPacket { Qos: MqttQualityOfService.ExactlyOnce } publish:
-                    // §4.3.3 method B: deliver once, remember the id until PUBREL.
-                    if (receivedQos2.Add(publish.PacketId)) await DeliverAsync(publish, cancellationToken);
-                    await queue.WriteAsync(new PublishAckPacket(MqttPacketType.PubRec, publish.PacketId), cancellationToken);
-                    break;
-                case PublishPacket publish:
-                    await DeliverAsync(publish, cancellationToken);
-                    if (publish.Qos == MqttQualityOfService.AtLeastOnce)
-                        await queue.WriteAsync(new PublishAckPacket(MqttPacketType.PubAck, publish.PacketId), cancellationToken);
-                    break;
-                case PublishAckPacket { Type: MqttPacketType.PubRel } release:
-                    receivedQos2.Remove(release.PacketId);
-                    await queue.WriteAsync(new PublishAckPacket(MqttPacketType.PubComp, release.PacketId), cancellationToken);
-                    break;
-                case PublishAckPacket { Type: MqttPacketType.PubAck } ack:
-                    Acknowledge(ack.PacketId);
-                    break;
-                case SubAckPacket subAck when subAck.ReasonCodes.Any(c => c >= 0x80):
-                    LogSubscribeRefused(_log, _options.Host);
-                    break;
+                await _client.PublishAsync(ToMqttNet(message, dup: false), cancellationToken);
             }
         }
     }
 
-    private void Acknowledge(ushort packetId)
+    private async Task SendAtLeastOnceAsync(InFlight entry, bool dup, CancellationToken cancellationToken)
     {
+        MqttClientPublishResult result;
+        try
+        {
+            result = await _client.PublishAsync(ToMqttNet(entry.Message, dup), cancellationToken);
+        }
+        catch (Exception e) when (IsConnectionFailure(e))
+        {
+            return; // still in flight
+        }
+        // A PUBACK with a failure reason (v5, e.g. 0x87 not authorized) is final: sending again would not change it.
+        if (!result.IsSuccess) LogPublishRefused(_log, entry.Message.Topic, (int)result.ReasonCode, result.ReasonString);
         lock (_gate)
         {
-            var index = _inflight.FindIndex(p => p.PacketId == packetId);
-            if (index < 0) return; // not ours (a duplicate PUBACK)
-            _inflight.RemoveAt(index);
+            if (!_inflight.Remove(entry)) return;
             if (_inflight.Count == 0) _allAcknowledged?.TrySetResult();
         }
         _inflightSlots.Release();
     }
 
-    private async ValueTask DeliverAsync(PublishPacket publish, CancellationToken cancellationToken)
+    private async Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs e)
     {
-        var message = new MqttApplicationMessage { Topic = publish.Topic, Payload = publish.Payload, Qos = publish.Qos, Retain = publish.Retain };
+        var received = e.ApplicationMessage;
+        var message = new MqttApplicationMessage
+        {
+            Topic = received.Topic,
+            // Copied: MQTTnet may reuse the receive buffer once this handler returns.
+            Payload = received.Payload.ToArray(),
+            Qos = received.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce ? MqttQualityOfService.AtMostOnce
+                : received.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtLeastOnce ? MqttQualityOfService.AtLeastOnce : MqttQualityOfService.ExactlyOnce,
+            Retain = received.Retain,
+            ContentType = received.ContentType,
+            PayloadIsUtf8 = received.PayloadFormatIndicator == MqttPayloadFormatIndicator.CharacterData,
+        };
         MqttLocalSubscription[] targets;
-        lock (_gate) targets = [.. _subscriptions.Where(s => MqttTopic.Matches(s.Filter, publish.Topic))];
-        foreach (var target in targets) await target.WriteAsync(message, cancellationToken);
-    }
-
-    /// <summary>One writer per connection; flushes when the queue is momentarily empty, so bursts share a write.</summary>
-    private async Task WriteLoopAsync(ChannelReader<MqttPacket> queue, PipeWriter output, CancellationToken cancellationToken)
-    {
-        while (await queue.WaitToReadAsync(cancellationToken))
+        lock (_gate) targets = [.. _subscriptions.Where(s => MqttTopic.Matches(s.Filter, received.Topic))];
+        try
         {
-            while (queue.TryRead(out var packet))
-            {
-                MqttPacketEncoder.Encode(packet, MqttProtocolVersion.V311, output);
-                if (packet is DisconnectPacket) break;
-            }
-            if ((await output.FlushAsync(cancellationToken)).IsCompleted) throw new IOException("the broker closed the connection");
+            // Waits for room (bounded): MQTTnet sends the PUBACK after this returns, so a message is acknowledged only
+            // once queued for its reader.
+            foreach (var target in targets) await target.WriteAsync(message, _disposed.Token);
         }
-    }
-
-    private async Task KeepAliveLoopAsync(ChannelWriter<MqttPacket> queue, CancellationToken cancellationToken)
-    {
-        if (_options.KeepAlive <= TimeSpan.Zero)
+        catch (OperationCanceledException)
         {
-            await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken);
-            return;
-        }
-        Volatile.Write(ref _lastReceivedTicks, _time.GetUtcNow().UtcTicks);
-        using var timer = new PeriodicTimer(_options.KeepAlive / 2, _time);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
-        {
-            var silent = _time.GetUtcNow().UtcTicks - Volatile.Read(ref _lastReceivedTicks);
-            if (silent > (_options.KeepAlive * 1.5).Ticks) throw new IOException("the broker stopped answering PINGREQ");
-            await queue.WriteAsync(new PingReqPacket(), cancellationToken);
+            e.ProcessingFailed = true; // disposed: not acknowledged, the broker sends it again to the next session
         }
     }
 
@@ -360,7 +370,7 @@ public sealed partial class MqttGatewayClient : IMqttGatewayLink, IAsyncDisposab
     /// Stop: no more publishes are taken; what is queued goes out and is acknowledged (bounded by the connect timeout),
     /// then the will as a normal retained message, then DISCONNECT (which discards the registered will).
     /// </summary>
-    private async Task StopCleanlyAsync(ChannelWriter<MqttPacket> queue, Task pumping, Task writing)
+    private async Task StopCleanlyAsync(Task pumping)
     {
         _outbound.Writer.TryComplete();
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
@@ -376,54 +386,48 @@ public sealed partial class MqttGatewayClient : IMqttGatewayLink, IAsyncDisposab
             }
             await acknowledged.WaitAsync(timeout.Token);
             if (_options.Will is { } will)
-                await queue.WriteAsync(new PublishPacket { Topic = will.Topic, Payload = will.Payload, Qos = MqttQualityOfService.AtMostOnce, Retain = will.Retain }, timeout.Token);
-            await queue.WriteAsync(new DisconnectPacket(), timeout.Token);
-            queue.TryComplete();
-            await writing.WaitAsync(timeout.Token);
+                await _client.PublishAsync(ToMqttNet(new MqttApplicationMessage { Topic = will.Topic, Payload = will.Payload, Retain = will.Retain, ContentType = will.ContentType, PayloadIsUtf8 = will.PayloadIsUtf8 }, dup: false), timeout.Token);
+            await _client.DisconnectAsync(new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.NormalDisconnection }, timeout.Token);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or ChannelClosedException)
+        catch (Exception e) when (IsConnectionFailure(e) || e is ChannelClosedException)
         {
             LogStopIncomplete(_log, _options.Host, _options.Port, e.Message, InflightCount);
         }
     }
 
-    private async ValueTask<MqttPacket?> ReadPacketAsync(PipeReader input, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var result = await input.ReadAsync(cancellationToken);
-            var buffer = result.Buffer;
-            if (MqttFrameReader.TryRead(buffer, _options.MaximumPacketSize, out var frame))
-            {
-                var packet = MqttPacketDecoder.Decode(frame, MqttProtocolVersion.V311);
-                input.AdvanceTo(frame.End);
-                Volatile.Write(ref _lastReceivedTicks, _time.GetUtcNow().UtcTicks);
-                return packet;
-            }
-            if (result.IsCompleted || result.IsCanceled) return null;
-            input.AdvanceTo(buffer.Start, buffer.End);
-        }
-    }
-
-    /// <summary>The next packet id not held by an unacknowledged publish (§2.2.1). Call under <c>_gate</c>.</summary>
-    private ushort NextPacketId()
-    {
-        lock (_gate)
-        {
-            do _packetId = (ushort)(_packetId == ushort.MaxValue ? 1 : _packetId + 1);
-            while (_inflight.Exists(p => p.PacketId == _packetId));
-            return _packetId;
-        }
-    }
-
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _outbound.Writer.TryComplete();
+        await _disposed.CancelAsync();
+        _client.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
+        _client.Dispose();
         _inflightSlots.Dispose();
-        return ValueTask.CompletedTask;
+        _disposed.Dispose();
     }
 
-    private readonly record struct InFlight(ushort PacketId, MqttApplicationMessage Message);
+    /// <summary>A QoS 1 message from its first send to its PUBACK (reference identity: the same message may be queued twice).</summary>
+    private sealed class InFlight(MqttApplicationMessage message)
+    {
+        public MqttApplicationMessage Message { get; } = message;
+    }
+
+    /// <summary>The sends and subscribes of one connection, each of which handles its own failure; awaited when it ends.</summary>
+    private sealed class TaskTracker
+    {
+        private readonly HashSet<Task> _running = [];
+
+        public void Track(Task task)
+        {
+            lock (_running) _running.Add(task);
+            _ = task.ContinueWith(t => { lock (_running) _running.Remove(t); }, CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        public Task WhenAllAsync()
+        {
+            lock (_running) return Task.WhenAll([.. _running]);
+        }
+    }
 
     [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "connected to the MQTT broker {Host}:{Port}")]
     private static partial void LogConnected(ILogger logger, string host, int port);
@@ -442,21 +446,20 @@ public sealed partial class MqttGatewayClient : IMqttGatewayLink, IAsyncDisposab
 
     [LoggerMessage(EventId = 615, Level = LogLevel.Warning, Message = "MQTT broker {Host}:{Port}: stop incomplete ({Reason}), {Inflight} publishes unacknowledged")]
     private static partial void LogStopIncomplete(ILogger logger, string host, int port, string reason, int inflight);
+
+    [LoggerMessage(EventId = 14500, Level = LogLevel.Warning, Message = "the MQTT broker refused the gateway's publish to {Topic} (PUBACK reason {ReasonCode}: {ReasonString}); check its ACL for the gateway's user")]
+    private static partial void LogPublishRefused(ILogger logger, string topic, int reasonCode, string? reasonString);
+
+    [LoggerMessage(EventId = 14502, Level = LogLevel.Debug, Message = "MQTT connection closed uncleanly: {Reason}")]
+    private static partial void LogCloseFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 14501, Level = LogLevel.Debug, Message = "MQTT subscribe interrupted ({Reason}); the next connection subscribes again")]
+    private static partial void LogSubscribeInterrupted(ILogger logger, string reason);
 }
 
-/// <summary>The broker answered CONNECT with a refusal (v3.1.1 return code).</summary>
-public sealed class MqttConnectionRefusedException(byte returnCode)
-    : Exception($"the broker refused the connection (CONNACK return code {returnCode}: {Describe(returnCode)})")
+/// <summary>The broker answered CONNECT with a refusal (MQTT 5 reason code; MQTTnet maps v3.1.1 return codes onto them).</summary>
+public sealed class MqttConnectionRefusedException(MqttClientConnectResultCode reasonCode, string? reasonString)
+    : Exception($"the broker refused the connection (CONNACK reason {(int)reasonCode}: {reasonCode}{(reasonString is null ? "" : $", {reasonString}")})")
 {
-    public byte ReturnCode { get; } = returnCode;
-
-    private static string Describe(byte code) => code switch
-    {
-        1 => "unacceptable protocol version",
-        2 => "client id rejected",
-        3 => "server unavailable",
-        4 => "bad user name or password",
-        5 => "not authorized",
-        _ => "unknown",
-    };
+    public MqttClientConnectResultCode ReasonCode { get; } = reasonCode;
 }

