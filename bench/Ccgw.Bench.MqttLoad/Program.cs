@@ -7,11 +7,17 @@ using Ccgw.Bench.MqttLoad;
 using Ccgw.Mqtt;
 using Microsoft.Extensions.Logging.Abstractions;
 
-// Load tool (not a test): ccgw's broker and the real daemon side by side with Debian's mosquitto on loopback.
+// Load tool (not a test): ccgw's broker, MQTTnet's server and the real daemon side by side with Debian's mosquitto on
+// loopback, all measured with the same load generator (LoadClient).
 // Servers run on CPU0 (taskset), this load generator on CPU1. See docs/mqtt.md for how to read the figures.
 if (args is ["serve", var servePort])
 {
     await BrokerHost.RunAsync(int.Parse(servePort, CultureInfo.InvariantCulture));
+    return 0;
+}
+if (args is ["serve-mqttnet", var mqttnetPort])
+{
+    await MqttNetHost.RunAsync(int.Parse(mqttnetPort, CultureInfo.InvariantCulture));
     return 0;
 }
 
@@ -37,10 +43,13 @@ foreach (var (name, start) in new (string, Func<int, Task<ServerProcess>>)[]
 {
     ("mosquitto", port => ServerProcess.StartAsync("mosquitto", port, "/usr/sbin/mosquitto", ["-c", Path.Combine(dir, "mosquitto.conf")])),
     ("ccgw", port => ServerProcess.StartAsync("ccgw", port, "dotnet", [self, "serve", port.ToString(inv)])),
+    ("mqttnet", port => ServerProcess.StartAsync("mqttnet", port, "dotnet", [self, "serve-mqttnet", port.ToString(inv)])),
 })
 {
     var port = name == "mosquitto" ? mosquittoPort : FreePort();
     await using var server = await start(port);
+    await Task.Delay(1000); // settle before the idle figure
+    Console.WriteLine($"{name,-9} idle RSS {server.RssKilobytes() / 1024.0:F1} MiB");
     foreach (var qos in new[] { 0, 1 })
     {
         var t = await Load.ThroughputAsync(server, "bench", "bench", options, qos, warmup: true);
@@ -49,6 +58,16 @@ foreach (var (name, start) in new (string, Func<int, Task<ServerProcess>>)[]
         Console.WriteLine($"{name,-9} QoS {qos}: {t.DeliveredPerSecond,12:N0} deliveries/s ({t.Delivered:N0}/{t.Expected:N0} delivered in {t.Seconds:F2} s), " +
                           $"server CPU {t.CpuMicrosPerDelivery:F2} µs/delivery, {t.CpuMicrosPerPublish:F1} µs/published message");
     }
+}
+
+foreach (var qos in new[] { 0, 1 })
+    foreach (var name in new[] { "ccgw", "mqttnet" })
+        Console.WriteLine($"ratio {name}/mosquitto QoS {qos}: throughput {throughput[(name, qos)].DeliveredPerSecond / throughput[("mosquitto", qos)].DeliveredPerSecond:F2}x, " +
+                          $"CPU per delivery {throughput[(name, qos)].CpuMicrosPerDelivery / throughput[("mosquitto", qos)].CpuMicrosPerDelivery:F2}x");
+if (!options.Latency)
+{
+    Directory.Delete(dir, recursive: true);
+    return 0;
 }
 
 // Latency: an agent state change to its receipt by N subscribed consoles.
@@ -76,9 +95,6 @@ foreach (var (name, l) in latency)
     Console.WriteLine($"{name,-9} state change -> {options.Subscribers} consoles: p50 {l.P50:F2} ms, p99 {l.P99:F2} ms, max {l.Max:F2} ms ({l.Samples} receipts, {l.Changes} changes), server CPU {l.CpuMicrosPerChange:F0} µs/change");
 
 Console.WriteLine();
-foreach (var qos in new[] { 0, 1 })
-    Console.WriteLine($"ratio ccgw/mosquitto QoS {qos}: throughput {throughput[("ccgw", qos)].DeliveredPerSecond / throughput[("mosquitto", qos)].DeliveredPerSecond:F2}x, " +
-                      $"CPU per delivery {throughput[("ccgw", qos)].CpuMicrosPerDelivery / throughput[("mosquitto", qos)].CpuMicrosPerDelivery:F2}x");
 Console.WriteLine($"ratio ccgw/mosquitto latency p99: {latency["ccgw"].P99 / latency["mosquitto"].P99:F2}x (ccgw includes the console command, the routing core and the publisher)");
 Directory.Delete(dir, recursive: true);
 Directory.Delete(daemonRoot, recursive: true);
@@ -106,7 +122,7 @@ static void CopyDirectory(string from, string to)
     foreach (var d in Directory.GetDirectories(from)) CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
 }
 
-internal sealed record LoadOptions(int Subscribers, int Messages, int PayloadBytes, int Changes, string Daemon, string RepoRoot)
+internal sealed record LoadOptions(int Subscribers, int Messages, int PayloadBytes, int Changes, string Daemon, string RepoRoot, bool Latency = true)
 {
     public static LoadOptions Parse(string[] args)
     {
@@ -119,7 +135,8 @@ internal sealed record LoadOptions(int Subscribers, int Messages, int PayloadByt
                 "--messages" => o with { Messages = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--changes" => o with { Changes = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--daemon" => o with { Daemon = args[i + 1] },
-                _ => throw new ArgumentException($"unknown option {args[i]}; use --subscribers N --messages N --changes N --daemon PATH/ccgw.dll"),
+                "--latency" => o with { Latency = args[i + 1] != "no" },
+                _ => throw new ArgumentException($"unknown option {args[i]}; use --subscribers N --messages N --changes N --daemon PATH/ccgw.dll --latency yes|no"),
             };
         return o;
     }

@@ -55,6 +55,15 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Resident set size (VmRSS) of the process, in KiB.</summary>
+    public long RssKilobytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        return 0;
+    }
+
     /// <summary>utime + stime of the process, in microseconds.</summary>
     public long CpuMicroseconds()
     {
@@ -77,13 +86,16 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 }
 
-/// <summary>`serve PORT`: the embedded broker alone on a plain socket listener (users bench/bench), for the throughput runs.</summary>
+/// <summary>
+/// `serve PORT`: the embedded broker alone on a plain socket listener (users bench/bench and alice/demo-alice, <see cref="BenchAcl"/>, as
+/// MqttNetHost has them), for the throughput runs.
+/// </summary>
 public static class BrokerHost
 {
     public static async Task RunAsync(int port)
     {
         await using var broker = new MqttBroker(new MqttBrokerOptions(),
-            new InMemoryMqttAuthenticator([("bench", "bench", ["supervisor"])]), new AllowAll(), TimeProvider.System);
+            new InMemoryMqttAuthenticator([("bench", "bench", ["supervisor"]), ("alice", "demo-alice", ["agent"])]), new BenchAcl(), TimeProvider.System);
         using var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
         listener.Listen(512);
@@ -100,11 +112,19 @@ public static class BrokerHost
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         await broker.HandleConnectionAsync(stream, socket.RemoteEndPoint, CancellationToken.None);
     }
+}
 
-    private sealed class AllowAll : IMqttAuthorizer
-    {
-        public bool CanSubscribe(MqttIdentity identity, string topicFilter) => true;
+/// <summary>
+/// The contact-centre ACL for ccgw/ topics, and the harness's own bench/ topics open to the authenticated users: every
+/// server under test runs this same check per SUBSCRIBE filter and per client PUBLISH.
+/// </summary>
+public sealed class BenchAcl : IMqttAuthorizer
+{
+    private readonly ContactCenterAcl _acl = new();
 
-        public bool CanPublish(MqttIdentity identity, string topic) => true;
-    }
+    public bool CanSubscribe(MqttIdentity identity, string topicFilter) =>
+        topicFilter.StartsWith("bench/", StringComparison.Ordinal) || _acl.CanSubscribe(identity, topicFilter);
+
+    public bool CanPublish(MqttIdentity identity, string topic) =>
+        topic.StartsWith("bench/", StringComparison.Ordinal) || _acl.CanPublish(identity, topic);
 }
