@@ -192,7 +192,11 @@ public sealed partial class MqttGatewayClient : IMqttGatewayLink, IAsyncDisposab
             await connection.CancelAsync();
             await pumping.ContinueWith(static _ => { }, TaskScheduler.Default);
             if (first == stopped) return true;
-            if (first == pumping) await pumping; // rethrows why the pump ended
+            if (first == pumping)
+            {
+                await pumping; // rethrows why the pump failed
+                return true; // the outbound queue was completed (disposed): nothing will be sent any more
+            }
             var reason = await lost.Task;
             throw reason.Exception as MqttCommunicationException
                   ?? new MqttCommunicationException($"the broker closed the connection ({reason.Reason})", reason.Exception);
