@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Ccgw.Core;
 using Ccgw.Core.Repositories;
@@ -37,9 +36,14 @@ internal static partial class DaemonHost
             sp.GetRequiredService<ICustomerRepository>(), sp.GetRequiredService<ICustomerCredentialStore>()));
         services.AddSingleton(sp => new XmppPresenceBridge(options.Xmpp.PresenceDrivesAgentState, sp.GetRequiredService<RoutingEngine>(),
             sp.GetRequiredService<ILogger<XmppPresenceBridge>>()));
-        services.AddSingleton(sp => new XmppServer(ServerOptions(options, config.Context, dataDirectory, sp.GetRequiredService<TimeProvider>()), sp.GetRequiredService<XmppAccountDirectory>(),
-            new LoginLimiterGate(new AuthFailureLimiter(sp.GetRequiredService<TimeProvider>())), sp.GetServices<IStanzaService>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<XmppServer>>(), sp.GetRequiredService<XmppPresenceBridge>()));
+        services.AddSingleton(sp =>
+        {
+            var server = new XmppServer(ServerOptions(options, config.Context, dataDirectory, sp.GetRequiredService<TimeProvider>()), sp.GetRequiredService<XmppAccountDirectory>(),
+                new LoginLimiterGate(new AuthFailureLimiter(sp.GetRequiredService<TimeProvider>())), sp.GetServices<IStanzaService>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<XmppServer>>(), sp.GetRequiredService<XmppPresenceBridge>());
+            sp.GetService<RouterOutlet>()?.Attach(server);
+            return server;
+        });
         services.AddSingleton<IStanzaOutlet>(sp => sp.GetRequiredService<XmppServer>());
         services.AddHostedService<XmppServerLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(listener.Address), listener.Port,
@@ -88,24 +92,7 @@ internal static class XmppCertificate
         if (!string.IsNullOrWhiteSpace(listener.Certificate))
             return CertificateFiles.Load(context.Resolve(listener.Certificate),
                 string.IsNullOrWhiteSpace(listener.CertificateKey) ? null : context.Resolve(listener.CertificateKey));
-        var path = Path.Combine(dataDirectory, FileName);
-        if (File.Exists(path)) return X509CertificateLoader.LoadPkcs12FromFile(path, password: null);
-        Directory.CreateDirectory(dataDirectory);
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={domain}", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName(domain);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        var now = time.GetUtcNow();
-        using var created = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(10));
-        var pfx = created.Export(X509ContentType.Pfx);
-        var temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, pfx);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temporary, path, overwrite: true);
-        return X509CertificateLoader.LoadPkcs12(pfx, password: null);
+        return SelfSignedCertificate.LoadOrCreate(Path.Combine(dataDirectory, FileName), domain, time);
     }
 }
 
