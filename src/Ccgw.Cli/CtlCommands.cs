@@ -1,5 +1,6 @@
 using System.Reflection;
 using Ccgw.Configuration;
+using Ccgw.Core.Security;
 
 namespace Ccgw.Cli;
 

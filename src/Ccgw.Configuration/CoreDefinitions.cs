@@ -1,5 +1,6 @@
 using System.Text;
 using Ccgw.Core;
+using Ccgw.Core.Security;
 
 namespace Ccgw.Configuration;
 
@@ -27,6 +28,18 @@ public static class CoreDefinitions
             DefaultWrapUp = TimeSpan.FromSeconds(o.Routing.WrapUpSeconds),
             DeviceLostGrace = TimeSpan.FromSeconds(o.Routing.DeviceLostGraceSeconds),
         });
+
+    /// <summary>
+    /// Agents and supervisors with their credentials: <c>PasswordHash</c> parsed, or <c>Password</c> derived for
+    /// Site:SipDomain (the realm the hashes are bound to). Validation guarantees one of the two is set and a hash parses.
+    /// </summary>
+    public static IReadOnlyList<StaffLogin> StaffLogins(GatewayOptions o) =>
+        [.. o.Agents.Select(a => new StaffLogin(a.Id, StaffRole.Agent, Credential(a.Id, a.Password, a.PasswordHash, o.Site.SipDomain))),
+         .. o.Supervisors.Select(s => new StaffLogin(s.Id, StaffRole.Supervisor, Credential(s.Id, s.Password, s.PasswordHash, o.Site.SipDomain)))];
+
+    private static StoredCredential Credential(string user, string? password, string? hash, string realm) =>
+        hash is { Length: > 0 } && StoredCredential.TryParse(hash, out var parsed, out _) ? parsed
+            : StoredCredential.Derive(user, realm, password ?? throw new InvalidOperationException($"{user} has no credential"));
 
     /// <summary>The channel-neutral flows and prompts (see <see cref="FlowDefinitions"/>).</summary>
     public static Ccgw.Core.Flows.FlowCatalog FlowCatalog(GatewayOptions o, ConfigContext? context = null) => FlowDefinitions.From(o, context);

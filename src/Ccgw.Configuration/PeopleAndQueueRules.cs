@@ -1,3 +1,5 @@
+using Ccgw.Core.Security;
+
 namespace Ccgw.Configuration;
 
 /// <summary>Agents, supervisors, queues, the IM addresses and the admin/routing settings.</summary>

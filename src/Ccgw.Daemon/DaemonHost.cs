@@ -6,7 +6,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ccgw.Configuration;
 using Ccgw.Core;
+using Ccgw.Core.History;
 using Ccgw.Core.Repositories;
+using Ccgw.Core.Security;
 using Ccgw.Web.Admin;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Systemd;
@@ -50,6 +52,7 @@ internal static partial class DaemonHost
         services.AddSingleton(sp => new RoutingEngine(CoreDefinitions.From(options), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(AdminOptions(options.Admin));
         services.AddSingleton<AuthFailureLimiter>();
+        services.AddSingleton<IReadOnlyList<StaffLogin>>(_ => CoreDefinitions.StaffLogins(options));
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
@@ -58,7 +61,7 @@ internal static partial class DaemonHost
         services.AddHostedService<StorageStartup>();
         services.AddHostedService<CustomerSeeder>();
         services.AddHostedService<RoutingHost>();
-        services.AddHostedService<HistoryRecorder>();
+        services.AddEventLoop<HistoryRecorder>();
         Callbacks.CallbackRegistration.AddCallbacks(services, options);
 
         // Protocol channels register their listeners and adapters here (each in its own file under Channels/),

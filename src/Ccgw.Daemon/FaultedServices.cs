@@ -8,10 +8,13 @@ namespace Ccgw.Daemon;
 /// </summary>
 internal static class FaultedServices
 {
-    /// <summary>The type names of the background services whose loop ended with an exception.</summary>
+    /// <summary>
+    /// The type names of the background services whose loop ended with an exception; a generic host of a core loop
+    /// (<see cref="EventLoopService{TLoop}"/>) is named by the loop it runs.
+    /// </summary>
     public static IReadOnlyList<string> Find(IEnumerable<IHostedService> services) =>
         [.. services
             .OfType<BackgroundService>()
             .Where(s => s.ExecuteTask is { IsFaulted: true })
-            .Select(s => s.GetType().Name)];
+            .Select(s => s.GetType() is { IsGenericType: true } t ? t.GetGenericArguments()[0].Name : s.GetType().Name)];
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Ccgw.Configuration;
+using Ccgw.Core.Security;
 
 namespace Ccgw.Configuration.Tests;
 

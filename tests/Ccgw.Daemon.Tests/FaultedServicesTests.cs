@@ -36,6 +36,30 @@ public sealed class FaultedServicesTests
         Assert.Empty(FaultedServices.Find(hosted));
     }
 
+    [Fact]
+    public async Task A_core_loop_that_throws_is_named_by_the_loop_not_by_its_generic_host()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddEventLoop<BrokenLoop>();
+        builder.Services.AddHostedService<RunsUntilStopped>();
+        using var host = builder.Build();
+        var hosted = host.Services.GetServices<IHostedService>().ToArray();
+
+        await host.RunAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal([nameof(BrokenLoop)], FaultedServices.Find(hosted));
+    }
+
+    private sealed class BrokenLoop : Ccgw.Core.IEventLoop
+    {
+        public async Task RunAsync(CancellationToken stoppingToken)
+        {
+            await Task.Yield();
+            throw new InvalidOperationException("the loop broke");
+        }
+    }
+
     private sealed class FailsAfterStart : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)

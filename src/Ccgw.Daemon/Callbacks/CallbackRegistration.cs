@@ -7,7 +7,8 @@ namespace Ccgw.Daemon.Callbacks;
 
 /// <summary>
 /// Registers the call-back list and help requests (web intake with group commit), both announcing their writes on
-/// <see cref="CallbackListChanges"/>, the queues' call-back policies, the scheduler and customer alerts.
+/// <see cref="CallbackListChanges"/>, the queues' call-back policies, the scheduler and customer alerts (the core's
+/// <c>Callbacks</c> area decides; this only wires it to SQLite and the host).
 /// </summary>
 internal static class CallbackRegistration
 {
@@ -30,8 +31,9 @@ internal static class CallbackRegistration
             sp.GetRequiredService<Core.Repositories.ICallbackRepository>(),
             sp.GetRequiredService<Core.Repositories.IInteractionHistoryRepository>(),
             sp.GetRequiredService<ILogger<CallbackDispatcher>>()));
-        services.AddSingleton<BusyDatabaseRetry>();
-        services.AddHostedService<CallbackScheduler>();
-        services.AddHostedService<CustomerAlertHost>();
+        services.AddSingleton(sp => new BusyDatabaseRetry(sp.GetRequiredService<TimeProvider>(), SqliteDatabase.IsBusy,
+            sp.GetRequiredService<ILogger<BusyDatabaseRetry>>()));
+        services.AddEventLoop<CallbackScheduler>();
+        services.AddEventLoop<CustomerAlertFeed>();
     }
 }

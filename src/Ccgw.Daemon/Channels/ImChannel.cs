@@ -1,4 +1,3 @@
-using System.Xml.Linq;
 using Ccgw.Core;
 using Ccgw.Core.Callbacks;
 using Ccgw.Core.Flows;
@@ -44,10 +43,13 @@ internal static class ImChannel
         }
         else
         {
-            services.AddSingleton(sp => NewGateway(sp, settings, new RouterOutlet(sp)));
+            services.AddSingleton<RouterOutlet>(); // XmppServer's registration attaches itself
+            services.AddSingleton(sp => NewGateway(sp, settings, sp.GetRequiredService<RouterOutlet>()));
             services.AddSingleton<IStanzaService>(sp => sp.GetRequiredService<ImGateway>());
         }
-        services.AddHostedService<ImGatewayHost>();
+        services.AddSingleton(sp => new ImGatewayLoop(sp.GetRequiredService<ImGateway>(), sp.GetRequiredService<RoutingEngine>(),
+            sp.GetService<ComponentLink>(), sp.GetService<CustomerAlertOutbox>()));
+        services.AddHostedService<EventLoopService<ImGatewayLoop>>();
     }
 
     internal static ImGatewaySettings Settings(GatewayOptions options, ConfigContext context)
@@ -74,68 +76,4 @@ internal static class ImChannel
         settings, outlet, new EngineImRouting(sp.GetRequiredService<RoutingEngine>()), sp.GetRequiredService<IImCallbackBooking>(),
         sp.GetRequiredService<ICustomerRepository>(), sp.GetRequiredService<IInteractionTranscriptRepository>(),
         sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ImGateway>>());
-
-    /// <summary>
-    /// The built-in router's outlet, resolved on first use: the router itself takes every <see cref="IStanzaService"/>,
-    /// so the gateway cannot take the router in its constructor.
-    /// </summary>
-    private sealed class RouterOutlet(IServiceProvider services) : IStanzaOutlet
-    {
-        private IStanzaOutlet? _outlet;
-
-        public ValueTask SendAsync(XElement stanza, CancellationToken cancellationToken = default)
-        {
-            _outlet ??= services.GetService<IStanzaOutlet>() ?? services.GetService<Ccgw.Xmpp.Server.XmppServer>() as IStanzaOutlet
-                ?? throw new InvalidOperationException("no XMPP router is registered (IStanzaOutlet); is Listeners:Xmpp enabled?");
-            return _outlet.SendAsync(stanza, cancellationToken);
-        }
-    }
-}
-
-/// <summary>
-/// Follows the core's events for the IM gateway (subscribed in the constructor, before the core runs, so no offer is
-/// missed) and, in component mode, runs the component link for the daemon's lifetime.
-/// </summary>
-internal sealed class ImGatewayHost : BackgroundService
-{
-    private readonly ImGateway _gateway;
-    private readonly ComponentLink? _link;
-    private readonly CustomerAlertOutbox? _alerts;
-    private readonly EventFollower _events;
-
-    public ImGatewayHost(ImGateway gateway, RoutingEngine engine, IServiceProvider services)
-    {
-        _gateway = gateway;
-        _link = services.GetService<ComponentLink>();
-        _alerts = services.GetService<CustomerAlertOutbox>();
-        _events = new EventFollower(engine);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var link = _link is null ? Task.CompletedTask : _link.RunAsync(_gateway, stoppingToken);
-        var alerts = _alerts is null ? Task.CompletedTask : DeliverAlertsAsync(_alerts, stoppingToken);
-        try
-        {
-            await _gateway.RunAsync(_events, stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        await link;
-        await alerts;
-    }
-
-    /// <summary>Triggered IM customer alerts (the help page's "tell me when the wait is short") go out from the queue address.</summary>
-    private async Task DeliverAlertsAsync(CustomerAlertOutbox outbox, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await foreach (var alert in outbox.Reader.ReadAllAsync(stoppingToken))
-                await _gateway.SendAlertAsync(alert, stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
 }

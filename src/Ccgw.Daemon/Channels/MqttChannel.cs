@@ -32,7 +32,8 @@ internal static partial class DaemonHost
         }
         else
         {
-            services.AddSingleton<MqttAccountAuthenticator>();
+            services.AddSingleton(sp => new MqttAccountAuthenticator(sp.GetRequiredService<IReadOnlyList<Core.Security.StaffLogin>>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MqttAccountAuthenticator>>()));
             services.AddSingleton(sp => new MqttBroker(new MqttBrokerOptions(), sp.GetRequiredService<MqttAccountAuthenticator>(),
                 new ContactCenterAcl(), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>())
             {

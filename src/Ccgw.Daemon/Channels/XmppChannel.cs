@@ -1,13 +1,12 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Ccgw.Core;
 using Ccgw.Core.Repositories;
+using Ccgw.Core.Security;
 using Ccgw.Daemon.Channels;
 using Ccgw.Storage.Sqlite;
-using Ccgw.Web.Admin;
+using Ccgw.Xmpp.Im;
 using Ccgw.Xmpp.Routing;
-using Ccgw.Xmpp.Sasl;
 using Ccgw.Xmpp.Server;
 using Ccgw.Xmpp.Streams;
 using Ccgw.Xmpp.Xml;
@@ -33,11 +32,18 @@ internal static partial class DaemonHost
         if (!listener.Enabled) return;
 
         var dataDirectory = config.Context.Resolve(options.Data.Directory);
-        services.AddSingleton<XmppAccountDirectory>();
-        services.AddSingleton<XmppPresenceBridge>();
-        services.AddSingleton(sp => new XmppServer(ServerOptions(options, config.Context, dataDirectory, sp.GetRequiredService<TimeProvider>()), sp.GetRequiredService<XmppAccountDirectory>(),
-            new LimiterGate(new AuthFailureLimiter(sp.GetRequiredService<TimeProvider>())), sp.GetServices<IStanzaService>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<XmppServer>>(), sp.GetRequiredService<XmppPresenceBridge>()));
+        services.AddSingleton(sp => new XmppAccountDirectory(sp.GetRequiredService<IReadOnlyList<StaffLogin>>(), options.Site.XmppDomain,
+            sp.GetRequiredService<ICustomerRepository>(), sp.GetRequiredService<ICustomerCredentialStore>()));
+        services.AddSingleton(sp => new XmppPresenceBridge(options.Xmpp.PresenceDrivesAgentState, sp.GetRequiredService<RoutingEngine>(),
+            sp.GetRequiredService<ILogger<XmppPresenceBridge>>()));
+        services.AddSingleton(sp =>
+        {
+            var server = new XmppServer(ServerOptions(options, config.Context, dataDirectory, sp.GetRequiredService<TimeProvider>()), sp.GetRequiredService<XmppAccountDirectory>(),
+                new LoginLimiterGate(new AuthFailureLimiter(sp.GetRequiredService<TimeProvider>())), sp.GetServices<IStanzaService>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<XmppServer>>(), sp.GetRequiredService<XmppPresenceBridge>());
+            sp.GetService<RouterOutlet>()?.Attach(server);
+            return server;
+        });
         services.AddSingleton<IStanzaOutlet>(sp => sp.GetRequiredService<XmppServer>());
         services.AddHostedService<XmppServerLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(listener.Address), listener.Port,
@@ -74,14 +80,6 @@ internal static partial class DaemonHost
             Team = team,
         };
     }
-
-    /// <summary>The admin API's per-address limiter (its own instance) behind the c2s server's gate.</summary>
-    private sealed class LimiterGate(AuthFailureLimiter limiter) : IAuthFailureGate
-    {
-        public bool IsAllowed(IPAddress? address) => limiter.IsAllowed(address, out _);
-
-        public void RecordFailure(IPAddress? address) => limiter.RecordFailure(address);
-    }
 }
 
 /// <summary>The configured certificate, or a self-signed one made once into the data directory (xmpp-selfsigned.pfx).</summary>
@@ -94,122 +92,8 @@ internal static class XmppCertificate
         if (!string.IsNullOrWhiteSpace(listener.Certificate))
             return CertificateFiles.Load(context.Resolve(listener.Certificate),
                 string.IsNullOrWhiteSpace(listener.CertificateKey) ? null : context.Resolve(listener.CertificateKey));
-        var path = Path.Combine(dataDirectory, FileName);
-        if (File.Exists(path)) return X509CertificateLoader.LoadPkcs12FromFile(path, password: null);
-        Directory.CreateDirectory(dataDirectory);
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={domain}", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName(domain);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        var now = time.GetUtcNow();
-        using var created = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(10));
-        var pfx = created.Export(X509ContentType.Pfx);
-        var temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, pfx);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temporary, path, overwrite: true);
-        return X509CertificateLoader.LoadPkcs12(pfx, password: null);
+        return SelfSignedCertificate.LoadOrCreate(Path.Combine(dataDirectory, FileName), domain, time);
     }
-}
-
-/// <summary>
-/// XMPP accounts: agents and supervisors from the configuration (credentials derived or parsed once), customers whose
-/// address on the XMPP domain has a stored credential (looked up per login, so customers added later can log in).
-/// </summary>
-internal sealed class XmppAccountDirectory : IXmppAccounts
-{
-    private readonly Dictionary<string, XmppAccount> _configured = new(StringComparer.Ordinal);
-    private readonly ICustomerRepository _customers;
-    private readonly ICustomerCredentialStore _credentials;
-    private readonly string _domain;
-
-    public XmppAccountDirectory(GatewayOptions options, ICustomerRepository customers, ICustomerCredentialStore credentials)
-    {
-        _customers = customers;
-        _credentials = credentials;
-        _domain = options.Site.XmppDomain;
-        foreach (var a in options.Agents)
-            _configured[a.Id.ToLowerInvariant()] = ToAccount(a.Id.ToLowerInvariant(), XmppAccountKind.Agent, Credential(a.Id, a.Password, a.PasswordHash, options.Site.SipDomain), a.Id);
-        foreach (var s in options.Supervisors)
-            _configured[s.Id.ToLowerInvariant()] = ToAccount(s.Id.ToLowerInvariant(), XmppAccountKind.Supervisor, Credential(s.Id, s.Password, s.PasswordHash, options.Site.SipDomain), s.Id);
-    }
-
-    /// <summary>Validation guarantees one of the two is set and a hash parses.</summary>
-    private static StoredCredential Credential(string user, string? password, string? hash, string realm) =>
-        hash is { Length: > 0 } && StoredCredential.TryParse(hash, out var parsed, out _) ? parsed
-            : StoredCredential.Derive(user, realm, password ?? throw new InvalidOperationException($"{user} has no credential"));
-
-    private static XmppAccount ToAccount(string user, XmppAccountKind kind, StoredCredential c, string id) => new(user, kind,
-        new ScramCredential(c.Salt, c.Iterations, c.ScramSha1.StoredKey, c.ScramSha1.ServerKey),
-        new ScramCredential(c.Salt, c.Iterations, c.ScramSha256.StoredKey, c.ScramSha256.ServerKey),
-        kind == XmppAccountKind.Customer ? id : null)
-    {
-        Id = id,
-    };
-
-    public async ValueTask<XmppAccount?> FindAsync(string user, CancellationToken cancellationToken = default)
-    {
-        if (_configured.TryGetValue(user, out var account)) return account;
-        var customer = await _customers.FindByImAddressAsync($"{user}@{_domain}", cancellationToken);
-        if (customer is null) return null;
-        var text = await _credentials.GetXmppCredentialAsync(customer.Id, cancellationToken);
-        return text is not null && StoredCredential.TryParse(text, out var credential, out _)
-            ? ToAccount(user, XmppAccountKind.Customer, credential, customer.Id)
-            : null;
-    }
-}
-
-/// <summary>
-/// Presence to the core: an agent's XMPP presence drives its routing state when Xmpp:PresenceDrivesAgentState is on
-/// (available/chat = ready, away/xa/dnd = notReady, offline = device "xmpp" lost, so the usual grace period applies);
-/// a customer's presence becomes client presence (published on MQTT by the MQTT gateway).
-/// </summary>
-internal sealed partial class XmppPresenceBridge(GatewayOptions options, RoutingEngine engine, ILogger<XmppPresenceBridge> log) : IXmppPresenceObserver
-{
-    public const string Device = "xmpp";
-
-    public async ValueTask OnPresenceChangedAsync(XmppAccount account, Jid bare, XmppPresenceShow show, CancellationToken cancellationToken)
-    {
-        switch (account.Kind)
-        {
-            case XmppAccountKind.Agent when options.Xmpp.PresenceDrivesAgentState:
-                {
-                    var id = account.Id ?? account.User;
-                    CommandResult result;
-                    if (show == XmppPresenceShow.Unavailable)
-                    {
-                        result = await engine.DeviceLostAsync(id, Device, cancellationToken);
-                    }
-                    else
-                    {
-                        await engine.DeviceRestoredAsync(id, Device, cancellationToken);
-                        result = show is XmppPresenceShow.Available or XmppPresenceShow.Chat
-                            ? await engine.SetAgentStateAsync(id, AgentStateRequest.Ready, "xmpp presence", cancellationToken)
-                            : await engine.SetAgentStateAsync(id, AgentStateRequest.NotReady, $"xmpp {show}", cancellationToken);
-                    }
-                    LogAgentPresence(log, id, show, result);
-                    break;
-                }
-            case XmppAccountKind.Customer when account.CustomerId is { } customerId:
-                {
-                    var state = show switch
-                    {
-                        XmppPresenceShow.Unavailable => ClientPresenceState.Offline,
-                        XmppPresenceShow.Away or XmppPresenceShow.ExtendedAway => ClientPresenceState.Away,
-                        XmppPresenceShow.DoNotDisturb => ClientPresenceState.Dnd,
-                        _ => ClientPresenceState.Online,
-                    };
-                    await engine.SetClientPresenceAsync(customerId, state, cancellationToken: cancellationToken);
-                    break;
-                }
-        }
-    }
-
-    [LoggerMessage(EventId = 720, Level = LogLevel.Information, Message = "agent {Agent} XMPP presence {Show}: {Result}")]
-    private static partial void LogAgentPresence(ILogger logger, string agent, XmppPresenceShow show, CommandResult result);
 }
 
 /// <summary>Kestrel's TCP listener hands each connection's pipe to the c2s server.</summary>

@@ -34,6 +34,12 @@ public sealed class SqliteDatabase
     public string Path { get; }
 
     /// <summary>
+    /// SQLITE_BUSY and SQLITE_LOCKED (https://www.sqlite.org/rescode.html): another connection held the write lock past
+    /// busy_timeout. Worth trying the same work again later; any other failure is not.
+    /// </summary>
+    public static bool IsBusy(Exception e) => e is SqliteException { SqliteErrorCode: 5 or 6 };
+
+    /// <summary>
     /// This process's writers take turns at the write lock here, first come first served (see <see cref="SqliteWriteTurns"/>):
     /// each write transaction is begun and ended inside a turn.
     /// </summary>

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Ccgw.Core;
 using Ccgw.Core.Repositories;
+using Ccgw.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

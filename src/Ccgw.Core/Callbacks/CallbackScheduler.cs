@@ -1,16 +1,16 @@
 using System.Threading.Channels;
-using Ccgw.Core;
+using Microsoft.Extensions.Logging;
 
-namespace Ccgw.Daemon.Callbacks;
+namespace Ccgw.Core.Callbacks;
 
 /// <summary>
-/// Hosted service running the <see cref="CallbackDispatcher"/>: recovery first, then one loop that applies the core's
+/// Runs the <see cref="CallbackDispatcher"/> (the daemon hosts it for its lifetime): recovery first, then one loop that applies the core's
 /// events in order and, every <see cref="PollInterval"/> or after events, starts due call-backs. It starts call-backs only
 /// when the snapshot it plans from reflects every event it has applied (<c>Snapshot.Version</c> equals the last event's
 /// sequence), so an agent who was just offered a call-back is never counted free twice. Subscribes in its constructor,
 /// before the core runs, so no outcome is missed.
 /// </summary>
-internal sealed partial class CallbackScheduler : BackgroundService
+public sealed partial class CallbackScheduler : IEventLoop
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
@@ -35,7 +35,7 @@ internal sealed partial class CallbackScheduler : BackgroundService
         _log = log;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task RunAsync(CancellationToken stoppingToken)
     {
         try
         {

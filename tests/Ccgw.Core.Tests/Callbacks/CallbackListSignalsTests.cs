@@ -1,14 +1,13 @@
 using Ccgw.Core;
 using Ccgw.Core.Callbacks;
 using Ccgw.Core.Repositories;
-using Ccgw.Daemon.Callbacks;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Testing;
 
-namespace Ccgw.Daemon.Tests;
+namespace Ccgw.Core.Tests.Callbacks;
 
 /// <summary>
-/// The daemon's call-back list and help-request intake announce their writes on <see cref="CallbackListChanges"/>:
+/// The call-back list and help-request intake announce their writes on <see cref="CallbackListChanges"/>:
 /// only writes that changed something, only after they returned, with the queue when the write knows it.
 /// </summary>
 public sealed class CallbackListSignalsTests : IAsyncLifetime

@@ -1,18 +1,16 @@
-using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
-namespace Ccgw.Daemon.Callbacks;
+namespace Ccgw.Core.Callbacks;
 
 /// <summary>
-/// Retries a piece of the scheduler's work while SQLite answers "busy" or "locked" (another connection held the write
-/// lock past <c>busy_timeout</c>, e.g. the help-request intake under a flood). The scheduler's writes must not be lost
-/// and a busy database is no reason to stop the daemon: the work waits, on the injected clock, and runs again.
+/// Retries a piece of the scheduler's work while the database answers "busy" (another connection held the write lock
+/// past its timeout, e.g. the help-request intake under a flood). The scheduler's writes must not be lost and a busy
+/// database is no reason to stop the daemon: the work waits, on the injected clock, and runs again. What counts as
+/// busy is the storage's to say (<c>isBusy</c>, e.g. <c>SqliteDatabase.IsBusy</c>); the core knows no storage.
 /// </summary>
-internal sealed partial class BusyDatabaseRetry(TimeProvider time, ILogger<BusyDatabaseRetry> log)
+public sealed partial class BusyDatabaseRetry(TimeProvider time, Func<Exception, bool> isBusy, ILogger<BusyDatabaseRetry> log)
 {
     public static readonly TimeSpan Pause = TimeSpan.FromSeconds(1);
-
-    /// <summary>SQLITE_BUSY and SQLITE_LOCKED (https://www.sqlite.org/rescode.html).</summary>
-    public static bool IsBusy(SqliteException e) => e.SqliteErrorCode is 5 or 6;
 
     public async Task RunAsync(string what, Func<Task> work, CancellationToken cancellationToken)
     {
@@ -23,7 +21,7 @@ internal sealed partial class BusyDatabaseRetry(TimeProvider time, ILogger<BusyD
                 await work();
                 return;
             }
-            catch (SqliteException e) when (IsBusy(e))
+            catch (Exception e) when (isBusy(e))
             {
                 LogBusy(log, what, attempt, e.Message);
                 await Task.Delay(Pause, time, cancellationToken);

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Ccgw.Configuration;
+namespace Ccgw.Core.Security;
 
 /// <summary>
 /// A password kept only in derived forms, one per protocol that needs to check it:

@@ -1,10 +1,11 @@
 using System.Net;
 
-namespace Ccgw.Web.Admin;
+namespace Ccgw.Core.Security;
 
 /// <summary>
-/// Slows down token guessing: after <see cref="MaxFailures"/> failed attempts within <see cref="Window"/> from one
-/// address, that address is refused (429) until the window passes, even with the right token.
+/// Slows down password and token guessing, whatever the protocol (admin API, XMPP SASL, MQTT CONNECT): after
+/// <see cref="MaxFailures"/> failed attempts within <see cref="Window"/> from one address, that address is refused
+/// (the admin API answers 429) until the window passes, even with the right secret. Each listener keeps its own instance.
 /// </summary>
 public sealed class AuthFailureLimiter(TimeProvider time)
 {

@@ -1,9 +1,10 @@
-using Ccgw.Daemon.Callbacks;
+using Ccgw.Core.Callbacks;
+using Ccgw.Storage.Sqlite;
 using Ccgw.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Ccgw.Daemon.Tests;
+namespace Ccgw.Core.Tests.Callbacks;
 
 public sealed class BusyDatabaseRetryTests
 {
@@ -11,7 +12,7 @@ public sealed class BusyDatabaseRetryTests
     public async Task Work_that_meets_a_busy_database_runs_again_a_second_later_until_it_succeeds()
     {
         var time = new ManualTimeProvider();
-        var retry = new BusyDatabaseRetry(time, NullLogger<BusyDatabaseRetry>.Instance);
+        var retry = new BusyDatabaseRetry(time, SqliteDatabase.IsBusy, NullLogger<BusyDatabaseRetry>.Instance);
         var attempts = 0;
         var run = retry.RunAsync("test", () =>
         {
@@ -31,7 +32,7 @@ public sealed class BusyDatabaseRetryTests
     [Fact]
     public async Task Any_other_failure_is_not_retried()
     {
-        var retry = new BusyDatabaseRetry(new ManualTimeProvider(), NullLogger<BusyDatabaseRetry>.Instance);
+        var retry = new BusyDatabaseRetry(new ManualTimeProvider(), SqliteDatabase.IsBusy, NullLogger<BusyDatabaseRetry>.Instance);
         var attempts = 0;
         var e = await Assert.ThrowsAsync<SqliteException>(() => retry.RunAsync("test", () =>
         {

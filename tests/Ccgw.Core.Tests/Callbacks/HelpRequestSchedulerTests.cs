@@ -3,12 +3,11 @@ using Ccgw.Configuration;
 using Ccgw.Core;
 using Ccgw.Core.Callbacks;
 using Ccgw.Core.Repositories;
-using Ccgw.Daemon.Callbacks;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Ccgw.Daemon.Tests;
+namespace Ccgw.Core.Tests.Callbacks;
 
 /// <summary>
 /// The call-back scheduler's decisions on a manual clock, with the real routing core and the real SQLite call-back list.

@@ -1,13 +1,14 @@
-using Ccgw.Core;
+using System.Data.Common;
 using Ccgw.Core.Repositories;
+using Microsoft.Extensions.Logging;
 
-namespace Ccgw.Daemon;
+namespace Ccgw.Core.History;
 
 /// <summary>
 /// Writes every interaction lifecycle event from the core's stream into the interaction history. It subscribes
 /// before the core starts processing (constructor), so no event is missed; writes are idempotent per sequence.
 /// </summary>
-internal sealed partial class HistoryRecorder : BackgroundService
+public sealed partial class HistoryRecorder : IEventLoop
 {
     private readonly EventFollower _events;
     private readonly IInteractionHistoryRepository _history;
@@ -23,7 +24,7 @@ internal sealed partial class HistoryRecorder : BackgroundService
     /// <summary>Most events per transaction.</summary>
     public const int MaxBatch = 256;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task RunAsync(CancellationToken stoppingToken)
     {
         var batch = new List<InteractionHistoryAppend>(MaxBatch);
         try
@@ -42,7 +43,7 @@ internal sealed partial class HistoryRecorder : BackgroundService
                 {
                     await _history.AppendAsync(batch, stoppingToken);
                 }
-                catch (Microsoft.Data.Sqlite.SqliteException ex)
+                catch (DbException ex)
                 {
                     LogBatchFailed(_log, batch.Count, ex);
                     await AppendOneByOneAsync(batch, stoppingToken);
@@ -66,7 +67,7 @@ internal sealed partial class HistoryRecorder : BackgroundService
             {
                 await _history.AppendAsync(append.Entry, append.Events, cancellationToken);
             }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            catch (DbException ex)
             {
                 LogWriteFailed(_log, append.Entry.InteractionId, ex);
             }

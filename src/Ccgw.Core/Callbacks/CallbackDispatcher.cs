@@ -1,9 +1,9 @@
 using System.Collections.Frozen;
-using Ccgw.Core;
-using Ccgw.Core.Callbacks;
+using System.Data.Common;
 using Ccgw.Core.Repositories;
+using Microsoft.Extensions.Logging;
 
-namespace Ccgw.Daemon.Callbacks;
+namespace Ccgw.Core.Callbacks;
 
 /// <summary>
 /// The call-back scheduler's decisions, driven by the caller's clock and the core's events (no loop, no timer of its
@@ -18,7 +18,7 @@ namespace Ccgw.Daemon.Callbacks;
 /// any channel has their pending call-backs done.</item>
 /// </list>
 /// </summary>
-internal sealed partial class CallbackDispatcher(
+public sealed partial class CallbackDispatcher(
     RoutingEngine engine,
     ContactCenterDefinition definition,
     CallbackPolicies policies,
@@ -237,7 +237,7 @@ internal sealed partial class CallbackDispatcher(
         {
             await history.AppendAsync(notes, ct);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        catch (DbException ex)
         {
             LogHistoryFailed(log, notes[0].Entry.InteractionId, ex);
         }

@@ -1,15 +1,14 @@
-using Ccgw.Core.Callbacks;
 using Ccgw.Core.Repositories;
 
-namespace Ccgw.Daemon.Callbacks;
+namespace Ccgw.Core.Callbacks;
 
 /// <summary>
-/// The call-back list as every writer in the daemon sees it (IM bot, IVR, admin API, scheduler, voice adapter): each
+/// The call-back list as every writer sees it (IM bot, IVR, admin API, scheduler, voice adapter): each
 /// write that changed a row is signalled on <see cref="CallbackListChanges"/> once it returned, so only committed
 /// changes are announced. Writes by id return no queue, and reading the row back would put a second query on every
 /// scheduler and supervisor write: they announce a change anywhere, and the reader finds out which list moved.
 /// </summary>
-internal sealed class SignallingCallbackRepository(ICallbackRepository inner, CallbackListChanges changes) : ICallbackRepository
+public sealed class SignallingCallbackRepository(ICallbackRepository inner, CallbackListChanges changes) : ICallbackRepository
 {
     public async ValueTask AddAsync(CallbackRequest request, CancellationToken cancellationToken = default)
     {
@@ -89,7 +88,7 @@ internal sealed class SignallingCallbackRepository(ICallbackRepository inner, Ca
 }
 
 /// <summary>The help-request intake (web form, IM bot's form) signalling each stored or updated call-back after its commit.</summary>
-internal sealed class SignallingHelpRequestStore(IHelpRequestStore inner, CallbackListChanges changes) : IHelpRequestStore
+public sealed class SignallingHelpRequestStore(IHelpRequestStore inner, CallbackListChanges changes) : IHelpRequestStore
 {
     public async ValueTask<HelpRequestReceipt> SubmitAsync(HelpRequestSubmission submission, CallbackQueuePolicy policy,
         CancellationToken cancellationToken = default)

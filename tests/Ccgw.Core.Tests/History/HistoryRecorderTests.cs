@@ -1,11 +1,11 @@
 using Ccgw.Configuration;
-using Ccgw.Core;
+using Ccgw.Core.History;
 using Ccgw.Core.Repositories;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Ccgw.Daemon.Tests;
+namespace Ccgw.Core.Tests.History;
 
 /// <summary>The real engine feeding the real SQLite history through the recorder.</summary>
 public sealed class HistoryRecorderTests : IAsyncLifetime
@@ -34,10 +34,10 @@ public sealed class HistoryRecorderTests : IAsyncLifetime
         var time = new ManualTimeProvider();
         var engine = new RoutingEngine(CoreDefinitions.From(options), time);
         var history = new SqliteInteractionHistoryRepository(_db);
-        using var recorder = new HistoryRecorder(engine, history, NullLogger<HistoryRecorder>.Instance);
+        var recorder = new HistoryRecorder(engine, history, NullLogger<HistoryRecorder>.Instance);
         using var stop = new CancellationTokenSource();
         var loop = engine.RunAsync(stop.Token);
-        await recorder.StartAsync(default);
+        var recording = recorder.RunAsync(stop.Token);
 
         await engine.SetAgentStateAsync("bob", AgentStateRequest.Ready);
         var submitted = await engine.SubmitInteractionAsync(new InteractionRequest
@@ -61,7 +61,7 @@ public sealed class HistoryRecorderTests : IAsyncLifetime
         Assert.True(events.Select(e => e.Sequence).SequenceEqual(events.Select(e => e.Sequence).Order()));
 
         await stop.CancelAsync();
-        await recorder.StopAsync(default);
+        await recording;
         await loop;
     }
 
@@ -72,10 +72,10 @@ public sealed class HistoryRecorderTests : IAsyncLifetime
         var engine = new RoutingEngine(CoreDefinitions.From(options), new ManualTimeProvider());
         var history = new SqliteInteractionHistoryRepository(_db);
         var refusing = new BatchRefusingHistory(history);
-        using var recorder = new HistoryRecorder(engine, refusing, NullLogger<HistoryRecorder>.Instance);
+        var recorder = new HistoryRecorder(engine, refusing, NullLogger<HistoryRecorder>.Instance);
         using var stop = new CancellationTokenSource();
         var loop = engine.RunAsync(stop.Token);
-        await recorder.StartAsync(default);
+        var recording = recorder.RunAsync(stop.Token);
 
         var submitted = await engine.SubmitInteractionAsync(new InteractionRequest
         {
@@ -90,7 +90,7 @@ public sealed class HistoryRecorderTests : IAsyncLifetime
         Assert.Contains(events, e => e.State == InteractionState.Abandoned);
 
         await stop.CancelAsync();
-        await recorder.StopAsync(default);
+        await recording;
         await loop;
     }
 

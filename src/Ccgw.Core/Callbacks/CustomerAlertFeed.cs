@@ -1,19 +1,19 @@
-using Ccgw.Core;
-using Ccgw.Core.Callbacks;
+using System.Data.Common;
+using Microsoft.Extensions.Logging;
 
-namespace Ccgw.Daemon.Callbacks;
+namespace Ccgw.Core.Callbacks;
 
 /// <summary>Feeds the core's queue figures to the <see cref="CustomerAlertWatcher"/>; subscribes before the core runs.</summary>
-internal sealed partial class CustomerAlertHost : BackgroundService
+public sealed partial class CustomerAlertFeed : IEventLoop
 {
     private const int MaxBatch = 256;
 
     private readonly EventFollower _events;
     private readonly RoutingEngine _engine;
     private readonly CustomerAlertWatcher _watcher;
-    private readonly ILogger<CustomerAlertHost> _log;
+    private readonly ILogger<CustomerAlertFeed> _log;
 
-    public CustomerAlertHost(RoutingEngine engine, CustomerAlertWatcher watcher, ILogger<CustomerAlertHost> log)
+    public CustomerAlertFeed(RoutingEngine engine, CustomerAlertWatcher watcher, ILogger<CustomerAlertFeed> log)
     {
         _events = new EventFollower(engine);
         _engine = engine;
@@ -21,7 +21,7 @@ internal sealed partial class CustomerAlertHost : BackgroundService
         _log = log;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task RunAsync(CancellationToken stoppingToken)
     {
         var batch = new List<CoreEvent>();
         try
@@ -43,7 +43,7 @@ internal sealed partial class CustomerAlertHost : BackgroundService
                     foreach (var alert in await _watcher.HandleAsync(batch, stoppingToken))
                         LogTriggered(_log, alert.Id, alert.QueueId, alert.Channel);
                 }
-                catch (Microsoft.Data.Sqlite.SqliteException ex)
+                catch (DbException ex)
                 {
                     LogFailed(_log, ex);
                 }

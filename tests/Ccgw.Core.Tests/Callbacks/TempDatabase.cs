@@ -1,6 +1,6 @@
 using Ccgw.Storage.Sqlite;
 
-namespace Ccgw.Daemon.Tests;
+namespace Ccgw.Core.Tests.Callbacks;
 
 /// <summary>A migrated SQLite database in its own temp directory, deleted on dispose: the real storage, no mocks.</summary>
 internal sealed class TempDatabase : IAsyncDisposable

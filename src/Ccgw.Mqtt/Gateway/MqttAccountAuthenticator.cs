@@ -1,18 +1,17 @@
 using System.Collections.Frozen;
 using System.Net;
 using System.Text;
-using Ccgw.Configuration;
-using Ccgw.Mqtt;
-using Ccgw.Web.Admin;
+using Ccgw.Core.Security;
+using Microsoft.Extensions.Logging;
 
-namespace Ccgw.Daemon;
+namespace Ccgw.Mqtt.Gateway;
 
 /// <summary>
-/// MQTT users are the configured agents (role agent) and supervisors (role supervisor). Credentials are derived
-/// once at start (from Password) or parsed (PasswordHash); a CONNECT costs one <see cref="StoredCredential.Verify"/>.
+/// MQTT users are the configured agents (role agent) and supervisors (role supervisor), with the credentials derived or
+/// parsed once at start (<see cref="StaffLogin"/>); a CONNECT costs one <see cref="StoredCredential.Verify"/>.
 /// Failed logins are limited per source address like the admin API, so the port cannot be used to guess passwords.
 /// </summary>
-internal sealed partial class MqttAccountAuthenticator : IMqttAuthenticator
+public sealed partial class MqttAccountAuthenticator : IMqttAuthenticator
 {
     private readonly FrozenDictionary<string, Account> _accounts;
     private readonly AuthFailureLimiter _failures;
@@ -20,25 +19,21 @@ internal sealed partial class MqttAccountAuthenticator : IMqttAuthenticator
 
     private sealed record Account(StoredCredential Credential, MqttIdentity Identity);
 
-    public MqttAccountAuthenticator(GatewayOptions options, TimeProvider time, ILogger<MqttAccountAuthenticator> log)
+    public MqttAccountAuthenticator(IEnumerable<StaffLogin> staff, TimeProvider time, ILogger<MqttAccountAuthenticator> log)
     {
+        ArgumentNullException.ThrowIfNull(staff);
         _failures = new AuthFailureLimiter(time);
         _log = log;
         var accounts = new Dictionary<string, Account>(StringComparer.Ordinal);
-        foreach (var a in options.Agents)
-            accounts[a.Id] = new Account(Credential(a.Id, a.Password, a.PasswordHash, options.Site.SipDomain), new MqttIdentity(a.Id, [ContactCenterAcl.AgentRole]));
-        foreach (var s in options.Supervisors)
-            accounts[s.Id] = new Account(Credential(s.Id, s.Password, s.PasswordHash, options.Site.SipDomain), new MqttIdentity(s.Id, [ContactCenterAcl.SupervisorRole]));
+        foreach (var login in staff)
+            accounts[login.Id] = new Account(login.Credential,
+                new MqttIdentity(login.Id, [login.Role == StaffRole.Supervisor ? ContactCenterAcl.SupervisorRole : ContactCenterAcl.AgentRole]));
         _accounts = accounts.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
-    /// <summary>Validation guarantees one of the two is set and a hash parses.</summary>
-    private static StoredCredential Credential(string user, string? password, string? hash, string realm) =>
-        hash is { Length: > 0 } && StoredCredential.TryParse(hash, out var parsed, out _) ? parsed
-            : StoredCredential.Derive(user, realm, password ?? throw new InvalidOperationException($"{user} has no credential"));
-
     public ValueTask<MqttAuthenticationResult> AuthenticateAsync(MqttAuthenticationRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var address = (request.RemoteEndPoint as IPEndPoint)?.Address;
         if (!_failures.IsAllowed(address, out _))
         {

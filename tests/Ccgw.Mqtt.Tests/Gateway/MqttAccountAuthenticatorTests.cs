@@ -1,0 +1,66 @@
+using System.Net;
+using System.Text;
+using Ccgw.Core.Security;
+using Ccgw.Mqtt.Gateway;
+using Ccgw.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ccgw.Mqtt.Tests.Gateway;
+
+/// <summary>MQTT users are the configured staff with their roles; failed logins are limited per source address.</summary>
+public sealed class MqttAccountAuthenticatorTests
+{
+    private static readonly IPEndPoint Guesser = new(IPAddress.Parse("192.0.2.7"), 50000);
+    private static readonly IPEndPoint Other = new(IPAddress.Parse("192.0.2.8"), 50000);
+
+    private readonly ManualTimeProvider _time = new();
+    private readonly MqttAccountAuthenticator _authenticator;
+
+    public MqttAccountAuthenticatorTests() => _authenticator = new MqttAccountAuthenticator(
+        [new StaffLogin("alice", StaffRole.Agent, StoredCredential.Derive("alice", "example.com", "alice-secret")),
+         new StaffLogin("sam", StaffRole.Supervisor, StoredCredential.Derive("sam", "example.com", "sam-secret"))],
+        _time, NullLogger<MqttAccountAuthenticator>.Instance);
+
+    private ValueTask<MqttAuthenticationResult> ConnectAsync(string? user, string? password, IPEndPoint? from = null) =>
+        _authenticator.AuthenticateAsync(new MqttAuthenticationRequest("client", user,
+            password is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(password), password is not null,
+            from ?? Guesser, MqttProtocolVersion.V500), default);
+
+    [Fact]
+    public async Task Agents_and_supervisors_log_in_with_their_password_and_get_their_role()
+    {
+        var alice = await ConnectAsync("alice", "alice-secret");
+        var sam = await ConnectAsync("sam", "sam-secret");
+
+        Assert.True(alice.Succeeded);
+        Assert.Equal("alice", alice.Identity!.Name);
+        Assert.True(alice.Identity.IsInRole(ContactCenterAcl.AgentRole));
+        Assert.True(sam.Identity!.IsInRole(ContactCenterAcl.SupervisorRole));
+        Assert.False(sam.Identity.IsInRole(ContactCenterAcl.AgentRole));
+    }
+
+    [Fact]
+    public async Task A_wrong_password_an_unknown_user_a_missing_password_and_another_case_are_refused()
+    {
+        Assert.Equal(MqttConnectRefusal.BadUserNameOrPassword, (await ConnectAsync("alice", "guess")).Refusal);
+        Assert.Equal(MqttConnectRefusal.BadUserNameOrPassword, (await ConnectAsync("mallory", "alice-secret")).Refusal);
+        Assert.Equal(MqttConnectRefusal.BadUserNameOrPassword, (await ConnectAsync("alice", null)).Refusal);
+        Assert.Equal(MqttConnectRefusal.BadUserNameOrPassword, (await ConnectAsync("Alice", "alice-secret")).Refusal);
+        Assert.False((await ConnectAsync(null, null)).Succeeded);
+    }
+
+    [Fact]
+    public async Task After_too_many_failures_an_address_is_refused_even_with_the_right_password_until_the_window_passes()
+    {
+        for (var i = 0; i < AuthFailureLimiter.MaxFailures; i++)
+            Assert.False((await ConnectAsync("alice", "guess")).Succeeded);
+
+        var throttled = await ConnectAsync("alice", "alice-secret");
+        Assert.False(throttled.Succeeded);
+        Assert.Equal(MqttConnectRefusal.NotAuthorized, throttled.Refusal);
+        Assert.True((await ConnectAsync("alice", "alice-secret", Other)).Succeeded);
+
+        _time.Advance(AuthFailureLimiter.Window);
+        Assert.True((await ConnectAsync("alice", "alice-secret")).Succeeded);
+    }
+}
