@@ -210,6 +210,12 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         }
         _registry.Add(call);
         caller.Answer(answer);
+        if (caller.State != InboundLegState.Answered)
+        {
+            // CANCELled while the customer store answered (the INVITE got its 487): the call ends before it began.
+            await call.HangupAsync(CallEnd.CallerHungUp);
+            return;
+        }
         _parts.Metrics.CountCall("answered");
         LogAnswered(_log, call.Key, did, flowId, identity.CustomerId ?? "unknown");
         _ = call.RunFlowAsync();

@@ -37,7 +37,7 @@ public sealed partial class SipStackHost(Func<SipStackOptions> options, VoiceSet
     {
         ArgumentNullException.ThrowIfNull(options);
         var stack = new SipStack(options(), accounts, registrations, time, sipLog);
-        _admission = new TrunkAdmission(settings.Trunks, stack.Options.Digest.Realm, time, stack.Options.Digest.NonceKey);
+        _admission = new TrunkAdmission(settings.Trunks, settings.Domain, time, stack.Options.Digest.NonceKey);
         stack.RequestHandler = TakeRequest;
         stack.AckHandler = OnAck;
         stack.CancelHandler = OnCancel;
