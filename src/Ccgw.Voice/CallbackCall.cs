@@ -42,14 +42,14 @@ public enum CallbackCallPhase
 /// </summary>
 internal sealed partial class CallbackCall
 {
-    private readonly VoiceGateway _gateway;
+    private readonly CallParts _parts;
     private readonly InteractionView _interaction;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _life = new();
     private readonly ILogger _log;
     private CallbackCallPhase _phase;
     private bool _customerStarted;
-    private AgentRing? _agent;
+    private AgentLeg? _agent;
     private OutboundLeg? _customerLeg;
     private CallMedia? _customerMedia;
     private bool _customerAnswered;
@@ -58,9 +58,9 @@ internal sealed partial class CallbackCall
     private Playback? _agentAudio;
     private int _cleanedUp;
 
-    public CallbackCall(VoiceGateway gateway, InteractionView interaction, CallbackDialMode mode, ILogger log)
+    public CallbackCall(CallParts parts, InteractionView interaction, CallbackDialMode mode, ILogger log)
     {
-        _gateway = gateway;
+        _parts = parts;
         _interaction = interaction;
         Mode = mode;
         _log = log;
@@ -84,7 +84,7 @@ internal sealed partial class CallbackCall
     /// <summary>The core offered the call-back to an agent: start the call (first offer) or ring the next agent.</summary>
     public void OnOfferMade(Offer offer)
     {
-        AgentRing ring;
+        AgentLeg ring;
         bool startCustomerFirst;
         lock (_gate)
         {
@@ -92,10 +92,10 @@ internal sealed partial class CallbackCall
             if (_phase is CallbackCallPhase.Ended or CallbackCallPhase.Connected || _agent is not null
                 || (_customerStarted && !_customerAnswered))
             {
-                _ = _gateway.Engine.RejectOfferAsync(offer.AgentId, offer.InteractionId, "call-back is not waiting for an agent");
+                _ = _parts.Engine.RejectOfferAsync(offer.AgentId, offer.InteractionId, "call-back is not waiting for an agent");
                 return;
             }
-            ring = new AgentRing(offer);
+            ring = new AgentLeg(offer);
             _agent = ring;
             startCustomerFirst = Mode == CallbackDialMode.CustomerFirst && !_customerStarted;
             if (startCustomerFirst) _customerStarted = true;
@@ -123,14 +123,14 @@ internal sealed partial class CallbackCall
     public void OnOfferClosed(Offer offer, OfferOutcome outcome)
     {
         if (outcome == OfferOutcome.Accepted) return;
-        AgentRing? ring;
+        AgentLeg? ring;
         lock (_gate)
         {
             ring = _agent?.Offer.OfferId == offer.OfferId ? _agent : null;
             if (ring is null || ring.Accepted) return;
             ring.Closed = true;
         }
-        ring.Leg?.Cancel();
+        ring.StopRinging();
     }
 
     /// <summary>The core ended the interaction (console hang-up, supervisor, or our own report coming back).</summary>
@@ -143,13 +143,13 @@ internal sealed partial class CallbackCall
     /// <summary>The gateway missed some of the core's events: compare this call-back with the core's view and catch up.</summary>
     public async Task ResyncAsync(CancellationToken cancellationToken)
     {
-        AgentRing? ring;
+        AgentLeg? ring;
         lock (_gate)
         {
             if (_phase == CallbackCallPhase.Ended) return;
             ring = _agent is { Closed: false } r ? r : null;
         }
-        await CoreResync.CatchUpAsync(_gateway.Engine, Id,
+        await CoreResync.CatchUpAsync(_parts.Engine, Id,
             ringing: ring is { Accepted: false } ? ring.Offer : null,
             connectedAgent: ring is { Accepted: true } ? ring.Offer.AgentId : null,
             () => HangupAsync(CallbackEnd.CoreEnded, null), offer => OnOfferClosed(offer, OfferOutcome.Withdrawn), cancellationToken);
@@ -157,10 +157,10 @@ internal sealed partial class CallbackCall
 
     // ---- the two orders -------------------------------------------------------------------------------------------
 
-    private async Task CustomerFirstAsync(AgentRing ring)
+    private async Task CustomerFirstAsync(AgentLeg ring)
     {
         // Hold the agent while the customer's phone rings; an open offer would time out under it.
-        var accepted = await _gateway.Engine.MarkConnectedAsync(Id);
+        var accepted = await _parts.Engine.MarkConnectedAsync(Id);
         if (!accepted.IsOk)
         {
             LogOfferLost(_log, Id, ring.Offer.AgentId, accepted.Error ?? "not accepted");
@@ -174,12 +174,12 @@ internal sealed partial class CallbackCall
         {
             if (_phase != CallbackCallPhase.DiallingCustomer || _customerMedia is null) return;
             _phase = CallbackCallPhase.CustomerWaiting;
-            _customerAudio = Play(_customerMedia, [_gateway.Settings.CallbackGreetingPrompt], _gateway.Settings.MusicOnHoldPrompt, ct);
+            _customerAudio = Play(_customerMedia, [_parts.Announcer.CallbackGreeting], _parts.Announcer.MusicOnHold, ct);
         }
         await RingAgentAsync(ring);
     }
 
-    private async Task RingAgentAsync(AgentRing ring)
+    private async Task RingAgentAsync(AgentLeg ring)
     {
         var offer = ring.Offer;
         var ct = _life.Token;
@@ -187,16 +187,8 @@ internal sealed partial class CallbackCall
         {
             LogRingingAgent(_log, Id, offer.AgentId);
             var customer = Request.Address is { } a && !a.Contains(':', StringComparison.Ordinal) ? a : "callback";
-            var failure = await _gateway.CallAgentAsync(offer.AgentId, _gateway.Sip.OnDomain(customer), leg => _gateway.RouteCallbackLeg(leg, this),
-                (leg, media) =>
-                {
-                    lock (_gate)
-                    {
-                        ring.Leg = leg;
-                        ring.Media = media;
-                        return !ring.Closed && _phase != CallbackCallPhase.Ended;
-                    }
-                }, ct);
+            var failure = await ring.RingAsync(_parts.Dialler, _parts.Dialler.Sip.OnDomain(customer), leg => _parts.Registry.RouteCallbackLeg(leg, this),
+                _gate, () => _phase != CallbackCallPhase.Ended, ct);
             if (failure is not null)
             {
                 await AgentFailedAsync(ring, failure);
@@ -206,7 +198,7 @@ internal sealed partial class CallbackCall
             var media = ring.Media!;
             if (!ring.Accepted)
             {
-                var connected = await _gateway.Engine.MarkConnectedAsync(Id);
+                var connected = await _parts.Engine.MarkConnectedAsync(Id);
                 if (!connected.IsOk)
                 {
                     leg.Hangup();
@@ -215,7 +207,7 @@ internal sealed partial class CallbackCall
                 }
                 ring.Accepted = true;
             }
-            _gateway.CountAgentLeg("answered");
+            _parts.Metrics.CountAgentLeg("answered");
             bool customerReady;
             lock (_gate) customerReady = _customerAnswered;
             if (customerReady)
@@ -228,14 +220,13 @@ internal sealed partial class CallbackCall
             {
                 if (_phase != CallbackCallPhase.RingingAgent) return;
                 _phase = CallbackCallPhase.DiallingCustomer;
-                _agentAudio = Play(media, [_gateway.Settings.CallbackAgentPrompt], null, ct);
+                _agentAudio = Play(media, [_parts.Announcer.CallbackAgentPrompt], null, ct);
             }
             if (await DialCustomerAsync()) await BridgeAsync(ring);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            ring.Leg?.Hangup();
-            await DisposeRingMediaAsync(ring);
+            await ring.AbandonAsync();
         }
     }
 
@@ -243,24 +234,24 @@ internal sealed partial class CallbackCall
     /// The agent's leg failed before the two were bridged. An open offer is rejected (the core offers the next agent);
     /// an accepted one is handed back to the queue, so the waiting customer goes to the next agent.
     /// </summary>
-    private async Task AgentFailedAsync(AgentRing ring, string reason)
+    private async Task AgentFailedAsync(AgentLeg ring, string reason)
     {
         lock (_gate)
         {
             if (_agent == ring) _agent = null;
         }
-        await DisposeRingMediaAsync(ring);
-        _gateway.CountAgentLeg(reason);
+        await ring.FreeMediaAsync();
+        _parts.Metrics.CountAgentLeg(reason);
         LogAgentFailed(_log, Id, ring.Offer.AgentId, reason);
         if (Phase == CallbackCallPhase.Ended) return;
         if (!ring.Accepted)
         {
-            await _gateway.Engine.RejectOfferAsync(ring.Offer.AgentId, Id, reason);
+            await _parts.Engine.RejectOfferAsync(ring.Offer.AgentId, Id, reason);
             return;
         }
         bool customerOnLine;
         lock (_gate) customerOnLine = _customerAnswered;
-        if (customerOnLine) await _gateway.Engine.TransferAsync(Id, _interaction.QueueId);
+        if (customerOnLine) await _parts.Engine.TransferAsync(Id, _interaction.QueueId);
         else await HangupAsync(CallbackEnd.Failure, "failed");
     }
 
@@ -270,7 +261,7 @@ internal sealed partial class CallbackCall
     private async Task<bool> DialCustomerAsync()
     {
         var ct = _life.Token;
-        if (_gateway.CallbackTrunkFor(_interaction.QueueId) is not { Outbound: { } peer } trunk)
+        if (_parts.Settings.CallbackTrunkFor(_interaction.QueueId) is not { Outbound: { } peer } trunk)
         {
             LogNoTrunk(_log, Id);
             await HangupAsync(CallbackEnd.Failure, "noTrunk");
@@ -282,7 +273,8 @@ internal sealed partial class CallbackCall
             await HangupAsync(CallbackEnd.Failure, "rejected");
             return false;
         }
-        if (await _gateway.ResolveAsync(peer, ct) is not { } destination)
+        var dialler = _parts.Dialler;
+        if (await dialler.ResolveAsync(peer, ct) is not { } destination)
         {
             // A retryable failure: the name may resolve again by the next attempt.
             LogUnresolvable(_log, Id, trunk.Id, peer.Host);
@@ -291,9 +283,9 @@ internal sealed partial class CallbackCall
         }
         // Everything but the send is ready before the durable mark, and the send leaves before the first await after it:
         // a crash between the two (the call-back is then interrupted and never redialled) has microseconds to land in.
-        if (_gateway.PrepareCall(uri, destination, _gateway.Sip.OnDomain(trunk.CallerId ?? "callback"), new SipNameAddress(uri)) is not { } call)
+        if (dialler.PrepareCall(uri, destination, dialler.Sip.OnDomain(trunk.CallerId ?? "callback"), new SipNameAddress(uri)) is not { } call)
         {
-            _gateway.CountCustomerLeg("no media ports");
+            _parts.Metrics.CountCustomerLeg("no media ports");
             LogCustomerNotReached(_log, Id, "no media ports");
             await HangupAsync(CallbackEnd.Failure, "no media ports");
             return false;
@@ -301,7 +293,7 @@ internal sealed partial class CallbackCall
         bool marked;
         try
         {
-            marked = await _gateway.BeginDiallingAsync(Id, ct);
+            marked = await _parts.Callbacks.BeginDiallingAsync(Id, ct);
         }
         catch
         {
@@ -315,7 +307,7 @@ internal sealed partial class CallbackCall
             await HangupAsync(CallbackEnd.Failure, "cancelled");
             return false;
         }
-        var ringing = _gateway.RingAsync(call, _gateway.Settings.CustomerRingTimeout, leg => _gateway.RouteCallbackLeg(leg, this), (leg, media) =>
+        var ringing = dialler.RingAsync(call, _parts.Settings.CustomerRingTimeout, leg => _parts.Registry.RouteCallbackLeg(leg, this), (leg, media) =>
             {
                 lock (_gate)
                 {
@@ -332,7 +324,7 @@ internal sealed partial class CallbackCall
             }, sendBeforeReturning: true);
         LogDialling(_log, Id, trunk.Id);
         var failure = await ringing;
-        _gateway.CountCustomerLeg(failure ?? "answered");
+        _parts.Metrics.CountCustomerLeg(failure ?? "answered");
         if (failure is not null)
         {
             LogCustomerNotReached(_log, Id, failure);
@@ -368,7 +360,7 @@ internal sealed partial class CallbackCall
 
     // ---- connected and hang-up ------------------------------------------------------------------------------------
 
-    private async Task BridgeAsync(AgentRing ring)
+    private async Task BridgeAsync(AgentLeg ring)
     {
         await StopPlaybackAsync();
         bool bridged;
@@ -383,7 +375,7 @@ internal sealed partial class CallbackCall
         }
         if (!bridged) return;
         LogConnected(_log, Id, ring.Offer.AgentId, Mode);
-        await _gateway.RecordCallbackConnectedAsync(Id);
+        await _parts.Callbacks.RecordConnectedAsync(Id);
     }
 
     /// <summary>BYE from one of our legs.</summary>
@@ -401,7 +393,7 @@ internal sealed partial class CallbackCall
     public async Task HangupAsync(CallbackEnd end, string? reason)
     {
         CallbackCallPhase previous;
-        AgentRing? ring;
+        AgentLeg? ring;
         OutboundLeg? customer;
         lock (_gate)
         {
@@ -414,13 +406,9 @@ internal sealed partial class CallbackCall
         await _life.CancelAsync();
         if (end == CallbackEnd.CustomerHungUp) customer?.MarkEnded();
         else customer?.Hangup();
-        if (ring?.Leg is { } agentLeg)
-        {
-            if (end == CallbackEnd.AgentHungUp) agentLeg.MarkEnded();
-            else agentLeg.Hangup();
-        }
+        ring?.End(agentHungUp: end == CallbackEnd.AgentHungUp);
 
-        var engine = _gateway.Engine;
+        var engine = _parts.Engine;
         switch (end)
         {
             case CallbackEnd.CoreEnded:
@@ -441,7 +429,7 @@ internal sealed partial class CallbackCall
         await CleanupAsync(ring);
     }
 
-    private async Task CleanupAsync(AgentRing? ring)
+    private async Task CleanupAsync(AgentLeg? ring)
     {
         if (Interlocked.Exchange(ref _cleanedUp, 1) == 1) return;
         await StopPlaybackAsync();
@@ -457,15 +445,10 @@ internal sealed partial class CallbackCall
             customerLeg = _customerLeg;
         }
         bridge?.Dispose();
-        if (ring is not null) await DisposeRingMediaAsync(ring);
+        if (ring is not null) await ring.FreeMediaAsync();
         if (customerMedia is not null) await customerMedia.DisposeAsync();
         // _life is not disposed: the call's tasks may still read its token on their way out.
-        _gateway.ForgetCallback(this, customerLeg, ring?.Leg);
-    }
-
-    private static async Task DisposeRingMediaAsync(AgentRing ring)
-    {
-        if (Interlocked.Exchange(ref ring.Media, null) is { } media) await media.DisposeAsync();
+        _parts.Registry.ForgetCallback(this, customerLeg, ring?.Leg);
     }
 
     // ---- what the gateway plays -------------------------------------------------------------------------------------
@@ -483,9 +466,9 @@ internal sealed partial class CallbackCall
         {
             var codec = media.Audio?.Codec ?? G711Codec.Pcmu;
             foreach (var id in prompts)
-                if (id is not null && _gateway.Prompts.Get(id, codec) is { } prompt)
+                if (id is not null && _parts.Announcer.OptionalPrompt(id, codec) is { } prompt)
                     await media.PlayAsync(prompt, ct);
-            if (music is not null && _gateway.Prompts.Get(music, codec) is { } hold)
+            if (music is not null && _parts.Announcer.OptionalPrompt(music, codec) is { } hold)
                 await media.PlayOnHoldAsync(hold, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -525,7 +508,7 @@ internal sealed partial class CallbackCall
         var request = transaction.Request;
         if (!leg.Accept(request))
         {
-            VoiceGateway.Respond(transaction, 500);
+            InDialogRouter.Respond(transaction, 500);
             return true;
         }
         OutboundLeg? other;
@@ -541,34 +524,20 @@ internal sealed partial class CallbackCall
         switch (request.Method)
         {
             case SipMethods.Bye:
-                VoiceGateway.Respond(transaction, 200);
+                InDialogRouter.Respond(transaction, 200);
                 _ = OnByeAsync(leg);
                 return true;
             case SipMethods.Info:
                 // DTMF relayed once bridged (e.g. to the customer's own IVR); before that there is nothing to collect.
                 if (connected) other?.SendInfo(request.ContentType ?? "application/dtmf-relay", request.Body);
-                VoiceGateway.Respond(transaction, 200);
+                InDialogRouter.Respond(transaction, 200);
                 return true;
             case SipMethods.Invite or SipMethods.Update or SipMethods.Options:
-                _gateway.AnswerInDialog(transaction, media);
+                InDialogRouter.AnswerInDialog(transaction, media, _parts.Dialler.Sip);
                 return true;
             default:
                 return false;
         }
-    }
-
-    private sealed class AgentRing(Offer offer)
-    {
-        public Offer Offer { get; } = offer;
-
-        public OutboundLeg? Leg { get; set; }
-
-        public CallMedia? Media;
-
-        /// <summary>The core counts the agent as connected to this call-back (no open offer any more).</summary>
-        public bool Accepted { get; set; }
-
-        public bool Closed { get; set; }
     }
 
     private sealed record Playback(CancellationTokenSource Stop, Task Task);

@@ -32,10 +32,12 @@ public enum VoiceCallPhase
 /// One customer call from answer to hang-up: the caller's leg, the flow, the queue, and at most one agent leg at a
 /// time. Signalling events arrive from the SIP stack's threads and core events from the gateway's event loop; the
 /// phase is changed only under <see cref="_gate"/>, and every side effect that awaits runs outside it.
+/// Its collaborators are passed in (<see cref="CallParts"/>): the core, the dialler for agent legs, the registry
+/// that routes those legs' requests here, the announcer, the call-back list, the metrics and the clock; never the gateway.
 /// </summary>
 internal sealed partial class VoiceCall
 {
-    private readonly VoiceGateway _gateway;
+    private readonly CallParts _parts;
     private readonly InboundLeg _caller;
     private readonly CallMedia _callerMedia;
     private readonly FlowRun _flow;
@@ -45,15 +47,15 @@ internal sealed partial class VoiceCall
     private VoiceCallPhase _phase;
     private string? _interactionId;
     private string? _queueId;
-    private AgentAttempt? _attempt;
+    private AgentLeg? _attempt;
     private CancellationTokenSource? _waiting;
     private Task _waitingTask = Task.CompletedTask;
     private RtpRelay? _bridge;
     private int _cleanedUp;
 
-    public VoiceCall(VoiceGateway gateway, InboundLeg caller, CallMedia callerMedia, FlowDefinition flow, CallerIdentity identity, ILogger log)
+    public VoiceCall(CallParts parts, InboundLeg caller, CallMedia callerMedia, FlowDefinition flow, CallerIdentity identity, ILogger log)
     {
-        _gateway = gateway;
+        _parts = parts;
         _caller = caller;
         _callerMedia = callerMedia;
         _flow = new FlowRun(flow);
@@ -99,7 +101,7 @@ internal sealed partial class VoiceCall
                         directive = _flow.Continue() ?? new EndConversation([], "hangup");
                         break;
                     case RequestCallback callback:
-                        await _gateway.RecordCallbackAsync(this, callback.QueueId, ct);
+                        await _parts.Callbacks.RecordRequestAsync(Key, Identity, callback.QueueId, ct);
                         await PlayAsync(callback.Prompts, ct);
                         directive = _flow.Continue() ?? new EndConversation([], "hangup");
                         break;
@@ -145,7 +147,7 @@ internal sealed partial class VoiceCall
             await keyWatch.CancelAsync();
             await play;
         }
-        using var timer = new CancellationTokenSource(timeout, _gateway.Time);
+        using var timer = new CancellationTokenSource(timeout, _parts.Time);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
         try
         {
@@ -164,13 +166,7 @@ internal sealed partial class VoiceCall
                 await _callerMedia.PlayAsync(prompt, ct);
     }
 
-    private AudioPrompt? Prompt(string id)
-    {
-        var codec = _callerMedia.Audio?.Codec ?? G711Codec.Pcmu;
-        var prompt = _gateway.Prompts.Get(id, codec);
-        if (prompt is null) LogMissingPrompt(_log, id);
-        return prompt;
-    }
+    private AudioPrompt? Prompt(string id) => _parts.Announcer.Prompt(id, _callerMedia.Audio?.Codec ?? G711Codec.Pcmu);
 
     // ---- queue ----------------------------------------------------------------------------------------------------
 
@@ -179,7 +175,7 @@ internal sealed partial class VoiceCall
         SubmitResult result;
         try
         {
-            result = await _gateway.Engine.SubmitInteractionAsync(new InteractionRequest
+            result = await _parts.Engine.SubmitInteractionAsync(new InteractionRequest
             {
                 Channel = InteractionChannel.Voice,
                 QueueId = queueId,
@@ -211,19 +207,20 @@ internal sealed partial class VoiceCall
     {
         try
         {
-            if (announce) await PlayAsync(_gateway.Announcement(position, ewt), ct);
-            var every = _gateway.Settings.AnnounceEvery;
+            var announcer = _parts.Announcer;
+            if (announce) await PlayAsync(announcer.Announcement(position, ewt), ct);
+            var every = announcer.AnnounceEvery;
             while (!ct.IsCancellationRequested)
             {
                 using var hold = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var music = _gateway.Settings.MusicOnHoldPrompt is { } moh && Prompt(moh) is { } mohPrompt
+                var music = announcer.MusicOnHold is { } moh && Prompt(moh) is { } mohPrompt
                     ? _callerMedia.PlayOnHoldAsync(mohPrompt, hold.Token)
                     : Task.FromResult(PlaybackOutcome.Completed);
-                await Task.Delay(every > TimeSpan.Zero ? every : Timeout.InfiniteTimeSpan, _gateway.Time, ct);
+                await Task.Delay(every > TimeSpan.Zero ? every : Timeout.InfiniteTimeSpan, _parts.Time, ct);
                 await hold.CancelAsync();
                 await music;
-                if (InteractionId is not { } id || await _gateway.Engine.GetInteractionAsync(id, ct) is not { } status) return;
-                if (status.Interaction.State == InteractionState.Queued) await PlayAsync(_gateway.Announcement(status.Position, status.Ewt), ct);
+                if (InteractionId is not { } id || await _parts.Engine.GetInteractionAsync(id, ct) is not { } status) return;
+                if (status.Interaction.State == InteractionState.Queued) await PlayAsync(announcer.Announcement(status.Position, status.Ewt), ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -256,7 +253,7 @@ internal sealed partial class VoiceCall
     /// <summary>The core offered this caller to an agent: ring the agent's phone.</summary>
     public void OnOfferMade(Offer offer)
     {
-        AgentAttempt attempt;
+        AgentLeg attempt;
         lock (_gate)
         {
             _interactionId ??= offer.InteractionId;
@@ -268,11 +265,11 @@ internal sealed partial class VoiceCall
             }
             if (_phase is not (VoiceCallPhase.Queued or VoiceCallPhase.Ivr) || _attempt is not null)
             {
-                _ = _gateway.Engine.RejectOfferAsync(offer.AgentId, offer.InteractionId, "caller is not waiting");
+                _ = _parts.Engine.RejectOfferAsync(offer.AgentId, offer.InteractionId, "caller is not waiting");
                 return;
             }
             _phase = VoiceCallPhase.Ringing;
-            attempt = new AgentAttempt(offer);
+            attempt = new AgentLeg(offer);
             _attempt = attempt;
         }
         _ = RingAgentAsync(attempt);
@@ -282,33 +279,26 @@ internal sealed partial class VoiceCall
     public void OnOfferClosed(Offer offer, OfferOutcome outcome)
     {
         if (outcome == OfferOutcome.Accepted) return;
-        AgentAttempt? attempt;
+        AgentLeg? attempt;
         lock (_gate)
         {
             attempt = _attempt?.Offer.OfferId == offer.OfferId ? _attempt : null;
             if (attempt is null) return;
             attempt.Closed = true;
         }
-        attempt.Leg?.Cancel();
+        attempt.StopRinging();
     }
 
-    private async Task RingAgentAsync(AgentAttempt attempt)
+    private async Task RingAgentAsync(AgentLeg attempt)
     {
         var offer = attempt.Offer;
         var ct = _life.Token;
         try
         {
             LogRingingAgent(_log, Key, offer.AgentId);
-            var failure = await _gateway.CallAgentAsync(offer.AgentId, _gateway.Sip.OnDomain(Identity.Number ?? "anonymous", Identity.DisplayName),
-                leg => _gateway.RouteAgentLeg(leg, this), (leg, media) =>
-                {
-                    lock (_gate)
-                    {
-                        attempt.Leg = leg;
-                        attempt.Media = media;
-                        return !attempt.Closed && _phase != VoiceCallPhase.Ended;
-                    }
-                }, ct);
+            var dialler = _parts.Dialler;
+            var failure = await attempt.RingAsync(dialler, dialler.Sip.OnDomain(Identity.Number ?? "anonymous", Identity.DisplayName),
+                leg => _parts.Registry.RouteAgentLeg(leg, this), _gate, () => _phase != VoiceCallPhase.Ended, ct);
             if (failure is not null)
             {
                 await FailAttemptAsync(attempt, failure);
@@ -318,12 +308,11 @@ internal sealed partial class VoiceCall
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            attempt.Leg?.Hangup();
-            await DisposeAttemptMediaAsync(attempt);
+            await attempt.AbandonAsync();
         }
     }
 
-    private async Task ConnectAsync(AgentAttempt attempt, OutboundLeg leg, CallMedia media)
+    private async Task ConnectAsync(AgentLeg attempt, OutboundLeg leg, CallMedia media)
     {
         bool stillWanted;
         lock (_gate) stillWanted = _phase == VoiceCallPhase.Ringing && _attempt == attempt && !attempt.Closed;
@@ -333,7 +322,7 @@ internal sealed partial class VoiceCall
             await FailAttemptAsync(attempt, "offer closed");
             return;
         }
-        var connected = await _gateway.Engine.MarkConnectedAsync(attempt.Offer.InteractionId);
+        var connected = await _parts.Engine.MarkConnectedAsync(attempt.Offer.InteractionId);
         if (!connected.IsOk)
         {
             // The offer timed out as the phone was answered; the core has moved on (re-queued or re-offered).
@@ -360,14 +349,14 @@ internal sealed partial class VoiceCall
             return;
         }
         LogConnected(_log, Key, attempt.Offer.AgentId);
-        _gateway.CountAgentLeg("answered");
+        _parts.Metrics.CountAgentLeg("answered");
     }
 
     /// <summary>
     /// The agent did not answer, was busy, rejected or unreachable: the caller goes back to their place in the queue
     /// (the core orders by arrival, so it is the head if they were next) and the agent rests briefly (reject cooldown).
     /// </summary>
-    private async Task FailAttemptAsync(AgentAttempt attempt, string reason)
+    private async Task FailAttemptAsync(AgentLeg attempt, string reason)
     {
         string? id;
         string? queue;
@@ -382,20 +371,16 @@ internal sealed partial class VoiceCall
             id = _interactionId;
             queue = _queueId;
         }
-        await DisposeAttemptMediaAsync(attempt);
+        await attempt.FreeMediaAsync();
         LogAgentLegFailed(_log, Key, attempt.Offer.AgentId, reason);
-        _gateway.CountAgentLeg(reason);
+        _parts.Metrics.CountAgentLeg(reason);
         if (id is null || Phase == VoiceCallPhase.Ended) return;
-        var rejected = await _gateway.Engine.RejectOfferAsync(attempt.Offer.AgentId, id, reason);
+        var engine = _parts.Engine;
+        var rejected = await engine.RejectOfferAsync(attempt.Offer.AgentId, id, reason);
         if (rejected.IsOk || queue is null) return;
         // A console accepted the offer while the phone rang, then the phone failed: queue the caller again.
-        if (await _gateway.Engine.GetInteractionAsync(id) is { Interaction: { State: InteractionState.Connected } view } && view.AgentId == attempt.Offer.AgentId)
-            await _gateway.Engine.TransferAsync(id, queue);
-    }
-
-    private static async Task DisposeAttemptMediaAsync(AgentAttempt attempt)
-    {
-        if (Interlocked.Exchange(ref attempt.Media, null) is { } media) await media.DisposeAsync();
+        if (await engine.GetInteractionAsync(id) is { Interaction: { State: InteractionState.Connected } view } && view.AgentId == attempt.Offer.AgentId)
+            await engine.TransferAsync(id, queue);
     }
 
     // ---- after a gap in the core's events ---------------------------------------------------------------------------
@@ -404,7 +389,7 @@ internal sealed partial class VoiceCall
     public async Task ResyncAsync(CancellationToken cancellationToken)
     {
         string? id;
-        AgentAttempt? attempt;
+        AgentLeg? attempt;
         VoiceCallPhase phase;
         lock (_gate)
         {
@@ -413,7 +398,7 @@ internal sealed partial class VoiceCall
             phase = _phase;
         }
         if (id is null || phase == VoiceCallPhase.Ended) return; // still in the flow: the core has not seen this call yet
-        await CoreResync.CatchUpAsync(_gateway.Engine, id,
+        await CoreResync.CatchUpAsync(_parts.Engine, id,
             ringing: phase == VoiceCallPhase.Ringing ? attempt?.Offer : null,
             connectedAgent: phase == VoiceCallPhase.Connected ? attempt?.Offer.AgentId : null,
             () => HangupAsync(CallEnd.CoreEnded), offer => OnOfferClosed(offer, OfferOutcome.Withdrawn), cancellationToken);
@@ -443,7 +428,7 @@ internal sealed partial class VoiceCall
     public async Task HangupAsync(CallEnd reason)
     {
         VoiceCallPhase previous;
-        AgentAttempt? attempt;
+        AgentLeg? attempt;
         string? id;
         lock (_gate)
         {
@@ -457,15 +442,11 @@ internal sealed partial class VoiceCall
 
         if (reason == CallEnd.CallerHungUp) _caller.MarkEnded();
         else _caller.Hangup();
-        if (attempt?.Leg is { } leg)
-        {
-            if (reason == CallEnd.AgentHungUp) leg.MarkEnded();
-            else leg.Hangup();
-        }
+        attempt?.End(agentHungUp: reason == CallEnd.AgentHungUp);
 
         if (id is not null && reason != CallEnd.CoreEnded)
         {
-            var engine = _gateway.Engine;
+            var engine = _parts.Engine;
             _ = previous == VoiceCallPhase.Connected
                 ? await engine.EndInteractionAsync(id)
                 : await engine.AbandonInteractionAsync(id, reason == CallEnd.CallerHungUp ? "caller hung up" : reason.ToString());
@@ -474,7 +455,7 @@ internal sealed partial class VoiceCall
         await CleanupAsync(attempt);
     }
 
-    private async Task CleanupAsync(AgentAttempt? attempt)
+    private async Task CleanupAsync(AgentLeg? attempt)
     {
         if (Interlocked.Exchange(ref _cleanedUp, 1) == 1) return;
         await StopWaitingAsync();
@@ -485,9 +466,9 @@ internal sealed partial class VoiceCall
             _bridge = null;
         }
         bridge?.Dispose();
-        if (attempt is not null) await DisposeAttemptMediaAsync(attempt);
+        if (attempt is not null) await attempt.FreeMediaAsync();
         await _callerMedia.DisposeAsync();
-        _gateway.Forget(this, attempt?.Leg);
+        _parts.Registry.Forget(this, attempt?.Leg);
         _life.Dispose();
     }
 
@@ -518,17 +499,6 @@ internal sealed partial class VoiceCall
         lock (_gate) return caller ? _callerMedia : _attempt?.Media;
     }
 
-    private sealed class AgentAttempt(Offer offer)
-    {
-        public Offer Offer { get; } = offer;
-
-        public OutboundLeg? Leg { get; set; }
-
-        public CallMedia? Media;
-
-        public bool Closed { get; set; }
-    }
-
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Call {Call}: queued as {Interaction} in {Queue} at position {Position}")]
     private static partial void LogQueued(ILogger logger, string call, string interaction, string queue, int position);
 
@@ -546,9 +516,6 @@ internal sealed partial class VoiceCall
 
     [LoggerMessage(EventId = 505, Level = LogLevel.Error, Message = "Call {Call} failed")]
     private static partial void LogCallFailed(ILogger logger, string call, Exception exception);
-
-    [LoggerMessage(EventId = 506, Level = LogLevel.Warning, Message = "Prompt '{Prompt}' has no audio; skipped")]
-    private static partial void LogMissingPrompt(ILogger logger, string prompt);
 
     [LoggerMessage(EventId = 507, Level = LogLevel.Warning, Message = "Call {Call}: queue {Queue} refused the caller: {Why}")]
     private static partial void LogQueueRefused(ILogger logger, string call, string queue, string why);

@@ -6,9 +6,32 @@ namespace Ccgw.Voice;
 
 /// <summary>
 /// A trunk as the voice path needs it: which flow each dialled number enters, where call-backs go out (the PBX as
-/// configured, a name resolved per call) and the number they show.
+/// configured, a name resolved per call) and the number they show; who may call in through it (admission), how it is
+/// watched (OPTIONS keep-alives) and whether the gateway registers with it.
 /// </summary>
-public sealed record VoiceTrunk(string Id, IReadOnlyDictionary<string, string> Dids, SipPeer? Outbound, string? CallerId = null);
+public sealed record VoiceTrunk(string Id, IReadOnlyDictionary<string, string> Dids, SipPeer? Outbound, string? CallerId = null)
+{
+    /// <summary>Source addresses (IP or CIDR) a call may come from; empty: any address (then digest decides).</summary>
+    public IReadOnlyList<string> AllowFrom { get; init; } = [];
+
+    /// <summary>Digest credentials a calling trunk must present; null: none asked.</summary>
+    public TrunkCredentials? Credentials { get; init; }
+
+    /// <summary>Seconds between OPTIONS keep-alives to <see cref="Outbound"/>; 0: not monitored.</summary>
+    public int KeepaliveSeconds { get; init; }
+
+    /// <summary>The gateway's own registration with the trunk's provider (RFC 3261 §10), if it asks for one.</summary>
+    public TrunkRegistrationSettings? Register { get; init; }
+}
+
+/// <summary>A user name and password for digest (RFC 3261 §22); never printed.</summary>
+public sealed record TrunkCredentials(string Username, string Password)
+{
+    public override string ToString() => $"TrunkCredentials {{ Username = {Username} }}";
+}
+
+/// <summary>Where and as whom the gateway registers with a provider; <see cref="Registrar"/> is "ip[:port]".</summary>
+public sealed record TrunkRegistrationSettings(string Registrar, TrunkCredentials Credentials, int ExpiresSeconds = 3600);
 
 /// <summary>Everything the voice gateway is configured with; the daemon maps it from GatewayOptions.</summary>
 public sealed record VoiceSettings
@@ -18,6 +41,11 @@ public sealed record VoiceSettings
 
     /// <summary>The address SDP <c>o=</c>/<c>c=</c> lines advertise (the RTP listener's).</summary>
     public required IPAddress MediaAddress { get; init; }
+
+    /// <summary>The RTP port range (pairs from the first even port); <see cref="VoiceService"/> opens it at start.</summary>
+    public int RtpPortMin { get; init; } = 20000;
+
+    public int RtpPortMax { get; init; } = 20999;
 
     public IReadOnlyList<VoiceTrunk> Trunks { get; init; } = [];
 
@@ -55,4 +83,13 @@ public sealed record VoiceSettings
 
     /// <summary>Played to the agent while the customer's phone rings (agent-first); null: silence.</summary>
     public string? CallbackAgentPrompt { get; init; } = "callback-agent";
+
+    /// <summary>
+    /// The trunk a queue's call-backs go out through: the queue's own (<see cref="CallbackTrunks"/>), else the first
+    /// with an outbound peer; null when there is none.
+    /// </summary>
+    public VoiceTrunk? CallbackTrunkFor(string queueId) =>
+        CallbackTrunks.TryGetValue(queueId, out var id) && Trunks.FirstOrDefault(t => t.Id == id && t.Outbound is not null) is { } own
+            ? own
+            : Trunks.FirstOrDefault(t => t.Outbound is not null);
 }

@@ -1,39 +1,52 @@
+using System.Net;
 using Ccgw.Daemon.Channels;
+using Ccgw.Sip;
 using Ccgw.Sip.Auth;
 using Ccgw.Sip.Registrar;
+using Ccgw.Sip.Transport;
 using Ccgw.Storage.Sqlite;
+using Ccgw.Voice;
+using Ccgw.Voice.Edge;
+using Ccgw.Voice.Trunks;
 
 namespace Ccgw.Daemon;
 
-/// <summary>The SIP channel: stack (registrar with SQLite bindings, digest from configured agents) and trunk keep-alives.</summary>
+/// <summary>
+/// The SIP channel: constructs and registers Ccgw.Voice's SIP stack host, voice path and trunk services in start order
+/// (stack, voice, keep-alives, registration). The configuration is mapped in SipChannelSettings.cs.
+/// </summary>
 internal static partial class DaemonHost
 {
     static partial void AddSipChannel(WebApplicationBuilder builder, LoadedConfiguration config)
     {
-        var l = config.Options.Listeners;
+        var options = config.Options;
+        var l = options.Listeners;
         if (!l.SipUdp.Enabled && !l.SipTcp.Enabled && !l.SipTls.Enabled) return;
         var services = builder.Services;
-        services.AddSingleton<ISipCredentialStore, SipAccounts>();
+        services.AddSingleton(sp => VoiceSettingsFrom(options, config.Context, sp.GetRequiredService<Core.Callbacks.CallbackPolicies>()));
+        services.AddSingleton<ISipCredentialStore>(new InMemoryCredentialStore(AgentCredentials(options)));
         services.AddSingleton(sp => new SqliteRegistrationBindingStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IRegistrationStore, SipRegistrationStore>();
-        services.AddSingleton<SipService>();
+        services.AddSingleton(sp => new SipStackHost(() => StackOptions(config), sp.GetRequiredService<VoiceSettings>(),
+            sp.GetRequiredService<ISipCredentialStore>(), sp.GetRequiredService<IRegistrationStore>(), sp.GetRequiredService<TimeProvider>(),
+            new SipLogAdapter(sp.GetRequiredService<ILoggerFactory>()), sp.GetRequiredService<ILogger<SipStackHost>>()));
         // One resolver for the keep-alives and the call-backs, so both share the DNS cache.
-        services.AddSingleton(sp => PeerResolver(config.Options.Sip, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
-        services.AddHostedService(sp => sp.GetRequiredService<SipService>());
+        services.AddSingleton(sp => PeerResolver(options.Sip, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHostedService(sp => sp.GetRequiredService<SipStackHost>());
         // After the SIP stack: the voice path needs the bound stack, and stops (hanging up calls) before it.
-        services.AddSingleton<VoiceService>();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<VoiceService>(sp, FlowDefinitions.From(options, config.Context)));
         services.AddHostedService(sp => sp.GetRequiredService<VoiceService>());
         services.AddHostedService<TrunkMonitor>();
         services.AddHostedService<TrunkRegistration>();
     }
 
     /// <summary>SRV lookups ask Sip:DnsServers (checked by config validation), else the system's resolv.conf servers.</summary>
-    private static Sip.Transport.SipPeerResolver PeerResolver(SipOptions sip, TimeProvider time, ILoggerFactory loggers)
+    private static SipPeerResolver PeerResolver(SipOptions sip, TimeProvider time, ILoggerFactory loggers)
     {
         var configured = sip.DnsServers.Select(text => SipOptions.TryParseDnsServer(text, out var server) ? server : null)
-            .OfType<System.Net.IPEndPoint>().ToList();
+            .OfType<IPEndPoint>().ToList();
         var servers = configured.Count > 0 ? configured : Sip.Dns.DnsStubClient.ReadResolvConf();
         var log = new SipLogAdapter(loggers);
-        return new Sip.Transport.SipPeerResolver(new Sip.Dns.DnsStubClient(servers, time, log), log: log);
+        return new SipPeerResolver(new Sip.Dns.DnsStubClient(servers, time, log), log: log);
     }
 }

@@ -1,24 +1,25 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Ccgw.Configuration;
-using Ccgw.Daemon.Channels;
 using Ccgw.Sip.Auth;
 using Ccgw.Sip.Message;
 using Ccgw.Sip.Parsing;
 using Ccgw.Testing;
+using Ccgw.Voice.Trunks;
 
-namespace Ccgw.Daemon.Tests;
+namespace Ccgw.Voice.Tests;
 
 public sealed class TrunkAdmissionTests
 {
     private const string Realm = "localhost";
 
-    private static readonly TrunkOptions Pbx = new() { Id = "pbx", AllowFrom = ["127.0.0.1", "192.0.2.0/24"] };
-    private static readonly TrunkOptions Provider = new() { Id = "provider", Username = "itsp", Password = "s3cret" };
-    private static readonly TrunkOptions Both = new() { Id = "both", AllowFrom = ["198.51.100.0/28"], Username = "both", Password = "pw" };
+    private static readonly VoiceTrunk Pbx = Trunk("pbx") with { AllowFrom = ["127.0.0.1", "192.0.2.0/24"] };
+    private static readonly VoiceTrunk Provider = Trunk("provider") with { Credentials = new("itsp", "s3cret") };
+    private static readonly VoiceTrunk Both = Trunk("both") with { AllowFrom = ["198.51.100.0/28"], Credentials = new("both", "pw") };
 
-    private static TrunkAdmission Admission(params TrunkOptions[] trunks) => new(trunks, Realm, new ManualTimeProvider());
+    private static VoiceTrunk Trunk(string id) => new(id, new Dictionary<string, string>(), null);
+
+    private static TrunkAdmission Admission(params VoiceTrunk[] trunks) => new(trunks, Realm, new ManualTimeProvider());
 
     private static SipRequest Invite(string? authorization = null)
     {

@@ -6,28 +6,32 @@ using Ccgw.Sip.Auth;
 using Ccgw.Sip.Message;
 using Ccgw.Sip.Transactions;
 using Ccgw.Sip.Transport;
+using Ccgw.Voice.Edge;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-namespace Ccgw.Daemon.Channels;
+namespace Ccgw.Voice.Trunks;
 
 /// <summary>
 /// Registers the gateway with each trunk provider that asks for it (<c>Trunks[i].Register</c>, RFC 3261 §10.2):
 /// REGISTER with digest (§22.2), refreshed at half the granted expiry, retried with doubling back-off (5 s to 5 min)
 /// after a failure. The state is exported as <c>ccgw_sip_trunk_registered{trunk}</c> and changes are logged.
 /// </summary>
-internal sealed partial class TrunkRegistration : BackgroundService
+public sealed partial class TrunkRegistration : BackgroundService
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LastRetry = TimeSpan.FromMinutes(5);
 
-    private readonly GatewayOptions _options;
-    private readonly SipService _sip;
+    private readonly VoiceSettings _settings;
+    private readonly SipStackHost _sip;
     private readonly TimeProvider _time;
     private readonly ILogger<TrunkRegistration> _log;
     private readonly ConcurrentDictionary<string, bool> _registered = new(StringComparer.Ordinal);
 
-    public TrunkRegistration(GatewayOptions options, SipService sip, TimeProvider time, IMeterFactory meters, ILogger<TrunkRegistration> log)
+    public TrunkRegistration(VoiceSettings settings, SipStackHost sip, TimeProvider time, IMeterFactory meters, ILogger<TrunkRegistration> log)
     {
-        _options = options;
+        ArgumentNullException.ThrowIfNull(meters);
+        _settings = settings;
         _sip = sip;
         _time = time;
         _log = log;
@@ -38,14 +42,14 @@ internal sealed partial class TrunkRegistration : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var trunks = _options.Trunks.Where(t => t.Register is not null).ToList();
+        var trunks = _settings.Trunks.Where(t => t.Register is not null).ToList();
         if (trunks.Count == 0) return;
         await Task.WhenAll(trunks.Select(t => KeepRegisteredAsync(t, stoppingToken)));
     }
 
-    private async Task KeepRegisteredAsync(TrunkOptions trunk, CancellationToken stoppingToken)
+    private async Task KeepRegisteredAsync(VoiceTrunk trunk, CancellationToken stoppingToken)
     {
-        var session = new Session(trunk, _options.Site.SipDomain);
+        var session = new Session(trunk, _settings.Domain);
         var backoff = FirstRetry;
         try
         {
@@ -141,18 +145,18 @@ internal sealed partial class TrunkRegistration : BackgroundService
     }
 
     /// <summary>One trunk's registration dialog state: Call-ID and CSeq persist across refreshes (§10.2.4).</summary>
-    private sealed class Session(TrunkOptions trunk, string domain)
+    private sealed class Session(VoiceTrunk trunk, string domain)
     {
         private readonly string _callId = $"reg-{trunk.Id}-{Guid.NewGuid():N}@{domain}";
         private readonly string _fromTag = Guid.NewGuid().ToString("N")[..10];
         private uint _cseq;
         private uint _nonceCount;
 
-        public TrunkOptions Trunk { get; } = trunk;
+        public VoiceTrunk Trunk { get; } = trunk;
 
         public string AuthorizationHeader { get; set; } = SipHeaderNames.Authorization;
 
-        private TrunkRegistrationOptions Register => Trunk.Register!;
+        private TrunkRegistrationSettings Register => Trunk.Register!;
 
         public bool TryResolve(out SipEndPoint destination)
         {
@@ -166,26 +170,26 @@ internal sealed partial class TrunkRegistration : BackgroundService
                 text = text[..colon];
             }
             if (!IPAddress.TryParse(text.Trim('[', ']'), out var address)) return false;
-            var kind = Trunk.Outbound?.Transport.ToLowerInvariant() == "tcp" ? SipTransportKind.Tcp : SipTransportKind.Udp;
+            var kind = Trunk.Outbound?.Transport == SipTransportKind.Tcp ? SipTransportKind.Tcp : SipTransportKind.Udp;
             destination = new SipEndPoint(kind, new IPEndPoint(address, port));
             return true;
         }
 
-        public SipRequest NewRequest(Sip.SipStack stack, SipEndPoint destination, string? authorization)
+        public SipRequest NewRequest(Ccgw.Sip.SipStack stack, SipEndPoint destination, string? authorization)
         {
             var local = (destination.Transport == SipTransportKind.Udp ? stack.UdpEndPoint : stack.TcpEndPoint) ?? stack.UdpEndPoint ?? stack.TcpEndPoint!;
             var registrar = destination.Address;
             var host = registrar.Address.ToString();
             var request = new SipRequest(SipMethods.Register, new SipUri("sip", null, host, registrar.Port));
             request.Via.Add(new SipVia(destination.ViaTransport, local.Address.ToString(), local.Port, SipTransactionLayer.NewBranch()));
-            var aor = new SipUri("sip", Register.Username, host, null);
+            var aor = new SipUri("sip", Register.Credentials.Username, host, null);
             request.From = new SipNameAddress(aor);
             request.From.Tag = _fromTag;
             request.To = new SipNameAddress(aor);
             request.CallId = _callId;
             request.CSeq = new SipCSeq(++_cseq, SipMethods.Register);
             request.MaxForwards = 70;
-            var contact = new SipUri("sip", Register.Username, local.Address.ToString(), local.Port);
+            var contact = new SipUri("sip", Register.Credentials.Username, local.Address.ToString(), local.Port);
             if (destination.Transport == SipTransportKind.Tcp) contact.Parameters.Set("transport", "tcp");
             request.Contact.Add(new SipNameAddress(contact));
             request.Expires = (uint)Register.ExpiresSeconds;
@@ -194,14 +198,14 @@ internal sealed partial class TrunkRegistration : BackgroundService
         }
 
         public string? Answer(DigestHeader challenge, string uri) =>
-            SipDigestClient.Answer(challenge, SipMethods.Register, uri, Register.Username, Register.Password,
+            SipDigestClient.Answer(challenge, SipMethods.Register, uri, Register.Credentials.Username, Register.Credentials.Password,
                 Guid.NewGuid().ToString("N")[..16], ++_nonceCount);
 
         /// <summary>The expiry the registrar granted our contact (its expires parameter, else Expires, else what we asked).</summary>
         public int Granted(SipResponse ok)
         {
             foreach (var c in ok.Contact)
-                if (c.Uri.User == Register.Username && c.Parameters.Get("expires") is { } e && int.TryParse(e, CultureInfo.InvariantCulture, out var s)) return s;
+                if (c.Uri.User == Register.Credentials.Username && c.Parameters.Get("expires") is { } e && int.TryParse(e, CultureInfo.InvariantCulture, out var s)) return s;
             return ok.Expires is { } expires ? (int)expires : Register.ExpiresSeconds;
         }
     }

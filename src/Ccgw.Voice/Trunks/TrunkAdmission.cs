@@ -2,7 +2,7 @@ using System.Net;
 using Ccgw.Sip.Auth;
 using Ccgw.Sip.Message;
 
-namespace Ccgw.Daemon.Channels;
+namespace Ccgw.Voice.Trunks;
 
 internal enum TrunkVerdict
 {
@@ -29,7 +29,7 @@ internal sealed class TrunkAdmission
     private readonly List<Trunk> _trunks;
     private readonly SipDigestAuthenticator _digest;
 
-    public TrunkAdmission(IEnumerable<TrunkOptions> trunks, string realm, TimeProvider time, byte[]? nonceKey = null)
+    public TrunkAdmission(IEnumerable<VoiceTrunk> trunks, string realm, TimeProvider time, byte[]? nonceKey = null)
     {
         _trunks = [.. trunks.Select(Trunk.From)];
         var credentials = _trunks.Where(t => t.Username is not null)
@@ -62,8 +62,8 @@ internal sealed class TrunkAdmission
 
     private sealed record Trunk(string Id, IReadOnlyList<IPNetwork> Networks, string? Username, string Password)
     {
-        public static Trunk From(TrunkOptions o) => new(o.Id, [.. o.AllowFrom.Select(ParseNetwork)],
-            o.Username is { Length: > 0 } u ? u : null, o.Password ?? string.Empty);
+        public static Trunk From(VoiceTrunk o) => new(o.Id, [.. o.AllowFrom.Select(ParseNetwork)],
+            o.Credentials is { Username: { Length: > 0 } u } ? u : null, o.Credentials?.Password ?? string.Empty);
 
         /// <summary>"192.0.2.7" is a /32 (or /128); "192.0.2.0/24" a network. Configuration validation rejects anything else.</summary>
         private static IPNetwork ParseNetwork(string text)

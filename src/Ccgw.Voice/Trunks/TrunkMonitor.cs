@@ -6,18 +6,21 @@ using Ccgw.Sip;
 using Ccgw.Sip.Message;
 using Ccgw.Sip.Transactions;
 using Ccgw.Sip.Transport;
+using Ccgw.Voice.Edge;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-namespace Ccgw.Daemon.Channels;
+namespace Ccgw.Voice.Trunks;
 
 /// <summary>
 /// OPTIONS keep-alive toward each trunk's outbound peer (RFC 3261 §11). Any final response marks the trunk up (the
 /// peer is alive and answering SIP, even if it dislikes OPTIONS); a transaction timeout marks it down. The state is
 /// exported as <c>ccgw_sip_trunk_up{trunk}</c> and every change is logged.
 /// </summary>
-internal sealed partial class TrunkMonitor : BackgroundService
+public sealed partial class TrunkMonitor : BackgroundService
 {
-    private readonly GatewayOptions _options;
-    private readonly SipService _sip;
+    private readonly VoiceSettings _settings;
+    private readonly SipStackHost _sip;
     private readonly TimeProvider _time;
     private readonly SipPeerResolver _resolver;
     private readonly ILogger<TrunkMonitor> _log;
@@ -25,9 +28,10 @@ internal sealed partial class TrunkMonitor : BackgroundService
     private readonly Counter<long> _probes;
     private long _sequence;
 
-    public TrunkMonitor(GatewayOptions options, SipService sip, SipPeerResolver resolver, TimeProvider time, IMeterFactory meters, ILogger<TrunkMonitor> log)
+    public TrunkMonitor(VoiceSettings settings, SipStackHost sip, SipPeerResolver resolver, TimeProvider time, IMeterFactory meters, ILogger<TrunkMonitor> log)
     {
-        _options = options;
+        ArgumentNullException.ThrowIfNull(meters);
+        _settings = settings;
         _sip = sip;
         _resolver = resolver;
         _time = time;
@@ -43,12 +47,12 @@ internal sealed partial class TrunkMonitor : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var monitored = _options.Trunks.Where(t => t.Outbound is not null && t.KeepaliveSeconds > 0).ToList();
+        var monitored = _settings.Trunks.Where(t => t.Outbound is not null && t.KeepaliveSeconds > 0).ToList();
         if (monitored.Count == 0) return;
         await Task.WhenAll(monitored.Select(t => MonitorAsync(t, stoppingToken)));
     }
 
-    private async Task MonitorAsync(TrunkOptions trunk, CancellationToken stoppingToken)
+    private async Task MonitorAsync(VoiceTrunk trunk, CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(trunk.KeepaliveSeconds), _time);
         try
@@ -64,14 +68,14 @@ internal sealed partial class TrunkMonitor : BackgroundService
         }
     }
 
-    private async Task ProbeAsync(TrunkOptions trunk, CancellationToken cancellationToken)
+    private async Task ProbeAsync(VoiceTrunk trunk, CancellationToken cancellationToken)
     {
         var peer = trunk.Outbound!;
-        var kind = SipPeerResolver.TransportNamed(peer.Transport);
+        var kind = peer.Transport;
         var stack = _sip.Stack;
         var local = (kind == SipTransportKind.Udp ? stack.UdpEndPoint : stack.TcpEndPoint) ?? stack.UdpEndPoint ?? stack.TcpEndPoint;
         if (local is null) return;
-        if (await _resolver.ResolveAsync(new SipPeer(peer.Host, peer.Port, kind), local.AddressFamily, cancellationToken) is not { } destination)
+        if (await _resolver.ResolveAsync(peer, local.AddressFamily, cancellationToken) is not { } destination)
         {
             // A peer without an address is as good as down; logged on the change like a timeout.
             LogUnresolvable(_log, trunk.Id, peer.Host);
@@ -79,7 +83,7 @@ internal sealed partial class TrunkMonitor : BackgroundService
             return;
         }
         var n = Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture);
-        var domain = _options.Site.SipDomain;
+        var domain = _settings.Domain;
         var target = new SipUri("sip", null, peer.Host, peer.Port);
         var request = new SipRequest(SipMethods.Options, target);
         request.Via.Add(new SipVia(destination.ViaTransport, local.Address.ToString(), local.Port, SipTransactionLayer.NewBranch()));

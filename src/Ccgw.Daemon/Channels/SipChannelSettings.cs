@@ -1,0 +1,92 @@
+using System.Net;
+using Ccgw.Daemon.Channels;
+using Ccgw.Sip;
+using Ccgw.Sip.Auth;
+using Ccgw.Sip.Transport;
+using Ccgw.Voice;
+using Ccgw.Voice.Edge;
+using Ccgw.Voice.Trunks;
+
+namespace Ccgw.Daemon;
+
+/// <summary>The SIP channel's configuration, mapped onto the option and settings types of Ccgw.Sip and Ccgw.Voice (no decisions here).</summary>
+internal static partial class DaemonHost
+{
+    private static SipStackOptions StackOptions(LoadedConfiguration config)
+    {
+        var options = config.Options;
+        var l = options.Listeners;
+        var tls = l.SipTls.Enabled
+            ? CertificateFiles.Load(config.Context.Resolve(l.SipTls.Certificate!),
+                l.SipTls.CertificateKey is { Length: > 0 } key ? config.Context.Resolve(key) : null)
+            : null;
+        return new SipStackOptions
+        {
+            Domain = options.Site.SipDomain,
+            UserAgent = $"ccgw/{BuildInfo.Version}",
+            Transport = new SipTransportOptions
+            {
+                Udp = l.SipUdp.Enabled ? new IPEndPoint(IPAddress.Parse(l.SipUdp.Address), l.SipUdp.Port) : null,
+                Tcp = l.SipTcp.Enabled ? new IPEndPoint(IPAddress.Parse(l.SipTcp.Address), l.SipTcp.Port) : null,
+                Tls = tls is null ? null : new IPEndPoint(IPAddress.Parse(l.SipTls.Address), l.SipTls.Port),
+                TlsCertificate = tls,
+            },
+            Digest = new SipDigestOptions
+            {
+                Realm = options.Site.SipDomain,
+                NonceKey = NonceKeyFile.LoadOrCreate(Path.Combine(config.Context.Resolve(options.Data.Directory), "sip-nonce.key")),
+                Algorithms = [.. options.Sip.EffectiveDigestAlgorithms.Select(a =>
+                    a.Equals("MD5", StringComparison.OrdinalIgnoreCase) ? DigestAlgorithm.Md5 : DigestAlgorithm.Sha256)],
+            },
+        };
+    }
+
+    /// <summary>Agents' SIP digest secrets (plain passwords are hashed here and dropped). Supervisors have no phone.</summary>
+    private static IEnumerable<SipCredentials> AgentCredentials(GatewayOptions options) =>
+        options.Agents.Select(agent =>
+        {
+            var credential = agent.PasswordHash is { Length: > 0 } hash && StoredCredential.TryParse(hash, out var parsed, out _)
+                ? parsed
+                : StoredCredential.Derive(agent.Id, options.Site.SipDomain, agent.Password ?? "");
+            return new SipCredentials(agent.Id, options.Site.SipDomain, credential.Ha1Md5, credential.Ha1Sha256);
+        });
+
+    private static VoiceSettings VoiceSettingsFrom(GatewayOptions options, ConfigContext context, Core.Callbacks.CallbackPolicies callbackPolicies)
+    {
+        var v = options.Voice;
+        var rtp = options.Listeners.Rtp;
+        return new VoiceSettings
+        {
+            Domain = options.Site.SipDomain,
+            MediaAddress = IPAddress.Parse(rtp.Address),
+            RtpPortMin = rtp.PortMin,
+            RtpPortMax = rtp.PortMax,
+            Trunks = [.. options.Trunks.Select(Trunk)],
+            AnnounceEvery = TimeSpan.FromSeconds(v.AnnounceEverySeconds),
+            MusicOnHoldPrompt = string.IsNullOrEmpty(v.MusicOnHold) ? null : v.MusicOnHold,
+            PositionPrompt = v.PositionPrompt,
+            WaitPrompt = v.WaitPrompt,
+            MinutesPrompt = v.MinutesPrompt,
+            UnderAMinutePrompt = v.UnderAMinutePrompt,
+            NumbersDirectory = context.Resolve(options.Prompts.Directory, v.NumbersDirectory),
+            AgentRingTimeout = TimeSpan.FromSeconds(v.AgentRingSeconds),
+            CustomerRingTimeout = TimeSpan.FromSeconds(v.CustomerRingSeconds),
+            CallbackPolicies = callbackPolicies,
+            CallbackTrunks = options.Queues.Where(q => !string.IsNullOrEmpty(q.Callbacks.Trunk))
+                .ToDictionary(q => q.Id, q => q.Callbacks.Trunk!, StringComparer.Ordinal),
+            CallbackGreetingPrompt = string.IsNullOrEmpty(v.CallbackGreetingPrompt) ? null : v.CallbackGreetingPrompt,
+            CallbackAgentPrompt = string.IsNullOrEmpty(v.CallbackAgentPrompt) ? null : v.CallbackAgentPrompt,
+        };
+    }
+
+    private static VoiceTrunk Trunk(TrunkOptions t) =>
+        new(t.Id, new Dictionary<string, string>(t.Dids, StringComparer.Ordinal),
+            t.Outbound is { } peer ? new SipPeer(peer.Host, peer.Port, SipPeerResolver.TransportNamed(peer.Transport)) : null,
+            string.IsNullOrEmpty(t.CallerId) ? null : t.CallerId)
+        {
+            AllowFrom = [.. t.AllowFrom],
+            Credentials = t.Username is { Length: > 0 } user ? new TrunkCredentials(user, t.Password ?? "") : null,
+            KeepaliveSeconds = t.KeepaliveSeconds,
+            Register = t.Register is { } r ? new TrunkRegistrationSettings(r.Registrar, new TrunkCredentials(r.Username, r.Password), r.ExpiresSeconds) : null,
+        };
+}

@@ -1,0 +1,27 @@
+using System.Diagnostics.Metrics;
+
+namespace Ccgw.Voice;
+
+/// <summary>The voice path's instruments (docs/voice.md, Metrics): calls taken, agent legs and call-back dials by outcome, live counts.</summary>
+internal sealed class VoiceMetrics
+{
+    private readonly Counter<long> _calls;
+    private readonly Counter<long> _agentLegs;
+    private readonly Counter<long> _customerLegs;
+
+    public VoiceMetrics(CallRegistry registry, IMeterFactory? meters)
+    {
+        var meter = meters?.Create("Ccgw.Voice") ?? new Meter("Ccgw.Voice");
+        _calls = meter.CreateCounter<long>("ccgw.voice.calls", "{call}", "Trunk calls taken, by result (answered, rejected)");
+        _agentLegs = meter.CreateCounter<long>("ccgw.voice.agent_legs", "{leg}", "Calls placed to agents' phones, by outcome");
+        _customerLegs = meter.CreateCounter<long>("ccgw.voice.callback_dials", "{call}", "Call-back customers dialled through the trunk, by outcome (answered, busy, noAnswer, rejected, failed)");
+        meter.CreateObservableGauge("ccgw.voice.active_calls", () => registry.ActiveCalls, "{call}", "Calls in progress (flow, queue or connected)");
+        meter.CreateObservableGauge("ccgw.voice.active_callbacks", () => registry.ActiveCallbacks, "{call}", "Call-backs being dialled or connected");
+    }
+
+    public void CountCall(string result) => _calls.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void CountAgentLeg(string outcome) => _agentLegs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void CountCustomerLeg(string outcome) => _customerLegs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+}
