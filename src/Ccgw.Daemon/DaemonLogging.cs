@@ -3,9 +3,9 @@ using Microsoft.Extensions.Logging.Console;
 namespace Ccgw.Daemon;
 
 /// <summary>
-/// One line per event. Under systemd (JOURNAL_STREAM set) the "systemd" formatter prefixes syslog priorities
-/// (&lt;6&gt;) and leaves time stamps to journald; elsewhere a single line with a UTC time stamp.
-/// Levels per category come from the configuration's Logging section.
+/// One line per event with a UTC time stamp. Under systemd, Microsoft.Extensions.Hosting.Systemd's AddSystemd()
+/// (DaemonHost, via AddSystemdNotify) switches the console to its "systemd" formatter, which prefixes syslog
+/// priorities (&lt;6&gt;) and leaves time stamps to journald. Levels per category come from the Logging section.
 /// </summary>
 internal static class DaemonLogging
 {
@@ -13,11 +13,6 @@ internal static class DaemonLogging
     {
         logging.ClearProviders();
         logging.AddConfiguration(configuration.GetSection("Logging"));
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM")))
-        {
-            logging.AddSystemdConsole(o => o.IncludeScopes = false);
-            return;
-        }
         logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;

@@ -3,19 +3,21 @@ using Ccgw.Systemd;
 namespace Ccgw.Daemon;
 
 /// <summary>
-/// READY=1 once the host has started: ApplicationStarted fires only after every hosted service's StartAsync
+/// Ready once the host has started: ApplicationStarted fires only after every hosted service's StartAsync
 /// returned (storage migrated, protocol listeners bound) and Kestrel is listening, so systemd never routes
-/// traffic to a half-started daemon. STOPPING=1 is sent by the Systemd module on ApplicationStopping.
+/// traffic to a half-started daemon. Under systemd the library's SystemdLifetime sends READY=1 on that same event
+/// and this adds STATUS=; with a NOTIFY_SOCKET but another parent, this sends READY=1 itself (SystemdNotifications).
+/// STOPPING=1 likewise comes from the library or from the Systemd module on ApplicationStopping.
 /// </summary>
 internal sealed partial class LifecycleNotifications(
-    IHostApplicationLifetime lifetime, SystemdNotifier notifier, DaemonState state, GatewayOptions options,
+    IHostApplicationLifetime lifetime, SystemdNotifications notifier, DaemonState state, GatewayOptions options,
     ILogger<LifecycleNotifications> log) : IHostedService
 {
     private CancellationTokenRegistration _started;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _started = lifetime.ApplicationStarted.Register(() => _ = OnStartedAsync());
+        _started = lifetime.ApplicationStarted.Register(OnStarted);
         return Task.CompletedTask;
     }
 
@@ -25,12 +27,12 @@ internal sealed partial class LifecycleNotifications(
         return Task.CompletedTask;
     }
 
-    private async Task OnStartedAsync()
+    private void OnStarted()
     {
         state.MarkListenersBound();
         var status = $"serving: http {options.Listeners.Http.Address}:{options.Listeners.Http.Port}";
         LogReady(log, BuildInfo.Version, status);
-        await notifier.NotifyReadyAsync(status);
+        notifier.NotifyReady(status);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "ccgw {Version} ready ({Status})")]

@@ -4,9 +4,6 @@ namespace Ccgw.Systemd;
 
 internal static partial class SystemdLog
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "NOTIFY_SOCKET '{Value}' is unusable ({Problem}); systemd notifications are disabled")]
-    public static partial void UnusableNotifySocket(ILogger logger, string value, string problem);
-
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Sending '{State}' to the systemd notify socket failed")]
     public static partial void SendFailed(ILogger logger, string state, Exception exception);
 

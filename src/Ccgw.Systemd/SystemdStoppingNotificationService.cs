@@ -3,10 +3,10 @@ using Microsoft.Extensions.Hosting;
 namespace Ccgw.Systemd;
 
 /// <summary>
-/// Sends <c>STOPPING=1</c> the moment the host begins shutting down, so <c>systemctl status</c> shows
-/// "deactivating" while connections drain. (READY=1 is the daemon's job, once its listeners are bound.)
+/// Sends <c>STOPPING=1</c> the moment the host begins shutting down, when the library's SystemdLifetime (which
+/// does the same under systemd) is not active; see <see cref="SystemdNotifications"/>.
 /// </summary>
-public sealed class SystemdStoppingNotificationService(SystemdNotifier notifier, IHostApplicationLifetime lifetime)
+public sealed class SystemdStoppingNotificationService(SystemdNotifications notifications, IHostApplicationLifetime lifetime)
     : IHostedService, IDisposable
 {
     private CancellationTokenRegistration _registration;
@@ -14,7 +14,7 @@ public sealed class SystemdStoppingNotificationService(SystemdNotifier notifier,
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _registration = lifetime.ApplicationStopping.Register(
-            static state => ((SystemdNotifier)state!).Notify("STOPPING=1"), notifier);
+            static state => ((SystemdNotifications)state!).NotifyStopping(), notifications);
         return Task.CompletedTask;
     }
 

@@ -10,7 +10,7 @@ namespace Ccgw.Systemd;
 /// </summary>
 public sealed class SystemdWatchdogService : BackgroundService
 {
-    private readonly SystemdNotifier _notifier;
+    private readonly SystemdNotifications _notifier;
     private readonly WatchdogSettings _settings;
     private readonly TimeProvider _timeProvider;
     private readonly IWatchdogHealthGate _healthGate;
@@ -19,7 +19,7 @@ public sealed class SystemdWatchdogService : BackgroundService
     private ITimer? _timer;
 
     public SystemdWatchdogService(
-        SystemdNotifier notifier,
+        SystemdNotifications notifier,
         WatchdogSettings settings,
         TimeProvider timeProvider,
         IWatchdogHealthGate? healthGate = null,
@@ -86,7 +86,7 @@ public sealed class SystemdWatchdogService : BackgroundService
             return;
         }
         if (Interlocked.Exchange(ref _withholding, 0) == 1) SystemdLog.WatchdogResumed(_logger);
-        _notifier.Notify(SystemdNotifier.Watchdog);
+        _notifier.NotifyWatchdog();
     }
 
     private bool IsHealthy()

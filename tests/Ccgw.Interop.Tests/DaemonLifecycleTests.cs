@@ -46,6 +46,32 @@ public sealed class DaemonLifecycleTests
     }
 
     [Fact]
+    public async Task Under_a_systemd_parent_the_library_sends_READY_and_STOPPING_once_and_logs_go_out_in_journald_format()
+    {
+        var daemon = await DaemonUnderTest.StartAsync(systemdParent: true);
+        try
+        {
+            // SystemdLifetime (Microsoft.Extensions.Hosting.Systemd) sent READY=1; ours added STATUS= and no second READY.
+            Assert.True(await daemon.Notify.WaitForAsync("STATUS=serving: http 127.0.0.1:" + daemon.Listeners.Http, TimeSpan.FromSeconds(30)),
+                "no STATUS= after READY=1");
+            Assert.Single(daemon.Notify.Seen, l => l == "READY=1");
+
+            await daemon.Process.SignalAsync("TERM");
+            Assert.True(await daemon.Process.WaitForExitAsync(TimeSpan.FromSeconds(15)), "daemon did not exit within 15 s of SIGTERM");
+            Assert.Equal(0, daemon.Process.ExitCode);
+            Assert.True(await daemon.Notify.WaitForAsync("STOPPING=1", TimeSpan.FromSeconds(5)), "no STOPPING=1 after SIGTERM");
+            Assert.Single(daemon.Notify.Seen, l => l == "STOPPING=1");
+            // The library's "systemd" console formatter: a syslog priority and no time stamp (journald adds it).
+            Assert.Contains("<6>Ccgw.Daemon", daemon.Process.StandardOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await daemon.DisposeAsync();
+            daemon.DeleteRoot();
+        }
+    }
+
+    [Fact]
     public async Task Data_survives_a_restart_and_migrations_are_not_reapplied()
     {
         var root = DaemonUnderTest.NewRoot();

@@ -12,23 +12,21 @@ public sealed class SystemdWatchdogServiceTests
     [Fact]
     public async Task Pings_exactly_at_each_half_timeout_without_real_waiting()
     {
-        using var listener = NotifySocketListener.InTempDirectory();
         var clock = new ManualTimeProvider();
-        var (service, notifier) = Create(listener, clock);
-        using var _ = notifier;
+        var (service, listener) = Create(clock);
         using var __ = service;
         await service.StartAsync(CancellationToken.None);
 
         clock.Advance(Half - Tick);
         Assert.Equal(0, listener.Pending);
         clock.Advance(Tick);
-        Assert.Equal("WATCHDOG=1", await listener.ReceiveAsync());
+        Assert.Equal("WATCHDOG=1", listener.Take());
         Assert.Equal(0, listener.Pending);
 
         clock.Advance(Half - Tick);
         Assert.Equal(0, listener.Pending);
         clock.Advance(Tick);
-        Assert.Equal("WATCHDOG=1", await listener.ReceiveAsync());
+        Assert.Equal("WATCHDOG=1", listener.Take());
 
         await service.StopAsync(CancellationToken.None);
         Assert.Equal(0, clock.ActiveTimers);
@@ -39,17 +37,15 @@ public sealed class SystemdWatchdogServiceTests
     [Fact]
     public async Task Withholds_pings_while_unhealthy_and_resumes_when_healthy_again()
     {
-        using var listener = NotifySocketListener.InTempDirectory();
         var clock = new ManualTimeProvider();
         var healthy = true;
         var logger = new CapturingLogger<SystemdWatchdogService>();
-        var (service, notifier) = Create(listener, clock, new DelegateWatchdogHealthGate(() => healthy), logger);
-        using var _ = notifier;
+        var (service, listener) = Create(clock, new DelegateWatchdogHealthGate(() => healthy), logger);
         using var __ = service;
         await service.StartAsync(CancellationToken.None);
 
         clock.Advance(Half);
-        Assert.Equal("WATCHDOG=1", await listener.ReceiveAsync());
+        Assert.Equal("WATCHDOG=1", listener.Take());
 
         healthy = false;
         clock.Advance(Half);
@@ -59,7 +55,7 @@ public sealed class SystemdWatchdogServiceTests
 
         healthy = true;
         clock.Advance(Half);
-        Assert.Equal("WATCHDOG=1", await listener.ReceiveAsync());
+        Assert.Equal("WATCHDOG=1", listener.Take());
         Assert.Single(logger.Entries, e => e.Message.Contains("resumed", StringComparison.Ordinal));
         await service.StopAsync(CancellationToken.None);
     }
@@ -67,12 +63,10 @@ public sealed class SystemdWatchdogServiceTests
     [Fact]
     public async Task A_throwing_health_gate_counts_as_unhealthy()
     {
-        using var listener = NotifySocketListener.InTempDirectory();
         var clock = new ManualTimeProvider();
         var logger = new CapturingLogger<SystemdWatchdogService>();
         var gate = new DelegateWatchdogHealthGate(() => throw new InvalidOperationException("database gone"));
-        var (service, notifier) = Create(listener, clock, gate, logger);
-        using var _ = notifier;
+        var (service, listener) = Create(clock, gate, logger);
         using var __ = service;
         await service.StartAsync(CancellationToken.None);
 
@@ -86,10 +80,10 @@ public sealed class SystemdWatchdogServiceTests
     [Fact]
     public async Task Does_nothing_when_the_watchdog_is_not_configured()
     {
-        using var listener = NotifySocketListener.InTempDirectory();
+        var listener = new RecordingNotifier();
         var clock = new ManualTimeProvider();
-        var environment = listener.Environment();
-        using var notifier = new SystemdNotifier(environment, clock);
+        var environment = new FakeEnvironment();
+        var notifier = new SystemdNotifications(listener, lifetimeSendsReadyAndStopping: false);
         using var service = new SystemdWatchdogService(notifier, WatchdogSettings.FromEnvironment(environment), clock);
 
         await service.StartAsync(CancellationToken.None);
@@ -106,7 +100,7 @@ public sealed class SystemdWatchdogServiceTests
         var clock = new ManualTimeProvider();
         var environment = new FakeEnvironment();
         environment.Variables["WATCHDOG_USEC"] = "10000000";
-        using var notifier = new SystemdNotifier(environment, clock);
+        var notifier = new SystemdNotifications(new RecordingNotifier(isEnabled: false), lifetimeSendsReadyAndStopping: false);
         using var service = new SystemdWatchdogService(notifier, WatchdogSettings.FromEnvironment(environment), clock);
 
         await service.StartAsync(CancellationToken.None);
@@ -115,13 +109,14 @@ public sealed class SystemdWatchdogServiceTests
         await service.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(30)); // completes by itself; the timeout only guards a hang
     }
 
-    private static (SystemdWatchdogService Service, SystemdNotifier Notifier) Create(
-        NotifySocketListener listener, ManualTimeProvider clock, IWatchdogHealthGate? gate = null, CapturingLogger<SystemdWatchdogService>? logger = null)
+    private static (SystemdWatchdogService Service, RecordingNotifier Socket) Create(
+        ManualTimeProvider clock, IWatchdogHealthGate? gate = null, CapturingLogger<SystemdWatchdogService>? logger = null)
     {
-        var environment = listener.Environment();
+        var socket = new RecordingNotifier();
+        var environment = new FakeEnvironment();
         environment.Variables["WATCHDOG_USEC"] = ((long)Timeout.TotalMicroseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment.Variables["WATCHDOG_PID"] = "4242";
-        var notifier = new SystemdNotifier(environment, clock);
-        return (new SystemdWatchdogService(notifier, WatchdogSettings.FromEnvironment(environment), clock, gate, logger), notifier);
+        var notifier = new SystemdNotifications(socket, lifetimeSendsReadyAndStopping: false);
+        return (new SystemdWatchdogService(notifier, WatchdogSettings.FromEnvironment(environment), clock, gate, logger), socket);
     }
 }

@@ -1,6 +1,5 @@
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
 namespace Ccgw.Systemd.Tests;
@@ -14,59 +13,41 @@ internal sealed class FakeEnvironment(int processId = 4242) : ISystemdEnvironmen
     public string? GetVariable(string name) => Variables.TryGetValue(name, out var value) ? value : null;
 }
 
-/// <summary>A real Unix datagram socket standing in for systemd's notify socket.</summary>
-internal sealed class NotifySocketListener : IDisposable
+/// <summary>
+/// Stands in for the library's notify-socket client: records each datagram's text, or throws like a socket whose
+/// peer is gone. (The real client, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier, reads the process-wide
+/// NOTIFY_SOCKET; the interop tests drive it over a real socket.)
+/// </summary>
+internal sealed class RecordingNotifier(bool isEnabled = true) : ISystemdNotifier
 {
-    private readonly Socket _socket = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-    private readonly string? _directory;
+    private readonly Queue<string> _sent = new();
 
-    private NotifySocketListener(string notifySocketValue, UnixDomainSocketEndPoint endPoint, string? directory)
+    public bool IsEnabled { get; } = isEnabled;
+
+    public Exception? Failure { get; set; }
+
+    /// <summary>Datagrams sent and not yet taken.</summary>
+    public int Pending
     {
-        NotifySocketValue = notifySocketValue;
-        _directory = directory;
-        _socket.Bind(endPoint);
+        get
+        {
+            lock (_sent) return _sent.Count;
+        }
     }
 
-    /// <summary>What systemd would put in $NOTIFY_SOCKET.</summary>
-    public string NotifySocketValue { get; }
-
-    /// <summary>Bytes waiting in the socket; sends in these tests are synchronous, so 0 means "nothing was sent".</summary>
-    public int Pending => _socket.Available;
-
-    public static NotifySocketListener InTempDirectory()
+    public void Notify(ServiceState state)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "ccgw-sd-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, "notify");
-        return new NotifySocketListener(path, new UnixDomainSocketEndPoint(path), directory);
+        if (Failure is not null) throw Failure;
+        lock (_sent) _sent.Enqueue(state.ToString());
     }
 
-    public static NotifySocketListener InAbstractNamespace()
+    public string Take()
     {
-        var name = "ccgw-test-" + Guid.NewGuid().ToString("N");
-        return new NotifySocketListener("@" + name, new UnixDomainSocketEndPoint("\0" + name), null);
-    }
-
-    public FakeEnvironment Environment(int processId = 4242)
-    {
-        var environment = new FakeEnvironment(processId);
-        environment.Variables["NOTIFY_SOCKET"] = NotifySocketValue;
-        return environment;
-    }
-
-    public async Task<string> ReceiveAsync()
-    {
-        // Guard against a hang only; nothing here asserts on timing.
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var buffer = new byte[4096];
-        var length = await _socket.ReceiveAsync(buffer, SocketFlags.None, guard.Token);
-        return Encoding.UTF8.GetString(buffer, 0, length);
-    }
-
-    public void Dispose()
-    {
-        _socket.Dispose();
-        if (_directory is not null) Directory.Delete(_directory, recursive: true);
+        lock (_sent)
+        {
+            Assert.True(_sent.Count > 0, "nothing was sent");
+            return _sent.Dequeue();
+        }
     }
 }
 

@@ -50,9 +50,13 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         return false;
     }
 
-    /// <summary>Copies config/ into a temp directory, then starts the daemon on it and waits for READY=1.</summary>
+    /// <summary>
+    /// Copies config/ into a temp directory, then starts the daemon on it and waits for READY=1. With
+    /// <paramref name="systemdParent"/> the daemon's parent process is named <c>systemd</c> (a copy of bash that
+    /// forwards SIGTERM), which is how Microsoft.Extensions.Hosting.Systemd decides it runs as a systemd service.
+    /// </summary>
     public static async Task<DaemonUnderTest> StartAsync(IReadOnlyDictionary<string, string?>? extraEnvironment = null,
-        string? reuseRoot = null, TimeSpan? readyTimeout = null)
+        string? reuseRoot = null, TimeSpan? readyTimeout = null, bool systemdParent = false)
     {
         // Free ports are probed, then bound by the daemon: another test's process can take one in between. The daemon
         // then exits with EX_OSERR (71) before READY; try again with fresh ports rather than fail an unrelated test.
@@ -60,7 +64,7 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         {
             try
             {
-                return await StartOnceAsync(extraEnvironment, reuseRoot, readyTimeout);
+                return await StartOnceAsync(extraEnvironment, reuseRoot, readyTimeout, systemdParent);
             }
             catch (ListenerTakenException) when (attempt < 3)
             {
@@ -71,7 +75,7 @@ public sealed class DaemonUnderTest : IAsyncDisposable
     private sealed class ListenerTakenException(string message) : InvalidOperationException(message);
 
     private static async Task<DaemonUnderTest> StartOnceAsync(IReadOnlyDictionary<string, string?>? extraEnvironment,
-        string? reuseRoot, TimeSpan? readyTimeout)
+        string? reuseRoot, TimeSpan? readyTimeout, bool systemdParent)
     {
         var root = reuseRoot ?? NewRoot();
         var (http, sip, xmpp, mqtt) = (FreePorts.Tcp(), FreePorts.TcpAndUdp(), FreePorts.Tcp(), FreePorts.Tcp());
@@ -97,7 +101,10 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         };
         if (extraEnvironment is not null)
             foreach (var (k, v) in extraEnvironment) env[k] = v;
-        var process = ExternalProcess.Start("dotnet", [Binaries.Daemon, "--config", System.IO.Path.Combine(root, "config", "ccgw.json")], env, root);
+        string[] daemonArguments = [Binaries.Daemon, "--config", System.IO.Path.Combine(root, "config", "ccgw.json")];
+        var process = systemdParent
+            ? ExternalProcess.Start(SystemdNamedShell(root), ["-c", ForwardTermScript, "systemd", .. daemonArguments], env, root)
+            : ExternalProcess.Start("dotnet", daemonArguments, env, root);
         var daemon = new DaemonUnderTest(root, process, notify, ports);
         if (!await notify.WaitForAsync("READY=1", readyTimeout ?? TimeSpan.FromSeconds(60)))
         {
@@ -109,6 +116,21 @@ public sealed class DaemonUnderTest : IAsyncDisposable
             throw new InvalidOperationException($"daemon did not report READY=1:\n{output}");
         }
         return daemon;
+    }
+
+    // Runs the daemon as a child (no exec, so the shell stays its parent), forwards SIGTERM and exits with its status.
+    private const string ForwardTermScript =
+        "trap 'kill -TERM \"$child\" 2>/dev/null' TERM; dotnet \"$@\" & child=$!; code=0; " +
+        "while kill -0 \"$child\" 2>/dev/null; do wait \"$child\"; code=$?; done; exit $code";
+
+    /// <summary>A copy of bash whose process name (comm) is "systemd".</summary>
+    private static string SystemdNamedShell(string root)
+    {
+        var directory = System.IO.Path.Combine(root, "sd-parent");
+        Directory.CreateDirectory(directory);
+        var shell = System.IO.Path.Combine(directory, "systemd");
+        if (!File.Exists(shell)) File.Copy("/bin/bash", shell);
+        return shell;
     }
 
     /// <summary>A fresh temp directory holding a copy of the shipped config/ folder.</summary>
