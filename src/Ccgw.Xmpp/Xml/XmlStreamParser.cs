@@ -708,22 +708,6 @@ internal sealed partial class XmlStreamParser
         return true;
     }
 
-    /// <summary>An end tag must name the element it closes (or the stream's own, at the top level).</summary>
-    private void MatchEndTag(ReadOnlySpan<byte> raw)
-    {
-        var expected = _open.Count == 0 ? _streamQName! : _open[^1].QName;
-        // Names are nearly always ASCII: compare the bytes without making a string.
-        var same = Ascii.IsValid(raw) ? Ascii.Equals(raw, expected) : DecodeCharacters(raw) == expected;
-        if (same) return;
-        var name = DecodeCharacters(raw);
-        throw NotWellFormed(_open.Count == 0 ? $"unexpected end tag </{name}>" : $"end tag </{name}> does not match <{expected}>");
-    }
-
-    private void TrimScope(int mark)
-    {
-        if (_namespaces.Count > mark) _namespaces.RemoveRange(mark, _namespaces.Count - mark);
-    }
-
     /// <summary>The whole token ending at <paramref name="end"/>: straight from <paramref name="s"/>, or completed in the carry buffer.</summary>
     private ReadOnlySpan<byte> Token(ReadOnlySpan<byte> s, int start, int end)
     {
@@ -763,27 +747,5 @@ internal sealed partial class XmlStreamParser
     {
         if (_carryLength == 0 || _carry[_carryLength - 1] != (byte)']') return 0;
         return _carryLength > 1 && _carry[_carryLength - 2] == (byte)']' ? 2 : 1;
-    }
-
-    private static string DecodeName(ReadOnlySpan<byte> raw)
-    {
-        var name = DecodeCharacters(raw);
-        ValidateQName(name);
-        return name;
-    }
-
-    private XmlStreamException TooLarge() =>
-        new(StreamErrorConditions.PolicyViolation, $"stanza larger than {_limits.MaxStanzaBytes} bytes");
-
-    private static XmlStreamException NotWellFormed(string message) => new(StreamErrorConditions.NotWellFormed, message);
-
-    /// <summary>Markup RFC 6120 §11.1 forbids: <paramref name="kind"/> is the byte after '&lt;', <paramref name="rest"/> what follows, if known.</summary>
-    private static XmlStreamException Restricted(byte kind, ReadOnlySpan<byte> rest)
-    {
-        var what = kind == (byte)'?' ? "processing instructions"
-            : rest.StartsWith("--"u8) ? "comments"
-            : rest.StartsWith("DOCTYPE"u8) ? "document type declarations"
-            : "markup declarations";
-        return new XmlStreamException(StreamErrorConditions.RestrictedXml, $"{what} are not allowed in an XMPP stream (RFC 6120 §11.1)");
     }
 }
