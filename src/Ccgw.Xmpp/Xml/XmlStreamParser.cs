@@ -323,13 +323,7 @@ internal sealed partial class XmlStreamParser
 
                 case Lex.PrologSpace:
                 case Lex.HeaderSpace:
-                    k = s[i..].IndexOfAnyExcept(Whitespace);
-                    if (k < 0)
-                    {
-                        i = s.Length;
-                        break;
-                    }
-                    i += k;
+                    if (!SkipSpace(s, ref i)) break;
                     if (s[i] != (byte)'<')
                         throw NotWellFormed(_lex == Lex.PrologSpace ? "a stream must start with '<'" : "expected the stream header");
                     i++;
@@ -581,26 +575,14 @@ internal sealed partial class XmlStreamParser
                     break;
 
                 case Lex.AttributeEq:
-                    k = s[i..].IndexOfAnyExcept(Whitespace);
-                    if (k < 0)
-                    {
-                        i = s.Length;
-                        break;
-                    }
-                    i += k;
+                    if (!SkipSpace(s, ref i)) break;
                     if (s[i] != (byte)'=') throw NotWellFormed($"attribute {_attributeName} has no value");
                     i++;
                     _lex = Lex.AttributeQuote;
                     break;
 
                 case Lex.AttributeQuote:
-                    k = s[i..].IndexOfAnyExcept(Whitespace);
-                    if (k < 0)
-                    {
-                        i = s.Length;
-                        break;
-                    }
-                    i += k;
+                    if (!SkipSpace(s, ref i)) break;
                     if (s[i] is not ((byte)'"' or (byte)'\'')) throw NotWellFormed($"attribute {_attributeName} value is not quoted");
                     _quote = s[i];
                     i++;
@@ -631,13 +613,7 @@ internal sealed partial class XmlStreamParser
 
                 case Lex.EndSpace:
                     {
-                        k = s[i..].IndexOfAnyExcept(Whitespace);
-                        if (k < 0)
-                        {
-                            i = s.Length;
-                            break;
-                        }
-                        i += k;
+                        if (!SkipSpace(s, ref i)) break;
                         if (s[i] != (byte)'>') throw NotWellFormed("malformed end tag");
                         i++;
                         used = i;
@@ -740,6 +716,14 @@ internal sealed partial class XmlStreamParser
             ArrayPool<byte>.Shared.Return(_carry);
             _carry = [];
         }
+    }
+
+    /// <summary>Moves <paramref name="i"/> past whitespace; false when <paramref name="s"/> ends first (all of it taken).</summary>
+    private static bool SkipSpace(ReadOnlySpan<byte> s, ref int i)
+    {
+        var k = s[i..].IndexOfAnyExcept(Whitespace);
+        i = k < 0 ? s.Length : i + k;
+        return k >= 0;
     }
 
     /// <summary>How many ']' (up to two) the carried part of a CDATA section ends with.</summary>
