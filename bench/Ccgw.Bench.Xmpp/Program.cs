@@ -12,8 +12,14 @@ using Ccgw.Xmpp.Xml;
 // XMPP load tool for ccgw vs Prosody (bench/Ccgw.Bench.Xmpp/run.sh starts both servers and runs this against each).
 //   rate HOST PORT DOMAIN PAIRS SECONDS USER1 PASS1 USER2 PASS2   messages/s relayed between PAIRS sender→receiver pairs
 //   idle HOST PORT DOMAIN COUNT USER PASS PID                      COUNT idle authenticated connections, server RSS before/after
+//   parse [ROUNDS [FILTER]]                                        the stream parser alone (ParseBench.cs): slow drip and normal reads
 // Plain TCP with SCRAM-SHA-1 (both servers configured to allow it without TLS), one resource per connection.
 var mode = args[0];
+if (mode == "parse")
+{
+    await ParseBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3, args.Length > 2 ? args[2] : "");
+    return;
+}
 var host = args[1];
 var port = int.Parse(args[2], CultureInfo.InvariantCulture);
 var domain = args[3];

@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
-using System.Text.Unicode;
-using System.Xml;
 using System.Xml.Linq;
 
 namespace Ccgw.Xmpp.Xml;
@@ -45,27 +43,69 @@ internal readonly record struct XmlStreamEvent(XmlStreamEventKind Kind, XElement
 /// <para>
 /// <see cref="TryRead"/> either returns one event and advances the buffer past it, or returns false having consumed
 /// at most inter-stanza whitespace (an incomplete element consumes nothing, so feed it the same bytes again with more
-/// appended). A stanza that is still incomplete after <see cref="XmlStreamLimits.MaxStanzaBytes"/> bytes is refused, so
-/// a reader never holds more than that plus one read. Not thread-safe; one parser per stream, <see cref="Reset"/> on a
-/// stream restart (after STARTTLS and SASL success, RFC 6120 §5.4.3.3 and §6.4.6).
+/// appended, as a pipe does after <c>AdvanceTo(buffer.Start, buffer.End)</c>). A stanza that is still incomplete after
+/// <see cref="XmlStreamLimits.MaxStanzaBytes"/> bytes is refused, so a reader never holds more than that plus one read.
+/// Not thread-safe; one parser per stream, <see cref="Reset"/> on a stream restart (after STARTTLS and SASL success,
+/// RFC 6120 §5.4.3.3 and §6.4.6).
+/// </para>
+/// <para>
+/// The parser resumes where the last call stopped, as expat does for Prosody and the NATS server's parser does: the
+/// tokenizer's state (<see cref="Lex"/>), the tag being read, the open elements of the partial stanza and how far into
+/// the caller's buffer it has looked all survive between calls, so every byte is scanned once however the peer splits
+/// its writes. A token cut by a read (a name, a value, a text run) is carried in a small buffer until its end arrives
+/// and is then decoded once; tokens inside one read are decoded straight from the caller's bytes.
 /// </para>
 /// </summary>
-internal sealed class XmlStreamParser
+internal sealed partial class XmlStreamParser
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly SearchValues<byte> NameEnd = SearchValues.Create(" \t\r\n/>="u8);
+    private static ReadOnlySpan<byte> Whitespace => " \t\r\n"u8;
+    private static ReadOnlySpan<byte> Bom => [0xEF, 0xBB, 0xBF];
+    private static ReadOnlySpan<byte> DeclarationOpen => "<?xml"u8;
+    private static ReadOnlySpan<byte> CDataOpen => "<![CDATA["u8;
+
+    /// <summary>The longest name accepted (bytes of UTF-8), as before the parser resumed.</summary>
+    private const int MaxNameBytes = 1025;
+
+    /// <summary>The longest XML declaration accepted, in bytes.</summary>
+    private const int MaxDeclarationBytes = 1024;
+
+    /// <summary>A carried token's buffer up to this size is kept for the next one; a larger one goes back to the pool.</summary>
+    private const int KeptCarryBytes = 1024;
 
     private readonly XmlStreamLimits _limits;
     private readonly List<(string Prefix, string Uri)> _namespaces = [];
     private readonly List<(string QName, string Value)> _attributes = [];
     private readonly List<(XElement Element, string QName, int ScopeMark)> _open = [];
     private readonly StringBuilder _text = new();
-    private byte[]? _flat;
     private string? _streamQName;
     private int _streamScope;
     private bool _closePending;
     private bool _closed;
 
+    // Where the tokenizer stopped. _examined counts bytes of the caller's buffer (from its start, which the caller
+    // keeps because nothing of a partial element is consumed) that have already been through the tokenizer.
+    private Lex _lex;
+    private long _examined;
+    private long _budgetUsed;
+    private int _match;
+    private byte _quote;
+    private bool _spaceSeen;
+    private bool _inHeader;
+    private string _tagName = "";
+    private string _attributeName = "";
+    private byte[] _carry = [];
+    private int _carryLength;
+
     public XmlStreamParser(XmlStreamLimits? limits = null) => _limits = limits ?? XmlStreamLimits.Default;
+
+    /// <summary>
+    /// Bytes the parser has worked on: every byte each time the tokenizer scans it, copies it into the carry buffer
+    /// or decodes it as part of a finished token. Linear in the input whatever its segmentation (the slow-drip test
+    /// holds it to a few times the stanza's size); a parser that restarted a partial stanza would count reads x size.
+    /// </summary>
+    internal long BytesExamined { get; private set; }
 
     /// <summary>Whether the stream header has been read (and the stream not yet closed).</summary>
     public bool IsOpen => _streamQName is not null && !_closed;
@@ -78,11 +118,14 @@ internal sealed class XmlStreamParser
         _streamScope = 0;
         _closePending = false;
         _closed = false;
+        ForgetPartial();
     }
 
     /// <summary>
     /// Reads the next event from <paramref name="buffer"/>. True: <paramref name="buffer"/> now starts after it.
-    /// False: more bytes are needed; <paramref name="buffer"/> may have lost leading whitespace and nothing else.
+    /// False: more bytes are needed; <paramref name="buffer"/> may have lost leading whitespace and nothing else, and
+    /// the next call must be given the same bytes again (with more appended): the parser continues after the ones it
+    /// has already seen.
     /// </summary>
     /// <exception cref="XmlStreamException">The bytes cannot belong to an acceptable stream.</exception>
     public bool TryRead(ref ReadOnlySequence<byte> buffer, out XmlStreamEvent next)
@@ -91,8 +134,11 @@ internal sealed class XmlStreamParser
         if (_closed)
         {
             foreach (var segment in buffer)
-                if (segment.Span.IndexOfAnyExcept(" \t\r\n"u8) >= 0)
+            {
+                BytesExamined += segment.Length;
+                if (segment.Span.IndexOfAnyExcept(Whitespace) >= 0)
                     throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "data after the end of the stream");
+            }
             buffer = buffer.Slice(buffer.End);
             return false;
         }
@@ -103,22 +149,53 @@ internal sealed class XmlStreamParser
             next = new XmlStreamEvent(XmlStreamEventKind.StreamClose, null);
             return true;
         }
+        if (buffer.Length < _examined)
+            throw new InvalidOperationException("the buffer lost bytes of an incomplete element; give the parser the same bytes again");
 
-        var first = buffer.FirstSpan;
-        var done = ParseNext(first, out var consumed, out next);
-        if (!done && !buffer.IsSingleSegment && buffer.Length > first.Length)
+        var finished = false;
+        try
         {
-            // The element may continue in the next segments: parse a bounded flat copy instead.
-            var length = (int)Math.Min(buffer.Length, _limits.MaxStanzaBytes + 1L);
-            _flat ??= new byte[_limits.MaxStanzaBytes + 1];
-            buffer.Slice(0, length).CopyTo(_flat);
-            done = ParseNext(_flat.AsSpan(0, length), out consumed, out next);
+            long offset = _examined, consumable = 0;
+            var position = buffer.GetPosition(_examined);
+            while (buffer.TryGet(ref position, out var memory))
+            {
+                var span = memory.Span;
+                while (!span.IsEmpty)
+                {
+                    // Whitespace between stanzas costs nothing against the size limit; everything else does.
+                    var budgeted = _lex != Lex.StreamSpace;
+                    var piece = span;
+                    if (budgeted)
+                    {
+                        var room = _limits.MaxStanzaBytes - _budgetUsed + 1;
+                        if (piece.Length > room) piece = piece[..(int)room];
+                    }
+                    var step = Step(piece, out var used, out next);
+                    BytesExamined += used;
+                    offset += used;
+                    span = span[used..];
+                    if (budgeted && (_budgetUsed += used) > _limits.MaxStanzaBytes) throw TooLarge();
+                    if (step == StepResult.Event)
+                    {
+                        buffer = buffer.Slice(offset);
+                        _examined = 0;
+                        _budgetUsed = 0;
+                        finished = true;
+                        return true;
+                    }
+                    if (!budgeted) consumable = offset;
+                }
+            }
+            buffer = buffer.Slice(consumable);
+            _examined = offset - consumable;
+            finished = true;
+            return false;
         }
-
-        buffer = buffer.Slice(consumed);
-        if (!done && buffer.Length > _limits.MaxStanzaBytes)
-            throw TooLarge();
-        return done;
+        finally
+        {
+            // After a stream error the partial element is worthless; a retry with the same bytes starts it over.
+            if (!finished) ForgetPartial();
+        }
     }
 
     /// <summary>
@@ -154,490 +231,505 @@ internal sealed class XmlStreamParser
         }
     }
 
-    private XmlStreamException TooLarge() =>
-        new(StreamErrorConditions.PolicyViolation, $"stanza larger than {_limits.MaxStanzaBytes} bytes");
+    private void ForgetPartial()
+    {
+        _lex = _streamQName is null ? Lex.Start : Lex.StreamSpace;
+        _examined = 0;
+        _budgetUsed = 0;
+        _inHeader = false;
+        _attributes.Clear();
+        _open.Clear();
+        if (_streamQName is null) _namespaces.Clear();
+        else TrimScope(_streamScope);
+        ClearCarry(release: true);
+    }
 
-    /// <summary>Parses one event from the start of <paramref name="s"/>; false when it is incomplete.</summary>
-    private bool ParseNext(ReadOnlySpan<byte> s, out int consumed, out XmlStreamEvent next)
+    private enum StepResult
+    {
+        /// <summary>The span ended first; every byte of it was taken in.</summary>
+        NeedMore,
+
+        /// <summary>Whitespace between stanzas ended at a '&lt;'; the caller continues from there within the size limit.</summary>
+        MarkupStart,
+
+        /// <summary>An event is complete; <c>used</c> ends just after it and nothing beyond it was looked at.</summary>
+        Event,
+    }
+
+    /// <summary>The tokenizer's states (XML 1.0 §2-§4 as RFC 6120 §11 restricts them); "token" states carry bytes across reads.</summary>
+    private enum Lex : byte
+    {
+        Start,           // the stream's first byte: a byte order mark, whitespace or '<'
+        Bom,             // inside the UTF-8 byte order mark (_match bytes seen)
+        PrologSpace,     // whitespace before the XML declaration or the header
+        PrologLt,        // after the first '<': '?' the declaration, else the header
+        Declaration,     // "<?xml" and a whitespace (_match bytes seen)
+        DeclarationBody, // token: up to "?>"
+        HeaderSpace,     // whitespace after the declaration
+        HeaderLt,        // after '<' following the declaration
+        StreamSpace,     // between stanzas: whitespace (consumed) until '<'
+        TopOpen,         // the '<' of top-level markup
+        TopLt,           // after it: '/' ends the stream, else a stanza
+        Content,         // token: character data inside a stanza up to '<'
+        Lt,              // after '<' inside a stanza
+        CData,           // "<![CDATA[" (_match bytes seen)
+        CDataBody,       // token: up to "]]>"
+        StartName,       // token: an element's name
+        TagSpace,        // in a start tag: whitespace, then '>', "/>" or an attribute
+        EmptyEnd,        // after '/' in a start tag: '>'
+        AttributeName,   // token
+        AttributeEq,     // whitespace, then '='
+        AttributeQuote,  // whitespace, then the opening quote
+        AttributeValue,  // token: up to the closing quote (_quote)
+        EndName,         // token: the name in an end tag
+        EndSpace,        // whitespace, then '>'
+    }
+
+    private static bool IsToken(Lex lex) => lex is Lex.DeclarationBody or Lex.Content or Lex.CDataBody or Lex.StartName
+        or Lex.AttributeName or Lex.AttributeValue or Lex.EndName;
+
+    /// <summary>
+    /// Runs the tokenizer over <paramref name="s"/> from the state the last call left. <paramref name="used"/> is how
+    /// many bytes it took: all of them (<see cref="StepResult.NeedMore"/>; a token cut at the end is carried), up to
+    /// a '&lt;' that starts top-level markup, or up to the end of an event.
+    /// </summary>
+    private StepResult Step(ReadOnlySpan<byte> s, out int used, out XmlStreamEvent next)
     {
         next = default;
-        consumed = 0;
         var i = 0;
-        if (_streamQName is null) return ParseHeader(s, out consumed, out next);
-
-        i = SkipWhitespace(s, i);
-        consumed = i; // whitespace between stanzas (keepalives, RFC 6120 §4.6.1) is consumed on its own
-        if (i >= s.Length) return false;
-        if (s[i] != (byte)'<') throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "text between stanzas");
-        if (i + 1 >= s.Length) return false;
-        switch (s[i + 1])
+        var token = 0; // where the current token starts in s; its earlier bytes, if any, are in _carry
+        while (i < s.Length)
         {
-            case (byte)'/':
-                {
-                    var end = i + 2;
-                    if (!ReadName(s, ref end, out var name)) return false;
-                    end = SkipWhitespace(s, end);
-                    if (end >= s.Length) return false;
-                    if (s[end] != (byte)'>' || name != _streamQName)
-                        throw new XmlStreamException(StreamErrorConditions.NotWellFormed, $"unexpected end tag </{name}>");
-                    consumed = end + 1;
-                    _closed = true;
-                    next = new XmlStreamEvent(XmlStreamEventKind.StreamClose, null);
-                    return true;
-                }
-            case (byte)'!':
-            case (byte)'?':
-                throw Restricted(s, i);
-        }
+            int k;
+            switch (_lex)
+            {
+                case Lex.Start:
+                    if (s[i] == Bom[0])
+                    {
+                        _match = 1;
+                        _lex = Lex.Bom;
+                        i++;
+                        break;
+                    }
+                    if (s[i] is 0xFE or 0xFF or 0x00) throw BadEncoding();
+                    _lex = Lex.PrologSpace;
+                    break;
 
-        var pos = i;
-        if (!ParseElement(s, ref pos, out var element)) return false;
-        consumed = pos;
+                case Lex.Bom:
+                    if (s[i] != Bom[_match]) throw BadEncoding();
+                    i++;
+                    if (++_match == Bom.Length) _lex = Lex.PrologSpace;
+                    break;
+
+                case Lex.PrologSpace:
+                case Lex.HeaderSpace:
+                    if (!SkipSpace(s, ref i)) break;
+                    if (s[i] != (byte)'<')
+                        throw NotWellFormed(_lex == Lex.PrologSpace ? "a stream must start with '<'" : "expected the stream header");
+                    i++;
+                    _lex = _lex == Lex.PrologSpace ? Lex.PrologLt : Lex.HeaderLt;
+                    break;
+
+                case Lex.PrologLt when s[i] == (byte)'?':
+                    // The XML declaration (XML 1.0 §2.8); any other processing instruction is restricted.
+                    _match = 2;
+                    _lex = Lex.Declaration;
+                    i++;
+                    break;
+
+                case Lex.PrologLt:
+                case Lex.HeaderLt:
+                    if (s[i] is (byte)'!' or (byte)'?') throw Restricted(s[i], s[(i + 1)..]);
+                    _inHeader = true;
+                    _attributes.Clear();
+                    _lex = Lex.StartName;
+                    token = i;
+                    break;
+
+                case Lex.Declaration:
+                    if (_match < DeclarationOpen.Length ? s[i] != DeclarationOpen[_match] : !IsWhitespace(s[i]))
+                        throw Restricted((byte)'?', default);
+                    i++;
+                    if (++_match > DeclarationOpen.Length)
+                    {
+                        _lex = Lex.DeclarationBody;
+                        token = i - 1; // the body starts with that whitespace
+                    }
+                    break;
+
+                case Lex.DeclarationBody:
+                    {
+                        ReadOnlySpan<byte> body;
+                        if (i == token && _carryLength > 0 && _carry[_carryLength - 1] == (byte)'?' && s[i] == (byte)'>')
+                        {
+                            body = _carry.AsSpan(0, _carryLength - 1);
+                            i++;
+                        }
+                        else
+                        {
+                            k = s[i..].IndexOf("?>"u8);
+                            if (k < 0)
+                            {
+                                if (DeclarationOpen.Length + _carryLength + s.Length - token > MaxDeclarationBytes)
+                                    throw NotWellFormed("XML declaration too long");
+                                i = s.Length;
+                                break;
+                            }
+                            body = Token(s, token, i + k);
+                            i += k + 2;
+                        }
+                        BytesExamined += body.Length;
+                        CheckDeclaration(body);
+                        ClearCarry(release: false);
+                        _lex = Lex.HeaderSpace;
+                        break;
+                    }
+
+                case Lex.StreamSpace:
+                    k = s[i..].IndexOfAnyExcept(Whitespace);
+                    if (k < 0)
+                    {
+                        i = s.Length;
+                        break;
+                    }
+                    // Whitespace between stanzas (keepalives, RFC 6120 §4.6.1) is consumed on its own.
+                    if (s[i + k] != (byte)'<') throw NotWellFormed("text between stanzas");
+                    _lex = Lex.TopOpen;
+                    used = i + k;
+                    return StepResult.MarkupStart;
+
+                case Lex.TopOpen:
+                    i++;
+                    _lex = Lex.TopLt;
+                    break;
+
+                case Lex.TopLt:
+                case Lex.Lt:
+                    switch (s[i])
+                    {
+                        case (byte)'/':
+                            i++;
+                            _lex = Lex.EndName;
+                            token = i;
+                            break;
+                        case (byte)'!' when _lex == Lex.Lt:
+                            i++;
+                            _match = 2;
+                            _lex = Lex.CData;
+                            break;
+                        case (byte)'!' or (byte)'?':
+                            throw Restricted(s[i], s[(i + 1)..]);
+                        default:
+                            if (_open.Count >= _limits.MaxDepth)
+                                throw new XmlStreamException(StreamErrorConditions.PolicyViolation, $"elements nested deeper than {_limits.MaxDepth}");
+                            _attributes.Clear();
+                            _lex = Lex.StartName;
+                            token = i;
+                            break;
+                    }
+                    break;
+
+                case Lex.Content:
+                    {
+                        k = s[i..].IndexOf((byte)'<');
+                        if (k < 0)
+                        {
+                            i = s.Length;
+                            break;
+                        }
+                        var run = Token(s, token, i + k);
+                        if (!run.IsEmpty)
+                        {
+                            BytesExamined += run.Length;
+                            _open[^1].Element.Add(new XText(DecodeText(run, attribute: false)));
+                        }
+                        ClearCarry(release: false);
+                        i += k + 1;
+                        _lex = Lex.Lt;
+                        break;
+                    }
+
+                case Lex.CData:
+                    if (s[i] != CDataOpen[_match]) throw Restricted((byte)'!', _match == 2 ? s[i..] : default);
+                    i++;
+                    if (++_match == CDataOpen.Length)
+                    {
+                        _lex = Lex.CDataBody;
+                        token = i;
+                    }
+                    break;
+
+                case Lex.CDataBody:
+                    {
+                        ReadOnlySpan<byte> body;
+                        // "]]>" may straddle reads: the carried bytes can end in one or two of its ']'.
+                        var brackets = i == token ? TrailingBrackets() : 0;
+                        if (brackets == 2 && s[i] == (byte)'>')
+                        {
+                            body = _carry.AsSpan(0, _carryLength - 2);
+                            i++;
+                        }
+                        else if (brackets >= 1 && s[i..].StartsWith("]>"u8))
+                        {
+                            body = _carry.AsSpan(0, _carryLength - 1);
+                            i += 2;
+                        }
+                        else
+                        {
+                            k = s[i..].IndexOf("]]>"u8);
+                            if (k < 0)
+                            {
+                                i = s.Length;
+                                break;
+                            }
+                            body = Token(s, token, i + k);
+                            i += k + 3;
+                        }
+                        BytesExamined += body.Length;
+                        _open[^1].Element.Add(new XText(DecodeCharacters(body)));
+                        ClearCarry(release: false);
+                        _lex = Lex.Content;
+                        token = i;
+                        break;
+                    }
+
+                case Lex.StartName:
+                case Lex.AttributeName:
+                case Lex.EndName:
+                    {
+                        // A QName (NCName, optionally prefix:NCName) ending at whitespace, '/', '>' or '='.
+                        k = s[i..].IndexOfAny(NameEnd);
+                        if (_carryLength + (k < 0 ? s.Length : i + k) - token > MaxNameBytes) throw NotWellFormed("name too long");
+                        if (k < 0)
+                        {
+                            i = s.Length;
+                            break;
+                        }
+                        i += k;
+                        var raw = Token(s, token, i);
+                        if (raw.IsEmpty) throw NotWellFormed("expected a name");
+                        BytesExamined += raw.Length;
+                        if (_lex == Lex.EndName)
+                        {
+                            MatchEndTag(raw);
+                            _lex = Lex.EndSpace;
+                        }
+                        else if (_lex == Lex.StartName)
+                        {
+                            _tagName = DecodeName(raw);
+                            _spaceSeen = false;
+                            _lex = Lex.TagSpace;
+                        }
+                        else
+                        {
+                            _attributeName = DecodeName(raw);
+                            _lex = Lex.AttributeEq;
+                        }
+                        ClearCarry(release: false);
+                        break;
+                    }
+
+                case Lex.TagSpace:
+                    {
+                        k = s[i..].IndexOfAnyExcept(Whitespace);
+                        if (k != 0) _spaceSeen = true;
+                        if (k < 0)
+                        {
+                            i = s.Length;
+                            break;
+                        }
+                        i += k;
+                        var c = s[i];
+                        if (c == (byte)'>')
+                        {
+                            i++;
+                            if (EndStartTag(empty: false, out next))
+                            {
+                                used = i;
+                                return StepResult.Event;
+                            }
+                            token = i;
+                            break;
+                        }
+                        if (c == (byte)'/')
+                        {
+                            i++;
+                            _lex = Lex.EmptyEnd;
+                            break;
+                        }
+                        if (!_spaceSeen) throw NotWellFormed($"attributes of <{_tagName}> must be separated by whitespace");
+                        _lex = Lex.AttributeName;
+                        token = i;
+                        break;
+                    }
+
+                case Lex.EmptyEnd:
+                    if (s[i] != (byte)'>') throw NotWellFormed("'/' not followed by '>'");
+                    i++;
+                    if (EndStartTag(empty: true, out next))
+                    {
+                        used = i;
+                        return StepResult.Event;
+                    }
+                    token = i;
+                    break;
+
+                case Lex.AttributeEq:
+                    if (!SkipSpace(s, ref i)) break;
+                    if (s[i] != (byte)'=') throw NotWellFormed($"attribute {_attributeName} has no value");
+                    i++;
+                    _lex = Lex.AttributeQuote;
+                    break;
+
+                case Lex.AttributeQuote:
+                    if (!SkipSpace(s, ref i)) break;
+                    if (s[i] is not ((byte)'"' or (byte)'\'')) throw NotWellFormed($"attribute {_attributeName} value is not quoted");
+                    _quote = s[i];
+                    i++;
+                    _lex = Lex.AttributeValue;
+                    token = i;
+                    break;
+
+                case Lex.AttributeValue:
+                    {
+                        k = s[i..].IndexOfAny(_quote, (byte)'<');
+                        if (k < 0)
+                        {
+                            i = s.Length;
+                            break;
+                        }
+                        if (s[i + k] == (byte)'<') throw NotWellFormed("'<' in an attribute value");
+                        if (_attributes.Count >= _limits.MaxAttributes)
+                            throw new XmlStreamException(StreamErrorConditions.PolicyViolation, $"more than {_limits.MaxAttributes} attributes on <{_tagName}>");
+                        var raw = Token(s, token, i + k);
+                        BytesExamined += raw.Length;
+                        _attributes.Add((_attributeName, DecodeText(raw, attribute: true)));
+                        ClearCarry(release: false);
+                        i += k + 1;
+                        _spaceSeen = false;
+                        _lex = Lex.TagSpace;
+                        break;
+                    }
+
+                case Lex.EndSpace:
+                    {
+                        if (!SkipSpace(s, ref i)) break;
+                        if (s[i] != (byte)'>') throw NotWellFormed("malformed end tag");
+                        i++;
+                        used = i;
+                        if (_open.Count == 0)
+                        {
+                            _closed = true;
+                            next = new XmlStreamEvent(XmlStreamEventKind.StreamClose, null);
+                            return StepResult.Event;
+                        }
+                        var top = _open[^1];
+                        _open.RemoveAt(_open.Count - 1);
+                        TrimScope(top.ScopeMark);
+                        if (_open.Count == 0)
+                        {
+                            _lex = Lex.StreamSpace;
+                            next = new XmlStreamEvent(XmlStreamEventKind.Element, top.Element);
+                            return StepResult.Event;
+                        }
+                        _lex = Lex.Content;
+                        token = i;
+                        break;
+                    }
+
+                default:
+                    throw new InvalidOperationException($"tokenizer state {_lex}");
+            }
+        }
+        if (IsToken(_lex)) Carry(s[token..]);
+        used = s.Length;
+        return StepResult.NeedMore;
+    }
+
+    /// <summary>
+    /// The '&gt;' of a start tag: builds the element. True when that completes an event (the stream header, or an
+    /// empty top-level element); otherwise the tokenizer goes on with the element's content.
+    /// </summary>
+    private bool EndStartTag(bool empty, out XmlStreamEvent next)
+    {
+        next = default;
+        var mark = _namespaces.Count;
+        var element = BuildElement(keepDeclarations: _inHeader);
+        _attributes.Clear();
+        if (_inHeader)
+        {
+            _inHeader = false;
+            _streamQName = _tagName;
+            _streamScope = _namespaces.Count;
+            _closePending = empty;
+            _lex = Lex.StreamSpace;
+            next = new XmlStreamEvent(XmlStreamEventKind.StreamOpen, element);
+            return true;
+        }
+        if (_open.Count > 0) _open[^1].Element.Add(element);
+        if (!empty)
+        {
+            _open.Add((element, _tagName, mark));
+            _lex = Lex.Content;
+            return false;
+        }
+        TrimScope(mark);
+        if (_open.Count > 0)
+        {
+            _lex = Lex.Content;
+            return false;
+        }
+        _lex = Lex.StreamSpace;
         next = new XmlStreamEvent(XmlStreamEventKind.Element, element);
         return true;
     }
 
-    private bool ParseHeader(ReadOnlySpan<byte> s, out int consumed, out XmlStreamEvent next)
+    /// <summary>The whole token ending at <paramref name="end"/>: straight from <paramref name="s"/>, or completed in the carry buffer.</summary>
+    private ReadOnlySpan<byte> Token(ReadOnlySpan<byte> s, int start, int end)
     {
-        consumed = 0;
-        next = default;
-        var i = 0;
-        ReadOnlySpan<byte> bom = [0xEF, 0xBB, 0xBF];
-        if (s.Length > 0 && s[0] == 0xEF)
-        {
-            if (s.Length < 3) return bom.StartsWith(s) ? false : throw BadEncoding();
-            if (!s.StartsWith(bom)) throw BadEncoding();
-            i = 3;
-        }
-        else if (s.Length > 0 && (s[0] is 0xFE or 0xFF or 0x00))
-        {
-            throw BadEncoding();
-        }
-
-        i = SkipWhitespace(s, i);
-        if (i + 1 >= s.Length) return false;
-        if (s[i] != (byte)'<') throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "a stream must start with '<'");
-        if (s[i + 1] == (byte)'?')
-        {
-            // The XML declaration (XML 1.0 §2.8); any other processing instruction is restricted.
-            if (s.Length - i < 6) return "<?xml "u8.StartsWith(s[i..]) ? false : throw Restricted(s, i);
-            if (!s[i..].StartsWith("<?xml"u8) || !IsWhitespace(s[i + 5])) throw Restricted(s, i);
-            var close = s[i..].IndexOf("?>"u8);
-            if (close < 0) return s.Length - i > 1024 ? throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "XML declaration too long") : false;
-            CheckDeclaration(s.Slice(i + 5, close - 5));
-            i = SkipWhitespace(s, i + close + 2);
-            if (i + 1 >= s.Length) return false;
-            if (s[i] != (byte)'<') throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "expected the stream header");
-        }
-        if (s[i + 1] is (byte)'!' or (byte)'?') throw Restricted(s, i);
-
-        var pos = i;
-        if (!ReadStartTag(s, ref pos, keepDeclarations: true, out var header, out var qname, out var selfClosing)) return false;
-        if (pos - i > _limits.MaxStanzaBytes) throw TooLarge();
-        _streamQName = qname;
-        _streamScope = _namespaces.Count;
-        _closePending = selfClosing;
-        consumed = pos;
-        next = new XmlStreamEvent(XmlStreamEventKind.StreamOpen, header);
-        return true;
+        if (_carryLength == 0) return s[start..end];
+        Carry(s[start..end]);
+        return _carry.AsSpan(0, _carryLength);
     }
 
-    private static void CheckDeclaration(ReadOnlySpan<byte> declaration)
+    /// <summary>Keeps the bytes of a token the read cut, until the rest arrives (at most the stanza limit: the budget bounds it).</summary>
+    private void Carry(ReadOnlySpan<byte> bytes)
     {
-        var at = declaration.IndexOf("encoding"u8);
-        if (at < 0) return;
-        var rest = declaration[(at + 8)..];
-        var quote = rest.IndexOfAny((byte)'\'', (byte)'"');
-        if (quote < 0) throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "malformed XML declaration");
-        var value = rest[(quote + 1)..];
-        var end = value.IndexOf(rest[quote]);
-        if (end < 0) throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "malformed XML declaration");
-        if (!Ascii.EqualsIgnoreCase(value[..end], "UTF-8"u8)) throw BadEncoding();
-    }
-
-    private static XmlStreamException BadEncoding() =>
-        new(StreamErrorConditions.UnsupportedEncoding, "XMPP streams are UTF-8 only (RFC 6120 §11.6)");
-
-    private static XmlStreamException Restricted(ReadOnlySpan<byte> s, int i)
-    {
-        var what = s[(i + 1)..] switch
+        if (bytes.IsEmpty) return;
+        BytesExamined += bytes.Length;
+        if (_carry.Length - _carryLength < bytes.Length)
         {
-            var r when r.StartsWith("!--"u8) => "comments",
-            var r when r.StartsWith("!DOCTYPE"u8) => "document type declarations",
-            var r when r.StartsWith("?"u8) => "processing instructions",
-            _ => "markup declarations",
-        };
-        return new XmlStreamException(StreamErrorConditions.RestrictedXml, $"{what} are not allowed in an XMPP stream (RFC 6120 §11.1)");
-    }
-
-    /// <summary>A whole element starting at <paramref name="pos"/> ('&lt;'); false when it does not end within <paramref name="s"/>.</summary>
-    private bool ParseElement(ReadOnlySpan<byte> s, ref int pos, out XElement? element)
-    {
-        element = null;
-        var start = pos;
-        var i = pos;
-        _open.Clear();
-        var scopeAtStart = _namespaces.Count;
-        try
-        {
-            while (true)
-            {
-                if (i - start > _limits.MaxStanzaBytes) throw TooLarge();
-                if (i >= s.Length) return false;
-                if (s[i] != (byte)'<')
-                {
-                    // Character data up to the next markup.
-                    var lt = s[i..].IndexOf((byte)'<');
-                    if (lt < 0)
-                    {
-                        if (s.Length - start > _limits.MaxStanzaBytes) throw TooLarge();
-                        return false;
-                    }
-                    _open[^1].Element.Add(new XText(DecodeText(s.Slice(i, lt), attribute: false)));
-                    i += lt;
-                    continue;
-                }
-                if (i + 1 >= s.Length) return false;
-                var c = s[i + 1];
-                if (c == (byte)'/')
-                {
-                    var j = i + 2;
-                    if (!ReadName(s, ref j, out var name)) return false;
-                    j = SkipWhitespace(s, j);
-                    if (j >= s.Length) return false;
-                    var top = _open[^1];
-                    if (s[j] != (byte)'>' || name != top.QName)
-                        throw new XmlStreamException(StreamErrorConditions.NotWellFormed, $"end tag </{name}> does not match <{top.QName}>");
-                    i = j + 1;
-                    _open.RemoveAt(_open.Count - 1);
-                    TrimScope(top.ScopeMark);
-                    if (_open.Count == 0)
-                    {
-                        element = top.Element;
-                        pos = i;
-                        return true;
-                    }
-                    continue;
-                }
-                if (c == (byte)'!')
-                {
-                    ReadOnlySpan<byte> cdata = "<![CDATA["u8;
-                    var rest = s[i..];
-                    if (rest.Length < cdata.Length && cdata.StartsWith(rest)) return false;
-                    if (!rest.StartsWith(cdata) || _open.Count == 0) throw Restricted(s, i);
-                    var end = rest[cdata.Length..].IndexOf("]]>"u8);
-                    if (end < 0)
-                    {
-                        if (s.Length - start > _limits.MaxStanzaBytes) throw TooLarge();
-                        return false;
-                    }
-                    _open[^1].Element.Add(new XText(DecodeCharacters(rest.Slice(cdata.Length, end))));
-                    i += cdata.Length + end + 3;
-                    continue;
-                }
-                if (c == (byte)'?') throw Restricted(s, i);
-
-                if (_open.Count >= _limits.MaxDepth)
-                    throw new XmlStreamException(StreamErrorConditions.PolicyViolation, $"elements nested deeper than {_limits.MaxDepth}");
-                var mark = _namespaces.Count;
-                if (!ReadStartTag(s, ref i, keepDeclarations: false, out var child, out var qname, out var empty)) return false;
-                if (_open.Count > 0) _open[^1].Element.Add(child);
-                if (empty)
-                {
-                    TrimScope(mark);
-                    if (_open.Count == 0)
-                    {
-                        element = child;
-                        pos = i;
-                        return true;
-                    }
-                }
-                else
-                {
-                    _open.Add((child, qname, mark));
-                }
-            }
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(256, Math.Max(_carry.Length * 2, _carryLength + bytes.Length)));
+            _carry.AsSpan(0, _carryLength).CopyTo(larger);
+            if (_carry.Length > 0) ArrayPool<byte>.Shared.Return(_carry);
+            _carry = larger;
         }
-        finally
+        bytes.CopyTo(_carry.AsSpan(_carryLength));
+        _carryLength += bytes.Length;
+    }
+
+    private void ClearCarry(bool release)
+    {
+        _carryLength = 0;
+        if ((release || _carry.Length > KeptCarryBytes) && _carry.Length > 0)
         {
-            _open.Clear();
-            TrimScope(scopeAtStart);
+            ArrayPool<byte>.Shared.Return(_carry);
+            _carry = [];
         }
     }
 
-    private void TrimScope(int mark)
+    /// <summary>Moves <paramref name="i"/> past whitespace; false when <paramref name="s"/> ends first (all of it taken).</summary>
+    private static bool SkipSpace(ReadOnlySpan<byte> s, ref int i)
     {
-        if (_namespaces.Count > mark) _namespaces.RemoveRange(mark, _namespaces.Count - mark);
+        var k = s[i..].IndexOfAnyExcept(Whitespace);
+        i = k < 0 ? s.Length : i + k;
+        return k >= 0;
     }
 
-    /// <summary>
-    /// A start tag at <paramref name="i"/>: resolves its namespaces (pushing its declarations onto the scope, which the
-    /// caller trims when the element ends) and builds the element with its attributes.
-    /// </summary>
-    private bool ReadStartTag(ReadOnlySpan<byte> s, ref int i, bool keepDeclarations, out XElement element,
-        out string qname, out bool selfClosing)
+    /// <summary>How many ']' (up to two) the carried part of a CDATA section ends with.</summary>
+    private int TrailingBrackets()
     {
-        element = null!;
-        selfClosing = false;
-        var j = i + 1;
-        if (!ReadName(s, ref j, out qname)) return false;
-        _attributes.Clear();
-        while (true)
-        {
-            var afterWhitespace = SkipWhitespace(s, j);
-            if (afterWhitespace >= s.Length) return false;
-            var c = s[afterWhitespace];
-            if (c == (byte)'>')
-            {
-                j = afterWhitespace + 1;
-                break;
-            }
-            if (c == (byte)'/')
-            {
-                if (afterWhitespace + 1 >= s.Length) return false;
-                if (s[afterWhitespace + 1] != (byte)'>') throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "'/' not followed by '>'");
-                j = afterWhitespace + 2;
-                selfClosing = true;
-                break;
-            }
-            if (afterWhitespace == j) throw new XmlStreamException(StreamErrorConditions.NotWellFormed, $"attributes of <{qname}> must be separated by whitespace");
-            j = afterWhitespace;
-            if (!ReadName(s, ref j, out var attributeName)) return false;
-            j = SkipWhitespace(s, j);
-            if (j >= s.Length) return false;
-            if (s[j] != (byte)'=') throw new XmlStreamException(StreamErrorConditions.NotWellFormed, $"attribute {attributeName} has no value");
-            j = SkipWhitespace(s, j + 1);
-            if (j >= s.Length) return false;
-            var quote = s[j];
-            if (quote is not ((byte)'"' or (byte)'\'')) throw new XmlStreamException(StreamErrorConditions.NotWellFormed, $"attribute {attributeName} value is not quoted");
-            var close = s[(j + 1)..].IndexOf(quote);
-            if (close < 0) return false;
-            var raw = s.Slice(j + 1, close);
-            if (raw.IndexOf((byte)'<') >= 0) throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "'<' in an attribute value");
-            if (_attributes.Count >= _limits.MaxAttributes)
-                throw new XmlStreamException(StreamErrorConditions.PolicyViolation, $"more than {_limits.MaxAttributes} attributes on <{qname}>");
-            _attributes.Add((attributeName, DecodeText(raw, attribute: true)));
-            j += close + 2;
-        }
-
-        // Namespaces in XML 1.0 §3: declarations first, then resolve the element's and the attributes' prefixes.
-        foreach (var (name, value) in _attributes)
-        {
-            if (name == "xmlns")
-            {
-                if (value == XNamespace.Xml.NamespaceName || value == XNamespace.Xmlns.NamespaceName)
-                    throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "the default namespace cannot be a reserved one");
-                _namespaces.Add(("", value));
-            }
-            else if (name.StartsWith("xmlns:", StringComparison.Ordinal))
-            {
-                var prefix = name[6..];
-                if (value.Length == 0 || prefix == "xmlns" || value == XNamespace.Xmlns.NamespaceName || (prefix == "xml") != (value == XNamespace.Xml.NamespaceName))
-                    throw new XmlStreamException(StreamErrorConditions.NotWellFormed, $"invalid namespace declaration {name}");
-                _namespaces.Add((prefix, value));
-            }
-        }
-
-        element = new XElement(Resolve(qname, isAttribute: false));
-        foreach (var (name, value) in _attributes)
-        {
-            XName expanded;
-            if (name == "xmlns")
-            {
-                if (!keepDeclarations) continue;
-                expanded = XNamespace.None + "xmlns";
-            }
-            else if (name.StartsWith("xmlns:", StringComparison.Ordinal))
-            {
-                if (!keepDeclarations) continue;
-                expanded = XNamespace.Xmlns + name[6..];
-            }
-            else
-            {
-                expanded = Resolve(name, isAttribute: true);
-            }
-            if (element.Attribute(expanded) is not null)
-                throw new XmlStreamException(StreamErrorConditions.NotWellFormed, $"duplicate attribute {name} on <{qname}>");
-            element.Add(new XAttribute(expanded, value));
-        }
-        i = j;
-        return true;
+        if (_carryLength == 0 || _carry[_carryLength - 1] != (byte)']') return 0;
+        return _carryLength > 1 && _carry[_carryLength - 2] == (byte)']' ? 2 : 1;
     }
-
-    private XName Resolve(string qname, bool isAttribute)
-    {
-        var colon = qname.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0)
-            return isAttribute ? XNamespace.None + qname : XNamespace.Get(Lookup("") ?? "") + qname;
-        var prefix = qname[..colon];
-        var local = qname[(colon + 1)..];
-        if (prefix == "xml") return XNamespace.Xml + local;
-        var uri = Lookup(prefix) ?? throw new XmlStreamException(StreamErrorConditions.NotWellFormed, $"undeclared namespace prefix '{prefix}'");
-        return XNamespace.Get(uri) + local;
-    }
-
-    private string? Lookup(string prefix)
-    {
-        for (var k = _namespaces.Count - 1; k >= 0; k--)
-            if (_namespaces[k].Prefix == prefix) return _namespaces[k].Uri;
-        return null;
-    }
-
-    /// <summary>
-    /// A QName (NCName, optionally prefix:NCName) ending at whitespace, '/', '&gt;' or '='. False when the input ends first.
-    /// </summary>
-    private static bool ReadName(ReadOnlySpan<byte> s, ref int i, out string name)
-    {
-        name = "";
-        var start = i;
-        var j = i;
-        while (j < s.Length && !IsWhitespace(s[j]) && s[j] is not ((byte)'/' or (byte)'>' or (byte)'='))
-        {
-            if (j - start > 1024) throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "name too long");
-            j++;
-        }
-        if (j >= s.Length) return false;
-        if (j == start) throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "expected a name");
-        name = DecodeCharacters(s[start..j]);
-        ValidateQName(name);
-        i = j;
-        return true;
-    }
-
-    private static void ValidateQName(string name)
-    {
-        var colon = name.IndexOf(':', StringComparison.Ordinal);
-        if (colon >= 0 && (colon == 0 || colon == name.Length - 1 || name.IndexOf(':', colon + 1) >= 0))
-            throw new XmlStreamException(StreamErrorConditions.NotWellFormed, $"invalid name '{name}'");
-        var atStart = true;
-        for (var k = 0; k < name.Length; k++)
-        {
-            var c = name[k];
-            if (c == ':')
-            {
-                atStart = true;
-                continue;
-            }
-            bool ok;
-            if (char.IsHighSurrogate(c) && k + 1 < name.Length)
-            {
-                // Supplementary planes are allowed in names (XML 1.0 fifth edition, #x10000-#xEFFFF).
-                ok = XmlConvert.IsXmlSurrogatePair(name[k + 1], c) && char.ConvertToUtf32(c, name[k + 1]) <= 0xEFFFF;
-                k++;
-            }
-            else
-            {
-                ok = atStart ? XmlConvert.IsStartNCNameChar(c) : XmlConvert.IsNCNameChar(c);
-            }
-            if (!ok) throw new XmlStreamException(StreamErrorConditions.NotWellFormed, $"invalid name '{name}'");
-            atStart = false;
-        }
-    }
-
-    /// <summary>Strict UTF-8 to text; every character must be an XML Char (XML 1.0 §2.2).</summary>
-    private static string DecodeCharacters(ReadOnlySpan<byte> raw)
-    {
-        if (raw.IsEmpty) return "";
-        string text;
-        try
-        {
-            text = StrictUtf8.GetString(raw);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "invalid UTF-8");
-        }
-        foreach (var c in text)
-        {
-            if (c < 0x20 ? c is not ('\t' or '\n' or '\r') : c is '\uFFFE' or '\uFFFF')
-                throw new XmlStreamException(StreamErrorConditions.NotWellFormed, $"character U+{(int)c:X4} is not allowed in XML");
-        }
-        return text;
-    }
-
-    /// <summary>
-    /// Character data or an attribute value: references to the five predefined entities and numeric character
-    /// references are expanded, any other entity reference is refused (RFC 6120 §11.1); line ends are normalised
-    /// (XML 1.0 §2.11) and, in attribute values, whitespace characters become spaces (§3.3.3).
-    /// </summary>
-    private string DecodeText(ReadOnlySpan<byte> raw, bool attribute)
-    {
-        var plain = raw.IndexOfAny((byte)'&', (byte)'\r') < 0 && (!attribute || raw.IndexOfAny((byte)'\t', (byte)'\n') < 0);
-        var text = DecodeCharacters(raw);
-        if (plain) return text;
-
-        var sb = _text.Clear();
-        for (var k = 0; k < text.Length; k++)
-        {
-            var c = text[k];
-            switch (c)
-            {
-                case '\r':
-                    if (k + 1 < text.Length && text[k + 1] == '\n') k++;
-                    sb.Append(attribute ? ' ' : '\n');
-                    break;
-                case '\n' or '\t' when attribute:
-                    sb.Append(' ');
-                    break;
-                case '&':
-                    var semicolon = text.IndexOf(';', k + 1);
-                    if (semicolon < 0 || semicolon - k > 12)
-                        throw new XmlStreamException(StreamErrorConditions.NotWellFormed, "'&' that does not start a reference");
-                    AppendReference(sb, text.AsSpan(k + 1, semicolon - k - 1));
-                    k = semicolon;
-                    break;
-                default:
-                    sb.Append(c);
-                    break;
-            }
-        }
-        return sb.ToString();
-    }
-
-    private static void AppendReference(StringBuilder sb, ReadOnlySpan<char> name)
-    {
-        switch (name)
-        {
-            case "amp": sb.Append('&'); return;
-            case "lt": sb.Append('<'); return;
-            case "gt": sb.Append('>'); return;
-            case "quot": sb.Append('"'); return;
-            case "apos": sb.Append('\''); return;
-        }
-        if (name.Length > 1 && name[0] == '#')
-        {
-            var hex = name[1] == 'x';
-            var digits = name[(hex ? 2 : 1)..];
-            var value = 0;
-            if (digits.IsEmpty) throw BadReference(name);
-            foreach (var d in digits)
-            {
-                var v = d is >= '0' and <= '9' ? d - '0'
-                    : hex && d is >= 'a' and <= 'f' ? d - 'a' + 10
-                    : hex && d is >= 'A' and <= 'F' ? d - 'A' + 10
-                    : -1;
-                if (v < 0) throw BadReference(name);
-                value = value * (hex ? 16 : 10) + v;
-                if (value > 0x10FFFF) throw BadReference(name);
-            }
-            var allowed = value is 0x9 or 0xA or 0xD or (>= 0x20 and <= 0xD7FF) or (>= 0xE000 and <= 0xFFFD) or (>= 0x10000 and <= 0x10FFFF);
-            if (!allowed) throw BadReference(name);
-            if (value < 0x10000) sb.Append((char)value);
-            else sb.Append(char.ConvertFromUtf32(value));
-            return;
-        }
-        // An entity that would need a DTD to be defined: refused whether or not it is a valid name.
-        throw new XmlStreamException(StreamErrorConditions.RestrictedXml, $"entity reference &{name.ToString()}; is not allowed in an XMPP stream (RFC 6120 §11.1)");
-    }
-
-    private static XmlStreamException BadReference(ReadOnlySpan<char> name) =>
-        new(StreamErrorConditions.NotWellFormed, $"invalid character reference &{name.ToString()};");
-
-    private static int SkipWhitespace(ReadOnlySpan<byte> s, int i)
-    {
-        while (i < s.Length && IsWhitespace(s[i])) i++;
-        return i;
-    }
-
-    private static bool IsWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 }
