@@ -9,8 +9,10 @@ public sealed class PahoClientTests(SocketBrokerHost host) : IClassFixture<Socke
     {
         var data = new TheoryData<string, string>();
         foreach (var version in new[] { "311", "5" })
-        foreach (var scenario in new[] { "pubsub", "takeover", "will", "persistent", "badpass", "acl" })
+        foreach (var scenario in new[] { "pubsub", "takeover", "will", "persistent", "badpass", "acl", "shared" })
             data.Add(version, scenario);
+        data.Add("5", "alias");
+        data.Add("5", "badalias");
         return data;
     }
 

@@ -203,4 +203,56 @@ def acl():
     print("OK acl", flush=True)
 
 
-{"pubsub": pubsub, "wspubsub": lambda: pubsub("websockets"), "takeover": takeover, "will": will, "persistent": persistent, "badpass": badpass, "acl": acl}[SCENARIO]()
+def shared():
+    """Two members of one shared subscription (v3.1.1 too, as mosquitto allows) split four messages."""
+    members = [Peer("paho-share-%d" % i, "alice", "demo-alice") for i in (1, 2)]
+    for m in members:
+        m.connect()
+        if m.subscribe("$share/consoles/" + COMMANDS, 1) != [1]:
+            fail("shared subscription refused: %r" % m.granted)
+    sender = Peer("paho-share-sender", "alice", "demo-alice")
+    sender.connect()
+    for i in range(1, 5):
+        sender.client.publish(COMMANDS, "s%d" % i, qos=1).wait_for_publish(TIMEOUT)
+    got = [members[0].wait_messages(2), members[1].wait_messages(2)]
+    time.sleep(0.2)  # a third message to one member would be a duplicate delivery
+    if sorted(m[1] for g in got for m in g) != ["s1", "s2", "s3", "s4"] or any(len(g) != 2 for g in got):
+        fail("got %r" % got)
+    for p in members + [sender]:
+        p.stop()
+    print("OK shared", flush=True)
+
+
+def alias():
+    """Topic alias set with the topic, then used with an empty topic (§3.3.2.3.4)."""
+    alice = Peer("paho-alias", "alice", "demo-alice")
+    alice.connect()
+    alice.subscribe(COMMANDS, 1)
+    for topic, text in ((COMMANDS, "with-topic"), ("", "alias-only")):
+        props = Properties(PacketTypes.PUBLISH)
+        props.TopicAlias = 1
+        alice.client.publish(topic, text, qos=1, properties=props).wait_for_publish(TIMEOUT)
+    got = alice.wait_messages(2)
+    if [(m[0], m[1]) for m in got] != [(COMMANDS, "with-topic"), (COMMANDS, "alias-only")]:
+        fail("got %r" % got)
+    alice.stop()
+    print("OK alias", flush=True)
+
+
+def badalias():
+    """An alias above the Topic Alias Maximum announced in CONNACK is DISCONNECT 0x94, which paho reads."""
+    alice = Peer("paho-badalias", "alice", "demo-alice")
+    alice.client.reconnect_delay_set(60, 60)
+    alice.connect()
+    props = Properties(PacketTypes.PUBLISH)
+    props.TopicAlias = 999
+    alice.client.publish(COMMANDS, "x", qos=0, properties=props)
+    if not alice.disconnected.wait(TIMEOUT):
+        fail("not disconnected")
+    if 0x94 not in alice.disconnect_rcs:
+        fail("reasons %r, expected 0x94" % alice.disconnect_rcs)
+    alice.client.loop_stop()
+    print("OK badalias rc=%r" % alice.disconnect_rcs, flush=True)
+
+
+{"shared": shared, "alias": alias, "badalias": badalias, "pubsub": pubsub, "wspubsub": lambda: pubsub("websockets"), "takeover": takeover, "will": will, "persistent": persistent, "badpass": badpass, "acl": acl}[SCENARIO]()
