@@ -255,4 +255,40 @@ def badalias():
     print("OK badalias rc=%r" % alice.disconnect_rcs, flush=True)
 
 
-{"shared": shared, "alias": alias, "badalias": badalias, "pubsub": pubsub, "wspubsub": lambda: pubsub("websockets"), "takeover": takeover, "will": will, "persistent": persistent, "badpass": badpass, "acl": acl}[SCENARIO]()
+def serverkeepalive():
+    """Against a broker whose maximum keep alive is 1 s: v5 keep alive 0 is told 1 s in CONNACK and, since paho 1.6.1
+    ignores Server Keep Alive and never pings, closed with 0x8D after 1.5 s; v3.1.1 is refused (0x02) as by mosquitto."""
+    peer = Peer("paho-ska-" + sys.argv[2], "alice", "demo-alice")
+    told = []
+    inner = peer.client.on_connect
+
+    def on_connect(client, userdata, flags, rc, properties=None):
+        told.append(getattr(properties, "ServerKeepAlive", None) if properties is not None else None)
+        inner(client, userdata, flags, rc, properties)
+
+    peer.client.on_connect = on_connect
+    peer.client.reconnect_delay_set(60, 60)
+    if V5:
+        peer.client.connect("127.0.0.1", PORT, keepalive=0, clean_start=True)
+    else:
+        peer.client.connect("127.0.0.1", PORT, keepalive=0)
+    peer.client.loop_start()
+    if not peer.connected.wait(TIMEOUT):
+        fail("no CONNACK")
+    if not V5:
+        if peer.rc != 2:
+            fail("v3.1.1 keep alive 0: rc %s, expected 2" % peer.rc)
+        peer.client.loop_stop()
+        print("OK serverkeepalive rc=2", flush=True)
+        return
+    if peer.rc != 0 or told != [1]:
+        fail("rc %s, Server Keep Alive %r" % (peer.rc, told))
+    if not peer.disconnected.wait(TIMEOUT):
+        fail("not held to the announced keep alive")
+    if 0x8D not in peer.disconnect_rcs:
+        fail("reasons %r, expected 0x8D" % peer.disconnect_rcs)
+    peer.client.loop_stop()
+    print("OK serverkeepalive told=%r rc=%r" % (told, peer.disconnect_rcs), flush=True)
+
+
+{"serverkeepalive": serverkeepalive, "shared": shared, "alias": alias, "badalias": badalias, "pubsub": pubsub, "wspubsub": lambda: pubsub("websockets"), "takeover": takeover, "will": will, "persistent": persistent, "badpass": badpass, "acl": acl}[SCENARIO]()
