@@ -35,7 +35,8 @@ internal static partial class DaemonHost
             services.AddSingleton(sp => new MqttAccountAuthenticator(sp.GetRequiredService<IReadOnlyList<Core.Security.StaffLogin>>(),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MqttAccountAuthenticator>>()));
             services.AddSingleton(sp => new MqttBroker(new MqttBrokerOptions(), sp.GetRequiredService<MqttAccountAuthenticator>(),
-                new ContactCenterAcl(), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>())
+                new ContactCenterAcl(), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+                sp.GetService<Microsoft.Extensions.Logging.ILogger<MqttBroker>>())
             {
                 GatewayWill = OfflineStatus(options, sp.GetRequiredService<TimeProvider>()),
             });

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Ccgw.Mqtt;
 
 /// <summary>
@@ -25,6 +27,20 @@ internal sealed partial class BrokerCore
         }
         if (connect.Will is { } will && !MqttTopic.IsValidTopicName(will.Topic))
             return Refuse(connection, MqttReasonCode.TopicNameInvalid, "will_topic");
+
+        // Server Keep Alive (§3.2.2.3.14): a v5 client asking for 0 or more than the maximum is told the maximum.
+        var keepAlive = connect.KeepAliveSeconds;
+        ushort? serverKeepAlive = null;
+        if (Options.MaximumKeepAliveSeconds is { } maximumKeepAlive && (keepAlive == 0 || keepAlive > maximumKeepAlive))
+        {
+            if (!v5)
+            {
+                BrokerLog.KeepAliveRefused(_context.Log, clientId, connection.RemoteEndPoint, keepAlive, maximumKeepAlive);
+                return Refuse(connection, MqttReasonCode.ClientIdentifierNotValid, "keep_alive");
+            }
+            keepAlive = maximumKeepAlive;
+            serverKeepAlive = maximumKeepAlive;
+        }
 
         var result = await AuthenticateAsync(connection, connect, clientId, cancellationToken);
         if (!result.Succeeded) return Refuse(connection, result.ReasonCode, "credentials");
@@ -74,7 +90,7 @@ internal sealed partial class BrokerCore
             session.ExpiryInterval = grantedExpiry;
             session.Will = connect.Will;
             session.Attach(connection);
-            connection.Attach(session, identity, connect);
+            connection.Attach(session, identity, connect, keepAlive);
             _connections.Add(connection);
             connection.CountedUser = identity.Name;
             _users.Opened(identity.Name);
@@ -90,7 +106,8 @@ internal sealed partial class BrokerCore
                     ReceiveMaximum = Options.ServerReceiveMaximum,
                     MaximumPacketSize = (uint)Options.MaximumPacketSize,
                     TopicAliasMaximum = Options.TopicAliasMaximum,
-                    SharedSubscriptionAvailable = 0,
+                    ServerKeepAlive = serverKeepAlive,
+                    SharedSubscriptionAvailable = 1,
                 } : null,
             });
             session.ResumeDelivery();
@@ -150,9 +167,10 @@ internal sealed partial class BrokerCore
             return await _authenticator.AuthenticateAsync(request, cancellationToken);
         }
 #pragma warning disable CA1031 // A failing authenticator refuses this client with "server unavailable"; it must not end the loop.
-        catch (Exception)
+        catch (Exception ex)
 #pragma warning restore CA1031
         {
+            BrokerLog.AuthenticatorFailed(_context.Log, clientId, connection.RemoteEndPoint, ex);
             return MqttAuthenticationResult.Refuse(MqttConnectRefusal.ServerUnavailable);
         }
     }
@@ -203,10 +221,11 @@ internal sealed partial class BrokerCore
             core.OnSessionTimerLocked(session, generation, willDelay);
         }
 #pragma warning disable CA1031 // Runs on a timer thread: an escaping exception would take the whole daemon down.
-        catch (Exception)
+        catch (Exception ex)
 #pragma warning restore CA1031
         {
             core.Metrics.Dropped("timer_failure");
+            BrokerLog.SessionTimerFailed(core._context.Log, session.ClientId, willDelay ? "will delay" : "session expiry", ex);
         }
     }
 
@@ -242,9 +261,12 @@ internal sealed partial class BrokerCore
             session.PendingWill = null;
             PublishWillLocked(will, session.ClientId);
         }
-        foreach (var (filter, entry) in session.Subscriptions) _subscriptions.Remove(filter, e => ReferenceEquals(e, entry));
+        foreach (var entry in session.Subscriptions.Values) RemoveFromTreeLocked(entry);
         session.Subscriptions.Clear();
+        // Shared-subscription messages this session never received go to another member of their group (§4.8.2).
+        var undelivered = session.TakeUndeliveredShared();
         session.ClearDeliveryState();
+        foreach (var (group, message) in undelivered) group.Redeliver(message);
         if (_sessions.TryGetValue(session.ClientId, out var current) && current == session) _sessions.Remove(session.ClientId);
         Metrics.SetSessions(_sessions.Count);
     }

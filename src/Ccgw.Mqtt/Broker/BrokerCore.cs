@@ -13,6 +13,7 @@ internal sealed partial class BrokerCore
     private readonly Dictionary<string, MqttSession> _sessions = new(StringComparer.Ordinal);
     private readonly HashSet<MqttConnection> _connections = [];
     private readonly TopicTree<SubscriptionEntry> _subscriptions = new();
+    private readonly Dictionary<(string ShareName, string Filter), SharedSubscriptionGroup> _sharedGroups = [];
     private readonly RetainedMessageStore _retained;
     private readonly List<SubscriptionEntry> _matches = [];
     private readonly UserConnectionTracker _users = new();
@@ -197,10 +198,15 @@ internal sealed partial class BrokerCore
         for (var i = 0; i < codes.Length; i++)
         {
             var (filter, options) = subscribe.Subscriptions[i];
+            // $share/{ShareName}/{filter} (§4.8.2), from v3.1.1 clients too, as mosquitto allows; the ACL judges the plain filter.
+            var shared = MqttTopic.IsSharedSubscription(filter);
+            string shareName = "", topicFilter = filter;
+            if (shared && options.NoLocal)
+                throw MqttProtocolException.ProtocolError("No Local on a shared subscription [MQTT-3.8.3-4]");
             byte code;
-            if (!MqttTopic.IsValidTopicFilter(filter)) code = v5 ? MqttReasonCode.TopicFilterInvalid : MqttReasonCode.V3SubscribeFailure;
-            else if (MqttTopic.IsSharedSubscription(filter)) code = v5 ? MqttReasonCode.SharedSubscriptionsNotSupported : MqttReasonCode.V3SubscribeFailure;
-            else if (!_authorizer.CanSubscribe(session.Identity, filter))
+            if (shared ? !MqttTopic.TryParseShared(filter, out shareName, out topicFilter) : !MqttTopic.IsValidTopicFilter(filter))
+                code = v5 ? MqttReasonCode.TopicFilterInvalid : MqttReasonCode.V3SubscribeFailure;
+            else if (!_authorizer.CanSubscribe(session.Identity, topicFilter))
             {
                 Metrics.SubscribesDenied.Add(1);
                 code = v5 ? MqttReasonCode.NotAuthorized : MqttReasonCode.V3SubscribeFailure;
@@ -208,16 +214,18 @@ internal sealed partial class BrokerCore
             else
             {
                 var existed = session.Subscriptions.Remove(filter, out var previous);
-                if (existed) _subscriptions.Remove(filter, e => ReferenceEquals(e, previous));
+                if (existed) RemoveFromTreeLocked(previous!);
                 if (!existed && session.Subscriptions.Count >= Options.MaximumSubscriptionsPerSession)
                 {
                     code = v5 ? MqttReasonCode.QuotaExceeded : MqttReasonCode.V3SubscribeFailure;
                 }
                 else
                 {
-                    var entry = new SubscriptionEntry(session, filter, options, subscriptionId);
+                    var group = shared ? JoinGroupLocked(shareName, topicFilter) : null;
+                    var entry = new SubscriptionEntry(session, filter, options, subscriptionId, group);
                     session.Subscriptions[filter] = entry;
-                    _subscriptions.Add(filter, entry);
+                    if (group is null) _subscriptions.Add(filter, entry);
+                    else group.Add(entry);
                     granted.Add((entry, existed));
                     code = (byte)options.Qos;
                 }
@@ -231,6 +239,8 @@ internal sealed partial class BrokerCore
         var now = _context.Time.GetUtcNow();
         foreach (var (entry, existed) in granted)
         {
+            // A new shared subscription gets no retained messages (§4.8.2, §3.3.1.3); mosquitto 2.0.11 sends them.
+            if (entry.Group is not null) continue;
             if (entry.Options.RetainHandling == 2 || (entry.Options.RetainHandling == 1 && existed)) continue;
             foreach (var retained in _retained.Matching(entry.Filter, now))
                 session.Deliver(new MqttDelivery(retained, Min(retained.Qos, entry.Options.Qos), true, entry.SubscriptionId is { } id ? [id] : null));
@@ -249,7 +259,7 @@ internal sealed partial class BrokerCore
             }
             else if (session.Subscriptions.Remove(filter, out var entry))
             {
-                _subscriptions.Remove(filter, e => ReferenceEquals(e, entry));
+                RemoveFromTreeLocked(entry);
                 codes[i] = MqttReasonCode.Success;
             }
             else
@@ -258,6 +268,30 @@ internal sealed partial class BrokerCore
             }
         }
         connection.Send(new UnsubAckPacket { PacketId = unsubscribe.PacketId, ReasonCodes = codes });
+    }
+
+    private SharedSubscriptionGroup JoinGroupLocked(string shareName, string topicFilter)
+    {
+        if (_sharedGroups.TryGetValue((shareName, topicFilter), out var group)) return group;
+        group = new SharedSubscriptionGroup(shareName, topicFilter);
+        _sharedGroups[(shareName, topicFilter)] = group;
+        // The group stands in the tree once; QoS 2 and retain-as-published so the chosen member's options decide both.
+        _subscriptions.Add(topicFilter, new SubscriptionEntry(group, topicFilter, new MqttSubscriptionOptions(MqttQualityOfService.ExactlyOnce, RetainAsPublished: true), null));
+        return group;
+    }
+
+    /// <summary>Takes a session's subscription out of the tree, or out of its shared group (and the group out of the tree when it empties).</summary>
+    private void RemoveFromTreeLocked(SubscriptionEntry entry)
+    {
+        if (entry.Group is not { } group)
+        {
+            _subscriptions.Remove(entry.Filter, e => ReferenceEquals(e, entry));
+            return;
+        }
+        group.Remove(entry);
+        if (!group.IsEmpty) return;
+        _sharedGroups.Remove((group.ShareName, group.Filter));
+        _subscriptions.Remove(group.Filter, e => ReferenceEquals(e.Target, group));
     }
 
     private static MqttApplicationMessage ToMessage(PublishPacket publish, string? sender, DateTimeOffset now) =>

@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
 using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ccgw.Mqtt;
 
@@ -23,14 +25,16 @@ public sealed class MqttBroker : IAsyncDisposable
     /// <param name="authorizer">Decides SUBSCRIBE filters and PUBLISH topics of clients (not of the gateway).</param>
     /// <param name="timeProvider">The only clock the broker uses (keep alive, will delay, session and message expiry).</param>
     /// <param name="meterFactory">Creates the "Ccgw.Mqtt" meter; without one the broker owns a plain <see cref="System.Diagnostics.Metrics.Meter"/>.</param>
-    public MqttBroker(MqttBrokerOptions options, IMqttAuthenticator authenticator, IMqttAuthorizer authorizer, TimeProvider timeProvider, IMeterFactory? meterFactory = null)
+    /// <param name="logger">Protocol errors and failures of clients (ids 14400-14499); none without one.</param>
+    public MqttBroker(MqttBrokerOptions options, IMqttAuthenticator authenticator, IMqttAuthorizer authorizer, TimeProvider timeProvider, IMeterFactory? meterFactory = null,
+        ILogger<MqttBroker>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(authenticator);
         ArgumentNullException.ThrowIfNull(authorizer);
         ArgumentNullException.ThrowIfNull(timeProvider);
         options.Validate();
-        _context = new BrokerContext(options, new MqttBrokerMetrics(meterFactory), timeProvider);
+        _context = new BrokerContext(options, new MqttBrokerMetrics(meterFactory), timeProvider, (ILogger?)logger ?? NullLogger.Instance);
         _core = new BrokerCore(_context, authenticator, authorizer);
     }
 

@@ -43,6 +43,20 @@ public sealed class MqttBrokerOptions
     /// <summary>How long closing a connection waits for queued packets to reach the socket.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// After the broker sent DISCONNECT (v5), how long it keeps reading and discarding what the client still sends
+    /// before closing, waiting for the client to close first. Closing a socket with unread input makes the kernel
+    /// send a reset, which can destroy the DISCONNECT before the client reads it (Apache's "lingering close").
+    /// </summary>
+    public TimeSpan LingerTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Largest keep alive the broker accepts (§3.2.2.3.14 Server Keep Alive), or null to take every client's own.
+    /// A v5 client asking for 0 or more is told this value in CONNACK and held to 1.5 times it; a v3.1.1 client,
+    /// which cannot be told, is refused (0x02 identifier rejected), as mosquitto's max_keepalive does.
+    /// </summary>
+    public TimeSpan? MaximumKeepAlive { get; set; }
+
     /// <summary>Prefix of client ids the broker assigns to clients that sent an empty one (§3.1.3.1).</summary>
     public string AssignedClientIdPrefix { get; set; } = "ccgw-";
 
@@ -61,8 +75,13 @@ public sealed class MqttBrokerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaximumSessionExpiry, TimeSpan.Zero, nameof(MaximumSessionExpiry));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero, nameof(ConnectTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CloseTimeout, TimeSpan.Zero, nameof(CloseTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(LingerTimeout, TimeSpan.Zero, nameof(LingerTimeout));
+        if (MaximumKeepAlive is { } keepAlive && (keepAlive < TimeSpan.FromSeconds(1) || keepAlive > TimeSpan.FromSeconds(ushort.MaxValue)))
+            throw new ArgumentOutOfRangeException(nameof(MaximumKeepAlive), keepAlive, "between 1 and 65535 seconds");
         ArgumentNullException.ThrowIfNull(AssignedClientIdPrefix);
     }
+
+    internal ushort? MaximumKeepAliveSeconds => MaximumKeepAlive is { } keepAlive ? (ushort)keepAlive.TotalSeconds : null;
 
     internal uint MaximumSessionExpirySeconds => (uint)Math.Min(uint.MaxValue - 1, MaximumSessionExpiry.TotalSeconds);
 }

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 
 namespace Ccgw.Mqtt;
 
@@ -22,6 +23,8 @@ internal sealed class MqttConnection
     private ITimer? _keepAliveTimer;
     private TimeSpan _keepAlivePeriod;
     private int _closing;
+    private int _sentDisconnect;
+    private bool _inputEnded;
     private volatile bool _accepted;
 
     public MqttConnection(IDuplexPipe transport, EndPoint? remoteEndPoint, BrokerCore core, BrokerContext context)
@@ -61,8 +64,12 @@ internal sealed class MqttConnection
     /// <summary>The client's Maximum Packet Size (§3.1.2.11.4); unlimited for v3.1.1.</summary>
     public int PeerMaximumPacketSize { get; private set; } = int.MaxValue;
 
-    public void Attach(MqttSession session, MqttIdentity identity, ConnectPacket connect)
+    /// <summary>The keep alive the connection is held to: the client's, or the Server Keep Alive the broker announced.</summary>
+    public ushort KeepAliveSeconds { get; private set; }
+
+    public void Attach(MqttSession session, MqttIdentity identity, ConnectPacket connect, ushort keepAliveSeconds)
     {
+        KeepAliveSeconds = keepAliveSeconds;
         Session = session;
         Identity = identity;
         ClientId = session.ClientId;
@@ -89,9 +96,10 @@ internal sealed class MqttConnection
             OnProtocolError(ex);
         }
 #pragma warning disable CA1031 // The connection loop is the boundary: any failure of one client ends that client only.
-        catch (Exception)
+        catch (Exception ex)
 #pragma warning restore CA1031
         {
+            BrokerLog.ConnectionFailed(_context.Log, ClientId, RemoteEndPoint, ex);
             Close(null);
         }
         finally
@@ -102,6 +110,8 @@ internal sealed class MqttConnection
             _core.OnConnectionLost(this);
             Close(null);
             await FinishWritesAsync(writer);
+            // Our DISCONNECT is flushed; let the client read it and close first (§4.13: the sender of DISCONNECT closes).
+            if (Volatile.Read(ref _sentDisconnect) != 0 && !_inputEnded) await LingerAsync();
             await _transport.Input.CompleteAsync();
             await _transport.Output.CompleteAsync();
             _context.Metrics.ConnectionClosed();
@@ -128,8 +138,9 @@ internal sealed class MqttConnection
     public void Close(byte? v5Reason)
     {
         if (Interlocked.Exchange(ref _closing, 1) != 0) return;
-        if (v5Reason is { } reason && _accepted && Version == MqttProtocolVersion.V500)
-            _outbound.Writer.TryWrite(new DisconnectPacket { ReasonCode = reason, Properties = new MqttProperties { ReasonString = MqttReasonCode.Describe(reason) } });
+        if (v5Reason is { } reason && _accepted && Version == MqttProtocolVersion.V500 &&
+            _outbound.Writer.TryWrite(new DisconnectPacket { ReasonCode = reason, Properties = new MqttProperties { ReasonString = MqttReasonCode.Describe(reason) } }))
+            Volatile.Write(ref _sentDisconnect, 1);
         _outbound.Writer.TryComplete();
         _transport.Input.CancelPendingRead();
     }
@@ -165,7 +176,39 @@ internal sealed class MqttConnection
             {
                 input.AdvanceTo(buffer.Start, buffer.End);
             }
+            if (result.IsCompleted) _inputEnded = true;
             if (result.IsCompleted || result.IsCanceled) return;
+        }
+    }
+
+    /// <summary>
+    /// Reads and discards the client's input until it closes or <see cref="MqttBrokerOptions.LingerTimeout"/> passes.
+    /// Closing with unread input makes the kernel answer with a reset, and a reset can reach the client before it
+    /// has read our DISCONNECT (e.g. 0x93 in the middle of a burst of PUBLISHes), which it then never sees.
+    /// </summary>
+    private async Task LingerAsync()
+    {
+        var input = _transport.Input;
+        using var linger = new CancellationTokenSource();
+        using var timer = _context.Time.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), linger, _context.Options.LingerTimeout, Timeout.InfiniteTimeSpan);
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(linger.Token);
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted) return;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            BrokerLog.LingerExpired(_context.Log, ClientId, RemoteEndPoint, _context.Options.LingerTimeout.TotalSeconds);
+        }
+#pragma warning disable CA1031 // The transport broke while we waited for the client to close: that is the end we waited for.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            BrokerLog.SendFailed(_context.Log, ClientId, RemoteEndPoint, "while waiting for the close: " + ex.Message);
         }
     }
 
@@ -181,7 +224,7 @@ internal sealed class MqttConnection
             case ConnectPacket connect:
                 _connectTimer?.Dispose();
                 Version = connect.ProtocolVersion;
-                if (await _core.ConnectAsync(this, connect, cancellationToken)) StartKeepAlive(connect.KeepAliveSeconds);
+                if (await _core.ConnectAsync(this, connect, cancellationToken)) StartKeepAlive(KeepAliveSeconds);
                 else Close(null);
                 break;
             case DisconnectPacket disconnect:
@@ -224,6 +267,7 @@ internal sealed class MqttConnection
 
     private void OnProtocolError(MqttProtocolException ex)
     {
+        BrokerLog.ProtocolError(_context.Log, ClientId, RemoteEndPoint, ex.ReasonCode, ex.Message);
         if (ex.ReasonCode == MqttReasonCode.UnsupportedProtocolVersion && !_accepted)
         {
             // §3.1.2.2 / 3.1.1 §3.1.2.2: answer an unknown level in the v3.1.1 format, then close.
@@ -251,9 +295,11 @@ internal sealed class MqttConnection
             }
         }
 #pragma warning disable CA1031 // A failed transport ends this connection, never the broker.
-        catch (Exception)
+        catch (Exception ex)
 #pragma warning restore CA1031
         {
+            // Cancelled: the client did not take our last packets within CloseTimeout; otherwise the transport broke.
+            BrokerLog.SendFailed(_context.Log, ClientId, RemoteEndPoint, ex.Message);
             Close(null);
         }
     }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Ccgw.Mqtt;
 
 /// <summary>Where an outbound QoS 1/2 message is in its handshake (§4.3.2, §4.3.3).</summary>
@@ -143,6 +145,20 @@ internal sealed class MqttSession : IMessageTarget
         Pump();
     }
 
+    /// <summary>
+    /// Messages a shared subscription chose this session for and the client has not received: queued, or sent
+    /// without PUBACK/PUBREC. A message past PUBREC reached the client and is not handed to anyone else.
+    /// </summary>
+    public List<(SharedSubscriptionGroup Group, MqttApplicationMessage Message)> TakeUndeliveredShared()
+    {
+        var result = new List<(SharedSubscriptionGroup, MqttApplicationMessage)>();
+        foreach (var entry in _inflight.Values)
+            if (entry.Delivery.Group is { } group && entry.Phase != OutboundPhase.AwaitingPubComp) result.Add((group, entry.Delivery.Message));
+        foreach (var delivery in _queued)
+            if (delivery.Group is { } group) result.Add((group, delivery.Message));
+        return result;
+    }
+
     /// <summary>Forgets everything delivered but unacknowledged (clean start or session end).</summary>
     public void ClearDeliveryState()
     {
@@ -232,4 +248,4 @@ internal sealed class MqttSession : IMessageTarget
 }
 
 /// <summary>What every session and connection needs from its broker.</summary>
-internal sealed record BrokerContext(MqttBrokerOptions Options, MqttBrokerMetrics Metrics, TimeProvider Time);
+internal sealed record BrokerContext(MqttBrokerOptions Options, MqttBrokerMetrics Metrics, TimeProvider Time, ILogger Log);

@@ -9,8 +9,15 @@ internal interface IMessageTarget
     void Deliver(in MqttDelivery delivery);
 }
 
-/// <summary>One subscription as stored in the topic tree.</summary>
-internal sealed record SubscriptionEntry(IMessageTarget Target, string Filter, MqttSubscriptionOptions Options, uint? SubscriptionId);
+/// <summary>
+/// One subscription as stored in the topic tree, or (with <paramref name="Group"/>) one member of a shared
+/// subscription, kept in the session and the group; then <paramref name="Filter"/> is the whole <c>$share/...</c> filter.
+/// </summary>
+internal sealed record SubscriptionEntry(IMessageTarget Target, string Filter, MqttSubscriptionOptions Options, uint? SubscriptionId, SharedSubscriptionGroup? Group = null);
 
-/// <summary>A message for one target, with the QoS and retain flag it is to be sent with.</summary>
-internal readonly record struct MqttDelivery(MqttApplicationMessage Message, MqttQualityOfService Qos, bool Retain, IReadOnlyList<uint>? SubscriptionIds);
+/// <summary>
+/// A message for one target, with the QoS and retain flag it is to be sent with; <paramref name="Group"/> is the shared
+/// subscription that chose this target, so the message can go to another member if this session ends undelivered.
+/// </summary>
+internal readonly record struct MqttDelivery(MqttApplicationMessage Message, MqttQualityOfService Qos, bool Retain, IReadOnlyList<uint>? SubscriptionIds,
+    SharedSubscriptionGroup? Group = null);

@@ -61,6 +61,7 @@ internal sealed partial class CallbackListPublisher : IDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: the token ends the loop, which is its normal end.
         }
     }
 

@@ -37,6 +37,7 @@ public sealed partial class ConsoleCommandHandler(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: the token ends the loop, which is its normal end.
         }
     }
 

@@ -30,6 +30,7 @@ public sealed partial class ConsoleDeviceWatcher(RoutingEngine engine, IMqttGate
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: the token ends the loop, which is its normal end.
         }
     }
 

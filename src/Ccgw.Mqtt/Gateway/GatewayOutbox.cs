@@ -50,6 +50,7 @@ public sealed partial class GatewayOutbox(IMqttGatewayLink link, ILogger<Gateway
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: the token ends the loop, which is its normal end.
         }
     }
 

@@ -41,6 +41,7 @@ public sealed partial class ScreenPopPublisher(ICustomerRepository customers, Ga
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: the token ends the loop, which is its normal end.
         }
     }
 

@@ -3,7 +3,7 @@ namespace Ccgw.Mqtt;
 /// <summary>Topic names and topic filters (MQTT 5.0 §4.7, 3.1.1 §4.7).</summary>
 internal static class MqttTopic
 {
-    /// <summary>Prefix of shared subscriptions (§4.8.2); this broker does not support them.</summary>
+    /// <summary>Prefix of shared subscriptions (§4.8.2).</summary>
     public const string SharedSubscriptionPrefix = "$share/";
 
     /// <summary>A topic name: at least one character, no wildcards [MQTT-4.7.3-1, MQTT-3.3.2-2].</summary>
@@ -30,6 +30,26 @@ internal static class MqttTopic
     }
 
     public static bool IsSharedSubscription(string filter) => filter.StartsWith(SharedSubscriptionPrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Splits <c>$share/{ShareName}/{filter}</c> (§4.8.2): the share name is at least one character without
+    /// '/', '+' or '#' [MQTT-4.8.2-1, MQTT-4.8.2-2], and a valid topic filter follows its '/'.
+    /// False for anything else, including a filter that only starts like a shared one.
+    /// </summary>
+    public static bool TryParseShared(string filter, out string shareName, out string topicFilter)
+    {
+        shareName = topicFilter = "";
+        if (!IsSharedSubscription(filter)) return false;
+        var rest = filter.AsSpan(SharedSubscriptionPrefix.Length);
+        var slash = rest.IndexOf('/');
+        if (slash <= 0) return false;
+        var name = rest[..slash];
+        var underlying = rest[(slash + 1)..];
+        if (name.IndexOfAny('+', '#', '\0') >= 0 || !IsValidTopicFilter(underlying)) return false;
+        shareName = name.ToString();
+        topicFilter = underlying.ToString();
+        return true;
+    }
 
     /// <summary>Whether a valid filter matches a valid topic name, with the '$' rule of §4.7.2.</summary>
     public static bool Matches(ReadOnlySpan<char> filter, ReadOnlySpan<char> topic)

@@ -25,7 +25,8 @@ public sealed class ConnectTests
         Assert.Equal(0, ack.ReasonCode);
         Assert.StartsWith("ccgw-", ack.Properties!.AssignedClientIdentifier);
         Assert.Equal((ushort)100, ack.Properties.ReceiveMaximum);
-        Assert.Equal((byte)0, ack.Properties.SharedSubscriptionAvailable);
+        Assert.Equal((byte)1, ack.Properties.SharedSubscriptionAvailable);
+        Assert.Null(ack.Properties.ServerKeepAlive);
     }
 
     [Fact]

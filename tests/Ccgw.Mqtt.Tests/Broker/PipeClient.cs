@@ -31,6 +31,10 @@ internal sealed class PipeClient : IAsyncDisposable
         await _toBroker.Writer.WriteAsync(bytes);
     }
 
+    /// <summary>Writes and waits for the broker to take the bytes (the pipe pauses a writer 64 KiB ahead of its reader).</summary>
+    public async Task<FlushResult> SendRawWithFlushAsync(byte[] bytes) =>
+        await _toBroker.Writer.WriteAsync(bytes).AsTask().WaitAsync(ReplyTimeout);
+
     /// <summary>The next packet from the broker, or null when the broker closed the connection.</summary>
     public async Task<MqttPacket?> ReceiveAsync()
     {
@@ -55,11 +59,18 @@ internal sealed class PipeClient : IAsyncDisposable
         return Assert.IsType<T>(packet);
     }
 
-    /// <summary>Asserts the broker closes the connection, skipping packets it sends first (e.g. DISCONNECT).</summary>
+    /// <summary>
+    /// Asserts the broker closes the connection, skipping packets it sends first (e.g. DISCONNECT). Like a real
+    /// client, it closes its side once it has read the broker's DISCONNECT (the broker lingers until then).
+    /// </summary>
     public async Task<List<MqttPacket>> ExpectClosedAsync()
     {
         var seen = new List<MqttPacket>();
-        while (await ReceiveAsync() is { } packet) seen.Add(packet);
+        while (await ReceiveAsync() is { } packet)
+        {
+            seen.Add(packet);
+            if (packet is DisconnectPacket) await _toBroker.Writer.CompleteAsync();
+        }
         await BrokerTask.WaitAsync(ReplyTimeout);
         return seen;
     }

@@ -204,10 +204,10 @@ public sealed class PublishSubscribeTests
     }
 
     [Fact]
-    public async Task Shared_subscriptions_are_refused()
+    public async Task Shared_subscriptions_are_granted()
     {
         await using var f = new BrokerFixture();
         await using var sup = await f.ConnectedAsync("wall", "sup");
-        Assert.Equal(new[] { MqttReasonCode.SharedSubscriptionsNotSupported }, (await sup.SubscribeAsync("$share/g/ccgw/#")).ReasonCodes);
+        Assert.Equal(new[] { MqttReasonCode.GrantedQos1 }, (await sup.SubscribeAsync("$share/g/ccgw/#")).ReasonCodes);
     }
 }

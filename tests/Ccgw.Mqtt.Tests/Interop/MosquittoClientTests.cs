@@ -167,4 +167,34 @@ public sealed class MosquittoClientTests(SocketBrokerHost host) : IClassFixture<
         Assert.Equal(0, first.ExitCode);
         Assert.Empty(Lines(first));
     }
+
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public async Task Shared_subscription_splits_messages_between_members_and_sends_no_retained(string version)
+    {
+        RequireTools();
+        var topic = $"ccgw/queues/shared-{version}/stats";
+        var filter = $"$share/wallboards/ccgw/queues/shared-{version}/#";
+        await host.Broker.PublishAsync(topic, "retained-before"u8.ToArray(), MqttQualityOfService.AtLeastOnce, retain: true);
+        try
+        {
+            using var first = ExternalProcess.Start(Sub, [.. As("alice", version, $"share-1-{version}"), "-t", filter, "-q", "1", "-C", "2", "-W", "15"]);
+            using var second = ExternalProcess.Start(Sub, [.. As("bob", version, $"share-2-{version}"), "-t", filter, "-q", "1", "-C", "2", "-W", "15"]);
+            await host.SubscribedAsync($"share-1-{version}", filter);
+            await host.SubscribedAsync($"share-2-{version}", filter);
+            for (var i = 1; i <= 4; i++)
+                await host.Broker.PublishAsync(topic, System.Text.Encoding.UTF8.GetBytes($"m{i}"), MqttQualityOfService.AtLeastOnce);
+            await first.WaitAsync();
+            await second.WaitAsync();
+            Assert.Equal((0, 0), (first.ExitCode, second.ExitCode));
+            // Round robin: each member exactly two, none of them the retained message (§4.8.2).
+            Assert.Equal(2, Lines(first).Length);
+            Assert.Equal(2, Lines(second).Length);
+            Assert.Equal(["m1", "m2", "m3", "m4"], Lines(first).Concat(Lines(second)).Order());
+        }
+        finally
+        {
+            await host.Broker.PublishAsync(topic, ReadOnlyMemory<byte>.Empty, MqttQualityOfService.AtLeastOnce, retain: true); // for the other tests
+        }
+    }
 }

@@ -9,8 +9,17 @@ namespace Ccgw.Mqtt.Tests.Interop;
 /// The broker on a raw socket listener on 127.0.0.1 (ephemeral port), as the daemon will host it,
 /// with the demo users and the contact-centre ACL. Real clients connect to <see cref="Port"/>.
 /// </summary>
-public sealed class SocketBrokerHost : IAsyncLifetime
+public class SocketBrokerHost : IAsyncLifetime
 {
+    private readonly MqttBrokerOptions _options;
+
+    public SocketBrokerHost()
+        : this(new MqttBrokerOptions())
+    {
+    }
+
+    protected SocketBrokerHost(MqttBrokerOptions options) => _options = options;
+
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _subscriptions = new();
     private Socket? _listener;
@@ -22,7 +31,7 @@ public sealed class SocketBrokerHost : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        Broker = new MqttBroker(new MqttBrokerOptions(), DemoUsers.Authenticator(), new ContactCenterAcl(), TimeProvider.System);
+        Broker = new MqttBroker(_options, DemoUsers.Authenticator(), new ContactCenterAcl(), TimeProvider.System);
         Metrics = new MetricRecorder(Broker.Meter);
         Broker.Core.SubscriptionGranted = (clientId, filter) => SubscriptionSignal(clientId, filter).TrySetResult();
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -75,3 +84,6 @@ public sealed class SocketBrokerHost : IAsyncLifetime
         Metrics.Dispose();
     }
 }
+
+/// <summary>The same host with a one-second maximum keep alive, for the Server Keep Alive scenarios.</summary>
+public sealed class ShortKeepAliveBrokerHost() : SocketBrokerHost(new MqttBrokerOptions { MaximumKeepAlive = TimeSpan.FromSeconds(1) });

@@ -203,4 +203,92 @@ def acl():
     print("OK acl", flush=True)
 
 
-{"pubsub": pubsub, "wspubsub": lambda: pubsub("websockets"), "takeover": takeover, "will": will, "persistent": persistent, "badpass": badpass, "acl": acl}[SCENARIO]()
+def shared():
+    """Two members of one shared subscription (v3.1.1 too, as mosquitto allows) split four messages."""
+    members = [Peer("paho-share-%d" % i, "alice", "demo-alice") for i in (1, 2)]
+    for m in members:
+        m.connect()
+        if m.subscribe("$share/consoles/" + COMMANDS, 1) != [1]:
+            fail("shared subscription refused: %r" % m.granted)
+    sender = Peer("paho-share-sender", "alice", "demo-alice")
+    sender.connect()
+    for i in range(1, 5):
+        sender.client.publish(COMMANDS, "s%d" % i, qos=1).wait_for_publish(TIMEOUT)
+    got = [members[0].wait_messages(2), members[1].wait_messages(2)]
+    time.sleep(0.2)  # a third message to one member would be a duplicate delivery
+    if sorted(m[1] for g in got for m in g) != ["s1", "s2", "s3", "s4"] or any(len(g) != 2 for g in got):
+        fail("got %r" % got)
+    for p in members + [sender]:
+        p.stop()
+    print("OK shared", flush=True)
+
+
+def alias():
+    """Topic alias set with the topic, then used with an empty topic (§3.3.2.3.4)."""
+    alice = Peer("paho-alias", "alice", "demo-alice")
+    alice.connect()
+    alice.subscribe(COMMANDS, 1)
+    for topic, text in ((COMMANDS, "with-topic"), ("", "alias-only")):
+        props = Properties(PacketTypes.PUBLISH)
+        props.TopicAlias = 1
+        alice.client.publish(topic, text, qos=1, properties=props).wait_for_publish(TIMEOUT)
+    got = alice.wait_messages(2)
+    if [(m[0], m[1]) for m in got] != [(COMMANDS, "with-topic"), (COMMANDS, "alias-only")]:
+        fail("got %r" % got)
+    alice.stop()
+    print("OK alias", flush=True)
+
+
+def badalias():
+    """An alias above the Topic Alias Maximum announced in CONNACK is DISCONNECT 0x94, which paho reads."""
+    alice = Peer("paho-badalias", "alice", "demo-alice")
+    alice.client.reconnect_delay_set(60, 60)
+    alice.connect()
+    props = Properties(PacketTypes.PUBLISH)
+    props.TopicAlias = 999
+    alice.client.publish(COMMANDS, "x", qos=0, properties=props)
+    if not alice.disconnected.wait(TIMEOUT):
+        fail("not disconnected")
+    if 0x94 not in alice.disconnect_rcs:
+        fail("reasons %r, expected 0x94" % alice.disconnect_rcs)
+    alice.client.loop_stop()
+    print("OK badalias rc=%r" % alice.disconnect_rcs, flush=True)
+
+
+def serverkeepalive():
+    """Against a broker whose maximum keep alive is 1 s: v5 keep alive 0 is told 1 s in CONNACK and, since paho 1.6.1
+    ignores Server Keep Alive and never pings, closed with 0x8D after 1.5 s; v3.1.1 is refused (0x02) as by mosquitto."""
+    peer = Peer("paho-ska-" + sys.argv[2], "alice", "demo-alice")
+    told = []
+    inner = peer.client.on_connect
+
+    def on_connect(client, userdata, flags, rc, properties=None):
+        told.append(getattr(properties, "ServerKeepAlive", None) if properties is not None else None)
+        inner(client, userdata, flags, rc, properties)
+
+    peer.client.on_connect = on_connect
+    peer.client.reconnect_delay_set(60, 60)
+    if V5:
+        peer.client.connect("127.0.0.1", PORT, keepalive=0, clean_start=True)
+    else:
+        peer.client.connect("127.0.0.1", PORT, keepalive=0)
+    peer.client.loop_start()
+    if not peer.connected.wait(TIMEOUT):
+        fail("no CONNACK")
+    if not V5:
+        if peer.rc != 2:
+            fail("v3.1.1 keep alive 0: rc %s, expected 2" % peer.rc)
+        peer.client.loop_stop()
+        print("OK serverkeepalive rc=2", flush=True)
+        return
+    if peer.rc != 0 or told != [1]:
+        fail("rc %s, Server Keep Alive %r" % (peer.rc, told))
+    if not peer.disconnected.wait(TIMEOUT):
+        fail("not held to the announced keep alive")
+    if 0x8D not in peer.disconnect_rcs:
+        fail("reasons %r, expected 0x8D" % peer.disconnect_rcs)
+    peer.client.loop_stop()
+    print("OK serverkeepalive told=%r rc=%r" % (told, peer.disconnect_rcs), flush=True)
+
+
+{"serverkeepalive": serverkeepalive, "shared": shared, "alias": alias, "badalias": badalias, "pubsub": pubsub, "wspubsub": lambda: pubsub("websockets"), "takeover": takeover, "will": will, "persistent": persistent, "badpass": badpass, "acl": acl}[SCENARIO]()
