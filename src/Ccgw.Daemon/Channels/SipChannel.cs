@@ -32,8 +32,8 @@ internal static partial class DaemonHost
     {
         var configured = sip.DnsServers.Select(text => SipOptions.TryParseDnsServer(text, out var server) ? server : null)
             .OfType<System.Net.IPEndPoint>().ToList();
-        var servers = configured.Count > 0 ? configured : Sip.Dns.DnsStubClient.ReadResolvConf();
-        var log = new SipLogAdapter(loggers);
-        return new Sip.Transport.SipPeerResolver(new Sip.Dns.DnsStubClient(servers, time, log), log: log);
+        var servers = configured.Count > 0 ? configured : Sip.Dns.SipDnsClient.SystemServers();
+        var log = loggers.CreateLogger("Ccgw.Sip");
+        return new Sip.Transport.SipPeerResolver(new Sip.Dns.SipDnsClient(servers, time, log), log: log);
     }
 }

@@ -50,7 +50,7 @@ internal sealed partial class SipService(GatewayOptions options, LoadedConfigura
                 Algorithms = [.. options.Sip.EffectiveDigestAlgorithms.Select(a =>
                     a.Equals("MD5", StringComparison.OrdinalIgnoreCase) ? DigestAlgorithm.Md5 : DigestAlgorithm.Sha256)],
             },
-        }, accounts, registrations, time, new SipLogAdapter(loggers));
+        }, accounts, registrations, time, loggers.CreateLogger("Ccgw.Sip"));
         _admission = new TrunkAdmission(options.Trunks, options.Site.SipDomain, time, stack.Options.Digest.NonceKey);
         stack.RequestHandler = TakeRequest;
         stack.Start();
