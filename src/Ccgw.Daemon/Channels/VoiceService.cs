@@ -41,7 +41,7 @@ internal sealed partial class VoiceService(GatewayOptions options, LoadedConfigu
         var rtp = options.Listeners.Rtp;
         var address = IPAddress.Parse(rtp.Address);
         var ports = new RtpPortAllocator(address, rtp.PortMin, rtp.PortMax);
-        _scheduler = new MediaScheduler(time, meters: meters);
+        _scheduler = new MediaScheduler(time, meters: meters, log: loggers.CreateLogger("Ccgw.Media"));
         var settings = new VoiceSettings
         {
             Domain = options.Site.SipDomain,
