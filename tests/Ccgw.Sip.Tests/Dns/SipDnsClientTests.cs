@@ -13,7 +13,8 @@ namespace Ccgw.Sip.Tests.Dns;
 public sealed class SipDnsClientTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-    private static readonly TimeSpan ShortTry = TimeSpan.FromMilliseconds(200);
+    // Long enough for a loaded machine to answer from loopback, short enough for the silent-server tests.
+    private static readonly TimeSpan ShortTry = TimeSpan.FromSeconds(1);
 
     private static SipDnsClient Client(params FakeDnsServer[] servers) => Client(new ManualTimeProvider(), servers);
 
