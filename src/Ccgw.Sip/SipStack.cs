@@ -6,6 +6,8 @@ using Ccgw.Sip.Message;
 using Ccgw.Sip.Registrar;
 using Ccgw.Sip.Transactions;
 using Ccgw.Sip.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ccgw.Sip;
 
@@ -35,20 +37,19 @@ public sealed class SipStack : IAsyncDisposable
     private readonly SipTransportHub _transport;
     private readonly SipUserAgentCore _core;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ISipLog _log;
 
-    public SipStack(SipStackOptions options, ISipCredentialStore credentials, IRegistrationStore registrations, TimeProvider? time = null, ISipLog? log = null)
+    public SipStack(SipStackOptions options, ISipCredentialStore credentials, IRegistrationStore registrations, TimeProvider? time = null, ILogger? log = null)
     {
         time ??= TimeProvider.System;
-        _log = log ?? NullSipLog.Instance;
+        log ??= NullLogger.Instance;
         Options = options;
         SipInboundPipeline? pipeline = null;
-        _transport = new SipTransportHub(options.Transport, time, _log, (m, s) => pipeline!.OnMessage(m, s));
+        _transport = new SipTransportHub(options.Transport, time, log, (m, s) => pipeline!.OnMessage(m, s));
         Transactions = new SipTransactionLayer(_transport, time, options.Timers);
-        pipeline = new SipInboundPipeline(_transport, Transactions, _log);
+        pipeline = new SipInboundPipeline(_transport, Transactions, log);
         Authenticator = new SipDigestAuthenticator(options.Digest, credentials, time);
         Registrar = new SipRegistrar(options.Registrar.Domain is null ? options.Registrar with { Domain = options.Domain } : options.Registrar, registrations, Authenticator, time);
-        _core = new SipUserAgentCore(Registrar, options.UserAgent, _log, _stopping.Token);
+        _core = new SipUserAgentCore(Registrar, options.UserAgent, log, _stopping.Token);
         Transactions.User = _core;
     }
 

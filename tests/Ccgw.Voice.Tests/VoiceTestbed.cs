@@ -54,7 +54,7 @@ internal sealed class VoiceTestbed : IAsyncDisposable
         {
             Domain = "localhost",
             Transport = new Sip.Transport.SipTransportOptions { Udp = new IPEndPoint(IPAddress.Loopback, 0), Tcp = null },
-        }, Settings, new InMemoryCredentialStore([]), Registrations, Time, new QuietSipLog(), NullLogger<SipStackHost>.Instance);
+        }, Settings, new InMemoryCredentialStore([]), Registrations, Time, NullLogger.Instance, NullLogger<SipStackHost>.Instance);
         Customers = customers;
         Peer = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
     }
@@ -240,15 +240,6 @@ internal class Unused<T> : DispatchProxy where T : class
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
         throw new InvalidOperationException($"{typeof(T).Name}.{targetMethod?.Name} was not expected here");
-}
-
-internal sealed class QuietSipLog : ISipLog
-{
-    public bool IsEnabled(SipLogLevel level) => false;
-
-    public void Log(SipLogLevel level, string message, Exception? exception = null)
-    {
-    }
 }
 
 /// <summary>Prompts for tests: a 20 ms 16-bit PCM WAV of silence, read by the media library's own reader.</summary>

@@ -29,7 +29,7 @@ internal static partial class DaemonHost
         services.AddSingleton<IRegistrationStore, SipRegistrationStore>();
         services.AddSingleton(sp => new SipStackHost(() => StackOptions(config), sp.GetRequiredService<VoiceSettings>(),
             sp.GetRequiredService<ISipCredentialStore>(), sp.GetRequiredService<IRegistrationStore>(), sp.GetRequiredService<TimeProvider>(),
-            new SipLogAdapter(sp.GetRequiredService<ILoggerFactory>()), sp.GetRequiredService<ILogger<SipStackHost>>()));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Sip"), sp.GetRequiredService<ILogger<SipStackHost>>()));
         // One resolver for the keep-alives and the call-backs, so both share the DNS cache.
         services.AddSingleton(sp => PeerResolver(options.Sip, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService(sp => sp.GetRequiredService<SipStackHost>());
@@ -45,8 +45,8 @@ internal static partial class DaemonHost
     {
         var configured = sip.DnsServers.Select(text => SipOptions.TryParseDnsServer(text, out var server) ? server : null)
             .OfType<IPEndPoint>().ToList();
-        var servers = configured.Count > 0 ? configured : Sip.Dns.DnsStubClient.ReadResolvConf();
-        var log = new SipLogAdapter(loggers);
-        return new SipPeerResolver(new Sip.Dns.DnsStubClient(servers, time, log), log: log);
+        var servers = configured.Count > 0 ? configured : Sip.Dns.SipDnsClient.SystemServers();
+        var log = loggers.CreateLogger("Ccgw.Sip");
+        return new SipPeerResolver(new Sip.Dns.SipDnsClient(servers, time, log), log: log);
     }
 }

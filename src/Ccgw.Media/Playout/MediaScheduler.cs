@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ccgw.Media.Playout;
 
@@ -20,6 +22,7 @@ public sealed class MediaScheduler : IDisposable
 
     private readonly object _gate = new();
     private readonly TimeProvider _time;
+    private readonly ILogger _log;
     private readonly ITimer? _timer;
     private RtpOutputStream[] _streams = [];
     private int _ticking;
@@ -36,15 +39,16 @@ public sealed class MediaScheduler : IDisposable
     /// <summary>Bucket bounds (seconds) of <c>ccgw.media.send_lateness</c>: 5 ms is the benchmark's threshold, 20 ms one frame.</summary>
     public static readonly IReadOnlyList<double> LatenessBuckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1];
 
-    public MediaScheduler(TimeProvider time, int maxBurstFrames = 3, IMeterFactory? meters = null)
-        : this(time, maxBurstFrames, startTimer: true, meters)
+    public MediaScheduler(TimeProvider time, int maxBurstFrames = 3, IMeterFactory? meters = null, ILogger? log = null)
+        : this(time, maxBurstFrames, startTimer: true, meters, log)
     {
     }
 
-    internal MediaScheduler(TimeProvider time, int maxBurstFrames, bool startTimer, IMeterFactory? meters = null)
+    internal MediaScheduler(TimeProvider time, int maxBurstFrames, bool startTimer, IMeterFactory? meters = null, ILogger? log = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBurstFrames, 1);
         _time = time;
+        _log = log ?? NullLogger.Instance;
         MaxBurstFrames = maxBurstFrames;
         _origin = time.GetTimestamp();
         _frameTimestampUnits = FrameInterval.Ticks * time.TimestampFrequency / TimeSpan.TicksPerSecond;
@@ -135,9 +139,11 @@ public sealed class MediaScheduler : IDisposable
                     stream.OnTick(now, _time, MaxBurstFrames);
                 }
 #pragma warning disable CA1031 // One faulty source or sink must not stop the media of every other call.
-                catch (Exception)
+                catch (Exception e)
 #pragma warning restore CA1031
                 {
+                    // A bug in a source or sink: said once per fault (the stream stops, so it cannot repeat every tick).
+                    _log.StreamFault(e);
                     StreamFaults++;
                     stream.StopPlayback();
                 }

@@ -94,10 +94,12 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
         }
         catch (SocketException)
         {
-            // ICMP port unreachable from an earlier send, or a peer that went away: media is best effort.
+            // ICMP port unreachable from an earlier send, or a peer that went away: media is best effort, and a log
+            // line per 20 ms packet would drown the log; signalling (SIP) notices a peer that is really gone.
         }
         catch (ObjectDisposedException)
         {
+            // The leg was disposed (hang-up) while the scheduler or the relay was still sending its last packet.
         }
     }
 
@@ -123,9 +125,11 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            // DisposeAsync cancelled the loop: its normal end.
         }
         catch (ObjectDisposedException)
         {
+            // The socket was closed under a pending receive (DisposeAsync): the same normal end.
         }
         catch (SocketException)
         {
@@ -175,7 +179,7 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
                 }
                 catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
                 {
-                    continue;
+                    continue; // As for RTP: an ICMP error for an earlier send, not a failure of this socket.
                 }
                 if (!RtcpCompoundReader.IsValid(buffer.AsSpan(0, length))) continue;
                 RtcpPacketsReceived++;
@@ -188,9 +192,11 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            // DisposeAsync cancelled the loop: its normal end.
         }
         catch (ObjectDisposedException)
         {
+            // The socket was closed under a pending receive (DisposeAsync): the same normal end.
         }
         catch (SocketException)
         {
@@ -228,9 +234,11 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
         }
         catch (SocketException)
         {
+            // RTCP is best effort (RFC 3550 §6): a peer that is gone or unreachable just misses this report.
         }
         catch (ObjectDisposedException)
         {
+            // The leg was disposed (hang-up) while a report was being sent; there is nobody left to tell.
         }
     }
 
@@ -253,9 +261,11 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
         }
         catch (SocketException)
         {
+            // RTCP is best effort (RFC 3550 §6): a peer that is gone or unreachable just misses this report.
         }
         catch (ObjectDisposedException)
         {
+            // The leg was disposed (hang-up) while a report was being sent; there is nobody left to tell.
         }
     }
 

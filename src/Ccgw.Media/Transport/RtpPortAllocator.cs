@@ -87,6 +87,8 @@ public sealed class RtpPortAllocator
         }
         catch (SocketException)
         {
+            // One of the pair is taken by another process: the caller tries the next pair, and says so only when
+            // the whole range is used up.
             rtp.Dispose();
             rtcp.Dispose();
             return false;

@@ -85,6 +85,7 @@ public sealed class SipDigestAuthenticator
             }
             catch (SipParseException)
             {
+                // An unparseable credential is no credential: the next header may hold ours; none gives a challenge.
                 continue;
             }
             if (h.IsDigest && string.Equals(h["realm"], _options.Realm, StringComparison.Ordinal))

@@ -1,6 +1,7 @@
 using Ccgw.Sip.Message;
 using Ccgw.Sip.Transactions;
 using Ccgw.Sip.Transport;
+using Microsoft.Extensions.Logging;
 
 namespace Ccgw.Sip.Core;
 
@@ -9,7 +10,7 @@ namespace Ccgw.Sip.Core;
 /// dropped (§18.1.2), requests failing <see cref="SipRequestValidator"/> are answered statelessly (400/505),
 /// and every request gets received/rport stamped first (§18.2.1).
 /// </summary>
-internal sealed class SipInboundPipeline(ISipSender sender, SipTransactionLayer transactions, ISipLog log)
+internal sealed class SipInboundPipeline(ISipSender sender, SipTransactionLayer transactions, ILogger log)
 {
     public void OnMessage(SipMessage message, SipEndPoint source)
     {
@@ -25,7 +26,7 @@ internal sealed class SipInboundPipeline(ISipSender sender, SipTransactionLayer 
         SipResponseRouting.StampReceived(request, source);
         if (SipRequestValidator.Validate(request) is { } failure)
         {
-            log.Log(SipLogLevel.Information, string.Concat("refusing request from ", source.ToString(), ": ", failure.Reason));
+            log.RequestRefused(source, failure.Reason);
             if (request.Method == SipMethods.Ack || request.Via.Count == 0) return;
             var answer = SipMalformedRequestResponder.BuildResponse(request, failure, SipTransactionLayer.LocalTag(request));
             sender.Send(answer, SipResponseRouting.DestinationFor(request.Via[0], source));

@@ -2,6 +2,7 @@ using Ccgw.Sip.Message;
 using Ccgw.Sip.Registrar;
 using Ccgw.Sip.Transactions;
 using Ccgw.Sip.Transport;
+using Microsoft.Extensions.Logging;
 
 namespace Ccgw.Sip.Core;
 
@@ -20,10 +21,10 @@ internal sealed class SipUserAgentCore : ISipTransactionUser
 
     private readonly SipRegistrar _registrar;
     private readonly string _userAgent;
-    private readonly ISipLog _log;
+    private readonly ILogger _log;
     private readonly CancellationToken _stopping;
 
-    public SipUserAgentCore(SipRegistrar registrar, string userAgent, ISipLog log, CancellationToken stopping)
+    public SipUserAgentCore(SipRegistrar registrar, string userAgent, ILogger log, CancellationToken stopping)
     {
         _registrar = registrar;
         _userAgent = userAgent;
@@ -82,12 +83,13 @@ internal sealed class SipUserAgentCore : ISipTransactionUser
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
+            // The stack is stopping: the transaction is abandoned with the rest, nobody waits for an answer.
         }
 #pragma warning disable CA1031 // Any failure in a TU handler becomes a 500 instead of a silent timeout for the peer.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            _log.Log(SipLogLevel.Error, "SIP request handling failed", e);
+            _log.RequestHandlingFailed(e);
             Respond(tx, 500);
         }
     }

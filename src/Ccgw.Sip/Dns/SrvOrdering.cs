@@ -1,6 +1,13 @@
 namespace Ccgw.Sip.Dns;
 
-/// <summary>The order in which a client tries SRV targets (RFC 2782, "Usage rules").</summary>
+/// <summary>SRV RDATA (RFC 2782). A target of "." means "the service is decidedly not available at this domain".</summary>
+internal sealed record DnsSrv(ushort Priority, ushort Weight, ushort Port, string Target);
+
+
+/// <summary>
+/// The order in which a client tries SRV targets (RFC 2782, "Usage rules"). DnsClient hands the records back in the
+/// server's order (its <c>ResolveServiceAsync</c> too), so the weighted draw stays ours.
+/// </summary>
 internal static class SrvOrdering
 {
     /// <summary>

@@ -51,6 +51,7 @@ public static class SipMalformedRequestResponder
             }
             catch (SipParseException)
             {
+                // Left out of the 400, as the comment above says; the parse error itself is logged by the caller.
             }
         }
         // Without a Via the peer cannot match the answer to anything (§8.1.3.3), so there is nobody to tell.
@@ -85,6 +86,7 @@ public static class SipMalformedRequestResponder
         }
         catch (SipParseException)
         {
+            // Not even sent-by parses: no Via, so no 400 (see BuildResponse); the parse error is logged by the caller.
         }
     }
 

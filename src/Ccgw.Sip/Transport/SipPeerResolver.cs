@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using Ccgw.Sip.Dns;
+using DnsClient;
+using DnsClient.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ccgw.Sip.Transport;
 
@@ -17,26 +21,27 @@ public sealed record SipPeer(string Host, int? Port, SipTransportKind Transport)
 /// <list type="bullet">
 /// <item>An IP address: that address, on the configured port or the transport's default.</item>
 /// <item>A name with a port: A/AAAA of the name through the system resolver (so /etc/hosts keeps working).</item>
-/// <item>A name without a port: SRV <c>_sip._udp</c>, <c>_sip._tcp</c> or <c>_sips._tcp</c> through our stub client;
-/// the targets in RFC 2782 order and the first with an address wins (no failover between targets on timeout).
-/// A single "." target means the service is not offered there: no end point. No SRV records at all (NXDOMAIN or
-/// an empty answer): A/AAAA of the name itself on the default port, through the system resolver.</item>
+/// <item>A name without a port: SRV <c>_sip._udp</c>, <c>_sip._tcp</c> or <c>_sips._tcp</c> through
+/// <see cref="SipDnsClient"/> (DnsClient); the targets in RFC 2782 order and the first with an address wins (no
+/// failover between targets on timeout). A single "." target means the service is not offered there: no end point.
+/// No SRV records at all (NXDOMAIN or an empty answer): A/AAAA of the name itself on the default port, through the
+/// system resolver.</item>
 /// </list>
-/// Resolved per use; the stub client caches by TTL and the system resolver does its own caching.
+/// Resolved per use; DnsClient caches answers by TTL and the system resolver does its own caching.
 /// </summary>
 public sealed class SipPeerResolver
 {
-    private readonly DnsStubClient? _dns;
+    private readonly SipDnsClient? _dns;
     private readonly Random _random;
-    private readonly ISipLog _log;
+    private readonly ILogger _log;
 
     /// <param name="dns">For SRV lookups; null resolves port-less names by A/AAAA only (tests and tools without DNS servers).</param>
     /// <param name="random">Draws the RFC 2782 weighted order; tests pass a seeded one.</param>
-    public SipPeerResolver(DnsStubClient? dns, Random? random = null, ISipLog? log = null)
+    public SipPeerResolver(SipDnsClient? dns, Random? random = null, ILogger? log = null)
     {
         _dns = dns;
         _random = random ?? Random.Shared;
-        _log = log ?? NullSipLog.Instance;
+        _log = log ?? NullLogger.Instance;
     }
 
     /// <summary>
@@ -52,30 +57,32 @@ public sealed class SipPeerResolver
             return await SystemResolveAsync(peer, peer.Port ?? peer.DefaultPort, family, cancellationToken);
 
         var service = ServiceName(peer);
-        var srv = await _dns.QueryAsync(service, DnsRecordType.Srv, cancellationToken);
-        switch (srv.Outcome)
+        var (outcome, answers) = await _dns.QueryAsync(service, QueryType.SRV, cancellationToken);
+        switch (outcome)
         {
             case DnsOutcome.NameError or DnsOutcome.NoData:
-                Log($"SIP peer {peer.Host}: no SRV records at {service}; using A/AAAA of the name on port {peer.DefaultPort}");
+                _log.PeerNoSrv(peer.Host, service, peer.DefaultPort);
                 return await SystemResolveAsync(peer, peer.DefaultPort, family, cancellationToken);
             case DnsOutcome.Failed:
-                Log($"SIP peer {peer.Host}: SRV lookup of {service} failed (no DNS server answered)");
+                _log.PeerSrvFailed(peer.Host, service);
                 return null;
         }
-        var records = srv.Records.Select(r => r.Srv).OfType<DnsSrv>().ToList();
+        var records = answers.OfType<SrvRecord>()
+            .Select(r => new DnsSrv(r.Priority, r.Weight, r.Port, r.Target.Value.TrimEnd('.') is { Length: > 0 } t ? t : "."))
+            .ToList();
         if (records.Count == 1 && records[0].Target == ".")
         {
-            Log($"SIP peer {peer.Host}: {service} says the service is not offered (target \".\")");
+            _log.PeerSrvNotOffered(peer.Host, service);
             return null;
         }
         foreach (var target in SrvOrdering.Order(records.Where(r => r.Target != "."), _random))
         {
             if (await TargetAddressAsync(_dns, target.Target, family, cancellationToken) is { } address)
             {
-                Log($"SIP peer {peer.Host}: {service} gives {target.Target}:{target.Port} ({address})");
+                _log.PeerSrvTarget(peer.Host, service, target.Target, target.Port, address);
                 return new SipEndPoint(peer.Transport, new IPEndPoint(address, target.Port));
             }
-            Log($"SIP peer {peer.Host}: SRV target {target.Target} has no address; trying the next");
+            _log.PeerSrvTargetWithoutAddress(peer.Host, target.Target);
         }
         return null;
     }
@@ -88,34 +95,38 @@ public sealed class SipPeerResolver
         _ => "_sip._udp.",
     } + peer.Host.TrimEnd('.');
 
-    private static async Task<IPAddress?> TargetAddressAsync(DnsStubClient dns, string target, AddressFamily family, CancellationToken cancellationToken)
+    private static async Task<IPAddress?> TargetAddressAsync(SipDnsClient dns, string target, AddressFamily family, CancellationToken cancellationToken)
     {
         var (first, second) = family == AddressFamily.InterNetworkV6
-            ? (DnsRecordType.Aaaa, DnsRecordType.A)
-            : (DnsRecordType.A, DnsRecordType.Aaaa);
+            ? (QueryType.AAAA, QueryType.A)
+            : (QueryType.A, QueryType.AAAA);
         foreach (var type in new[] { first, second })
         {
-            var answer = await dns.QueryAsync(target, type, cancellationToken);
-            if (answer.Records.Select(r => r.Address).OfType<IPAddress>().FirstOrDefault() is { } address) return address;
-            if (answer.Outcome == DnsOutcome.NameError) return null;
+            var (outcome, answers) = await dns.QueryAsync(target, type, cancellationToken);
+            if (answers.OfType<AddressRecord>().FirstOrDefault() is { } record) return record.Address;
+            if (outcome == DnsOutcome.NameError) return null;
         }
         return null;
     }
 
-    private static async Task<SipEndPoint?> SystemResolveAsync(SipPeer peer, int port, AddressFamily family, CancellationToken cancellationToken)
+    private async Task<SipEndPoint?> SystemResolveAsync(SipPeer peer, int port, AddressFamily family, CancellationToken cancellationToken)
     {
         IPAddress[] addresses;
         try
         {
             addresses = await System.Net.Dns.GetHostAddressesAsync(peer.Host, cancellationToken);
         }
-        catch (SocketException)
+        catch (SocketException e)
         {
+            // No such name or no resolver: the caller treats the peer as unreachable and says so.
+            _log.PeerSystemResolveFailed(peer.Host, e.SocketErrorCode);
             return null;
         }
-        catch (ArgumentException)
+        catch (ArgumentException e)
         {
-            return null; // not a valid host name (config checks catch most; a name too long for DNS lands here)
+            // Not a valid host name (config checks catch most; a name too long for DNS lands here).
+            _log.PeerNameRefused(peer.Host, e.Message);
+            return null;
         }
         IPAddress? chosen = null;
         foreach (var address in addresses)
@@ -124,11 +135,6 @@ public sealed class SipPeerResolver
             chosen ??= address;
         }
         return chosen is null ? null : new SipEndPoint(peer.Transport, new IPEndPoint(chosen, port));
-    }
-
-    private void Log(string message)
-    {
-        if (_log.IsEnabled(SipLogLevel.Debug)) _log.Log(SipLogLevel.Debug, message);
     }
 
     /// <summary>The transport a config value names (<c>udp</c>, <c>tcp</c>, <c>tls</c>; anything else is UDP, which config checks reject first).</summary>

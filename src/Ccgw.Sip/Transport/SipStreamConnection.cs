@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Ccgw.Sip.Message;
 using Ccgw.Sip.Parsing;
+using Microsoft.Extensions.Logging;
 
 namespace Ccgw.Sip.Transport;
 
@@ -21,10 +22,10 @@ internal sealed class SipStreamConnection
     private readonly TimeProvider _time;
     private readonly TimeSpan _idleTimeout;
     private readonly TimeSpan _errorLinger;
-    private readonly ISipLog _log;
+    private readonly ILogger _log;
 
     public SipStreamConnection(PipeReader input, PipeWriter output, SipEndPoint remote, SipParserOptions parser, TimeProvider time,
-        TimeSpan idleTimeout, ISipLog log, TimeSpan? errorLinger = null)
+        TimeSpan idleTimeout, ILogger log, TimeSpan? errorLinger = null)
     {
         _errorLinger = errorLinger ?? SipTransportOptions.DefaultStreamErrorLinger;
         _input = input;
@@ -54,7 +55,7 @@ internal sealed class SipStreamConnection
                 }
                 catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    _log.Log(SipLogLevel.Debug, "closing idle SIP connection " + Remote);
+                    _log.IdleConnectionClosed(Remote);
                     return;
                 }
                 if (result.IsCanceled) return;
@@ -100,7 +101,7 @@ internal sealed class SipStreamConnection
 
     private async Task AnswerFramingErrorAsync(ReadOnlySequence<byte> buffer, SipParseException error, CancellationToken ct)
     {
-        _log.Log(SipLogLevel.Information, string.Concat("SIP framing error from ", Remote.ToString(), ": ", error.Reason));
+        _log.FramingError(Remote, error.Reason);
         var head = buffer.Slice(0, Math.Min(buffer.Length, _parser.MaxHeaderBytes)).ToArray();
         if (SipMalformedRequestResponder.BuildResponse(head, error) is { } answer) await SendAsync(answer, ct);
     }
@@ -126,6 +127,7 @@ internal sealed class SipStreamConnection
         }
         catch (OperationCanceledException) when (linger.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            // The linger ran out: the expected end, the caller closes the connection.
         }
     }
 

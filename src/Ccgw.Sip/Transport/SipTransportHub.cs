@@ -7,6 +7,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Ccgw.Sip.Message;
 using Ccgw.Sip.Parsing;
+using Microsoft.Extensions.Logging;
 
 namespace Ccgw.Sip.Transport;
 
@@ -20,7 +21,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
     private const int MaxDatagram = 65535;
     private readonly SipTransportOptions _options;
     private readonly TimeProvider _time;
-    private readonly ISipLog _log;
+    private readonly ILogger _log;
     private readonly Action<SipMessage, SipEndPoint> _onMessage;
     private readonly Channel<(SipMessage Message, SipEndPoint To)> _outbound;
     private readonly ConcurrentDictionary<(SipTransportKind, IPEndPoint), SipStreamConnection> _connections = new();
@@ -31,7 +32,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
     private Socket? _tcp;
     private Socket? _tls;
 
-    public SipTransportHub(SipTransportOptions options, TimeProvider time, ISipLog log, Action<SipMessage, SipEndPoint> onMessage)
+    public SipTransportHub(SipTransportOptions options, TimeProvider time, ILogger log, Action<SipMessage, SipEndPoint> onMessage)
     {
         _options = options;
         _time = time;
@@ -86,7 +87,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
     public void Send(SipMessage message, SipEndPoint destination)
     {
         if (!_outbound.Writer.TryWrite((message, destination)))
-            _log.Log(SipLogLevel.Warning, "SIP send queue full; dropping message to " + destination);
+            _log.SendQueueFull(destination);
     }
 
     public void SendBeforeReturning(SipMessage message, SipEndPoint destination)
@@ -105,7 +106,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
         }
         catch (SocketException e)
         {
-            _log.Log(SipLogLevel.Information, string.Concat("SIP send to ", destination.ToString(), " failed: ", e.SocketErrorCode.ToString()));
+            _log.UdpSendFailed(destination, e.SocketErrorCode);
         }
     }
 
@@ -125,7 +126,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
                 catch (SocketException e)
                 {
                     // ICMP errors surface here on some platforms; they concern one peer, not the listener.
-                    _log.Log(SipLogLevel.Debug, "UDP receive error " + e.SocketErrorCode);
+                    _log.UdpReceiveError(e.SocketErrorCode);
                     continue;
                 }
                 var source = new SipEndPoint(SipTransportKind.Udp, (IPEndPoint)r.RemoteEndPoint);
@@ -137,15 +138,17 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
                 catch (Exception e)
 #pragma warning restore CA1031
                 {
-                    _log.Log(SipLogLevel.Error, "SIP datagram handling failed for " + source, e);
+                    _log.DatagramHandlingFailed(source, e);
                 }
             }
         }
         catch (OperationCanceledException)
         {
+            // Stopping (DisposeAsync cancels, then closes the socket): the loop's normal end.
         }
         catch (ObjectDisposedException)
         {
+            // The socket was closed under a pending receive by DisposeAsync: the same normal end.
         }
         finally
         {
@@ -164,15 +167,16 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
         }
         catch (SipParseException e)
         {
-            _log.Log(SipLogLevel.Information, string.Concat("malformed SIP datagram from ", source.ToString(), ": ", e.Reason));
+            _log.MalformedDatagram(source, e.Reason);
             if (SipMalformedRequestResponder.BuildResponse(datagram, e) is { } answer)
             {
                 try
                 {
                     socket.SendTo(answer, source.Address);
                 }
-                catch (SocketException)
+                catch (SocketException se)
                 {
+                    _log.MalformedAnswerNotSent(source, se.SocketErrorCode);
                 }
             }
             return;
@@ -190,7 +194,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            _log.Log(SipLogLevel.Error, "SIP message handler failed", e);
+            _log.MessageHandlerFailed(e);
         }
     }
 
@@ -203,7 +207,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
                 var client = await listener.AcceptAsync(ct);
                 if (_connections.Count >= _options.MaxStreamConnections)
                 {
-                    _log.Log(SipLogLevel.Warning, "SIP connection limit reached; refusing " + client.RemoteEndPoint);
+                    _log.ConnectionLimitReached(client.RemoteEndPoint);
                     client.Dispose();
                     continue;
                 }
@@ -212,13 +216,15 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            // Stopping: the loop's normal end.
         }
         catch (ObjectDisposedException)
         {
+            // The listener was closed under a pending accept by DisposeAsync: the same normal end.
         }
         catch (SocketException e)
         {
-            _log.Log(SipLogLevel.Error, "SIP accept loop stopped: " + e.SocketErrorCode);
+            _log.AcceptLoopStopped(e.SocketErrorCode);
         }
     }
 
@@ -241,7 +247,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
         {
-            _log.Log(SipLogLevel.Debug, string.Concat("SIP connection ", remote.ToString(), " ended: ", e.Message));
+            _log.ConnectionEnded(remote, e.Message);
         }
         finally
         {
@@ -294,12 +300,13 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
                 catch (Exception e) when (e is not OperationCanceledException)
 #pragma warning restore CA1031
                 {
-                    _log.Log(SipLogLevel.Information, string.Concat("SIP send to ", to.ToString(), " failed: ", e.Message));
+                    _log.SendFailed(to, e.Message);
                 }
             }
         }
         catch (OperationCanceledException)
         {
+            // Stopping: queued sends are dropped with the stack.
         }
     }
 
@@ -337,12 +344,13 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            // Stopping: the send is dropped with the stack.
         }
 #pragma warning disable CA1031 // Failures concern one peer; they are logged, never thrown into the void.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            _log.Log(SipLogLevel.Information, string.Concat("SIP send to ", to.ToString(), " failed: ", e.Message));
+            _log.SendFailed(to, e.Message);
         }
     }
 
@@ -397,6 +405,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            // The loops end by cancellation, which is what we asked for.
         }
         _stop.Dispose();
     }

@@ -22,7 +22,7 @@ namespace Ccgw.Voice.Edge;
 /// <param name="options">Builds the stack's options at start (loads the TLS certificate and the nonce key then, so a
 /// bad file stops start-up as a bind failure would).</param>
 public sealed partial class SipStackHost(Func<SipStackOptions> options, VoiceSettings settings, ISipCredentialStore accounts,
-    IRegistrationStore registrations, TimeProvider time, ISipLog sipLog, ILogger<SipStackHost> log) : IHostedService, IAsyncDisposable
+    IRegistrationStore registrations, TimeProvider time, ILogger sipLog, ILogger<SipStackHost> log) : IHostedService, IAsyncDisposable
 {
     private SipStack? _stack;
     private TrunkAdmission? _admission;

@@ -2,6 +2,7 @@ using Ccgw.Media.Audio;
 using Ccgw.Media.Dtmf;
 using Ccgw.Media.Playout;
 using Ccgw.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Ccgw.Media.Tests.Playout;
 
@@ -205,6 +206,33 @@ public sealed class MediaSchedulerTests
         Assert.Equal(PlaybackOutcome.Interrupted, await bad);
         Assert.Equal(5, good.Packets.Count);
         Assert.Equal(1, scheduler.StreamFaults);
+    }
+
+    [Fact]
+    public async Task A_stream_fault_is_logged_with_its_exception_once()
+    {
+        var clock = new ManualTimeProvider();
+        var log = new CapturingLogger();
+        using var scheduler = new MediaScheduler(clock, log: log);
+        var bad = scheduler.CreateStream(new CapturingSink(), Pcmu).PlayAsync(new ThrowingSource());
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(PlaybackOutcome.Interrupted, await bad);
+        var (level, eventId, exception) = Assert.Single(log.Entries);
+        Assert.Equal(LogLevel.Error, level);
+        Assert.Equal(14300, eventId);
+        Assert.Equal("boom", Assert.IsType<InvalidDataException>(exception).Message);
+    }
+
+    private sealed class CapturingLogger : ILogger
+    {
+        public List<(LogLevel Level, int EventId, Exception? Exception)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Add((logLevel, eventId.Id, exception));
     }
 
     private sealed class ThrowingSource : IMediaSource

@@ -8,6 +8,7 @@ using Ccgw.Sip.Tests.Transactions;
 using Ccgw.Sip.Transactions;
 using Ccgw.Sip.Transport;
 using Ccgw.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using static Ccgw.Sip.Tests.TestMessages;
 
 namespace Ccgw.Sip.Tests.Core;
@@ -27,9 +28,9 @@ public class UserAgentCoreTests
         {
             var layer = new SipTransactionLayer(Sender, Time);
             var auth = new SipDigestAuthenticator(new SipDigestOptions(), new InMemoryCredentialStore([SipCredentials.FromPassword("alice", "localhost", "demo-alice")]), Time);
-            Core = new SipUserAgentCore(new SipRegistrar(new SipRegistrarOptions(), new InMemoryRegistrationStore(), auth, Time), "ccgw-test", new NullSipLog(), CancellationToken.None);
+            Core = new SipUserAgentCore(new SipRegistrar(new SipRegistrarOptions(), new InMemoryRegistrationStore(), auth, Time), "ccgw-test", NullLogger.Instance, CancellationToken.None);
             layer.User = Core;
-            Pipeline = new SipInboundPipeline(Sender, layer, new NullSipLog());
+            Pipeline = new SipInboundPipeline(Sender, layer, NullLogger.Instance);
         }
 
         /// <summary>Feeds a datagram like the UDP listener does and returns the final responses sent.</summary>

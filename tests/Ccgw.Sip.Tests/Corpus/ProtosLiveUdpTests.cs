@@ -7,6 +7,7 @@ using Ccgw.Sip.Message;
 using Ccgw.Sip.Parsing;
 using Ccgw.Sip.Registrar;
 using Ccgw.Sip.Transport;
+using Microsoft.Extensions.Logging;
 
 namespace Ccgw.Sip.Tests.Corpus;
 
@@ -115,15 +116,17 @@ public class ProtosLiveUdpTests
         }
     }
 
-    private sealed class ErrorLog : ISipLog
+    private sealed class ErrorLog : ILogger
     {
         public ConcurrentQueue<string> Errors { get; } = new();
 
-        public bool IsEnabled(SipLogLevel level) => level >= SipLogLevel.Error;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public void Log(SipLogLevel level, string message, Exception? exception = null)
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (level >= SipLogLevel.Error) Errors.Enqueue(message + " " + exception);
+            if (logLevel >= LogLevel.Error) Errors.Enqueue(formatter(state, exception) + " " + exception);
         }
     }
 }

@@ -2,14 +2,16 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Ccgw.Sip.Dns;
+using DnsClient;
 
 namespace Ccgw.Sip.Tests.Dns;
 
 /// <summary>
-/// A scripted DNS server on 127.0.0.1 (UDP and TCP on one port) for the stub client's tests: each query is handed to
+/// A scripted DNS server on 127.0.0.1 (UDP and TCP on one port) for the DNS client's tests: each query is handed to
 /// <see cref="OnUdp"/> / <see cref="OnTcp"/>, which return the datagrams (or the one framed message) to send back.
 /// </summary>
+internal sealed record DnsQuestionSeen(string Name, QueryType Type);
+
 internal sealed class FakeDnsServer : IAsyncDisposable
 {
     private readonly Socket _udp;
@@ -45,9 +47,9 @@ internal sealed class FakeDnsServer : IAsyncDisposable
 
     public IPEndPoint EndPoint { get; }
 
-    public Func<byte[], DnsQuestion, IEnumerable<byte[]>> OnUdp { get; set; } = (_, _) => [];
+    public Func<byte[], DnsQuestionSeen, IEnumerable<byte[]>> OnUdp { get; set; } = (_, _) => [];
 
-    public Func<byte[], DnsQuestion, byte[]?> OnTcp { get; set; } = (_, _) => null;
+    public Func<byte[], DnsQuestionSeen, byte[]?> OnTcp { get; set; } = (_, _) => null;
 
     public int UdpQueries => Volatile.Read(ref _udpQueries);
 
@@ -72,7 +74,7 @@ internal sealed class FakeDnsServer : IAsyncDisposable
             }
             var query = buffer[..received.ReceivedBytes];
             Interlocked.Increment(ref _udpQueries);
-            foreach (var reply in OnUdp(query, DnsCodec.Parse(query).Questions[0]))
+            foreach (var reply in OnUdp(query, Question(query)))
                 await _udp.SendToAsync(reply, received.RemoteEndPoint);
             Received.Release();
         }
@@ -91,7 +93,7 @@ internal sealed class FakeDnsServer : IAsyncDisposable
                 var query = new byte[BinaryPrimitives.ReadUInt16BigEndian(prefix)];
                 await stream.ReadExactlyAsync(query, _stop.Token);
                 Interlocked.Increment(ref _tcpQueries);
-                if (OnTcp(query, DnsCodec.Parse(query).Questions[0]) is { } reply)
+                if (OnTcp(query, Question(query)) is { } reply)
                 {
                     BinaryPrimitives.WriteUInt16BigEndian(prefix, (ushort)reply.Length);
                     await stream.WriteAsync(prefix, _stop.Token);
@@ -121,11 +123,30 @@ internal sealed class FakeDnsServer : IAsyncDisposable
         Received.Dispose();
     }
 
-    /// <summary>The query turned into a response: QR and RA set, the given RCODE and TC, the answers appended.</summary>
+    /// <summary>The one question of a query: its name (without the root dot) and type.</summary>
+    public static DnsQuestionSeen Question(byte[] query)
+    {
+        var labels = new List<string>();
+        var at = 12;
+        while (query[at] != 0)
+        {
+            labels.Add(Encoding.ASCII.GetString(query, at + 1, query[at]));
+            at += query[at] + 1;
+        }
+        return new DnsQuestionSeen(string.Join('.', labels), (QueryType)BinaryPrimitives.ReadUInt16BigEndian(query.AsSpan(at + 1)));
+    }
+
+    /// <summary>
+    /// The query turned into a response: header and question kept (the client's EDNS OPT record dropped), QR and RA
+    /// set, the given RCODE and TC, the answers appended.
+    /// </summary>
     public static byte[] Reply(byte[] query, IEnumerable<byte[]>? answers = null, int rcode = 0, bool truncated = false, ushort? id = null)
     {
         var list = answers?.ToList() ?? [];
-        var reply = query.ToArray();
+        var end = 12;
+        while (query[end] != 0) end += query[end] + 1;
+        var reply = query[..(end + 5)];
+        BinaryPrimitives.WriteUInt16BigEndian(reply.AsSpan(10), 0);
         reply[2] = (byte)(0x81 | (truncated ? 0x02 : 0));
         reply[3] = (byte)(0x80 | rcode);
         if (id is { } other) BinaryPrimitives.WriteUInt16BigEndian(reply, other);
@@ -134,7 +155,7 @@ internal sealed class FakeDnsServer : IAsyncDisposable
     }
 
     /// <summary>An answer owned by the question's name (a pointer to offset 12).</summary>
-    public static byte[] Record(DnsRecordType type, byte[] data, uint ttl = 60)
+    public static byte[] Record(QueryType type, byte[] data, uint ttl = 60)
     {
         var r = new byte[12 + data.Length];
         r[0] = 0xC0;
@@ -147,14 +168,14 @@ internal sealed class FakeDnsServer : IAsyncDisposable
         return r;
     }
 
-    public static byte[] A(string address, uint ttl = 60) => Record(IPAddress.Parse(address).AddressFamily == AddressFamily.InterNetwork ? DnsRecordType.A : DnsRecordType.Aaaa, IPAddress.Parse(address).GetAddressBytes(), ttl);
+    public static byte[] A(string address, uint ttl = 60) => Record(IPAddress.Parse(address).AddressFamily == AddressFamily.InterNetwork ? QueryType.A : QueryType.AAAA, IPAddress.Parse(address).GetAddressBytes(), ttl);
 
     public static byte[] Srv(ushort priority, ushort weight, ushort port, string target, uint ttl = 60)
     {
         var data = new List<byte>();
         foreach (var v in new[] { priority, weight, port }) data.AddRange([(byte)(v >> 8), (byte)v]);
         data.AddRange(Name(target));
-        return Record(DnsRecordType.Srv, [.. data], ttl);
+        return Record(QueryType.SRV, [.. data], ttl);
     }
 
     public static byte[] Name(string name)

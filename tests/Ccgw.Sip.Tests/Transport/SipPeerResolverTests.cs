@@ -4,6 +4,7 @@ using Ccgw.Sip.Dns;
 using Ccgw.Sip.Tests.Dns;
 using Ccgw.Sip.Transport;
 using Ccgw.Testing;
+using DnsClient;
 
 namespace Ccgw.Sip.Tests.Transport;
 
@@ -48,12 +49,12 @@ public sealed class SipPeerResolverTests
         Assert.Equal(expected, SipPeerResolver.TransportNamed(name));
 }
 
-/// <summary>RFC 3263 §4.2 for a peer without a port: SRV through our stub client (against a scripted server).</summary>
+/// <summary>RFC 3263 §4.2 for a peer without a port: SRV through DnsClient (against a scripted server).</summary>
 public sealed class SipPeerSrvResolverTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    private static FakeDnsServer Zone(Dictionary<(string, DnsRecordType), byte[][]> records) => new()
+    private static FakeDnsServer Zone(Dictionary<(string, QueryType), byte[][]> records) => new()
     {
         OnUdp = (q, question) => [records.TryGetValue((question.Name.ToLowerInvariant(), question.Type), out var answers)
             ? FakeDnsServer.Reply(q, answers)
@@ -61,7 +62,7 @@ public sealed class SipPeerSrvResolverTests
     };
 
     private static async Task<SipEndPoint?> ResolveAsync(FakeDnsServer server, SipPeer peer, int seed = 1) =>
-        await new SipPeerResolver(new DnsStubClient([server.EndPoint], new ManualTimeProvider()), new Random(seed))
+        await new SipPeerResolver(new SipDnsClient([server.EndPoint], new ManualTimeProvider()), new Random(seed))
             .ResolveAsync(peer, AddressFamily.InterNetwork, CancellationToken.None).WaitAsync(Patience);
 
     [Theory]
@@ -72,8 +73,8 @@ public sealed class SipPeerSrvResolverTests
     {
         await using var server = Zone(new()
         {
-            [(service, DnsRecordType.Srv)] = [FakeDnsServer.Srv(10, 0, 5088, "edge.pbx.test")],
-            [("edge.pbx.test", DnsRecordType.A)] = [FakeDnsServer.A("192.0.2.20")],
+            [(service, QueryType.SRV)] = [FakeDnsServer.Srv(10, 0, 5088, "edge.pbx.test")],
+            [("edge.pbx.test", QueryType.A)] = [FakeDnsServer.A("192.0.2.20")],
         });
         var resolved = await ResolveAsync(server, new SipPeer("pbx.test", null, transport));
         Assert.Equal(new SipEndPoint(transport, new IPEndPoint(IPAddress.Parse("192.0.2.20"), 5088)), resolved);
@@ -84,14 +85,14 @@ public sealed class SipPeerSrvResolverTests
     {
         await using var server = Zone(new()
         {
-            [("_sip._udp.pbx.test", DnsRecordType.Srv)] =
+            [("_sip._udp.pbx.test", QueryType.SRV)] =
             [
                 FakeDnsServer.Srv(20, 100, 5062, "backup.test"),
                 FakeDnsServer.Srv(10, 50, 5061, "gone.test"),
                 FakeDnsServer.Srv(10, 50, 5060, "main.test"),
             ],
-            [("main.test", DnsRecordType.A)] = [FakeDnsServer.A("192.0.2.1")],
-            [("backup.test", DnsRecordType.A)] = [FakeDnsServer.A("192.0.2.2")],
+            [("main.test", QueryType.A)] = [FakeDnsServer.A("192.0.2.1")],
+            [("backup.test", QueryType.A)] = [FakeDnsServer.A("192.0.2.2")],
         });
         for (var seed = 0; seed < 5; seed++)
             Assert.Equal(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5060), (await ResolveAsync(server, new SipPeer("pbx.test", null, SipTransportKind.Udp), seed))?.Address);
@@ -102,8 +103,8 @@ public sealed class SipPeerSrvResolverTests
     {
         await using var server = Zone(new()
         {
-            [("_sip._udp.pbx.test", DnsRecordType.Srv)] = [FakeDnsServer.Srv(10, 0, 5060, "v6.test")],
-            [("v6.test", DnsRecordType.Aaaa)] = [FakeDnsServer.A("2001:db8::5")],
+            [("_sip._udp.pbx.test", QueryType.SRV)] = [FakeDnsServer.Srv(10, 0, 5060, "v6.test")],
+            [("v6.test", QueryType.AAAA)] = [FakeDnsServer.A("2001:db8::5")],
         });
         Assert.Equal(IPAddress.Parse("2001:db8::5"), (await ResolveAsync(server, new SipPeer("pbx.test", null, SipTransportKind.Udp)))?.Address.Address);
     }
@@ -111,7 +112,7 @@ public sealed class SipPeerSrvResolverTests
     [Fact]
     public async Task A_single_dot_target_means_the_service_is_not_offered()
     {
-        await using var server = Zone(new() { [("_sip._udp.localhost", DnsRecordType.Srv)] = [FakeDnsServer.Srv(0, 0, 0, ".")] });
+        await using var server = Zone(new() { [("_sip._udp.localhost", QueryType.SRV)] = [FakeDnsServer.Srv(0, 0, 0, ".")] });
         Assert.Null(await ResolveAsync(server, new SipPeer("localhost", null, SipTransportKind.Udp)));
     }
 
