@@ -299,6 +299,12 @@ public sealed class MqttOptions
 
     /// <summary>The site's broker; used when <see cref="Mode"/> is <c>external</c>.</summary>
     public MqttExternalOptions External { get; set; } = new();
+
+    /// <summary>
+    /// Embedded broker: the longest keep-alive a client may use (MQTT 5 Server Keep Alive, §3.2.2.3.14), 1-65535 s;
+    /// unset, clients choose. A v5 client asking for 0 or more is told this value; a v3.1.1 client is refused (0x02).
+    /// </summary>
+    public int? MaximumKeepAliveSeconds { get; set; }
 }
 
 public sealed class MqttExternalOptions

@@ -10,6 +10,8 @@ internal static class MqttRules
             problems.Error("Mqtt:Mode", $"'{mqtt.Mode}' is not a mode; use \"embedded\" (ccgw is the broker) or \"external\" (ccgw connects to a site's broker)");
             return;
         }
+        if (mqtt.MaximumKeepAliveSeconds is { } keepAlive and (< 1 or > 65535))
+            problems.Error("Mqtt:MaximumKeepAliveSeconds", $"{keepAlive} is out of range; use 1-65535 seconds, or leave it unset to let clients choose");
         if (mqtt.Mode != MqttOptions.ModeExternal) return;
         var e = mqtt.External;
         if (string.IsNullOrWhiteSpace(e.Host))

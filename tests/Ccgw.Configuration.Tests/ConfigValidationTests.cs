@@ -45,6 +45,23 @@ public sealed class ConfigValidationTests
         AssertSingleError(loaded, "Listeners:Mqtt:Port", "overlaps Listeners:Http");
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65536)]
+    public void Mqtt_maximum_keep_alive_out_of_range_is_named(int seconds)
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Mqtt"] = new JsonObject { ["MaximumKeepAliveSeconds"] = seconds });
+        AssertSingleError(loaded, "Mqtt:MaximumKeepAliveSeconds", $"{seconds} is out of range; use 1-65535 seconds");
+    }
+
+    [Fact]
+    public void Mqtt_maximum_keep_alive_in_range_is_accepted()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Mqtt"] = new JsonObject { ["MaximumKeepAliveSeconds"] = 600 });
+        Assert.Empty(loaded.Problems.Errors);
+        Assert.Equal(600, loaded.Options.Mqtt.MaximumKeepAliveSeconds);
+    }
+
     [Fact]
     public void Wildcard_address_overlaps_a_specific_one()
     {

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.WebSockets;
-using System.Security.Cryptography.X509Certificates;
 using Ccgw.Configuration;
 using Ccgw.Core;
 using Ccgw.Core.Callbacks;
 using Ccgw.Core.Repositories;
+using Ccgw.Daemon.Channels;
 using Ccgw.Mqtt;
 using Ccgw.Mqtt.Gateway;
 using Microsoft.AspNetCore.Connections;
@@ -34,18 +34,18 @@ internal static partial class DaemonHost
         {
             services.AddSingleton(sp => new MqttAccountAuthenticator(sp.GetRequiredService<IReadOnlyList<Core.Security.StaffLogin>>(),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MqttAccountAuthenticator>>()));
-            services.AddSingleton(sp => new MqttBroker(new MqttBrokerOptions(), sp.GetRequiredService<MqttAccountAuthenticator>(),
+            services.AddSingleton(sp => new MqttBroker(BrokerOptions(options.Mqtt), sp.GetRequiredService<MqttAccountAuthenticator>(),
                 new ContactCenterAcl(), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
                 sp.GetService<Microsoft.Extensions.Logging.ILogger<MqttBroker>>())
             {
                 GatewayWill = OfflineStatus(options, sp.GetRequiredService<TimeProvider>()),
             });
             services.AddSingleton<IMqttGatewayLink>(sp => new EmbeddedBrokerLink(sp.GetRequiredService<MqttBroker>()));
-            services.AddHostedService<MqttBrokerLifetime>();
+            services.AddHostedService<ServerLifetime<MqttBroker>>();
             var listener = options.Listeners.Mqtt;
             if (listener.Enabled)
             {
-                var certificate = LoadCertificate(listener, config.Context);
+                var certificate = CertificateFiles.LoadConfigured(listener, config.Context);
                 if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
                 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(listener.Address), listener.Port, l =>
                 {
@@ -85,6 +85,11 @@ internal static partial class DaemonHost
     private static MqttApplicationMessage OfflineStatus(GatewayOptions options, TimeProvider time) =>
         GatewayOutbox.Json(GatewayTopics.CenterStatus, GatewayPayloads.CenterStatus(options.Site.Name, null, time.GetUtcNow()), retain: true);
 
+    private static MqttBrokerOptions BrokerOptions(MqttOptions mqtt) => new()
+    {
+        MaximumKeepAlive = mqtt.MaximumKeepAliveSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+    };
+
     private static MqttGatewayClientOptions ExternalClientOptions(GatewayOptions options)
     {
         var e = options.Mqtt.External;
@@ -101,15 +106,6 @@ internal static partial class DaemonHost
             Will = OfflineStatus(options, TimeProvider.System),
         };
     }
-
-    private static X509Certificate2? LoadCertificate(TlsListenerOptions listener, ConfigContext context)
-    {
-        if (string.IsNullOrWhiteSpace(listener.Certificate)) return null;
-        var path = context.Resolve(listener.Certificate);
-        return string.IsNullOrWhiteSpace(listener.CertificateKey)
-            ? X509CertificateLoader.LoadPkcs12FromFile(path, null)
-            : X509Certificate2.CreateFromPemFile(path, context.Resolve(listener.CertificateKey));
-    }
 }
 
 /// <summary>Kestrel's TCP listener hands each connection's pipe to the broker.</summary>
@@ -117,30 +113,6 @@ internal sealed class MqttConnectionHandler(MqttBroker broker) : ConnectionHandl
 {
     public override Task OnConnectedAsync(ConnectionContext connection) =>
         broker.HandleConnectionAsync(connection.Transport, connection.RemoteEndPoint, connection.ConnectionClosed);
-}
-
-/// <summary>
-/// Disposes the broker as soon as the host starts stopping: the web host (Kestrel) stops before any other hosted
-/// service and would otherwise wait for, then abort, the MQTT connections before the gateway's will could reach them.
-/// </summary>
-internal sealed class MqttBrokerLifetime(MqttBroker broker, IHostApplicationLifetime lifetime) : IHostedService, IDisposable
-{
-    private CancellationTokenRegistration _stopping;
-    private Task _disposed = Task.CompletedTask;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _stopping = lifetime.ApplicationStopping.Register(() => _disposed = broker.DisposeAsync().AsTask());
-        return Task.CompletedTask;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await broker.DisposeAsync();
-        await _disposed.WaitAsync(cancellationToken);
-    }
-
-    public void Dispose() => _stopping.Dispose();
 }
 
 /// <summary>Runs the external-broker client for the daemon's lifetime; start does not wait for the broker.</summary>

@@ -45,7 +45,7 @@ internal static partial class DaemonHost
             return server;
         });
         services.AddSingleton<IStanzaOutlet>(sp => sp.GetRequiredService<XmppServer>());
-        services.AddHostedService<XmppServerLifetime>();
+        services.AddHostedService<ServerLifetime<XmppServer>>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(listener.Address), listener.Port,
             l => l.UseConnectionHandler<XmppConnectionHandler>()));
     }
@@ -89,10 +89,8 @@ internal static class XmppCertificate
 
     public static X509Certificate2 LoadOrCreate(TlsListenerOptions listener, ConfigContext context, string dataDirectory, string domain, TimeProvider time)
     {
-        if (!string.IsNullOrWhiteSpace(listener.Certificate))
-            return CertificateFiles.Load(context.Resolve(listener.Certificate),
-                string.IsNullOrWhiteSpace(listener.CertificateKey) ? null : context.Resolve(listener.CertificateKey));
-        return SelfSignedCertificate.LoadOrCreate(Path.Combine(dataDirectory, FileName), domain, time);
+        return CertificateFiles.LoadConfigured(listener, context)
+            ?? SelfSignedCertificate.LoadOrCreate(Path.Combine(dataDirectory, FileName), domain, time);
     }
 }
 
@@ -101,25 +99,4 @@ internal sealed class XmppConnectionHandler(XmppServer server) : ConnectionHandl
 {
     public override Task OnConnectedAsync(ConnectionContext connection) =>
         server.HandleConnectionAsync(connection.Transport, connection.RemoteEndPoint, connection.ConnectionClosed);
-}
-
-/// <summary>Closes every stream with system-shutdown as soon as the host starts stopping (before Kestrel aborts them).</summary>
-internal sealed class XmppServerLifetime(XmppServer server, IHostApplicationLifetime lifetime) : IHostedService, IDisposable
-{
-    private CancellationTokenRegistration _stopping;
-    private Task _disposed = Task.CompletedTask;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _stopping = lifetime.ApplicationStopping.Register(() => _disposed = server.DisposeAsync().AsTask());
-        return Task.CompletedTask;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await server.DisposeAsync();
-        await _disposed.WaitAsync(cancellationToken);
-    }
-
-    public void Dispose() => _stopping.Dispose();
 }
