@@ -78,7 +78,11 @@ public sealed class DaemonUnderTest : IAsyncDisposable
         string? reuseRoot, TimeSpan? readyTimeout, bool systemdParent)
     {
         var root = reuseRoot ?? NewRoot();
-        var (http, sip, xmpp, mqtt) = (FreePorts.Tcp(), FreePorts.TcpAndUdp(), FreePorts.Tcp(), FreePorts.Tcp());
+        // Each pick was free a moment ago, but picks made one after another may repeat a port (CI once had Http and
+        // Xmpp on the same one, and the config check refused the overlap): pick again until all four differ.
+        int http, sip, xmpp, mqtt;
+        do (http, sip, xmpp, mqtt) = (FreePorts.Tcp(), FreePorts.TcpAndUdp(), FreePorts.Tcp(), FreePorts.Tcp());
+        while (new HashSet<int> { http, sip, xmpp, mqtt }.Count < 4);
         // Eight RTP/RTCP pairs: a voice call with an agent leg needs two. The allocator skips ports others hold;
         // the range only has to miss our own listeners, or the config check refuses the overlap.
         int rtp;
