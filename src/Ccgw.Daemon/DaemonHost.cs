@@ -10,6 +10,7 @@ using Ccgw.Core.History;
 using Ccgw.Core.Repositories;
 using Ccgw.Core.Security;
 using Ccgw.Web.Admin;
+using Ccgw.Web.Edge;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Systemd;
 using Microsoft.AspNetCore.Connections;
@@ -35,6 +36,9 @@ internal static partial class DaemonHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Counted as the body arrives, so a chunked body (no Content-Length) cannot get past it; WebSocket
+            // upgrades (/mqtt) are exempt once upgraded.
+            kestrel.Limits.MaxRequestBodySize = options.Http.MaxRequestBodyBytes;
             var http = options.Listeners.Http;
             if (http.Enabled) kestrel.Listen(IPAddress.Parse(http.Address), http.Port);
         });
@@ -54,6 +58,7 @@ internal static partial class DaemonHost
         services.AddSingleton<AuthFailureLimiter>();
         services.AddSingleton<IReadOnlyList<StaffLogin>>(_ => CoreDefinitions.StaffLogins(options));
         services.AddProblemDetails();
+        services.AddWebEdge(EdgeOptions(options.Http));
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
 
@@ -78,6 +83,7 @@ internal static partial class DaemonHost
         DaemonMetrics.Register(services);
 
         var app = builder.Build();
+        app.UseWebEdge();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         DaemonMetrics.Map(app);
@@ -122,6 +128,11 @@ internal static partial class DaemonHost
     static partial void MapMqttChannel(WebApplication app);
     static partial void AddXmppChannel(WebApplicationBuilder builder, LoadedConfiguration config);
     static partial void MapXmppChannel(WebApplication app);
+
+    private static WebEdgeOptions EdgeOptions(Configuration.HttpOptions http) => new(
+        [.. http.KnownProxies.Select(IPAddress.Parse)],
+        new RateLimit(http.RateLimits.Submissions.PermitLimit, TimeSpan.FromSeconds(http.RateLimits.Submissions.WindowSeconds)),
+        new RateLimit(http.RateLimits.Lookups.PermitLimit, TimeSpan.FromSeconds(http.RateLimits.Lookups.WindowSeconds)));
 
     private static AdminApiOptions AdminOptions(Configuration.AdminOptions admin) =>
         new(admin.TokenSha256 is { Length: > 0 } hex ? Convert.FromHexString(hex)
