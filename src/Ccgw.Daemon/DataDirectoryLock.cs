@@ -9,11 +9,17 @@ internal sealed class DataDirectoryLock : IDisposable
 {
     public const string FileName = "ccgw.lock";
 
+    /// <summary>
+    /// The holder's pid, for the operator's message only. It lives beside the lock rather than in it because .NET
+    /// opens every file with flock too (LOCK_SH for reading), so a second process cannot read the locked file.
+    /// </summary>
+    public const string PidFileName = "ccgw.pid";
+
     private readonly FileStream stream;
 
     private DataDirectoryLock(FileStream stream) => this.stream = stream;
 
-    /// <summary>The held lock, or null with <paramref name="holder"/> set to what the lock file says about its owner.</summary>
+    /// <summary>The held lock, or null with <paramref name="holder"/> set to what the pid file says about its owner.</summary>
     public static DataDirectoryLock? TryAcquire(string dataDirectory, out string holder)
     {
         Directory.CreateDirectory(dataDirectory);
@@ -25,27 +31,25 @@ internal sealed class DataDirectoryLock : IDisposable
         }
         catch (IOException) when (File.Exists(path))
         {
-            // Held: the owner wrote its pid when it took the lock. Reading is allowed, flock is advisory.
-            holder = ReadHolder(path);
+            holder = ReadHolder(Path.Combine(dataDirectory, PidFileName));
             return null;
         }
-        // The pid is for the operator's message only; the lock itself is the flock, not the file's content.
-        stream.SetLength(0);
-        using (var writer = new StreamWriter(stream, leaveOpen: true)) writer.Write($"{Environment.ProcessId}\n");
-        stream.Flush(flushToDisk: false);
+        // Written only while holding the lock, so a pid file left by a kill -9 is overwritten before anyone reads it.
+        File.WriteAllText(Path.Combine(dataDirectory, PidFileName), $"{Environment.ProcessId}\n");
         holder = "";
         return new DataDirectoryLock(stream);
     }
 
-    private static string ReadHolder(string path)
+    private static string ReadHolder(string pidFile)
     {
         try
         {
-            var pid = File.ReadAllText(path).Trim();
+            var pid = File.ReadAllText(pidFile).Trim();
             return pid.Length > 0 ? $"pid {pid}" : "another process";
         }
         catch (IOException)
         {
+            // The holder may not have written it yet; the lock, not this file, is what refused us.
             return "another process";
         }
     }
