@@ -89,7 +89,21 @@ internal static partial class DaemonHost
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");
         // Before storage opens and before any listener binds: a second daemon on this data directory stops here.
-        using var dataLock = DataDirectoryLock.TryAcquire(dataDirectory, out var holder);
+        DataDirectoryLock? acquired;
+        string holder;
+        try
+        {
+            acquired = DataDirectoryLock.TryAcquire(dataDirectory, out holder);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // A data directory we cannot create or write is the storage failure the database would have hit next.
+            var reason = $"{dataDirectory}: {e.Message}";
+            LogStorageFailed(log, reason);
+            await app.DisposeAsync();
+            return ExitCodes.CantCreate;
+        }
+        using var dataLock = acquired;
         if (dataLock is null)
         {
             LogDataDirectoryLocked(log, dataDirectory, holder);
