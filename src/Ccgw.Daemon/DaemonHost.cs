@@ -94,6 +94,28 @@ internal static partial class DaemonHost
         app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>());
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");
+        // Before storage opens and before any listener binds: a second daemon on this data directory stops here.
+        DataDirectoryLock? acquired;
+        string holder;
+        try
+        {
+            acquired = DataDirectoryLock.TryAcquire(dataDirectory, out holder);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // A data directory we cannot create or write is the storage failure the database would have hit next.
+            var reason = $"{dataDirectory}: {e.Message}";
+            LogStorageFailed(log, reason);
+            await app.DisposeAsync();
+            return ExitCodes.CantCreate;
+        }
+        using var dataLock = acquired;
+        if (dataLock is null)
+        {
+            LogDataDirectoryLocked(log, dataDirectory, holder);
+            await app.DisposeAsync(); // flushes the console logger's queue, so the line above is not lost
+            return ExitCodes.TempFail;
+        }
         try
         {
             var hosted = app.Services.GetServices<IHostedService>().ToArray();
@@ -144,6 +166,9 @@ internal static partial class DaemonHost
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Critical, Message = "stopped because {Services} failed; exiting with EX_SOFTWARE so that the supervisor restarts the gateway")]
     private static partial void LogServicesFaulted(ILogger logger, string services);
+
+    [LoggerMessage(EventId = 16300, Level = LogLevel.Critical, Message = "data directory {Directory} is in use by another ccgw ({Holder}); one instance per data directory: stop it, or give this one its own Data:Directory")]
+    private static partial void LogDataDirectoryLocked(ILogger logger, string directory, string holder);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Critical, Message = "storage failed: {Reason}")]
     private static partial void LogStorageFailed(ILogger logger, string reason);
