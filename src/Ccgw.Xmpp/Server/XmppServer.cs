@@ -275,7 +275,7 @@ public sealed partial class XmppServer : IStanzaOutlet, IAsyncDisposable
         {
             // Like Prosody's mod_block_strangers for anonymous users: a guest talks to the centre, not to its staff
             // or other guests. service-unavailable (RFC 6120 §8.3.3.19), the same answer as for an account that does
-            // not exist (RFC 6121 §8.5.2.2.1), so a guest cannot use the refusal to learn which accounts exist;
+            // not exist (RFC 6121 §8.5.1), so a guest cannot use the refusal to learn which accounts exist;
             // not-allowed would confirm the address is real. Never answered for errors (§8.3.1).
             LogGuestRefused(_log, session.Full, target);
             Reply(session, Stanzas.Error(stanza, "service-unavailable"));
