@@ -23,10 +23,12 @@ public sealed partial class XmppServer
             // session could make the server remember (and announce its departure to) any number of addresses.
             if (type is null)
             {
+                // Staff's presence to the gateway's conversation addresses is exempt, as in HandOverAsync.
+                var bounded = session.Account.Kind == XmppAccountKind.Guest || IsUser(directed) || FindService(directed) is null;
                 bool full;
                 lock (_gate)
                 {
-                    full = !session.DirectedTo.Contains(directed) && session.DirectedTo.Count >= _options.MaxDirectedPresence;
+                    full = bounded && !session.DirectedTo.Contains(directed) && session.DirectedTo.Count >= _options.MaxDirectedPresence;
                     if (!full) session.DirectedTo.Add(directed);
                 }
                 if (full)

@@ -32,7 +32,7 @@ public sealed record XmppServerOptions
 
     /// <summary>
     /// Addresses one session may send directed presence to (RFC 6121 §4.6) and have remembered; beyond it directed
-    /// presence is refused with resource-constraint. Agents' service addresses (conversations) are always remembered:
+    /// presence is refused with resource-constraint. Staff's service addresses (conversations) are always remembered:
     /// the IM gateway needs their unavailable.
     /// </summary>
     public int MaxDirectedPresence { get; init; } = 100;

@@ -168,6 +168,11 @@ public sealed class GuestLimitsTests
         Drain(alice);
         await server.FromClientAsync(alice, Presence("c@example.org"), default);
         Assert.Equal("resource-constraint", Condition(Assert.Single(Drain(alice))));
+        // An agent's presence to the gateway's conversation addresses is not held to it (the gateway needs its unavailable).
+        await server.FromClientAsync(alice, Presence("conv-a@localhost"), default);
+        Assert.Empty(Drain(alice));
+        Assert.Single(_service.Received);
+        _service.Received.Clear();
 
         // A guest naming endless conversation addresses does not grow what the server remembers for it.
         var guest = server.Bind(Guest("guest-1"), "web", "s2");
