@@ -2,10 +2,12 @@
 # Builds ccgw_<version>_<arch>.deb with dpkg-deb:
 #   /usr/lib/ccgw/            the daemon (ccgw) and admin tool (ccgwctl), self-contained .NET publish
 #   /usr/bin/ccgwctl          symlink
-#   /etc/ccgw/ccgw.json       the configuration (a conffile: upgrades keep local edits)
+#   /etc/ccgw/ccgw.json       packaging/ccgw.json, the production template (a conffile: upgrades keep local edits):
+#                             no accounts, no admin token, no anonymous login, loopback listeners, and Site domains
+#                             left empty so that `ccgw check-config` refuses it (exit 78) until an admin configures it
 #   /usr/share/ccgw/prompts/  the demo prompt set
 #   /lib/systemd/system/ccgw.service
-# postinst creates the 'ccgw' system user. Usage: packaging/build-deb.sh [OUTDIR]
+# postinst creates the 'ccgw' system user and enables/starts the unit only once check-config accepts the configuration. Usage: packaging/build-deb.sh [OUTDIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/packaging/out}
@@ -29,11 +31,9 @@ ln -s ../lib/ccgw/ccgwctl "$pkg/usr/bin/ccgwctl"
 cp -r "$root/config/prompts" "$pkg/usr/share/ccgw/prompts"
 rm -f "$pkg/usr/share/ccgw/prompts/make-prompts.sh"
 cp "$root/config/customers.json" "$pkg/usr/share/ccgw/customers.json"
-# The packaged configuration is the demo one, pointed at the packaged paths.
-sed -e 's|"Directory": "../data"|"Directory": "/var/lib/ccgw"|' \
-    -e 's|"Directory": "prompts"|"Directory": "/usr/share/ccgw/prompts"|' \
-    -e 's|"SeedFile": "customers.json"|"SeedFile": "/usr/share/ccgw/customers.json"|' \
-    "$root/config/ccgw.json" > "$pkg/etc/ccgw/ccgw.json"
+# The packaged configuration is the production template, never the demo one (config/ccgw.json: demo passwords,
+# demo admin token, anonymous guests). The demo prompt set and customers stay available under /usr/share/ccgw.
+cp "$root/packaging/ccgw.json" "$pkg/etc/ccgw/ccgw.json"
 chmod 0640 "$pkg/etc/ccgw/ccgw.json"
 cp "$root/systemd/ccgw.service" "$pkg/lib/systemd/system/ccgw.service"
 cp "$root/README.md" "$root/CHANGELOG.md" "$pkg/usr/share/doc/ccgw/"

@@ -74,6 +74,20 @@ if deb=$(packaging/build-deb.sh "$deb_out" 2>&1 | tail -1) && [ -f "$deb" ]; the
   done
   if dpkg-deb -I "$deb" conffiles 2>/dev/null | grep -qx /etc/ccgw/ccgw.json; then checks_passed=$((checks_passed+1))
   else echo "test.sh: FAIL: /etc/ccgw/ccgw.json is not a conffile"; checks_failed=$((checks_failed+1)); fi
+  # Issue 16 acceptance: a clean install opens no listener until configured. The packaged daemon, run on the packaged
+  # configuration, must refuse it (exit 78 naming Site:SipDomain) before binding anything; once the admin sets the
+  # domains the same file is a valid loopback-only configuration with no demo account, token or anonymous login.
+  deb_root=$(mktemp -d)
+  dpkg-deb -x "$deb" "$deb_root"
+  pkg_conf=$deb_root/etc/ccgw/ccgw.json
+  pkg_out=$(CCGW__Data__Directory="$deb_root/data" timeout 60 "$deb_root/usr/lib/ccgw/ccgw" --config "$pkg_conf" 2>&1); pkg_rc=$?
+  if [ "$pkg_rc" -eq 78 ] && grep -q "Site:SipDomain: not set" <<<"$pkg_out" && [ ! -e "$deb_root/data" ]; then checks_passed=$((checks_passed+1))
+  else echo "test.sh: FAIL: the packaged daemon on the packaged config exited $pkg_rc, not 78 naming Site:SipDomain:"; echo "$pkg_out"; checks_failed=$((checks_failed+1)); fi
+  if CCGW__Site__SipDomain=example.com CCGW__Site__XmppDomain=example.com "$deb_root/usr/lib/ccgw/ccgw" check-config --config "$pkg_conf" >/dev/null 2>&1 \
+     && ! grep -qi -e demo -e '"Password' -e '"Token"' "$pkg_conf" && grep -q '"AllowAnonymous": false' "$pkg_conf" \
+     && ! grep -o '"Address": *"[^"]*"' "$pkg_conf" | grep -qv '"127.0.0.1"'; then checks_passed=$((checks_passed+1))
+  else echo "test.sh: FAIL: the packaged config, once its domains are set, is not a valid loopback-only config without demo accounts"; checks_failed=$((checks_failed+1)); fi
+  rm -rf "$deb_root"
   echo "test.sh: packaging: $(basename "$deb") ($(du -h "$deb" | cut -f1))"
 else
   echo "test.sh: FAIL: packaging/build-deb.sh failed: $deb"; checks_failed=$((checks_failed+1))

@@ -50,7 +50,7 @@ for i in $(seq 2 $((AGENTS - 1))); do
               "CCGW__Agents__${i}__Skills__sales=5" "CCGW__Agents__${i}__Skills__billing=5"
               "CCGW__Agents__${i}__Capacity__Voice=1" "CCGW__Agents__${i}__Capacity__Callback=1")
 done
-env CCGW__Data__Directory="$work/data" CCGW__Listeners__Http__Port=$http CCGW__Listeners__SipUdp__Port=$sip \
+env CCGW__Data__Directory="$work/data" CCGW__Http__RateLimits__Submissions__PermitLimit=1000000 CCGW__Http__RateLimits__Lookups__PermitLimit=1000000 CCGW__Listeners__Http__Port=$http CCGW__Listeners__SipUdp__Port=$sip \
   CCGW__Listeners__SipTcp__Port=$sip CCGW__Listeners__Xmpp__Port=$(free_port) CCGW__Listeners__Mqtt__Port=$(free_port) \
   CCGW__Trunks__0__KeepaliveSeconds=0 CCGW__Trunks__0__Outbound__Port=$customer_port \
   CCGW__Queues__0__Callbacks__Mode=customerFirst CCGW__Queues__0__Callbacks__MaxAttempts=1 \

@@ -10,6 +10,7 @@ public sealed class GatewayOptions
     public SiteOptions Site { get; set; } = new();
     public DataOptions Data { get; set; } = new();
     public ListenersOptions Listeners { get; set; } = new();
+    public HttpOptions Http { get; set; } = new();
     public AdminOptions Admin { get; set; } = new();
     public RoutingSettings Routing { get; set; } = new();
     public List<AgentOptions> Agents { get; set; } = [];

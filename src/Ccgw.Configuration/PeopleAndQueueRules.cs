@@ -122,9 +122,14 @@ internal static class PeopleAndQueueRules
 
     private static void CheckSite(SiteOptions site, ConfigProblems problems)
     {
-        if (string.IsNullOrWhiteSpace(site.SipDomain) || site.SipDomain.Contains(' ', StringComparison.Ordinal))
+        // The packaged configuration ships both domains empty so that ccgw does not start until an admin has set them.
+        if (string.IsNullOrWhiteSpace(site.SipDomain))
+            problems.Error("Site:SipDomain", "not set; set it to the centre's SIP domain (e.g. example.com), then review Listeners, Admin, Agents and Trunks; ccgw does not start until configured");
+        else if (site.SipDomain.Contains(' ', StringComparison.Ordinal))
             problems.Error("Site:SipDomain", $"'{site.SipDomain}' is not a domain; use e.g. localhost or example.com");
-        if (string.IsNullOrWhiteSpace(site.XmppDomain) || site.XmppDomain.Contains(' ', StringComparison.Ordinal) || site.XmppDomain.Contains('@', StringComparison.Ordinal))
+        if (string.IsNullOrWhiteSpace(site.XmppDomain))
+            problems.Error("Site:XmppDomain", "not set; set it to the centre's XMPP domain (e.g. example.com); ccgw does not start until configured");
+        else if (site.XmppDomain.Contains(' ', StringComparison.Ordinal) || site.XmppDomain.Contains('@', StringComparison.Ordinal))
             problems.Error("Site:XmppDomain", $"'{site.XmppDomain}' is not a domain; use e.g. localhost or example.com");
     }
 

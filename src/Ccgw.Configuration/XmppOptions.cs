@@ -32,6 +32,18 @@ public sealed class XmppOptions
     /// <summary>Silence (not even a whitespace keepalive) after which a stream is closed.</summary>
     public int IdleTimeoutSeconds { get; set; } = 900;
 
+    /// <summary>Roster items a registered account may hold (RFC 6121 §2); more are refused with resource-constraint.</summary>
+    public int MaxRosterItems { get; set; } = 1000;
+
+    /// <summary>Roster items an anonymous guest may hold; guests only talk to service addresses, and their roster ends with them.</summary>
+    public int GuestMaxRosterItems { get; set; } = 10;
+
+    /// <summary>Addresses one session may send directed presence to (RFC 6121 §4.6); more are refused with resource-constraint.</summary>
+    public int MaxDirectedPresence { get; set; } = 100;
+
+    /// <summary>XEP-0198 stanzas a client may leave unacknowledged before its stream ends with resource-constraint.</summary>
+    public int MaxUnackedStanzas { get; set; } = 500;
+
     /// <summary>How long a session with XEP-0198 resumption waits for its client after the link dropped.</summary>
     public int ResumeTimeoutSeconds { get; set; } = 300;
 }

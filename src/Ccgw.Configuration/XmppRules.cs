@@ -11,6 +11,10 @@ internal static class XmppRules
         Range(problems, "Xmpp:NegotiationTimeoutSeconds", xmpp.NegotiationTimeoutSeconds, 5, 3600, "seconds");
         Range(problems, "Xmpp:StanzaTimeoutSeconds", xmpp.StanzaTimeoutSeconds, 1, 3600, "seconds");
         Range(problems, "Xmpp:IdleTimeoutSeconds", xmpp.IdleTimeoutSeconds, 30, 86_400, "seconds (clients send whitespace keepalives every few minutes)");
+        Range(problems, "Xmpp:MaxRosterItems", xmpp.MaxRosterItems, 10, 100_000, "items per account");
+        Range(problems, "Xmpp:GuestMaxRosterItems", xmpp.GuestMaxRosterItems, 0, 1000, "items per guest (0: guests keep no roster)");
+        Range(problems, "Xmpp:MaxDirectedPresence", xmpp.MaxDirectedPresence, 1, 10_000, "addresses per session");
+        Range(problems, "Xmpp:MaxUnackedStanzas", xmpp.MaxUnackedStanzas, 10, 10_000, "stanzas (XEP-0198 queue per session)");
         Range(problems, "Xmpp:ResumeTimeoutSeconds", xmpp.ResumeTimeoutSeconds, 0, 86_400, "seconds (0 turns stream resumption off)");
     }
 

@@ -10,6 +10,7 @@ using Ccgw.Core.History;
 using Ccgw.Core.Repositories;
 using Ccgw.Core.Security;
 using Ccgw.Web.Admin;
+using Ccgw.Web.Edge;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Systemd;
 using Microsoft.AspNetCore.Connections;
@@ -35,6 +36,9 @@ internal static partial class DaemonHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Counted as the body arrives, so a chunked body (no Content-Length) cannot get past it; WebSocket
+            // upgrades (/mqtt) are exempt once upgraded.
+            kestrel.Limits.MaxRequestBodySize = options.Http.MaxRequestBodyBytes;
             var http = options.Listeners.Http;
             if (http.Enabled) kestrel.Listen(IPAddress.Parse(http.Address), http.Port);
         });
@@ -54,6 +58,7 @@ internal static partial class DaemonHost
         services.AddSingleton<AuthFailureLimiter>();
         services.AddSingleton<IReadOnlyList<StaffLogin>>(_ => CoreDefinitions.StaffLogins(options));
         services.AddProblemDetails();
+        services.AddWebEdge(EdgeOptions(options.Http));
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
 
@@ -78,6 +83,7 @@ internal static partial class DaemonHost
         DaemonMetrics.Register(services);
 
         var app = builder.Build();
+        app.UseWebEdge();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         DaemonMetrics.Map(app);
@@ -88,6 +94,28 @@ internal static partial class DaemonHost
         app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>());
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");
+        // Before storage opens and before any listener binds: a second daemon on this data directory stops here.
+        DataDirectoryLock? acquired;
+        string holder;
+        try
+        {
+            acquired = DataDirectoryLock.TryAcquire(dataDirectory, out holder);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // A data directory we cannot create or write is the storage failure the database would have hit next.
+            var reason = $"{dataDirectory}: {e.Message}";
+            LogStorageFailed(log, reason);
+            await app.DisposeAsync();
+            return ExitCodes.CantCreate;
+        }
+        using var dataLock = acquired;
+        if (dataLock is null)
+        {
+            LogDataDirectoryLocked(log, dataDirectory, holder);
+            await app.DisposeAsync(); // flushes the console logger's queue, so the line above is not lost
+            return ExitCodes.TempFail;
+        }
         try
         {
             var hosted = app.Services.GetServices<IHostedService>().ToArray();
@@ -123,6 +151,11 @@ internal static partial class DaemonHost
     static partial void AddXmppChannel(WebApplicationBuilder builder, LoadedConfiguration config);
     static partial void MapXmppChannel(WebApplication app);
 
+    private static WebEdgeOptions EdgeOptions(Configuration.HttpOptions http) => new(
+        [.. http.KnownProxies.Select(IPAddress.Parse)],
+        new RateLimit(http.RateLimits.Submissions.PermitLimit, TimeSpan.FromSeconds(http.RateLimits.Submissions.WindowSeconds)),
+        new RateLimit(http.RateLimits.Lookups.PermitLimit, TimeSpan.FromSeconds(http.RateLimits.Lookups.WindowSeconds)));
+
     private static AdminApiOptions AdminOptions(Configuration.AdminOptions admin) =>
         new(admin.TokenSha256 is { Length: > 0 } hex ? Convert.FromHexString(hex)
             : admin.Token is { Length: > 0 } token ? SHA256.HashData(Encoding.UTF8.GetBytes(token))
@@ -133,6 +166,9 @@ internal static partial class DaemonHost
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Critical, Message = "stopped because {Services} failed; exiting with EX_SOFTWARE so that the supervisor restarts the gateway")]
     private static partial void LogServicesFaulted(ILogger logger, string services);
+
+    [LoggerMessage(EventId = 16300, Level = LogLevel.Critical, Message = "data directory {Directory} is in use by another ccgw ({Holder}); one instance per data directory: stop it, or give this one its own Data:Directory")]
+    private static partial void LogDataDirectoryLocked(ILogger logger, string directory, string holder);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Critical, Message = "storage failed: {Reason}")]
     private static partial void LogStorageFailed(ILogger logger, string reason);

@@ -21,12 +21,12 @@ internal sealed record PreparedCall(OutboundLeg Leg, CallMedia Media);
 /// a port pair that is opened is always either handed on or freed here.
 /// </summary>
 internal sealed partial class LegDialler(SipSignalling sip, SipRegistrar registrar, RtpPortAllocator ports, MediaScheduler scheduler,
-    SipPeerResolver peers, VoiceSettings settings, TimeProvider time, ILogger log)
+    SipPeerResolver peers, VoiceSettings settings, TimeProvider time, ILogger log, RtpLegOptions? legOptions = null)
 {
     public SipSignalling Sip => sip;
 
     /// <summary>Binds a port pair and starts receiving; <see cref="RtpPortsExhaustedException"/> when the range is used up.</summary>
-    public CallMedia OpenMedia() => CallMedia.Open(ports, scheduler, time, settings.MediaAddress);
+    public CallMedia OpenMedia() => CallMedia.Open(ports, scheduler, time, settings.MediaAddress, legOptions);
 
     /// <summary>Where to send to a trunk's peer now, preferring the address family our listener for its transport has.</summary>
     public Task<SipEndPoint?> ResolveAsync(SipPeer peer, CancellationToken cancellationToken) =>

@@ -47,7 +47,7 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         var sip = new SipSignalling(stack, settings.Domain);
         // Without the daemon's resolver (tests), port-less names fall back to A/AAAA: no DNS servers to ask for SRV.
         var dialler = new LegDialler(sip, stack.Registrar, ports, scheduler, peers ?? new SipPeerResolver(dns: null), settings, time,
-            loggers.CreateLogger<LegDialler>());
+            loggers.CreateLogger<LegDialler>(), new RtpLegOptions { DropMetrics = meters is null ? null : new RtpDropMetrics(meters) });
         Router = new InDialogRouter(_registry, sip);
         _parts = new CallParts(engine, dialler, _registry, new QueueAnnouncer(settings, prompts, loggers.CreateLogger<QueueAnnouncer>()),
             new CallbackLedger(callbacks, time, loggers.CreateLogger<CallbackLedger>()), new VoiceMetrics(_registry, meters), settings, time);

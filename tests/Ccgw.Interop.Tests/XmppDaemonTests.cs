@@ -74,6 +74,21 @@ public sealed class XmppDaemonTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task A_guest_cannot_message_alice_directly_but_reaches_the_queue_address()
+    {
+        Skip.IfNot(SlixmppInstalled, "slixmpp (Debian package 'python3-slixmpp') is not installed");
+        var r = await RunAsync("stranger");
+
+        // Issue 16: a guest talks to the centre's addresses only; alice never sees its messages.
+        Assert.Empty(r.GetProperty("aliceReceived").EnumerateArray());
+        var errors = r.GetProperty("guestErrors").EnumerateArray().Select(e => (e[0].GetString(), e[1].GetString())).ToList();
+        Assert.Contains(("alice@localhost", "service-unavailable"), errors);
+        Assert.Contains(("alice@localhost/desk", "service-unavailable"), errors);
+        Assert.Equal("service-unavailable", r.GetProperty("iq").GetString());
+        Assert.True(r.GetProperty("fromSupport").GetInt32() > 0, "the queue address answered the guest");
+    }
+
+    [SkippableFact]
     public async Task Plain_before_tls_is_refused_and_only_starttls_is_offered()
     {
         Skip.IfNot(SlixmppInstalled, "slixmpp (Debian package 'python3-slixmpp') is not installed");

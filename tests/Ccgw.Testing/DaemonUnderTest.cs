@@ -102,6 +102,10 @@ public sealed class DaemonUnderTest : IAsyncDisposable
             ["CCGW__Listeners__Rtp__PortMin"] = Text(ports.RtpMin),
             ["CCGW__Listeners__Rtp__PortMax"] = Text(ports.RtpMax),
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            // Every test's client is 127.0.0.1, and some post hundreds of requests: the demo's per-address limits
+            // would refuse them. Tests of the limits themselves set their own (HttpEdgeTests).
+            ["CCGW__Http__RateLimits__Submissions__PermitLimit"] = "1000000",
+            ["CCGW__Http__RateLimits__Lookups__PermitLimit"] = "1000000",
         };
         if (extraEnvironment is not null)
             foreach (var (k, v) in extraEnvironment) env[k] = v;

@@ -6,6 +6,7 @@ using Ccgw.Core.Callbacks;
 using Ccgw.Core.Repositories;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Testing;
+using Ccgw.Web.Edge;
 using Ccgw.Web.Help;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -75,8 +76,12 @@ internal sealed class HelpApiHost : IAsyncDisposable
         services.AddSingleton<ICustomerAlertStore>(new SqliteCustomerAlertStore(db));
         services.AddHelpRequests(new HelpSiteOptions("Test centre", TimeSpan.FromMinutes(3)));
         services.AddProblemDetails();
+        // The daemon's edge (security headers, CSP: the browser tests run the page under it), with limits no test reaches.
+        var unlimited = new RateLimit(1_000_000, TimeSpan.FromMinutes(1));
+        services.AddWebEdge(new WebEdgeOptions([], unlimited, unlimited));
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         var app = builder.Build();
+        app.UseWebEdge();
         app.MapHelpRequests();
         await app.StartAsync();
         var host = new HelpApiHost(dir, app, time, engine, callbacks, store, port);

@@ -18,6 +18,12 @@ public sealed record RtpLegOptions
 {
     /// <summary>Silence from the latched source after which another source may take over (see <see cref="SymmetricLatch"/>).</summary>
     public TimeSpan RelatchAfter { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long after the SDP is applied a packet from another port of the signalled host may latch (NAT).</summary>
+    public TimeSpan LatchWindow { get; init; } = SymmetricLatch.DefaultLatchWindow;
+
+    /// <summary>Where dropped datagrams are counted for <c>/metrics</c>; null counts only on the leg.</summary>
+    public RtpDropMetrics? DropMetrics { get; init; }
 }
 
 /// <summary>
@@ -32,6 +38,7 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
 
     private readonly RtpSocketPair _ports;
     private readonly SymmetricLatch _latch;
+    private readonly RtpDropMetrics? _drops;
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeProvider _time;
     private readonly RtpReceptionStatistics _statistics = new();
@@ -49,7 +56,9 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
     {
         _ports = ports;
         _time = time;
-        _latch = new SymmetricLatch(time, (options ?? new RtpLegOptions()).RelatchAfter);
+        options ??= new RtpLegOptions();
+        _latch = new SymmetricLatch(time, options.RelatchAfter, options.LatchWindow);
+        _drops = options.DropMetrics;
     }
 
     public int LocalRtpPort => _ports.RtpPort;
@@ -62,7 +71,10 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
     /// <summary>Set when the peer sent an RTCP BYE (RFC 3550 §6.6); signalling, not RTCP, ends calls, so this is informational.</summary>
     public bool RtcpByeReceived { get; private set; }
 
-    /// <summary>The address from the peer's SDP (null for hold); re-INVITEs call it again, which unlatches.</summary>
+    /// <summary>
+    /// The address from the peer's SDP (null for hold); re-INVITEs call it again, which unlatches. Only this host may
+    /// latch the leg (<see cref="SymmetricLatch"/>): until it is called, every packet received is dropped.
+    /// </summary>
     public void SetRemote(IPEndPoint? signalled) => _latch.Reset(signalled);
 
     /// <summary>Routes every accepted packet to <paramref name="handler"/> (the relay) instead of DTMF detection; null detaches.</summary>
@@ -146,9 +158,14 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
         if (!RtpPacket.TryParse(datagram, out var packet))
         {
             PacketsInvalid++;
+            _drops?.CountInvalid();
             return;
         }
-        if (!_latch.Accept(source)) return;
+        if (!_latch.Accept(source))
+        {
+            _drops?.CountSource();
+            return;
+        }
         PacketsReceived++;
         var arrival = _time.GetTimestamp() * 8000 / _time.TimestampFrequency;
         _statistics.Update(packet.Ssrc, packet.SequenceNumber, packet.Timestamp, arrival);

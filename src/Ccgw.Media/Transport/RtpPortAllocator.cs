@@ -13,16 +13,20 @@ public sealed class RtpPortsExhaustedException : Exception
 
 /// <summary>
 /// Hands out RTP/RTCP socket pairs from a configured range: RTP on the even port, RTCP on the next odd one
-/// (RFC 3550 §11). Ports are bound at allocation, so a port taken by another process is skipped, and the
-/// search starts after the last allocation so a just-released pair is not reused at once (stray late packets
-/// of the previous call would otherwise reach the next one).
+/// (RFC 3550 §11). Ports are bound at allocation, so a port taken by another process is skipped. The pair is
+/// drawn at random among the free ones (as rtpengine does), not the next in line: a stranger who saw one call's port
+/// cannot guess the next call's and spray it before its peer latches. A just-released pair comes back with the
+/// same chance as any other free one; stray late packets of the previous call are dropped by the strict source
+/// latch (<see cref="SymmetricLatch"/>) unless they come from the new peer's host.
 /// </summary>
 public sealed class RtpPortAllocator
 {
     private readonly object _gate = new();
     private readonly IPAddress _bindAddress;
     private readonly bool[] _inUse;
-    private int _cursor;
+    // The free slots in no particular order, the first _freeCount of them valid: a random pick and a release are O(1).
+    private readonly int[] _free;
+    private int _freeCount;
 
     public RtpPortAllocator(IPAddress bindAddress, int firstPort, int lastPort)
     {
@@ -33,6 +37,9 @@ public sealed class RtpPortAllocator
         if (LastPort < FirstPort + 1) throw new ArgumentException($"Port range {firstPort}-{lastPort} holds no even/odd pair.", nameof(lastPort));
         _bindAddress = bindAddress;
         _inUse = new bool[(LastPort - FirstPort + 1) / 2];
+        _free = new int[_inUse.Length];
+        for (var slot = 0; slot < _free.Length; slot++) _free[slot] = slot;
+        _freeCount = _free.Length;
     }
 
     public int FirstPort { get; }
@@ -41,10 +48,10 @@ public sealed class RtpPortAllocator
 
     public int InUse
     {
-        get { lock (_gate) return _inUse.Count(u => u); }
+        get { lock (_gate) return _inUse.Length - _freeCount; }
     }
 
-    /// <summary>Binds the next free pair; throws <see cref="RtpPortsExhaustedException"/> when none is left.</summary>
+    /// <summary>Binds a free pair drawn at random; throws <see cref="RtpPortsExhaustedException"/> when none is left.</summary>
     public RtpSocketPair Allocate() =>
         TryAllocate(out var pair) ? pair : throw new RtpPortsExhaustedException($"No free RTP port pair in {FirstPort}-{LastPort} ({Capacity} pairs).");
 
@@ -52,18 +59,21 @@ public sealed class RtpPortAllocator
     {
         lock (_gate)
         {
-            for (var n = 0; n < _inUse.Length; n++)
+            // Draw among the candidates [0, candidates); a pair another process holds is moved past the end of that
+            // window (it stays free for later calls) and the draw repeats, so each free pair is tried at most once.
+            for (var candidates = _freeCount; candidates > 0; candidates--)
             {
-                var slot = (_cursor + n) % _inUse.Length;
-                if (_inUse[slot]) continue;
+                var index = Random.Shared.Next(candidates);
+                var slot = _free[index];
                 var port = FirstPort + (2 * slot);
                 if (TryBind(port, out var rtp, out var rtcp))
                 {
                     _inUse[slot] = true;
-                    _cursor = slot + 1;
+                    _free[index] = _free[--_freeCount];
                     pair = new RtpSocketPair(this, slot, port, rtp, rtcp);
                     return true;
                 }
+                (_free[index], _free[candidates - 1]) = (_free[candidates - 1], slot);
             }
         }
         pair = null!;
@@ -72,7 +82,13 @@ public sealed class RtpPortAllocator
 
     internal void Release(int slot)
     {
-        lock (_gate) _inUse[slot] = false;
+        lock (_gate)
+        {
+            // RtpSocketPair.Dispose calls this once per pair; the guard keeps the free list exact regardless.
+            if (!_inUse[slot]) return;
+            _inUse[slot] = false;
+            _free[_freeCount++] = slot;
+        }
     }
 
     private bool TryBind(int port, out Socket rtp, out Socket rtcp)

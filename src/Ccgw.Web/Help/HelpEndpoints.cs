@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Ccgw.Core.Callbacks;
+using Ccgw.Web.Edge;
 
 namespace Ccgw.Web.Help;
 
@@ -61,7 +62,7 @@ public static class HelpEndpoints
                 SubmitKind.SlotFull => FieldProblems(outcome.Errors!, 409),
                 _ => Results.Problem(statusCode: 503, title: "the request could not be stored; please try again"),
             };
-        });
+        }).RequireRateLimiting(WebEdge.SubmissionsPolicy);
 
         app.MapGet("/api/help-requests/slots", async (string? topic, HelpRequestService service, CancellationToken ct) =>
         {
@@ -73,12 +74,14 @@ public static class HelpEndpoints
                 slotMinutes = policy.EffectiveSlotLength.TotalMinutes,
                 slots = await service.FreeSlotsAsync(policy, 96, ct),
             });
-        });
+        }).RequireRateLimiting(WebEdge.LookupsPolicy);
 
         app.MapGet("/api/help-requests/{id}", async (string id, HelpRequestService service, CancellationToken ct) =>
-            await service.GetAsync(id, ct) is { } view ? Results.Ok(view) : Results.Problem(statusCode: 404, title: "no such help request"));
+            await service.GetAsync(id, ct) is { } view ? Results.Ok(view) : Results.Problem(statusCode: 404, title: "no such help request")).RequireRateLimiting(WebEdge.LookupsPolicy);
 
-        app.MapGet("/api/status", (HelpRequestService service) => Results.Ok(service.Status()));
+        app.MapGet("/api/status", (HelpRequestService service) => Results.Ok(service.Status())).RequireRateLimiting(WebEdge.LookupsPolicy);
+
+        HelpAssets.Map(app);
 
         app.MapGet("/", async (string? @ref, HttpContext http, HelpRequestService service, CancellationToken ct) =>
         {
@@ -103,7 +106,7 @@ public static class HelpEndpoints
                     outcome.Kind == SubmitKind.Invalid ? 400 : 409),
                 _ => Html(await HelpPage.RenderFormAsync(service, input, new Dictionary<string, string[]> { ["form"] = ["your request could not be stored; please try again"] }, ct), 503),
             };
-        });
+        }).RequireRateLimiting(WebEdge.SubmissionsPolicy);
 
         app.MapPost("/api/alerts", async (HttpContext http, CustomerAlertService alerts, CancellationToken ct) =>
         {
@@ -126,10 +129,10 @@ public static class HelpEndpoints
             if (body.ValueKind != JsonValueKind.Object) return FieldProblems(new() { ["body"] = ["send a JSON object with topic and thresholdMinutes"] }, 400);
             var (view, errors) = await alerts.CreateAsync(new AlertInput(Text(body, "topic"), Text(body, "thresholdMinutes"), Text(body, "channel"), Text(body, "imAddress")), ct);
             return view is null ? FieldProblems(errors, 400) : Results.Json(view, statusCode: 202);
-        });
+        }).RequireRateLimiting(WebEdge.SubmissionsPolicy);
 
         app.MapGet("/api/alerts/{id}", async (string id, CustomerAlertService alerts, CancellationToken ct) =>
-            await alerts.GetAsync(id, ct) is { } view ? Results.Ok(view) : Results.Problem(statusCode: 404, title: "no such alert"));
+            await alerts.GetAsync(id, ct) is { } view ? Results.Ok(view) : Results.Problem(statusCode: 404, title: "no such alert")).RequireRateLimiting(WebEdge.LookupsPolicy);
 
         app.MapPost("/alerts", async (HttpContext http, HelpRequestService service, CustomerAlertService alerts, CancellationToken ct) =>
         {
@@ -140,17 +143,17 @@ public static class HelpEndpoints
             if (view is not null) return SeeOther(http, $"/alerts/{view.Id}");
             var renamed = errors.ToDictionary(e => "alert-" + e.Key, e => e.Value);
             return Html(await HelpPage.RenderFormAsync(service, new HelpRequestInput(PreferredTime: "now"), renamed, ct), 400);
-        });
+        }).RequireRateLimiting(WebEdge.SubmissionsPolicy);
 
         app.MapGet("/alerts/{id}", async (string id, HelpRequestService service, CustomerAlertService alerts, CancellationToken ct) =>
             await alerts.GetAsync(id, ct) is { } view
                 ? Html(HelpPage.RenderAlert(service, view, alerts.TopicName(view.Topic)), 200)
-                : Html(HelpPage.RenderNotFound(service), 404));
+                : Html(HelpPage.RenderNotFound(service), 404)).RequireRateLimiting(WebEdge.LookupsPolicy);
 
         app.MapGet("/help/requests/{id}", async (string id, HelpRequestService service, CancellationToken ct) =>
             await service.GetAsync(id, ct) is { } view
                 ? Html(HelpPage.RenderStatus(service, view), 200)
-                : Html(HelpPage.RenderNotFound(service), 404));
+                : Html(HelpPage.RenderNotFound(service), 404)).RequireRateLimiting(WebEdge.LookupsPolicy);
     }
 
     private static string? Text(JsonElement body, string name) =>

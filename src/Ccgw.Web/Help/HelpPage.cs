@@ -92,7 +92,7 @@ internal static class HelpPage
         sb.Append("<button type=\"submit\">Call me back</button></form>");
         AlertForm(sb, service, errors);
         sb.Append("</main>");
-        sb.Append(FormScript);
+        sb.Append(HelpAssets.ScriptTag);
         sb.Append("</body></html>");
         return sb.ToString();
     }
@@ -111,7 +111,7 @@ internal static class HelpPage
         sb.Append("<dt>Position</dt><dd id=\"position\">").Append(view.Position > 0 ? view.Position.ToString(CultureInfo.InvariantCulture) : "–").Append("</dd>");
         sb.Append("<dt>Estimated wait</dt><dd id=\"ewt\">").Append(E(WaitText(view.EwtSeconds))).Append("</dd>");
         sb.Append("</dl><p><a href=\"/\">Back to the help page</a></p></main>");
-        sb.Append(StatusScript);
+        sb.Append(HelpAssets.ScriptTag);
         sb.Append("</body></html>");
         return sb.ToString();
     }
@@ -139,15 +139,10 @@ internal static class HelpPage
     {
         var sb = new StringBuilder(2048);
         Head(sb, $"Waiting-time alert – {service.Site.SiteName}");
-        sb.Append("<main><h1>Waiting-time alert</h1><p id=\"alert\" data-id=\"").Append(E(view.Id)).Append("\" aria-live=\"polite\">")
+        sb.Append("<main><h1>Waiting-time alert</h1><p id=\"alert\" data-id=\"").Append(E(view.Id)).Append("\" data-topic=\"").Append(E(topicName)).Append("\" aria-live=\"polite\">")
           .Append(E(AlertText(view, topicName))).Append("</p><p>Current wait for ").Append(E(topicName)).Append(": <span id=\"ewt\">")
           .Append(E(WaitText(view.EwtSeconds))).Append("</span></p><p><a href=\"/\">Back to the help page</a></p></main>");
-        sb.Append("<script>").Append(Shared).Append("(function(){var el=document.getElementById('alert'),id=el.dataset.id;")
-          .Append("var topic=").Append(JavaScriptEncoder.Default.Encode(topicName) is var t ? "'" + t + "'" : "''").Append(';')
-          .Append("function poll(){fetch('/api/alerts/'+encodeURIComponent(id)).then(function(r){return r.json();}).then(function(a){")
-          .Append("document.getElementById('ewt').textContent=waitText(a.ewtSeconds);")
-          .Append("if(a.status==='triggered')el.textContent='The wait for '+topic+' is now short: call us or ask for a call-back.';}).catch(function(){});}")
-          .Append("setInterval(poll,5000);})();</script></body></html>");
+        sb.Append(HelpAssets.ScriptTag).Append("</body></html>");
         return sb.ToString();
     }
 
@@ -188,10 +183,7 @@ internal static class HelpPage
     private static void Head(StringBuilder sb, string title) => sb
         .Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
         .Append("<title>").Append(E(title)).Append("</title>")
-        .Append("<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;line-height:1.5}")
-        .Append("label{display:block;font-weight:600;margin-top:.75rem}input,select{font-size:1rem;padding:.3rem;width:100%;box-sizing:border-box}")
-        .Append(".hint{color:#444;margin:.1rem 0}.error{color:#a00;font-weight:600;margin:.1rem 0}[aria-invalid=true]{border:2px solid #a00}")
-        .Append(".errors{border:3px solid #a00;padding:.5rem 1rem}fieldset{margin:1rem 0}button{margin-top:1rem;font-size:1.1rem;padding:.4rem 1.2rem}</style>")
+        .Append("<link rel=\"stylesheet\" href=\"/assets/help.css\">")
         .Append("</head><body>");
 
     private static void Input(StringBuilder sb, string field, string label, string type, string? value, string? hint,
@@ -227,40 +219,4 @@ internal static class HelpPage
     private static bool Same(string? a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     private static string E(string? s) => s is null ? "" : Enc.Encode(s);
-
-    private const string Shared = """
-        function waitText(s){if(s===null||s===undefined)return 'unknown (no agent available right now)';if(s<=0)return 'no wait';if(s<60)return 'less than a minute';if(s<5400)return 'about '+Math.round(s/60)+' minutes';return 'about '+(Math.round(s/360)/10)+' hours';}
-        """;
-
-    private const string FormScript = "<script>" + Shared + """
-        (function(){
-          var tz=Intl.DateTimeFormat().resolvedOptions().timeZone;var tzField=document.getElementById('field-timeZone');
-          if(tz&&!tzField.value)tzField.value=tz;document.getElementById('tz-name').textContent=tz||'UTC';
-          var fmt=new Intl.DateTimeFormat(undefined,{weekday:'short',day:'numeric',month:'short',hour:'2-digit',minute:'2-digit'});
-          document.querySelectorAll('option[data-utc]').forEach(function(o){o.textContent=fmt.format(new Date(o.dataset.utc));});
-          var topic=document.getElementById('field-topic'),time=document.getElementById('field-preferredTime');
-          function onlyTopic(){document.querySelectorAll('#field-preferredTime optgroup').forEach(function(g){var other=g.dataset.queue!==topic.value;g.hidden=other;g.disabled=other;});
-            if(time.selectedOptions.length&&time.selectedOptions[0].parentElement.disabled)time.value='now';}
-          topic.addEventListener('change',onlyTopic);onlyTopic();
-          var summary=document.getElementById('error-summary');if(summary)summary.focus();
-          function poll(){fetch('/api/status').then(function(r){return r.json();}).then(function(list){list.forEach(function(q){
-            var li=document.querySelector('#waits li[data-queue="'+q.queue+'"] .ewt');if(li)li.textContent=waitText(q.ewtSeconds);});}).catch(function(){});}
-          setInterval(poll,5000);
-        })();
-        </script>
-        """;
-
-    private const string StatusScript = "<script>" + Shared + """
-        (function(){
-          var texts={scheduled:'Scheduled: we will call you',queued:'Calling you now',connected:'Connected',done:'Done',cancelled:'Cancelled',failed:'We could not reach you',interrupted:'Interrupted: an agent will arrange a new time'};
-          var el=document.getElementById('request'),id=el.dataset.id;var sch=document.getElementById('scheduled');
-          sch.textContent=new Date(sch.dataset.utc).toLocaleString();
-          function poll(){fetch('/api/help-requests/'+encodeURIComponent(id)).then(function(r){return r.json();}).then(function(v){
-            document.getElementById('status').textContent=texts[v.status]||v.status;
-            document.getElementById('position').textContent=v.position>0?String(v.position):'\u2013';
-            document.getElementById('ewt').textContent=waitText(v.ewtSeconds);}).catch(function(){});}
-          setInterval(poll,5000);
-        })();
-        </script>
-        """;
 }

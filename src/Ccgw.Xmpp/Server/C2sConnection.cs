@@ -287,7 +287,13 @@ internal sealed partial class C2sConnection
                 {
                     if (item.Stanza is { } stanza)
                     {
-                        session.Written(stanza);
+                        if (!session.Written(stanza) && !session.Closed)
+                        {
+                            // Unacknowledged stanzas are kept for a resume; a client that never acks would grow them
+                            // without end. Ended for good (not resumable), as Prosody's mod_smacks does at its queue size.
+                            XmppServer.LogUnackedOverflow(_server.Log, session.Full, session.MaxUnacked);
+                            session.Close(XmppServer.StreamErrorText("resource-constraint", "too many stanzas left unacknowledged (XEP-0198)"));
+                        }
                         XmlStanzaWriter.Write(output, stanza, XmppNamespaces.Client);
                         sinceRequest++;
                     }

@@ -61,6 +61,9 @@ internal sealed class C2sSession
     /// <summary>The 'max' announced when resumption is enabled (XEP-0198 §5).</summary>
     public double ResumeSeconds { get; init; } = 300;
 
+    /// <summary>XEP-0198: stanzas kept for an ack at most; <see cref="Written"/> reports going over it.</summary>
+    public int MaxUnacked { get; init; } = 500;
+
     /// <summary>Stanzas received from the client since stream management was enabled (XEP-0198 'h').</summary>
     public uint InboundCount { get; set; }
 
@@ -94,14 +97,18 @@ internal sealed class C2sSession
         SmResumable = resumable;
     }
 
-    /// <summary>The writer sent a stanza: with stream management it waits for an ack.</summary>
-    public void Written(XElement stanza)
+    /// <summary>
+    /// The writer sent a stanza: with stream management it waits for an ack. False when more than
+    /// <see cref="MaxUnacked"/> now wait: the client does not acknowledge and the session must end.
+    /// </summary>
+    public bool Written(XElement stanza)
     {
-        if (!SmEnabled) return;
+        if (!SmEnabled) return true;
         lock (_gate)
         {
             _unacked.AddLast(stanza);
             _outboundCount++;
+            return _unacked.Count <= MaxUnacked;
         }
     }
 

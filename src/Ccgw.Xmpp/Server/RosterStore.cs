@@ -64,7 +64,6 @@ internal sealed class RosterItem(Jid jid)
 /// </summary>
 internal sealed class RosterStore
 {
-    public const int MaxItemsPerUser = 1000;
     private readonly Dictionary<Jid, Dictionary<Jid, RosterItem>> _rosters = [];
 
     /// <summary>The roster version (RFC 6121 §2.6): one counter for all rosters is enough to tell a client it changed.</summary>
@@ -92,16 +91,23 @@ internal sealed class RosterStore
     public RosterItem? Find(Jid user, Jid contact) =>
         _rosters.TryGetValue(user, out var roster) && roster.TryGetValue(contact, out var item) ? item : null;
 
-    public RosterItem GetOrAdd(Jid user, Jid contact)
+    /// <summary>The item for <paramref name="contact"/>, added when new; throws InvalidOperationException when the roster already holds <paramref name="maxItems"/>.</summary>
+    public RosterItem GetOrAdd(Jid user, Jid contact, int maxItems)
     {
         var roster = RosterOf(user);
         if (!roster.TryGetValue(contact, out var item))
         {
-            if (roster.Count >= MaxItemsPerUser) throw new InvalidOperationException("roster full");
+            if (roster.Count >= maxItems) throw new InvalidOperationException("roster full");
             roster[contact] = item = new RosterItem(contact);
         }
         return item;
     }
+
+    /// <summary>Forgets a whole roster (a guest's, when its last resource ended).</summary>
+    public void Drop(Jid user) => _rosters.Remove(user);
+
+    /// <summary>Items in <paramref name="user"/>'s roster (0 when it has none), without creating one.</summary>
+    public int Count(Jid user) => _rosters.TryGetValue(user, out var roster) ? roster.Count : 0;
 
     public bool Remove(Jid user, Jid contact) => _rosters.TryGetValue(user, out var roster) && roster.Remove(contact);
 

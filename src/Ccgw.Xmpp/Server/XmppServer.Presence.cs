@@ -19,8 +19,25 @@ public sealed partial class XmppServer
         if (type == "probe") return; // clients do not probe (§4.3: the server does)
         if (to is { } directed)
         {
-            // §4.6: directed presence; remembered so the target hears when this session goes away.
-            if (type is null) lock (_gate) session.DirectedTo.Add(directed);
+            // §4.6: directed presence; remembered so the target hears when this session goes away. Bounded, or one
+            // session could make the server remember (and announce its departure to) any number of addresses.
+            if (type is null)
+            {
+                // Staff's presence to the gateway's conversation addresses is exempt, as in HandOverAsync.
+                var bounded = session.Account.Kind == XmppAccountKind.Guest || IsUser(directed) || FindService(directed) is null;
+                bool full;
+                lock (_gate)
+                {
+                    full = bounded && !session.DirectedTo.Contains(directed) && session.DirectedTo.Count >= _options.MaxDirectedPresence;
+                    if (!full) session.DirectedTo.Add(directed);
+                }
+                if (full)
+                {
+                    LogDirectedPresenceFull(_log, session.Full, _options.MaxDirectedPresence);
+                    Reply(session, Stanzas.Error(presence, "resource-constraint", "wait"));
+                    return;
+                }
+            }
             await RouteAsync(presence, session, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -120,7 +137,7 @@ public sealed partial class XmppServer
                 {
                     case "subscribe":
                         {
-                            var item = _rosters.GetOrAdd(user, contact);
+                            var item = _rosters.GetOrAdd(user, contact, RosterLimit(user));
                             if ((item.Subscription & Subscription.To) != 0)
                             {
                                 forward = false;
@@ -130,7 +147,7 @@ public sealed partial class XmppServer
                             pushes.Add((user, item, false));
                             if (localContact)
                             {
-                                var theirs = _rosters.GetOrAdd(contact, user);
+                                var theirs = _rosters.GetOrAdd(contact, user, RosterLimit(contact));
                                 if (theirs.PreApproved)
                                 {
                                     // §3.4: pre-approved, answered by the server at once.
@@ -152,7 +169,7 @@ public sealed partial class XmppServer
                         }
                     case "subscribed":
                         {
-                            var item = _rosters.GetOrAdd(user, contact);
+                            var item = _rosters.GetOrAdd(user, contact, RosterLimit(user));
                             if (!item.PendingIn)
                             {
                                 // §3.4: pre-approval when no request is pending.
@@ -241,6 +258,12 @@ public sealed partial class XmppServer
         }
     }
 
+    /// <summary>The roster size <paramref name="user"/> may reach: small for a guest, whose roster dies with it. Called under the lock.</summary>
+    private int RosterLimit(Jid user) =>
+        _sessions.TryGetValue(user.Bare, out var list) && list.Any(s => s.Account.Kind == XmppAccountKind.Guest)
+            ? _options.GuestMaxRosterItems
+            : _options.MaxRosterItems;
+
     /// <summary>§2.1.6: a roster push to every interested resource of <paramref name="user"/>.</summary>
     private void PushRosterItem(Jid user, RosterItem item, bool removed)
     {
@@ -320,7 +343,7 @@ public sealed partial class XmppServer
             {
                 try
                 {
-                    changed = _rosters.GetOrAdd(user, contact);
+                    changed = _rosters.GetOrAdd(user, contact, RosterLimit(user));
                     changed.Name = (string?)element.Attribute("name") is { Length: > 0 } name ? name : changed.Name;
                     changed.Groups = [.. element.Elements(RosterNs + "group").Select(g => g.Value).Where(g => g.Length > 0).Distinct().Take(20)];
                 }

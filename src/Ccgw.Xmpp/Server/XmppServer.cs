@@ -120,7 +120,7 @@ public sealed partial class XmppServer : IStanzaOutlet, IAsyncDisposable
         if (resource.Length > 256) resource = resource[..256];
         if (!Jid.TryParse($"{account.User}@{Domain}/{resource}", out var full))
             full = Jid.Create(account.User, Domain, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)));
-        var session = new C2sSession(full, account, streamId) { ResumeSeconds = _options.ResumeTimeout.TotalSeconds };
+        var session = new C2sSession(full, account, streamId) { ResumeSeconds = _options.ResumeTimeout.TotalSeconds, MaxUnacked = _options.MaxUnackedStanzas };
         C2sSession? replaced = null;
         lock (_gate)
         {
@@ -203,7 +203,12 @@ public sealed partial class XmppServer : IStanzaOutlet, IAsyncDisposable
             if (_sessions.TryGetValue(session.Full.Bare, out var list))
             {
                 list.Remove(session);
-                if (list.Count == 0) _sessions.Remove(session.Full.Bare);
+                if (list.Count == 0)
+                {
+                    _sessions.Remove(session.Full.Bare);
+                    // A guest's address is random and never comes back: its roster would only pile up.
+                    if (session.Account.Kind == XmppAccountKind.Guest) _rosters.Drop(session.Full.Bare);
+                }
             }
             wasAvailable = session.Available;
             session.Presence = null;
@@ -266,6 +271,16 @@ public sealed partial class XmppServer : IStanzaOutlet, IAsyncDisposable
             to = parsed;
         }
 
+        if (to is { } target && session.Account.Kind == XmppAccountKind.Guest && !GuestMayReach(session, target))
+        {
+            // Like Prosody's mod_block_strangers for anonymous users: a guest talks to the centre, not to its staff
+            // or other guests. service-unavailable (RFC 6120 §8.3.3.19), the same answer as for an account that does
+            // not exist (RFC 6121 §8.5.1), so a guest cannot use the refusal to learn which accounts exist;
+            // not-allowed would confirm the address is real. Never answered for errors (§8.3.1).
+            LogGuestRefused(_log, session.Full, target);
+            Reply(session, Stanzas.Error(stanza, "service-unavailable"));
+            return;
+        }
         if (stanza.Name == Stanzas.Presence)
         {
             await PresenceFromClientAsync(session, stanza, to, cancellationToken).ConfigureAwait(false);
@@ -284,6 +299,17 @@ public sealed partial class XmppServer : IStanzaOutlet, IAsyncDisposable
         }
         if (to is null) return;
         await RouteAsync(stanza, session, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Where an anonymous guest may send a stanza: the server itself, its own account, a service address (queue,
+    /// conversation, IM component) and other domains (which only services answer; there is no s2s). Local accounts,
+    /// staff and guests alike, are out of reach; staff reach guests through the gateway's conversation addresses.
+    /// </summary>
+    private bool GuestMayReach(C2sSession session, Jid to)
+    {
+        if (to.Domain != Domain || to.Local is null || to.Bare == session.Full.Bare) return true;
+        return !IsUser(to) && FindService(to) is not null;
     }
 
     /// <summary>Routes a stanza whose 'from' is a local session.</summary>
@@ -318,7 +344,11 @@ public sealed partial class XmppServer : IStanzaOutlet, IAsyncDisposable
     {
         if (sender is not null && stanza.Name != Stanzas.Presence)
         {
-            lock (_gate) sender.DirectedTo.Add(to.Bare);
+            // Agents' conversation addresses are always remembered (the gateway needs their unavailable); a guest
+            // could name endless conversation addresses, so its set stops growing at the directed-presence bound.
+            lock (_gate)
+                if (sender.Account.Kind != XmppAccountKind.Guest || sender.DirectedTo.Count < _options.MaxDirectedPresence)
+                    sender.DirectedTo.Add(to.Bare);
         }
         try
         {
@@ -414,6 +444,15 @@ public sealed partial class XmppServer : IStanzaOutlet, IAsyncDisposable
 
     [LoggerMessage(EventId = 705, Level = LogLevel.Information, Message = "XMPP {Jid} replaced by a new connection with the same resource")]
     private static partial void LogReplaced(ILogger logger, Jid jid);
+
+    [LoggerMessage(EventId = 16200, Level = LogLevel.Debug, Message = "XMPP guest {Jid} may not reach {To}; refused with service-unavailable")]
+    private static partial void LogGuestRefused(ILogger logger, Jid jid, Jid to);
+
+    [LoggerMessage(EventId = 16201, Level = LogLevel.Debug, Message = "XMPP {Jid} sent directed presence to {Max} addresses already; refused with resource-constraint")]
+    private static partial void LogDirectedPresenceFull(ILogger logger, Jid jid, int max);
+
+    [LoggerMessage(EventId = 16202, Level = LogLevel.Warning, Message = "XMPP {Jid} left more than {Max} stanzas unacknowledged (XEP-0198); closed with resource-constraint")]
+    internal static partial void LogUnackedOverflow(ILogger logger, Jid jid, int max);
 
     [LoggerMessage(EventId = 706, Level = LogLevel.Error, Message = "XMPP service for {To} failed")]
     private static partial void LogServiceFailed(ILogger logger, Jid to, Exception e);

@@ -21,6 +21,28 @@ public sealed record XmppServerOptions
 
     public string SoftwareVersion { get; init; } = "0";
 
+    /// <summary>Roster items a registered account (agent, supervisor, customer) may hold; more are refused with resource-constraint.</summary>
+    public int MaxRosterItems { get; init; } = 1000;
+
+    /// <summary>
+    /// Roster items an anonymous guest may hold. Guests only talk to service addresses, so a handful is plenty; their
+    /// roster is dropped when their last resource ends (a guest's address is never reused).
+    /// </summary>
+    public int GuestMaxRosterItems { get; init; } = 10;
+
+    /// <summary>
+    /// Addresses one session may send directed presence to (RFC 6121 §4.6) and have remembered; beyond it directed
+    /// presence is refused with resource-constraint. Staff's service addresses (conversations) are always remembered:
+    /// the IM gateway needs their unavailable.
+    /// </summary>
+    public int MaxDirectedPresence { get; init; } = 100;
+
+    /// <summary>
+    /// XEP-0198 stanzas written to a client and not yet acknowledged; a client that lets more pile up is ended with
+    /// the stream error resource-constraint (as Prosody's smacks_max_queue_size).
+    /// </summary>
+    public int MaxUnackedStanzas { get; init; } = 500;
+
     /// <summary>Agents and supervisors: each gets the others in the roster with mutual subscriptions.</summary>
     public IReadOnlyList<(string User, string Name, string Group)> Team { get; init; } = [];
 }

@@ -4,6 +4,7 @@
 Run with Debian's /usr/bin/python3 (python3-slixmpp). Every scenario is bounded in time and prints one JSON object.
   session  PORT            alice and bob log in (STARTTLS, SCRAM), roster, presence, alice -> bob message, ping, disco, version
   guest    PORT            SASL ANONYMOUS after STARTTLS
+  stranger PORT            a guest writes to alice@ (bare and full JID, message and iq) and to support@
   customer PORT USER PASS  a customer account (SCRAM)
   raw      PORT MODE       hand-written hostile streams: plain-no-tls, doctype, entity, big, slow
 """
@@ -100,6 +101,38 @@ async def guest(port):
     await client["xep_0199"].ping(DOMAIN, timeout=10)
     client.disconnect()
     await client.disconnected
+    return out
+
+
+async def stranger(port):
+    """A guest tries to reach the agent alice directly; only the service address may answer it."""
+    out = {}
+    alice = await login("alice@localhost/desk", "demo-alice", port)
+    alice.send_presence()
+    client = await login("localhost", "", port, anonymous=True)
+    client.send_presence()
+    await asyncio.sleep(0.5)
+    client.send_message(mto="alice@localhost", mbody="hello alice (bare)", mtype="chat")
+    client.send_message(mto="alice@localhost/desk", mbody="hello alice (full)", mtype="chat")
+    try:
+        iq = client.make_iq_get(queryxmlns="jabber:iq:version", ito="alice@localhost/desk")
+        await iq.send(timeout=10)
+        out["iq"] = "result"
+    except slixmpp.exceptions.IqError as e:
+        out["iq"] = e.iq["error"]["condition"]
+    client.send_message(mto="support@localhost", mbody="hello", mtype="chat")
+    for _ in range(100):
+        if len([m for m in client.messages if m["type"] == "error"]) >= 2 and any(
+                m["type"] != "error" and str(m["from"]).startswith("support@") for m in client.messages):
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)
+    out["guestErrors"] = [[str(m["from"]), m["error"]["condition"]] for m in client.messages if m["type"] == "error"]
+    out["fromSupport"] = len([m for m in client.messages if m["type"] != "error" and str(m["from"]).startswith("support@")])
+    out["aliceReceived"] = [[str(m["from"]), m["body"]] for m in alice.messages]
+    client.disconnect()
+    alice.disconnect()
+    await asyncio.gather(client.disconnected, alice.disconnected)
     return out
 
 
@@ -233,6 +266,7 @@ def main():
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         coro = {"session": lambda: session(port), "guest": lambda: guest(port),
+                "stranger": lambda: stranger(port),
                 "customer": lambda: customer(port, sys.argv[3], sys.argv[4])}[scenario]()
         result = loop.run_until_complete(asyncio.wait_for(coro, 90))
     print(json.dumps(result))

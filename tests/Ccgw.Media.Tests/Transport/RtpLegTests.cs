@@ -68,6 +68,7 @@ public sealed class RtpLegTests
     {
         using var caller = new UdpPeer();
         await using var leg = new RtpLeg(Allocator().Allocate(), TimeProvider.System);
+        leg.SetRemote(caller.EndPoint); // the caller's SDP: only it may latch
         var digits = new List<char>();
         var three = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         leg.DetectDtmf(101, d =>
@@ -98,6 +99,7 @@ public sealed class RtpLegTests
     {
         using var caller = new UdpPeer();
         await using var leg = new RtpLeg(Allocator().Allocate(), TimeProvider.System);
+        leg.SetRemote(caller.EndPoint);
         var digit = new TaskCompletionSource<char>(TaskCreationOptions.RunContinuationsAsynchronously);
         leg.DetectDtmf(101, d => digit.TrySetResult(d));
         leg.Start();

@@ -20,6 +20,7 @@ public sealed class RtpRelayTests
         using var caller = new UdpPeer();
         using var agent = new UdpPeer();
         await using var callerLeg = new RtpLeg(allocator.Allocate(), TimeProvider.System);
+        callerLeg.SetRemote(caller.EndPoint); // from the caller's SDP offer
         await using var agentLeg = new RtpLeg(allocator.Allocate(), TimeProvider.System);
         agentLeg.SetRemote(agent.EndPoint); // from the agent's SDP answer
         using var relay = new RtpRelay(callerLeg, CallerPcmu, agentLeg, AgentPcma);
@@ -56,6 +57,7 @@ public sealed class RtpRelayTests
         using var caller = new UdpPeer();
         using var agent = new UdpPeer();
         await using var callerLeg = new RtpLeg(allocator.Allocate(), TimeProvider.System);
+        callerLeg.SetRemote(caller.EndPoint); // from the caller's SDP offer
         await using var agentLeg = new RtpLeg(allocator.Allocate(), TimeProvider.System);
         agentLeg.SetRemote(agent.EndPoint);
         using var relay = new RtpRelay(callerLeg, CallerPcmu, agentLeg, AgentPcma);
@@ -84,6 +86,7 @@ public sealed class RtpRelayTests
         using var stranger = new UdpPeer();
         using var agent = new UdpPeer();
         await using var callerLeg = new RtpLeg(allocator.Allocate(), TimeProvider.System);
+        callerLeg.SetRemote(caller.EndPoint); // from the caller's SDP offer
         await using var agentLeg = new RtpLeg(allocator.Allocate(), TimeProvider.System);
         agentLeg.SetRemote(agent.EndPoint);
         using var relay = new RtpRelay(callerLeg, CallerPcmu, agentLeg, CallerPcmu);

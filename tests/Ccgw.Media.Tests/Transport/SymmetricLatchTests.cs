@@ -6,8 +6,10 @@ namespace Ccgw.Media.Tests.Transport;
 
 public sealed class SymmetricLatchTests
 {
-    private static readonly IPEndPoint Signalled = new(IPAddress.Parse("10.0.0.1"), 4000);
+    private static readonly IPEndPoint Signalled = new(IPAddress.Parse("203.0.113.5"), 4000);
+    // The signalled host seen through a NAT that rewrote the port.
     private static readonly IPEndPoint Real = new(IPAddress.Parse("203.0.113.5"), 31000);
+    private static readonly IPEndPoint Rebound = new(IPAddress.Parse("203.0.113.5"), 42000);
     private static readonly IPEndPoint Stranger = new(IPAddress.Parse("198.51.100.7"), 5000);
 
     [Fact]
@@ -30,31 +32,100 @@ public sealed class SymmetricLatchTests
         Assert.True(latch.Accept(Real.Serialize()));
         clock.Advance(TimeSpan.FromSeconds(1.5));
         Assert.False(latch.Accept(Stranger.Serialize()));
+        Assert.False(latch.Accept(Rebound.Serialize())); // even the peer's host, while the latched port is alive
         Assert.Equal(Real, latch.TargetEndPoint);
-        Assert.Equal(1, latch.Rejected);
+        Assert.Equal(2, latch.Rejected);
     }
 
     [Fact]
-    public void Silence_longer_than_the_relatch_time_lets_a_new_source_take_over()
+    public void Silence_longer_than_the_relatch_time_lets_the_signalled_host_move_to_a_new_port()
     {
         var clock = new ManualTimeProvider();
         var latch = new SymmetricLatch(clock, TimeSpan.FromSeconds(2), Signalled);
         latch.Accept(Real.Serialize());
         clock.Advance(TimeSpan.FromSeconds(2));
-        Assert.True(latch.Accept(Stranger.Serialize()));
-        Assert.Equal(Stranger, latch.TargetEndPoint);
+        Assert.True(latch.Accept(Rebound.Serialize()));
+        Assert.Equal(Rebound, latch.TargetEndPoint);
         Assert.Equal(1, latch.Relatches);
         Assert.False(latch.Accept(Real.Serialize()));
     }
 
     [Fact]
+    public void A_foreign_host_never_relatches_however_long_the_peer_is_silent()
+    {
+        var clock = new ManualTimeProvider();
+        var latch = new SymmetricLatch(clock, TimeSpan.FromSeconds(2), Signalled);
+        latch.Accept(Real.Serialize());
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.False(latch.Accept(Stranger.Serialize()));
+        Assert.Equal(Real, latch.TargetEndPoint);
+        Assert.Equal(0, latch.Relatches);
+        Assert.Equal(1, latch.Rejected);
+    }
+
+    [Fact]
+    public void A_stranger_cannot_latch_first_not_even_before_the_peer_sends()
+    {
+        var latch = new SymmetricLatch(new ManualTimeProvider(), TimeSpan.FromSeconds(2), Signalled);
+        Assert.False(latch.Accept(Stranger.Serialize()));
+        Assert.False(latch.IsLatched);
+        Assert.Equal(Signalled, latch.TargetEndPoint);
+        Assert.True(latch.Accept(Signalled.Serialize()));
+    }
+
+    [Fact]
+    public void Without_a_signalled_address_nothing_latches()
+    {
+        var latch = new SymmetricLatch(new ManualTimeProvider(), TimeSpan.FromSeconds(2));
+        Assert.False(latch.Accept(Real.Serialize()));
+        Assert.Null(latch.TargetEndPoint);
+    }
+
+    [Fact]
+    public void After_the_window_only_the_exact_signalled_port_latches()
+    {
+        var clock = new ManualTimeProvider();
+        var latch = new SymmetricLatch(clock, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), Signalled);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.False(latch.Accept(Real.Serialize()));
+        Assert.True(latch.Accept(Signalled.Serialize()));
+        Assert.Equal(Signalled, latch.TargetEndPoint);
+    }
+
+    [Fact]
     public void Reset_unlatches_and_uses_the_new_signalled_address()
+    {
+        var clock = new ManualTimeProvider();
+        var latch = new SymmetricLatch(clock, TimeSpan.FromSeconds(2), Signalled);
+        latch.Accept(Real.Serialize());
+        clock.Advance(TimeSpan.FromSeconds(30));
+        var moved = new IPEndPoint(IPAddress.Parse("192.0.2.9"), 6000);
+        latch.Reset(moved);
+        Assert.Equal(moved, latch.TargetEndPoint);
+        // A re-INVITE's answer opens a new window for the new host's NAT'd port; the old host is foreign now.
+        Assert.False(latch.Accept(Real.Serialize()));
+        var natted = new IPEndPoint(moved.Address, 50000);
+        Assert.True(latch.Accept(natted.Serialize()));
+        Assert.Equal(natted, latch.TargetEndPoint);
+    }
+
+    [Fact]
+    public void Hold_without_an_address_keeps_the_peer_host_as_the_only_one_allowed()
     {
         var latch = new SymmetricLatch(new ManualTimeProvider(), TimeSpan.FromSeconds(2), Signalled);
         latch.Accept(Real.Serialize());
         latch.Reset(null);
         Assert.Null(latch.TargetEndPoint);
-        Assert.True(latch.Accept(Stranger.Serialize()));
-        Assert.Equal(Stranger, latch.TargetEndPoint);
+        Assert.False(latch.Accept(Stranger.Serialize()));
+        Assert.True(latch.Accept(Rebound.Serialize()));
+        Assert.Equal(Rebound, latch.TargetEndPoint);
+    }
+
+    [Fact]
+    public void An_ipv4_peer_matches_on_an_ipv6_socket()
+    {
+        var latch = new SymmetricLatch(new ManualTimeProvider(), TimeSpan.FromSeconds(2), Signalled);
+        Assert.False(latch.Accept(new IPEndPoint(Stranger.Address.MapToIPv6(), 5000).Serialize()));
+        Assert.True(latch.Accept(new IPEndPoint(Signalled.Address.MapToIPv6(), 31000).Serialize()));
     }
 }

@@ -9,7 +9,7 @@ internal sealed class UdpPeer : IDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
 
-    public UdpPeer(int port = 0) => _socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+    public UdpPeer(int port = 0, IPAddress? address = null) => _socket.Bind(new IPEndPoint(address ?? IPAddress.Loopback, port));
 
     public IPEndPoint EndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
