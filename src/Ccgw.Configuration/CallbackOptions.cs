@@ -72,7 +72,10 @@ public static class CallbackRules
         q.Callbacks.MaxPerSlot > 0 ? q.Callbacks.MaxPerSlot : null,
         TimeSpan.FromDays(q.Callbacks.WindowDays),
         q.Callbacks.MaxAttempts,
-        TimeSpan.FromSeconds(q.Callbacks.RetryBackoffSeconds))));
+        TimeSpan.FromSeconds(q.Callbacks.RetryBackoffSeconds))
+    {
+        DialOut = DialOutRules.ForQueue(o, q),
+    }));
 
     private static string Known(IReadOnlyCollection<string> trunks) => trunks.Count == 0 ? "(no trunk has an Outbound peer)" : string.Join(", ", trunks);
 

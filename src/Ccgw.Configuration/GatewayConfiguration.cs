@@ -73,6 +73,7 @@ public static class GatewayConfiguration
         VoiceRules.Check(options, problems);
         SipRules.Check(options.Sip, problems);
         CallbackRules.Check(options, problems);
+        DialOutRules.Check(options, problems);
         XmppRules.Check(options.Xmpp, problems);
         ImComponentRules.Check(options, problems);
         ImTextRules.Check(options, problems);

@@ -20,6 +20,9 @@ public sealed class GatewayOptions
     public PromptOptions Prompts { get; set; } = new();
     public Dictionary<string, FlowOptions> Flows { get; set; } = new(StringComparer.Ordinal);
     public List<TrunkOptions> Trunks { get; set; } = [];
+
+    /// <summary>Every trunk's dial-out policy unless the trunk has its own <c>Trunks[].DialOut</c>.</summary>
+    public DialOutOptions DialOut { get; set; } = new();
     public CustomerSeedOptions Customers { get; set; } = new();
     public MqttOptions Mqtt { get; set; } = new();
     public XmppOptions Xmpp { get; set; } = new();
@@ -261,6 +264,9 @@ public sealed class TrunkOptions
 
     /// <summary>Dialled number to the flow it enters.</summary>
     public Dictionary<string, string> Dids { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>This trunk's dial-out policy, replacing the top-level <c>DialOut</c> as a whole; null: that default.</summary>
+    public DialOutOptions? DialOut { get; set; }
 }
 
 public sealed class TrunkPeerOptions

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Ccgw.Core;
 
 namespace Ccgw.Voice;
@@ -17,6 +18,35 @@ internal sealed class CallRegistry
     private readonly ConcurrentDictionary<string, OutboundLeg> _legsByCallId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CallbackCall> _callbacksById = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CallbackRoute> _callbackDialogs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<int>> _trunkLines = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Takes one of the trunk's outbound call-back lines, atomically against other call-backs taking theirs (a count
+    /// then a separate mark would let two pass at the last free line); false when <paramref name="max"/> are in use.
+    /// </summary>
+    public bool TryTakeTrunkLine(string trunkId, int? max)
+    {
+        var lines = _trunkLines.GetOrAdd(trunkId, _ => new StrongBox<int>());
+        lock (lines)
+        {
+            if (max is { } cap && lines.Value >= cap) return false;
+            lines.Value++;
+            return true;
+        }
+    }
+
+    public void ReleaseTrunkLine(string trunkId)
+    {
+        if (!_trunkLines.TryGetValue(trunkId, out var lines)) return;
+        lock (lines) lines.Value = Math.Max(0, lines.Value - 1);
+    }
+
+    /// <summary>Outbound call-back lines the trunk has in use (dialling or connected).</summary>
+    public int TrunkLinesInUse(string trunkId)
+    {
+        if (!_trunkLines.TryGetValue(trunkId, out var lines)) return 0;
+        lock (lines) return lines.Value;
+    }
 
     public int ActiveCalls => _byKey.Count;
 

@@ -1,5 +1,6 @@
 using Ccgw.Core;
 using Ccgw.Core.Callbacks;
+using Ccgw.Core.Callbacks.DialOut;
 using Ccgw.Media;
 using Ccgw.Media.Audio;
 using Ccgw.Media.Transport;
@@ -57,6 +58,8 @@ internal sealed partial class CallbackCall
     private Playback? _customerAudio;
     private Playback? _agentAudio;
     private int _cleanedUp;
+    private string? _trunkLine;
+    private ITimer? _maxLength;
 
     public CallbackCall(CallParts parts, InteractionView interaction, CallbackDialMode mode, ILogger log)
     {
@@ -100,7 +103,12 @@ internal sealed partial class CallbackCall
             startCustomerFirst = Mode == CallbackDialMode.CustomerFirst && !_customerStarted;
             if (startCustomerFirst) _customerStarted = true;
         }
-        _ = GuardedAsync(startCustomerFirst ? () => CustomerFirstAsync(ring) : () => RingAgentAsync(ring));
+        _ = GuardedAsync(async () =>
+        {
+            // Before anyone's phone rings: a destination the trunk may not dial is refused without troubling an agent.
+            if (await RefusedByDialOutAsync(takeLine: false)) return;
+            await (startCustomerFirst ? CustomerFirstAsync(ring) : RingAgentAsync(ring));
+        });
     }
 
     /// <summary>Runs one of the call's own tasks: an unexpected failure hangs the call-back up (and frees its ports), never more.</summary>
@@ -267,6 +275,9 @@ internal sealed partial class CallbackCall
             await HangupAsync(CallbackEnd.Failure, "noTrunk");
             return false;
         }
+        // Again right before dialling, whatever let the row in (an earlier policy, a write that skipped the intake), and
+        // the trunk line is taken here, atomically against the trunk's other call-backs.
+        if (await RefusedByDialOutAsync(takeLine: true)) return false;
         if (Request.Address is not { } address || !TryCustomerUri(address, peer.Host, out var uri))
         {
             LogNoAddress(_log, Id, Request.Address ?? "(none)");
@@ -358,6 +369,56 @@ internal sealed partial class CallbackCall
         return true;
     }
 
+    // ---- dial-out policy ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The trunk's dial-out policy for this call-back: a denied or not-allowed destination ends it for good (reason
+    /// <see cref="DialOutRefusedReason"/>, not retried); a trunk at its concurrent-call cap ends this attempt as
+    /// <c>failed</c>, which the scheduler retries after its back-off. With <paramref name="takeLine"/> a line is taken
+    /// (released at clean-up). True when refused (the call-back is hung up).
+    /// </summary>
+    private async Task<bool> RefusedByDialOutAsync(bool takeLine)
+    {
+        if (_parts.Settings.CallbackTrunkFor(_interaction.QueueId) is not { } trunk) return false;
+        var policy = trunk.DialOut;
+        if (Request.Address is { } address && policy.CheckDestination(address) is { } rule)
+        {
+            _parts.Metrics.CountDialOutRefused(rule);
+            LogDialOutRefused(_log, Id, trunk.Id, rule);
+            await HangupAsync(CallbackEnd.Failure, DialOutRefusedReason);
+            return true;
+        }
+        if (!takeLine)
+        {
+            if (policy.MaxConcurrentCalls is not { } max || _parts.Registry.TrunkLinesInUse(trunk.Id) < max) return false;
+        }
+        else if (_parts.Registry.TryTakeTrunkLine(trunk.Id, policy.MaxConcurrentCalls))
+        {
+            bool ended;
+            lock (_gate)
+            {
+                ended = _phase == CallbackCallPhase.Ended;
+                if (!ended) _trunkLine = trunk.Id;
+            }
+            if (ended) _parts.Registry.ReleaseTrunkLine(trunk.Id);
+            return ended;
+        }
+        _parts.Metrics.CountDialOutRefused(DialOutRule.Concurrent);
+        LogDialOutRefused(_log, Id, trunk.Id, DialOutRule.Concurrent);
+        await HangupAsync(CallbackEnd.Failure, "failed");
+        return true;
+    }
+
+    /// <summary>The core's failure reason for a call-back its trunk may not dial; not among the retried reasons.</summary>
+    public const string DialOutRefusedReason = "dialOutRefused";
+
+    private async Task MaxLengthReachedAsync(TimeSpan longest)
+    {
+        LogMaxLength(_log, Id, (int)longest.TotalSeconds);
+        // A normal end of a connected call (wrap-up follows), as if the agent had hung up.
+        await HangupAsync(CallbackEnd.AgentHungUp, null);
+    }
+
     // ---- connected and hang-up ------------------------------------------------------------------------------------
 
     private async Task BridgeAsync(AgentLeg ring)
@@ -375,6 +436,15 @@ internal sealed partial class CallbackCall
         }
         if (!bridged) return;
         LogConnected(_log, Id, ring.Offer.AgentId, Mode);
+        if (_parts.Settings.CallbackTrunkFor(_interaction.QueueId)?.DialOut.MaxCallLength is { } longest)
+        {
+            var timer = _parts.Time.CreateTimer(_ => _ = GuardedAsync(() => MaxLengthReachedAsync(longest)), null, longest, Timeout.InfiniteTimeSpan);
+            lock (_gate)
+            {
+                if (_phase == CallbackCallPhase.Ended) timer.Dispose();
+                else _maxLength = timer;
+            }
+        }
         await _parts.Callbacks.RecordConnectedAsync(Id);
     }
 
@@ -445,6 +515,17 @@ internal sealed partial class CallbackCall
             customerLeg = _customerLeg;
         }
         bridge?.Dispose();
+        ITimer? maxLength;
+        string? line;
+        lock (_gate)
+        {
+            maxLength = _maxLength;
+            _maxLength = null;
+            line = _trunkLine;
+            _trunkLine = null;
+        }
+        if (maxLength is not null) await maxLength.DisposeAsync();
+        if (line is not null) _parts.Registry.ReleaseTrunkLine(line);
         if (ring is not null) await ring.FreeMediaAsync();
         if (customerMedia is not null) await customerMedia.DisposeAsync();
         // _life is not disposed: the call's tasks may still read its token on their way out.
@@ -571,6 +652,12 @@ internal sealed partial class CallbackCall
 
     [LoggerMessage(EventId = 549, Level = LogLevel.Information, Message = "Call-back {Callback}: no longer queued (done or cancelled meanwhile); not dialled")]
     private static partial void LogNotDialling(ILogger logger, string callback);
+
+    [LoggerMessage(EventId = 16520, Level = LogLevel.Warning, Message = "Call-back {Callback}: not dialled, trunk {Trunk}'s dial-out rule {Rule} refuses it")]
+    private static partial void LogDialOutRefused(ILogger logger, string callback, string trunk, string rule);
+
+    [LoggerMessage(EventId = 16521, Level = LogLevel.Information, Message = "Call-back {Callback}: hung up at the trunk's maximum call length ({Seconds} s)")]
+    private static partial void LogMaxLength(ILogger logger, string callback, int seconds);
 
     [LoggerMessage(EventId = 553, Level = LogLevel.Warning, Message = "Call-back {Callback}: trunk {Trunk}'s outbound host '{Host}' has no address (DNS A/AAAA); not dialled, retried later")]
     private static partial void LogUnresolvable(ILogger logger, string callback, string trunk, string host);

@@ -101,8 +101,10 @@ internal sealed partial class VoiceCall
                         directive = _flow.Continue() ?? new EndConversation([], "hangup");
                         break;
                     case RequestCallback callback:
-                        await _parts.Callbacks.RecordRequestAsync(Key, Identity, callback.QueueId, ct);
-                        await PlayAsync(callback.Prompts, ct);
+                        if (await _parts.Callbacks.RecordRequestAsync(Key, Identity, callback.QueueId, ct) is { } refused)
+                            await PlayAsync(RefusalPrompts(refused), ct); // not "we will call you back": nobody would
+                        else
+                            await PlayAsync(callback.Prompts, ct);
                         directive = _flow.Continue() ?? new EndConversation([], "hangup");
                         break;
                     case EndConversation end:
@@ -165,6 +167,15 @@ internal sealed partial class VoiceCall
             if (Prompt(id) is { } prompt)
                 await _callerMedia.PlayAsync(prompt, ct);
     }
+
+    /// <summary>
+    /// What a caller whose call-back was not booked hears: <c>callback-refused-{reason}</c> (e.g.
+    /// <c>callback-refused-deny</c>, naming the dial-out rule) when configured, else <c>callback-refused</c> (docs/voice.md).
+    /// </summary>
+    private string[] RefusalPrompts(string reason) =>
+        Prompt(CallbackRefusedPrompt + "-" + reason) is not null ? [CallbackRefusedPrompt + "-" + reason] : [CallbackRefusedPrompt];
+
+    internal const string CallbackRefusedPrompt = "callback-refused";
 
     private AudioPrompt? Prompt(string id) => _parts.Announcer.Prompt(id, _callerMedia.Audio?.Codec ?? G711Codec.Pcmu);
 

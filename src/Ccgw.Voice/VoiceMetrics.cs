@@ -8,6 +8,7 @@ internal sealed class VoiceMetrics
     private readonly Counter<long> _calls;
     private readonly Counter<long> _agentLegs;
     private readonly Counter<long> _customerLegs;
+    private readonly Core.Callbacks.DialOut.DialOutMetrics _dialOut;
 
     public VoiceMetrics(CallRegistry registry, IMeterFactory? meters)
     {
@@ -15,6 +16,9 @@ internal sealed class VoiceMetrics
         _calls = meter.CreateCounter<long>("ccgw.voice.calls", "{call}", "Trunk calls taken, by result (answered, rejected)");
         _agentLegs = meter.CreateCounter<long>("ccgw.voice.agent_legs", "{leg}", "Calls placed to agents' phones, by outcome");
         _customerLegs = meter.CreateCounter<long>("ccgw.voice.callback_dials", "{call}", "Call-back customers dialled through the trunk, by outcome (answered, busy, noAnswer, rejected, failed)");
+        // The same family as the intake's refusals (ccgw_dialout_refused_total{rule}): a refusal right before dialling
+        // is one a row that got in earlier (or a changed policy) would otherwise have dialled.
+        _dialOut = new Core.Callbacks.DialOut.DialOutMetrics(meters);
         meter.CreateObservableGauge("ccgw.voice.active_calls", () => registry.ActiveCalls, "{call}", "Calls in progress (flow, queue or connected)");
         meter.CreateObservableGauge("ccgw.voice.active_callbacks", () => registry.ActiveCallbacks, "{call}", "Call-backs being dialled or connected");
     }
@@ -22,6 +26,8 @@ internal sealed class VoiceMetrics
     public void CountCall(string result) => _calls.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void CountAgentLeg(string outcome) => _agentLegs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void CountDialOutRefused(string rule) => _dialOut.CountRefused(rule);
 
     public void CountCustomerLeg(string outcome) => _customerLegs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Ccgw.Core;
+using Ccgw.Core.Callbacks;
 using Ccgw.Core.Flows;
 using Ccgw.Core.Repositories;
 using Ccgw.Media.Playout;
@@ -18,7 +19,7 @@ namespace Ccgw.Voice;
 /// </summary>
 public sealed partial class VoiceService(VoiceSettings settings, FlowCatalog catalog, SipStackHost sip, RoutingEngine engine,
     ICustomerRepository customers, ICallbackRepository callbacks, SipPeerResolver peers, TimeProvider time, ILoggerFactory loggers,
-    IMeterFactory meters, ILogger<VoiceService> log) : IHostedService, IAsyncDisposable
+    IMeterFactory meters, CallbackIntake intake, ILogger<VoiceService> log) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private MediaScheduler? _scheduler;
@@ -40,7 +41,7 @@ public sealed partial class VoiceService(VoiceSettings settings, FlowCatalog cat
         }
         var ports = new RtpPortAllocator(settings.MediaAddress, settings.RtpPortMin, settings.RtpPortMax);
         _scheduler = new MediaScheduler(time, meters: meters, log: loggers.CreateLogger("Ccgw.Media"));
-        var gateway = new VoiceGateway(settings, sip.Stack, engine, catalog, prompts, ports, _scheduler, customers, callbacks, time, loggers, meters, peers);
+        var gateway = new VoiceGateway(settings, sip.Stack, engine, catalog, prompts, ports, _scheduler, customers, callbacks, time, loggers, meters, peers, intake);
         _gateway = gateway;
         _events = gateway.RunAsync(_stopping.Token);
         sip.Attach(gateway);

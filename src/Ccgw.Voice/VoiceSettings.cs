@@ -1,5 +1,6 @@
 using System.Net;
 using Ccgw.Core.Callbacks;
+using Ccgw.Core.Callbacks.DialOut;
 using Ccgw.Sip.Transport;
 
 namespace Ccgw.Voice;
@@ -22,6 +23,9 @@ public sealed record VoiceTrunk(string Id, IReadOnlyDictionary<string, string> D
 
     /// <summary>The gateway's own registration with the trunk's provider (RFC 3261 §10), if it asks for one.</summary>
     public TrunkRegistrationSettings? Register { get; init; }
+
+    /// <summary>Where call-backs through this trunk may ring, how many at once and for how long (checked again right before dialling).</summary>
+    public DialOutPolicy DialOut { get; init; } = DialOutPolicy.Open;
 }
 
 /// <summary>A user name and password for digest (RFC 3261 §22); never printed.</summary>

@@ -138,7 +138,7 @@ internal sealed class VoiceTestbed : IAsyncDisposable
     /// <summary>The parts a call or call-back gets, on the testbed's stack.</summary>
     public CallParts NewParts(CallRegistry registry, ICallbackRepository? callbacks = null) =>
         new(Engine, NewDialler(), registry, new QueueAnnouncer(Settings, PromptLibrary.From(new Dictionary<string, AudioPrompt>()), NullLogger.Instance),
-            new CallbackLedger(callbacks ?? Unused<ICallbackRepository>.Instance, Time, NullLogger.Instance), new VoiceMetrics(registry, null), Settings, Time);
+            new CallbackLedger(callbacks ?? Unused<ICallbackRepository>.Instance, null, Time, NullLogger.Instance), new VoiceMetrics(registry, null), Settings, Time);
 
     /// <summary>Registers the test's socket as <paramref name="agent"/>'s phone.</summary>
     public async Task RegisterPhoneAsync(string agent)

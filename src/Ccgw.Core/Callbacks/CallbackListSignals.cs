@@ -102,6 +102,9 @@ public sealed class SignallingHelpRequestStore(IHelpRequestStore inner, Callback
     public ValueTask<int> PositionAsync(CallbackRequest callback, CancellationToken cancellationToken = default) =>
         inner.PositionAsync(callback, cancellationToken);
 
+    public ValueTask<CallbackAlias?> AliasAsync(string aliasId, CancellationToken cancellationToken = default) =>
+        inner.AliasAsync(aliasId, cancellationToken);
+
     public ValueTask<IReadOnlyList<SlotUsage>> SlotUsageAsync(CallbackQueuePolicy policy, DateTimeOffset from, DateTimeOffset to,
         CancellationToken cancellationToken = default) =>
         inner.SlotUsageAsync(policy, from, to, cancellationToken);

@@ -29,6 +29,9 @@ public sealed record CallbackQueuePolicy(
 {
     public static TimeSpan DefaultWindow { get; } = TimeSpan.FromDays(7);
 
+    /// <summary>The dial-out policy of the trunk this queue's call-backs go out through (checked at intake and before dialling).</summary>
+    public DialOut.DialOutPolicy DialOut { get; init; } = Callbacks.DialOut.DialOutPolicy.Open;
+
     public static TimeSpan DefaultRetryBackoff { get; } = TimeSpan.FromMinutes(2);
 
     public TimeSpan BookingWindow => Window ?? DefaultWindow;

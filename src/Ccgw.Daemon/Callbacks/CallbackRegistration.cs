@@ -1,5 +1,6 @@
 using Ccgw.Core;
 using Ccgw.Core.Callbacks;
+using Ccgw.Core.Callbacks.DialOut;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Web.Help;
 
@@ -23,6 +24,9 @@ internal static class CallbackRegistration
         services.AddSingleton<IHelpRequestStore>(sp => new SignallingHelpRequestStore(
             sp.GetRequiredService<SqliteHelpRequestStore>(), sp.GetRequiredService<CallbackListChanges>()));
         services.AddSingleton<ICustomerAlertStore, SqliteCustomerAlertStore>();
+        // The one call-back intake: the help form, the IM bot (ImChannel) and the IVR (VoiceService) all submit through it.
+        services.AddSingleton(sp => new DialOutMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton<CallbackIntake>();
         services.AddHelpRequests(new HelpSiteOptions(options.Site.Name, new RoutingOptions().DefaultHandleTime));
         services.AddSingleton(sp => new CallbackDispatcher(
             sp.GetRequiredService<RoutingEngine>(),

@@ -27,7 +27,7 @@ internal static class ImChannel
         var settings = Settings(options, config.Context);
 
         services.AddSingleton<IInteractionTranscriptRepository>(sp => new SqliteInteractionTranscriptRepository(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddSingleton<IImCallbackBooking>(sp => new HelpRequestBooking(sp.GetRequiredService<IHelpRequestStore>(), sp.GetRequiredService<CallbackPolicies>()));
+        services.AddSingleton<IImCallbackBooking>(sp => new HelpRequestBooking(sp.GetRequiredService<CallbackIntake>()));
         if (component.Enabled)
         {
             services.AddSingleton(sp => new ComponentLink(new ComponentLinkOptions

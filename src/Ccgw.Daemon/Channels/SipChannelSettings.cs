@@ -61,7 +61,7 @@ internal static partial class DaemonHost
             MediaAddress = IPAddress.Parse(rtp.Address),
             RtpPortMin = rtp.PortMin,
             RtpPortMax = rtp.PortMax,
-            Trunks = [.. options.Trunks.Select(Trunk)],
+            Trunks = [.. options.Trunks.Select(t => Trunk(options, t))],
             AnnounceEvery = TimeSpan.FromSeconds(v.AnnounceEverySeconds),
             MusicOnHoldPrompt = string.IsNullOrEmpty(v.MusicOnHold) ? null : v.MusicOnHold,
             PositionPrompt = v.PositionPrompt,
@@ -79,7 +79,7 @@ internal static partial class DaemonHost
         };
     }
 
-    private static VoiceTrunk Trunk(TrunkOptions t) =>
+    private static VoiceTrunk Trunk(GatewayOptions options, TrunkOptions t) =>
         new(t.Id, new Dictionary<string, string>(t.Dids, StringComparer.Ordinal),
             t.Outbound is { } peer ? new SipPeer(peer.Host, peer.Port, SipPeerResolver.TransportNamed(peer.Transport)) : null,
             string.IsNullOrEmpty(t.CallerId) ? null : t.CallerId)
@@ -88,5 +88,6 @@ internal static partial class DaemonHost
             Credentials = t.Username is { Length: > 0 } user ? new TrunkCredentials(user, t.Password ?? "") : null,
             KeepaliveSeconds = t.KeepaliveSeconds,
             Register = t.Register is { } r ? new TrunkRegistrationSettings(r.Registrar, new TrunkCredentials(r.Username, r.Password), r.ExpiresSeconds) : null,
+            DialOut = DialOutRules.For(options, t),
         };
 }

@@ -27,6 +27,12 @@ internal sealed class HelpRequestStatements : IAsyncDisposable
     private readonly SqliteCommand _update;
     private readonly SqliteCommand _slotCount;
     private readonly SqliteCommand _counted;
+    private readonly SqliteCommand _askedForAddress;
+    private readonly SqliteCommand _askedFromSource;
+    private readonly SqliteCommand _createdForQueue;
+    private readonly SqliteCommand _logIntake;
+    private readonly SqliteCommand _purgeIntake;
+    private readonly SqliteCommand _insertAlias;
     private readonly SqliteCommand[] _all;
 
     private HelpRequestStatements(SqliteConnection connection)
@@ -58,7 +64,16 @@ internal sealed class HelpRequestStatements : IAsyncDisposable
             WHERE queue_id = @Queue AND scheduled_at >= @From AND scheduled_at < @To AND status <> 'Cancelled' AND id <> @Except
             """, "@Queue", "@From", "@To", "@Except");
         _counted = Command($"SELECT id, queue_id, scheduled_at, priority, original_started_at, rowid FROM callbacks WHERE status IN {Counted}");
-        _all = [_changesAfter, _lastChange, _countedOne, _customer, _pending, _insert, _update, _slotCount, _counted];
+        _askedForAddress = Command("SELECT count(*) FROM callback_intake WHERE address = @Address AND at >= @Since", "@Address", "@Since");
+        _askedFromSource = Command("SELECT count(*) FROM callback_intake WHERE source = @Source AND at >= @Since", "@Source", "@Since");
+        _createdForQueue = Command("SELECT count(*) FROM callback_intake WHERE queue_id = @Queue AND at >= @Since AND created = 1", "@Queue", "@Since");
+        _logIntake = Command("INSERT INTO callback_intake (at, address, source, queue_id, created) VALUES (@At, @Address, @Source, @Queue, @Created)",
+            "@At", "@Address", "@Source", "@Queue", "@Created");
+        _purgeIntake = Command("DELETE FROM callback_intake WHERE at < @Before", "@Before");
+        _insertAlias = Command("INSERT INTO callback_aliases (alias_id, callback_id, attempts_before, created_at) VALUES (@Alias, @Id, @Attempts, @At)",
+            "@Alias", "@Id", "@Attempts", "@At");
+        _all = [_changesAfter, _lastChange, _countedOne, _customer, _pending, _insert, _update, _slotCount, _counted,
+            _askedForAddress, _askedFromSource, _createdForQueue, _logIntake, _purgeIntake, _insertAlias];
     }
 
     public static async Task<HelpRequestStatements> OpenAsync(SqliteDatabase database, CancellationToken cancellationToken)
@@ -151,6 +166,41 @@ internal sealed class HelpRequestStatements : IAsyncDisposable
     {
         Set(_slotCount, queueId, from, to, except ?? "");
         return Convert.ToInt32(_slotCount.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Requests accepted for <paramref name="address"/> since <paramref name="since"/> (merged ones too).</summary>
+    public int AskedFor(string address, string since) => Count(_askedForAddress, address, since);
+
+    /// <summary>Requests accepted from <paramref name="source"/> since <paramref name="since"/> (merged ones too).</summary>
+    public int AskedFrom(string source, string since) => Count(_askedFromSource, source, since);
+
+    /// <summary>New call-backs (not merges) of the queue since <paramref name="since"/>.</summary>
+    public int CreatedFor(string queueId, string since) => Count(_createdForQueue, queueId, since);
+
+    /// <summary>One accepted request, for the dial-out caps of the next 24 hours.</summary>
+    public void LogIntake(string at, string address, string? source, string queueId, bool created)
+    {
+        Set(_logIntake, at, address, source, queueId, created ? 1 : 0);
+        _logIntake.ExecuteNonQuery();
+    }
+
+    /// <summary>Forgets accepted requests older than <paramref name="before"/>: no cap looks that far back.</summary>
+    public void PurgeIntake(string before)
+    {
+        Set(_purgeIntake, before);
+        _purgeIntake.ExecuteNonQuery();
+    }
+
+    public void InsertAlias(string aliasId, string callbackId, int attemptsBefore, string at)
+    {
+        Set(_insertAlias, aliasId, callbackId, attemptsBefore, at);
+        _insertAlias.ExecuteNonQuery();
+    }
+
+    private static int Count(SqliteCommand command, params object?[] values)
+    {
+        Set(command, values);
+        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Loads every call-back that counts for positions into <paramref name="index"/> (replacing what it had).</summary>

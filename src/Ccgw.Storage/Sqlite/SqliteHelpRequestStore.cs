@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using Ccgw.Core;
 using Ccgw.Core.Callbacks;
+using Ccgw.Core.Callbacks.DialOut;
 using Ccgw.Core.Repositories;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -21,6 +22,9 @@ namespace Ccgw.Storage.Sqlite;
 public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
 {
     public const int MaxBatch = 256;
+
+    /// <summary>The dial-out caps' window (any 24 hours); the intake log keeps twice that.</summary>
+    private static readonly TimeSpan Day = TimeSpan.FromDays(1);
 
     private static readonly string[] Due = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Queued)];
 
@@ -81,6 +85,15 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
     {
         await using var c = await _database.OpenAsync(cancellationToken);
         return Position(c, callback, _time.GetUtcNow());
+    }
+
+    public async ValueTask<CallbackAlias?> AliasAsync(string aliasId, CancellationToken cancellationToken = default)
+    {
+        await using var c = await _database.OpenAsync(cancellationToken);
+        var row = await c.QuerySingleOrDefaultAsync<AliasRow>(new CommandDefinition(
+            "SELECT callback_id AS CallbackId, attempts_before AS AttemptsBefore FROM callback_aliases WHERE alias_id = @Id",
+            new { Id = aliasId }, cancellationToken: cancellationToken));
+        return row is null ? null : new CallbackAlias(row.CallbackId, (int)row.AttemptsBefore);
     }
 
     public async ValueTask<IReadOnlyList<SlotUsage>> SlotUsageAsync(CallbackQueuePolicy policy, DateTimeOffset from, DateTimeOffset to,
@@ -155,6 +168,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
             // (the scheduler moving call-backs on, a supervisor cancelling one), so it answers exactly what the position
             // query would; after them it is level with the change log again, since nobody else writes meanwhile.
             CatchUp(statements, stamp);
+            statements.PurgeIntake(StoredTime.Write(now - (2 * Day)));
             for (var i = 0; i < batch.Count; i++) receipts[i] = ApplyOne(statements, batch[i].Submission, batch[i].Policy, now, stamp);
             _indexedThrough = statements.LastChange();
             tx.Commit();
@@ -197,12 +211,22 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
     private HelpRequestReceipt ApplyOne(HelpRequestStatements statements, HelpRequestSubmission s, CallbackQueuePolicy policy,
         DateTimeOffset now, string stamp)
     {
+        // The caps come first: a merged repeat counts too, so asking again and again is no way around them.
+        if (OverCap(statements, s, policy, now) is { } rule)
+            return new HelpRequestReceipt(HelpRequestDisposition.Refused, null, 0) { Rule = rule };
+
         var customerId = statements.CustomerId(s.Address);
         var found = statements.FindPending(s.QueueId, s.Address, customerId);
         var existing = found?.Callback;
 
         if (existing is { Status: CallbackStatus.Queued or CallbackStatus.Dialling })
-            return new HelpRequestReceipt(HelpRequestDisposition.InProgress, existing, _positions.Position(existing, found!.Value.RowId, now));
+        {
+            statements.LogIntake(stamp, s.Address, s.Source, s.QueueId, created: false);
+            return new HelpRequestReceipt(HelpRequestDisposition.InProgress, existing, _positions.Position(existing, found!.Value.RowId, now))
+            {
+                AliasId = Alias(statements, existing, stamp),
+            };
+        }
         if (policy.HasSlotCap && SlotCount(statements, policy, s.ScheduledAt, existing?.Id) >= policy.MaxPerSlot)
             return new HelpRequestReceipt(HelpRequestDisposition.SlotFull, existing, 0);
 
@@ -210,11 +234,13 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
         long rowId;
         if (existing is not null)
         {
-            // The customer asked again: the latest wish (time, page, contact details) wins; the place in line is the first ask.
+            // The customer asked again: the latest wish (time, page, contact details) wins; the place in line is the first
+            // ask. An interrupted call-back stays interrupted: it may have rung the customer when the daemon died, and
+            // only a person decides to dial it again (issue 16), however often the form is sent.
             stored = existing with
             {
                 ScheduledAt = s.ScheduledAt,
-                Status = CallbackStatus.Scheduled,
+                Status = existing.Status == CallbackStatus.Interrupted ? CallbackStatus.Interrupted : CallbackStatus.Scheduled,
                 PageUrl = s.PageUrl ?? existing.PageUrl,
                 Name = s.Name ?? existing.Name,
                 ImAddress = s.ImAddress ?? existing.ImAddress,
@@ -230,10 +256,40 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
                 s.ReceivedAt, CallbackStatus.Scheduled, customerId, s.PageUrl, s.QueueId, null, s.Name, s.ImAddress, s.TimeZone);
             rowId = statements.Insert(stored, stamp);
         }
-        _positions.Set(stored.Id, stored.QueueId, StoredTime.Write(stored.ScheduledAt),
-            new PositionKey(stored.Priority, StoredTime.Write(stored.OriginalStartedAt), rowId));
+        statements.LogIntake(stamp, s.Address, s.Source, s.QueueId, created: existing is null);
+        if (stored.Status is CallbackStatus.Scheduled or CallbackStatus.Queued)
+            _positions.Set(stored.Id, stored.QueueId, StoredTime.Write(stored.ScheduledAt),
+                new PositionKey(stored.Priority, StoredTime.Write(stored.OriginalStartedAt), rowId));
+        else
+            _positions.Remove(stored.Id);
         return new HelpRequestReceipt(existing is null ? HelpRequestDisposition.Created : HelpRequestDisposition.Updated, stored,
-            _positions.Position(stored, rowId, now));
+            stored.Status == CallbackStatus.Interrupted ? 0 : _positions.Position(stored, rowId, now))
+        {
+            AliasId = existing is null ? null : Alias(statements, existing, stamp),
+        };
+    }
+
+    /// <summary>The dial-out cap this request would break (per number, per source, the topic's budget), or null.</summary>
+    private static string? OverCap(HelpRequestStatements statements, HelpRequestSubmission s, CallbackQueuePolicy policy, DateTimeOffset now)
+    {
+        var dialOut = policy.DialOut;
+        var since = StoredTime.Write(now - Day);
+        if (dialOut.MaxPerNumberPerDay is { } perNumber && statements.AskedFor(s.Address, since) >= perNumber) return DialOutRule.PerNumber;
+        if (dialOut.MaxPerSourcePerDay is { } perSource && s.Source is { } source && statements.AskedFrom(source, since) >= perSource)
+            return DialOutRule.PerSource;
+        // The budget is for new call-backs: a merge adds no dial. (Whether this one is new is known only after the
+        // pending look-up; counting a merge against a spent budget refuses a repeat that would have cost nothing, the
+        // safe side.)
+        if (dialOut.BudgetFor(s.QueueId) is { } budget && statements.CreatedFor(s.QueueId, since) >= budget) return DialOutRule.TopicBudget;
+        return null;
+    }
+
+    /// <summary>A fresh id for a merged request, standing for <paramref name="callback"/> from now on.</summary>
+    private static string Alias(HelpRequestStatements statements, CallbackRequest callback, string stamp)
+    {
+        var alias = NewId();
+        statements.InsertAlias(alias, callback.Id, callback.Attempts, stamp);
+        return alias;
     }
 
     private static int SlotCount(HelpRequestStatements statements, CallbackQueuePolicy policy, DateTimeOffset at, string? except)
@@ -279,6 +335,8 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
         await _stop.CancelAsync();
         _stop.Dispose();
     }
+
+    private sealed record AliasRow(string CallbackId, long AttemptsBefore);
 
     private sealed class Work(HelpRequestSubmission submission, CallbackQueuePolicy policy)
     {

@@ -1,9 +1,12 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Ccgw.Core.Callbacks;
+using Ccgw.Core.Callbacks.DialOut;
 using Ccgw.Web.Edge;
 
 namespace Ccgw.Web.Help;
@@ -23,6 +26,10 @@ public static class HelpEndpoints
     public static IServiceCollection AddHelpRequests(this IServiceCollection services, HelpSiteOptions site)
     {
         services.AddSingleton(site);
+        // The one call-back intake (Ccgw.Core): the daemon registers it for the IM bot and the IVR as well; a host of the
+        // web surface alone gets it here.
+        services.TryAddSingleton(sp => new DialOutMetrics(sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton<CallbackIntake>();
         services.AddSingleton<HelpRequestService>();
         // Customer alerts: the caller registers the ICustomerAlertStore; the IM channel reads CustomerAlertOutbox.
         services.AddSingleton<CustomerAlertOutbox>();
@@ -54,12 +61,13 @@ public static class HelpEndpoints
                 return Results.Problem(statusCode: 413, title: $"the request body is larger than {MaxBodyBytes} bytes");
             }
             if (input is null) return FieldProblems(new() { ["body"] = ["send a JSON object with number, topic and preferredTime"] }, 400);
-            var outcome = await service.SubmitAsync(input, http.Request.Headers.Referer.ToString() is { Length: > 0 } r ? r : null, ct);
+            var outcome = await service.SubmitAsync(input, http.Request.Headers.Referer.ToString() is { Length: > 0 } r ? r : null, Source(http), ct);
             return outcome.Kind switch
             {
                 SubmitKind.Accepted => Results.Json(outcome.View, statusCode: 202),
                 SubmitKind.Invalid => FieldProblems(outcome.Errors!, 400),
                 SubmitKind.SlotFull => FieldProblems(outcome.Errors!, 409),
+                SubmitKind.Refused => Refused(outcome),
                 _ => Results.Problem(statusCode: 503, title: "the request could not be stored; please try again"),
             };
         }).RequireRateLimiting(WebEdge.SubmissionsPolicy);
@@ -98,12 +106,12 @@ public static class HelpEndpoints
             var form = await http.Request.ReadFormAsync(ct);
             var input = new HelpRequestInput(form["number"], form["imAddress"], form["preferredTime"], form["timeZone"],
                 form["topic"], form["pageUrl"], form["name"]);
-            var outcome = await service.SubmitAsync(input, null, ct);
+            var outcome = await service.SubmitAsync(input, null, Source(http), ct);
             return outcome.Kind switch
             {
                 SubmitKind.Accepted => SeeOther(http, $"/help/requests/{outcome.View!.Id}"),
-                SubmitKind.Invalid or SubmitKind.SlotFull => Html(await HelpPage.RenderFormAsync(service, input, outcome.Errors, ct),
-                    outcome.Kind == SubmitKind.Invalid ? 400 : 409),
+                SubmitKind.Invalid or SubmitKind.SlotFull or SubmitKind.Refused => Html(await HelpPage.RenderFormAsync(service, input, outcome.Errors, ct),
+                    outcome.Kind switch { SubmitKind.Invalid => 400, SubmitKind.SlotFull => 409, _ => RefusedStatus(outcome.Rule!) }),
                 _ => Html(await HelpPage.RenderFormAsync(service, input, new Dictionary<string, string[]> { ["form"] = ["your request could not be stored; please try again"] }, ct), 503),
             };
         }).RequireRateLimiting(WebEdge.SubmissionsPolicy);
@@ -164,6 +172,21 @@ public static class HelpEndpoints
             JsonValueKind.Null => null,
             _ => "\u0000",
         } : null;
+
+    /// <summary>The client's address as the per-source caps count it (forwarded headers are applied by the edge first, from known proxies only).</summary>
+    private static string? Source(HttpContext http) => http.Connection.RemoteIpAddress is { } ip
+        ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString()
+        : null;
+
+    /// <summary>403 for a destination the trunk may not dial, 429 for a cap that frees up within a day.</summary>
+    private static int RefusedStatus(string rule) =>
+        rule is DialOutRule.Denied or DialOutRule.NotAllowed ? StatusCodes.Status403Forbidden : StatusCodes.Status429TooManyRequests;
+
+    /// <summary>Problem JSON naming the rule twice: in the field error a form shows, and as <c>rule</c> for programs.</summary>
+    private static IResult Refused(SubmitOutcome outcome) =>
+        Results.ValidationProblem(outcome.Errors!, statusCode: RefusedStatus(outcome.Rule!),
+            title: $"the call-back was refused by the dial-out rule '{outcome.Rule}'",
+            extensions: new Dictionary<string, object?> { ["rule"] = outcome.Rule });
 
     private static IResult FieldProblems(Dictionary<string, string[]> errors, int status) =>
         Results.ValidationProblem(errors, statusCode: status, title: status == 409 ? "the chosen time is not available" : "the help request is not valid");

@@ -1,5 +1,6 @@
 using Ccgw.Core;
 using Ccgw.Core.Callbacks;
+using Ccgw.Core.Callbacks.DialOut;
 using Ccgw.Core.Repositories;
 
 namespace Ccgw.Web.Help;
@@ -24,19 +25,25 @@ internal enum SubmitKind
     Invalid,
     SlotFull,
     Unavailable,
+
+    /// <summary>The dial-out policy refused it; <see cref="SubmitOutcome.Rule"/> names the rule.</summary>
+    Refused,
 }
 
-internal sealed record SubmitOutcome(SubmitKind Kind, HelpRequestView? View, Dictionary<string, string[]>? Errors);
+internal sealed record SubmitOutcome(SubmitKind Kind, HelpRequestView? View, Dictionary<string, string[]>? Errors, string? Rule = null);
 
 /// <summary>Validation, durable intake and read models shared by the JSON API and the server-rendered page.</summary>
-internal sealed class HelpRequestService(RoutingEngine engine, CallbackPolicies policies, IHelpRequestStore store,
+internal sealed class HelpRequestService(RoutingEngine engine, CallbackIntake intake, IHelpRequestStore store,
     ICallbackRepository callbacks, TimeProvider time, HelpSiteOptions site)
 {
+    private readonly CallbackPolicies policies = intake.Policies;
+
     public CallbackPolicies Policies => policies;
 
     public HelpSiteOptions Site => site;
 
-    public async Task<SubmitOutcome> SubmitAsync(HelpRequestInput input, string? referer, CancellationToken cancellationToken)
+    /// <param name="source">The client's address (after the trusted proxies' forwarded headers), for the per-source cap.</param>
+    public async Task<SubmitOutcome> SubmitAsync(HelpRequestInput input, string? referer, string? source, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (string.IsNullOrWhiteSpace(input.PageUrl) && referer is not null && HelpRequestValidation.IsPageUrl(referer))
@@ -46,8 +53,8 @@ internal sealed class HelpRequestService(RoutingEngine engine, CallbackPolicies 
         HelpRequestReceipt receipt;
         try
         {
-            receipt = await store.SubmitAsync(new HelpRequestSubmission(valid.Queue.QueueId, valid.Address, valid.ScheduledAt, now,
-                valid.ImAddress, valid.Name, valid.PageUrl, valid.TimeZone), valid.Queue, cancellationToken);
+            receipt = await intake.SubmitAsync(new HelpRequestSubmission(valid.Queue.QueueId, valid.Address, valid.ScheduledAt, now,
+                valid.ImAddress, valid.Name, valid.PageUrl, valid.TimeZone, Source: source), CallbackIntakeChannel.Web, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -58,15 +65,43 @@ internal sealed class HelpRequestService(RoutingEngine engine, CallbackPolicies 
             {
                 ["preferredTime"] = ["that time slot is fully booked for this topic; choose another time"],
             });
+        if (receipt.Disposition == HelpRequestDisposition.Refused)
+            return new SubmitOutcome(SubmitKind.Refused, null, new Dictionary<string, string[]>
+            {
+                ["number"] = [RefusalText(receipt.Rule!)],
+            }, receipt.Rule);
         var cb = receipt.Callback!;
-        return new SubmitOutcome(SubmitKind.Accepted, View(cb, receipt.Position, now, receipt.Disposition != HelpRequestDisposition.Created), null);
+        if (receipt.AliasId is { } alias)
+        {
+            // Merged into a call-back someone asked for before: the asker may be anyone who knows the number, so the answer
+            // is what a fresh request would get (its own id, the time asked for, no attempts), nothing of the first one.
+            var fresh = cb with { Id = alias, ScheduledAt = valid.ScheduledAt, Status = CallbackStatus.Scheduled, Attempts = 0, LastOutcome = null };
+            return new SubmitOutcome(SubmitKind.Accepted, View(fresh, receipt.Position, now, updated: false), null);
+        }
+        return new SubmitOutcome(SubmitKind.Accepted, View(cb, receipt.Position, now, updated: false), null);
     }
+
+    /// <summary>What the form and the problem JSON say for a refusal: the rule by name, and what the customer can do.</summary>
+    internal static string RefusalText(string rule) => rule switch
+    {
+        DialOutRule.Denied or DialOutRule.NotAllowed => $"call-backs to this number are not allowed (dial-out rule '{rule}')",
+        _ => $"no more call-backs can be booked for now (dial-out rule '{rule}'); please try again tomorrow",
+    };
 
     public async Task<HelpRequestView?> GetAsync(string id, CancellationToken cancellationToken)
     {
         if (!IsRequestId(id)) return null;
         var cb = await callbacks.GetAsync(id, cancellationToken);
-        if (cb is null) return null;
+        if (cb is null)
+        {
+            // A merged request's own id: the call-back it joined, under that id, with only the attempts made since.
+            if (await store.AliasAsync(id, cancellationToken) is not { } alias || await callbacks.GetAsync(alias.CallbackId, cancellationToken) is not { } joined)
+                return null;
+            var since = Math.Max(0, joined.Attempts - alias.AttemptsBefore);
+            cb = joined with { Id = id, Attempts = since, LastOutcome = since == 0 ? null : joined.LastOutcome };
+            var joinedPosition = cb.Status is CallbackStatus.Scheduled or CallbackStatus.Queued ? await store.PositionAsync(joined, cancellationToken) : 0;
+            return View(cb, joinedPosition, time.GetUtcNow(), updated: false);
+        }
         var now = time.GetUtcNow();
         var position = cb.Status is CallbackStatus.Scheduled or CallbackStatus.Queued ? await store.PositionAsync(cb, cancellationToken) : 0;
         return View(cb, position, now, updated: false);

@@ -63,21 +63,28 @@ public interface IImCallbackBooking
 }
 
 /// <summary>
-/// Books through the help-request intake (the web's own path): one pending call-back per customer and topic, the
-/// queue's slot cap, committed before the customer is told. The chat's start is the call-back's place in line.
+/// Books through the one call-back intake of the core (the web's and the IVR's too): the trunk's dial-out policy, one
+/// pending call-back per customer and topic, the queue's slot cap, committed before the customer is told. The chat's
+/// start is the call-back's place in line; the customer's IM address is the source the per-source cap counts.
 /// </summary>
-public sealed class HelpRequestBooking(Core.Callbacks.IHelpRequestStore store, Core.Callbacks.CallbackPolicies policies) : IImCallbackBooking
+public sealed class HelpRequestBooking(Core.Callbacks.CallbackIntake intake) : IImCallbackBooking
 {
     public const string SlotFull = "Sorry, no call-back can be booked for now: all call-back times are taken. You can stay in this chat and wait for an agent.";
+
+    /// <summary>A dial-out refusal, naming the rule as the web's answer does.</summary>
+    public static string Refused(string rule) =>
+        $"Sorry, no call-back can be booked for that number (dial-out rule '{rule}'). You can stay in this chat and wait for an agent.";
 
     public async ValueTask<ImCallbackReceipt> BookAsync(ImCallbackRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var policy = policies.Find(request.QueueId) ?? new Core.Callbacks.CallbackQueuePolicy(request.QueueId, request.QueueId);
-        var receipt = await store.SubmitAsync(new Core.Callbacks.HelpRequestSubmission(
-            request.QueueId, request.Phone, request.At, request.FirstContactAt, request.ImAddress, request.Name), policy, cancellationToken);
-        return receipt.Disposition == Core.Callbacks.HelpRequestDisposition.SlotFull || receipt.Callback is null
+        var receipt = await intake.SubmitAsync(new Core.Callbacks.HelpRequestSubmission(
+            request.QueueId, request.Phone, request.At, request.FirstContactAt, request.ImAddress, request.Name, Source: request.ImAddress),
+            Core.Callbacks.CallbackIntakeChannel.Im, cancellationToken);
+        if (receipt.Disposition == Core.Callbacks.HelpRequestDisposition.Refused)
+            return new ImCallbackReceipt(false, null, Refused(receipt.Rule ?? "deny"));
+        return receipt.Disposition == Core.Callbacks.HelpRequestDisposition.SlotFull || receipt.PublicId is null
             ? new ImCallbackReceipt(false, null, SlotFull)
-            : new ImCallbackReceipt(true, receipt.Callback.Id);
+            : new ImCallbackReceipt(true, receipt.PublicId);
     }
 }
