@@ -143,11 +143,13 @@ public sealed class CallbackDialTests(ITestOutputHelper output)
         var daemon = rig.Daemon;
         await using var customer = rig.StartPhone("customer", customerPort, "voice_agent_answers.xml");
 
-        // Two requests for the same number and topic are one call-back (the second updates the first).
+        // Two requests for the same number and topic are one call-back (the second updates the first). The second
+        // asker gets an id of its own, never the first request's (issue 16), which follows that one call-back.
         var when = DateTimeOffset.UtcNow.AddMinutes(30).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var first = await PostAsync(daemon, Carol, "billing", when, "https://shop.example/help/1");
         var second = await PostAsync(daemon, Carol, "billing", when, "https://shop.example/help/2");
-        Assert.Equal(first, second);
+        Assert.NotEqual(first, second);
+        Assert.Single(await CallbacksAsync(daemon));
 
         // Carol calls in, presses 2 for billing and reaches bob before her call-back is due.
         await rig.SetReadyAsync("bob");
@@ -160,6 +162,7 @@ public sealed class CallbackDialTests(ITestOutputHelper output)
 
         var status = await WaitForStatusAsync(daemon, first, "done", rig);
         Assert.StartsWith("reachedAgent:", status.GetProperty("lastOutcome").GetString());
+        Assert.Equal("done", (await WaitForStatusAsync(daemon, second, "done", rig)).GetProperty("status").GetString());
         Assert.True(await caller.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the caller's sipp did not finish");
         Assert.True(await bob.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"bob's phone never got the BYE\n{rig.DaemonLog}");
 

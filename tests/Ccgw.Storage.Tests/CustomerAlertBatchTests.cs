@@ -34,6 +34,55 @@ public sealed class CustomerAlertBatchTests : IAsyncLifetime
         Assert.Equal(CustomerAlertStatus.Waiting, (await alerts.GetAsync("a-60"))!.Status);
     }
 
+    [Fact]
+    public async Task Every_due_alert_is_served_not_only_the_oldest_ten_thousand_waiting()
+    {
+        var store = new SqliteCustomerAlertStore(_db.Database);
+        // 10,000 older alerts the wait never gets short enough for, then 1,001 that it does (more than a page).
+        await using (var c = await _db.Database.OpenAsync(default))
+        {
+            await using var tx = await c.BeginTransactionAsync();
+            var rows = Enumerable.Range(0, 10_000).Select(i => new { Id = $"low-{i:D5}", Threshold = 60, At = StoredTime.Write(T0.AddSeconds(i % 3600)) })
+                .Concat(Enumerable.Range(0, 1_001).Select(i => new { Id = $"due-{i:D5}", Threshold = 600, At = StoredTime.Write(T0.AddHours(2)) }));
+            await Dapper.SqlMapper.ExecuteAsync(c, """
+                INSERT INTO customer_alerts (id, queue_id, threshold_seconds, channel, address, created_at, status)
+                VALUES (@Id, 'sales', @Threshold, 'Web', NULL, @At, 'Waiting')
+                """, rows, tx);
+            await tx.CommitAsync();
+        }
+        var watcher = new CustomerAlertWatcher(store, new CustomerAlertOutbox());
+        var at = T0.AddHours(3);
+        var stats = new QueueStats("sales", 0, 1, 0, new WaitEstimate(300, 300, 300, 0, 0), 0, 0, 0, null, at);
+
+        var triggered = await watcher.HandleAsync([new QueueStatsChanged(stats) { At = at }], default);
+
+        Assert.Equal(1_001, triggered.Count);
+        Assert.All(triggered, a => Assert.StartsWith("due-", a.Id, StringComparison.Ordinal));
+        Assert.Equal(CustomerAlertStatus.Triggered, (await store.GetAsync("due-01000"))!.Status);
+        Assert.Equal(CustomerAlertStatus.Waiting, (await store.GetAsync("low-00000"))!.Status);
+    }
+
+    [Fact]
+    public async Task Alerts_expire_after_a_day_and_are_counted_per_source()
+    {
+        var store = new SqliteCustomerAlertStore(_db.Database);
+        await store.AddAsync(new CustomerAlert("old", "sales", TimeSpan.FromMinutes(10), AlertChannel.Web, null, T0) { Source = "192.0.2.7" });
+        await store.AddAsync(new CustomerAlert("fresh", "sales", TimeSpan.FromMinutes(10), AlertChannel.Web, null, T0.AddHours(20)) { Source = "192.0.2.7" });
+        Assert.Equal(2, await store.CountFromSourceAsync("192.0.2.7", T0.AddHours(-1)));
+        Assert.Equal(0, await store.CountFromSourceAsync("192.0.2.8", T0.AddHours(-1)));
+
+        // A day and more after the first: it is no longer served.
+        var at = T0.AddHours(25);
+        var stats = new QueueStats("sales", 0, 1, 0, new WaitEstimate(30, 30, 30, 0, 0), 0, 0, 0, null, at);
+        var triggered = await new CustomerAlertWatcher(store, new CustomerAlertOutbox()).HandleAsync([new QueueStatsChanged(stats) { At = at }], default);
+        Assert.Equal(["fresh"], triggered.Select(a => a.Id));
+
+        // The next alert created deletes the expired one.
+        await store.AddAsync(new CustomerAlert("next", "sales", TimeSpan.FromMinutes(10), AlertChannel.Web, null, at));
+        Assert.Null(await store.GetAsync("old"));
+        Assert.NotNull(await store.GetAsync("fresh"));
+    }
+
     /// <summary>The real alert store, noting which queues' waiting alerts were read.</summary>
     private sealed class CountedAlerts(ICustomerAlertStore inner) : ICustomerAlertStore
     {

@@ -1,5 +1,6 @@
 using Ccgw.Core;
 using Ccgw.Core.Callbacks;
+using Ccgw.Core.Callbacks.DialOut;
 using Ccgw.Core.Repositories;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Testing;
@@ -217,8 +218,10 @@ public sealed class HelpRequestStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_interrupted_call_back_asked_for_again_is_scheduled_and_counted_again()
+    public async Task An_interrupted_call_back_asked_for_again_stays_interrupted_and_is_not_counted()
     {
+        // Issue 16: an interrupted attempt may have rung the customer when the daemon died; only a person redials it,
+        // however often the form is sent again.
         var callbacks = new SqliteCallbackRepository(_db.Database, _time);
         await using var store = new SqliteHelpRequestStore(_db.Database, _time);
         var first = await store.SubmitAsync(Now("+15550100"), Sales);
@@ -230,9 +233,75 @@ public sealed class HelpRequestStoreTests : IAsyncLifetime
 
         Assert.Equal(1, other.Position);
         Assert.Equal(HelpRequestDisposition.Updated, again.Disposition);
-        Assert.Equal(CallbackStatus.Scheduled, again.Callback!.Status);
-        Assert.Equal(1, again.Position);
-        Assert.Equal(3, last.Position);
+        Assert.Equal(CallbackStatus.Interrupted, again.Callback!.Status);
+        Assert.Equal(CallbackStatus.Interrupted, (await callbacks.GetAsync(first.Callback.Id))!.Status);
+        Assert.Equal(0, again.Position);
+        Assert.Equal(2, last.Position);
+        Assert.NotNull(again.AliasId);
+        Assert.NotEqual(first.Callback.Id, again.PublicId);
+    }
+
+    [Fact]
+    public async Task The_eleventh_request_for_one_number_within_a_day_is_refused_and_the_cap_frees_up_a_day_later()
+    {
+        await using var store = new SqliteHelpRequestStore(_db.Database, _time);
+        var policy = Sales with { DialOut = new DialOutPolicy { TrunkId = "pbx" } };
+        for (var i = 0; i < 10; i++)
+        {
+            var ok = await store.SubmitAsync(Now("+15550100"), i % 2 == 0 ? policy : policy with { QueueId = "billing" });
+            Assert.NotEqual(HelpRequestDisposition.Refused, ok.Disposition);
+            _time.Advance(TimeSpan.FromMinutes(1));
+        }
+        var eleventh = await store.SubmitAsync(Now("+15550100"), policy);
+        Assert.Equal(HelpRequestDisposition.Refused, eleventh.Disposition);
+        Assert.Equal(DialOutRule.PerNumber, eleventh.Rule);
+        Assert.Null(eleventh.Callback);
+        Assert.NotEqual(HelpRequestDisposition.Refused, (await store.SubmitAsync(Now("+15550101"), policy)).Disposition);
+
+        // 24 hours after the first: it no longer counts.
+        _time.Advance(TimeSpan.FromHours(24) - TimeSpan.FromMinutes(9));
+        Assert.NotEqual(HelpRequestDisposition.Refused, (await store.SubmitAsync(Now("+15550100"), policy)).Disposition);
+    }
+
+    [Fact]
+    public async Task Per_source_caps_and_topic_budgets_are_counted_in_the_intake_transaction()
+    {
+        await using var store = new SqliteHelpRequestStore(_db.Database, _time);
+        var policy = Sales with
+        {
+            DialOut = new DialOutPolicy
+            {
+                TrunkId = "pbx",
+                MaxPerSourcePerDay = 3,
+                TopicDailyBudget = new Dictionary<string, int>(StringComparer.Ordinal) { ["sales"] = 4 },
+            },
+        };
+        // One batch: requests in it see each other.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+            store.SubmitAsync(Now($"+1555020{i}") with { Source = "192.0.2.7" }, policy).AsTask()));
+        Assert.Equal(3, burst.Count(r => r.Disposition == HelpRequestDisposition.Created));
+        Assert.Equal(DialOutRule.PerSource, Assert.Single(burst, r => r.Disposition == HelpRequestDisposition.Refused).Rule);
+
+        Assert.Equal(HelpRequestDisposition.Created, (await store.SubmitAsync(Now("+15550300") with { Source = "192.0.2.8" }, policy)).Disposition);
+        var overBudget = await store.SubmitAsync(Now("+15550301") with { Source = "192.0.2.9" }, policy);
+        Assert.Equal(DialOutRule.TopicBudget, overBudget.Rule);
+    }
+
+    [Fact]
+    public async Task A_merged_request_gets_an_alias_that_resolves_to_the_call_back_with_its_attempts_so_far()
+    {
+        var callbacks = new SqliteCallbackRepository(_db.Database, _time);
+        await using var store = new SqliteHelpRequestStore(_db.Database, _time);
+        var first = await store.SubmitAsync(Now("+15550100"), Sales);
+        Assert.NotNull(await callbacks.BeginAttemptAsync(first.Callback!.Id, _time.GetUtcNow()));
+        Assert.True(await callbacks.RecordOutcomeAsync(first.Callback.Id, CallbackStatus.Scheduled, "busy", _time.GetUtcNow().AddMinutes(5)));
+        var again = await store.SubmitAsync(Now("+15550100"), Sales);
+
+        Assert.Null(first.AliasId);
+        Assert.Equal(first.Callback.Id, first.PublicId);
+        Assert.Equal(HelpRequestDisposition.Updated, again.Disposition);
+        Assert.Equal(new CallbackAlias(first.Callback.Id, 1), await store.AliasAsync(again.AliasId!));
+        Assert.Null(await store.AliasAsync(first.Callback.Id));
     }
 
     private HelpRequestSubmission Now(string number) => new("sales", number, _time.GetUtcNow(), _time.GetUtcNow());

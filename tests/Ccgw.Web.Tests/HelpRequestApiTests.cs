@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Ccgw.Core;
 using Ccgw.Core.Callbacks;
+using Ccgw.Core.Callbacks.DialOut;
 using Ccgw.Core.Repositories;
 
 namespace Ccgw.Web.Tests;
@@ -87,8 +88,9 @@ public sealed class HelpRequestApiTests
         using var otherTopic = await host.Http.PostAsync("/api/help-requests", Json("""{"number":"+15550100","topic":"billing"}"""));
         var id = (await Body(first)).GetProperty("id").GetString();
         var merged = await Body(again);
-        Assert.Equal(id, merged.GetProperty("id").GetString());
-        Assert.True(merged.GetProperty("updated").GetBoolean());
+        // Merged, but answered as a fresh accept (issue 16): an id of its own, nothing of the first request.
+        Assert.NotEqual(id, merged.GetProperty("id").GetString());
+        Assert.False(merged.GetProperty("updated").GetBoolean());
         Assert.NotEqual(id, (await Body(otherTopic)).GetProperty("id").GetString());
 
         var list = await host.Callbacks.ListAsync(statuses: [CallbackStatus.Scheduled]);
@@ -97,6 +99,76 @@ public sealed class HelpRequestApiTests
         Assert.Equal(new DateTimeOffset(2026, 11, 23, 15, 0, 0, TimeSpan.Zero), sales.ScheduledAt);
         Assert.Equal("https://shop.example/later", sales.PageUrl);
         Assert.Equal(HelpApiHost.T0, sales.OriginalStartedAt);
+    }
+
+    [Fact]
+    public async Task A_merged_request_gets_its_own_id_and_learns_nothing_of_the_first()
+    {
+        await using var host = await HelpApiHost.StartAsync();
+        using var first = await host.Http.PostAsync("/api/help-requests",
+            Json("""{"number":"+15550100","topic":"sales","name":"Carol","pageUrl":"https://shop.example/secret-order"}"""));
+        var firstId = (await Body(first)).GetProperty("id").GetString()!;
+        // The first call-back was tried once and is waiting for its retry: a stranger must not see that.
+        var callback = Assert.Single(await host.Callbacks.ListAsync());
+        Assert.NotNull(await host.Callbacks.BeginAttemptAsync(callback.Id, host.Time.GetUtcNow()));
+        Assert.True(await host.Callbacks.RecordOutcomeAsync(callback.Id, CallbackStatus.Scheduled, "busy", HelpApiHost.T0.AddHours(3)));
+
+        using var again = await host.Http.PostAsync("/api/help-requests", Json("""{"number":"+15550100","topic":"sales","preferredTime":"2026-11-23T14:00Z"}"""));
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        var raw = await again.Content.ReadAsStringAsync();
+        var merged = JsonDocument.Parse(raw).RootElement;
+        var alias = merged.GetProperty("id").GetString()!;
+        Assert.NotEqual(firstId, alias);
+        Assert.DoesNotContain(firstId, raw, StringComparison.Ordinal);
+        Assert.Equal(0, merged.GetProperty("attempts").GetInt32());
+        Assert.Equal(JsonValueKind.Null, merged.GetProperty("lastOutcome").ValueKind);
+        Assert.Equal("scheduled", merged.GetProperty("status").GetString());
+        Assert.Equal(new DateTimeOffset(2026, 11, 23, 14, 0, 0, TimeSpan.Zero), merged.GetProperty("scheduledAt").GetDateTimeOffset());
+
+        // Its status page follows the one call-back (now at the time asked last), still without the earlier attempt.
+        var status = await host.Http.GetFromJsonAsync<JsonElement>($"/api/help-requests/{alias}");
+        Assert.Equal(alias, status.GetProperty("id").GetString());
+        Assert.Equal(0, status.GetProperty("attempts").GetInt32());
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("lastOutcome").ValueKind);
+        Assert.DoesNotContain("secret-order", status.GetRawText(), StringComparison.Ordinal);
+        Assert.Single(await host.Callbacks.ListAsync());
+    }
+
+    [Fact]
+    public async Task A_denied_destination_is_refused_with_403_problem_json_naming_the_rule()
+    {
+        var deny = new DialOutPolicy { TrunkId = "pbx", Deny = ["+1900"], Allow = ["+1", "*.example.com"] };
+        await using var host = await HelpApiHost.StartAsync(new CallbackQueuePolicy("sales", "Sales") { DialOut = deny }, new CallbackQueuePolicy("billing", "Billing"));
+        foreach (var (number, rule) in new[] { ("+19005550100", "deny"), ("+445550100", "allow"), ("sip:+19005550100@pbx.example.com", "deny") })
+        {
+            using var response = await host.Http.PostAsync("/api/help-requests", Json($$"""{"number":"{{number}}","topic":"sales"}"""));
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = await Body(response);
+            Assert.Equal(rule, problem.GetProperty("rule").GetString());
+            Assert.Contains($"'{rule}'", problem.GetProperty("errors").GetProperty("number")[0].GetString(), StringComparison.Ordinal);
+        }
+        using (var ok = await host.Http.PostAsync("/api/help-requests", Json("""{"number":"sip:carol@pbx.example.com","topic":"sales"}""")))
+            Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
+        // Another topic's trunk has no such rule.
+        using (var billing = await host.Http.PostAsync("/api/help-requests", Json("""{"number":"+19005550100","topic":"billing"}""")))
+            Assert.Equal(HttpStatusCode.Accepted, billing.StatusCode);
+        Assert.Equal(2, (await host.Callbacks.ListAsync()).Count);
+    }
+
+    [Fact]
+    public async Task The_per_source_cap_counts_every_number_asked_from_one_address()
+    {
+        var capped = new DialOutPolicy { TrunkId = "pbx", MaxPerSourcePerDay = 3 };
+        await using var host = await HelpApiHost.StartAsync(new CallbackQueuePolicy("sales", "Sales") { DialOut = capped });
+        for (var i = 0; i < 3; i++)
+        {
+            using var ok = await host.Http.PostAsync("/api/help-requests", Json($$"""{"number":"+1555010{{i}}","topic":"sales"}"""));
+            Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
+        }
+        using var fourth = await host.Http.PostAsync("/api/help-requests", Json("""{"number":"+15550109","topic":"sales"}"""));
+        Assert.Equal(HttpStatusCode.TooManyRequests, fourth.StatusCode);
+        Assert.Equal("maxPerSourcePerDay", (await Body(fourth)).GetProperty("rule").GetString());
     }
 
     [Fact]

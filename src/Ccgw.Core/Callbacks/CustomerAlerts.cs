@@ -28,7 +28,17 @@ public sealed record CustomerAlert(
     DateTimeOffset CreatedAt,
     CustomerAlertStatus Status = CustomerAlertStatus.Waiting,
     DateTimeOffset? TriggeredAt = null,
-    double? EwtSecondsAtTrigger = null);
+    double? EwtSecondsAtTrigger = null)
+{
+    /// <summary>Who created it (the web client's address), for the per-source cap; null when unknown.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>
+    /// How long an alert lives: a waiting one older than this is no longer served and the store forgets it (an anonymous
+    /// party's alerts must not pile up); a customer who still waits a day later asks again.
+    /// </summary>
+    public static TimeSpan Lifetime { get; } = TimeSpan.FromHours(24);
+}
 
 /// <summary>Durable customer alerts.</summary>
 public interface ICustomerAlertStore
@@ -38,6 +48,21 @@ public interface ICustomerAlertStore
     ValueTask<CustomerAlert?> GetAsync(string id, CancellationToken cancellationToken = default);
 
     ValueTask<IReadOnlyList<CustomerAlert>> ListWaitingAsync(string queueId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A page of the queue's waiting alerts that a wait of <paramref name="ewtSeconds"/> makes due (threshold at or above
+    /// it), created at or after <paramref name="createdSince"/>, with ids after <paramref name="afterId"/>, in id order:
+    /// the watcher reads page after page, so every due alert is served however many there are. The default (for stores
+    /// that keep few) filters <see cref="ListWaitingAsync"/>.
+    /// </summary>
+    async ValueTask<IReadOnlyList<CustomerAlert>> ListDueAsync(string queueId, double ewtSeconds, DateTimeOffset createdSince, string? afterId,
+        int limit, CancellationToken cancellationToken = default) =>
+        afterId is not null ? [] : [.. (await ListWaitingAsync(queueId, cancellationToken))
+            .Where(a => a.Threshold.TotalSeconds >= ewtSeconds && a.CreatedAt >= createdSince)];
+
+    /// <summary>Alerts created by <paramref name="source"/> at or after <paramref name="since"/> (the per-source cap); 0 for stores that do not know.</summary>
+    ValueTask<int> CountFromSourceAsync(string source, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(0);
 
     /// <summary>Marks a waiting alert triggered; false when it already was (so it is sent at most once).</summary>
     ValueTask<bool> TriggerAsync(string id, DateTimeOffset at, double ewtSeconds, CancellationToken cancellationToken = default);
@@ -66,6 +91,9 @@ public sealed class CustomerAlertOutbox
 /// </summary>
 public sealed class CustomerAlertWatcher(ICustomerAlertStore store, CustomerAlertOutbox outbox)
 {
+    /// <summary>Alerts read per page; pages follow until one is short.</summary>
+    public const int PageSize = 1000;
+
     public static bool IsDue(CustomerAlert alert, QueueStats stats) =>
         alert.Status == CustomerAlertStatus.Waiting && stats.Ewt.Seconds is { } ewt && ewt <= alert.Threshold.TotalSeconds;
 
@@ -91,8 +119,19 @@ public sealed class CustomerAlertWatcher(ICustomerAlertStore store, CustomerAler
         if (shortest is null) return [];
         var triggered = new List<CustomerAlert>();
         foreach (var (queueId, changed) in shortest)
-            foreach (var alert in await store.ListWaitingAsync(queueId, cancellationToken))
-                if (await TryTriggerAsync(alert, changed.Stats, changed.At, cancellationToken) is { } t) triggered.Add(t);
+        {
+            // Every due alert, page by page (it was the oldest 10,000 waiting before: the rest were never served).
+            var ewt = changed.Stats.Ewt.Seconds!.Value;
+            string? after = null;
+            while (true)
+            {
+                var page = await store.ListDueAsync(queueId, ewt, changed.At - CustomerAlert.Lifetime, after, PageSize, cancellationToken);
+                foreach (var alert in page)
+                    if (await TryTriggerAsync(alert, changed.Stats, changed.At, cancellationToken) is { } t) triggered.Add(t);
+                if (page.Count < PageSize) break;
+                after = page[^1].Id;
+            }
+        }
         return triggered;
     }
 

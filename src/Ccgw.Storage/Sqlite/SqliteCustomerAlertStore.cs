@@ -8,16 +8,21 @@ public sealed class SqliteCustomerAlertStore(SqliteDatabase database) : ICustome
 {
     private const string Columns = """
         id AS Id, queue_id AS QueueId, threshold_seconds AS ThresholdSeconds, channel AS Channel, address AS Address,
-        created_at AS CreatedAt, status AS Status, triggered_at AS TriggeredAt, ewt_seconds_at_trigger AS EwtSecondsAtTrigger
+        created_at AS CreatedAt, status AS Status, triggered_at AS TriggeredAt, ewt_seconds_at_trigger AS EwtSecondsAtTrigger,
+        source AS Source
         """;
 
     public async ValueTask AddAsync(CustomerAlert alert, CancellationToken cancellationToken = default)
     {
         using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        // Alerts past their lifetime go as new ones come: the table is bounded by what a day's caps let in.
+        await c.ExecuteAsync(new CommandDefinition("DELETE FROM customer_alerts WHERE created_at < @Before",
+            new { Before = StoredTime.Write(alert.CreatedAt - CustomerAlert.Lifetime) }, tx, cancellationToken: cancellationToken));
         await c.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO customer_alerts (id, queue_id, threshold_seconds, channel, address, created_at, status)
-            VALUES (@Id, @QueueId, @ThresholdSeconds, @Channel, @Address, @CreatedAt, 'Waiting')
+            INSERT INTO customer_alerts (id, queue_id, threshold_seconds, channel, address, created_at, status, source)
+            VALUES (@Id, @QueueId, @ThresholdSeconds, @Channel, @Address, @CreatedAt, 'Waiting', @Source)
             """, new
         {
             alert.Id,
@@ -26,7 +31,9 @@ public sealed class SqliteCustomerAlertStore(SqliteDatabase database) : ICustome
             Channel = alert.Channel.ToString(),
             alert.Address,
             CreatedAt = StoredTime.Write(alert.CreatedAt),
-        }, cancellationToken: cancellationToken));
+            alert.Source,
+        }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
     }
 
     public async ValueTask<CustomerAlert?> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -46,6 +53,27 @@ public sealed class SqliteCustomerAlertStore(SqliteDatabase database) : ICustome
         return [.. rows.Select(r => r.ToAlert())];
     }
 
+    public async ValueTask<IReadOnlyList<CustomerAlert>> ListDueAsync(string queueId, double ewtSeconds, DateTimeOffset createdSince,
+        string? afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var rows = await c.QueryAsync<Row>(new CommandDefinition($"""
+            SELECT {Columns} FROM customer_alerts
+            WHERE queue_id = @Queue AND status = 'Waiting' AND threshold_seconds >= @Ewt AND created_at >= @Since AND id > @After
+            ORDER BY id LIMIT @Limit
+            """, new { Queue = queueId, Ewt = ewtSeconds, Since = StoredTime.Write(createdSince), After = afterId ?? "", Limit = limit },
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToAlert())];
+    }
+
+    public async ValueTask<int> CountFromSourceAsync(string source, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT count(*) FROM customer_alerts WHERE source = @Source AND created_at >= @Since",
+            new { Source = source, Since = StoredTime.Write(since) }, cancellationToken: cancellationToken));
+    }
+
     public async ValueTask<bool> TriggerAsync(string id, DateTimeOffset at, double ewtSeconds, CancellationToken cancellationToken = default)
     {
         using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
@@ -57,9 +85,12 @@ public sealed class SqliteCustomerAlertStore(SqliteDatabase database) : ICustome
     }
 
     private sealed record Row(string Id, string QueueId, long ThresholdSeconds, string Channel, string? Address, string CreatedAt,
-        string Status, string? TriggeredAt, double? EwtSecondsAtTrigger)
+        string Status, string? TriggeredAt, double? EwtSecondsAtTrigger, string? Source)
     {
         public CustomerAlert ToAlert() => new(Id, QueueId, TimeSpan.FromSeconds(ThresholdSeconds), Enum.Parse<AlertChannel>(Channel), Address,
-            StoredTime.Read(CreatedAt), Enum.Parse<CustomerAlertStatus>(Status), StoredTime.ReadNullable(TriggeredAt), EwtSecondsAtTrigger);
+            StoredTime.Read(CreatedAt), Enum.Parse<CustomerAlertStatus>(Status), StoredTime.ReadNullable(TriggeredAt), EwtSecondsAtTrigger)
+        {
+            Source = Source,
+        };
     }
 }

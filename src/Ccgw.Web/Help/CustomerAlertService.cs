@@ -16,7 +16,14 @@ internal sealed class CustomerAlertService(RoutingEngine engine, CallbackPolicie
 {
     public const int MaxThresholdMinutes = 240;
 
-    public async Task<(AlertView? View, Dictionary<string, string[]> Errors)> CreateAsync(AlertInput input, CancellationToken ct)
+    /// <summary>Alerts one source (client address) may create in any 24 hours; more are refused with 429.</summary>
+    public const int MaxPerSourcePerDay = 20;
+
+    /// <summary>The error key of a refusal by <see cref="MaxPerSourcePerDay"/> (the endpoints answer it with 429).</summary>
+    public const string SourceCapKey = "source";
+
+    /// <param name="source">The client's address (after the trusted proxies' forwarded headers); null: not capped.</param>
+    public async Task<(AlertView? View, Dictionary<string, string[]> Errors)> CreateAsync(AlertInput input, string? source, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var policy = input.Topic is { Length: > 0 } t ? policies.Find(t.Trim()) : null;
@@ -31,9 +38,15 @@ internal sealed class CustomerAlertService(RoutingEngine engine, CallbackPolicie
         if (channel == AlertChannel.Im && (im is null || !HelpRequestValidation.IsImAddress(im)))
             errors["imAddress"] = ["give the IM address to send the notice to (name@example.com)"];
         if (errors.Count > 0) return (null, errors);
+        var now = time.GetUtcNow();
+        if (source is not null && await store.CountFromSourceAsync(source, now - TimeSpan.FromDays(1), ct) >= MaxPerSourcePerDay)
+            return (null, new Dictionary<string, string[]>(StringComparer.Ordinal)
+            {
+                [SourceCapKey] = [$"at most {MaxPerSourcePerDay} alerts a day from one address; please try again tomorrow"],
+            });
 
         var alert = new CustomerAlert(Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)), policy!.QueueId,
-            TimeSpan.FromMinutes(minutes), channel, channel == AlertChannel.Im ? im : null, time.GetUtcNow());
+            TimeSpan.FromMinutes(minutes), channel, channel == AlertChannel.Im ? im : null, now) { Source = source };
         await store.AddAsync(alert, ct);
         // Already short? Tell at once (the next figures may be a while away when nothing changes).
         if (engine.Snapshot.Queues.TryGetValue(alert.QueueId, out var stats))

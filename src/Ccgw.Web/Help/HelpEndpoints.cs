@@ -135,8 +135,8 @@ public static class HelpEndpoints
                 return Results.Problem(statusCode: 413, title: $"the request body is larger than {MaxBodyBytes} bytes");
             }
             if (body.ValueKind != JsonValueKind.Object) return FieldProblems(new() { ["body"] = ["send a JSON object with topic and thresholdMinutes"] }, 400);
-            var (view, errors) = await alerts.CreateAsync(new AlertInput(Text(body, "topic"), Text(body, "thresholdMinutes"), Text(body, "channel"), Text(body, "imAddress")), ct);
-            return view is null ? FieldProblems(errors, 400) : Results.Json(view, statusCode: 202);
+            var (view, errors) = await alerts.CreateAsync(new AlertInput(Text(body, "topic"), Text(body, "thresholdMinutes"), Text(body, "channel"), Text(body, "imAddress")), Source(http), ct);
+            return view is null ? FieldProblems(errors, AlertErrorStatus(errors)) : Results.Json(view, statusCode: 202);
         }).RequireRateLimiting(WebEdge.SubmissionsPolicy);
 
         app.MapGet("/api/alerts/{id}", async (string id, CustomerAlertService alerts, CancellationToken ct) =>
@@ -147,10 +147,10 @@ public static class HelpEndpoints
             if (!http.Request.HasFormContentType || http.Request.ContentLength > MaxBodyBytes)
                 return Results.Problem(statusCode: 415, title: "post the alert form (application/x-www-form-urlencoded)");
             var form = await http.Request.ReadFormAsync(ct);
-            var (view, errors) = await alerts.CreateAsync(new AlertInput(form["topic"], form["thresholdMinutes"], form["channel"], form["imAddress"]), ct);
+            var (view, errors) = await alerts.CreateAsync(new AlertInput(form["topic"], form["thresholdMinutes"], form["channel"], form["imAddress"]), Source(http), ct);
             if (view is not null) return SeeOther(http, $"/alerts/{view.Id}");
             var renamed = errors.ToDictionary(e => "alert-" + e.Key, e => e.Value);
-            return Html(await HelpPage.RenderFormAsync(service, new HelpRequestInput(PreferredTime: "now"), renamed, ct), 400);
+            return Html(await HelpPage.RenderFormAsync(service, new HelpRequestInput(PreferredTime: "now"), renamed, ct), AlertErrorStatus(errors));
         }).RequireRateLimiting(WebEdge.SubmissionsPolicy);
 
         app.MapGet("/alerts/{id}", async (string id, HelpRequestService service, CustomerAlertService alerts, CancellationToken ct) =>
@@ -177,6 +177,9 @@ public static class HelpEndpoints
     private static string? Source(HttpContext http) => http.Connection.RemoteIpAddress is { } ip
         ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString()
         : null;
+
+    private static int AlertErrorStatus(Dictionary<string, string[]> errors) =>
+        errors.ContainsKey(CustomerAlertService.SourceCapKey) ? StatusCodes.Status429TooManyRequests : StatusCodes.Status400BadRequest;
 
     /// <summary>403 for a destination the trunk may not dial, 429 for a cap that frees up within a day.</summary>
     private static int RefusedStatus(string rule) =>
