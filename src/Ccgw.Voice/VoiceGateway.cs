@@ -34,7 +34,8 @@ public sealed partial class VoiceGateway : IAsyncDisposable
 
     public VoiceGateway(VoiceSettings settings, SipStack stack, RoutingEngine engine, FlowCatalog flows, PromptLibrary prompts,
         RtpPortAllocator ports, MediaScheduler scheduler, ICustomerRepository customers, ICallbackRepository callbacks,
-        TimeProvider time, ILoggerFactory loggers, IMeterFactory? meters = null, SipPeerResolver? peers = null, CallbackIntake? intake = null)
+        TimeProvider time, ILoggerFactory loggers, IMeterFactory? meters = null, SipPeerResolver? peers = null, CallbackIntake? intake = null,
+        Core.Callbacks.DialOut.DialOutMetrics? dialOutMetrics = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(stack);
@@ -51,7 +52,7 @@ public sealed partial class VoiceGateway : IAsyncDisposable
             loggers.CreateLogger<LegDialler>(), new RtpLegOptions { DropMetrics = meters is null ? null : new RtpDropMetrics(meters) });
         Router = new InDialogRouter(_registry, sip);
         _parts = new CallParts(engine, dialler, _registry, new QueueAnnouncer(settings, prompts, loggers.CreateLogger<QueueAnnouncer>()),
-            new CallbackLedger(callbacks, intake, time, loggers.CreateLogger<CallbackLedger>()), new VoiceMetrics(_registry, meters), settings, time);
+            new CallbackLedger(callbacks, intake, time, loggers.CreateLogger<CallbackLedger>()), new VoiceMetrics(_registry, meters, dialOutMetrics), settings, time);
     }
 
     /// <summary>Where the SIP stack host hands in-dialog requests, ACK, CANCEL and stray 2xx.</summary>

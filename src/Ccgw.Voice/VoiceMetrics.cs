@@ -10,7 +10,8 @@ internal sealed class VoiceMetrics
     private readonly Counter<long> _customerLegs;
     private readonly Core.Callbacks.DialOut.DialOutMetrics _dialOut;
 
-    public VoiceMetrics(CallRegistry registry, IMeterFactory? meters)
+    /// <param name="dialOut">The daemon's one instance (shared with the intake); null: one of our own.</param>
+    public VoiceMetrics(CallRegistry registry, IMeterFactory? meters, Core.Callbacks.DialOut.DialOutMetrics? dialOut = null)
     {
         var meter = meters?.Create("Ccgw.Voice") ?? new Meter("Ccgw.Voice");
         _calls = meter.CreateCounter<long>("ccgw.voice.calls", "{call}", "Trunk calls taken, by result (answered, rejected)");
@@ -18,7 +19,7 @@ internal sealed class VoiceMetrics
         _customerLegs = meter.CreateCounter<long>("ccgw.voice.callback_dials", "{call}", "Call-back customers dialled through the trunk, by outcome (answered, busy, noAnswer, rejected, failed)");
         // The same family as the intake's refusals (ccgw_dialout_refused_total{rule}): a refusal right before dialling
         // is one a row that got in earlier (or a changed policy) would otherwise have dialled.
-        _dialOut = new Core.Callbacks.DialOut.DialOutMetrics(meters);
+        _dialOut = dialOut ?? new Core.Callbacks.DialOut.DialOutMetrics(meters);
         meter.CreateObservableGauge("ccgw.voice.active_calls", () => registry.ActiveCalls, "{call}", "Calls in progress (flow, queue or connected)");
         meter.CreateObservableGauge("ccgw.voice.active_callbacks", () => registry.ActiveCallbacks, "{call}", "Call-backs being dialled or connected");
     }

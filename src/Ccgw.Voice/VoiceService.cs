@@ -19,7 +19,7 @@ namespace Ccgw.Voice;
 /// </summary>
 public sealed partial class VoiceService(VoiceSettings settings, FlowCatalog catalog, SipStackHost sip, RoutingEngine engine,
     ICustomerRepository customers, ICallbackRepository callbacks, SipPeerResolver peers, TimeProvider time, ILoggerFactory loggers,
-    IMeterFactory meters, CallbackIntake intake, ILogger<VoiceService> log) : IHostedService, IAsyncDisposable
+    IMeterFactory meters, CallbackIntake intake, Core.Callbacks.DialOut.DialOutMetrics dialOutMetrics, ILogger<VoiceService> log) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private MediaScheduler? _scheduler;
@@ -41,7 +41,7 @@ public sealed partial class VoiceService(VoiceSettings settings, FlowCatalog cat
         }
         var ports = new RtpPortAllocator(settings.MediaAddress, settings.RtpPortMin, settings.RtpPortMax);
         _scheduler = new MediaScheduler(time, meters: meters, log: loggers.CreateLogger("Ccgw.Media"));
-        var gateway = new VoiceGateway(settings, sip.Stack, engine, catalog, prompts, ports, _scheduler, customers, callbacks, time, loggers, meters, peers, intake);
+        var gateway = new VoiceGateway(settings, sip.Stack, engine, catalog, prompts, ports, _scheduler, customers, callbacks, time, loggers, meters, peers, intake, dialOutMetrics);
         _gateway = gateway;
         _events = gateway.RunAsync(_stopping.Token);
         sip.Attach(gateway);
