@@ -34,8 +34,11 @@ internal sealed class DaemonMetrics : IDisposable
 
     public static void Map(WebApplication app)
     {
-        // Resolve eagerly so instruments created during start-up are already observed.
+        // Resolve eagerly so instruments created during start-up are already observed, and the exporter too: created
+        // by the first scrape, its listener missed every measurement made before (a refusal counted before anyone
+        // scraped never showed in ccgw_dialout_refused_total).
         app.Services.GetRequiredService<DaemonMetrics>();
+        app.Services.GetRequiredService<PrometheusExporter>();
         app.MapGet("/metrics", async (HttpContext context, PrometheusExporter exporter) =>
         {
             context.Response.ContentType = PrometheusExporter.ContentType;
