@@ -13,7 +13,7 @@ public static class CoreDefinitions
             a.Name ?? a.Id,
             new Dictionary<string, int>(a.Skills, StringComparer.Ordinal),
             new ChannelCapacity(a.Capacity.Voice, a.Capacity.Im, a.Capacity.Callback),
-            a.Devices.Count == 0 ? null : new HashSet<string>(a.Devices, StringComparer.Ordinal),
+            a.Devices.Count + a.Capabilities.Count == 0 ? null : new HashSet<string>(a.Devices.Concat(a.Capabilities), StringComparer.Ordinal),
             new BlendingRules(VoiceExclusive: !a.Capacity.ImWhileOnVoice)))],
         [.. o.Queues.Select(q => new QueueDefinition(
             q.Id,
@@ -21,7 +21,12 @@ public static class CoreDefinitions
             q.Priority,
             new ServiceLevelTarget(TimeSpan.FromSeconds(q.ServiceLevel.Seconds), q.ServiceLevel.Target),
             q.Overflow is { } overflow ? new OverflowRule(TimeSpan.FromSeconds(overflow.AfterSeconds), overflow.Queue) : null,
-            [.. q.Widening.Select(w => new WideningStep(TimeSpan.FromSeconds(w.AfterSeconds), w.MinLevel))]))],
+            [.. q.Widening.Select(w => new WideningStep(TimeSpan.FromSeconds(w.AfterSeconds), w.MinLevel))])
+        {
+            RequiredAgentCapabilities = q.RequiredAgentCapabilities.Count == 0 ? null : new HashSet<string>(q.RequiredAgentCapabilities, StringComparer.Ordinal),
+            Compatibility = q.Compatibility.Count == 0 ? null
+                : [.. q.Compatibility.Select(c => new CompatibilityRule(c.AgentCapability, Blank(c.ClientSoftware), Blank(c.ClientFeature)))],
+        })],
         new RoutingOptions
         {
             OfferTimeout = TimeSpan.FromSeconds(o.Routing.OfferTimeoutSeconds),
@@ -40,6 +45,8 @@ public static class CoreDefinitions
     private static StoredCredential Credential(string user, string? password, string? hash, string realm) =>
         hash is { Length: > 0 } && StoredCredential.TryParse(hash, out var parsed, out _) ? parsed
             : StoredCredential.Derive(user, realm, password ?? throw new InvalidOperationException($"{user} has no credential"));
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     /// <summary>The channel-neutral flows and prompts (see <see cref="FlowDefinitions"/>).</summary>
     public static Ccgw.Core.Flows.FlowCatalog FlowCatalog(GatewayOptions o, ConfigContext? context = null) => FlowDefinitions.From(o, context);

@@ -110,6 +110,9 @@ public sealed class AgentOptions
     public Dictionary<string, int> Skills { get; set; } = new(StringComparer.Ordinal);
     public CapacityOptions Capacity { get; set; } = new();
     public List<string> Devices { get; set; } = [];
+
+    /// <summary>What the agent's desk can handle (e.g. <c>xhtml-im</c>, <c>legacy-client</c>); matched by queues' requirements and compatibility rules.</summary>
+    public List<string> Capabilities { get; set; } = [];
 }
 
 public sealed class SupervisorOptions
@@ -148,6 +151,24 @@ public sealed class QueueOptions
 
     /// <summary>Call-back booking and dialling (mode, slot cap, window, retries).</summary>
     public CallbackOptions Callbacks { get; set; } = new();
+
+    /// <summary>Agent capabilities every interaction of this queue needs (all of them).</summary>
+    public List<string> RequiredAgentCapabilities { get; set; } = [];
+
+    /// <summary>Compatibility routing (seed 004): client software or feature → the agent capability such a chat needs.</summary>
+    public List<CompatibilityOptions> Compatibility { get; set; } = [];
+}
+
+/// <summary>One compatibility rule: chats whose client matches go only to agents having <see cref="AgentCapability"/>.</summary>
+public sealed class CompatibilityOptions
+{
+    /// <summary>XEP-0092 software name of the customer's client (case-insensitive), e.g. <c>Gajim</c>.</summary>
+    public string? ClientSoftware { get; set; }
+
+    /// <summary>XEP-0030 feature the client announces, e.g. <c>http://jabber.org/protocol/xhtml-im</c>.</summary>
+    public string? ClientFeature { get; set; }
+
+    public string AgentCapability { get; set; } = "";
 }
 
 public sealed class ServiceLevelOptions

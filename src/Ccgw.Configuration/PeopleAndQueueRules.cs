@@ -16,6 +16,7 @@ internal static class PeopleAndQueueRules
             CheckAccount(key, a.Id, a.Password, a.PasswordHash, accounts, "agent", problems);
             CheckHashBinding(key, a.Id, a.PasswordHash, o.Site.SipDomain, problems);
             CheckSkills($"{key}:Skills", a.Skills, problems);
+            CompatibilityRules.CheckCapabilities($"{key}:Capabilities", a.Capabilities, problems);
             if (a.Capacity.Voice is < 0 or > 1)
                 problems.Error($"{key}:Capacity:Voice", $"{a.Capacity.Voice} voice calls at once is not supported; use 0 or 1");
             if (a.Capacity.Im is < 0 or > 20)
@@ -87,6 +88,7 @@ internal static class PeopleAndQueueRules
                     problems.Error($"{key}:Widening:{w}:MinLevel", $"{step.MinLevel} is not a skill level; use 1-10");
                 last = Math.Max(last, step.AfterSeconds);
             }
+            CompatibilityRules.CheckQueue(o, key, q, problems);
             if (q.ImAddress is { } im)
             {
                 if (!IsIdentifier(im))

@@ -44,6 +44,7 @@ public sealed class GatewayTexts
         new("Guest", "a guest"),
         new("CallbackYesWords", "yes, y, ok, callback, call back, call me back, 9"),
         new("Offer", "New chat in {queue} from {who} (waited {seconds} s). Reply here to accept it.", "queue", "who", "seconds"),
+        new("OfferClient", "Their client: {client}.", "client"),
     ];
 
     private static readonly FrozenDictionary<string, GatewayTextDefinition> ByName =

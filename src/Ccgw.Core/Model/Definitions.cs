@@ -49,7 +49,18 @@ public sealed record QueueDefinition(
     ServiceLevelTarget? ServiceLevel = null,
     OverflowRule? Overflow = null,
     IReadOnlyList<WideningStep>? Widening = null,
-    TimeSpan? WrapUp = null);
+    TimeSpan? WrapUp = null)
+{
+    /// <summary>Capabilities every agent offered this queue's interactions must have (e.g. "video"); null or empty: none.</summary>
+    public IReadOnlySet<string>? RequiredAgentCapabilities { get; init; }
+
+    /// <summary>
+    /// Rules deriving further required agent capabilities from the customer's client (seed 004). They belong to the
+    /// queue, so an interaction that overflows leaves them behind: overflow is how a client nobody here can serve
+    /// still reaches someone.
+    /// </summary>
+    public IReadOnlyList<CompatibilityRule>? Compatibility { get; init; }
+}
 
 /// <summary>How agents that qualify equally well are ordered.</summary>
 public enum AgentSelection

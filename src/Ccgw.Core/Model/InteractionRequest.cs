@@ -21,8 +21,14 @@ public sealed record InteractionRequest
     /// <summary>Caller id (E.164) or IM address of the customer.</summary>
     public string? Address { get; init; }
 
-    /// <summary>Features of the customer's client (e.g. XEP-0092 software, chat states); informational for agents.</summary>
+    /// <summary>
+    /// Features of the customer's client (e.g. XEP-0030 disco features, XEP-0092 <c>software:</c>/<c>os:</c> strings).
+    /// Shown to agents; queues' <see cref="QueueDefinition.Compatibility"/> rules may route on them.
+    /// </summary>
     public IReadOnlySet<string>? Capabilities { get; init; }
+
+    /// <summary>The customer's client software (XEP-0092) when it answered; shown in offers and routed on by compatibility rules.</summary>
+    public ClientSoftware? Client { get; init; }
 
     /// <summary>Capabilities the chosen agent must have (e.g. "video", "cobrowse"); routing only offers to agents having all of them.</summary>
     public IReadOnlySet<string>? RequiredAgentCapabilities { get; init; }

@@ -178,7 +178,7 @@ internal sealed partial class ContactCenterState
             MoveToQueue(i, target);
         var q = i.Queue;
         var stage = q.StageFor(_now - i.ArrivedAt);
-        var pool = GetPool(q, stage, i.Request.Channel, i.Request.RequiredAgentCapabilities);
+        var pool = GetPool(q, stage, i.Request.Channel, AgentEligibility.RequiredCapabilities(q.Definition, i.Request));
         pool.Waiting.Add(i);
         i.Pool = pool;
         q.Queued[i.Slot]++;

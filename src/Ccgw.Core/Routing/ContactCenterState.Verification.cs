@@ -85,7 +85,7 @@ internal sealed partial class ContactCenterState
     internal bool QualifiesNow(string agentId, string interactionId) =>
         _agents.TryGetValue(agentId, out var a) && _live.TryGetValue(interactionId, out var i)
         && i.Queue.Qualifies(a.Definition, i.Queue.StageFor(_now - i.ArrivedAt))
-        && a.HasCapabilities(i.Request.RequiredAgentCapabilities);
+        && a.HasCapabilities(AgentEligibility.RequiredCapabilities(i.Queue.Definition, i.Request));
 
     /// <summary>Diagnostics: the learned mean slot occupancy of a queue's channel and its sample count.</summary>
     internal (double Seconds, int Samples) HandleTimeOf(string queueId, InteractionChannel channel)

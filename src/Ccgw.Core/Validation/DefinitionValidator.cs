@@ -131,6 +131,23 @@ public static class DefinitionValidator
                     problems.Add(new(stepPath + ".MinimumLevel", $"must be {MinSkillLevel}..{MaxSkillLevel}"));
                 previous = step.After > previous ? step.After : previous;
             }
+
+            var rules = queue.Compatibility ?? [];
+            for (var r = 0; r < rules.Count; r++)
+            {
+                var rulePath = path + Index(".Compatibility", r);
+                var rule = rules[r];
+                if (rule is null)
+                {
+                    problems.Add(new(rulePath, "rule is missing"));
+                    continue;
+                }
+
+                if (string.IsNullOrWhiteSpace(rule.AgentCapability))
+                    problems.Add(new(rulePath + ".AgentCapability", "name the agent capability the matching clients need"));
+                if (rule.ClientSoftware is null && rule.ClientFeature is null)
+                    problems.Add(new(rulePath, "a rule matches on ClientSoftware, ClientFeature or both; set at least one"));
+            }
         }
     }
 

@@ -131,7 +131,33 @@ public static class GatewayPayloads
         WriteOptional(w, "url", request.PageUrl);
         WriteOptional(w, "reason", request.Topic ?? request.Product);
         WriteOptional(w, "product", request.Product);
+        WriteClient(w, request);
     });
+
+    /// <summary>
+    /// The customer's client as the channel learned it (XEP-0092 name, version, OS; XEP-0030 features), null when the
+    /// channel learned nothing: the agent sees what the other side can render before accepting.
+    /// </summary>
+    private static void WriteClient(Utf8JsonWriter w, InteractionRequest request)
+    {
+        var features = request.Capabilities?
+            .Where(c => !c.StartsWith("software:", StringComparison.Ordinal) && !c.StartsWith("os:", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList() ?? [];
+        if (request.Client is null && features.Count == 0)
+        {
+            w.WriteNull("client");
+            return;
+        }
+        w.WriteStartObject("client");
+        WriteOptional(w, "name", request.Client?.Name);
+        WriteOptional(w, "version", request.Client?.Version);
+        WriteOptional(w, "os", request.Client?.Os);
+        w.WriteStartArray("features");
+        foreach (var feature in features) w.WriteStringValue(feature);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
 
     public static byte[] OfferClosed(Offer offer, OfferOutcome outcome, DateTimeOffset at) => Write(w =>
     {

@@ -19,6 +19,8 @@ public sealed partial class PresencePublisher(
     string siteName,
     ILogger<PresencePublisher> log)
 {
+    private readonly AgentClientPresence _agentClients = new();
+
     /// <summary>Subscribes to the core and publishes the snapshot; returns the reader to hand to <see cref="RunAsync"/>.</summary>
     public async Task<(ChannelReader<CoreEvent> Events, long Version)> StartAsync(CancellationToken cancellationToken)
     {
@@ -26,6 +28,8 @@ public sealed partial class PresencePublisher(
         var events = engine.Subscribe(cancellationToken);
         var snapshot = engine.Snapshot;
         await PublishSnapshotAsync(snapshot, cancellationToken);
+        foreach (var (agentId, customerId) in _agentClients.Prune(snapshot))
+            await PublishAgentClientAsync(agentId, customerId, visible: false, snapshot, cancellationToken);
         return (events, snapshot.Version);
     }
 
@@ -75,8 +79,27 @@ public sealed partial class PresencePublisher(
                 GatewayPayloads.ClientPresence(presence), retain: true), cancellationToken);
     }
 
+    /// <summary>
+    /// The customer's presence in the agent's own subtree while the agent holds one of the customer's interactions
+    /// (offline when the core has none: it keeps only customers not offline), else the retained copy cleared.
+    /// </summary>
+    private async ValueTask PublishAgentClientAsync(string agentId, string customerId, bool visible, CenterSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        var topic = AgentClientPresence.Topic(agentId, customerId);
+        if (!visible)
+        {
+            await outbox.WriteAsync(GatewayOutbox.Json(topic, [], retain: true), cancellationToken);
+            return;
+        }
+        var presence = snapshot.Clients.TryGetValue(customerId, out var known) ? known
+            : new ClientPresence(customerId, ClientPresenceState.Offline, null, time.GetUtcNow());
+        await outbox.WriteAsync(GatewayOutbox.Json(topic, GatewayPayloads.ClientPresence(presence), retain: true), cancellationToken);
+    }
+
     private async ValueTask HandleAsync(CoreEvent e, CancellationToken cancellationToken)
     {
+        if (_agentClients.Apply(e) is { } change)
+            await PublishAgentClientAsync(change.AgentId, change.CustomerId, change.Visible, engine.Snapshot, cancellationToken);
         switch (e)
         {
             case AgentStateChanged changed:
@@ -93,6 +116,9 @@ public sealed partial class PresencePublisher(
                 break;
             case ClientPresenceChanged client:
                 await PublishClientAsync(client.Presence, cancellationToken);
+                foreach (var agentId in _agentClients.AgentsOf(client.Presence.CustomerId))
+                    await outbox.WriteAsync(GatewayOutbox.Json(AgentClientPresence.Topic(agentId, client.Presence.CustomerId),
+                        GatewayPayloads.ClientPresence(client.Presence), retain: true), cancellationToken);
                 break;
             case InteractionStateChanged changed:
                 await PublishInteractionEventAsync(changed.Interaction.Id, e, cancellationToken);

@@ -1,3 +1,4 @@
+using Ccgw.Core;
 using Ccgw.Core.Flows;
 using Ccgw.Core.Repositories;
 using Ccgw.Xmpp.Routing;
@@ -104,6 +105,9 @@ internal sealed class ImConversation
     public bool DiscoAnswered { get; set; }
 
     public HashSet<string> Capabilities { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The client's XEP-0092 answer, when it gave one: travels on the interaction to routing and the agent's offer.</summary>
+    public ClientSoftware? Client { get; set; }
 
     /// <summary>The client announced XEP-0004 data forms (disco feature <c>jabber:x:data</c>).</summary>
     public bool SupportsForms { get; set; }

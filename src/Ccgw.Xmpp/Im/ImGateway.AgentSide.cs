@@ -125,6 +125,7 @@ public sealed partial class ImGateway
         LogOffered(_log, c.Id, offer.InteractionId, offer.AgentId);
         var queueName = _queuesById.TryGetValue(offer.QueueId, out var q) ? q.DisplayName : offer.QueueId;
         var text = _texts.Offer(queueName, c.CustomerName ?? _texts.Guest, offer.WaitedSeconds);
+        if (c.Client is { } client) text += "\n" + _texts.OfferClient(client);
         if (c.Context.Count > 0) text += "\n" + string.Join("\n", c.Context.Select(line => "> " + line));
         await SendAsync(ImStanzas.Message(c.ConversationAddress, c.Agent.Value, NewId(), text), ct);
     }

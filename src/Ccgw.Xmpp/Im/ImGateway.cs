@@ -280,6 +280,7 @@ public sealed partial class ImGateway : IStanzaService
                 foreach (var capability in isDisco ? ImStanzas.DiscoFeatures(iq) : ImStanzas.VersionCapabilities(iq))
                     c.Capabilities.Add(capability);
                 if (isDisco && c.Capabilities.Contains(XmppNamespaces.DataForms.NamespaceName)) c.SupportsForms = true;
+                if (isVersion) c.Client = ImStanzas.VersionSoftware(iq);
             }
             if (isDisco) c.DiscoAnswered = true;
             else c.VersionAnswered = true;
@@ -374,6 +375,7 @@ public sealed partial class ImGateway : IStanzaService
             CustomerId = c.CustomerId,
             Address = c.Customer.Bare.ToString(),
             Capabilities = c.Capabilities.ToFrozenSet(StringComparer.Ordinal),
+            Client = c.Client,
             ChannelKey = c.Id,
         }, ct);
         c.InteractionId = result.InteractionId;

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Ccgw.Core;
 using Ccgw.Xmpp.Routing;
 
 namespace Ccgw.Xmpp.Im;
@@ -114,6 +115,15 @@ internal static class ImStanzas
         var os = Clip(query.Element(XmppNamespaces.Version + "os")?.Value);
         if (name is not null) yield return version is null ? $"software:{name}" : $"software:{name} {version}";
         if (os is not null) yield return $"os:{os}";
+    }
+
+    /// <summary>XEP-0092 §3 result → the client software (name required by the XEP; version and OS optional), bounded.</summary>
+    public static ClientSoftware? VersionSoftware(XElement iq)
+    {
+        var query = iq.Element(XmppNamespaces.Version + "query");
+        if (Clip(query?.Element(XmppNamespaces.Version + "name")?.Value) is not { } name) return null;
+        return new ClientSoftware(name, Clip(query!.Element(XmppNamespaces.Version + "version")?.Value),
+            Clip(query.Element(XmppNamespaces.Version + "os")?.Value));
     }
 
     /// <summary>XEP-0030 §3.1 result → the features the client announces (at most <paramref name="max"/>).</summary>

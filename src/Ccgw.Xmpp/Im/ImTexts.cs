@@ -57,6 +57,9 @@ internal sealed class ImTexts(GatewayTexts texts)
     public string Offer(string queueName, string who, double waitedSeconds) =>
         texts.Get("Offer", ("queue", queueName), ("who", who), ("seconds", Number(Math.Round(waitedSeconds))));
 
+    /// <summary>The line under an offer naming the customer's client (XEP-0092), so the agent knows what it can render.</summary>
+    public string OfferClient(ClientSoftware client) => texts.Get("OfferClient", ("client", client.ToString()));
+
     /// <summary>
     /// Whether a reply to the call-back offer means "yes, on the number you have" (<c>CallbackYesWords</c>, a
     /// comma-separated list; case and a closing '.' or '!' do not matter).

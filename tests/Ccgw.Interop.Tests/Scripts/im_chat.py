@@ -21,13 +21,14 @@ from slixmpp.xmlstream import ET
 
 
 class Client(slixmpp.ClientXMPP):
-    def __init__(self, jid, password, name, verify):
+    def __init__(self, jid, password, name, verify, software=("im_chat.py", "1.0")):
         super().__init__(jid, password)
         self.name = name
         for plugin in ("xep_0030", "xep_0004", "xep_0085", "xep_0092", "xep_0199"):
             self.register_plugin(plugin)
-        self["xep_0092"].software_name = "im_chat.py"
-        self["xep_0092"].version = "1.0"
+        # The XEP-0092 answer: what the gateway records as the client and compatibility rules route on.
+        self["xep_0092"].software_name = software[0]
+        self["xep_0092"].version = software[1]
         self.received = []
         self.inbox = asyncio.Queue()
         self.started = asyncio.get_event_loop().create_future()
@@ -87,7 +88,8 @@ async def connect(client, host, port, tls):
 
 async def run(args):
     result = {"customerReceived": [], "agentReceived": []}
-    customer = Client(args.customer, args.customer_password, "customer", verify=False)
+    customer = Client(args.customer, args.customer_password, "customer", verify=False,
+                      software=(args.software_name, args.software_version))
     agent = Client(args.agent, args.agent_password, "agent", verify=False) if args.agent else None
     try:
         if agent:
@@ -168,6 +170,8 @@ def main():
     p.add_argument("--to", required=True)
     p.add_argument("--choice", default="2", help="menu answer; empty for a queue address (no menu)")
     p.add_argument("--phone", default="+4930123456")
+    p.add_argument("--software-name", default="im_chat.py", help="the customer client's XEP-0092 name")
+    p.add_argument("--software-version", default="1.0", help="the customer client's XEP-0092 version")
     p.add_argument("--scenario", choices=["relay", "callback"], required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--step-timeout", type=float, default=20)

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Ccgw.Core;
+using Ccgw.Mqtt.Gateway;
+
+namespace Ccgw.Mqtt.Tests.Gateway;
+
+/// <summary>The offer on <c>ccgw/agents/{id}/offers</c> shows the customer's client (name, version, OS, features).</summary>
+public sealed class OfferPayloadTests
+{
+    private static readonly DateTimeOffset At = new(2026, 12, 7, 14, 0, 0, TimeSpan.Zero);
+
+    private static Offer OfferOf(InteractionRequest request) =>
+        new("o1", "i1", "alice", "billing", request.Channel, At, At.AddSeconds(15), 4,
+            new InteractionView("i1", request, "billing", InteractionState.Offered, "alice", At.AddSeconds(-4), At));
+
+    private static JsonElement Parse(byte[] payload) => JsonDocument.Parse(payload).RootElement.Clone();
+
+    [Fact]
+    public void An_im_offer_names_the_client_software_and_its_features_without_the_software_strings()
+    {
+        var request = new InteractionRequest
+        {
+            Channel = InteractionChannel.Im,
+            QueueId = "billing",
+            Client = new ClientSoftware("OldChat", "2.1", "Windows"),
+            Capabilities = new HashSet<string> { "software:OldChat 2.1", "os:Windows", "jabber:x:data", "http://jabber.org/protocol/chatstates" },
+        };
+
+        var client = Parse(GatewayPayloads.Offer(OfferOf(request), null)).GetProperty("client");
+
+        Assert.Equal(("OldChat", "2.1", "Windows"),
+            (client.GetProperty("name").GetString(), client.GetProperty("version").GetString(), client.GetProperty("os").GetString()));
+        Assert.Equal(["http://jabber.org/protocol/chatstates", "jabber:x:data"],
+            client.GetProperty("features").EnumerateArray().Select(f => f.GetString()));
+    }
+
+    [Fact]
+    public void Features_without_a_version_answer_still_show_and_a_voice_offer_has_a_null_client()
+    {
+        var im = Parse(GatewayPayloads.Offer(OfferOf(new InteractionRequest
+        {
+            Channel = InteractionChannel.Im, QueueId = "billing", Capabilities = new HashSet<string> { "jabber:x:data" },
+        }), null)).GetProperty("client");
+        Assert.Equal(JsonValueKind.Null, im.GetProperty("name").ValueKind);
+        Assert.Equal(["jabber:x:data"], im.GetProperty("features").EnumerateArray().Select(f => f.GetString()));
+
+        var voice = Parse(GatewayPayloads.Offer(OfferOf(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "billing" }), null));
+        Assert.Equal(JsonValueKind.Null, voice.GetProperty("client").ValueKind);
+    }
+}
