@@ -24,10 +24,14 @@ public sealed class HttpListenersTests(HttpListenersTests.Daemon fixture) : ICla
         public int Management { get; private set; }
         public int MqttWebSocket { get; private set; }
 
+        /// <summary>SHA-256 of the test certificate: the client accepts exactly that one (it is self-signed).</summary>
+        public byte[] CertificateHash { get; private set; } = [];
+
         public async Task InitializeAsync()
         {
             _certificates = Directory.CreateTempSubdirectory("ccgw-https-").FullName;
-            var (certificate, key) = WriteSelfSigned(_certificates);
+            var (certificate, key, hash) = WriteSelfSigned(_certificates);
+            CertificateHash = hash;
             int[] ports;
             do ports = [FreePorts.Tcp(), FreePorts.Tcp(), FreePorts.Tcp()];
             while (ports.Distinct().Count() < 3);
@@ -55,7 +59,7 @@ public sealed class HttpListenersTests(HttpListenersTests.Daemon fixture) : ICla
             Directory.Delete(_certificates, recursive: true);
         }
 
-        private static (string Certificate, string Key) WriteSelfSigned(string directory)
+        private static (string Certificate, string Key, byte[] Hash) WriteSelfSigned(string directory)
         {
             using var rsa = RSA.Create(2048);
             var request = new CertificateRequest("CN=localhost", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -68,14 +72,18 @@ public sealed class HttpListenersTests(HttpListenersTests.Daemon fixture) : ICla
             var keyPath = Path.Combine(directory, "web.key");
             File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
             File.WriteAllText(keyPath, rsa.ExportPkcs8PrivateKeyPem());
-            return (certificatePath, keyPath);
+            return (certificatePath, keyPath, certificate.GetCertHash(HashAlgorithmName.SHA256));
         }
     }
 
-    /// <summary>A client that trusts exactly the daemon's test certificate (any certificate: it is self-signed).</summary>
-    private static HttpClient Client(int port, bool tls) => new(new SocketsHttpHandler
+    /// <summary>A client that trusts exactly the daemon's test certificate (self-signed, so pinned by its hash).</summary>
+    private HttpClient Client(int port, bool tls) => new(new SocketsHttpHandler
     {
-        SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+        SslOptions =
+        {
+            RemoteCertificateValidationCallback = (_, presented, _, _) =>
+                presented is not null && presented.GetCertHash(HashAlgorithmName.SHA256).AsSpan().SequenceEqual(fixture.CertificateHash),
+        },
     })
     {
         BaseAddress = new Uri($"{(tls ? "https" : "http")}://127.0.0.1:{port}/"),
