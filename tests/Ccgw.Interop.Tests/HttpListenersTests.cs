@@ -161,6 +161,14 @@ public sealed class HttpListenersTests(HttpListenersTests.Daemon fixture) : ICla
         Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
     }
 
+    [SkippableFact]
+    public async Task A_paho_console_speaks_mqtt_over_websocket_on_the_mqtt_listener()
+    {
+        MqttInterop.RequirePaho();
+        await using var ws = await MqttInterop.ConsoleAsync(fixture.MqttWebSocket, "311", "websocket", "alice", "demo-alice");
+        Assert.True(ws.ExitCode == 0, ws.StandardOutput + ws.StandardError);
+    }
+
     [Fact]
     public async Task Ready_status_names_every_web_listener()
     {
