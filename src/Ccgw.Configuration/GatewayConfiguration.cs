@@ -65,8 +65,8 @@ public static class GatewayConfiguration
     {
         if (string.IsNullOrWhiteSpace(options.Data.Directory))
             problems.Error("Data:Directory", "missing; name the directory for the database (e.g. /var/lib/ccgw)");
-        ListenerRules.Check(options.Listeners, context, problems);
-        HttpRules.Check(options.Http, problems);
+        ListenerRules.Check(options.Listeners, options.Http, context, problems);
+        HttpRules.Check(options.Http, options.Mqtt, problems);
         PeopleAndQueueRules.Check(options, problems);
         FlowAndTrunkRules.Check(options, context, problems);
         MqttRules.Check(options.Mqtt, problems);

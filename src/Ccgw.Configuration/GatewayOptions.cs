@@ -49,6 +49,9 @@ public sealed class DataOptions
 public sealed class ListenersOptions
 {
     public ListenerOptions Http { get; set; } = new() { Port = 8080 };
+
+    /// <summary>The web server over TLS (help page, APIs, HSTS); off unless enabled with a certificate.</summary>
+    public TlsListenerOptions Https { get; set; } = new() { Port = 8443, Enabled = false };
     public ListenerOptions SipUdp { get; set; } = new() { Port = 5060 };
     public ListenerOptions SipTcp { get; set; } = new() { Port = 5060 };
     public TlsListenerOptions SipTls { get; set; } = new() { Port = 5061, Enabled = false };

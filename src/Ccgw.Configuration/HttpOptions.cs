@@ -17,6 +17,26 @@ public sealed class HttpOptions
     public long MaxRequestBodyBytes { get; set; } = 16 * 1024;
 
     public HttpRateLimitsOptions RateLimits { get; set; } = new();
+
+    /// <summary>The admin API (<c>/api/admin/</c>); with a <c>Listen</c> of its own it leaves the public listeners.</summary>
+    public HttpSurfaceOptions Admin { get; set; } = new();
+
+    /// <summary>The Prometheus scrape (<c>/metrics</c>); with a <c>Listen</c> of its own it leaves the public listeners.</summary>
+    public HttpSurfaceOptions Metrics { get; set; } = new();
+
+    /// <summary>MQTT over WebSocket (<c>/mqtt</c>, embedded broker); with a <c>Listen</c> of its own it leaves the public listeners.</summary>
+    public HttpSurfaceOptions MqttWebSocket { get; set; } = new();
+}
+
+/// <summary>
+/// Where one part of the web surface is served. No <see cref="Listen"/> (or one with Enabled false): on
+/// <c>Listeners:Http</c> and <c>Listeners:Https</c>, as before. With one: only there (plain HTTP, or TLS when a
+/// certificate is set), and the public listeners answer 404 for it. Parts given the same address and port share
+/// one listener.
+/// </summary>
+public sealed class HttpSurfaceOptions
+{
+    public TlsListenerOptions? Listen { get; set; }
 }
 
 public sealed class HttpRateLimitsOptions

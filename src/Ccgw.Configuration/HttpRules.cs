@@ -2,14 +2,19 @@ using System.Net;
 
 namespace Ccgw.Configuration;
 
-/// <summary>Checks the Http section: proxy addresses that parse, a sane body limit, and positive rate limits.</summary>
+/// <summary>
+/// Checks the Http section: proxy addresses that parse, a sane body limit, and positive rate limits. The surfaces'
+/// own listeners are sockets, checked with the others in <see cref="ListenerRules"/>.
+/// </summary>
 internal static class HttpRules
 {
     public const long MinBodyBytes = 1024;
     public const long MaxBodyBytes = 16 * 1024 * 1024;
 
-    public static void Check(HttpOptions http, ConfigProblems problems)
+    public static void Check(HttpOptions http, MqttOptions mqtt, ConfigProblems problems)
     {
+        if (http.MqttWebSocket.Listen is { Enabled: true } && mqtt.Mode == MqttOptions.ModeExternal)
+            problems.Warning("Http:MqttWebSocket:Listen", "Mqtt:Mode is external, so there is no /mqtt to serve; this listener is not opened");
         for (var i = 0; i < http.KnownProxies.Count; i++)
             if (!IPAddress.TryParse(http.KnownProxies[i], out _))
                 problems.Error($"Http:KnownProxies:{i}", $"'{http.KnownProxies[i]}' is not an IP address; list each reverse proxy's address (e.g. 10.0.0.5 or ::1)");

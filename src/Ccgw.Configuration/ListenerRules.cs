@@ -9,7 +9,7 @@ internal static class ListenerRules
 
     private sealed record Bound(string Key, Transport Transport, IPAddress Address, int PortMin, int PortMax);
 
-    public static void Check(ListenersOptions listeners, ConfigContext context, ConfigProblems problems)
+    public static void Check(ListenersOptions listeners, HttpOptions http, ConfigContext context, ConfigProblems problems)
     {
         var bound = new List<Bound>();
         void Single(string name, ListenerOptions l, Transport transport)
@@ -26,6 +26,7 @@ internal static class ListenerRules
         }
 
         Single("Http", listeners.Http, Transport.Tcp);
+        Single("Https", listeners.Https, Transport.Tcp);
         Single("SipUdp", listeners.SipUdp, Transport.Udp);
         Single("SipTcp", listeners.SipTcp, Transport.Tcp);
         Single("SipTls", listeners.SipTls, Transport.Tcp);
@@ -34,6 +35,10 @@ internal static class ListenerRules
 
         CheckCertificate("Listeners:SipTls", listeners.SipTls, context, problems,
             required: listeners.SipTls.Enabled);
+        // Kestrel cannot generate a certificate for a web listener: TLS there needs a file, as for SIP TLS.
+        CheckCertificate("Listeners:Https", listeners.Https, context, problems,
+            required: listeners.Https.Enabled);
+        CheckSurfaces(http, context, problems, bound);
         CheckCertificate("Listeners:Xmpp", listeners.Xmpp, context, problems, required: false);
         CheckCertificate("Listeners:Mqtt", listeners.Mqtt, context, problems, required: false);
 
@@ -72,6 +77,37 @@ internal static class ListenerRules
             if (a.PortMax < b.PortMin || b.PortMax < a.PortMin) continue;
             problems.Error(b.Key + (b.PortMin == b.PortMax ? ":Port" : ":PortMin"),
                 $"{b.Address}:{Describe(b)} overlaps {a.Key} ({a.Address}:{Describe(a)}) on {a.Transport.ToString().ToUpperInvariant()}; give one of them another port or address");
+        }
+    }
+
+    /// <summary>
+    /// The web surfaces given their own <c>Listen</c>: each a valid socket; surfaces on the same address and port share
+    /// one listener (so they must agree on its certificate) and count once in the overlap check.
+    /// </summary>
+    private static void CheckSurfaces(HttpOptions http, ConfigContext context, ConfigProblems problems, List<Bound> bound)
+    {
+        var shared = new Dictionary<(IPAddress, int), (string Key, string? Certificate)>();
+        foreach (var (name, surface) in new[] { ("Admin", http.Admin), ("Metrics", http.Metrics), ("MqttWebSocket", http.MqttWebSocket) })
+        {
+            if (surface.Listen is not { Enabled: true } listen) continue;
+            var key = $"Http:{name}:Listen";
+            var address = ParseAddress($"{key}:Address", listen.Address, problems);
+            if (!IsPort(listen.Port))
+            {
+                problems.Error($"{key}:Port", $"{listen.Port} is not a port; use 1-65535");
+                continue;
+            }
+            CheckCertificate(key, listen, context, problems, required: false);
+            if (address is null) continue;
+            var certificate = string.IsNullOrWhiteSpace(listen.Certificate) ? null : listen.Certificate;
+            if (shared.TryGetValue((address, listen.Port), out var first))
+            {
+                if (!string.Equals(first.Certificate, certificate, StringComparison.Ordinal))
+                    problems.Error($"{key}:Certificate", $"{address}:{listen.Port} is also {first.Key}, which has {(first.Certificate is null ? "no certificate" : $"certificate '{first.Certificate}'")}; surfaces sharing a listener share its TLS setting");
+                continue;
+            }
+            shared[(address, listen.Port)] = (key, certificate);
+            bound.Add(new Bound(key, Transport.Tcp, address, listen.Port, listen.Port));
         }
     }
 

@@ -33,14 +33,15 @@ internal static partial class DaemonHost
         DaemonLogging.Configure(builder.Logging, config.Raw);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
+        var web = WebListeners.From(config);
+        if (web.UsesTls) builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             // Counted as the body arrives, so a chunked body (no Content-Length) cannot get past it; WebSocket
             // upgrades (/mqtt) are exempt once upgraded.
             kestrel.Limits.MaxRequestBodySize = options.Http.MaxRequestBodyBytes;
-            var http = options.Listeners.Http;
-            if (http.Enabled) kestrel.Listen(IPAddress.Parse(http.Address), http.Port);
+            web.Listen(kestrel);
         });
 
         var dataDirectory = config.Context.Resolve(options.Data.Directory);
@@ -48,6 +49,7 @@ internal static partial class DaemonHost
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(config);
         services.AddSingleton(options);
+        services.AddSingleton(web);
         services.AddSingleton(new SqliteDatabase(Path.Combine(dataDirectory, "ccgw.db")));
         services.AddSingleton<DaemonState>();
         services.AddSingleton<ICustomerRepository, SqliteCustomerRepository>();
@@ -65,8 +67,11 @@ internal static partial class DaemonHost
         // Hosted services start in this order: storage before anything that reads it, the core before adapters.
         services.AddHostedService<StorageStartup>();
         services.AddHostedService<CustomerSeeder>();
+        services.AddLoopSupervision();
         services.AddHostedService<RoutingHost>();
-        services.AddEventLoop<HistoryRecorder>();
+        // History is a pure consumer of the core's events: a restart resumes its subscription (a gap is logged).
+        services.AddEventLoop<HistoryRecorder>(LoopFailurePolicy.Restart);
+        TestFaults.AddFaultyLoop(services);
         Callbacks.CallbackRegistration.AddCallbacks(services, options);
 
         // Protocol channels register their listeners and adapters here (each in its own file under Channels/),
@@ -75,15 +80,20 @@ internal static partial class DaemonHost
         AddMqttChannel(builder, config);
         AddXmppChannel(builder, config);
         services.AddSystemdNotify();
-        services.AddSingleton<IWatchdogHealthGate>(sp => new DelegateWatchdogHealthGate(() => sp.GetRequiredService<DaemonState>().StorageReady));
+        // Pings only while storage is open and every supervised loop runs: a loop that stays down past WatchdogSec
+        // gets the process restarted by systemd.
+        services.AddSingleton<IWatchdogHealthGate>(sp => new DelegateWatchdogHealthGate(() =>
+            sp.GetRequiredService<DaemonState>().StorageReady && sp.GetRequiredService<LoopHealth>().IsHealthy));
         services.AddHostedService<LifecycleNotifications>();
         services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
-            .AddCheck<ListenersHealthCheck>("listeners", tags: ["ready"]);
+            .AddCheck<ListenersHealthCheck>("listeners", tags: ["ready"])
+            .AddCheck<LoopsHealthCheck>("loops", tags: ["ready"]);
         DaemonMetrics.Register(services);
 
         var app = builder.Build();
         app.UseWebEdge();
+        if (web.IsSeparated) app.UseHttpSurfaces();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         DaemonMetrics.Map(app);

@@ -10,7 +10,7 @@ namespace Ccgw.Daemon;
 /// STOPPING=1 likewise comes from the library or from the Systemd module on ApplicationStopping.
 /// </summary>
 internal sealed partial class LifecycleNotifications(
-    IHostApplicationLifetime lifetime, SystemdNotifications notifier, DaemonState state, GatewayOptions options,
+    IHostApplicationLifetime lifetime, SystemdNotifications notifier, DaemonState state, WebListeners web,
     ILogger<LifecycleNotifications> log) : IHostedService
 {
     private CancellationTokenRegistration _started;
@@ -30,7 +30,7 @@ internal sealed partial class LifecycleNotifications(
     private void OnStarted()
     {
         state.MarkListenersBound();
-        var status = $"serving: http {options.Listeners.Http.Address}:{options.Listeners.Http.Port}";
+        var status = $"serving: {web.Describe()}";
         LogReady(log, BuildInfo.Version, status);
         notifier.NotifyReady(status);
     }

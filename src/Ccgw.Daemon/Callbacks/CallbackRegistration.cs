@@ -37,7 +37,10 @@ internal static class CallbackRegistration
             sp.GetRequiredService<ILogger<CallbackDispatcher>>()));
         services.AddSingleton(sp => new BusyDatabaseRetry(sp.GetRequiredService<TimeProvider>(), SqliteDatabase.IsBusy,
             sp.GetRequiredService<ILogger<BusyDatabaseRetry>>()));
-        services.AddEventLoop<CallbackScheduler>();
-        services.AddEventLoop<CustomerAlertFeed>();
+        // The scheduler's recovery (interrupted call-backs) is the process's start-up path; busy databases it already
+        // waits out itself, so anything else it throws ends the daemon and recovery runs in the new process.
+        services.AddEventLoop<CallbackScheduler>(LoopFailurePolicy.StopDaemon);
+        // Alerts are a store plus the core's events: a restart resumes the subscription where it stopped.
+        services.AddEventLoop<CustomerAlertFeed>(LoopFailurePolicy.Restart);
     }
 }

@@ -49,7 +49,8 @@ internal static class ImChannel
         }
         services.AddSingleton(sp => new ImGatewayLoop(sp.GetRequiredService<ImGateway>(), sp.GetRequiredService<RoutingEngine>(),
             sp.GetService<ComponentLink>(), sp.GetService<CustomerAlertOutbox>()));
-        services.AddHostedService<EventLoopService<ImGatewayLoop>>();
+        // The IM gateway holds every open conversation in memory; running it again over that state is not a restart.
+        services.AddEventLoop<ImGatewayLoop>(LoopFailurePolicy.StopDaemon);
     }
 
     internal static ImGatewaySettings Settings(GatewayOptions options, ConfigContext context)

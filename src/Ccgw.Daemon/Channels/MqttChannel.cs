@@ -115,23 +115,13 @@ internal sealed class MqttConnectionHandler(MqttBroker broker) : ConnectionHandl
         broker.HandleConnectionAsync(connection.Transport, connection.RemoteEndPoint, connection.ConnectionClosed);
 }
 
-/// <summary>Runs the external-broker client for the daemon's lifetime; start does not wait for the broker.</summary>
-internal sealed class MqttExternalClientHost(MqttGatewayClient client) : IHostedService, IDisposable
+/// <summary>
+/// Runs the external-broker client for the daemon's lifetime; start does not wait for the broker. The client retries
+/// lost connections itself; anything else it throws is a fault of ours, restarted with back-off by the supervisor
+/// (the client holds no state a new connection does not rebuild), and /readyz reports it meanwhile.
+/// </summary>
+internal sealed class MqttExternalClientHost(MqttGatewayClient client, LoopSupervisor supervisor) : BackgroundService
 {
-    private readonly CancellationTokenSource _stop = new();
-    private Task _run = Task.CompletedTask;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _run = client.RunAsync(_stop.Token);
-        return Task.CompletedTask;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _stop.CancelAsync();
-        await _run.WaitAsync(cancellationToken);
-    }
-
-    public void Dispose() => _stop.Dispose();
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        supervisor.RunAsync(nameof(MqttGatewayClient), LoopFailurePolicy.Restart, client.RunAsync, stoppingToken);
 }

@@ -19,7 +19,7 @@ public sealed record WebEdgeOptions(IReadOnlyList<IPAddress> KnownProxies, RateL
 
 /// <summary>
 /// What every HTTP answer passes through before and after the endpoints: the client address (X-Forwarded-For only
-/// from configured proxies), security headers, 413 problem JSON when Kestrel's body limit trips (chunked bodies
+/// from configured proxies), security headers (HSTS over TLS), 413 problem JSON when Kestrel's body limit trips (chunked bodies
 /// included), and per-address rate limits on the anonymous endpoints (ASP.NET Core's rate limiter).
 /// </summary>
 public static partial class WebEdge
@@ -48,6 +48,14 @@ public static partial class WebEdge
             foreach (var proxy in options.KnownProxies) o.KnownProxies.Add(proxy);
             o.ForwardLimit = 1;
         });
+        services.AddHsts(o =>
+        {
+            // A year, as the HSTS preload list asks; no includeSubDomains: the gateway cannot speak for its siblings.
+            o.MaxAge = TimeSpan.FromDays(365);
+            // The defaults skip localhost and loopback addresses; the header is only ever sent over TLS, where it
+            // is true wherever the client reached us (browsers ignore it for IP literals by themselves, RFC 6797 §8.1).
+            o.ExcludedHosts.Clear();
+        });
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -71,6 +79,8 @@ public static partial class WebEdge
     public static WebApplication UseWebEdge(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        // Strict-Transport-Security on answers over TLS only (Listeners:Https or a surface's own TLS listener).
+        app.UseHsts();
         app.Use(async (http, next) =>
         {
             http.Response.OnStarting(static state =>
