@@ -195,6 +195,16 @@ internal static class Attacks
             Interlocked.Increment(ref closedByDaemon);
             slots[i] = null;
             socket.Dispose();
+            // A short pause before the replacement: against a daemon that accepts and closes at once (a connection
+            // cap) a tight loop would measure this process's CPU, not the daemon's.
+            try
+            {
+                await Task.Delay(50, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // window over
+            }
             await OpenAsync(i);
         }
 

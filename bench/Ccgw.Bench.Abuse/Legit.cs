@@ -23,6 +23,9 @@ internal sealed class Legit(Target target, TimeSpan interval, TimeSpan timeout)
     {
         await using var sip = new SipUdp(Address, target.Sip);
         using var http = Clients.Http(Address, target.Http.Port);
+        // A new connection per exchange, as a customer's browser arriving would: a kept-alive connection would slip
+        // past a connection cap or a full accept queue that a new visitor meets.
+        http.DefaultRequestHeaders.ConnectionClose = true;
         var serial = 0;
         // Each loop ends by itself when stop fires (its delay is cancelled); Task.Run is not given stop so that a loop
         // always records the exchange it is in.

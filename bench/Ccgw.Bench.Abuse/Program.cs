@@ -95,12 +95,14 @@ foreach (var attack in attacks.Where(a => only.Count == 0 || only.Contains(a.Nam
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var legitRun = legit.RunAsync(window.Token);
         var peakRss = 0.0;
+        var peakFds = 0;
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
             while (!sampling.IsCancellationRequested && !daemon.Process.HasExited)
             {
                 peakRss = Math.Max(peakRss, DaemonProbe.StatusMegabytes(pid, "VmRSS"));
+                peakFds = Math.Max(peakFds, DaemonProbe.OpenDescriptors(pid));
                 try
                 {
                     await Task.Delay(100, sampling.Token);
@@ -121,7 +123,6 @@ foreach (var attack in attacks.Where(a => only.Count == 0 || only.Contains(a.Nam
         var elapsed = clock.Elapsed;
         var alive = !daemon.Process.HasExited;
         var cpu = alive ? (DaemonProbe.CpuSeconds(pid) - cpu0) / elapsed.TotalSeconds * 100 : double.NaN;
-        var fds = alive ? DaemonProbe.OpenDescriptors(pid) : -1;
         await window.CancelAsync();
         await legitRun;
         await sampling.CancelAsync();
@@ -131,7 +132,7 @@ foreach (var attack in attacks.Where(a => only.Count == 0 || only.Contains(a.Nam
         var legitCell = $"{(ok + failed == 0 ? 0 : 100.0 * ok / (ok + failed)):F1}% ({ok}/{ok + failed})" +
                         (failures.Length > 0 ? $"; failed: {failures}" : "") + (result.Note is null ? "" : $"; {result.Note}");
         rows.Add($"| {attack.Title} | {result.Outcome.Sent} | {result.Outcome.GotThrough} | " +
-                 (alive ? $"{cpu:F0}% | {peakRss:F0} | {fds}" : "daemon exited | - | -") + $" | {legitCell} |");
+                 (alive ? $"{cpu:F0}% | {peakRss:F0} | {peakFds}" : "daemon exited | - | -") + $" | {legitCell} |");
         Console.Error.WriteLine(rows[^1]);
     }
     finally
@@ -144,7 +145,7 @@ foreach (var attack in attacks.Where(a => only.Count == 0 || only.Contains(a.Nam
 Console.WriteLine();
 Console.WriteLine($"Fault-and-abuse run, {duration.TotalSeconds:F0} s per attack, a fresh daemon each (CPU0), load on CPU1, legitimate clients from 127.0.0.2 every {legitInterval.TotalMilliseconds:F0} ms per exchange.");
 Console.WriteLine();
-Console.WriteLine("| attack | sent | got through | daemon CPU (one core) | peak RSS MB | daemon fds at end | legitimate success |");
+Console.WriteLine("| attack | sent | got through | daemon CPU (one core) | peak RSS MB | peak daemon fds | legitimate success |");
 Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
 foreach (var row in rows) Console.WriteLine(row);
 return 0;
