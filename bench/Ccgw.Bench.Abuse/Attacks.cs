@@ -208,7 +208,10 @@ internal static class Attacks
             await OpenAsync(i);
         }
 
-        await Task.WhenAll(Enumerable.Range(0, connections).Select(OpenAsync));
+        // Dribbling starts at once, on the connections open so far: opening 1000 takes seconds of a short window.
+        var opening = Task.WhenAll(Enumerable.Range(0, connections).Select(OpenAsync));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var allOpenAfter = TimeSpan.Zero;
         long bytes = 0;
         // One pass every dribble/10 serves a tenth of the connections, so each gets a byte per dribble.
         var tick = dribble / 10;
@@ -230,6 +233,7 @@ internal static class Attacks
                     // The watcher sees the close and reopens the slot.
                 }
             }
+            if (allOpenAfter == TimeSpan.Zero && opening.IsCompleted) allOpenAfter = clock.Elapsed;
             try
             {
                 await Task.Delay(tick, stop.Token);
@@ -239,9 +243,11 @@ internal static class Attacks
                 break; // window over
             }
         }
+        await opening;
         var held = slots.Count(s => s is not null && s.Connected);
         foreach (var s in slots) s?.Dispose();
         return new AttackOutcome($"{connections} conns, {Rate(opened, duration)} opens, {Rate(bytes, duration)} bytes",
-            $"held open at end {held} of {connections}; closed by daemon {closedByDaemon}; connect failures {connectFailed}");
+            $"held open at end {held} of {connections} (all open after {(allOpenAfter == TimeSpan.Zero ? "never" : allOpenAfter.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) + " s")}); " +
+            $"closed by daemon {closedByDaemon}; connect failures {connectFailed}");
     }
 }
