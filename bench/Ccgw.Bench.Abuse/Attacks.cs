@@ -155,6 +155,7 @@ internal static class Attacks
         int opened = 0, closedByDaemon = 0, connectFailed = 0;
         using var stop = new CancellationTokenSource(duration);
         using var gate = new SemaphoreSlim(64); // connects in flight at once
+        var watchers = new ConcurrentBag<Task>();
 
         async Task OpenAsync(int i)
         {
@@ -165,7 +166,7 @@ internal static class Attacks
                 Interlocked.Increment(ref opened);
                 positions[i] = 0;
                 slots[i] = socket;
-                _ = WatchAsync(i, socket);
+                watchers.Add(WatchAsync(i, socket));
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException)
             {
@@ -246,6 +247,7 @@ internal static class Attacks
         await opening;
         var held = slots.Count(s => s is not null && s.Connected);
         foreach (var s in slots) s?.Dispose();
+        await Task.WhenAll(watchers); // each ends with the window (its receive is cancelled); none is left unobserved
         return new AttackOutcome($"{connections} conns, {Rate(opened, duration)} opens, {Rate(bytes, duration)} bytes",
             $"held open at end {held} of {connections} (all open after {(allOpenAfter == TimeSpan.Zero ? "never" : allOpenAfter.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) + " s")}); " +
             $"closed by daemon {closedByDaemon}; connect failures {connectFailed}");
