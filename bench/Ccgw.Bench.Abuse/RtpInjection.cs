@@ -70,6 +70,7 @@ internal static partial class RtpInjection
         });
         await Task.Delay(1000); // latched, prompts flowing
         var dropped0 = await DroppedBySourceAsync(metrics);
+        var kernelDrops0 = KernelDrops(media.Port);
         var heard0 = Volatile.Read(ref heard);
         using var injector = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         injector.Bind(new IPEndPoint(Attacks.Address, 0));
@@ -97,8 +98,16 @@ internal static partial class RtpInjection
             }
             await Task.Delay(5);
         }
-        await Task.Delay(300);
+        // The daemon may still be reading the port's queue: wait until its drop counter stops moving (at most 3 s).
         var dropped = await DroppedBySourceAsync(metrics) - dropped0;
+        for (var i = 0; i < 12; i++)
+        {
+            await Task.Delay(250);
+            var now = await DroppedBySourceAsync(metrics) - dropped0;
+            if (now == dropped && i > 0) break;
+            dropped = now;
+        }
+        var kernelDrops = KernelDrops(media.Port) - kernelDrops0;
         var heardDuring = Volatile.Read(ref heard) - heard0;
         var overheard = injector.Available;
         await stop.CancelAsync();
@@ -106,8 +115,22 @@ internal static partial class RtpInjection
         var bye = await sip.RequestAsync(callId, SipText.InDialog("BYE", sip.Local, answer, from), TimeSpan.FromSeconds(2));
         var callUp = bye?.Status == 200 ? "call still up at end" : $"call gone at end (BYE got {bye?.Status.ToString(CultureInfo.InvariantCulture) ?? "no answer"})";
         return (new AttackOutcome($"{(sent / duration.TotalSeconds):F0}/s packets",
-                $"taken by the media port {Math.Max(0, sent - (long)dropped)} of {sent} (dropped by source {dropped:F0}); {callUp}; injector overheard {overheard} bytes"),
+                $"dropped by source {dropped:F0} of {sent}, by the kernel (full socket queue) {kernelDrops}, " +
+                $"left (taken, or lost elsewhere) {Math.Max(0, sent - (long)dropped - kernelDrops)}; {callUp}; injector overheard {overheard} bytes"),
             $"caller heard {heardDuring / duration.TotalSeconds:F0} pkt/s (50 expected)");
+    }
+
+    /// <summary>The kernel's receive-queue drops of the UDP socket bound to <paramref name="port"/> (/proc/net/udp, last column).</summary>
+    private static long KernelDrops(int port)
+    {
+        var suffix = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
+        foreach (var line in File.ReadLines("/proc/net/udp").Skip(1))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length > 12 && fields[1].EndsWith(suffix, StringComparison.Ordinal))
+                return long.Parse(fields[^1], CultureInfo.InvariantCulture);
+        }
+        return 0;
     }
 
     private static byte[] Packet(byte payloadType, uint ssrc, byte fill)
