@@ -131,6 +131,13 @@ public static class GatewayPayloads
         WriteOptional(w, "url", request.PageUrl);
         WriteOptional(w, "reason", request.Topic ?? request.Product);
         WriteOptional(w, "product", request.Product);
+        if (request.Variables is { Count: > 0 } variables)
+        {
+            w.WriteStartObject("variables");
+            foreach (var (name, value) in variables.OrderBy(v => v.Key, StringComparer.Ordinal))
+                w.WriteString(name, value);
+            w.WriteEndObject();
+        }
     });
 
     public static byte[] OfferClosed(Offer offer, OfferOutcome outcome, DateTimeOffset at) => Write(w =>
