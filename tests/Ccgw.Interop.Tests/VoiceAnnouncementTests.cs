@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Ccgw.Testing;
 
 namespace Ccgw.Interop.Tests;
@@ -20,11 +23,12 @@ public sealed class VoiceAnnouncementTests
     {
         Skip.IfNot(File.Exists("/usr/bin/sipp"), "sipp (Debian package sip-tester) is not installed");
         // Announcements every 3 s instead of 30; billing's hold prompt is one that is not the site's music on hold, so
-        // hearing it proves the queue's own prompt is played.
+        // hearing it proves the queue's own prompt is played; the menu's billing step names a product.
         await using var call = await VoiceRig.StartAsync(new Dictionary<string, string?>
         {
             ["CCGW__Voice__AnnounceEverySeconds"] = "3",
             ["CCGW__Queues__1__HoldPrompt"] = "callback-agent",
+            ["CCGW__Flows__main__Steps__to-billing__Product"] = "invoices",
         });
         var prompts = Path.Combine(call.Daemon.Root, "config", "prompts");
         var position = WavData(Path.Combine(prompts, "position.wav"));
@@ -68,6 +72,30 @@ public sealed class VoiceAnnouncementTests
             $"the third caller never heard 'caller number 1' after the queue moved\n{call.DaemonLog}");
         Assert.True(await EchoedAsync(rtpB, await rtpB.GatewayAsync(TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(30)),
             $"the second caller never reached alice\n{call.DaemonLog}");
+
+        // Product attribution from the flow: all three calls chose billing, whose step names "invoices"; history by
+        // product (the admin API over the real store) lists them.
+        var byProduct = await InvoicesInHistoryAsync(call.Daemon.Http, atLeast: 3);
+        Assert.Equal(3, byProduct.Count);
+        Assert.All(byProduct, row => Assert.Equal("invoices", row.GetProperty("product").GetString()));
+    }
+
+    /// <summary>History rows of product "invoices", polled (bounded) because the recorder writes behind the core.</summary>
+    private static async Task<IReadOnlyList<JsonElement>> InvoicesInHistoryAsync(HttpClient http, int atLeast)
+    {
+        IReadOnlyList<JsonElement> rows = [];
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (!deadline.IsCancellationRequested)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/admin/interactions?product=invoices", UriKind.Relative));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "demo-admin-token-change-me");
+            using var response = await http.SendAsync(request, CancellationToken.None);
+            response.EnsureSuccessStatusCode();
+            rows = [.. (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray()];
+            if (rows.Count >= atLeast) break;
+            await Task.Delay(250, CancellationToken.None);
+        }
+        return rows;
     }
 
     /// <summary>Waits for the gateway's first packet, then presses 2 (billing) with sipp's RFC 4733 pcap.</summary>
