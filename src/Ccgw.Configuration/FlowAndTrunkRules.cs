@@ -120,6 +120,13 @@ internal static class FlowAndTrunkRules
                 problems.Error($"{sk}:Retries", $"{step.Retries} is out of range; use 0-10");
             if (step.MaxDigits is < 1 or > 32)
                 problems.Error($"{sk}:MaxDigits", $"{step.MaxDigits} is out of range; use 1-32");
+            // A variable is what a collect step gathers; on any other step it would be accepted and never filled.
+            if (step.Variable is not null && type != "collect")
+                problems.Error($"{sk}:Variable", $"only a collect step gathers a variable; remove it from this {type} step");
+            else if (step.Variable is { } variable && !PeopleAndQueueRules.IsIdentifier(variable))
+                problems.Error($"{sk}:Variable", $"'{variable}' is not a usable variable name; use lower-case letters, digits, '.', '_' or '-'");
+            if (step.Product is { } product && (string.IsNullOrWhiteSpace(product) || product.Trim().Length > 100))
+                problems.Error($"{sk}:Product", "name the product in 1-100 characters");
         }
     }
 

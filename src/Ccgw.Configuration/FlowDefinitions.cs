@@ -25,7 +25,10 @@ public static class FlowDefinitions
         : context is null ? Path.Combine(o.Prompts.Directory, file)
         : context.Resolve(o.Prompts.Directory, file);
 
-    private static FlowStep Step(string id, FlowStepOptions s)
+    private static FlowStep Step(string id, FlowStepOptions s) =>
+        string.IsNullOrWhiteSpace(s.Product) ? StepOfType(id, s) : StepOfType(id, s) with { Product = s.Product.Trim() };
+
+    private static FlowStep StepOfType(string id, FlowStepOptions s)
     {
         var timeout = TimeSpan.FromSeconds(s.TimeoutSeconds);
         return s.Type.ToLowerInvariant() switch

@@ -218,6 +218,15 @@ public sealed class ImOptions
 
     /// <summary>Conversations held at once; a new customer beyond it is turned away with a resource-constraint error.</summary>
     public int MaxConversations { get; set; } = 10_000;
+
+    /// <summary>
+    /// How often the bot looks again at a waiting customer's place and estimated wait, and so the most often it tells
+    /// them; 0: only on entry.
+    /// </summary>
+    public int QueueUpdateSeconds { get; set; } = 30;
+
+    /// <summary>How far the estimated wait must move to be told again (a better place always is).</summary>
+    public int QueueUpdateWaitChangeSeconds { get; set; } = 60;
 }
 
 public sealed class PromptOptions
@@ -266,6 +275,9 @@ public sealed class FlowStepOptions
 
     /// <summary>queue / callback: the queue it enters.</summary>
     public string? Queue { get; set; }
+
+    /// <summary>Any step: the product a customer reaching it asks about (e.g. the step a menu option leads to); recorded on the interaction.</summary>
+    public string? Product { get; set; }
 }
 
 public sealed class TrunkOptions

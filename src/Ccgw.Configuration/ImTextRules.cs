@@ -19,6 +19,10 @@ public static class ImTextRules
         InRange(problems, "Im:CallbackNumberSeconds", o.Im.CallbackNumberSeconds, 10, 3_600);
         InRange(problems, "Im:CapabilityProbeSeconds", o.Im.CapabilityProbeSeconds, 1, 60);
         InRange(problems, "Im:MaxConversations", o.Im.MaxConversations, 1, 1_000_000);
+        // Below 5 s a busy queue would turn into a stream of messages; 0 switches updates off.
+        if (o.Im.QueueUpdateSeconds is not 0 and (< 5 or > 3_600))
+            problems.Error("Im:QueueUpdateSeconds", $"{o.Im.QueueUpdateSeconds} is out of range; use 0 (only on entry) or 5-3600");
+        InRange(problems, "Im:QueueUpdateWaitChangeSeconds", o.Im.QueueUpdateWaitChangeSeconds, 1, 3_600);
     }
 
     private static void InRange(ConfigProblems problems, string key, int value, int low, int high)

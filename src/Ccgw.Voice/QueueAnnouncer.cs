@@ -15,6 +15,14 @@ internal sealed partial class QueueAnnouncer(VoiceSettings settings, PromptLibra
 
     public string? MusicOnHold => settings.MusicOnHoldPrompt;
 
+    /// <summary>
+    /// What a caller waiting in <paramref name="queueId"/> hears between announcements: the queue's own hold prompt
+    /// (<c>Queues[].HoldPrompt</c>), else the site's music on hold. Asked on every loop because overflow can move the
+    /// caller to a queue with other music.
+    /// </summary>
+    public string? HoldMusicFor(string? queueId) =>
+        queueId is not null && settings.HoldPrompts.TryGetValue(queueId, out var own) ? own : settings.MusicOnHoldPrompt;
+
     public string? CallbackGreeting => settings.CallbackGreetingPrompt;
 
     public string? CallbackAgentPrompt => settings.CallbackAgentPrompt;

@@ -97,7 +97,7 @@ internal sealed partial class VoiceCall
                         break;
                     case EnterQueue queue:
                         await PlayAsync(queue.Prompts, ct);
-                        if (await EnqueueAsync(queue.QueueId, ct)) return;
+                        if (await EnqueueAsync(queue, ct)) return;
                         directive = _flow.Continue() ?? new EndConversation([], "hangup");
                         break;
                     case RequestCallback callback:
@@ -181,8 +181,9 @@ internal sealed partial class VoiceCall
 
     // ---- queue ----------------------------------------------------------------------------------------------------
 
-    private async Task<bool> EnqueueAsync(string queueId, CancellationToken ct)
+    private async Task<bool> EnqueueAsync(EnterQueue queue, CancellationToken ct)
     {
+        var queueId = queue.QueueId;
         SubmitResult result;
         try
         {
@@ -193,6 +194,8 @@ internal sealed partial class VoiceCall
                 Address = Identity.Number,
                 CustomerId = Identity.CustomerId,
                 ChannelKey = Key,
+                Product = queue.Product,
+                Variables = queue.Variables.Count > 0 ? queue.Variables : null,
             }, ct);
         }
         catch (ArgumentException e)
@@ -207,31 +210,36 @@ internal sealed partial class VoiceCall
             _queueId = queueId;
             if (_phase == VoiceCallPhase.Ivr) _phase = VoiceCallPhase.Queued;
             _waiting = CancellationTokenSource.CreateLinkedTokenSource(_life.Token);
-            _waitingTask = WaitInQueueAsync(result.Position, result.Ewt, result.State == InteractionState.Queued, _waiting.Token);
+            _waitingTask = WaitInQueueAsync(queueId, result.Position, result.Ewt, result.State == InteractionState.Queued, _waiting.Token);
         }
         LogQueued(_log, Key, result.InteractionId, queueId, result.Position);
         return true;
     }
 
-    /// <summary>Position and estimated wait on entry and every <see cref="VoiceSettings.AnnounceEvery"/>; music on hold between.</summary>
-    private async Task WaitInQueueAsync(int position, WaitEstimate ewt, bool announce, CancellationToken ct)
+    /// <summary>
+    /// Position and estimated wait on entry and every <see cref="VoiceSettings.AnnounceEvery"/>; between them the
+    /// queue's hold prompt (or the site's music on hold).
+    /// </summary>
+    private async Task WaitInQueueAsync(string queueId, int position, WaitEstimate ewt, bool announce, CancellationToken ct)
     {
         try
         {
             var announcer = _parts.Announcer;
-            if (announce) await PlayAsync(announcer.Announcement(position, ewt), ct);
+            if (announce) await AnnounceAsync(position, ewt, ct);
             var every = announcer.AnnounceEvery;
             while (!ct.IsCancellationRequested)
             {
                 using var hold = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var music = announcer.MusicOnHold is { } moh && Prompt(moh) is { } mohPrompt
+                var music = announcer.HoldMusicFor(queueId) is { } moh && Prompt(moh) is { } mohPrompt
                     ? _callerMedia.PlayOnHoldAsync(mohPrompt, hold.Token)
                     : Task.FromResult(PlaybackOutcome.Completed);
                 await Task.Delay(every > TimeSpan.Zero ? every : Timeout.InfiniteTimeSpan, _parts.Time, ct);
                 await hold.CancelAsync();
                 await music;
                 if (InteractionId is not { } id || await _parts.Engine.GetInteractionAsync(id, ct) is not { } status) return;
-                if (status.Interaction.State == InteractionState.Queued) await PlayAsync(announcer.Announcement(status.Position, status.Ewt), ct);
+                // Overflow may have moved the caller: the next hold music is the new queue's.
+                queueId = status.Interaction.QueueId;
+                if (status.Interaction.State == InteractionState.Queued) await AnnounceAsync(status.Position, status.Ewt, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -241,6 +249,12 @@ internal sealed partial class VoiceCall
         {
             // Bridged while a prompt was starting: the relay owns the stream now.
         }
+    }
+
+    private async Task AnnounceAsync(int position, WaitEstimate ewt, CancellationToken ct)
+    {
+        LogAnnouncing(_log, Key, position, ewt.Seconds);
+        await PlayAsync(_parts.Announcer.Announcement(position, ewt), ct);
     }
 
     private async Task StopWaitingAsync()
@@ -530,6 +544,9 @@ internal sealed partial class VoiceCall
 
     [LoggerMessage(EventId = 507, Level = LogLevel.Warning, Message = "Call {Call}: queue {Queue} refused the caller: {Why}")]
     private static partial void LogQueueRefused(ILogger logger, string call, string queue, string why);
+
+    [LoggerMessage(EventId = 15200, Level = LogLevel.Debug, Message = "Call {Call}: announcing position {Position}, estimated wait {WaitSeconds} s")]
+    private static partial void LogAnnouncing(ILogger logger, string call, int position, double? waitSeconds);
 
     [LoggerMessage(EventId = 508, Level = LogLevel.Information, Message = "Call {Call}: flow ended ({Reason})")]
     private static partial void LogFlowEnded(ILogger logger, string call, string reason);

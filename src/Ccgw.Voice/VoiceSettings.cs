@@ -59,6 +59,9 @@ public sealed record VoiceSettings
     /// <summary>Prompt looped while a caller waits; null plays silence between announcements.</summary>
     public string? MusicOnHoldPrompt { get; init; }
 
+    /// <summary>Queue id → the prompt looped while a caller waits in that queue (<c>Queues[].HoldPrompt</c>); other queues use <see cref="MusicOnHoldPrompt"/>.</summary>
+    public IReadOnlyDictionary<string, string> HoldPrompts { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     public string? PositionPrompt { get; init; } = "position";
 
     public string? WaitPrompt { get; init; } = "wait";

@@ -245,6 +245,50 @@ public sealed class ConfigValidationTests
     }
 
     [Fact]
+    public void A_steps_product_reaches_the_flow_catalogue()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Flows"]!["main"]!["Steps"]!["to-billing"]!["Product"] = "invoices");
+        Assert.True(loaded.IsValid, string.Join("; ", loaded.Problems.Errors));
+        var steps = FlowDefinitions.From(loaded.Options).Flows["main"].Steps;
+        Assert.Equal("invoices", steps["to-billing"].Product);
+        Assert.Null(steps["to-sales"].Product);
+    }
+
+    [Fact]
+    public void A_blank_product_is_named()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Flows"]!["main"]!["Steps"]!["to-billing"]!["Product"] = " ");
+        AssertSingleError(loaded, "Flows:main:Steps:to-billing:Product", "name the product in 1-100 characters");
+    }
+
+    [Fact]
+    public void A_variable_on_a_step_that_collects_nothing_is_an_error_not_ignored()
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Flows"]!["main"]!["Steps"]!["to-sales"]!["Variable"] = "account");
+        AssertSingleError(loaded, "Flows:main:Steps:to-sales:Variable", "only a collect step gathers a variable");
+    }
+
+    [Theory]
+    [InlineData("QueueUpdateSeconds", 2, "2 is out of range; use 0 (only on entry) or 5-3600")]
+    [InlineData("QueueUpdateSeconds", 7200, "7200 is out of range; use 0 (only on entry) or 5-3600")]
+    [InlineData("QueueUpdateWaitChangeSeconds", 0, "0 is out of range; use 1-3600")]
+    public void Im_queue_updates_out_of_range_are_named(string key, int value, string message)
+    {
+        var loaded = DemoConfig.LoadEdited(d => d["Im"]![key] = value);
+        AssertSingleError(loaded, "Im:" + key, message);
+    }
+
+    [Fact]
+    public void Im_queue_updates_bind_default_and_may_be_switched_off()
+    {
+        var defaults = DemoConfig.LoadEdited(_ => { });
+        Assert.Equal((30, 60), (defaults.Options.Im.QueueUpdateSeconds, defaults.Options.Im.QueueUpdateWaitChangeSeconds));
+        var off = DemoConfig.LoadEdited(d => d["Im"]!["QueueUpdateSeconds"] = 0);
+        Assert.True(off.IsValid, string.Join("; ", off.Problems.Errors));
+        Assert.Equal(0, off.Options.Im.QueueUpdateSeconds);
+    }
+
+    [Fact]
     public void An_unknown_im_text_is_named_with_the_texts_there_are()
     {
         var loaded = DemoConfig.LoadEdited(d => d["Im"]!["Texts"] = new JsonObject { ["Hello"] = "Hallo" });

@@ -25,4 +25,20 @@ public sealed class ImSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(2), settings.CapabilityProbeTimeout);
         Assert.Equal(500, settings.MaxConversations);
     }
+
+    [Fact]
+    public void The_bots_queue_updates_come_from_the_im_section()
+    {
+        var loaded = GatewayConfiguration.Load(Path.Combine(RepoPaths.Root, "config", "ccgw.json"), new Dictionary<string, string>
+        {
+            ["CCGW__Im__QueueUpdateSeconds"] = "45",
+            ["CCGW__Im__QueueUpdateWaitChangeSeconds"] = "120",
+        });
+        Assert.True(loaded.IsValid, string.Join("; ", loaded.Problems.Errors));
+
+        var settings = ImChannel.Settings(loaded.Options, loaded.Context);
+
+        Assert.Equal(TimeSpan.FromSeconds(45), settings.QueueUpdateEvery);
+        Assert.Equal(TimeSpan.FromMinutes(2), settings.QueueUpdateWaitChange);
+    }
 }

@@ -54,4 +54,18 @@ public sealed class QueueAnnouncerTests
         Assert.NotNull(announcer.Prompt("wait", Ccgw.Media.Audio.G711Codec.Pcma));
         Assert.NotNull(announcer.OptionalPrompt("wait", Ccgw.Media.Audio.G711Codec.Pcmu));
     }
+
+    [Fact]
+    public void A_queue_with_its_own_hold_prompt_plays_it_others_get_the_site_music()
+    {
+        var settings = new VoiceSettings
+        {
+            Domain = "localhost", MediaAddress = System.Net.IPAddress.Loopback, MusicOnHoldPrompt = "hold",
+            HoldPrompts = new Dictionary<string, string>(StringComparer.Ordinal) { ["billing"] = "billing-hold" },
+        };
+        var announcer = new QueueAnnouncer(settings, TestPrompts.Library(["hold", "billing-hold"]), NullLogger.Instance);
+        Assert.Equal("billing-hold", announcer.HoldMusicFor("billing"));
+        Assert.Equal("hold", announcer.HoldMusicFor("sales"));
+        Assert.Equal("hold", announcer.HoldMusicFor(null));
+    }
 }

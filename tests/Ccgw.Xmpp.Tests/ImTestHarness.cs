@@ -43,14 +43,20 @@ internal sealed class FakeRouting : IImRouting
     public List<string> Calls { get; } = [];
     public InteractionState SubmitState { get; set; } = InteractionState.Queued;
     public WaitEstimate Ewt { get; set; } = new(150, 60, 300, 1, 10);
+    public int SubmitPosition { get; set; } = 1;
     public CommandResult AcceptResult { get; set; } = CommandResult.Ok;
+
+    /// <summary>What the core says of an interaction when asked (place and wait as the queue moves); null: gone.</summary>
+    public InteractionStatus? Status { get; set; }
+
+    public int StatusQueries { get; private set; }
 
     public Task<SubmitResult> SubmitAsync(InteractionRequest request, CancellationToken cancellationToken)
     {
         Submitted.Add(request);
         var id = $"i{Submitted.Count}";
         Calls.Add($"submit {id} {request.QueueId}");
-        return Task.FromResult(new SubmitResult(id, SubmitState, null, 1, Ewt));
+        return Task.FromResult(new SubmitResult(id, SubmitState, null, SubmitPosition, Ewt));
     }
 
     public Task<CommandResult> AcceptOfferAsync(string agentId, string interactionId, CancellationToken cancellationToken)
@@ -75,6 +81,12 @@ internal sealed class FakeRouting : IImRouting
     {
         Calls.Add($"abandon {interactionId} {reason}");
         return Task.FromResult(CommandResult.Ok);
+    }
+
+    public Task<InteractionStatus?> GetStatusAsync(string interactionId, CancellationToken cancellationToken)
+    {
+        StatusQueries++;
+        return Task.FromResult(Status);
     }
 }
 
@@ -128,9 +140,9 @@ internal sealed class ImHarness
     public const string Bob = "bob@localhost";
     public const string BobFull = "bob@localhost/desk";
 
-    public ImHarness(string domain = "localhost", GatewayTexts? texts = null)
+    public ImHarness(string domain = "localhost", GatewayTexts? texts = null, Func<ImGatewaySettings, ImGatewaySettings>? adjust = null)
     {
-        Settings = new ImGatewaySettings
+        var settings = new ImGatewaySettings
         {
             Domain = domain,
             AgentDomain = "localhost",
@@ -140,6 +152,7 @@ internal sealed class ImHarness
             Texts = texts ?? GatewayTexts.English,
             Queues = [new ImQueueAddress("sales", "sales", "Sales"), new ImQueueAddress("billing", "billing", "Billing")],
         };
+        Settings = adjust is null ? settings : adjust(settings);
         Gateway = new ImGateway(Settings, Outlet, Routing, Booking, Customers, Transcripts, Clock, NullLogger<ImGateway>.Instance);
     }
 

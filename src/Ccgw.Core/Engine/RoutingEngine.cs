@@ -137,6 +137,10 @@ public sealed class RoutingEngine
     public Task<CommandResult> TransferAsync(string interactionId, string queueId, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.Transfer(interactionId, queueId, now), cancellationToken);
 
+    /// <summary>The agent holding an interaction names its product (history "by product"); see <see cref="ContactCenterState.SetProduct"/>.</summary>
+    public Task<CommandResult> SetProductAsync(string agentId, string interactionId, string product, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.SetProduct(agentId, interactionId, product, now), cancellationToken);
+
     /// <summary>Changes a waiting interaction's priority (e.g. re-prioritising a call-back already handed to the core).</summary>
     public Task<CommandResult> ReprioritiseAsync(string interactionId, int priority, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.Reprioritise(interactionId, priority, now), cancellationToken);

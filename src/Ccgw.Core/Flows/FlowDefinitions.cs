@@ -23,7 +23,14 @@ public sealed class FlowCatalog(IReadOnlyDictionary<string, FlowDefinition> flow
 }
 
 /// <summary>One step of a flow. Non-blocking steps (say, goto) lead straight on; the others wait for the customer or hand over.</summary>
-public abstract record FlowStep(string Id);
+public abstract record FlowStep(string Id)
+{
+    /// <summary>
+    /// The product a customer who reaches this step is asking about (e.g. the step a menu option leads to); the run
+    /// keeps the last one passed and the interaction it queues carries it (history "by product").
+    /// </summary>
+    public string? Product { get; init; }
+}
 
 /// <summary>Render <see cref="Prompt"/>, then go to <see cref="Next"/>.</summary>
 public sealed record SayStep(string Id, string Prompt, string Next) : FlowStep(Id);

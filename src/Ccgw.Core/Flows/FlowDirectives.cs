@@ -16,7 +16,14 @@ public sealed record AwaitInput(IReadOnlyList<string> Prompts, InputExpectation 
 public sealed record InputExpectation(TimeSpan Timeout, int MaxDigits, IReadOnlyList<string> Keys);
 
 /// <summary>Hand the customer to routing in <see cref="QueueId"/>. <see cref="FlowRun.Continue"/> goes on if the queue could not take them.</summary>
-public sealed record EnterQueue(IReadOnlyList<string> Prompts, string QueueId) : FlowDirective(Prompts);
+public sealed record EnterQueue(IReadOnlyList<string> Prompts, string QueueId) : FlowDirective(Prompts)
+{
+    /// <summary>The product the run's steps attributed (<see cref="FlowStep.Product"/>); null when none did.</summary>
+    public string? Product { get; init; }
+
+    /// <summary>What collect steps gathered, by variable name; the interaction carries it to the agent's offer.</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}
 
 /// <summary>Record a call-back for <see cref="QueueId"/> (prompts are rendered after recording it), then call <see cref="FlowRun.Continue"/>.</summary>
 public sealed record RequestCallback(IReadOnlyList<string> Prompts, string QueueId) : FlowDirective(Prompts);

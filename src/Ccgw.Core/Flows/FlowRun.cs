@@ -32,6 +32,9 @@ public sealed class FlowRun
     /// <summary>Digits collected by collect steps, by variable name.</summary>
     public IReadOnlyDictionary<string, string> Variables => _variables;
 
+    /// <summary>The product of the last step passed that names one (<see cref="FlowStep.Product"/>); null until then.</summary>
+    public string? Product { get; private set; }
+
     public FlowDirective Start()
     {
         if (_current is not null || HasEnded) throw new InvalidOperationException("the flow has already started");
@@ -134,6 +137,7 @@ public sealed class FlowRun
             _current = step;
             _failures = 0;
             _digits.Clear();
+            if (step.Product is { } product) Product = product;
             switch (step)
             {
                 case SayStep say:
@@ -151,7 +155,11 @@ public sealed class FlowRun
                     return Waiting(collect, prompts);
                 case QueueStep queue:
                     if (queue.Prompt is not null) prompts.Add(queue.Prompt);
-                    return new EnterQueue(prompts, queue.Queue);
+                    return new EnterQueue(prompts, queue.Queue)
+                    {
+                        Product = Product,
+                        Variables = new Dictionary<string, string>(_variables, StringComparer.Ordinal),
+                    };
                 case CallbackStep callback:
                     if (callback.Prompt is not null) prompts.Add(callback.Prompt);
                     return new RequestCallback(prompts, callback.Queue);

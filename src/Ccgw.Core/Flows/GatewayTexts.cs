@@ -34,6 +34,7 @@ public sealed class GatewayTexts
         new("WaitUnderAMinute", "The estimated wait is less than a minute."),
         new("WaitOneMinute", "The estimated wait is about 1 minute."),
         new("WaitMinutes", "The estimated wait is about {minutes} minutes.", "minutes"),
+        new("QueuePosition", "You are number {position} in the queue.", "position"),
         new("AlertUnderAMinute", "The wait for {queue} is now less than a minute. Write to us here to be connected.", "queue"),
         new("AlertOneMinute", "The wait for {queue} is now about 1 minute. Write to us here to be connected.", "queue"),
         new("AlertMinutes", "The wait for {queue} is now about {minutes} minutes. Write to us here to be connected.", "queue", "minutes"),

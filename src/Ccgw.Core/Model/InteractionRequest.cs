@@ -35,7 +35,11 @@ public sealed record InteractionRequest
 
     public string? PageUrl { get; init; }
 
+    /// <summary>What the customer is asking about: set by the flow (a step's <c>Product</c>), or by the agent (console <c>setProduct</c>).</summary>
     public string? Product { get; init; }
+
+    /// <summary>What the flow's collect steps gathered (e.g. an account number), by variable name; shown to the agent with the offer.</summary>
+    public IReadOnlyDictionary<string, string>? Variables { get; init; }
 
     public string? Topic { get; init; }
 

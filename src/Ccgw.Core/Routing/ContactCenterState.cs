@@ -239,6 +239,27 @@ internal sealed partial class ContactCenterState
     }
 
     /// <summary>
+    /// The agent holding an interaction (offered, connected or wrapping up) names the product it concerned. Nothing
+    /// routing reads changes, so no event is raised: the interaction's next state change (wrap-up, end) carries the
+    /// product into history, where an upsert keeps it.
+    /// </summary>
+    public CommandResult SetProduct(string agentId, string interactionId, string product, DateTimeOffset now)
+    {
+        FireTimersUntil(now);
+        var result = CommandResult.Ok;
+        if (!_live.TryGetValue(interactionId, out var i))
+            result = CommandResult.NotFound($"unknown interaction '{interactionId}'");
+        else if (i.Agent?.Id != agentId || i.State is not (InteractionState.Offered or InteractionState.Connected or InteractionState.WrapUp))
+            result = CommandResult.Invalid($"interaction '{interactionId}' is not held by {agentId}");
+        else if (string.IsNullOrWhiteSpace(product) || product.Length > 100)
+            result = CommandResult.Invalid("name the product in 1-100 characters");
+        else
+            i.Request = i.Request with { Product = product.Trim() };
+        Flush();
+        return result;
+    }
+
+    /// <summary>
     /// Hands a live interaction to another queue: an open offer is withdrawn, a connected or wrapping-up agent is
     /// released, and it is queued in <paramref name="queueId"/> keeping its arrival and order time (its place in time).
     /// </summary>

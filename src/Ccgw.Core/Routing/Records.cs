@@ -127,7 +127,8 @@ internal sealed class InteractionRecord(string id, long seq, InteractionRequest 
     /// <summary>Arrival order, the final tie-break everywhere.</summary>
     public long Seq { get; } = seq;
 
-    public InteractionRequest Request { get; } = request;
+    /// <summary>As submitted; only <see cref="ContactCenterState.SetProduct"/> replaces it (the product, nothing routing reads).</summary>
+    public InteractionRequest Request { get; set; } = request;
 
     public int Slot { get; } = Slots.Of(request.Channel);
 

@@ -68,6 +68,8 @@ internal static class ImChannel
             CallbackNumberTimeout = TimeSpan.FromSeconds(options.Im.CallbackNumberSeconds),
             CapabilityProbeTimeout = TimeSpan.FromSeconds(options.Im.CapabilityProbeSeconds),
             MaxConversations = options.Im.MaxConversations,
+            QueueUpdateEvery = TimeSpan.FromSeconds(options.Im.QueueUpdateSeconds),
+            QueueUpdateWaitChange = TimeSpan.FromSeconds(options.Im.QueueUpdateWaitChangeSeconds),
             Queues = [.. options.Queues.Where(q => !string.IsNullOrEmpty(q.ImAddress))
                 .Select(q => new ImQueueAddress(q.ImAddress!, q.Id, q.Name ?? q.Id))],
         };

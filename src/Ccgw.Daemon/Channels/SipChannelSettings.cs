@@ -64,6 +64,8 @@ internal static partial class DaemonHost
             Trunks = [.. options.Trunks.Select(t => Trunk(options, t))],
             AnnounceEvery = TimeSpan.FromSeconds(v.AnnounceEverySeconds),
             MusicOnHoldPrompt = string.IsNullOrEmpty(v.MusicOnHold) ? null : v.MusicOnHold,
+            HoldPrompts = options.Queues.Where(q => !string.IsNullOrEmpty(q.HoldPrompt))
+                .ToDictionary(q => q.Id, q => q.HoldPrompt!, StringComparer.Ordinal),
             PositionPrompt = v.PositionPrompt,
             WaitPrompt = v.WaitPrompt,
             MinutesPrompt = v.MinutesPrompt,

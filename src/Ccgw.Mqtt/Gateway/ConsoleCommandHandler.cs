@@ -76,9 +76,13 @@ public sealed partial class ConsoleCommandHandler(
             "transfer" => command.InteractionId is not { } moved ? command.Missing("interactionId")
                 : command.Target is not { } target ? command.Missing("target")
                 : await OwnedAsync(agentId, command, moved, () => engine.TransferAsync(moved, target, cancellationToken), cancellationToken),
+            // The core checks the agent holds it (offered, connected or in wrap-up, when agents usually classify).
+            "setProduct" => command.InteractionId is not { } classified ? command.Missing("interactionId")
+                : command.Product is not { } product ? command.Missing("product")
+                : Result(command, await engine.SetProductAsync(agentId, classified, product, cancellationToken)),
             null => command.Fail("invalidCommand", "the command has no \"action\""),
             _ => command.Fail("unknownAction",
-                $"'{command.Action}' is not an action; use ready, notReady, logout, accept, reject, hangup, wrapUpDone or transfer"),
+                $"'{command.Action}' is not an action; use ready, notReady, logout, accept, reject, hangup, wrapUpDone, transfer or setProduct"),
         };
     }
 
@@ -108,15 +112,15 @@ public sealed partial class ConsoleCommandHandler(
 /// <summary>Why a console command was not applied; published on the agent's error topic.</summary>
 public sealed record CommandFailure(string? Action, string Code, string Message, string? InteractionId);
 
-/// <summary>A console command's fields (CONTRACT §6: action, interactionId?, target?; plus reason).</summary>
-internal sealed record ConsoleCommand(string? Action, string? InteractionId, string? Target, string? Reason)
+/// <summary>A console command's fields (CONTRACT §6: action, interactionId?, target?; plus reason and product).</summary>
+internal sealed record ConsoleCommand(string? Action, string? InteractionId, string? Target, string? Reason, string? Product = null)
 {
     public static ConsoleCommand Parse(ReadOnlyMemory<byte> payload)
     {
         using var document = JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = 8 });
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new JsonException($"expected an object, got {root.ValueKind}");
-        return new ConsoleCommand(Text(root, "action"), Text(root, "interactionId"), Text(root, "target"), Text(root, "reason"));
+        return new ConsoleCommand(Text(root, "action"), Text(root, "interactionId"), Text(root, "target"), Text(root, "reason"), Text(root, "product"));
     }
 
     private static string? Text(JsonElement root, string name) =>

@@ -132,6 +132,13 @@ public static class GatewayPayloads
         WriteOptional(w, "reason", request.Topic ?? request.Product);
         WriteOptional(w, "product", request.Product);
         WriteClient(w, request);
+        if (request.Variables is { Count: > 0 } variables)
+        {
+            w.WriteStartObject("variables");
+            foreach (var (name, value) in variables.OrderBy(v => v.Key, StringComparer.Ordinal))
+                w.WriteString(name, value);
+            w.WriteEndObject();
+        }
     });
 
     /// <summary>

@@ -139,6 +139,9 @@ internal sealed class ImConversation
 
     public bool OfferOpen { get; set; }
 
+    /// <summary>The place and wait last told to the customer while queued; updates are measured against it.</summary>
+    public QueuePlace Told { get; set; }
+
     /// <summary>What the customer wrote before an agent joined (shown to the agent with the offer).</summary>
     public List<string> Context { get; } = [];
 

@@ -345,7 +345,7 @@ public sealed partial class ImGateway : IStanzaService
                 break;
             case EnterQueue queue:
                 await SayPromptsAsync(c, queue.Prompts, ct);
-                await SubmitAsync(c, queue.QueueId, ct);
+                await SubmitAsync(c, queue.QueueId, ct, queue);
                 break;
             case RequestCallback callback:
                 // The flow's prompts ("we will call you back") are rendered once the call-back is booked.
@@ -363,7 +363,8 @@ public sealed partial class ImGateway : IStanzaService
         }
     }
 
-    private async ValueTask SubmitAsync(ImConversation c, string queueId, CancellationToken ct)
+    /// <param name="fromFlow">The flow's hand-over, with the product and variables it gathered; null for a queue address.</param>
+    private async ValueTask SubmitAsync(ImConversation c, string queueId, CancellationToken ct, EnterQueue? fromFlow = null)
     {
         CancelTimer(c);
         c.MoveTo(ImConversationState.Queued);
@@ -377,16 +378,44 @@ public sealed partial class ImGateway : IStanzaService
             Capabilities = c.Capabilities.ToFrozenSet(StringComparer.Ordinal),
             Client = c.Client,
             ChannelKey = c.Id,
+            Product = fromFlow?.Product,
+            Variables = fromFlow is { Variables.Count: > 0 } ? fromFlow.Variables : null,
         }, ct);
         c.InteractionId = result.InteractionId;
         LogQueued(_log, c.Id, result.InteractionId, queueId, result.State);
         if (result.State != InteractionState.Queued) return;
 
-        // Nobody took it at once: the estimated wait and a call-back instead.
+        // Nobody took it at once: the place in the queue, then the estimated wait with a call-back instead (the
+        // offer stays one message of its own, the one a reply answers); later the place whenever it changes materially.
         c.Callback = PendingCallback.WhileQueued;
         c.CallbackQueue = queueId;
+        c.Told = new QueuePlace(result.Position, result.Ewt.Seconds);
+        if (_texts.Position(result.Position) is { Length: > 0 } place) await SayAsync(c, place, ct);
         var text = _texts.Waiting(result.Ewt) + " " + _texts.CallbackOffer(c.KnownPhone);
         await AskForPhoneAsync(c, text, ct);
+        if (_settings.QueueUpdateEvery > TimeSpan.Zero) ArmTimer(c, _settings.QueueUpdateEvery, TimerPurpose.QueueUpdate);
+    }
+
+    /// <summary>
+    /// The periodic look at a waiting chat's place: told when it changed materially since last told (see
+    /// <see cref="QueuePlace.IsMaterialChangeFrom"/>), so at most one update per <see cref="ImGatewaySettings.QueueUpdateEvery"/>.
+    /// Runs under the conversation's gate; looks again while the chat waits (an offer that is declined or times out
+    /// puts it back in line, and the looks go on), and stops once an agent has it or the core no longer knows it.
+    /// </summary>
+    private async ValueTask UpdateQueuePlaceAsync(ImConversation c, CancellationToken ct)
+    {
+        if (c.InteractionId is not { } id || c.State != ImConversationState.Queued) return;
+        if (await _routing.GetStatusAsync(id, ct) is not { } status) return;
+        var now = new QueuePlace(status.Position, status.Ewt.Seconds);
+        // Offered: an agent's phone or console shows it and the customer is about to be answered; no news then.
+        if (status.Interaction.State == InteractionState.Queued && !c.OfferOpen && now.IsMaterialChangeFrom(c.Told, _settings.QueueUpdateWaitChange))
+        {
+            c.Told = now;
+            var text = _texts.Position(now.Position) is { Length: > 0 } place ? place + " " + _texts.Waiting(status.Ewt) : _texts.Waiting(status.Ewt);
+            LogPlaceTold(_log, c.Id, now.Position, now.WaitSeconds);
+            await SayAsync(c, text, ct);
+        }
+        ArmTimer(c, _settings.QueueUpdateEvery, TimerPurpose.QueueUpdate);
     }
 
     private async ValueTask AskForPhoneAsync(ImConversation c, string text, CancellationToken ct)
@@ -533,6 +562,7 @@ public sealed partial class ImGateway : IStanzaService
         Probe,
         Input,
         CallbackNumber,
+        QueueUpdate,
     }
 
     private void ArmTimer(ImConversation c, TimeSpan due, TimerPurpose purpose)
@@ -569,6 +599,9 @@ public sealed partial class ImGateway : IStanzaService
                     case TimerPurpose.CallbackNumber when c.State == ImConversationState.InFlow && c.Callback == PendingCallback.FromFlow:
                         await SayAsync(c, _texts.PhoneGiveUp, CancellationToken.None);
                         await EndAsync(c, EndReason.FlowEnded, CancellationToken.None);
+                        break;
+                    case TimerPurpose.QueueUpdate when c.State == ImConversationState.Queued:
+                        await UpdateQueuePlaceAsync(c, CancellationToken.None);
                         break;
                 }
             }, CancellationToken.None);
@@ -684,4 +717,7 @@ public sealed partial class ImGateway : IStanzaService
 
     [LoggerMessage(EventId = 773, Level = LogLevel.Warning, Message = "IM conversation {ConversationId}: the core refused to end it: {Error}")]
     private static partial void LogEndRefused(ILogger logger, string conversationId, string error);
+
+    [LoggerMessage(EventId = 15210, Level = LogLevel.Debug, Message = "IM conversation {ConversationId}: told position {Position}, estimated wait {WaitSeconds} s")]
+    private static partial void LogPlaceTold(ILogger logger, string conversationId, int position, double? waitSeconds);
 }

@@ -42,6 +42,15 @@ public sealed record ImGatewaySettings
     /// <summary>How long the gateway waits for a phone number once the flow's call-back step asked for it.</summary>
     public TimeSpan CallbackNumberTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// How often the bot looks at a waiting customer's place and wait, and so the most often it tells them again
+    /// (<c>Im:QueueUpdateSeconds</c>); zero: only on entry.
+    /// </summary>
+    public TimeSpan QueueUpdateEvery { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How far the estimated wait must move, either way, to be worth telling (<c>Im:QueueUpdateWaitChangeSeconds</c>); a better place always is.</summary>
+    public TimeSpan QueueUpdateWaitChange { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Conversations held at once; a new customer beyond it gets a resource-constraint error.</summary>
     public int MaxConversations { get; init; } = 10_000;
 

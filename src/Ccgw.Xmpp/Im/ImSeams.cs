@@ -19,6 +19,12 @@ public interface IImRouting
 
     /// <summary>The customer left (or took a call-back) before or while an agent was found.</summary>
     Task<CommandResult> AbandonAsync(string interactionId, string reason, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Where a waiting interaction stands now: its place and estimated wait as the core orders the queue (null once
+    /// it is gone). The only view of queue order the bot takes, so a change to how the core orders stays behind it.
+    /// </summary>
+    Task<InteractionStatus?> GetStatusAsync(string interactionId, CancellationToken cancellationToken);
 }
 
 /// <summary><see cref="IImRouting"/> over the real <see cref="RoutingEngine"/>.</summary>
@@ -38,6 +44,9 @@ public sealed class EngineImRouting(RoutingEngine engine) : IImRouting
 
     public Task<CommandResult> AbandonAsync(string interactionId, string reason, CancellationToken cancellationToken) =>
         engine.AbandonInteractionAsync(interactionId, reason, cancellationToken);
+
+    public Task<InteractionStatus?> GetStatusAsync(string interactionId, CancellationToken cancellationToken) =>
+        engine.GetInteractionAsync(interactionId, cancellationToken);
 }
 
 /// <summary>A call-back a chat customer asked for (from the flow's call-back step or the offer made while waiting).</summary>

@@ -39,6 +39,9 @@ internal sealed class ImTexts(GatewayTexts texts)
         { } s => texts.Get("WaitMinutes", ("minutes", Number(Minutes(s)))),
     };
 
+    /// <summary>"You are number 2 in the queue."; empty when the place is not known (0).</summary>
+    public string Position(int position) => position > 0 ? texts.Get("QueuePosition", ("position", Number(position))) : "";
+
     public string Alert(string queueName, double? ewtSeconds) => ewtSeconds switch
     {
         null or < 60 => texts.Get("AlertUnderAMinute", ("queue", queueName)),

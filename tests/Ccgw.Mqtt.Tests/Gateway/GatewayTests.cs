@@ -60,6 +60,43 @@ public sealed class GatewayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Set_product_names_the_product_of_an_interaction_the_agent_holds()
+    {
+        var handler = Handler();
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        var submitted = await _engine.SubmitInteractionAsync(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "sales" });
+        Assert.Equal("alice", submitted.AgentId);
+        var id = submitted.InteractionId;
+
+        Assert.Equal("invalidCommand", (await handler.ApplyAsync("alice", Json($"{{\"action\":\"setProduct\",\"interactionId\":\"{id}\"}}"), CancellationToken.None))?.Code);
+        Assert.Equal("invalidState", (await handler.ApplyAsync("bob", Json($"{{\"action\":\"setProduct\",\"interactionId\":\"{id}\",\"product\":\"fibre-500\"}}"), CancellationToken.None))?.Code);
+        Assert.Equal("notFound", (await handler.ApplyAsync("alice", Json("{\"action\":\"setProduct\",\"interactionId\":\"nope\",\"product\":\"fibre-500\"}"), CancellationToken.None))?.Code);
+        Assert.Null((await _engine.GetInteractionAsync(id))!.Interaction.Request.Product);
+
+        Assert.Null(await handler.ApplyAsync("alice", Json($"{{\"action\":\"setProduct\",\"interactionId\":\"{id}\",\"product\":\"fibre-500\"}}"), CancellationToken.None));
+        Assert.Equal("fibre-500", (await _engine.GetInteractionAsync(id))!.Interaction.Request.Product);
+    }
+
+    [Fact]
+    public void The_offer_shows_the_product_and_what_the_flow_collected()
+    {
+        var at = _time.GetUtcNow();
+        var request = new InteractionRequest
+        {
+            Channel = InteractionChannel.Voice, QueueId = "sales", Product = "fibre-500",
+            Variables = new Dictionary<string, string> { ["account"] = "4711" },
+        };
+        var offer = new Offer("i1/1", "i1", "alice", "sales", InteractionChannel.Voice, at, at.AddSeconds(15), 3,
+            new InteractionView("i1", request, "sales", InteractionState.Offered, "alice", at, at));
+        var json = JsonDocument.Parse(GatewayPayloads.Offer(offer, null)).RootElement;
+        Assert.Equal("fibre-500", json.GetProperty("product").GetString());
+        Assert.Equal("4711", json.GetProperty("variables").GetProperty("account").GetString());
+
+        var plain = JsonDocument.Parse(GatewayPayloads.Offer(offer with { Interaction = offer.Interaction with { Request = request with { Variables = null } } }, null)).RootElement;
+        Assert.False(plain.TryGetProperty("variables", out _));
+    }
+
+    [Fact]
     public async Task Commands_of_an_unknown_agent_are_refused()
     {
         var failure = await Handler().ApplyAsync("mallory", Json("{\"action\":\"ready\"}"), CancellationToken.None);
