@@ -8,6 +8,7 @@ internal sealed class VoiceMetrics
     private readonly Counter<long> _calls;
     private readonly Counter<long> _agentLegs;
     private readonly Counter<long> _customerLegs;
+    private readonly Counter<long> _callEnds;
 
     public VoiceMetrics(CallRegistry registry, IMeterFactory? meters)
     {
@@ -15,11 +16,25 @@ internal sealed class VoiceMetrics
         _calls = meter.CreateCounter<long>("ccgw.voice.calls", "{call}", "Trunk calls taken, by result (answered, rejected)");
         _agentLegs = meter.CreateCounter<long>("ccgw.voice.agent_legs", "{leg}", "Calls placed to agents' phones, by outcome");
         _customerLegs = meter.CreateCounter<long>("ccgw.voice.callback_dials", "{call}", "Call-back customers dialled through the trunk, by outcome (answered, busy, noAnswer, rejected, failed)");
+        _callEnds = meter.CreateCounter<long>("ccgw.voice.call_ends", "{call}",
+            "Trunk calls ended, by reason (callerHungUp, agentHungUp, flowEnded, coreEnded, failure, noAck, rtpTimeout, maxDuration)");
         meter.CreateObservableGauge("ccgw.voice.active_calls", () => registry.ActiveCalls, "{call}", "Calls in progress (flow, queue or connected)");
         meter.CreateObservableGauge("ccgw.voice.active_callbacks", () => registry.ActiveCallbacks, "{call}", "Call-backs being dialled or connected");
     }
 
     public void CountCall(string result) => _calls.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void CountCallEnd(CallEnd reason) => _callEnds.Add(1, new KeyValuePair<string, object?>("reason", reason switch
+    {
+        CallEnd.CallerHungUp => "callerHungUp",
+        CallEnd.AgentHungUp => "agentHungUp",
+        CallEnd.FlowEnded => "flowEnded",
+        CallEnd.CoreEnded => "coreEnded",
+        CallEnd.NoAck => "noAck",
+        CallEnd.RtpTimeout => "rtpTimeout",
+        CallEnd.MaxDuration => "maxDuration",
+        _ => "failure",
+    }));
 
     public void CountAgentLeg(string outcome) => _agentLegs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
