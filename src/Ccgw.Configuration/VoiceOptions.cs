@@ -24,6 +24,12 @@ public sealed class VoiceOptions
     /// <summary>Longest a call-back customer's phone rings before it counts as no answer.</summary>
     public int CustomerRingSeconds { get; set; } = 30;
 
+    /// <summary>Longest a trunk call lasts from answer; then both legs get BYE (0: no limit).</summary>
+    public int MaxCallSeconds { get; set; } = 14400;
+
+    /// <summary>RTP silence from a leg that should be sending after which the call ends, both legs BYEd (0: off).</summary>
+    public int RtpTimeoutSeconds { get; set; } = 60;
+
     /// <summary>Prompt id a customer-first call-back's customer hears on answer; empty: none.</summary>
     public string CallbackGreetingPrompt { get; set; } = "callback-greeting";
 
@@ -42,6 +48,10 @@ internal static class VoiceRules
             problems.Error("Voice:AgentRingSeconds", $"{v.AgentRingSeconds} is out of range; use 5-300");
         if (v.CustomerRingSeconds is < 5 or > 300)
             problems.Error("Voice:CustomerRingSeconds", $"{v.CustomerRingSeconds} is out of range; use 5-300");
+        if (v.MaxCallSeconds != 0 && v.MaxCallSeconds is < 60 or > 86400)
+            problems.Error("Voice:MaxCallSeconds", $"{v.MaxCallSeconds} is out of range; use 0 (no limit) or 60-86400");
+        if (v.RtpTimeoutSeconds != 0 && v.RtpTimeoutSeconds is < 5 or > 3600)
+            problems.Error("Voice:RtpTimeoutSeconds", $"{v.RtpTimeoutSeconds} is out of range; use 0 (off) or 5-3600");
         foreach (var (key, id) in new[] { ("Voice:CallbackGreetingPrompt", v.CallbackGreetingPrompt), ("Voice:CallbackAgentPrompt", v.CallbackAgentPrompt) })
             if (!string.IsNullOrEmpty(id) && o.Prompts.Items.Count > 0 && !o.Prompts.Items.ContainsKey(id))
                 problems.Warning(key, $"prompt '{id}' is not defined under Prompts:Items; call-backs go without it");

@@ -50,6 +50,15 @@ public sealed class CallMedia : IAsyncDisposable
     public ChannelReader<char> Digits => _digits.Reader;
     public RtpLeg Leg => _leg;
 
+    /// <summary>
+    /// Whether the peer is expected to send RTP now: negotiated and not on hold towards us (our direction sendrecv or
+    /// recvonly). An inactivity timeout applies only then, as Asterisk's rtptimeout leaves held calls alone.
+    /// </summary>
+    public bool ExpectsMedia => Audio is { Direction: MediaDirection.SendReceive or MediaDirection.ReceiveOnly };
+
+    /// <summary>The peer's SIP host: its first RTP packet may latch even where its SDP names a private address (NAT; <see cref="SymmetricLatch"/>).</summary>
+    public void TrustSignallingHost(IPAddress host) => _leg.Latch.TrustSignallingHost(host);
+
     /// <summary>Answers an offer (incoming call or re-INVITE). False: send 488 with <paramref name="failure"/> as the reason.</summary>
     public bool TryAnswer(SessionDescription offer, out SessionDescription answer, out string failure)
     {

@@ -71,6 +71,8 @@ internal sealed partial class LegDialler(SipSignalling sip, SipRegistrar registr
         {
             return null;
         }
+        // A phone behind NAT answers with its private address in SDP; its RTP comes from the host we signal to.
+        media.TrustSignallingHost(destination.Address.Address);
         return new PreparedCall(new OutboundLeg(sip, target, destination, from, to, media.CreateOffer().ToString()), media);
     }
 

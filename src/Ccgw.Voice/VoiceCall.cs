@@ -51,6 +51,7 @@ internal sealed partial class VoiceCall
     private CancellationTokenSource? _waiting;
     private Task _waitingTask = Task.CompletedTask;
     private RtpRelay? _bridge;
+    private long? _connectedAt;
     private int _cleanedUp;
 
     public VoiceCall(CallParts parts, InboundLeg caller, CallMedia callerMedia, FlowDefinition flow, CallerIdentity identity, ILogger log)
@@ -61,6 +62,8 @@ internal sealed partial class VoiceCall
         _flow = new FlowRun(flow);
         Identity = identity;
         _log = log;
+        // RFC 3261 §13.3.1.4: no ACK for our 2xx within 64*T1 (the transaction's Timer L) ends the call with BYE.
+        caller.Transaction.AckTimeout += OnCallerNeverAcked;
     }
 
     /// <summary>The adapter's key for this call (the core's ChannelKey); never shown to either party.</summary>
@@ -366,6 +369,7 @@ internal sealed partial class VoiceCall
             {
                 _bridge = _callerMedia.BridgeTo(media);
                 _phase = VoiceCallPhase.Connected;
+                _connectedAt = _parts.Time.GetTimestamp();
             }
         }
         if (!stillWanted)
@@ -429,6 +433,95 @@ internal sealed partial class VoiceCall
             () => HangupAsync(CallEnd.CoreEnded), offer => OnOfferClosed(offer, OfferOutcome.Withdrawn), cancellationToken);
     }
 
+    // ---- peers that vanished -------------------------------------------------------------------------------------------
+
+    private void OnCallerNeverAcked(Sip.Transactions.SipServerInviteTransaction invite)
+    {
+        if (_caller.State != InboundLegState.Answered) return; // a rejected INVITE's Timer H: nothing of ours is up
+        LogNoAck(_log, Key, _parts.Time.GetUtcNow());
+        _ = HangupAsync(CallEnd.NoAck);
+    }
+
+    /// <summary>
+    /// Starts watching the call for a peer that went away without BYE: the longest call (<see cref="VoiceSettings.MaxCallDuration"/>)
+    /// and RTP silence (<see cref="VoiceSettings.RtpTimeout"/>) from any leg that should be sending. Call before answering.
+    /// </summary>
+    public void StartSupervision()
+    {
+        var settings = _parts.Settings;
+        if (settings.MaxCallDuration <= TimeSpan.Zero && settings.RtpTimeout <= TimeSpan.Zero) return;
+        _ = SuperviseAsync(_parts.Time.GetTimestamp(), _life.Token);
+    }
+
+    private async Task SuperviseAsync(long answeredAt, CancellationToken ct)
+    {
+        var time = _parts.Time;
+        var max = _parts.Settings.MaxCallDuration;
+        var rtp = _parts.Settings.RtpTimeout;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var wait = Timeout.InfiniteTimeSpan;
+                if (max > TimeSpan.Zero)
+                {
+                    var left = max - time.GetElapsedTime(answeredAt);
+                    if (left <= TimeSpan.Zero)
+                    {
+                        LogMaxDuration(_log, Key, max);
+                        await HangupAsync(CallEnd.MaxDuration);
+                        return;
+                    }
+                    wait = left;
+                }
+                if (rtp > TimeSpan.Zero)
+                {
+                    // Nobody expected to send (on hold, not negotiated): look again after one timeout.
+                    var silent = LongestSilence();
+                    if (silent >= rtp)
+                    {
+                        LogRtpTimeout(_log, Key, silent);
+                        await HangupAsync(CallEnd.RtpTimeout);
+                        return;
+                    }
+                    var left = rtp - silent;
+                    if (wait == Timeout.InfiniteTimeSpan || left < wait) wait = left;
+                }
+                await Task.Delay(wait, time, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // A supervisor that fails must not take the gateway down; the call still ends on BYE.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogSupervisionFailed(_log, Key, e);
+        }
+    }
+
+    /// <summary>The longest RTP silence of the legs that should be sending now: the caller, and the agent once bridged (counted from then).</summary>
+    private TimeSpan LongestSilence()
+    {
+        CallMedia? agent;
+        long? connectedAt;
+        lock (_gate)
+        {
+            agent = _phase == VoiceCallPhase.Connected ? _attempt?.Media : null;
+            connectedAt = _connectedAt;
+        }
+        var silent = _callerMedia.ExpectsMedia ? _callerMedia.Leg.SilentFor : TimeSpan.Zero;
+        if (agent is { ExpectsMedia: true } && connectedAt is { } since)
+        {
+            var agentSilent = agent.Leg.SilentFor;
+            var bridged = _parts.Time.GetElapsedTime(since);
+            var counted = agentSilent < bridged ? agentSilent : bridged;
+            if (counted > silent) silent = counted;
+        }
+        return silent;
+    }
+
     // ---- hang-up ---------------------------------------------------------------------------------------------------
 
     /// <summary>The core ended the interaction (console hang-up, supervisor) while we still had legs up.</summary>
@@ -474,9 +567,17 @@ internal sealed partial class VoiceCall
             var engine = _parts.Engine;
             _ = previous == VoiceCallPhase.Connected
                 ? await engine.EndInteractionAsync(id)
-                : await engine.AbandonInteractionAsync(id, reason == CallEnd.CallerHungUp ? "caller hung up" : reason.ToString());
+                : await engine.AbandonInteractionAsync(id, reason switch
+                {
+                    CallEnd.CallerHungUp => "caller hung up",
+                    CallEnd.NoAck => "no ACK from the caller",
+                    CallEnd.RtpTimeout => "no RTP from the caller",
+                    CallEnd.MaxDuration => "longest call reached",
+                    _ => reason.ToString(),
+                });
         }
         LogCallEnded(_log, Key, reason, previous);
+        _parts.Metrics.CountCallEnd(reason);
         await CleanupAsync(attempt);
     }
 
@@ -548,6 +649,18 @@ internal sealed partial class VoiceCall
     [LoggerMessage(EventId = 15200, Level = LogLevel.Debug, Message = "Call {Call}: announcing position {Position}, estimated wait {WaitSeconds} s")]
     private static partial void LogAnnouncing(ILogger logger, string call, int position, double? waitSeconds);
 
+    [LoggerMessage(EventId = 16600, Level = LogLevel.Warning, Message = "Call {Call}: the caller never ACKed our 200 OK (64*T1, at {At}); hanging up with BYE")]
+    private static partial void LogNoAck(ILogger logger, string call, DateTimeOffset at);
+
+    [LoggerMessage(EventId = 16601, Level = LogLevel.Warning, Message = "Call {Call}: no RTP for {Silent}; hanging up both legs")]
+    private static partial void LogRtpTimeout(ILogger logger, string call, TimeSpan silent);
+
+    [LoggerMessage(EventId = 16602, Level = LogLevel.Information, Message = "Call {Call}: the longest call ({Max}) is reached; hanging up both legs")]
+    private static partial void LogMaxDuration(ILogger logger, string call, TimeSpan max);
+
+    [LoggerMessage(EventId = 16603, Level = LogLevel.Error, Message = "Call {Call}: the watch for a vanished peer failed; the call now ends only on BYE")]
+    private static partial void LogSupervisionFailed(ILogger logger, string call, Exception exception);
+
     [LoggerMessage(EventId = 508, Level = LogLevel.Information, Message = "Call {Call}: flow ended ({Reason})")]
     private static partial void LogFlowEnded(ILogger logger, string call, string reason);
 
@@ -560,6 +673,15 @@ public enum CallEnd
     FlowEnded,
     CoreEnded,
     Failure,
+
+    /// <summary>The caller never ACKed our 2xx (RFC 3261 §13.3.1.4).</summary>
+    NoAck,
+
+    /// <summary>A leg that should send RTP stayed silent for <see cref="VoiceSettings.RtpTimeout"/>.</summary>
+    RtpTimeout,
+
+    /// <summary><see cref="VoiceSettings.MaxCallDuration"/> reached.</summary>
+    MaxDuration,
 }
 
 /// <summary>Who is calling, as the gateway found out from the trunk's INVITE and the customer store.</summary>

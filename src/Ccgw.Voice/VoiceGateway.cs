@@ -179,6 +179,8 @@ public sealed partial class VoiceGateway : IAsyncDisposable
             Reject(caller, 503, "no media ports free");
             return;
         }
+        // A trunk behind NAT writes its private address into SDP; its RTP comes from where its SIP came from.
+        media.TrustSignallingHost(invite.Peer.Address.Address);
         VoiceCall call;
         string answer;
         CallerIdentity identity;
@@ -211,6 +213,8 @@ public sealed partial class VoiceGateway : IAsyncDisposable
             return;
         }
         _registry.Add(call);
+        // Armed before the 200 leaves, so a test's (or a fast peer's) next step always finds the watch running.
+        call.StartSupervision();
         caller.Answer(answer);
         if (caller.State != InboundLegState.Answered)
         {

@@ -76,6 +76,15 @@ public sealed record VoiceSettings
     /// <summary>How long an agent's phone may ring before the gateway gives up (the core's offer timeout normally ends it first).</summary>
     public TimeSpan AgentRingTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Longest a trunk call lasts from answer before the gateway hangs both legs up (<c>Voice:MaxCallSeconds</c>); zero: no limit.</summary>
+    public TimeSpan MaxCallDuration { get; init; } = TimeSpan.FromHours(4);
+
+    /// <summary>
+    /// RTP silence from a leg that should be sending after which the call ends, both legs BYEd (<c>Voice:RtpTimeoutSeconds</c>,
+    /// rtpengine's timeout, Asterisk's rtptimeout); zero: off. Held legs (sendonly/inactive towards us) are not timed.
+    /// </summary>
+    public TimeSpan RtpTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Ring time for a call-back's customer leg before it counts as no answer.</summary>
     public TimeSpan CustomerRingTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -29,7 +29,7 @@ internal sealed class VoiceTestbed : IAsyncDisposable
 {
     private int _sequence;
 
-    private VoiceTestbed(ICustomerRepository customers)
+    private VoiceTestbed(ICustomerRepository customers, Func<VoiceSettings, VoiceSettings>? tune)
     {
         var rtp = FreePorts.UdpPair();
         Ports = new RtpPortAllocator(IPAddress.Loopback, rtp, rtp + 1);
@@ -43,10 +43,11 @@ internal sealed class VoiceTestbed : IAsyncDisposable
             MediaAddress = IPAddress.Loopback,
             Trunks = [new VoiceTrunk("pbx", new Dictionary<string, string> { ["100"] = "main" }, null) { AllowFrom = ["127.0.0.1"] }],
         };
+        if (tune is not null) Settings = tune(Settings);
         var flow = new FlowDefinition("main", "menu", new Dictionary<string, FlowStep>
         {
             ["menu"] = new MenuStep("menu", "welcome", null, new Dictionary<string, string> { ["1"] = "bye" }, new Dictionary<string, string>(),
-                TimeSpan.FromSeconds(30), 1, null),
+                TimeSpan.FromHours(1), 1, null),
             ["bye"] = new HangupStep("bye", null),
         });
         Flows = new FlowCatalog(new Dictionary<string, FlowDefinition> { ["main"] = flow }, new Dictionary<string, PromptDefinition>());
@@ -86,9 +87,10 @@ internal sealed class VoiceTestbed : IAsyncDisposable
 
     public IPEndPoint SipEndPoint => Host.Stack.UdpEndPoint!;
 
-    public static async Task<VoiceTestbed> StartAsync(ICustomerRepository? customers = null)
+    /// <param name="tune">Changes to the testbed's voice settings (e.g. the session limits a test needs).</param>
+    public static async Task<VoiceTestbed> StartAsync(ICustomerRepository? customers = null, Func<VoiceSettings, VoiceSettings>? tune = null)
     {
-        var bed = new VoiceTestbed(customers ?? new Customers());
+        var bed = new VoiceTestbed(customers ?? new Customers(), tune);
         await bed.Host.StartAsync(default);
         bed.Gateway = new VoiceGateway(bed.Settings, bed.Host.Stack, bed.Engine, bed.Flows, PromptLibrary.From(new Dictionary<string, AudioPrompt>()),
             bed.Ports, bed.Scheduler, bed.Customers, Unused<ICallbackRepository>.Instance, bed.Time, NullLoggerFactory.Instance);

@@ -73,6 +73,8 @@ internal static partial class DaemonHost
             NumbersDirectory = context.Resolve(options.Prompts.Directory, v.NumbersDirectory),
             AgentRingTimeout = TimeSpan.FromSeconds(v.AgentRingSeconds),
             CustomerRingTimeout = TimeSpan.FromSeconds(v.CustomerRingSeconds),
+            MaxCallDuration = TimeSpan.FromSeconds(v.MaxCallSeconds),
+            RtpTimeout = TimeSpan.FromSeconds(v.RtpTimeoutSeconds),
             CallbackPolicies = callbackPolicies,
             CallbackTrunks = options.Queues.Where(q => !string.IsNullOrEmpty(q.Callbacks.Trunk))
                 .ToDictionary(q => q.Id, q => q.Callbacks.Trunk!, StringComparer.Ordinal),

@@ -51,6 +51,7 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
     private Task _rtpLoop = Task.CompletedTask;
     private Task _rtcpLoop = Task.CompletedTask;
     private long _packetsSent;
+    private long _lastReceived;
 
     public RtpLeg(RtpSocketPair ports, TimeProvider time, RtpLegOptions? options = null)
     {
@@ -59,7 +60,14 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
         options ??= new RtpLegOptions();
         _latch = new SymmetricLatch(time, options.RelatchAfter, options.LatchWindow);
         _drops = options.DropMetrics;
+        _lastReceived = time.GetTimestamp();
     }
+
+    /// <summary>
+    /// Time since the last RTP packet this leg accepted (since it opened, before any): what an RTP inactivity timeout
+    /// reads. Dropped packets (foreign sources, not RTP) do not count, so an injector cannot keep a dead call alive.
+    /// </summary>
+    public TimeSpan SilentFor => _time.GetElapsedTime(Interlocked.Read(ref _lastReceived));
 
     public int LocalRtpPort => _ports.RtpPort;
     public SymmetricLatch Latch => _latch;
@@ -167,6 +175,7 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
             return;
         }
         PacketsReceived++;
+        Interlocked.Exchange(ref _lastReceived, _time.GetTimestamp());
         var arrival = _time.GetTimestamp() * 8000 / _time.TimestampFrequency;
         _statistics.Update(packet.Ssrc, packet.SequenceNumber, packet.Timestamp, arrival);
         if (Volatile.Read(ref _handler) is { } handler)

@@ -18,6 +18,11 @@ namespace Ccgw.Media.Transport;
 /// host (any port: NAT rebinding) re-latches; <see cref="Relatches"/> counts it. A foreign host never does.</item>
 /// <item><see cref="Reset"/> (new SDP from a re-INVITE) unlatches and opens a new window. Old-style hold
 /// (<c>c=0.0.0.0</c>, no address) keeps the previously signalled host as the one allowed to latch.</item>
+/// <item>A phone behind NAT writes its private address into SDP, so its packets come from the NAT's public address,
+/// which is also where its SIP came from. <see cref="TrustSignallingHost"/> names that SIP source host: within
+/// <see cref="LatchWindow"/> of the SDP being applied, its first packet (any port) latches too, as Kamailio's
+/// fix_nated_sdp and rtpengine's learning from the signalling address do. After the window it is a stranger again
+/// (no re-latch mid-call to it), so an injector must share the caller's public address and beat it in the window.</item>
 /// </list>
 /// Only the receive loop of one leg calls <see cref="Accept"/>; <see cref="Target"/> is read by senders and
 /// <see cref="Reset"/> by signalling, so the signalled state is one immutable object swapped atomically.
@@ -27,6 +32,7 @@ public sealed class SymmetricLatch
     private readonly TimeProvider _time;
     private SocketAddress? _latched;
     private Signalled? _signalled;
+    private Signalled? _signallingHost;
     private long _lastSeen;
     private long _rejected;
 
@@ -61,6 +67,16 @@ public sealed class SymmetricLatch
         ? (IPEndPoint)new IPEndPoint(t.Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0).Create(t)
         : null;
 
+    /// <summary>
+    /// The host the leg's SIP signalling came from (or went to), trusted to latch within <see cref="LatchWindow"/>
+    /// of each SDP even where the SDP names another (private) address. Kept across <see cref="Reset"/>.
+    /// </summary>
+    public void TrustSignallingHost(IPAddress host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        Volatile.Write(ref _signallingHost, Signalled.Create(new IPEndPoint(host, 0), null, 0));
+    }
+
     public void Reset(IPEndPoint? signalled)
     {
         var previous = Volatile.Read(ref _signalled);
@@ -81,8 +97,15 @@ public sealed class SymmetricLatch
             return true;
         }
         var signalled = Volatile.Read(ref _signalled);
-        if (signalled is null || !signalled.IsHost(source)) return Reject();
-        if (latched is null)
+        if (signalled is null) return Reject();
+        if (!signalled.IsHost(source))
+        {
+            // NAT: the SIP source host may take the first packet of the window; after it, or once latched, never.
+            if (latched is not null || Volatile.Read(ref _signallingHost) is not { } sip || !sip.IsHost(source)
+                || _time.GetElapsedTime(signalled.Since, now) >= LatchWindow)
+                return Reject();
+        }
+        else if (latched is null)
         {
             // Not latched yet: the exact signalled address and port always, another port of that host only early on.
             if (!signalled.IsAddress(source) && _time.GetElapsedTime(signalled.Since, now) >= LatchWindow) return Reject();

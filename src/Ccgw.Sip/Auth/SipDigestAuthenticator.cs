@@ -22,6 +22,9 @@ public sealed record SipDigestOptions
     /// <summary>HMAC key for nonces; random per process when null (nonces then die with the process).</summary>
     public byte[]? NonceKey { get; init; }
 
+    /// <summary>Nonces whose nc is tracked at once (replay protection); beyond it a new nonce is challenged again.</summary>
+    public int MaxTrackedNonces { get; init; } = 100_000;
+
     public int FailureBurst { get; init; } = 20;
 
     public TimeSpan FailureRefillEvery { get; init; } = TimeSpan.FromSeconds(3);
@@ -47,9 +50,12 @@ public enum DigestOutcome
 public sealed record DigestResult(DigestOutcome Outcome, string? UserName = null);
 
 /// <summary>
-/// Stateless HTTP Digest for SIP (RFC 3261 §22, RFC 7616, RFC 8760): MD5 and SHA-256, qop=auth, nonces that
-/// carry an HMAC-signed timestamp. Unknown users are verified against a per-user dummy HA1 so answers and
-/// work done match those for known users.
+/// HTTP Digest for SIP (RFC 3261 §22, RFC 7616, RFC 8760): MD5 and SHA-256, nonces that carry an HMAC-signed
+/// timestamp. qop=auth is required (RFC 2069's answer without nc/cnonce cannot be protected against replay), the
+/// nonce count must grow on every request answered with one nonce (<see cref="NonceCounts"/>: a replayed header is
+/// challenged again), and the <c>uri</c> must name the Request-URI's resource (RFC 7616 §3.4.6; scheme and user, see
+/// <see cref="SameResource"/>), so a header captured on a call to one number cannot authorise a call to another. Unknown users are verified against a per-user dummy HA1 so answers and work
+/// done match those for known users.
 /// </summary>
 public sealed class SipDigestAuthenticator
 {
@@ -60,6 +66,7 @@ public sealed class SipDigestAuthenticator
     private readonly TimeProvider _time;
     private readonly byte[] _key;
     private readonly FailedAuthRateLimiter _limiter;
+    private readonly NonceCounts _counts;
 
     public SipDigestAuthenticator(SipDigestOptions options, ISipCredentialStore store, TimeProvider time)
     {
@@ -68,6 +75,7 @@ public sealed class SipDigestAuthenticator
         _time = time;
         _key = options.NonceKey ?? RandomNumberGenerator.GetBytes(32);
         _limiter = new FailedAuthRateLimiter(time, options.FailureBurst, options.FailureRefillEvery);
+        _counts = new NonceCounts(options.NonceLifetime, options.MaxTrackedNonces);
     }
 
     public string Realm => _options.Realm;
@@ -102,22 +110,30 @@ public sealed class SipDigestAuthenticator
         var response = credentials["response"];
         if (algorithm is not { } alg || !_options.Algorithms.Contains(alg) || user is null || nonce is null || uri is null || response is null)
             return new(DigestOutcome.Challenge);
-        var nonceState = CheckNonce(nonce);
+        var nonceState = CheckNonce(nonce, out var issued);
         if (nonceState == NonceState.Forged) return new(DigestOutcome.Challenge);
+        // Checked before any hashing: a header made for another Request-URI (or none we can read) is no credential here.
+        if (!SipUri.TryParse(uri, out var digestUri) || digestUri is null || !SameResource(digestUri, request.RequestUri))
+            return new(DigestOutcome.Challenge);
 
         var found = await _store.FindAsync(user, _options.Realm, cancellationToken);
         var ha1 = found is null ? DummyHa1(alg, user) : alg == DigestAlgorithm.Md5 ? found.Ha1Md5 : found.Ha1Sha256;
         var ha2 = DigestHash.Hex(alg, string.Concat(request.Method, ":", uri));
         var qop = credentials["qop"];
-        string expected;
-        if (qop is null) expected = DigestHash.Hex(alg, string.Concat(ha1, ":", nonce, ":", ha2));
-        else if (qop.Equals("auth", StringComparison.OrdinalIgnoreCase) && credentials["nc"] is { } nc && credentials["cnonce"] is { } cnonce)
-            expected = DigestHash.Hex(alg, string.Join(':', ha1, nonce, nc, cnonce, qop, ha2));
-        else return new(DigestOutcome.Challenge);
+        // qop=auth only: without it there is no nc to count, so a captured answer could be replayed for the nonce's life.
+        if (qop is null || !qop.Equals("auth", StringComparison.OrdinalIgnoreCase) || credentials["nc"] is not { } nc
+            || credentials["cnonce"] is not { } cnonce || !TryParseNonceCount(nc, out var count))
+            return new(DigestOutcome.Challenge);
+        var expected = DigestHash.Hex(alg, string.Join(':', ha1, nonce, nc, cnonce, qop, ha2));
 
         var match = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(response.ToLowerInvariant()));
         if (match && found is not null)
-            return nonceState == NonceState.Expired ? new(DigestOutcome.Stale, user) : new(DigestOutcome.Authenticated, user);
+        {
+            if (nonceState == NonceState.Expired) return new(DigestOutcome.Stale, user);
+            // A count not above the last one accepted on this nonce is a replay (or a copy): challenge afresh, not 403,
+            // so a phone that merely resent is not counted as a failed login.
+            return _counts.TryAdvance(nonce, count, issued, _time.GetUtcNow()) ? new(DigestOutcome.Authenticated, user) : new(DigestOutcome.Challenge);
+        }
         _limiter.RecordFailure(source);
         return new(DigestOutcome.Forbidden, user);
     }
@@ -158,15 +174,30 @@ public sealed class SipDigestAuthenticator
         Forged,
     }
 
-    private NonceState CheckNonce(string nonce)
+    /// <summary>nc is exactly 8 hex digits (RFC 7616 §3.4), counted from 1.</summary>
+    private static bool TryParseNonceCount(string nc, out uint count) =>
+        uint.TryParse(nc, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out count)
+        && nc.Length == 8 && count > 0;
+
+    /// <summary>
+    /// The digest's <c>uri</c> names the Request-URI's resource: the same scheme and user (the number dialled, the
+    /// AOR registered). The host part may differ: UAs write the address they sent to where the Request-URI has the
+    /// domain (SIPp 3.6.1 signs <c>sip:127.0.0.1:5060</c> for <c>REGISTER sip:localhost</c>), and both name us.
+    /// </summary>
+    private static bool SameResource(SipUri digestUri, SipUri requestUri) =>
+        string.Equals(digestUri.Scheme, requestUri.Scheme, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(digestUri.User, requestUri.User, StringComparison.Ordinal);
+
+    private NonceState CheckNonce(string nonce, out DateTimeOffset issued)
     {
+        issued = default;
         Span<byte> buf = stackalloc byte[NonceBodyLength + NonceMacLength];
         if (nonce.Length != buf.Length * 2 || Convert.FromHexString(nonce, buf, out _, out var written) != System.Buffers.OperationStatus.Done || written != buf.Length)
             return NonceState.Forged;
         Span<byte> mac = stackalloc byte[32];
         HMACSHA256.HashData(_key, buf[..NonceBodyLength], mac);
         if (!CryptographicOperations.FixedTimeEquals(mac[..NonceMacLength], buf[NonceBodyLength..])) return NonceState.Forged;
-        var issued = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(buf));
+        issued = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(buf));
         var age = _time.GetUtcNow() - issued;
         return age < TimeSpan.Zero || age > _options.NonceLifetime ? NonceState.Expired : NonceState.Fresh;
     }

@@ -128,4 +128,46 @@ public sealed class SymmetricLatchTests
         Assert.False(latch.Accept(new IPEndPoint(Stranger.Address.MapToIPv6(), 5000).Serialize()));
         Assert.True(latch.Accept(new IPEndPoint(Signalled.Address.MapToIPv6(), 31000).Serialize()));
     }
+
+    // A phone behind NAT: its SDP names its private address, its SIP and RTP come from the NAT's public address.
+    private static readonly IPEndPoint PrivateSdp = new(IPAddress.Parse("192.168.1.20"), 4000);
+    private static readonly IPAddress NatPublic = IPAddress.Parse("198.51.100.40");
+
+    [Fact]
+    public void A_natted_phone_latches_from_its_signalling_host_within_the_window()
+    {
+        var clock = new ManualTimeProvider();
+        var latch = new SymmetricLatch(clock, TimeSpan.FromSeconds(2), PrivateSdp);
+        var fromNat = new IPEndPoint(NatPublic, 61000);
+        Assert.False(latch.Accept(fromNat.Serialize())); // without the SIP source host: the strict latch of before
+        latch.TrustSignallingHost(NatPublic);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(latch.Accept(fromNat.Serialize()));
+        Assert.Equal(fromNat, latch.TargetEndPoint);
+        Assert.False(latch.Accept(new IPEndPoint(NatPublic, 61002).Serialize())); // latched: the host's other ports are strangers
+        Assert.False(latch.Accept(Stranger.Serialize()));
+    }
+
+    [Fact]
+    public void The_signalling_host_may_not_latch_after_the_window_nor_take_over_a_latched_leg()
+    {
+        var clock = new ManualTimeProvider();
+        var late = new SymmetricLatch(clock, TimeSpan.FromSeconds(2), PrivateSdp);
+        late.TrustSignallingHost(NatPublic);
+        clock.Advance(SymmetricLatch.DefaultLatchWindow);
+        Assert.False(late.Accept(new IPEndPoint(NatPublic, 61000).Serialize()));
+        Assert.False(late.IsLatched);
+
+        // Latched to the signalled address: a silent peer does not let the SIP host's other ports in mid-call.
+        var latched = new SymmetricLatch(clock, TimeSpan.FromSeconds(2), Signalled);
+        latched.TrustSignallingHost(NatPublic);
+        Assert.True(latched.Accept(Signalled.Serialize()));
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.False(latched.Accept(new IPEndPoint(NatPublic, 61000).Serialize()));
+        Assert.Equal(Signalled, latched.TargetEndPoint);
+
+        // A re-INVITE opens a new window, in which the trusted host may latch again.
+        late.Reset(PrivateSdp);
+        Assert.True(late.Accept(new IPEndPoint(NatPublic, 61004).Serialize()));
+    }
 }
