@@ -12,7 +12,7 @@ namespace Ccgw.Daemon;
 /// <summary>The SIP channel's configuration, mapped onto the option and settings types of Ccgw.Sip and Ccgw.Voice (no decisions here).</summary>
 internal static partial class DaemonHost
 {
-    private static SipStackOptions StackOptions(LoadedConfiguration config)
+    private static SipStackOptions StackOptions(LoadedConfiguration config, ListenerCaps caps)
     {
         var options = config.Options;
         var l = options.Listeners;
@@ -30,6 +30,7 @@ internal static partial class DaemonHost
                 Tcp = l.SipTcp.Enabled ? new IPEndPoint(IPAddress.Parse(l.SipTcp.Address), l.SipTcp.Port) : null,
                 Tls = tls is null ? null : new IPEndPoint(IPAddress.Parse(l.SipTls.Address), l.SipTls.Port),
                 TlsCertificate = tls,
+                AdmitConnection = caps.AdmitSip,
             },
             Digest = new SipDigestOptions
             {
