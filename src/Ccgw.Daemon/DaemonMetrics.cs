@@ -34,8 +34,10 @@ internal sealed class DaemonMetrics : IDisposable
 
     public static void Map(WebApplication app)
     {
-        // Resolve eagerly so instruments created during start-up are already observed.
+        // Resolve eagerly so instruments created during start-up are already observed, and the exporter's listener
+        // runs from the start: a counter recorded before the first scrape (a flood in the first minute) would be lost.
         app.Services.GetRequiredService<DaemonMetrics>();
+        app.Services.GetRequiredService<PrometheusExporter>();
         app.MapGet("/metrics", async (HttpContext context, PrometheusExporter exporter) =>
         {
             context.Response.ContentType = PrometheusExporter.ContentType;
