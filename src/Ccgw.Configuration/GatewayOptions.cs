@@ -58,6 +58,18 @@ public sealed class ListenersOptions
     public TlsListenerOptions Xmpp { get; set; } = new() { Port = 5222 };
     public TlsListenerOptions Mqtt { get; set; } = new() { Port = 1883 };
     public PortRangeOptions Rtp { get; set; } = new();
+
+    /// <summary>Open connections each TCP listener (Http, SipTcp, SipTls, Xmpp, Mqtt) holds at most; more are closed on accept.</summary>
+    public int MaxConnections { get; set; } = DefaultMaxConnections;
+
+    /// <summary>
+    /// Open connections one source address may hold on each TCP listener. Sized for an office behind one NAT address
+    /// (every agent holds one XMPP, one MQTT and a few HTTP connections); an address beyond it has its new ones closed.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = DefaultMaxConnectionsPerAddress;
+
+    public const int DefaultMaxConnections = 10_000;
+    public const int DefaultMaxConnectionsPerAddress = 256;
 }
 
 public class ListenerOptions

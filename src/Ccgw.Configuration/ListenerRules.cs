@@ -7,6 +7,8 @@ internal static class ListenerRules
 {
     private enum Transport { Tcp, Udp }
 
+    public const int MaxConnectionsCeiling = 12_000;
+
     private sealed record Bound(string Key, Transport Transport, IPAddress Address, int PortMin, int PortMax);
 
     public static void Check(ListenersOptions listeners, HttpOptions http, ConfigContext context, ConfigProblems problems)
@@ -41,6 +43,12 @@ internal static class ListenerRules
         CheckSurfaces(http, context, problems, bound);
         CheckCertificate("Listeners:Xmpp", listeners.Xmpp, context, problems, required: false);
         CheckCertificate("Listeners:Mqtt", listeners.Mqtt, context, problems, required: false);
+
+        // Five TCP listeners at their maximum must stay under systemd's LimitNOFILE=65536 with room for RTP and storage.
+        if (listeners.MaxConnections is < 1 or > MaxConnectionsCeiling)
+            problems.Error("Listeners:MaxConnections", $"{listeners.MaxConnections} is out of range; use 1-{MaxConnectionsCeiling} connections per listener");
+        else if (listeners.MaxConnectionsPerAddress < 1 || listeners.MaxConnectionsPerAddress > listeners.MaxConnections)
+            problems.Error("Listeners:MaxConnectionsPerAddress", $"{listeners.MaxConnectionsPerAddress} is out of range; use 1 to Listeners:MaxConnections ({listeners.MaxConnections})");
 
         var rtp = listeners.Rtp;
         var rtpAddress = ParseAddress("Listeners:Rtp:Address", rtp.Address, problems);

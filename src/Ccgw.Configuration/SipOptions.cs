@@ -34,7 +34,24 @@ public sealed class SipOptions
         return true;
     }
 
+    /// <summary>Per-source request rate limit (Kamailio's pike), docs/sip.md.</summary>
+    public SipPikeOptions Pike { get; set; } = new();
+
     public IReadOnlyList<string> EffectiveDigestAlgorithms => DigestAlgorithms.Count == 0 ? SipRules.Known : DigestAlgorithms;
+}
+
+/// <summary>
+/// More than <see cref="Requests"/> SIP requests from one address within <see cref="WindowSeconds"/> block it for
+/// <see cref="BlockSeconds"/> (its requests are dropped unanswered). Trunks' <c>AllowFrom</c> addresses are exempt.
+/// </summary>
+public sealed class SipPikeOptions
+{
+    /// <summary>0 turns the limit off.</summary>
+    public int Requests { get; set; } = 60;
+
+    public int WindowSeconds { get; set; } = 2;
+
+    public int BlockSeconds { get; set; } = 60;
 }
 
 internal static class SipRules
@@ -46,6 +63,12 @@ internal static class SipRules
         for (var i = 0; i < o.DigestAlgorithms.Count; i++)
             if (!Known.Contains(o.DigestAlgorithms[i], StringComparer.OrdinalIgnoreCase))
                 problems.Error($"Sip:DigestAlgorithms:{i}", $"'{o.DigestAlgorithms[i]}' is not a digest algorithm; use MD5 or SHA-256");
+        if (o.Pike.Requests is < 0 or > 1_000_000)
+            problems.Error("Sip:Pike:Requests", $"{o.Pike.Requests} is out of range; use 1-1000000 requests per window and source address, or 0 to turn the limit off");
+        if (o.Pike.WindowSeconds is < 1 or > 3600)
+            problems.Error("Sip:Pike:WindowSeconds", $"{o.Pike.WindowSeconds} is out of range; use 1-3600 seconds");
+        if (o.Pike.BlockSeconds is < 1 or > 86_400)
+            problems.Error("Sip:Pike:BlockSeconds", $"{o.Pike.BlockSeconds} is out of range; use 1-86400 seconds");
         for (var i = 0; i < o.DnsServers.Count; i++)
             if (!SipOptions.TryParseDnsServer(o.DnsServers[i], out _))
                 problems.Error($"Sip:DnsServers:{i}", $"'{o.DnsServers[i]}' is not a DNS server; use an IP address, optionally with a port: 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53");

@@ -9,6 +9,7 @@ using Ccgw.Core;
 using Ccgw.Core.History;
 using Ccgw.Core.Repositories;
 using Ccgw.Core.Security;
+using Ccgw.Daemon.Channels;
 using Ccgw.Web.Admin;
 using Ccgw.Web.Edge;
 using Ccgw.Storage.Sqlite;
@@ -41,6 +42,9 @@ internal static partial class DaemonHost
             // Counted as the body arrives, so a chunked body (no Content-Length) cannot get past it; WebSocket
             // upgrades (/mqtt) are exempt once upgraded.
             kestrel.Limits.MaxRequestBodySize = options.Http.MaxRequestBodyBytes;
+            // Every endpoint, whoever declares it (HTTP here, XMPP and MQTT in their channels), gets the connection
+            // caps first in its pipeline; the channels' callbacks run after this one, so the default applies to them.
+            kestrel.ConfigureEndpointDefaults(listen => listen.UseConnectionCaps());
             web.Listen(kestrel);
         });
 
@@ -58,6 +62,7 @@ internal static partial class DaemonHost
         services.AddSingleton(sp => new RoutingEngine(CoreDefinitions.From(options), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(AdminOptions(options.Admin));
         services.AddSingleton<AuthFailureLimiter>();
+        services.AddSingleton<Channels.ListenerCaps>();
         services.AddSingleton<IReadOnlyList<StaffLogin>>(_ => CoreDefinitions.StaffLogins(options));
         services.AddProblemDetails();
         services.AddWebEdge(EdgeOptions(options.Http));

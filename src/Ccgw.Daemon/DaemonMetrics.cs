@@ -34,9 +34,8 @@ internal sealed class DaemonMetrics : IDisposable
 
     public static void Map(WebApplication app)
     {
-        // Resolve eagerly so instruments created during start-up are already observed, and the exporter too: created
-        // by the first scrape, its listener missed every measurement made before (a refusal counted before anyone
-        // scraped never showed in ccgw_dialout_refused_total).
+        // Resolve eagerly so instruments created during start-up are already observed, and the exporter's listener
+        // runs from the start: a counter recorded before the first scrape (a flood in the first minute) would be lost.
         app.Services.GetRequiredService<DaemonMetrics>();
         app.Services.GetRequiredService<PrometheusExporter>();
         app.MapGet("/metrics", async (HttpContext context, PrometheusExporter exporter) =>

@@ -93,4 +93,13 @@ internal static partial class SipLog
 
     [LoggerMessage(EventId = 14244, Level = LogLevel.Debug, Message = "DNS: no server answered for {Name} {Type}")]
     public static partial void DnsNoServerAnswered(this ILogger logger, string name, QueryType type);
+
+    [LoggerMessage(EventId = 16710, Level = LogLevel.Error, Message = "{Listener}: accept failed with {Error}: out of file descriptors or socket buffers; pausing accepts for {Backoff} and retrying (raise LimitNOFILE or lower Listeners:MaxConnections)")]
+    public static partial void AcceptOutOfDescriptors(this ILogger logger, string listener, SocketError error, TimeSpan backoff);
+
+    [LoggerMessage(EventId = 16711, Level = LogLevel.Information, Message = "{Listener}: accepting connections again")]
+    public static partial void AcceptRecovered(this ILogger logger, string listener);
+
+    [LoggerMessage(EventId = 16712, Level = LogLevel.Debug, Message = "{Listener}: a connection was lost in the accept backlog ({Error})")]
+    public static partial void AcceptedConnectionLost(this ILogger logger, string listener, SocketError error);
 }

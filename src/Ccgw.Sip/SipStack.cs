@@ -26,6 +26,12 @@ public sealed record SipStackOptions
     public SipDigestOptions Digest { get; init; } = new();
 
     public SipRegistrarOptions Registrar { get; init; } = new();
+
+    /// <summary>Per-source request rate limit (Kamailio's pike); off by default.</summary>
+    public SipPikeSettings Pike { get; init; } = SipPikeSettings.Off;
+
+    /// <summary>Where the stack's instruments live (meter <c>Ccgw.Sip</c>); null: not measured.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? Meters { get; init; }
 }
 
 /// <summary>
@@ -46,7 +52,8 @@ public sealed class SipStack : IAsyncDisposable
         SipInboundPipeline? pipeline = null;
         _transport = new SipTransportHub(options.Transport, time, log, (m, s) => pipeline!.OnMessage(m, s));
         Transactions = new SipTransactionLayer(_transport, time, options.Timers);
-        pipeline = new SipInboundPipeline(_transport, Transactions, log);
+        var pike = new SipPike(options.Pike, time, log, options.Meters?.Create(new System.Diagnostics.Metrics.MeterOptions("Ccgw.Sip")));
+        pipeline = new SipInboundPipeline(_transport, Transactions, log, pike);
         Authenticator = new SipDigestAuthenticator(options.Digest, credentials, time);
         Registrar = new SipRegistrar(options.Registrar.Domain is null ? options.Registrar with { Domain = options.Domain } : options.Registrar, registrations, Authenticator, time);
         _core = new SipUserAgentCore(Registrar, options.UserAgent, log, _stopping.Token);

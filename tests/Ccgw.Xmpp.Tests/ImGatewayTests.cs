@@ -32,6 +32,19 @@ public sealed class ImGatewayTests
     }
 
     [Fact]
+    public async Task Messages_during_the_greeting_are_held_only_up_to_what_reaches_the_agent()
+    {
+        var h = new ImHarness();
+        await h.Say(ImHarness.Guest, "sales@localhost", "message 0");
+        for (var i = 1; i < 1000; i++) await h.Say(ImHarness.Guest, "sales@localhost", $"message {i}");
+
+        Assert.Equal(h.Settings.MaxContextMessages, h.Gateway.PendingMessages);
+        await h.AnswerProbes(ImHarness.Guest);
+        Assert.Equal(0, h.Gateway.PendingMessages);
+        Assert.Equal("sales", Assert.Single(h.Routing.Submitted).QueueId);
+    }
+
+    [Fact]
     public async Task Without_answers_to_the_probes_the_menu_starts_after_the_probe_timeout()
     {
         var h = new ImHarness();

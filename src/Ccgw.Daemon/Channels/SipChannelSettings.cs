@@ -2,6 +2,7 @@ using System.Net;
 using Ccgw.Daemon.Channels;
 using Ccgw.Sip;
 using Ccgw.Sip.Auth;
+using Ccgw.Sip.Core;
 using Ccgw.Sip.Transport;
 using Ccgw.Voice;
 using Ccgw.Voice.Edge;
@@ -12,7 +13,7 @@ namespace Ccgw.Daemon;
 /// <summary>The SIP channel's configuration, mapped onto the option and settings types of Ccgw.Sip and Ccgw.Voice (no decisions here).</summary>
 internal static partial class DaemonHost
 {
-    private static SipStackOptions StackOptions(LoadedConfiguration config)
+    private static SipStackOptions StackOptions(LoadedConfiguration config, ListenerCaps caps, System.Diagnostics.Metrics.IMeterFactory meters)
     {
         var options = config.Options;
         var l = options.Listeners;
@@ -30,7 +31,16 @@ internal static partial class DaemonHost
                 Tcp = l.SipTcp.Enabled ? new IPEndPoint(IPAddress.Parse(l.SipTcp.Address), l.SipTcp.Port) : null,
                 Tls = tls is null ? null : new IPEndPoint(IPAddress.Parse(l.SipTls.Address), l.SipTls.Port),
                 TlsCertificate = tls,
+                AdmitConnection = caps.AdmitSip,
             },
+            Pike = new SipPikeSettings
+            {
+                Requests = options.Sip.Pike.Requests,
+                Window = TimeSpan.FromSeconds(options.Sip.Pike.WindowSeconds),
+                Block = TimeSpan.FromSeconds(options.Sip.Pike.BlockSeconds),
+                IsExempt = TrunkNetworks(options),
+            },
+            Meters = meters,
             Digest = new SipDigestOptions
             {
                 Realm = options.Site.SipDomain,
@@ -39,6 +49,17 @@ internal static partial class DaemonHost
                     a.Equals("MD5", StringComparison.OrdinalIgnoreCase) ? DigestAlgorithm.Md5 : DigestAlgorithm.Sha256)],
             },
         };
+    }
+
+    /// <summary>The trunks' AllowFrom addresses and networks (validated at start): a PBX's rate is the whole site's, so pike leaves it alone.</summary>
+    private static Func<IPAddress, bool> TrunkNetworks(GatewayOptions options)
+    {
+        var networks = options.Trunks.SelectMany(t => t.AllowFrom)
+            .Select(text => IPNetwork.TryParse(text, out var network) ? network
+                : IPAddress.TryParse(text, out var address) ? new IPNetwork(address, address.GetAddressBytes().Length * 8)
+                : (IPNetwork?)null)
+            .OfType<IPNetwork>().ToArray();
+        return address => networks.Any(n => n.Contains(address));
     }
 
     /// <summary>Agents' SIP digest secrets (plain passwords are hashed here and dropped). Supervisors have no phone.</summary>

@@ -39,7 +39,7 @@ internal static partial class DaemonHost
         services.AddSingleton(sp =>
         {
             var server = new XmppServer(ServerOptions(options, config.Context, dataDirectory, sp.GetRequiredService<TimeProvider>()), sp.GetRequiredService<XmppAccountDirectory>(),
-                new LoginLimiterGate(new AuthFailureLimiter(sp.GetRequiredService<TimeProvider>())), sp.GetServices<IStanzaService>(),
+                new LoginLimiterGate(new AuthFailureLimiter(sp.GetRequiredService<TimeProvider>()), new AuthFailureLimiter(sp.GetRequiredService<TimeProvider>())), sp.GetServices<IStanzaService>(),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<XmppServer>>(), sp.GetRequiredService<XmppPresenceBridge>());
             sp.GetService<RouterOutlet>()?.Attach(server);
             return server;

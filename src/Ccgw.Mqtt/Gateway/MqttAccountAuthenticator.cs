@@ -35,7 +35,10 @@ public sealed partial class MqttAccountAuthenticator : IMqttAuthenticator
     {
         ArgumentNullException.ThrowIfNull(request);
         var address = (request.RemoteEndPoint as IPEndPoint)?.Address;
-        if (!_failures.IsAllowed(address, out _))
+        // Counted per address and login name, so a guesser behind a shared office address locks out only the account
+        // it guesses; names that are no account share one count (AuthFailureLimiter).
+        var tried = request.UserName is { } name && _accounts.ContainsKey(name) ? name : AuthFailureLimiter.UnknownUser;
+        if (!_failures.IsAllowed(address, tried, out _))
         {
             LogThrottled(_log, address?.ToString() ?? "?");
             return ValueTask.FromResult(MqttAuthenticationResult.Refuse(MqttConnectRefusal.NotAuthorized));
@@ -43,7 +46,7 @@ public sealed partial class MqttAccountAuthenticator : IMqttAuthenticator
         if (request.UserName is { } user && request.HasPassword && _accounts.TryGetValue(user, out var account) &&
             account.Credential.Verify(Encoding.UTF8.GetString(request.Password.Span)))
             return ValueTask.FromResult(MqttAuthenticationResult.Accept(account.Identity));
-        _failures.RecordFailure(address);
+        _failures.RecordFailure(address, tried);
         LogRefused(_log, request.UserName ?? "", address?.ToString() ?? "?");
         return ValueTask.FromResult(MqttAuthenticationResult.Refuse(MqttConnectRefusal.BadUserNameOrPassword));
     }

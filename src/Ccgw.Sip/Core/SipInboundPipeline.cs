@@ -8,9 +8,9 @@ namespace Ccgw.Sip.Core;
 /// <summary>
 /// What happens to a parsed message before any transaction sees it: responses that cannot be matched are
 /// dropped (§18.1.2), requests failing <see cref="SipRequestValidator"/> are answered statelessly (400/505),
-/// and every request gets received/rport stamped first (§18.2.1).
+/// every request gets received/rport stamped first (§18.2.1), and a source sending too fast is dropped (pike).
 /// </summary>
-internal sealed class SipInboundPipeline(ISipSender sender, SipTransactionLayer transactions, ILogger log)
+internal sealed class SipInboundPipeline(ISipSender sender, SipTransactionLayer transactions, ILogger log, SipPike? pike = null)
 {
     public void OnMessage(SipMessage message, SipEndPoint source)
     {
@@ -21,6 +21,8 @@ internal sealed class SipInboundPipeline(ISipSender sender, SipTransactionLayer 
             return;
         }
         var request = (SipRequest)message;
+        // Before any work on the request, and without an answer (SipPike says why).
+        if (pike?.Allow(source.Address.Address) == false) return;
         // Stamped before validation too: a refusal must go back to where the request came from (§18.2.2), not to a
         // sent-by address that may be unreachable or forged.
         SipResponseRouting.StampReceived(request, source);

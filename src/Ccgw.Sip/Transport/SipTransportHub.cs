@@ -198,33 +198,41 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync(Socket listener, SipTransportKind kind, CancellationToken ct)
+    private Task AcceptLoopAsync(Socket listener, SipTransportKind kind, CancellationToken ct) =>
+        new SocketAcceptLoop(listener.AcceptAsync, client => OnAccepted(client, kind, ct), _options.AcceptBackoff, _time, _log,
+            kind == SipTransportKind.Tls ? "sip-tls" : "sip-tcp").RunAsync(ct);
+
+    private void OnAccepted(Socket client, SipTransportKind kind, CancellationToken ct)
+    {
+        if (_connections.Count >= _options.MaxStreamConnections)
+        {
+            _log.ConnectionLimitReached(client.RemoteEndPoint);
+            client.Dispose();
+            return;
+        }
+        IDisposable? lease = null;
+        if (_options.AdmitConnection is { } admit && client.RemoteEndPoint is IPEndPoint remote)
+        {
+            lease = admit(kind, remote.Address);
+            if (lease is null)
+            {
+                // Refused before the TLS handshake or a byte is read: the flood costs one descriptor for a moment.
+                client.Dispose();
+                return;
+            }
+        }
+        _ = ServeAdmittedAsync(client, kind, lease, ct);
+    }
+
+    private async Task ServeAdmittedAsync(Socket client, SipTransportKind kind, IDisposable? lease, CancellationToken ct)
     {
         try
         {
-            while (!ct.IsCancellationRequested)
-            {
-                var client = await listener.AcceptAsync(ct);
-                if (_connections.Count >= _options.MaxStreamConnections)
-                {
-                    _log.ConnectionLimitReached(client.RemoteEndPoint);
-                    client.Dispose();
-                    continue;
-                }
-                _ = Task.Run(() => ServeAcceptedAsync(client, kind, ct), ct);
-            }
+            await Task.Run(() => ServeAcceptedAsync(client, kind, ct), CancellationToken.None);
         }
-        catch (OperationCanceledException)
+        finally
         {
-            // Stopping: the loop's normal end.
-        }
-        catch (ObjectDisposedException)
-        {
-            // The listener was closed under a pending accept by DisposeAsync: the same normal end.
-        }
-        catch (SocketException e)
-        {
-            _log.AcceptLoopStopped(e.SocketErrorCode);
+            lease?.Dispose();
         }
     }
 

@@ -20,6 +20,15 @@ public sealed record SipTransportOptions
 
     public int MaxStreamConnections { get; init; } = 1024;
 
+    /// <summary>
+    /// Asked for every accepted TCP/TLS connection before its handshake or first byte: returns a lease to dispose when
+    /// the connection ends, or null to close it at once (the host's per-address and total caps). Null: admit all.
+    /// </summary>
+    public Func<SipTransportKind, IPAddress, IDisposable?>? AdmitConnection { get; init; }
+
+    /// <summary>How long accepting pauses when the process or system is out of descriptors (nginx's 500 ms).</summary>
+    public TimeSpan AcceptBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
+
     public int UdpReceiveBufferBytes { get; init; } = 4 * 1024 * 1024;
 
     public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromMinutes(2);

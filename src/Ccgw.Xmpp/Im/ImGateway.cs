@@ -59,6 +59,9 @@ public sealed partial class ImGateway : IStanzaService
         _queuesById = settings.Queues.DistinctBy(q => q.QueueId).ToFrozenDictionary(q => q.QueueId, StringComparer.Ordinal);
     }
 
+    /// <summary>Messages held for dialogues that have not started yet, across conversations (each bounded by MaxContextMessages).</summary>
+    internal int PendingMessages => _byId.Values.Sum(c => c.Pending.Count);
+
     /// <summary>Conversations held now (greeting to connected).</summary>
     public int ConversationCount => _byId.Count;
 
@@ -196,7 +199,9 @@ public sealed partial class ImGateway : IStanzaService
         switch (c.State)
         {
             case ImConversationState.Greeting:
-                if (body is not null) c.Pending.Add(body);
+                // Only the first MaxContextMessages reach the agent (StartDialogueAsync), so more are not kept: a
+                // guest sending thousands of messages during the greeting window grows nothing (the transcript has them).
+                if (body is not null && c.Pending.Count < _settings.MaxContextMessages) c.Pending.Add(body);
                 break;
             case ImConversationState.InFlow when c.Callback == PendingCallback.FromFlow:
                 if (body is not null || form is not null) await OnCallbackAnswerAsync(c, body, form, ct);

@@ -44,6 +44,12 @@ internal interface ISaslMechanism
     ValueTask<SaslStep> StartAsync(byte[] initialResponse, CancellationToken cancellationToken);
 
     ValueTask<SaslStep> RespondAsync(byte[] response, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The account this attempt is for, once the client has named it: its user name, or
+    /// <see cref="Core.Security.AuthFailureLimiter.UnknownUser"/> for a name that is no account (failed logins are counted per name).
+    /// </summary>
+    string? AttemptedUser => null;
 }
 
 /// <summary>
@@ -52,6 +58,8 @@ internal interface ISaslMechanism
 /// </summary>
 internal sealed class PlainMechanism(IXmppAccounts accounts) : ISaslMechanism
 {
+    public string? AttemptedUser { get; private set; }
+
     public async ValueTask<SaslStep> StartAsync(byte[] initialResponse, CancellationToken cancellationToken)
     {
         if (initialResponse.Length == 0) return SaslStep.ChallengeWith([]);
@@ -76,6 +84,7 @@ internal sealed class PlainMechanism(IXmppAccounts accounts) : ISaslMechanism
             return SaslStep.Failed(SaslConditions.MalformedRequest);
         }
         var account = user.Length == 0 ? null : await accounts.FindAsync(user, cancellationToken).ConfigureAwait(false);
+        AttemptedUser = account?.User ?? Core.Security.AuthFailureLimiter.UnknownUser;
         if (account is null || !account.ScramSha256.Verify(password, HashAlgorithmName.SHA256))
             return SaslStep.Failed(SaslConditions.NotAuthorized);
         if (authzid.Length > 0 && !IsSelf(authzid, account)) return SaslStep.Failed(SaslConditions.InvalidAuthzid);

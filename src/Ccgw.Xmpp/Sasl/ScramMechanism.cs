@@ -24,6 +24,8 @@ internal sealed class ScramMechanism(HashAlgorithmName hash, IXmppAccounts accou
 
     private Stage _stage;
     private XmppAccount? _account;
+
+    public string? AttemptedUser { get; private set; }
     private string _clientFirstBare = "";
     private string _serverFirst = "";
     private string _gs2Header = "";
@@ -83,6 +85,7 @@ internal sealed class ScramMechanism(HashAlgorithmName hash, IXmppAccounts accou
         if (clientNonce.Length == 0 || clientNonce.Any(c => c is < '!' or > '~' or ',')) return Fail(SaslConditions.MalformedRequest);
 
         _account = await accounts.FindAsync(user.ToLowerInvariant(), cancellationToken).ConfigureAwait(false);
+        AttemptedUser = _account?.User ?? Core.Security.AuthFailureLimiter.UnknownUser;
         if (_account is not null && authzid.Length > 0 &&
             (!TryDecodeSaslName(authzid[2..], out var z) || !PlainMechanism.IsSelf(z, _account)))
             return Fail(SaslConditions.InvalidAuthzid);

@@ -14,6 +14,14 @@ public interface IAuthFailureGate
     bool IsAllowed(IPAddress? address);
 
     void RecordFailure(IPAddress? address);
+
+    /// <summary>Whether <paramref name="user"/> (an account, or one name for every unknown one) may try from the address.</summary>
+    bool IsAllowed(IPAddress? address, string user) => IsAllowed(address);
+
+    void RecordFailure(IPAddress? address, string user) => RecordFailure(address);
+
+    /// <summary>Counts an anonymous (guest) login from the address; false when the address has had too many lately.</summary>
+    bool TryGuestLogin(IPAddress? address) => true;
 }
 
 /// <summary>Where a client-to-server stream is in its negotiation (RFC 6120 §4.3, §5, §6, §7).</summary>
@@ -336,8 +344,6 @@ internal sealed class C2sNegotiator
         SaslStep step;
         if (name == "auth")
         {
-            if (!_failures.IsAllowed(_remote))
-                return SaslFailure(SaslConditions.TemporaryAuthFailure, countAsFailure: false, "too many failed logins from this address; wait a minute");
             var mechanismName = (string?)element.Attribute("mechanism") ?? "";
             if (!Mechanisms().Contains(mechanismName, StringComparer.Ordinal))
             {
@@ -351,6 +357,13 @@ internal sealed class C2sNegotiator
                 "PLAIN" => new PlainMechanism(_accounts),
                 _ => new AnonymousMechanism(),
             };
+            // Guests have no password to guess, but each login makes an account and its state: Prosody limits
+            // anonymous logins per address for the same reason.
+            if (_mechanism is AnonymousMechanism && !_failures.TryGuestLogin(_remote))
+            {
+                _mechanism = null;
+                return SaslFailure(SaslConditions.TemporaryAuthFailure, countAsFailure: false, "too many guest logins from this address; wait a minute");
+            }
             step = await _mechanism.StartAsync(data, cancellationToken).ConfigureAwait(false);
         }
         else if (name == "response" && _mechanism is not null)
@@ -362,6 +375,15 @@ internal sealed class C2sNegotiator
             return SaslFailure(SaslConditions.MalformedRequest, countAsFailure: false);
         }
 
+        // Once the login name is known (PLAIN's response, SCRAM's client-first message), and before the outcome is
+        // told: an account guessed too often from this address gets the same temporary failure whether or not this
+        // try was right, so the limit neither leaks the password nor locks out colleagues at the same address.
+        if (_mechanism?.AttemptedUser is { } tried && !_failures.IsAllowed(_remote, tried))
+        {
+            _mechanism = null;
+            return SaslFailure(SaslConditions.TemporaryAuthFailure, countAsFailure: false, "too many failed logins for this account from this address; wait a minute");
+        }
+        var attempted = _mechanism?.AttemptedUser;
         switch (step.Outcome)
         {
             case SaslOutcome.Challenge:
@@ -377,17 +399,18 @@ internal sealed class C2sNegotiator
                 return C2sEffect.RestartParser;
             default:
                 _mechanism = null;
-                return SaslFailure(step.Condition ?? SaslConditions.NotAuthorized, countAsFailure: true);
+                return SaslFailure(step.Condition ?? SaslConditions.NotAuthorized, countAsFailure: true, attemptedUser: attempted);
         }
     }
 
-    private C2sEffect SaslFailure(string condition, bool countAsFailure, string? text = null)
+    private C2sEffect SaslFailure(string condition, bool countAsFailure, string? text = null, string? attemptedUser = null)
     {
         _output.Append("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><").Append(condition).Append("/>");
         if (text is not null) _output.Append("<text>").Append(System.Security.SecurityElement.Escape(text)).Append("</text>");
         _output.Append("</failure>");
         if (!countAsFailure) return C2sEffect.None;
-        _failures.RecordFailure(_remote);
+        if (attemptedUser is null) _failures.RecordFailure(_remote);
+        else _failures.RecordFailure(_remote, attemptedUser);
         // §6.4.5: the server may close the stream after a configurable number of retries.
         return ++_authFailures >= _settings.MaxAuthFailuresPerStream
             ? StreamError(StreamErrorConditions.PolicyViolation, "too many failed authentication attempts")

@@ -42,4 +42,18 @@ public sealed class AuthFailureLimiterTests
         for (var i = 0; i < 2 * AuthFailureLimiter.MaxFailures; i++) limiter.RecordFailure(null);
         Assert.True(limiter.IsAllowed(null, out _));
     }
+
+    [Fact]
+    public void Failures_for_one_login_name_hold_back_only_that_name_from_that_address()
+    {
+        var time = new ManualTimeProvider();
+        var limiter = new AuthFailureLimiter(time);
+        for (var i = 0; i < AuthFailureLimiter.MaxFailures; i++) limiter.RecordFailure(Guesser, "alice");
+
+        Assert.False(limiter.IsAllowed(Guesser, "alice", out var retryAfter));
+        Assert.Equal(AuthFailureLimiter.Window, retryAfter);
+        Assert.True(limiter.IsAllowed(Guesser, "bob", out _));
+        Assert.True(limiter.IsAllowed(Guesser, out _)); // the address as a whole (tokens) is a count of its own
+        Assert.True(limiter.IsAllowed(IPAddress.Parse("198.51.100.2"), "alice", out _));
+    }
 }

@@ -63,4 +63,24 @@ public sealed class MqttAccountAuthenticatorTests
         _time.Advance(AuthFailureLimiter.Window);
         Assert.True((await ConnectAsync("alice", "alice-secret")).Succeeded);
     }
+
+    [Fact]
+    public async Task A_guesser_locks_out_only_the_account_it_guesses_and_a_colleague_at_the_same_address_still_logs_in()
+    {
+        for (var i = 0; i < AuthFailureLimiter.MaxFailures; i++)
+            Assert.False((await ConnectAsync("alice", "guess")).Succeeded);
+
+        Assert.Equal(MqttConnectRefusal.NotAuthorized, (await ConnectAsync("alice", "alice-secret")).Refusal);
+        Assert.True((await ConnectAsync("sam", "sam-secret")).Succeeded);
+    }
+
+    [Fact]
+    public async Task Made_up_user_names_share_one_count()
+    {
+        for (var i = 0; i < AuthFailureLimiter.MaxFailures; i++)
+            Assert.False((await ConnectAsync($"nobody{i}", "guess")).Succeeded);
+
+        Assert.Equal(MqttConnectRefusal.NotAuthorized, (await ConnectAsync("someone-else", "guess")).Refusal);
+        Assert.True((await ConnectAsync("alice", "alice-secret")).Succeeded);
+    }
 }
