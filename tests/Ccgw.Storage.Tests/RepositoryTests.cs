@@ -144,6 +144,20 @@ public sealed class CallbackRepositoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_queued_call_back_waiting_in_the_core_can_be_reprioritised_but_not_rescheduled_or_cancelled()
+    {
+        await Repo.AddAsync(Request("q", 0));
+        Assert.NotNull(await Repo.BeginAttemptAsync("q", T0));
+        Assert.Equal(CallbackStatus.Queued, (await Repo.GetAsync("q"))!.Status);
+
+        Assert.True(await Repo.ReprioritiseAsync("q", 4));
+        Assert.Equal(4, (await Repo.GetAsync("q"))!.Priority);
+        Assert.False(await Repo.RescheduleAsync("q", T0.AddHours(1)));
+        Assert.False(await Repo.CancelAsync("q"));
+        Assert.Equal(CallbackStatus.Queued, (await Repo.GetAsync("q"))!.Status);
+    }
+
+    [Fact]
     public async Task Duplicate_id_is_refused()
     {
         await Repo.AddAsync(Request("a", 10));
