@@ -182,7 +182,12 @@ public sealed class CallbackAdminTests
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (await PositionAsync(daemon, second) != 2)
         {
-            Assert.False(deadline.IsCancellationRequested, "the due call-backs never waited in the core");
+            if (deadline.IsCancellationRequested)
+            {
+                using var status = await daemon.Http.GetAsync($"/api/help-requests/{second}");
+                var output = daemon.Process.StandardOutput;
+                Assert.Fail($"the due call-backs never waited in the core: {await status.Content.ReadAsStringAsync()}\n{output[Math.Max(0, output.Length - 4000)..]}");
+            }
             await Task.Delay(100);
         }
         Assert.Equal(1, await PositionAsync(daemon, first));

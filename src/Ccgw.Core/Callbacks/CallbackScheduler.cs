@@ -28,6 +28,9 @@ public sealed partial class CallbackScheduler : IEventLoop
     public CallbackScheduler(RoutingEngine engine, CallbackDispatcher dispatcher, TimeProvider time, BusyDatabaseRetry retry, ILogger<CallbackScheduler> log)
     {
         _events = engine.Subscribe();
+        // Level with the snapshot from the start: due call-backs go to the core's queue even before any event arrives
+        // (nobody ready yet is exactly when they must start waiting there).
+        _lastSequence = engine.Snapshot.Version;
         _engine = engine;
         _dispatcher = dispatcher;
         _time = time;
