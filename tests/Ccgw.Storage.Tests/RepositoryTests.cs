@@ -144,7 +144,7 @@ public sealed class CallbackRepositoryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_queued_call_back_waiting_in_the_core_can_be_reprioritised_but_not_rescheduled_or_cancelled()
+    public async Task A_queued_call_back_waiting_in_the_core_can_be_reprioritised_and_cancelled_but_not_rescheduled()
     {
         await Repo.AddAsync(Request("q", 0));
         Assert.NotNull(await Repo.BeginAttemptAsync("q", T0));
@@ -153,8 +153,9 @@ public sealed class CallbackRepositoryTests : IAsyncLifetime
         Assert.True(await Repo.ReprioritiseAsync("q", 4));
         Assert.Equal(4, (await Repo.GetAsync("q"))!.Priority);
         Assert.False(await Repo.RescheduleAsync("q", T0.AddHours(1)));
-        Assert.False(await Repo.CancelAsync("q"));
-        Assert.Equal(CallbackStatus.Queued, (await Repo.GetAsync("q"))!.Status);
+        Assert.True(await Repo.CancelAsync("q"));
+        Assert.Equal(CallbackStatus.Cancelled, (await Repo.GetAsync("q"))!.Status);
+        Assert.False(await Repo.BeginDiallingAsync("q"), "a cancelled call-back is never dialled");
     }
 
     [Fact]

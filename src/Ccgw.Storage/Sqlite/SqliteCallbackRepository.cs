@@ -86,8 +86,12 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
     public ValueTask<bool> RescheduleAsync(string id, DateTimeOffset scheduledAt, CancellationToken cancellationToken = default) =>
         UpdatePendingAsync(id, "scheduled_at = @Value, status = 'Scheduled'", StoredTime.Write(scheduledAt), cancellationToken);
 
+    /// <summary>
+    /// Also a queued one (waiting in the core's queue, nobody dialled yet): the caller withdraws it from the core; the
+    /// voice adapter's <see cref="BeginDiallingAsync"/> then refuses to dial it and its outcome no longer applies.
+    /// </summary>
     public ValueTask<bool> CancelAsync(string id, CancellationToken cancellationToken = default) =>
-        UpdatePendingAsync(id, "status = @Value", nameof(CallbackStatus.Cancelled), cancellationToken);
+        UpdatePendingAsync(id, "status = @Value", nameof(CallbackStatus.Cancelled), cancellationToken, ReprioritisableStatuses);
 
     public async ValueTask<bool> SetStatusAsync(string id, CallbackStatus status, CancellationToken cancellationToken = default)
     {

@@ -123,8 +123,15 @@ public static class AdminApi
                 : Results.Problem(statusCode: 404, title: $"no live interaction '{id}'");
         });
 
-        admin.MapDelete("/callbacks/{id}", async (string id, ICallbackRepository callbacks, CancellationToken ct) =>
-            await callbacks.CancelAsync(id, ct) ? Results.NoContent() : UnknownCallback(id));
+        admin.MapDelete("/callbacks/{id}", async (string id, ICallbackRepository callbacks, RoutingEngine engine, CancellationToken ct) =>
+        {
+            var queued = (await callbacks.GetAsync(id, ct))?.Status == CallbackStatus.Queued;
+            if (!await callbacks.CancelAsync(id, ct)) return UnknownCallback(id);
+            // A due call-back waits in the core's queue: take it out, so no agent is offered it (not found: it was not
+            // handed over yet, and being cancelled it never will be).
+            if (queued) await engine.AbandonInteractionAsync(id, "cancelled by a supervisor", ct);
+            return Results.NoContent();
+        });
     }
 
     /// <summary>Compares SHA-256 digests in constant time, so the comparison leaks nothing about the token.</summary>
