@@ -20,9 +20,13 @@ internal sealed class DecisionBenchmark
     private readonly string[] _agentIds;
     private DateTimeOffset _now = new(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
 
-    public DecisionBenchmark(int agents, int waiting, int seed)
+    /// <summary>Percent of arrivals that are call-backs competing in the queue with a virtual start up to 10 minutes back.</summary>
+    private readonly int _callbackPercent;
+
+    public DecisionBenchmark(int agents, int waiting, int seed, int callbackPercent = 0)
     {
         _random = new Random(seed);
+        _callbackPercent = callbackPercent;
         var queues = Enumerable.Range(0, Queues).Select(q => new QueueDefinition(
             "q" + q,
             new Dictionary<string, int>(StringComparer.Ordinal) { ["s" + (q % Skills)] = 1 + ((q / Skills) * 4) },
@@ -96,7 +100,7 @@ internal sealed class DecisionBenchmark
             Tick();
             var c0 = ThreadCpuClock.NowNanoseconds();
             var t0 = Stopwatch.GetTimestamp();
-            var result = _state.Submit(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "q" + _random.Next(Queues) }, _now);
+            var result = _state.Submit(Arrival("q" + _random.Next(Queues), 0, chats: false), _now);
             samples[n] = Stopwatch.GetTimestamp() - t0;
             cpu[n] = ThreadCpuClock.NowNanoseconds() - c0;
             Clear();
@@ -131,7 +135,7 @@ internal sealed class DecisionBenchmark
             Tick();
             var c0 = ThreadCpuClock.NowNanoseconds();
             var t0 = Stopwatch.GetTimestamp();
-            var result = _state.Submit(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "q" + _random.Next(Queues) }, _now);
+            var result = _state.Submit(Arrival("q" + _random.Next(Queues), 0, chats: false), _now);
             samples[n] = Stopwatch.GetTimestamp() - t0;
             cpu[n] = ThreadCpuClock.NowNanoseconds() - c0;
             Clear();
@@ -158,13 +162,27 @@ internal sealed class DecisionBenchmark
         Clear();
     }
 
-    private void SubmitRandom() =>
-        _state.Submit(new InteractionRequest
+    private void SubmitRandom() => _state.Submit(Arrival("q" + _random.Next(Queues), _random.Next(3), chats: true), _now);
+
+    /// <summary>A live call (1 in 10 a chat) or, for the configured share, a due call-back with its request time.</summary>
+    private InteractionRequest Arrival(string queue, int priority, bool chats)
+    {
+        if (_callbackPercent > 0 && _random.Next(100) < _callbackPercent)
         {
-            Channel = _random.Next(10) == 0 ? InteractionChannel.Im : InteractionChannel.Voice,
-            QueueId = "q" + _random.Next(Queues),
-            Priority = _random.Next(3),
-        }, _now);
+            return new InteractionRequest
+            {
+                Channel = InteractionChannel.Callback, QueueId = queue, Priority = priority,
+                OriginalStartedAt = _now - TimeSpan.FromSeconds(_random.Next(600)),
+            };
+        }
+
+        return new InteractionRequest
+        {
+            Channel = chats && _random.Next(10) == 0 ? InteractionChannel.Im : InteractionChannel.Voice,
+            QueueId = queue,
+            Priority = priority,
+        };
+    }
 
     private void AcceptOffers()
     {

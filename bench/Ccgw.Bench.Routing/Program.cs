@@ -7,6 +7,7 @@ using Ccgw.Bench.Routing;
 var agents = 10_000;
 var waiting = 100_000;
 var operations = 200_000;
+var callbacks = 0;
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
     var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -15,12 +16,13 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--agents": agents = value; break;
         case "--waiting": waiting = value; break;
         case "--ops": operations = value; break;
+        case "--callbacks": callbacks = value; break; // percent of arrivals that are call-backs competing in the queue
     }
 }
 
-Console.WriteLine($"routing decision benchmark: {agents} agents, {waiting} waiting, {operations} measured decisions per scenario, {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}");
+Console.WriteLine($"routing decision benchmark: {agents} agents, {waiting} waiting, {callbacks}% call-backs, {operations} measured decisions per scenario, {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}");
 var setup = Stopwatch.StartNew();
-var bench = new DecisionBenchmark(agents, waiting, seed: 7);
+var bench = new DecisionBenchmark(agents, waiting, seed: 7, callbacks);
 Console.WriteLine($"set-up {setup.Elapsed.TotalSeconds:0.0}s");
 bench.AgentFreesUp(operations / 10).Discard();
 bench.AgentFreesUp(operations).Print("agent frees up → picks best of the waiting interactions");

@@ -1,4 +1,5 @@
 using Ccgw.Core;
+using Ccgw.Core.Callbacks;
 using Ccgw.Core.Routing;
 
 namespace Ccgw.Bench.RoutingSim;
@@ -8,9 +9,20 @@ namespace Ccgw.Bench.RoutingSim;
 /// are scheduled here; everything else (routing, offer timeouts, wrap-up, widening, overflow) is the real
 /// <see cref="ContactCenterState"/> reacting on the simulated clock. Service level counts arrival → connected; the estimate is judged against arrival → the offer that was answered.
 /// </summary>
-internal sealed class DaySimulation(SimulationSetup setup, int seed, TimeSpan length)
+internal sealed class DaySimulation(SimulationSetup setup, int seed, TimeSpan length, CallbackPolicy? callbacks = null)
 {
+    /// <summary>Call-backs asked for and not yet offered to an agent, per queue, in request order.</summary>
+    private readonly Dictionary<string, List<Customer>> _pendingCallbacks = new(StringComparer.Ordinal);
+
+    /// <summary>Call-backs handed to the core and not offered now (the old planner reserved a free agent for each).</summary>
+    private readonly HashSet<string> _callbacksInCore = new(StringComparer.Ordinal);
+    private bool _pollArmed;
+    private int _callbackCount;
+
     private readonly Random _random = new(seed);
+
+    // Call-backs draw from their own stream, so adding them disturbs the live traffic's draws as little as possible.
+    private readonly Random _callbackRandom = new(seed + 7919);
     private readonly PriorityQueue<Action, (DateTimeOffset, long)> _agenda = new();
     private readonly Dictionary<string, Customer> _customers = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _start = new(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
@@ -26,7 +38,11 @@ internal sealed class DaySimulation(SimulationSetup setup, int seed, TimeSpan le
             _state.SetAgentState(agent.Id, AgentStateRequest.Ready, null, _now);
         Drain();
         foreach (var traffic in setup.Traffic)
+        {
             ScheduleArrival(traffic);
+            if (callbacks is not null && traffic.CallbacksPerHour > 0)
+                ScheduleCallbackRequest(traffic);
+        }
 
         while (true)
         {
@@ -53,7 +69,7 @@ internal sealed class DaySimulation(SimulationSetup setup, int seed, TimeSpan le
                 Console.WriteLine($"{q.Id}: AHT {_state.HandleTimeOf(q.Id, InteractionChannel.Voice)}");
         }
 
-        return new SimulationReport(setup, [.. _customers.Values], seed, length);
+        return new SimulationReport(setup, [.. _customers.Values], seed, length, callbacks);
     }
 
     private void Schedule(DateTimeOffset at, Action action) => _agenda.Enqueue(action, (at, ++_seq));
@@ -69,6 +85,98 @@ internal sealed class DaySimulation(SimulationSetup setup, int seed, TimeSpan le
             Arrive(traffic);
             ScheduleArrival(traffic);
         });
+    }
+
+    private void ScheduleCallbackRequest(QueueTraffic traffic)
+    {
+        var at = _now + TimeSpan.FromSeconds(-3600.0 / traffic.CallbacksPerHour * Math.Log(1 - _callbackRandom.NextDouble()));
+        if (at > _start + length)
+            return;
+        Schedule(at, () =>
+        {
+            RequestCallback(traffic);
+            ScheduleCallbackRequest(traffic);
+        });
+    }
+
+    /// <summary>
+    /// A customer asks to be called back now. The receipt's wait is what the help-request API answers at intake
+    /// (<see cref="CallbackWaitEstimate"/> over the queue's figures and the call-backs ahead); the call-back then reaches
+    /// the core by the policy under test, the scheduler polling once a second.
+    /// </summary>
+    private void RequestCallback(QueueTraffic traffic)
+    {
+        if (!_pendingCallbacks.TryGetValue(traffic.QueueId, out var pending))
+            _pendingCallbacks.Add(traffic.QueueId, pending = []);
+        _state.Snapshot.Queues.TryGetValue(traffic.QueueId, out var stats);
+        var told = CallbackWaitEstimate.Seconds(stats, pending.Count + 1, _now, _now, setup.Definition.Options.DefaultHandleTime);
+        var customer = new Customer("cb" + (++_callbackCount), traffic.QueueId, _now,
+            told is { } t ? WaitEstimate.Immediate with { Seconds = t, LowSeconds = t, HighSeconds = t } : new WaitEstimate(null, null, null, 0, 0),
+            InteractionChannel.Callback);
+        _customers.Add(customer.Id, customer);
+        pending.Add(customer);
+        if (callbacks == CallbackPolicy.InQueue)
+            Schedule(_now + TimeSpan.FromSeconds(_callbackRandom.NextDouble()), () => HandOver(customer));
+        else
+            ArmPoll();
+    }
+
+    private void HandOver(Customer customer)
+    {
+        var result = _state.Submit(new InteractionRequest
+        {
+            Id = customer.Id, Channel = InteractionChannel.Callback, QueueId = customer.QueueId, OriginalStartedAt = customer.ArrivedAt,
+        }, _now);
+        customer.CoreEstimate = result.State == InteractionState.Queued ? result.Ewt : WaitEstimate.Immediate;
+        Drain();
+    }
+
+    private void ArmPoll()
+    {
+        if (_pollArmed)
+            return;
+        _pollArmed = true;
+        Schedule(_now + TimeSpan.FromSeconds(1), () =>
+        {
+            _pollArmed = false;
+            PlanWhenIdle();
+            if (_pendingCallbacks.Values.Any(p => p.Exists(c => !_callbacksInCore.Contains(c.Id) && c.CoreEstimate is null)))
+                ArmPoll();
+        });
+    }
+
+    /// <summary>The dispatcher before issue 15: a due call-back starts only for a free able agent not already reserved.</summary>
+    private void PlanWhenIdle()
+    {
+        var free = new List<AgentDefinition>();
+        foreach (var presence in _state.Snapshot.Agents.Values)
+        {
+            if (presence.State == AgentState.Ready && presence.Load.Callback < presence.Capacity.Callback)
+                free.Add(setup.Definition.Agents.Single(a => a.Id == presence.AgentId));
+        }
+
+        var taken = new bool[free.Count];
+        var queues = setup.Definition.Queues.ToDictionary(q => q.Id, StringComparer.Ordinal);
+        foreach (var id in _callbacksInCore)
+            Take(queues[_customers[id].QueueId], free, taken);
+        foreach (var customer in _pendingCallbacks.Values.SelectMany(p => p).Where(c => c.CoreEstimate is null).OrderBy(c => c.ArrivedAt).ToList())
+        {
+            if (Take(queues[customer.QueueId], free, taken))
+                HandOver(customer);
+        }
+    }
+
+    private static bool Take(QueueDefinition queue, List<AgentDefinition> agents, bool[] taken)
+    {
+        for (var i = 0; i < agents.Count; i++)
+        {
+            if (taken[i] || agents[i].Capacity.Callback <= 0 || !queue.RequiredSkills.All(r => agents[i].Skills.TryGetValue(r.Key, out var l) && l >= r.Value))
+                continue;
+            taken[i] = true;
+            return true;
+        }
+
+        return false;
     }
 
     private void Arrive(QueueTraffic traffic)
@@ -100,7 +208,15 @@ internal sealed class DaySimulation(SimulationSetup setup, int seed, TimeSpan le
                 case OfferMade m:
                     var offer = m.Offer;
                     if (_customers.TryGetValue(offer.InteractionId, out var offered))
+                    {
                         offered.LastOfferedAt = e.At;
+                        if (offered.Channel == InteractionChannel.Callback)
+                        {
+                            _callbacksInCore.Remove(offered.Id);
+                            _pendingCallbacks[offered.QueueId].Remove(offered);
+                        }
+                    }
+
                     var ring = setup.RingSeconds * (0.5 + _random.NextDouble());
                     var reject = _random.NextDouble() < setup.RejectProbability;
                     Schedule(e.At + TimeSpan.FromSeconds(ring), () =>
@@ -122,6 +238,9 @@ internal sealed class DaySimulation(SimulationSetup setup, int seed, TimeSpan le
                         Drain();
                     });
                     break;
+                case InteractionStateChanged { Interaction.State: InteractionState.Queued, Interaction.Channel: InteractionChannel.Callback } q:
+                    _callbacksInCore.Add(q.Interaction.Id);
+                    break;
                 case InteractionStateChanged { Interaction.State: InteractionState.Abandoned } a when _customers.TryGetValue(a.Interaction.Id, out var gone):
                     gone.AbandonedAt ??= e.At;
                     break;
@@ -133,8 +252,14 @@ internal sealed class DaySimulation(SimulationSetup setup, int seed, TimeSpan le
 }
 
 /// <summary>One simulated customer and what happened to it.</summary>
-internal sealed class Customer(string id, string queueId, DateTimeOffset arrivedAt, WaitEstimate predicted)
+internal sealed class Customer(string id, string queueId, DateTimeOffset arrivedAt, WaitEstimate predicted,
+    InteractionChannel channel = InteractionChannel.Voice)
 {
+    public InteractionChannel Channel { get; } = channel;
+
+    /// <summary>Call-backs: the core's estimate when it took the call-back (what a status lookup then shows).</summary>
+    public WaitEstimate? CoreEstimate { get; set; }
+
     public string Id { get; } = id;
 
     public string QueueId { get; } = queueId;

@@ -3,7 +3,19 @@ using Ccgw.Core;
 namespace Ccgw.Bench.RoutingSim;
 
 /// <summary>Traffic of one queue: Poisson arrivals per hour, exponential talk time, exponential customer patience.</summary>
-internal sealed record QueueTraffic(string QueueId, double ArrivalsPerHour, double MeanTalkSeconds, double MeanPatienceSeconds);
+internal sealed record QueueTraffic(string QueueId, double ArrivalsPerHour, double MeanTalkSeconds, double MeanPatienceSeconds,
+    double CallbacksPerHour = 0);
+
+/// <summary>
+/// How due call-backs reach the core: <see cref="WhenIdle"/> is the dispatcher before issue 15 (handed over only while an
+/// able agent is idle, checked every second); <see cref="InQueue"/> is today's (handed over when due, waiting in the
+/// queue beside live calls with its request time).
+/// </summary>
+internal enum CallbackPolicy
+{
+    WhenIdle,
+    InQueue,
+}
 
 /// <summary>The synthetic centre: 3 queues, 20 agents, and the traffic offered to them.</summary>
 internal sealed record SimulationSetup(ContactCenterDefinition Definition, IReadOnlyList<QueueTraffic> Traffic, double RingSeconds, double RejectProbability)
@@ -41,8 +53,8 @@ internal sealed record SimulationSetup(ContactCenterDefinition Definition, IRead
         };
         QueueTraffic[] traffic =
         [
-            new("sales", 105, 240, 420),
-            new("billing", 65, 300, 420),
+            new("sales", 105, 240, 420, CallbacksPerHour: 20),
+            new("billing", 65, 300, 420, CallbacksPerHour: 12),
             new("vip", 25, 300, 240),
         ];
         return new SimulationSetup(new ContactCenterDefinition(agents, queues, options), traffic, RingSeconds: 4, RejectProbability: 0.02);

@@ -21,7 +21,7 @@ internal static class CtlCommands
           agent-state ID STATE [REASON]          set an agent's state: ready, notReady, offline (admin API)
           callbacks [STATUS]                     list the call-back list (scheduled, queued, dialling, connected, done, cancelled, failed,
                                                  interrupted) with attempts and last outcome
-          callback-priority ID N                 re-prioritise a scheduled or interrupted call-back (higher is served first)
+          callback-priority ID N                 re-prioritise a scheduled, queued or interrupted call-back (higher first)
           callback-reschedule ID TIME            reschedule a scheduled or interrupted call-back (ISO 8601, e.g.
                                                  2026-11-22T09:30:00Z); an interrupted one is dialled again at TIME
           callback-cancel ID                     cancel a scheduled or interrupted call-back

@@ -150,6 +150,84 @@ public sealed class CallbackAdminTests
         }
     }
 
+    [Fact]
+    public async Task A_supervisor_moves_a_call_back_waiting_in_the_live_queue_and_its_customer_sees_the_new_place()
+    {
+        var daemon = await DaemonUnderTest.StartAsync();
+        try
+        {
+            await MovesAsync(daemon);
+        }
+        finally
+        {
+            await daemon.DisposeAsync();
+            daemon.DeleteRoot();
+        }
+    }
+
+    private static async Task MovesAsync(DaemonUnderTest daemon)
+    {
+        // Two call-backs asked for before, due now, nobody ready: the scheduler hands both to the core, where they wait
+        // (issue 15: before, they stayed scheduled until an agent was idle). Ids are request ids, so the status page reads them.
+        var first = new string('a', 32);
+        var second = new string('b', 32);
+        var db = new Ccgw.Storage.Sqlite.SqliteDatabase(Path.Combine(daemon.DataDirectory, "ccgw.db"));
+        var repo = new Ccgw.Storage.Sqlite.SqliteCallbackRepository(db, TimeProvider.System);
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (id, asked) in new[] { (first, 10), (second, 5) })
+            await repo.AddAsync(new Ccgw.Core.Repositories.CallbackRequest(id, "sales", Ccgw.Core.InteractionChannel.Callback,
+                "+15550100", now, 0, now.AddMinutes(-asked), Ccgw.Core.Repositories.CallbackStatus.Scheduled));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await PositionAsync(daemon, second) != 2)
+        {
+            if (deadline.IsCancellationRequested)
+            {
+                using var status = await daemon.Http.GetAsync($"/api/help-requests/{second}");
+                var output = daemon.Process.StandardOutput;
+                Assert.Fail($"the due call-backs never waited in the core: {await status.Content.ReadAsStringAsync()}\n{output[Math.Max(0, output.Length - 4000)..]}");
+            }
+            await Task.Delay(100);
+        }
+        Assert.Equal(1, await PositionAsync(daemon, first));
+
+        // The call-back PATCH now reaches a queued one (and its place in the core)…
+        using (var patched = await daemon.Http.SendAsync(Patch($"/api/admin/callbacks/{second}", new { priority = 5 })))
+            Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.Equal(1, await PositionAsync(daemon, second));
+        Assert.Equal(2, await PositionAsync(daemon, first));
+
+        // …and any waiting interaction can be moved by its id.
+        using (var moved = await daemon.Http.SendAsync(Patch($"/api/admin/interactions/{first}", new { priority = 9 })))
+        {
+            Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+            var body = await moved.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(1, body.GetProperty("position").GetInt32());
+            Assert.Equal(9, body.GetProperty("priority").GetInt32());
+        }
+        Assert.Equal(2, await PositionAsync(daemon, second));
+        using (var unknown = await daemon.Http.SendAsync(Patch("/api/admin/interactions/nope", new { priority = 1 })))
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using (var tooHigh = await daemon.Http.SendAsync(Patch($"/api/admin/interactions/{first}", new { priority = 500 })))
+            Assert.Equal(HttpStatusCode.BadRequest, tooHigh.StatusCode);
+    }
+
+    /// <summary>The position the customer's status page shows (0 while not in the core).</summary>
+    private static async Task<int> PositionAsync(DaemonUnderTest daemon, string id)
+    {
+        using var status = await daemon.Http.GetAsync($"/api/help-requests/{id}");
+        var body = await status.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("status").GetString() == "queued" ? body.GetProperty("position").GetInt32() : 0;
+    }
+
+    private static HttpRequestMessage Patch(string path, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        return request;
+    }
+
     private static string[] Ids(string json) =>
         [.. JsonDocument.Parse(json).RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()!)];
 }

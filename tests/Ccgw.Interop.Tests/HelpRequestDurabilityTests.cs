@@ -54,17 +54,20 @@ public sealed class HelpRequestDurabilityTests
             var second = await DaemonUnderTest.StartAsync(reuseRoot: root);
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/admin/callbacks?status=scheduled");
+                // Issue 15: due call-backs go to the core's queue at once, so after the restart a request is scheduled or
+                // already queued (waiting for an agent there); either way it survived.
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/admin/callbacks");
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
                 using var list = await second.Http.SendAsync(request);
                 Assert.Equal(HttpStatusCode.OK, list.StatusCode);
                 var listed = (await list.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray()
+                    .Where(c => c.GetProperty("status").GetString() is "scheduled" or "queued")
                     .Select(c => c.GetProperty("id").GetString()!).ToHashSet();
                 Assert.All(accepted, id => Assert.Contains(id, listed));
 
                 using var one = await second.Http.GetAsync($"/api/help-requests/{accepted.First()}");
                 Assert.Equal(HttpStatusCode.OK, one.StatusCode);
-                Assert.Equal("scheduled", (await one.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+                Assert.Contains((await one.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString(), new[] { "scheduled", "queued" });
             }
             finally
             {

@@ -42,9 +42,12 @@ public sealed class MqttCallbackListTests(MqttDaemonFixture fixture) : IClassFix
         Assert.Equal(1, listed.GetProperty("pending").GetInt32());
         Assert.Equal(1, listed.GetProperty("dueNow").GetInt32());
         var item = Assert.Single(listed.GetProperty("items").EnumerateArray());
-        Assert.Equal("scheduled", item.GetProperty("status").GetString());
+        // Issue 15: a due call-back goes to the core's queue within a second (queued, its attempt counted), whether or
+        // not an agent is free; the list may show it before or after that.
+        var status = item.GetProperty("status").GetString();
+        Assert.Contains(status, new[] { "scheduled", "queued" });
         Assert.Equal("https://shop.example/p/1", item.GetProperty("pageUrl").GetString());
-        Assert.Equal(0, item.GetProperty("attempts").GetInt32());
+        Assert.Equal(status == "queued" ? 1 : 0, item.GetProperty("attempts").GetInt32());
         Assert.EndsWith("Z", item.GetProperty("scheduledAt").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Number, listed.GetRawText(), StringComparison.Ordinal);
 

@@ -144,6 +144,21 @@ public sealed class CallbackRepositoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_queued_call_back_waiting_in_the_core_can_be_reprioritised_and_cancelled_but_not_rescheduled()
+    {
+        await Repo.AddAsync(Request("q", 0));
+        Assert.NotNull(await Repo.BeginAttemptAsync("q", T0));
+        Assert.Equal(CallbackStatus.Queued, (await Repo.GetAsync("q"))!.Status);
+
+        Assert.True(await Repo.ReprioritiseAsync("q", 4));
+        Assert.Equal(4, (await Repo.GetAsync("q"))!.Priority);
+        Assert.False(await Repo.RescheduleAsync("q", T0.AddHours(1)));
+        Assert.True(await Repo.CancelAsync("q"));
+        Assert.Equal(CallbackStatus.Cancelled, (await Repo.GetAsync("q"))!.Status);
+        Assert.False(await Repo.BeginDiallingAsync("q"), "a cancelled call-back is never dialled");
+    }
+
+    [Fact]
     public async Task Duplicate_id_is_refused()
     {
         await Repo.AddAsync(Request("a", 10));

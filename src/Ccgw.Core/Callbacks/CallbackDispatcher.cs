@@ -10,9 +10,9 @@ namespace Ccgw.Core.Callbacks;
 /// own, so tests run it on a manual clock):
 /// <list type="bullet">
 /// <item><see cref="RecoverAsync"/> at start: attempts in flight when the daemon died become interrupted, never redialled.</item>
-/// <item><see cref="DispatchDueAsync"/>: due call-backs are started while free agents are left (see
-/// <see cref="CallbackDispatchPlanner"/>); each attempt is recorded durably, then the call-back is handed to the core
-/// (channel callback, id = call-back id, original start kept), whose offer the voice adapter dials.</item>
+/// <item><see cref="DispatchDueAsync"/>: every due call-back is recorded durably as an attempt, then handed to the
+/// core (channel callback, id = call-back id, virtual start = original request time) where it waits in the queue beside
+/// live interactions and is offered in the same order; the voice adapter dials on the offer.</item>
 /// <item><see cref="HandleAsync"/>: outcomes from the core's stream go to the call-back row (answered, busy /
 /// noAnswer / failed retried with back-off up to the queue's limit, rejected), and a customer who reaches an agent by
 /// any channel has their pending call-backs done.</item>
@@ -32,7 +32,6 @@ public sealed partial class CallbackDispatcher(
     /// <summary>Scheduler decisions are appended to the interaction's history after the core's own events.</summary>
     private const long HistorySequenceBase = 1L << 50;
 
-    private readonly FrozenDictionary<string, AgentDefinition> _agents = definition.Agents.ToFrozenDictionary(a => a.Id, StringComparer.Ordinal);
     private readonly FrozenDictionary<string, QueueDefinition> _queues = definition.Queues.ToFrozenDictionary(q => q.Id, StringComparer.Ordinal);
 
     /// <summary>
@@ -41,10 +40,10 @@ public sealed partial class CallbackDispatcher(
     /// </summary>
     private readonly Dictionary<string, CallbackRequest> _active = new(StringComparer.Ordinal);
 
-    /// <summary>Of those, the ones waiting in the core for an agent (not offered): each holds a free agent in planning.</summary>
-    private readonly Dictionary<string, string> _waiting = new(StringComparer.Ordinal);
-
     private long _historySequence;
+
+    /// <summary>Most call-backs handed to the core per <see cref="DispatchDueAsync"/> (one commit, one batch of commands).</summary>
+    public const int MaxPerDispatch = 256;
 
     public int InFlight => _active.Count;
 
@@ -60,29 +59,33 @@ public sealed partial class CallbackDispatcher(
         return interrupted;
     }
 
-    /// <summary>Starts due call-backs for the agents free in the current snapshot; returns the ids started.</summary>
+    /// <summary>
+    /// Hands every due call-back to the core (at most <see cref="MaxPerDispatch"/> per call; the scheduler calls again
+    /// each poll), whether or not an agent is free: it waits in the core's queue beside live calls and chats, ordered by
+    /// its virtual start (<see cref="VirtualStart"/>), and the core offers it, reserving an agent, in that order. Returns
+    /// the ids handed over.
+    /// </summary>
     public async Task<IReadOnlyList<string>> DispatchDueAsync(DateTimeOffset now, CancellationToken ct)
     {
-        var free = new List<AgentDefinition>();
-        foreach (var presence in engine.Snapshot.Agents.Values)
-            if (presence.State == AgentState.Ready && presence.Load.Callback < presence.Capacity.Callback && _agents.TryGetValue(presence.AgentId, out var agent))
-                free.Add(agent with { Capacity = presence.Capacity });
-        if (free.Count <= _waiting.Count) return [];
-
-        var candidates = await callbacks.ListAsync(dueBy: now, statuses: [CallbackStatus.Scheduled], limit: 4 * free.Count + 16, cancellationToken: ct);
-        var plan = CallbackDispatchPlanner.Plan(candidates, free, _queues, _waiting.Values, now);
-        var started = new List<string>(plan.Count);
-        if (plan.Count == 0) return started;
-        // Durable first, the whole plan in one commit: once these rows say "queued" a crash can never lead to a second
-        // automatic dial, and none is handed to the core before that commit.
+        var due = await callbacks.ListAsync(dueBy: now, statuses: [CallbackStatus.Scheduled], limit: MaxPerDispatch, cancellationToken: ct);
+        var plan = due.Where(cb => cb.ScheduledAt <= now && _queues.ContainsKey(cb.QueueId) && !_active.ContainsKey(cb.Id)).ToArray();
+        var started = new List<string>(plan.Length);
+        if (plan.Length == 0) return started;
+        // Durable first, the whole batch in one commit: once these rows say "queued" a crash can never lead to a second
+        // automatic dial (recovery puts a queued row that was never dialled back to scheduled), and none is handed to the
+        // core before that commit.
         var attempts = await callbacks.BeginAttemptsAsync([.. plan.Select(cb => cb.Id)], now, ct);
         foreach (var attempt in attempts)
         {
             _active[attempt.Id] = attempt;
-            _waiting[attempt.Id] = attempt.QueueId;
             try
             {
-                await engine.SubmitInteractionAsync(attempt.ToInteractionRequest() with { Channel = InteractionChannel.Callback }, ct);
+                var request = attempt.ToInteractionRequest() with
+                {
+                    Channel = InteractionChannel.Callback,
+                    OriginalStartedAt = VirtualStart(attempt),
+                };
+                await engine.SubmitInteractionAsync(request, ct);
                 started.Add(attempt.Id);
                 var mode = policies.ModeFor(attempt.QueueId);
                 LogStarted(log, attempt.Id, attempt.QueueId, attempt.Attempts, mode);
@@ -90,13 +93,20 @@ public sealed partial class CallbackDispatcher(
             catch (ArgumentException e)
             {
                 _active.Remove(attempt.Id);
-                _waiting.Remove(attempt.Id);
                 await callbacks.RecordOutcomeAsync(attempt.Id, CallbackStatus.Failed, "notStarted", cancellationToken: ct);
                 LogNotStarted(log, attempt.Id, e.Message);
             }
         }
         return started;
     }
+
+    /// <summary>
+    /// Where a call-back stands in the core's queue: its original request time, so it keeps the place it would have had
+    /// as a live caller (Amazon Connect's and TaskRouter's "virtual hold"). That holds for every attempt: a retry after a
+    /// busy line does not lose its turn, and a call-back booked for later is served at its time, ahead of live callers
+    /// who arrived after it was booked (the booking is the promise).
+    /// </summary>
+    public static DateTimeOffset VirtualStart(CallbackRequest attempt) => attempt.OriginalStartedAt;
 
     public Task HandleAsync(CoreEvent e, CancellationToken ct) => HandleAsync([e], ct);
 
@@ -124,19 +134,11 @@ public sealed partial class CallbackDispatcher(
                 }
                 continue;
             }
+            // Queued, offered, connected: the core and the voice adapter carry it on. An agent who took it has not
+            // necessarily dialled the customer yet; the voice adapter records the row's dialling and connected states
+            // itself, in order with the INVITE it sends.
             switch (i.State)
             {
-                case InteractionState.Queued:
-                    _waiting[i.Id] = i.QueueId;
-                    break;
-                case InteractionState.Offered:
-                    _waiting.Remove(i.Id);
-                    break;
-                case InteractionState.Connected:
-                    // An agent took it; the customer is not necessarily dialled yet. The voice adapter records the row's
-                    // dialling and connected states itself, in order with the INVITE it sends.
-                    _waiting.Remove(i.Id);
-                    break;
                 case InteractionState.WrapUp or InteractionState.Ended:
                     pending.Add(new CallbackOutcome(i.Id, CallbackStatus.Done, "answered"));
                     break;
@@ -217,11 +219,7 @@ public sealed partial class CallbackDispatcher(
         }
     }
 
-    private void Forget(string id)
-    {
-        _active.Remove(id);
-        _waiting.Remove(id);
-    }
+    private void Forget(string id) => _active.Remove(id);
 
     /// <summary>
     /// Appends a scheduler decision to the call-back's interaction history, sequenced after the core's events (by time),

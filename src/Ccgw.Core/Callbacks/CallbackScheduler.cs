@@ -5,10 +5,10 @@ namespace Ccgw.Core.Callbacks;
 
 /// <summary>
 /// Runs the <see cref="CallbackDispatcher"/> (the daemon hosts it for its lifetime): recovery first, then one loop that applies the core's
-/// events in order and, every <see cref="PollInterval"/> or after events, starts due call-backs. It starts call-backs only
-/// when the snapshot it plans from reflects every event it has applied (<c>Snapshot.Version</c> equals the last event's
-/// sequence), so an agent who was just offered a call-back is never counted free twice. Subscribes in its constructor,
-/// before the core runs, so no outcome is missed.
+/// events in order and, every <see cref="PollInterval"/> or after events, hands due call-backs to the core's queue. It
+/// does so only when the core's snapshot reflects every event it has applied (<c>Snapshot.Version</c> equals the last
+/// event's sequence), so a call-back whose attempt just finished is recorded before the list is read again. Subscribes
+/// in its constructor, before the core runs, so no outcome is missed.
 /// </summary>
 public sealed partial class CallbackScheduler : IEventLoop
 {
@@ -28,6 +28,9 @@ public sealed partial class CallbackScheduler : IEventLoop
     public CallbackScheduler(RoutingEngine engine, CallbackDispatcher dispatcher, TimeProvider time, BusyDatabaseRetry retry, ILogger<CallbackScheduler> log)
     {
         _events = engine.Subscribe();
+        // Level with the snapshot from the start: due call-backs go to the core's queue even before any event arrives
+        // (nobody ready yet is exactly when they must start waiting there).
+        _lastSequence = engine.Snapshot.Version;
         _engine = engine;
         _dispatcher = dispatcher;
         _time = time;

@@ -162,6 +162,14 @@ public sealed class RoutingEngine
     public Task<InteractionStatus?> GetInteractionAsync(string interactionId, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.GetInteraction(interactionId, now), cancellationToken);
 
+    /// <summary>
+    /// The queue's queued interactions in the order the core will offer them, each with its position and estimated wait
+    /// (the same figures <see cref="GetInteractionAsync"/> gives one); null for an unknown queue. For channel adapters that
+    /// tell customers their place as the queue moves, and for status pages.
+    /// </summary>
+    public Task<IReadOnlyList<WaitingPosition>?> GetQueuePositionsAsync(string queueId, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.GetQueuePositions(queueId, now), cancellationToken);
+
     /// <summary>The snapshot after every command queued before this call was applied (a read barrier).</summary>
     public Task<CenterSnapshot> GetSnapshotAsync(CancellationToken cancellationToken = default) =>
         Send((s, now) =>

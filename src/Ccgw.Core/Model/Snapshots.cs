@@ -85,6 +85,14 @@ public sealed record SubmitResult(string InteractionId, InteractionState State, 
 /// <summary>Answer to an interaction status query; position and estimate are meaningful while it is queued.</summary>
 public sealed record InteractionStatus(InteractionView Interaction, int Position, WaitEstimate Ewt);
 
+/// <summary>
+/// One queued interaction as <c>RoutingEngine.GetQueuePositionsAsync</c> lists it, in offer order: its own priority,
+/// its order time (arrival, or a call-back's virtual start), its 1-based <see cref="Position"/> among the queue's
+/// queued interactions of the same capacity slot and the estimated wait for that position (docs/ewt.md).
+/// </summary>
+public sealed record WaitingPosition(string InteractionId, InteractionChannel Channel, string? ChannelKey, int Priority,
+    DateTimeOffset OrderTime, int Position, WaitEstimate Ewt);
+
 /// <summary>An offer: a reservation of one agent slot for one interaction until <see cref="ExpiresAt"/>.</summary>
 public sealed record Offer(
     string OfferId,

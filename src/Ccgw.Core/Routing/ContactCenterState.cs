@@ -385,6 +385,33 @@ internal sealed partial class ContactCenterState
         return new InteractionStatus(i.ToView(), position, ewt);
     }
 
+    /// <summary>
+    /// Every queued interaction of the queue in the order it will be offered, each with the position and estimate
+    /// <see cref="GetInteraction"/> gives it (1-based per capacity slot). Null for an unknown queue. A read for channel
+    /// adapters and status pages, O(waiting · log waiting); not on the routing path.
+    /// </summary>
+    public IReadOnlyList<WaitingPosition>? GetQueuePositions(string queueId, DateTimeOffset now)
+    {
+        AdvanceTo(now);
+        if (!_queues.TryGetValue(queueId, out var q))
+            return null;
+        var queued = new List<InteractionRecord>(q.Waiting.Count);
+        foreach (var pool in q.Pools)
+            queued.AddRange(pool.Waiting);
+        queued.Sort(WaitingComparer.Instance);
+        var next = new int[Slots.Count];
+        var result = new WaitingPosition[queued.Count];
+        for (var k = 0; k < queued.Count; k++)
+        {
+            var i = queued[k];
+            var position = ++next[i.Slot];
+            result[k] = new WaitingPosition(i.Id, i.Request.Channel, i.Request.ChannelKey, i.Priority, i.OrderTime, position,
+                EstimateFor(q, i.Slot, position));
+        }
+
+        return result;
+    }
+
     private long _deviceVersion;
 
     private CommandResult Terminate(string interactionId, InteractionState terminal, string reason, DateTimeOffset now)

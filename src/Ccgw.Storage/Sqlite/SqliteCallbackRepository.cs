@@ -25,6 +25,8 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
     /// <summary>What a supervisor may still change: not yet handed to the core, or interrupted by a restart.</summary>
     private static readonly string[] ChangeableStatuses = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Interrupted)];
 
+    private static readonly string[] ReprioritisableStatuses = [.. ChangeableStatuses, nameof(CallbackStatus.Queued)];
+
     private static readonly string[] InFlightStatuses = [nameof(CallbackStatus.Queued), nameof(CallbackStatus.Dialling), nameof(CallbackStatus.Connected)];
 
     public async ValueTask AddAsync(CallbackRequest request, CancellationToken cancellationToken = default)
@@ -74,14 +76,22 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
         return row?.ToRequest();
     }
 
+    /// <summary>
+    /// Also a queued one: a due call-back waits in the core's queue (status queued) until an agent takes it, and a
+    /// supervisor must be able to move it there; the caller changes its place in the core as well.
+    /// </summary>
     public ValueTask<bool> ReprioritiseAsync(string id, int priority, CancellationToken cancellationToken = default) =>
-        UpdatePendingAsync(id, "priority = @Value", priority, cancellationToken);
+        UpdatePendingAsync(id, "priority = @Value", priority, cancellationToken, ReprioritisableStatuses);
 
     public ValueTask<bool> RescheduleAsync(string id, DateTimeOffset scheduledAt, CancellationToken cancellationToken = default) =>
         UpdatePendingAsync(id, "scheduled_at = @Value, status = 'Scheduled'", StoredTime.Write(scheduledAt), cancellationToken);
 
+    /// <summary>
+    /// Also a queued one (waiting in the core's queue, nobody dialled yet): the caller withdraws it from the core; the
+    /// voice adapter's <see cref="BeginDiallingAsync"/> then refuses to dial it and its outcome no longer applies.
+    /// </summary>
     public ValueTask<bool> CancelAsync(string id, CancellationToken cancellationToken = default) =>
-        UpdatePendingAsync(id, "status = @Value", nameof(CallbackStatus.Cancelled), cancellationToken);
+        UpdatePendingAsync(id, "status = @Value", nameof(CallbackStatus.Cancelled), cancellationToken, ReprioritisableStatuses);
 
     public async ValueTask<bool> SetStatusAsync(string id, CallbackStatus status, CancellationToken cancellationToken = default)
     {
@@ -248,13 +258,14 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
     private string Now => StoredTime.Write(time.GetUtcNow());
 
     /// <summary>Supervisor changes apply only to call-backs not yet handed to the core (or interrupted); a done or cancelled one stays as it ended.</summary>
-    private async ValueTask<bool> UpdatePendingAsync(string id, string assignment, object value, CancellationToken cancellationToken)
+    private async ValueTask<bool> UpdatePendingAsync(string id, string assignment, object value, CancellationToken cancellationToken,
+        string[]? statuses = null)
     {
         using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         return await c.ExecuteAsync(new CommandDefinition(
             $"UPDATE callbacks SET {assignment}, updated_at = @Now WHERE id = @Id AND status IN @Pending",
-            new { Id = id, Value = value, Now, Pending = ChangeableStatuses }, cancellationToken: cancellationToken)) == 1;
+            new { Id = id, Value = value, Now, Pending = statuses ?? ChangeableStatuses }, cancellationToken: cancellationToken)) == 1;
     }
 
     internal sealed record Row(string Id, string QueueId, string Channel, string Address, string ScheduledAt, long Priority,

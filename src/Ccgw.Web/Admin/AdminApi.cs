@@ -87,19 +87,51 @@ public static class AdminApi
             return Results.Ok(list.Select(CallbackView.From));
         });
 
-        admin.MapMethods("/callbacks/{id}", ["PATCH"], async (string id, CallbackChange? change, ICallbackRepository callbacks, CancellationToken ct) =>
+        admin.MapMethods("/callbacks/{id}", ["PATCH"], async (string id, CallbackChange? change, ICallbackRepository callbacks,
+            RoutingEngine engine, CancellationToken ct) =>
         {
             if (change is null || (change.Priority is null && change.ScheduledAt is null))
                 return FieldProblem("priority", "give priority and/or scheduledAt");
             if (change.Priority is < -100 or > 100)
                 return FieldProblem("priority", "use a priority from -100 to 100 (higher is served first)");
-            if (change.Priority is { } p && !await callbacks.ReprioritiseAsync(id, p, ct)) return UnknownCallback(id);
+            if (change.Priority is { } p)
+            {
+                if (!await callbacks.ReprioritiseAsync(id, p, ct)) return UnknownCallback(id);
+                // A due call-back waits in the core's queue: its place there moves with it (not found: not handed over
+                // yet, so it enters with the new priority; already taken by an agent: nothing left to move).
+                if ((await callbacks.GetAsync(id, ct))?.Status == CallbackStatus.Queued)
+                    await engine.ReprioritiseAsync(id, p, ct);
+            }
             if (change.ScheduledAt is { } at && !await callbacks.RescheduleAsync(id, at, ct)) return UnknownCallback(id);
             return Results.Ok(CallbackView.From((await callbacks.GetAsync(id, ct))!));
         });
 
-        admin.MapDelete("/callbacks/{id}", async (string id, ICallbackRepository callbacks, CancellationToken ct) =>
-            await callbacks.CancelAsync(id, ct) ? Results.NoContent() : UnknownCallback(id));
+        admin.MapMethods("/interactions/{id}", ["PATCH"], async (string id, InteractionChange? change, RoutingEngine engine, CancellationToken ct) =>
+        {
+            if (change?.Priority is not { } priority)
+                return FieldProblem("priority", "give priority");
+            if (priority is < -100 or > 100)
+                return FieldProblem("priority", "use a priority from -100 to 100 (higher is served first)");
+            var result = await engine.ReprioritiseAsync(id, priority, ct);
+            if (result.Status == CommandStatus.NotFound)
+                return Results.Problem(statusCode: 404, title: $"no live interaction '{id}'");
+            if (result.Status != CommandStatus.Ok)
+                return Results.Problem(statusCode: 409, title: "the priority was not changed", detail: result.Error);
+            return await engine.GetInteractionAsync(id, ct) is { } status
+                ? Results.Ok(new InteractionPriorityView(id, status.Interaction.QueueId, status.Interaction.Request.Channel,
+                    status.Interaction.State, priority, status.Position, status.Ewt.Seconds))
+                : Results.Problem(statusCode: 404, title: $"no live interaction '{id}'");
+        });
+
+        admin.MapDelete("/callbacks/{id}", async (string id, ICallbackRepository callbacks, RoutingEngine engine, CancellationToken ct) =>
+        {
+            var queued = (await callbacks.GetAsync(id, ct))?.Status == CallbackStatus.Queued;
+            if (!await callbacks.CancelAsync(id, ct)) return UnknownCallback(id);
+            // A due call-back waits in the core's queue: take it out, so no agent is offered it (not found: it was not
+            // handed over yet, and being cancelled it never will be).
+            if (queued) await engine.AbandonInteractionAsync(id, "cancelled by a supervisor", ct);
+            return Results.NoContent();
+        });
     }
 
     /// <summary>Compares SHA-256 digests in constant time, so the comparison leaks nothing about the token.</summary>

@@ -27,6 +27,13 @@ public sealed record AgentStateChange(string? State, string? Reason);
 
 public sealed record CallbackChange(int? Priority, DateTimeOffset? ScheduledAt);
 
+/// <summary>Body of <c>PATCH /api/admin/interactions/{id}</c>: a supervisor re-prioritises a waiting live interaction.</summary>
+public sealed record InteractionChange(int? Priority);
+
+/// <summary>The interaction after a re-prioritisation: where it now stands (position 0 and no wait once offered).</summary>
+public sealed record InteractionPriorityView(string Id, string Queue, InteractionChannel Channel, InteractionState State, int Priority,
+    int Position, double? EwtSeconds);
+
 public sealed record CallbackView(string Id, string Queue, InteractionChannel Channel, string Address, DateTimeOffset ScheduledAt,
     int Priority, DateTimeOffset OriginalStartedAt, CallbackStatus Status, string? CustomerId, string? PageUrl, string? Topic,
     string? Name, string? ImAddress, string? TimeZone, int Attempts, string? LastOutcome, DateTimeOffset? LastAttemptAt)

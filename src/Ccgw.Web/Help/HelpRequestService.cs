@@ -103,6 +103,14 @@ internal sealed class HelpRequestService(RoutingEngine engine, CallbackIntake in
             return View(cb, joinedPosition, time.GetUtcNow(), updated: false);
         }
         var now = time.GetUtcNow();
+        if (cb.Status == CallbackStatus.Queued && await engine.GetInteractionAsync(cb.Id, cancellationToken) is { } waiting)
+        {
+            // Handed to the core: the place and wait are the core's own, in the order it offers, so they stay true as
+            // live callers arrive behind it and those ahead are served.
+            var queued = waiting.Interaction.State == InteractionState.Queued;
+            return new HelpRequestView(cb.Id, queued ? waiting.Position : 0, queued ? Round(waiting.Ewt.Seconds) : 0, cb.Status,
+                cb.ScheduledAt.ToUniversalTime(), cb.QueueId, cb.Attempts, cb.LastOutcome, Updated: false);
+        }
         var position = cb.Status is CallbackStatus.Scheduled or CallbackStatus.Queued ? await store.PositionAsync(cb, cancellationToken) : 0;
         return View(cb, position, now, updated: false);
     }

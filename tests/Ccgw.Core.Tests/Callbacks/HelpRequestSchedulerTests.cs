@@ -67,36 +67,74 @@ public sealed class HelpRequestSchedulerTests : IAsyncLifetime
     private async Task<CallbackRequest> Row(string id) => (await _callbacks.GetAsync(id))!;
 
     [Fact]
-    public async Task Starts_only_due_call_backs_and_never_more_than_the_agents_free_to_take_them()
+    public async Task Starts_only_due_call_backs_which_wait_in_the_core_until_an_agent_is_offered_them_in_order()
     {
+        // Issue 15 changed this: a due call-back no longer waits for an idle agent before it is handed to the core; it
+        // waits in the core's queue (reserving the next agent in its turn) and the core offers in the queue's order.
         var dispatcher = Dispatcher();
         await AddAsync("cb-sales-1", "sales", TimeSpan.FromMinutes(-2));
         await AddAsync("cb-sales-2", "sales", TimeSpan.FromMinutes(-1));
         await AddAsync("cb-billing", "billing", TimeSpan.Zero);
         await AddAsync("cb-later", "sales", TimeSpan.FromMinutes(10));
 
-        Assert.Empty(await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default)); // nobody is ready
+        // Nobody is ready, yet every due call-back is handed over, once; the one booked for later is not.
+        Assert.Equal(["cb-sales-1", "cb-sales-2", "cb-billing"], await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
+        Assert.Empty(await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
+        Assert.Equal(CallbackStatus.Queued, (await Row("cb-sales-2")).Status);
+        Assert.Equal(InteractionState.Queued, (await _engine.GetInteractionAsync("cb-sales-2"))!.Interaction.State);
+        Assert.Equal(2, (await _engine.GetInteractionAsync("cb-sales-2"))!.Position);
 
         await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
         await PumpAsync(dispatcher);
-        // alice serves both queues but is one agent: exactly one call-back starts, the first due.
-        Assert.Equal(["cb-sales-1"], await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
-        await PumpAsync(dispatcher);
+        // alice serves both queues but is one agent: exactly one call-back is offered, the first due.
         var started = await Row("cb-sales-1");
         Assert.Equal(CallbackStatus.Queued, started.Status);
         Assert.Equal(1, started.Attempts);
         Assert.Equal(T0, started.LastAttemptAt);
         Assert.Equal("alice", (await _engine.GetInteractionAsync("cb-sales-1"))!.Interaction.AgentId);
         Assert.Equal(T0 - TimeSpan.FromMinutes(10), (await _engine.GetInteractionAsync("cb-sales-1"))!.Interaction.Request.OriginalStartedAt);
-
-        Assert.Empty(await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default)); // alice is ringing now
+        Assert.Null((await _engine.GetInteractionAsync("cb-sales-2"))!.Interaction.AgentId);
 
         await _engine.SetAgentStateAsync("bob", AgentStateRequest.Ready);
         await PumpAsync(dispatcher);
         // bob has no sales skill: the billing call-back is his, the second sales one waits.
-        Assert.Equal(["cb-billing"], await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
-        Assert.Equal(CallbackStatus.Scheduled, (await Row("cb-sales-2")).Status);
+        Assert.Equal("bob", (await _engine.GetInteractionAsync("cb-billing"))!.Interaction.AgentId);
+        Assert.Null((await _engine.GetInteractionAsync("cb-sales-2"))!.Interaction.AgentId);
+        Assert.Equal(1, (await _engine.GetInteractionAsync("cb-sales-2"))!.Position);
         Assert.Equal(CallbackStatus.Scheduled, (await Row("cb-later")).Status);
+    }
+
+    [Fact]
+    public async Task A_due_call_back_waits_in_the_live_queue_and_is_served_before_live_callers_who_came_after_it()
+    {
+        var dispatcher = Dispatcher();
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        var first = await _engine.SubmitInteractionAsync(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "sales", Address = "+15550101" });
+        await _engine.AcceptOfferAsync("alice", first.InteractionId);
+        await _engine.MarkConnectedAsync(first.InteractionId);
+
+        // Asked ten minutes ago, due now, while alice is busy: it waits in the core with its request time.
+        await AddAsync("cb-1", "sales", TimeSpan.Zero);
+        Assert.Equal(["cb-1"], await dispatcher.DispatchDueAsync(_time.GetUtcNow(), default));
+        await PumpAsync(dispatcher);
+        var waiting = (await _engine.GetInteractionAsync("cb-1"))!;
+        Assert.Equal(InteractionState.Queued, waiting.Interaction.State);
+        Assert.Equal(1, waiting.Position);
+
+        _time.Advance(TimeSpan.FromSeconds(30));
+        var later = await _engine.SubmitInteractionAsync(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "sales", Address = "+15550102" });
+        Assert.Equal(InteractionState.Queued, later.State);
+
+        // alice frees up: the call-back that asked first is offered, not the live caller who came later.
+        await _engine.EndInteractionAsync(first.InteractionId);
+        await _engine.WrapUpDoneAsync("alice");
+        await PumpAsync(dispatcher);
+        Assert.Equal("alice", (await _engine.GetInteractionAsync("cb-1"))!.Interaction.AgentId);
+        var behind = (await _engine.GetInteractionAsync(later.InteractionId))!;
+        Assert.Equal(InteractionState.Queued, behind.Interaction.State);
+        Assert.Equal(1, behind.Position);
+        var positions = (await _engine.GetQueuePositionsAsync("sales"))!;
+        Assert.Equal([later.InteractionId], positions.Select(p => p.InteractionId));
     }
 
     [Fact]
