@@ -152,7 +152,9 @@ public sealed class DaemonUnderTest : IAsyncDisposable
     private static void CopyDirectory(string from, string to)
     {
         Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from))
+        // Dot files are not part of the shipped folder: Ccgw.Configuration.Tests writes short-lived `.test-*.json` files
+        // beside the demo config (so its relative paths resolve) while this copies, and one could vanish mid-copy.
+        foreach (var file in Directory.GetFiles(from).Where(f => !System.IO.Path.GetFileName(f).StartsWith('.')))
             File.Copy(file, System.IO.Path.Combine(to, System.IO.Path.GetFileName(file)));
         foreach (var dir in Directory.GetDirectories(from))
             CopyDirectory(dir, System.IO.Path.Combine(to, System.IO.Path.GetFileName(dir)));
