@@ -11,9 +11,9 @@ using Ccgw.Testing;
 
 // The daemon's limits for the run, as environment overrides of config/ccgw.json (the daemon's own names,
 // CCGW__Section__Key). DaemonUnderTest raises some limits for the test suite, whose every client is 127.0.0.1; these
-// put the production values back. The limits issue 16 adds (connection caps per address and in total on every
-// listener, SIP per-source limits, XMPP guest-login limits, INVITE-without-ACK clean-up, session timers) land after
-// this bench: switch them on here, or per run with --set, under the keys docs/configuration.md gives them.
+// put the production values back. The other limits of issue 16 are on by default in the daemon and the demo
+// (Listeners:MaxConnections/MaxConnectionsPerAddress, Sip:Pike, the XMPP guest-login limit, DialOut, the no-ACK
+// clean-up); change them here, or per run with --set, under the keys docs/configuration.md gives them.
 var overrides = new Dictionary<string, string?>
 {
     ["CCGW__Http__RateLimits__Submissions__PermitLimit"] = "30", // the demo's 30 a minute per address
