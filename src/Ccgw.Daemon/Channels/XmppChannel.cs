@@ -35,7 +35,7 @@ internal static partial class DaemonHost
         services.AddSingleton(sp => new XmppAccountDirectory(sp.GetRequiredService<IReadOnlyList<StaffLogin>>(), options.Site.XmppDomain,
             sp.GetRequiredService<ICustomerRepository>(), sp.GetRequiredService<ICustomerCredentialStore>()));
         services.AddSingleton(sp => new XmppPresenceBridge(options.Xmpp.PresenceDrivesAgentState, sp.GetRequiredService<RoutingEngine>(),
-            sp.GetRequiredService<ILogger<XmppPresenceBridge>>()));
+            sp.GetRequiredService<ILogger<XmppPresenceBridge>>(), sp.GetService<ImGateway>()));
         services.AddSingleton(sp =>
         {
             var server = new XmppServer(ServerOptions(options, config.Context, dataDirectory, sp.GetRequiredService<TimeProvider>()), sp.GetRequiredService<XmppAccountDirectory>(),

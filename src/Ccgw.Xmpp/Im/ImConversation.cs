@@ -139,6 +139,12 @@ internal sealed class ImConversation
 
     public bool OfferOpen { get; set; }
 
+    /// <summary>
+    /// The customer's presence as last sent to the agent from the conversation address (Unavailable: none shown, or
+    /// unavailable sent). Changes are sent only when they differ from it.
+    /// </summary>
+    public Server.XmppPresenceShow PresenceShown { get; set; }
+
     /// <summary>The place and wait last told to the customer while queued; updates are measured against it.</summary>
     public QueuePlace Told { get; set; }
 

@@ -128,6 +128,7 @@ public sealed partial class ImGateway
         if (c.Client is { } client) text += "\n" + _texts.OfferClient(client);
         if (c.Context.Count > 0) text += "\n" + string.Join("\n", c.Context.Select(line => "> " + line));
         await SendAsync(ImStanzas.Message(c.ConversationAddress, c.Agent.Value, NewId(), text), ct);
+        await ShowCustomerPresenceAsync(c, ct);
     }
 
     /// <summary>The console transferred the chat: the agent lets go, the customer waits for the next offer (same addresses).</summary>
@@ -139,6 +140,7 @@ public sealed partial class ImGateway
             await SendAsync(ImStanzas.Message(c.ConversationAddress, AgentAddress(c), NewId(), _texts.Transferred, "gone"), ct);
             await SendAsync(ImStanzas.Presence(c.ConversationAddress, AgentAddress(c), "unavailable"), ct);
         }
+        c.PresenceShown = Server.XmppPresenceShow.Unavailable; // the next agent is shown the customer afresh
         c.AgentId = null;
         c.Agent = null;
         c.QueueId = view.QueueId;
@@ -157,6 +159,7 @@ public sealed partial class ImGateway
         }
         if (c.State != ImConversationState.Queued) return;
         await SendAsync(ImStanzas.Message(c.ConversationAddress, AgentAddress(c), NewId(), _texts.OfferWithdrawn, "gone"), ct);
+        await HideCustomerPresenceAsync(c, ct);
         c.OfferOpen = false;
         c.AgentId = null;
         c.Agent = null;

@@ -40,6 +40,7 @@ public sealed partial class ImGateway : IStanzaService
     private readonly FrozenDictionary<string, ImQueueAddress> _queuesById;
     private readonly ConcurrentDictionary<string, ImConversation> _byCustomer = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ImConversation> _byId = new(StringComparer.Ordinal);
+    private readonly string[] _customerAddresses;
     private readonly string _version = typeof(ImGateway).Assembly.GetName().Version?.ToString(3) ?? "0";
 
     public ImGateway(ImGatewaySettings settings, IStanzaOutlet outlet, IImRouting routing, IImCallbackBooking callbacks,
@@ -57,6 +58,7 @@ public sealed partial class ImGateway : IStanzaService
         _log = log;
         _queues = settings.Queues.ToFrozenDictionary(q => q.LocalPart.ToLowerInvariant(), StringComparer.Ordinal);
         _queuesById = settings.Queues.DistinctBy(q => q.QueueId).ToFrozenDictionary(q => q.QueueId, StringComparer.Ordinal);
+        _customerAddresses = [.. _queues.Keys.Append(settings.SupportLocalPart).Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>Messages held for dialogues that have not started yet, across conversations (each bounded by MaxContextMessages).</summary>

@@ -57,6 +57,25 @@ internal static class ImStanzas
         return presence;
     }
 
+    /// <summary>
+    /// Available presence with the RFC 6121 §4.7.2.1 show (none for plain available), or unavailable. Only the show is
+    /// carried: a status text or priority is the sender's own and would cross the address translation.
+    /// </summary>
+    public static XElement Presence(Jid from, Jid to, Server.XmppPresenceShow show)
+    {
+        var presence = Presence(from, to, show == Server.XmppPresenceShow.Unavailable ? "unavailable" : null);
+        var value = show switch
+        {
+            Server.XmppPresenceShow.Chat => "chat",
+            Server.XmppPresenceShow.Away => "away",
+            Server.XmppPresenceShow.ExtendedAway => "xa",
+            Server.XmppPresenceShow.DoNotDisturb => "dnd",
+            _ => null,
+        };
+        if (value is not null) presence.Add(new XElement(Client + "show", value));
+        return presence;
+    }
+
     public static XElement Iq(Jid from, Jid to, string type, string id, XElement? payload = null)
     {
         var iq = new XElement(Client + "iq", new XAttribute("from", from.ToString()), new XAttribute("to", to.ToString()),

@@ -10,14 +10,19 @@ namespace Ccgw.Xmpp.Im;
 /// Presence to the core: an agent's XMPP presence drives its routing state when <c>agentPresenceDrivesState</c>
 /// (Xmpp:PresenceDrivesAgentState) is on (available/chat = ready, away/xa/dnd = notReady, offline = device "xmpp" lost,
 /// so the usual grace period applies); a customer's presence becomes client presence (published on MQTT by the MQTT gateway).
+/// A customer's or guest's presence also goes to the IM gateway (<paramref name="im"/>, when the built-in server hosts
+/// it), which shows it to the agents holding that customer's chats from the conversation address.
 /// </summary>
-public sealed partial class XmppPresenceBridge(bool agentPresenceDrivesState, RoutingEngine engine, ILogger<XmppPresenceBridge> log) : IXmppPresenceObserver
+public sealed partial class XmppPresenceBridge(bool agentPresenceDrivesState, RoutingEngine engine, ILogger<XmppPresenceBridge> log,
+    ImGateway? im = null) : IXmppPresenceObserver
 {
     public const string Device = "xmpp";
 
     public async ValueTask OnPresenceChangedAsync(XmppAccount account, Jid bare, XmppPresenceShow show, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(account);
+        if (im is not null && account.Kind is XmppAccountKind.Customer or XmppAccountKind.Guest)
+            await im.OnCustomerPresenceAsync(bare, show, cancellationToken);
         switch (account.Kind)
         {
             case XmppAccountKind.Agent when agentPresenceDrivesState:

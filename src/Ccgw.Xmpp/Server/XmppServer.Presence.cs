@@ -368,10 +368,13 @@ public sealed partial class XmppServer
         }
     }
 
-    /// <summary>Tells the observer when the account's combined presence changed (agents drive routing state with it).</summary>
+    /// <summary>
+    /// Tells the observer when the account's combined presence changed (agents drive routing state with it; a
+    /// customer's or guest's is shown to the agents serving them in the IM gateway).
+    /// </summary>
     private async ValueTask NotifyPresenceAsync(C2sSession session, CancellationToken cancellationToken)
     {
-        if (_observer is null || session.Account.Kind is XmppAccountKind.Guest) return;
+        if (_observer is null) return;
         XmppPresenceShow best;
         lock (_gate)
         {

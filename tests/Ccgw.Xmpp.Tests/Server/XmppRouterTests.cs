@@ -151,6 +151,20 @@ public sealed class XmppRouterTests
     }
 
     [Fact]
+    public async Task The_observer_hears_a_guests_presence_too_so_the_agent_serving_the_guest_can_see_it()
+    {
+        var observer = new Observer();
+        var server = NewServer(observer);
+        var keys = new ScramCredential([1], 4096, [1], [1]);
+        var guest = server.Bind(new XmppAccount("guest-1f3a", XmppAccountKind.Guest, keys, keys), "slix", "s1");
+
+        await server.FromClientAsync(guest, Presence("dnd"), default);
+        await server.EndSessionAsync(guest, default);
+
+        Assert.Equal([("guest-1f3a", XmppPresenceShow.DoNotDisturb), ("guest-1f3a", XmppPresenceShow.Unavailable)], observer.Seen);
+    }
+
+    [Fact]
     public async Task Roster_get_set_push_and_subscription_handshake()
     {
         var server = NewServer();
