@@ -59,6 +59,26 @@ public sealed class ImDaemonTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Alices_desk_sees_the_guests_presence_from_the_conversation_address_until_the_chat_ends()
+    {
+        Skip.IfNot(ImChatScript.SlixmppInstalled, "slixmpp (Debian package 'python3-slixmpp') is not installed");
+        await ImAdmin.SetStateAsync(_daemon.Http, "alice", "ready");
+
+        var (exit, result, output) = await ImChatScript.RunAsync(
+            ["--port", $"{_daemon.Listeners.Xmpp}", "--tls", "--customer", "localhost", "--agent", "alice@localhost", "--agent-password", "demo-alice",
+             "--to", "billing@localhost", "--choice", "", "--scenario", "presence"], TimeSpan.FromSeconds(120));
+
+        Assert.True(exit == 0, $"{output}\n{result}\n{_daemon.Process.StandardOutput}");
+        var conversation = result.GetProperty("conversationAddress").GetString()!;
+        Assert.Matches("^chat-[0-9a-f]+@localhost$", conversation);
+        var seen = result.GetProperty("agentPresence").EnumerateArray()
+            .Select(p => (p.GetProperty("from").GetString(), p.GetProperty("type").GetString(), p.GetProperty("show").GetString())).ToList();
+        // slixmpp reports an available presence's type as its show, or "available" without one.
+        Assert.Equal([(conversation, "available", null), (conversation, "away", "away"), (conversation, "unavailable", null)], seen);
+        ImChatScript.AssertNeitherSawTheOther(result, result.GetProperty("customerJid").GetString()!, "alice@localhost");
+    }
+
+    [SkippableFact]
     public async Task With_nobody_available_the_guest_hears_the_wait_and_books_a_call_back()
     {
         Skip.IfNot(ImChatScript.SlixmppInstalled, "slixmpp (Debian package 'python3-slixmpp') is not installed");

@@ -5,6 +5,9 @@ Every stanza each client receives is recorded (slixmpp 'in' filter) and written 
 check that neither side ever saw the other's address. Scenarios:
   relay:    customer writes to --to, gets the menu, answers --choice; the agent receives the chat from a gateway
             address and replies; the customer receives the reply from --to; the customer ends with a 'gone' chat state.
+  presence: as relay up to the agent's reply, and the agent's client records the presence it receives from the
+            conversation address: the customer's on the offer, a change of show (the customer goes away), and
+            unavailable after the customer ends the chat.
   callback: nobody is available: the customer gets the wait and a call-back offer and accepts it (XEP-0004 form when
             offered, else the phone number as text).
 Exit status 0 on success; otherwise the step that failed is printed on stderr. Bounded by --timeout.
@@ -31,6 +34,7 @@ class Client(slixmpp.ClientXMPP):
         self["xep_0092"].version = software[1]
         self.received = []
         self.inbox = asyncio.Queue()
+        self.presences = asyncio.Queue()
         self.started = asyncio.get_event_loop().create_future()
         self.add_filter("in", self._record)
         self.add_event_handler("session_start", self._session_start)
@@ -42,6 +46,8 @@ class Client(slixmpp.ClientXMPP):
 
     def _record(self, stanza):
         self.received.append(str(stanza))
+        if stanza.name == "presence":
+            self.presences.put_nowait(stanza)
         return stanza
 
     def _fail(self, why):
@@ -67,6 +73,21 @@ class Client(slixmpp.ClientXMPP):
                 raise TimeoutError(f"{self.name}: no {what} within {timeout} s") from None
             if predicate(msg):
                 return msg
+
+    async def expect_presence(self, what, predicate, timeout):
+        """The next presence stanza matching predicate; earlier ones (e.g. team members') are skipped."""
+        loop = asyncio.get_event_loop()
+        deadline = loop.time() + timeout
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"{self.name}: no {what} within {timeout} s")
+            try:
+                p = await asyncio.wait_for(self.presences.get(), remaining)
+            except asyncio.TimeoutError:
+                raise TimeoutError(f"{self.name}: no {what} within {timeout} s") from None
+            if predicate(p):
+                return p
 
     def say(self, to, body=None, chat_state=None, form=None):
         msg = self.make_message(mto=to, mbody=body, mtype="chat")
@@ -107,7 +128,25 @@ async def run(args):
             result["menu"] = body(menu)
             customer.say(args.to, args.choice)
 
-        if args.scenario == "relay":
+        if args.scenario == "presence":
+            offer = await agent.expect("chat offer", lambda m: m["from"].user.startswith("chat-") and body(m), t)
+            conversation = offer["from"].bare
+            result["conversationAddress"] = conversation
+            seen = result["agentPresence"] = []
+            from_chat = lambda p: p["from"].bare == conversation
+
+            def record(p):
+                seen.append({"from": str(p["from"]), "type": p["type"], "show": p["show"] or None})
+                return p
+
+            record(await agent.expect_presence("customer's presence", from_chat, t))
+            agent.say(conversation, "Hello, Alice here.")
+            await customer.expect("agent's reply", lambda m: body(m) == "Hello, Alice here.", t)
+            customer.send_presence(pshow="away")
+            record(await agent.expect_presence("customer's change of show", lambda p: from_chat(p) and p["show"] == "away", t))
+            customer.say(args.to, chat_state="gone")
+            record(await agent.expect_presence("unavailable", lambda p: from_chat(p) and p["type"] == "unavailable", t))
+        elif args.scenario == "relay":
             offer = await agent.expect("chat offer", lambda m: m["from"].user.startswith("chat-") and body(m), t)
             conversation = offer["from"].bare
             result["conversationAddress"] = conversation
@@ -172,7 +211,7 @@ def main():
     p.add_argument("--phone", default="+4930123456")
     p.add_argument("--software-name", default="im_chat.py", help="the customer client's XEP-0092 name")
     p.add_argument("--software-version", default="1.0", help="the customer client's XEP-0092 version")
-    p.add_argument("--scenario", choices=["relay", "callback"], required=True)
+    p.add_argument("--scenario", choices=["relay", "presence", "callback"], required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--step-timeout", type=float, default=20)
     p.add_argument("--debug", action="store_true")
