@@ -60,6 +60,8 @@ internal sealed partial class CallbackCall
     private int _cleanedUp;
     private string? _trunkLine;
     private ITimer? _maxLength;
+    private long? _answeredAt;
+    private long? _connectedAt;
 
     public CallbackCall(CallParts parts, InteractionView interaction, CallbackDialMode mode, ILogger log)
     {
@@ -346,8 +348,11 @@ internal sealed partial class CallbackCall
         {
             if (_phase == CallbackCallPhase.Ended) return false;
             _customerAnswered = true;
+            _answeredAt = _parts.Time.GetTimestamp();
         }
         LogCustomerAnswered(_log, Id);
+        // Watched from the customer's answer, as trunk calls are from theirs (VoiceCall.StartSupervision).
+        _ = GuardedAsync(WatchAsync);
         return true;
     }
 
@@ -419,6 +424,64 @@ internal sealed partial class CallbackCall
         await HangupAsync(CallbackEnd.AgentHungUp, null);
     }
 
+    /// <summary>
+    /// The customer's phone (or the agent's, once bridged) went away without BYE, or the longest call
+    /// (<c>Voice:MaxCallSeconds</c>) is reached: both legs get BYE and the ports go back. The trunk's own
+    /// <c>DialOut.MaxCallLength</c> (from the bridge) is a separate, usually shorter, timer.
+    /// </summary>
+    private async Task WatchAsync()
+    {
+        long since;
+        lock (_gate) since = _answeredAt ?? _parts.Time.GetTimestamp();
+        var settings = _parts.Settings;
+        var verdict = await CallWatch.RunAsync(_parts.Time, since, settings.MaxCallDuration, settings.RtpTimeout, LongestSilence, _life.Token);
+        switch (verdict)
+        {
+            case { Limit: CallWatchLimit.MaxDuration }:
+                LogWatchMaxDuration(_log, Id, verdict.Measured);
+                await HangupAsync(CallbackEnd.MaxDuration, "longest call");
+                break;
+            case { Limit: CallWatchLimit.RtpTimeout }:
+                LogWatchRtpTimeout(_log, Id, verdict.Measured);
+                await HangupAsync(CallbackEnd.RtpTimeout, "no RTP");
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The longest RTP silence of the legs that should be sending: the customer from their answer, the agent from the
+    /// bridge (before it the agent only hears a prompt, and ringing time is no silence).
+    /// </summary>
+    private TimeSpan LongestSilence()
+    {
+        CallMedia? customer;
+        CallMedia? agent;
+        long? answeredAt;
+        long? connectedAt;
+        lock (_gate)
+        {
+            customer = _customerMedia;
+            agent = _phase == CallbackCallPhase.Connected ? _agent?.Media : null;
+            answeredAt = _answeredAt;
+            connectedAt = _connectedAt;
+        }
+        var silent = TimeSpan.Zero;
+        if (customer is { ExpectsMedia: true } && answeredAt is { } answered) silent = Counted(customer, answered);
+        if (agent is { ExpectsMedia: true } && connectedAt is { } bridged)
+        {
+            var agentSilent = Counted(agent, bridged);
+            if (agentSilent > silent) silent = agentSilent;
+        }
+        return silent;
+
+        TimeSpan Counted(CallMedia media, long from)
+        {
+            var legSilent = media.Leg.SilentFor;
+            var up = _parts.Time.GetElapsedTime(from);
+            return legSilent < up ? legSilent : up;
+        }
+    }
+
     // ---- connected and hang-up ------------------------------------------------------------------------------------
 
     private async Task BridgeAsync(AgentLeg ring)
@@ -432,6 +495,7 @@ internal sealed partial class CallbackCall
             {
                 _bridge = _customerMedia!.BridgeTo(ring.Media!);
                 _phase = CallbackCallPhase.Connected;
+                _connectedAt = _parts.Time.GetTimestamp();
             }
         }
         if (!bridged) return;
@@ -489,6 +553,14 @@ internal sealed partial class CallbackCall
             case CallbackEnd.CustomerHungUp:
                 // Reached, but gone before an agent took over.
                 await engine.AbandonInteractionAsync(Id, "customer hung up");
+                break;
+            case CallbackEnd.RtpTimeout or CallbackEnd.MaxDuration when previous == CallbackCallPhase.Connected:
+                await engine.EndInteractionAsync(Id);
+                break;
+            case CallbackEnd.RtpTimeout or CallbackEnd.MaxDuration:
+                // The customer was reached, so not a failure to redial automatically (a vanished phone could be dialled
+                // again and again); a person decides.
+                await engine.AbandonInteractionAsync(Id, reason ?? "ended");
                 break;
             default:
                 // The agent gave up while the customer's phone rang, or the customer was not reached: worth another attempt.
@@ -659,6 +731,12 @@ internal sealed partial class CallbackCall
     [LoggerMessage(EventId = 16521, Level = LogLevel.Information, Message = "Call-back {Callback}: hung up at the trunk's maximum call length ({Seconds} s)")]
     private static partial void LogMaxLength(ILogger logger, string callback, int seconds);
 
+    [LoggerMessage(EventId = 16950, Level = LogLevel.Warning, Message = "Call-back {Callback}: no RTP for {Silent}; hanging up both legs")]
+    private static partial void LogWatchRtpTimeout(ILogger logger, string callback, TimeSpan silent);
+
+    [LoggerMessage(EventId = 16951, Level = LogLevel.Information, Message = "Call-back {Callback}: the longest call ({Max}) is reached; hanging up both legs")]
+    private static partial void LogWatchMaxDuration(ILogger logger, string callback, TimeSpan max);
+
     [LoggerMessage(EventId = 553, Level = LogLevel.Warning, Message = "Call-back {Callback}: trunk {Trunk}'s outbound host '{Host}' has no address (DNS A/AAAA); not dialled, retried later")]
     private static partial void LogUnresolvable(ILogger logger, string callback, string trunk, string host);
 
@@ -677,4 +755,10 @@ public enum CallbackEnd
 
     /// <summary>The customer was not reached, or the attempt could not go on; the core hears the reason.</summary>
     Failure,
+
+    /// <summary>A leg that should send RTP stayed silent for <see cref="VoiceSettings.RtpTimeout"/>; both legs get BYE.</summary>
+    RtpTimeout,
+
+    /// <summary><see cref="VoiceSettings.MaxCallDuration"/> from the customer's answer; both legs get BYE.</summary>
+    MaxDuration,
 }

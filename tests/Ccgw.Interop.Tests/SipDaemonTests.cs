@@ -87,6 +87,29 @@ public sealed class SipDaemonTests : IAsyncLifetime
         Assert.True(again.ExitCode == 0, again.StandardOutput + again.StandardError);
     }
 
+    /// <summary>
+    /// Issue 16: failed digest logins are limited per address and user. A guesser behind an office's one address
+    /// (here 127.0.0.1, every sipsak run) exhausts alice's bucket (FailureBurst 20): then even alice's right password
+    /// is refused from there, while bob, from the same address, still registers.
+    /// </summary>
+    [SkippableFact]
+    public async Task Guessing_alices_password_locks_out_alice_but_not_bob_from_the_same_address()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/sipsak"), "sipsak is not installed");
+        var port = _daemon.Listeners.Sip;
+        Task<ExternalProcess> Register(string user, string password) => ExternalProcess.RunAsync("/usr/bin/sipsak",
+            ["-U", "-s", $"sip:{user}@127.0.0.1:{port}", "-H", "127.0.0.1", "-u", user, "-a", password, "-x", "600", "-vv"], TimeSpan.FromSeconds(30));
+        for (var i = 0; i < 30; i++)
+        {
+            await using var wrong = await Register("alice", "guess-" + i);
+            Assert.NotEqual(0, wrong.ExitCode);
+        }
+        await using (var alice = await Register("alice", "demo-alice"))
+            Assert.True(alice.ExitCode != 0 && (alice.StandardOutput + alice.StandardError).Contains("SIP/2.0 403", StringComparison.Ordinal), alice.StandardOutput + alice.StandardError);
+        await using var bob = await Register("bob", "demo-bob");
+        Assert.True(bob.ExitCode == 0, bob.StandardOutput + bob.StandardError);
+    }
+
     [SkippableFact]
     public async Task Svwar_cannot_tell_registered_users_from_unknown_ones()
     {

@@ -43,7 +43,7 @@ public enum DigestOutcome
     /// <summary>Wrong credentials or unknown user (indistinguishable): 403.</summary>
     Forbidden,
 
-    /// <summary>Too many failures from this address: 403 without checking.</summary>
+    /// <summary>Too many failures for this user name from this address: 403 without checking.</summary>
     RateLimited,
 }
 
@@ -82,7 +82,6 @@ public sealed class SipDigestAuthenticator
 
     public async ValueTask<DigestResult> AuthenticateAsync(SipRequest request, IPAddress source, string headerName, CancellationToken cancellationToken)
     {
-        if (_limiter.IsBlocked(source)) return new(DigestOutcome.RateLimited);
         DigestHeader? credentials = null;
         foreach (var value in request.Headers.GetAll(headerName))
         {
@@ -110,6 +109,8 @@ public sealed class SipDigestAuthenticator
         var response = credentials["response"];
         if (algorithm is not { } alg || !_options.Algorithms.Contains(alg) || user is null || nonce is null || uri is null || response is null)
             return new(DigestOutcome.Challenge);
+        // Per address and user name (FailedAuthRateLimiter): checked before any hashing, once the name is known.
+        if (_limiter.IsBlocked(source, user)) return new(DigestOutcome.RateLimited, user);
         var nonceState = CheckNonce(nonce, out var issued);
         if (nonceState == NonceState.Forged) return new(DigestOutcome.Challenge);
         // Checked before any hashing: a header made for another Request-URI (or none we can read) is no credential here.
@@ -134,7 +135,7 @@ public sealed class SipDigestAuthenticator
             // so a phone that merely resent is not counted as a failed login.
             return _counts.TryAdvance(nonce, count, issued, _time.GetUtcNow()) ? new(DigestOutcome.Authenticated, user) : new(DigestOutcome.Challenge);
         }
-        _limiter.RecordFailure(source);
+        _limiter.RecordFailure(source, user);
         return new(DigestOutcome.Forbidden, user);
     }
 

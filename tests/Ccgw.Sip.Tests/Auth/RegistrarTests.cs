@@ -21,7 +21,7 @@ public class RegistrarTests
 
         public Kit(SipDigestOptions? digest = null, string? domain = null)
         {
-            var creds = new InMemoryCredentialStore([SipCredentials.FromPassword("alice", "localhost", "demo-alice")]);
+            var creds = new InMemoryCredentialStore([SipCredentials.FromPassword("alice", "localhost", "demo-alice"), SipCredentials.FromPassword("bob", "localhost", "demo-bob")]);
             Auth = new SipDigestAuthenticator(digest ?? new SipDigestOptions(), creds, Time);
             Registrar = new SipRegistrar(new SipRegistrarOptions { Domain = domain }, Store, Auth, Time);
         }
@@ -157,6 +157,26 @@ public class RegistrarTests
         var again = kit.Register();
         Kit.Answer(again, challenge, "alice", "demo-alice");
         Assert.Equal(200, (await kit.Send(again)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Failures_for_one_user_do_not_lock_out_another_user_from_the_same_address()
+    {
+        var kit = new Kit(new SipDigestOptions { FailureBurst = 3, FailureRefillEvery = TimeSpan.FromSeconds(10) });
+        var challenge = await kit.Send(kit.Register());
+        for (var i = 0; i < 5; i++)
+        {
+            var bad = kit.Register();
+            Kit.Answer(bad, challenge, "alice", "wrong" + i);
+            Assert.Equal(403, (await kit.Send(bad)).StatusCode);
+        }
+        var bob = kit.Register(user: "bob", contact: "<sip:bob@127.0.0.1:5099>", callId: "reg-bob");
+        Kit.Answer(bob, challenge, "bob", "demo-bob");
+        Assert.Equal(200, (await kit.Send(bob)).StatusCode);
+        // The guessed account stays locked from that address, right password or not.
+        var alice = kit.Register();
+        Kit.Answer(alice, challenge, "alice", "demo-alice");
+        Assert.Equal(403, (await kit.Send(alice)).StatusCode);
     }
 
     private static async Task<SipResponse> Authed(Kit kit, SipRequest r)
