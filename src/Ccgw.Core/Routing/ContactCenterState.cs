@@ -392,7 +392,7 @@ internal sealed partial class ContactCenterState
     /// time at or before its own, since it would enter with a later sequence), with the estimate
     /// <see cref="GetInteraction"/> would give it. <paramref name="enteringAhead"/> more are counted ahead of it: those the
     /// caller knows will enter before it (due call-backs ordered before it that the scheduler has not handed over yet).
-    /// Null for an unknown queue. Changes nothing.
+    /// Null for an unknown queue. Changes no routing state (it may build the queue's pools for the channel).
     /// </summary>
     public EntryPlace? GetEntryPlace(string queueId, InteractionChannel channel, int priority, DateTimeOffset orderTime, int enteringAhead,
         DateTimeOffset now)
@@ -401,6 +401,9 @@ internal sealed partial class ContactCenterState
         if (!_queues.TryGetValue(queueId, out var q))
             return null;
         var slot = Slots.Of(channel);
+        // The pools of a queue and channel are built on their first interaction; build them now, as that one would, so
+        // that an agent free for it counts (a wait of 0) before anything of the channel has entered. Emits nothing.
+        GetPool(q, 0, channel, AgentEligibility.RequiredCapabilities(q.Definition, new InteractionRequest { QueueId = queueId, Channel = channel }));
         // As InteractionRecord.OrderTime: an order time after the arrival counts as the arrival.
         var order = orderTime < _now ? orderTime : _now;
         var ahead = 0;
