@@ -28,8 +28,11 @@ internal sealed class HelpApiHost : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _engineLoop;
 
-    private HelpApiHost(string dir, WebApplication app, ManualTimeProvider time, RoutingEngine engine, SqliteCallbackRepository callbacks, SqliteHelpRequestStore store, int port)
+    private HelpApiHost(string dir, WebApplication app, ManualTimeProvider time, RoutingEngine engine, SqliteCallbackRepository callbacks, SqliteHelpRequestStore store, int port,
+        ContactCenterDefinition definition, SqliteDatabase database)
     {
+        Definition = definition;
+        Database = database;
         _dir = dir;
         _app = app;
         Time = time;
@@ -41,6 +44,8 @@ internal sealed class HelpApiHost : IAsyncDisposable
     }
 
     public ManualTimeProvider Time { get; }
+    public ContactCenterDefinition Definition { get; }
+    public SqliteDatabase Database { get; }
     public RoutingEngine Engine { get; }
     public SqliteCallbackRepository Callbacks { get; }
     public SqliteHelpRequestStore Store { get; }
@@ -84,7 +89,7 @@ internal sealed class HelpApiHost : IAsyncDisposable
         app.UseWebEdge();
         app.MapHelpRequests();
         await app.StartAsync();
-        var host = new HelpApiHost(dir, app, time, engine, callbacks, store, port);
+        var host = new HelpApiHost(dir, app, time, engine, callbacks, store, port, definition, db);
         return host;
     }
 

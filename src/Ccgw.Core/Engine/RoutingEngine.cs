@@ -163,6 +163,17 @@ public sealed class RoutingEngine
         Send((s, now) => s.GetInteraction(interactionId, now), cancellationToken);
 
     /// <summary>
+    /// Where an interaction not yet submitted would stand if it entered now (position and estimated wait as
+    /// <see cref="GetInteractionAsync"/> would give them once it did), from its queue, channel, own priority and order
+    /// time (a call-back's virtual start), counting <paramref name="enteringAhead"/> more ahead that the caller knows will
+    /// enter first; null for an unknown queue. For the first answer to a customer whose request reaches the core a moment
+    /// later (a call-back's receipt), so that answer comes from the order the core offers in.
+    /// </summary>
+    public Task<EntryPlace?> GetEntryPlaceAsync(string queueId, InteractionChannel channel, int priority, DateTimeOffset orderTime,
+        int enteringAhead = 0, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.GetEntryPlace(queueId, channel, priority, orderTime, enteringAhead, now), cancellationToken);
+
+    /// <summary>
     /// The queue's queued interactions in the order the core will offer them, each with its position and estimated wait
     /// (the same figures <see cref="GetInteractionAsync"/> gives one); null for an unknown queue. For channel adapters that
     /// tell customers their place as the queue moves, and for status pages.

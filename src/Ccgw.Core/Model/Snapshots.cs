@@ -93,6 +93,13 @@ public sealed record InteractionStatus(InteractionView Interaction, int Position
 public sealed record WaitingPosition(string InteractionId, InteractionChannel Channel, string? ChannelKey, int Priority,
     DateTimeOffset OrderTime, int Position, WaitEstimate Ewt);
 
+/// <summary>
+/// Answer to <c>RoutingEngine.GetEntryPlaceAsync</c>: where an interaction not yet in the core would stand if it entered
+/// now — the <see cref="Position"/> and <see cref="Ewt"/> <c>GetInteractionAsync</c> would report for it right after it
+/// entered, unless an agent was free and it was offered at once (then position 1 with a wait of 0 here).
+/// </summary>
+public sealed record EntryPlace(int Position, WaitEstimate Ewt);
+
 /// <summary>An offer: a reservation of one agent slot for one interaction until <see cref="ExpiresAt"/>.</summary>
 public sealed record Offer(
     string OfferId,

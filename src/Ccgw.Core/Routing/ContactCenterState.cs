@@ -386,6 +386,45 @@ internal sealed partial class ContactCenterState
     }
 
     /// <summary>
+    /// Where an interaction of <paramref name="queueId"/> on <paramref name="channel"/> with <paramref name="priority"/>
+    /// and order time <paramref name="orderTime"/> (a call-back's virtual start) would stand if it were submitted now:
+    /// behind every queued one of its slot that the offer order puts first (higher priority; same priority and an order
+    /// time at or before its own, since it would enter with a later sequence), with the estimate
+    /// <see cref="GetInteraction"/> would give it. <paramref name="enteringAhead"/> more are counted ahead of it: those the
+    /// caller knows will enter before it (due call-backs ordered before it that the scheduler has not handed over yet).
+    /// Null for an unknown queue. Changes no routing state (it may build the queue's pools for the channel).
+    /// </summary>
+    public EntryPlace? GetEntryPlace(string queueId, InteractionChannel channel, int priority, DateTimeOffset orderTime, int enteringAhead,
+        DateTimeOffset now)
+    {
+        AdvanceTo(now);
+        if (!_queues.TryGetValue(queueId, out var q))
+            return null;
+        var slot = Slots.Of(channel);
+        // The pools of a queue and channel are built on their first interaction; build them now, as that one would, so
+        // that an agent free for it counts (a wait of 0) before anything of the channel has entered. Emits nothing.
+        GetPool(q, 0, channel, AgentEligibility.RequiredCapabilities(q.Definition, new InteractionRequest { QueueId = queueId, Channel = channel }));
+        // As InteractionRecord.OrderTime: an order time after the arrival counts as the arrival.
+        var order = orderTime < _now ? orderTime : _now;
+        var ahead = 0;
+        foreach (var pool in q.Pools)
+        {
+            if (pool.Slot != slot)
+                continue;
+            foreach (var other in pool.Waiting)
+            {
+                // The pool is in offer order: once one is behind the newcomer, so are all after it.
+                if (other.Priority < priority || (other.Priority == priority && other.OrderTime > order))
+                    break;
+                ahead++;
+            }
+        }
+
+        var position = ahead + Math.Max(0, enteringAhead) + 1;
+        return new EntryPlace(position, EstimateFor(q, slot, position));
+    }
+
+    /// <summary>
     /// Every queued interaction of the queue in the order it will be offered, each with the position and estimate
     /// <see cref="GetInteraction"/> gives it (1-based per capacity slot). Null for an unknown queue. A read for channel
     /// adapters and status pages, O(waiting · log waiting); not on the routing path.

@@ -19,8 +19,13 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
         time_zone AS TimeZone, attempts AS Attempts, last_outcome AS LastOutcome, last_attempt_at AS LastAttemptAt
         """;
 
-    /// <summary>The listing order of <see cref="ICallbackRepository"/>; the id makes it total.</summary>
-    internal const string ListOrder = "scheduled_at, priority DESC, original_started_at, id";
+    /// <summary>
+    /// The listing order of <see cref="ICallbackRepository"/>; the rowid (insertion order) makes it total. It is also the
+    /// order the scheduler hands due call-backs to the core in, which breaks exact ties of priority and virtual start by
+    /// hand-over: requests asked at the same instant are served in the order they were stored (not by their random ids),
+    /// and the receipt, which counts the ones listed before it, can say so.
+    /// </summary>
+    internal const string ListOrder = "scheduled_at, priority DESC, original_started_at, rowid";
 
     /// <summary>What a supervisor may still change: not yet handed to the core, or interrupted by a restart.</summary>
     private static readonly string[] ChangeableStatuses = [nameof(CallbackStatus.Scheduled), nameof(CallbackStatus.Interrupted)];

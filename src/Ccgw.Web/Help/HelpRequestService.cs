@@ -76,9 +76,9 @@ internal sealed class HelpRequestService(RoutingEngine engine, CallbackIntake in
             // Merged into a call-back someone asked for before: the asker may be anyone who knows the number, so the answer
             // is what a fresh request would get (its own id, the time asked for, no attempts), nothing of the first one.
             var fresh = cb with { Id = alias, ScheduledAt = valid.ScheduledAt, Status = CallbackStatus.Scheduled, Attempts = 0, LastOutcome = null };
-            return new SubmitOutcome(SubmitKind.Accepted, View(fresh, receipt.Position, now, updated: false), null);
+            return new SubmitOutcome(SubmitKind.Accepted, await ViewAsync(fresh, cb, receipt.Position, now, cancellationToken), null);
         }
-        return new SubmitOutcome(SubmitKind.Accepted, View(cb, receipt.Position, now, updated: false), null);
+        return new SubmitOutcome(SubmitKind.Accepted, await ViewAsync(cb, cb, receipt.Position, now, cancellationToken), null);
     }
 
     /// <summary>What the form and the problem JSON say for a refusal: the rule by name, and what the customer can do.</summary>
@@ -100,19 +100,10 @@ internal sealed class HelpRequestService(RoutingEngine engine, CallbackIntake in
             var since = Math.Max(0, joined.Attempts - alias.AttemptsBefore);
             cb = joined with { Id = id, Attempts = since, LastOutcome = since == 0 ? null : joined.LastOutcome };
             var joinedPosition = cb.Status is CallbackStatus.Scheduled or CallbackStatus.Queued ? await store.PositionAsync(joined, cancellationToken) : 0;
-            return View(cb, joinedPosition, time.GetUtcNow(), updated: false);
-        }
-        var now = time.GetUtcNow();
-        if (cb.Status == CallbackStatus.Queued && await engine.GetInteractionAsync(cb.Id, cancellationToken) is { } waiting)
-        {
-            // Handed to the core: the place and wait are the core's own, in the order it offers, so they stay true as
-            // live callers arrive behind it and those ahead are served.
-            var queued = waiting.Interaction.State == InteractionState.Queued;
-            return new HelpRequestView(cb.Id, queued ? waiting.Position : 0, queued ? Round(waiting.Ewt.Seconds) : 0, cb.Status,
-                cb.ScheduledAt.ToUniversalTime(), cb.QueueId, cb.Attempts, cb.LastOutcome, Updated: false);
+            return await ViewAsync(cb, joined, joinedPosition, time.GetUtcNow(), cancellationToken);
         }
         var position = cb.Status is CallbackStatus.Scheduled or CallbackStatus.Queued ? await store.PositionAsync(cb, cancellationToken) : 0;
-        return View(cb, position, now, updated: false);
+        return await ViewAsync(cb, cb, position, time.GetUtcNow(), cancellationToken);
     }
 
     public IReadOnlyList<QueueStatusView> Status()
@@ -143,17 +134,76 @@ internal sealed class HelpRequestService(RoutingEngine engine, CallbackIntake in
         return slots;
     }
 
-    private HelpRequestView View(CallbackRequest cb, int position, DateTimeOffset now, bool updated)
+    /// <summary>
+    /// The customer's view of a call-back, <paramref name="shown"/> under the id they were given; <paramref name="row"/>
+    /// is the call-back itself (the one a merged request joined). Every due one is told its place in the core's offer
+    /// order, so the first answer and every later one come from the order the dispatcher hands it over in:
+    /// <list type="bullet">
+    /// <item>waiting in the core: the core's own position and estimate (<see cref="RoutingEngine.GetInteractionAsync"/>),
+    /// which move with the queue; 0 once offered;</item>
+    /// <item>due but not there yet (the receipt of a request for "now", a lookup in the second before the scheduler hands
+    /// it over): where it would stand if it entered now (<see cref="RoutingEngine.GetEntryPlaceAsync"/>, by its virtual
+    /// start), the figures the core reports once it has entered;</item>
+    /// <item>booked for later: the call-back list's answer (<paramref name="listPosition"/>, 0, and the time until it is
+    /// due); the list's position is also the fallback for a queue the core does not route.</item>
+    /// </list>
+    /// </summary>
+    private async Task<HelpRequestView> ViewAsync(CallbackRequest shown, CallbackRequest row, int listPosition, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
-        double? ewt = null;
-        if (cb.Status is CallbackStatus.Scheduled)
+        if (row.Status == CallbackStatus.Queued && await engine.GetInteractionAsync(row.Id, cancellationToken) is { } waiting)
         {
-            engine.Snapshot.Queues.TryGetValue(cb.QueueId, out var stats);
-            ewt = CallbackWaitEstimate.Seconds(stats, position, now, cb.ScheduledAt, site.DefaultHandleTime);
+            var queued = waiting.Interaction.State == InteractionState.Queued;
+            return new HelpRequestView(shown.Id, queued ? waiting.Position : 0, queued ? Round(waiting.Ewt.Seconds) : 0, shown.Status,
+                shown.ScheduledAt.ToUniversalTime(), shown.QueueId, shown.Attempts, shown.LastOutcome, Updated: false);
         }
-        else if (cb.Status is CallbackStatus.Queued or CallbackStatus.Dialling or CallbackStatus.Connected)
+        var position = listPosition;
+        double? ewt = null;
+        if (shown.Status is CallbackStatus.Scheduled or CallbackStatus.Queued && shown.ScheduledAt <= now
+            && await engine.GetEntryPlaceAsync(row.QueueId, InteractionChannel.Callback, row.Priority, CallbackDispatcher.VirtualStart(row),
+                await EnteringAheadAsync(row, now, cancellationToken), cancellationToken) is { } place)
+        {
+            position = place.Position;
+            ewt = Round(place.Ewt.Seconds);
+        }
+        else if (shown.Status is CallbackStatus.Scheduled)
+        {
+            engine.Snapshot.Queues.TryGetValue(shown.QueueId, out var stats);
+            ewt = CallbackWaitEstimate.Seconds(stats, position, now, shown.ScheduledAt, site.DefaultHandleTime);
+        }
+        else if (shown.Status is CallbackStatus.Queued or CallbackStatus.Dialling or CallbackStatus.Connected)
             ewt = 0;
-        return new HelpRequestView(cb.Id, position, ewt, cb.Status, cb.ScheduledAt.ToUniversalTime(), cb.QueueId, cb.Attempts, cb.LastOutcome, updated);
+        return new HelpRequestView(shown.Id, position, ewt, shown.Status, shown.ScheduledAt.ToUniversalTime(), shown.QueueId, shown.Attempts,
+            shown.LastOutcome, Updated: false);
+    }
+
+    /// <summary>
+    /// Due call-backs of <paramref name="row"/>'s queue that the scheduler has not handed to the core yet and that it will
+    /// put ahead of it (from the batch it reads next, <see cref="CallbackDispatcher.MaxPerDispatch"/> at most: higher
+    /// priority, then earlier virtual start, a tie to the one listed first): they enter before it, so its place counts
+    /// them although the core does not hold them yet.
+    /// </summary>
+    private async Task<int> EnteringAheadAsync(CallbackRequest row, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var due = await callbacks.ListAsync(dueBy: now, statuses: [CallbackStatus.Scheduled], limit: CallbackDispatcher.MaxPerDispatch,
+            cancellationToken: cancellationToken);
+        var mine = CallbackDispatcher.VirtualStart(row);
+        var ahead = 0;
+        var listedBefore = true;
+        foreach (var other in due)
+        {
+            if (other.Id == row.Id)
+            {
+                listedBefore = false;
+                continue;
+            }
+            if (other.QueueId != row.QueueId) continue;
+            var start = CallbackDispatcher.VirtualStart(other);
+            // The core's order: priority, then virtual start; a tie goes to the one handed over first (listed first).
+            if (other.Priority > row.Priority || (other.Priority == row.Priority && (start < mine || (start == mine && listedBefore))))
+                ahead++;
+        }
+        return ahead;
     }
 
     /// <summary>Request ids are 32 lower-case hex digits (128 random bits): unguessable, so the status needs no login.</summary>
