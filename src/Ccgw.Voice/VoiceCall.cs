@@ -455,43 +455,20 @@ internal sealed partial class VoiceCall
 
     private async Task SuperviseAsync(long answeredAt, CancellationToken ct)
     {
-        var time = _parts.Time;
-        var max = _parts.Settings.MaxCallDuration;
-        var rtp = _parts.Settings.RtpTimeout;
+        var settings = _parts.Settings;
         try
         {
-            while (!ct.IsCancellationRequested)
+            switch (await CallWatch.RunAsync(_parts.Time, answeredAt, settings.MaxCallDuration, settings.RtpTimeout, LongestSilence, ct))
             {
-                var wait = Timeout.InfiniteTimeSpan;
-                if (max > TimeSpan.Zero)
-                {
-                    var left = max - time.GetElapsedTime(answeredAt);
-                    if (left <= TimeSpan.Zero)
-                    {
-                        LogMaxDuration(_log, Key, max);
-                        await HangupAsync(CallEnd.MaxDuration);
-                        return;
-                    }
-                    wait = left;
-                }
-                if (rtp > TimeSpan.Zero)
-                {
-                    // Nobody expected to send (on hold, not negotiated): look again after one timeout.
-                    var silent = LongestSilence();
-                    if (silent >= rtp)
-                    {
-                        LogRtpTimeout(_log, Key, silent);
-                        await HangupAsync(CallEnd.RtpTimeout);
-                        return;
-                    }
-                    var left = rtp - silent;
-                    if (wait == Timeout.InfiniteTimeSpan || left < wait) wait = left;
-                }
-                await Task.Delay(wait, time, ct);
+                case { Limit: CallWatchLimit.MaxDuration } verdict:
+                    LogMaxDuration(_log, Key, verdict.Measured);
+                    await HangupAsync(CallEnd.MaxDuration);
+                    break;
+                case { Limit: CallWatchLimit.RtpTimeout } verdict:
+                    LogRtpTimeout(_log, Key, verdict.Measured);
+                    await HangupAsync(CallEnd.RtpTimeout);
+                    break;
             }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
         }
 #pragma warning disable CA1031 // A supervisor that fails must not take the gateway down; the call still ends on BYE.
         catch (Exception e)
