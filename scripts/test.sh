@@ -12,6 +12,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 peers=(sip-tester sipsak sipvicious baresip dnsmasq-base mosquitto mosquitto-clients python3-paho-mqtt python3-slixmpp prosody chromium prometheus systemd xz-utils curl procps)
 missing=()
+# Node.js and npm bundle the pages' browser code at build time; only asked of Debian when not installed otherwise.
+command -v npm >/dev/null 2>&1 || peers+=(nodejs npm)
 for p in "${peers[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

@@ -90,6 +90,7 @@ public static class HelpEndpoints
         app.MapGet("/api/status", (HelpRequestService service) => Results.Ok(service.Status())).RequireRateLimiting(WebEdge.LookupsPolicy);
 
         HelpAssets.Map(app);
+        Ccgw.Web.Assets.ClientAssets.Map(app);
 
         app.MapGet("/", async (string? @ref, HttpContext http, HelpRequestService service, CancellationToken ct) =>
         {
