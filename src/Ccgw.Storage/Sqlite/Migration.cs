@@ -10,11 +10,18 @@ public sealed record Migration(int Version, string Name, string Sql)
 {
     public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.ReplaceLineEndings("\n"))));
 
-    /// <summary>Embedded <c>Migrations/NNNN_name.sql</c> files of this assembly, in version order.</summary>
-    public static IReadOnlyList<Migration> Embedded()
+    /// <summary>Embedded <c>Migrations/NNNN_name.sql</c> files of this assembly (SQLite), in version order.</summary>
+    public static IReadOnlyList<Migration> Embedded() => Embedded("Ccgw.Storage.Migrations.");
+
+    /// <summary>
+    /// Embedded <c>Migrations/postgresql/NNNN_name.sql</c>: PostgreSQL's twin of each SQLite step, same version and
+    /// meaning, so that one history describes both engines (each engine checks its own texts' checksums).
+    /// </summary>
+    public static IReadOnlyList<Migration> EmbeddedPostgres() => Embedded("Ccgw.Storage.PostgresMigrations.");
+
+    private static IReadOnlyList<Migration> Embedded(string prefix)
     {
         var assembly = typeof(Migration).Assembly;
-        const string prefix = "Ccgw.Storage.Migrations.";
         var result = new List<Migration>();
         foreach (var resource in assembly.GetManifestResourceNames())
         {
