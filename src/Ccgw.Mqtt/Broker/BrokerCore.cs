@@ -37,7 +37,11 @@ internal sealed partial class BrokerCore
     /// <summary>Observes granted subscriptions (client id, filter); tests use it to know when a real client is ready.</summary>
     public Action<string, string>? SubscriptionGranted { get; set; }
 
-    public void OnPublish(MqttConnection connection, PublishPacket publish)
+    /// <summary>
+    /// Routes a client's PUBLISH; returns the subscribers left behind by it (to wait for before reading on, see
+    /// <see cref="PublisherBackPressure"/>), or null.
+    /// </summary>
+    public MqttConnection[]? OnPublish(MqttConnection connection, PublishPacket publish)
     {
         if (!MqttTopic.IsValidTopicName(publish.Topic))
             throw new MqttProtocolException(MqttReasonCode.TopicNameInvalid, "topic name with wildcards [MQTT-3.3.2-2]");
@@ -46,14 +50,14 @@ internal sealed partial class BrokerCore
         var v5 = connection.Version == MqttProtocolVersion.V500;
         lock (_gate)
         {
-            if (connection.Session is not { } session || session.Connection != connection) return;
+            if (connection.Session is not { } session || session.Connection != connection) return null;
             if (publish.Qos == MqttQualityOfService.ExactlyOnce)
             {
                 if (session.InboundQos2.Contains(publish.PacketId))
                 {
                     // A resent QoS 2 PUBLISH that was already routed: acknowledge, never route twice (§4.3.3).
                     connection.Send(new PublishAckPacket(MqttPacketType.PubRec, publish.PacketId));
-                    return;
+                    return null;
                 }
                 if (session.InboundQos2.Count >= Options.ServerReceiveMaximum)
                     throw new MqttProtocolException(MqttReasonCode.ReceiveMaximumExceeded, "more unacknowledged QoS 2 PUBLISHes than Receive Maximum [MQTT-3.3.4-7]");
@@ -62,17 +66,22 @@ internal sealed partial class BrokerCore
             {
                 Metrics.PublishesDenied.Add(1);
                 Acknowledge(connection, session, publish, v5 ? MqttReasonCode.NotAuthorized : MqttReasonCode.Success);
-                return;
+                return null;
             }
             PublishLocked(ToMessage(publish, session.ClientId, _context.Time.GetUtcNow()));
             Acknowledge(connection, session, publish, MqttReasonCode.Success);
+            return _context.BackPressure.Take();
         }
     }
 
     /// <summary>A message from the gateway itself: no authorization, no sender client id.</summary>
     public void PublishInternal(MqttApplicationMessage message)
     {
-        lock (_gate) PublishLocked(message);
+        lock (_gate)
+        {
+            PublishLocked(message);
+            _context.BackPressure.Take(); // nobody to slow down: the gateway's own messages drop when a reader is full
+        }
     }
 
     public void OnControlPacket(MqttConnection connection, MqttPacket packet)

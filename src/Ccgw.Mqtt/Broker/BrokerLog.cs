@@ -26,4 +26,7 @@ internal static partial class BrokerLog
 
     [LoggerMessage(EventId = 14406, Level = LogLevel.Debug, Message = "MQTT v3.1.1 client {ClientId} ({RemoteEndPoint}) refused: keep alive {KeepAlive} s is 0 or above the server's maximum {Maximum} s")]
     public static partial void KeepAliveRefused(ILogger logger, string clientId, EndPoint? remoteEndPoint, ushort keepAlive, ushort maximum);
+
+    [LoggerMessage(EventId = 14407, Level = LogLevel.Warning, Message = "MQTT client {ClientId} ({RemoteEndPoint}) kept a publisher waiting over {LimitMs} ms: no longer waited for, its QoS 0 messages are dropped until it catches up")]
+    public static partial void SubscriberStuck(ILogger logger, string? clientId, System.Net.EndPoint? remoteEndPoint, double limitMs);
 }

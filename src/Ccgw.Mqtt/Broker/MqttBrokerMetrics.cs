@@ -24,6 +24,7 @@ internal sealed class MqttBrokerMetrics : IDisposable
         SubscribesDenied = Meter.CreateCounter<long>("ccgw.mqtt.subscribes.denied", "{subscription}", "Subscriptions refused by the authorizer");
         PublishesDenied = Meter.CreateCounter<long>("ccgw.mqtt.publishes.denied", "{message}", "Publishes dropped by the authorizer");
         MessagesDropped = Meter.CreateCounter<long>("ccgw.mqtt.messages.dropped", "{message}", "Messages not delivered, by reason");
+        PublisherWaits = Meter.CreateCounter<long>("ccgw.mqtt.publisher.waits", "{wait}", "Times a publishing client was held back until the subscribers it feeds caught up");
         ConnectionsRefused = Meter.CreateCounter<long>("ccgw.mqtt.connections.refused", "{connection}", "CONNECTs refused, by reason");
     }
 
@@ -34,6 +35,7 @@ internal sealed class MqttBrokerMetrics : IDisposable
     public Counter<long> SubscribesDenied { get; }
     public Counter<long> PublishesDenied { get; }
     public Counter<long> MessagesDropped { get; }
+    public Counter<long> PublisherWaits { get; }
     public Counter<long> ConnectionsRefused { get; }
 
     public int Connections => Volatile.Read(ref _connections);

@@ -24,6 +24,12 @@ public sealed class MqttBrokerOptions
     /// <summary>Encoded packets waiting for the socket per connection; a client that lets it fill is dropped.</summary>
     public int OutboundPacketQueueCapacity { get; set; } = 1024;
 
+    /// <summary>
+    /// Longest a publishing client is held back waiting for a subscriber it feeds to catch up (QoS 0 back-pressure);
+    /// a subscriber still behind after it is treated as stuck and its copies are dropped until it catches up.
+    /// </summary>
+    public TimeSpan PublisherWaitLimit { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Topic aliases a v5 client may define towards the broker (§3.3.2.3.4).</summary>
     public ushort TopicAliasMaximum { get; set; } = 16;
 
@@ -76,6 +82,7 @@ public sealed class MqttBrokerOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero, nameof(ConnectTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CloseTimeout, TimeSpan.Zero, nameof(CloseTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(LingerTimeout, TimeSpan.Zero, nameof(LingerTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PublisherWaitLimit, TimeSpan.Zero, nameof(PublisherWaitLimit));
         if (MaximumKeepAlive is { } keepAlive && (keepAlive < TimeSpan.FromSeconds(1) || keepAlive > TimeSpan.FromSeconds(ushort.MaxValue)))
             throw new ArgumentOutOfRangeException(nameof(MaximumKeepAlive), keepAlive, "between 1 and 65535 seconds");
         ArgumentNullException.ThrowIfNull(AssignedClientIdPrefix);

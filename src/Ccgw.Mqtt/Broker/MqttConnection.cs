@@ -23,6 +23,9 @@ internal sealed class MqttConnection
     private ITimer? _keepAliveTimer;
     private TimeSpan _keepAlivePeriod;
     private int _closing;
+    private readonly object _roomGate = new();
+    private TaskCompletionSource? _caughtUp;
+    private int _stuck;
     private int _sentDisconnect;
     private bool _inputEnded;
     private volatile bool _accepted;
@@ -129,9 +132,46 @@ internal sealed class MqttConnection
     /// <summary>Queues a QoS 0 PUBLISH only while room is left for acknowledgements and QoS 1/2 traffic.</summary>
     public bool TrySendDroppable(MqttPacket packet)
     {
-        var reserve = _context.Options.MaximumInflightPerClient + 16;
-        if (_outbound.Reader.Count >= _context.Options.OutboundPacketQueueCapacity - reserve) return false;
+        if (_outbound.Reader.Count >= DroppableLimit) return false;
         return _outbound.Writer.TryWrite(packet);
+    }
+
+    /// <summary>
+    /// Half of the room QoS 0 may use: past it, publishers feeding this connection wait for it (unless it is stuck),
+    /// so in a burst its queue stops growing long before copies would have to be dropped.
+    /// </summary>
+    public bool IsBehind => _outbound.Reader.Count >= DroppableLimit / 2 && Volatile.Read(ref _stuck) == 0 && !IsClosing;
+
+    /// <summary>Completes once the queue is down to a quarter of the QoS 0 room (or the connection closes).</summary>
+    public Task WhenCaughtUpAsync()
+    {
+        lock (_roomGate)
+        {
+            if (IsClosing || _outbound.Reader.Count <= CaughtUpLevel) return Task.CompletedTask;
+            return (_caughtUp ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    /// <summary>Stops publishers waiting for this connection until it catches up; true the first time.</summary>
+    public bool MarkStuck() => Interlocked.Exchange(ref _stuck, 1) == 0;
+
+    private int DroppableLimit => _context.Options.OutboundPacketQueueCapacity - (_context.Options.MaximumInflightPerClient + 16);
+
+    private int CaughtUpLevel => DroppableLimit / 4;
+
+    /// <summary>From the write loop: wakes waiting publishers, and forgives a stuck reader, once caught up.</summary>
+    private void SignalIfCaughtUp()
+    {
+        if (_outbound.Reader.Count > CaughtUpLevel) return;
+        Volatile.Write(ref _stuck, 0);
+        if (Volatile.Read(ref _caughtUp) is null) return;
+        TaskCompletionSource? waiter;
+        lock (_roomGate)
+        {
+            waiter = _caughtUp;
+            _caughtUp = null;
+        }
+        waiter?.TrySetResult();
     }
 
     /// <summary>Ends the connection from any thread; v5 clients are told why when a reason is given.</summary>
@@ -143,6 +183,13 @@ internal sealed class MqttConnection
             Volatile.Write(ref _sentDisconnect, 1);
         _outbound.Writer.TryComplete();
         _transport.Input.CancelPendingRead();
+        TaskCompletionSource? waiter;
+        lock (_roomGate)
+        {
+            waiter = _caughtUp;
+            _caughtUp = null;
+        }
+        waiter?.TrySetResult(); // a closing subscriber holds no publisher back
     }
 
     public void StartKeepAlive(ushort keepAliveSeconds)
@@ -233,7 +280,7 @@ internal sealed class MqttConnection
                 break;
             case PublishPacket publish:
                 ResolveTopicAlias(publish);
-                _core.OnPublish(this, publish);
+                if (_core.OnPublish(this, publish) is { } behind) await PublisherBackPressure.WaitAsync(behind, _context);
                 break;
             default:
                 _core.OnControlPacket(this, packet);
@@ -290,6 +337,7 @@ internal sealed class MqttConnection
                     MqttPacketEncoder.Encode(packet, Version, output);
                     _context.Metrics.Sent(packet.Type);
                 }
+                SignalIfCaughtUp();
                 var flush = await output.FlushAsync(_abortWrites.Token);
                 if (flush.IsCompleted || flush.IsCanceled) break;
             }

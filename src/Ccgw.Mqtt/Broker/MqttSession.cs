@@ -176,8 +176,9 @@ internal sealed class MqttSession : IMessageTarget
 
     private void SendQos0(MqttConnection connection, in MqttDelivery delivery)
     {
-        if (BuildPublish(connection, delivery, 0, dup: false) is { } publish && !connection.TrySendDroppable(publish))
-            _context.Metrics.Dropped("slow_consumer");
+        if (BuildPublish(connection, delivery, 0, dup: false) is not { } publish) return;
+        if (!connection.TrySendDroppable(publish)) _context.Metrics.Dropped("slow_consumer");
+        else if (connection.IsBehind) _context.BackPressure.Note(connection);
     }
 
     private void SendNew(MqttConnection connection, in MqttDelivery delivery)
@@ -248,4 +249,8 @@ internal sealed class MqttSession : IMessageTarget
 }
 
 /// <summary>What every session and connection needs from its broker.</summary>
-internal sealed record BrokerContext(MqttBrokerOptions Options, MqttBrokerMetrics Metrics, TimeProvider Time, ILogger Log);
+internal sealed record BrokerContext(MqttBrokerOptions Options, MqttBrokerMetrics Metrics, TimeProvider Time, ILogger Log)
+{
+    /// <summary>Subscribers found behind while routing the current client PUBLISH; used under the broker lock only.</summary>
+    public PublisherBackPressure BackPressure { get; } = new();
+}
