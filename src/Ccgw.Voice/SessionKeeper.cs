@@ -62,13 +62,15 @@ internal sealed class SessionKeeper
     }
 
     /// <summary>The peer refreshed the session (a re-INVITE or UPDATE we answered 2xx), perhaps renegotiating it.</summary>
-    public void PeerRefreshed(SessionTimerAgreement? renewed)
+    public void PeerRefreshed(SessionTimerAgreement? renewed) => Refreshed(renewed, _time.GetTimestamp());
+
+    private void Refreshed(SessionTimerAgreement? renewed, long at)
     {
         TaskCompletionSource changed;
         lock (_gate)
         {
             if (renewed is not null) _agreement = renewed;
-            _refreshedAt = _time.GetTimestamp();
+            _refreshedAt = at;
             changed = _changed;
             _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -122,9 +124,12 @@ internal sealed class SessionKeeper
                 if (!refreshSent && elapsed >= agreement.RefreshAfter)
                 {
                     refreshedFor = since;
+                    // The new period counts from the refresh we sent, not from when this loop saw the 2xx (earlier by
+                    // the round trip at most, so the next refresh is never late).
+                    var sentAt = _time.GetTimestamp();
                     var status = await peer.RefreshAsync(agreement);
                     if (Gone(status)) return SessionLoss.DialogGone;
-                    if (status is >= 200 and < 300) PeerRefreshed(null);
+                    if (status is >= 200 and < 300) Refreshed(null, sentAt);
                     continue;
                 }
                 await WaitAsync((refreshSent ? agreement.Interval : agreement.RefreshAfter) - elapsed, changed, ct);
