@@ -45,13 +45,15 @@ public sealed class SessionProbeDaemonTests
             Assert.Contains("OPTIONS sip:", await File.ReadAllTextAsync(call.MessageLog("caller")), StringComparison.Ordinal);
         }
 
-        // Bob is free again: the next caller (who stays on the line and hangs up itself) reaches his phone.
+        // Bob is free again: the next caller (who answers the probes, sipp -aa, and hangs up itself) reaches his phone and
+        // stays connected through several probes.
         await using var bobAgain = await call.StartAgentPhoneAsync("bob", "demo-bob", "voice_agent_answers.xml");
         await using var rtp2 = new VoiceRtpEndpoint();
-        await using var next = call.StartCaller(rtp2.Port, "voice_caller.xml", talkMs: 12_000, name: "next");
+        await using var next = call.StartCaller(rtp2.Port, "voice_caller.xml", talkMs: 12_000, name: "next", extra: ["-aa"]);
         await BridgeToBobAsync(call, rtp2, TimeSpan.FromSeconds(40));
         Assert.True(await next.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the next caller's sipp did not finish");
-        Assert.Equal(0, next.ExitCode);
+        Assert.True(next.ExitCode == 0, $"the next caller's sipp failed ({next.ExitCode}):\n{Tail(next.StandardOutput)}\n{call.DaemonLog}");
+        Assert.Contains("OPTIONS sip:", await File.ReadAllTextAsync(call.MessageLog("next")), StringComparison.Ordinal);
         Assert.True(await bobAgain.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"bob's phone never got the next call's BYE\n{call.DaemonLog}");
         Assert.Equal(0, bobAgain.Process.ExitCode);
     }
