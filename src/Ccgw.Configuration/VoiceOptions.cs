@@ -30,6 +30,15 @@ public sealed class VoiceOptions
     /// <summary>RTP silence from a leg that should be sending after which the call ends, both legs BYEd (0: off).</summary>
     public int RtpTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>RFC 4028: the longest session interval granted to a trunk call that asks for a session timer (0: session timers not used).</summary>
+    public int SessionExpiresSeconds { get; set; } = 1800;
+
+    /// <summary>RFC 4028: the shortest session interval accepted (Min-SE); shorter ones get 422. At least 90.</summary>
+    public int MinSessionExpiresSeconds { get; set; } = 90;
+
+    /// <summary>In-dialog OPTIONS to a caller without session timers every this many seconds; 481/408/no answer ends the call (0: off).</summary>
+    public int DialogProbeSeconds { get; set; }
+
     /// <summary>Prompt id a customer-first call-back's customer hears on answer; empty: none.</summary>
     public string CallbackGreetingPrompt { get; set; } = "callback-greeting";
 
@@ -52,6 +61,12 @@ internal static class VoiceRules
             problems.Error("Voice:MaxCallSeconds", $"{v.MaxCallSeconds} is out of range; use 0 (no limit) or 60-86400");
         if (v.RtpTimeoutSeconds != 0 && v.RtpTimeoutSeconds is < 5 or > 3600)
             problems.Error("Voice:RtpTimeoutSeconds", $"{v.RtpTimeoutSeconds} is out of range; use 0 (off) or 5-3600");
+        if (v.MinSessionExpiresSeconds is < 90 or > 86400)
+            problems.Error("Voice:MinSessionExpiresSeconds", $"{v.MinSessionExpiresSeconds} is out of range; use 90-86400 (RFC 4028 §4: never below 90)");
+        if (v.SessionExpiresSeconds != 0 && (v.SessionExpiresSeconds > 86400 || v.SessionExpiresSeconds < v.MinSessionExpiresSeconds))
+            problems.Error("Voice:SessionExpiresSeconds", $"{v.SessionExpiresSeconds} is out of range; use 0 (off) or Voice:MinSessionExpiresSeconds ({v.MinSessionExpiresSeconds}) to 86400");
+        if (v.DialogProbeSeconds is < 0 or > 3600)
+            problems.Error("Voice:DialogProbeSeconds", $"{v.DialogProbeSeconds} is out of range; use 0 (off) or 1-3600");
         foreach (var (key, id) in new[] { ("Voice:CallbackGreetingPrompt", v.CallbackGreetingPrompt), ("Voice:CallbackAgentPrompt", v.CallbackAgentPrompt) })
             if (!string.IsNullOrEmpty(id) && o.Prompts.Items.Count > 0 && !o.Prompts.Items.ContainsKey(id))
                 problems.Warning(key, $"prompt '{id}' is not defined under Prompts:Items; call-backs go without it");

@@ -38,6 +38,18 @@ internal sealed class InDialogRouter(CallRegistry registry, SipSignalling sip)
             case SipMethods.Info:
                 Respond(transaction, call.OnInfo(request, fromCaller) ? 200 : 415);
                 break;
+            case SipMethods.Invite or SipMethods.Update when fromCaller:
+                // A re-INVITE or UPDATE from the caller is also its session refresh (RFC 4028 §9, §10).
+                var verdict = call.NegotiateRefresh(request);
+                if (verdict.Reject)
+                {
+                    var tooBrief = SipResponseFactory.Create(request, 422);
+                    tooBrief.Headers.Add(SessionTimer.MinSeHeader, verdict.TooBriefMinSe!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    transaction.SendResponse(tooBrief);
+                    break;
+                }
+                if (AnswerInDialog(transaction, call.MediaOf(fromCaller), sip, verdict.Agreement)) call.OnSessionRefreshed(verdict.Agreement);
+                break;
             case SipMethods.Invite or SipMethods.Update or SipMethods.Options:
                 AnswerInDialog(transaction, call.MediaOf(fromCaller), sip);
                 break;
@@ -52,9 +64,10 @@ internal sealed class InDialogRouter(CallRegistry registry, SipSignalling sip)
 
     /// <summary>
     /// OPTIONS → 200. A re-INVITE or UPDATE with SDP is answered from the same leg's media (hold, codec change; 488 if
-    /// it cannot be); without SDP it is a session refresh, answered without changing media.
+    /// it cannot be); without SDP it is a session refresh, answered without changing media. With a session timer the
+    /// 2xx carries its Session-Expires (RFC 4028 §9). True when the answer was 2xx.
     /// </summary>
-    public static void AnswerInDialog(SipServerTransaction transaction, CallMedia? media, SipSignalling sip)
+    public static bool AnswerInDialog(SipServerTransaction transaction, CallMedia? media, SipSignalling sip, SessionTimerAgreement? sessionTimer = null)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(sip);
@@ -62,7 +75,7 @@ internal sealed class InDialogRouter(CallRegistry registry, SipSignalling sip)
         if (request.Method == SipMethods.Options)
         {
             Respond(transaction, 200);
-            return;
+            return true;
         }
         string? sdp = null;
         if (SipSignalling.HasSdp(request))
@@ -70,14 +83,16 @@ internal sealed class InDialogRouter(CallRegistry registry, SipSignalling sip)
             if (media is null || !SipSignalling.TryParseSdp(SipSignalling.BodyText(request), out var offer) || !media.TryAnswer(offer, out var answer, out _))
             {
                 Respond(transaction, 488);
-                return;
+                return false;
             }
             sdp = answer.ToString();
         }
         var ok = SipResponseFactory.Create(request, 200);
         ok.Contact.Add(sip.Contact(transaction.Peer.Transport));
+        if (sessionTimer is not null) SessionTimer.Decorate(ok, sessionTimer);
         if (sdp is not null) SipSignalling.SetSdp(ok, sdp);
         transaction.SendResponse(ok);
+        return true;
     }
 
     /// <summary>The ACK for our 200 to a caller confirms the caller's dialog.</summary>
@@ -111,6 +126,15 @@ internal sealed class InDialogRouter(CallRegistry registry, SipSignalling sip)
     public void OnStrayResponse(SipResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        if (response.CallId is { } callId && registry.LegByCallId(callId) is { } leg) leg.TryAcknowledgeRetransmission(response);
+        if (response.CallId is not { } callId) return;
+        if (registry.LegByCallId(callId) is { } leg)
+        {
+            leg.TryAcknowledgeRetransmission(response);
+            return;
+        }
+        // Our session refresh re-INVITE to a caller: its dialog id as the caller's requests carry it (our tag, then theirs).
+        if (response.From?.Tag is { } ours && response.To?.Tag is { } theirs
+            && registry.CallDialog(string.Join(';', callId, ours, theirs)) is { AgentLeg: null } route)
+            route.Call.Caller.TryAcknowledgeRetransmission(response);
     }
 }

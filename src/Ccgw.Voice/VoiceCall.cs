@@ -6,6 +6,7 @@ using Ccgw.Media.Audio;
 using Ccgw.Media.Playout;
 using Ccgw.Media.Sdp;
 using Ccgw.Media.Transport;
+using Ccgw.Sip.Dialogs;
 using Ccgw.Sip.Message;
 using Microsoft.Extensions.Logging;
 
@@ -44,6 +45,7 @@ internal sealed partial class VoiceCall
     private readonly CancellationTokenSource _life = new();
     private readonly Lock _gate = new();
     private readonly ILogger _log;
+    private readonly SessionKeeper _session;
     private VoiceCallPhase _phase;
     private string? _interactionId;
     private string? _queueId;
@@ -54,7 +56,9 @@ internal sealed partial class VoiceCall
     private long? _connectedAt;
     private int _cleanedUp;
 
-    public VoiceCall(CallParts parts, InboundLeg caller, CallMedia callerMedia, FlowDefinition flow, CallerIdentity identity, ILogger log)
+    /// <param name="sessionTimer">The RFC 4028 session timer agreed in our 200 (none: the in-dialog probe, if configured).</param>
+    public VoiceCall(CallParts parts, InboundLeg caller, CallMedia callerMedia, FlowDefinition flow, CallerIdentity identity, ILogger log,
+        SessionTimerAgreement? sessionTimer = null)
     {
         _parts = parts;
         _caller = caller;
@@ -62,6 +66,7 @@ internal sealed partial class VoiceCall
         _flow = new FlowRun(flow);
         Identity = identity;
         _log = log;
+        _session = new SessionKeeper(parts.Time, sessionTimer, parts.Settings.DialogProbeInterval);
         // RFC 3261 §13.3.1.4: no ACK for our 2xx within 64*T1 (the transaction's Timer L) ends the call with BYE.
         caller.Transaction.AckTimeout += OnCallerNeverAcked;
     }
@@ -448,6 +453,7 @@ internal sealed partial class VoiceCall
     /// </summary>
     public void StartSupervision()
     {
+        if (_session.Active) _ = KeepSessionAsync(_life.Token);
         var settings = _parts.Settings;
         if (settings.MaxCallDuration <= TimeSpan.Zero && settings.RtpTimeout <= TimeSpan.Zero) return;
         _ = SuperviseAsync(_parts.Time.GetTimestamp(), _life.Token);
@@ -477,6 +483,45 @@ internal sealed partial class VoiceCall
             LogSupervisionFailed(_log, Key, e);
         }
     }
+
+    /// <summary>
+    /// The caller's session timer or, without one, the in-dialog probe (<see cref="SessionKeeper"/>): a session that
+    /// expired or a dialog the caller no longer holds (481, 408, no answer) ends the call with BYE on both legs.
+    /// </summary>
+    private async Task KeepSessionAsync(CancellationToken ct)
+    {
+        try
+        {
+            switch (await _session.RunAsync(_caller, ct))
+            {
+                case SessionLoss.SessionExpired:
+                    LogSessionExpired(_log, Key, _session.Agreement?.Interval ?? TimeSpan.Zero);
+                    await HangupAsync(CallEnd.SessionExpired);
+                    break;
+                case SessionLoss.DialogGone:
+                    LogDialogGone(_log, Key);
+                    await HangupAsync(CallEnd.DialogGone);
+                    break;
+            }
+        }
+#pragma warning disable CA1031 // A keeper that fails must not take the gateway down; the other watches still end the call.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogSessionKeepingFailed(_log, Key, e);
+        }
+    }
+
+    /// <summary>What our 2xx to the caller's re-INVITE or UPDATE says about the session timer (RFC 4028 §9); 422 when too brief.</summary>
+    public SessionTimerVerdict NegotiateRefresh(SipRequest request)
+    {
+        var verdict = SessionTimer.Negotiate(request, _parts.Settings.SessionTimers);
+        // A refresh without Session-Expires keeps the session's timer: the 2xx repeats it, so both sides still agree.
+        return verdict.Reject || verdict.Agreement is not null ? verdict : new SessionTimerVerdict(_session.Agreement, null);
+    }
+
+    /// <summary>We answered the caller's refresh with 2xx: its session runs for another interval.</summary>
+    public void OnSessionRefreshed(SessionTimerAgreement? agreement) => _session.PeerRefreshed(agreement);
 
     /// <summary>The longest RTP silence of the legs that should be sending now: the caller, and the agent once bridged (counted from then).</summary>
     private TimeSpan LongestSilence()
@@ -550,6 +595,8 @@ internal sealed partial class VoiceCall
                     CallEnd.NoAck => "no ACK from the caller",
                     CallEnd.RtpTimeout => "no RTP from the caller",
                     CallEnd.MaxDuration => "longest call reached",
+                    CallEnd.SessionExpired => "session expired",
+                    CallEnd.DialogGone => "the caller's dialog is gone",
                     _ => reason.ToString(),
                 });
         }
@@ -638,6 +685,15 @@ internal sealed partial class VoiceCall
     [LoggerMessage(EventId = 16603, Level = LogLevel.Error, Message = "Call {Call}: the watch for a vanished peer failed; the call now ends only on BYE")]
     private static partial void LogSupervisionFailed(ILogger logger, string call, Exception exception);
 
+    [LoggerMessage(EventId = 16420, Level = LogLevel.Warning, Message = "Call {Call}: the caller did not refresh its session (RFC 4028, interval {Interval}); hanging up both legs")]
+    private static partial void LogSessionExpired(ILogger logger, string call, TimeSpan interval);
+
+    [LoggerMessage(EventId = 16421, Level = LogLevel.Warning, Message = "Call {Call}: the caller no longer holds the dialog (our refresh or probe got 481/408 or no answer); hanging up both legs")]
+    private static partial void LogDialogGone(ILogger logger, string call);
+
+    [LoggerMessage(EventId = 16422, Level = LogLevel.Error, Message = "Call {Call}: the session keeper failed; the call now ends on BYE or the other watches")]
+    private static partial void LogSessionKeepingFailed(ILogger logger, string call, Exception exception);
+
     [LoggerMessage(EventId = 508, Level = LogLevel.Information, Message = "Call {Call}: flow ended ({Reason})")]
     private static partial void LogFlowEnded(ILogger logger, string call, string reason);
 
@@ -659,6 +715,12 @@ public enum CallEnd
 
     /// <summary><see cref="VoiceSettings.MaxCallDuration"/> reached.</summary>
     MaxDuration,
+
+    /// <summary>RFC 4028: the session was not refreshed before it expired.</summary>
+    SessionExpired,
+
+    /// <summary>Our session refresh or in-dialog OPTIONS got 481/408 or no answer: the caller no longer holds the dialog.</summary>
+    DialogGone,
 }
 
 /// <summary>Who is calling, as the gateway found out from the trunk's INVITE and the customer store.</summary>

@@ -7,6 +7,7 @@ using Ccgw.Media;
 using Ccgw.Media.Playout;
 using Ccgw.Media.Transport;
 using Ccgw.Sip;
+using Ccgw.Sip.Dialogs;
 using Ccgw.Sip.Message;
 using Ccgw.Sip.Transactions;
 using Ccgw.Sip.Transport;
@@ -169,6 +170,15 @@ public sealed partial class VoiceGateway : IAsyncDisposable
             Reject(caller, 488, "an SDP offer in the INVITE is required");
             return;
         }
+        // RFC 4028 §9: an interval below our minimum is refused before any port is taken; the caller may retry.
+        var sessionTimer = SessionTimer.Negotiate(request, _settings.SessionTimers);
+        if (sessionTimer.Reject)
+        {
+            caller.RejectTooBrief(sessionTimer.TooBriefMinSe!.Value);
+            _parts.Metrics.CountCall("rejected");
+            LogRejected(_log, 422, "session interval too small");
+            return;
+        }
         CallMedia media;
         try
         {
@@ -194,7 +204,7 @@ public sealed partial class VoiceGateway : IAsyncDisposable
             }
             answer = sdp.ToString();
             identity = await IdentifyAsync(request, cancellationToken);
-            call = new VoiceCall(_parts, caller, media, flow, identity, _loggers.CreateLogger<VoiceCall>());
+            call = new VoiceCall(_parts, caller, media, flow, identity, _loggers.CreateLogger<VoiceCall>(), sessionTimer.Agreement);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -215,7 +225,7 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         _registry.Add(call);
         // Armed before the 200 leaves, so a test's (or a fast peer's) next step always finds the watch running.
         call.StartSupervision();
-        caller.Answer(answer);
+        caller.Answer(answer, sessionTimer.Agreement);
         if (caller.State != InboundLegState.Answered)
         {
             // CANCELled while the customer store answered (the INVITE got its 487): the call ends before it began.

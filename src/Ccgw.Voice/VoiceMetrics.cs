@@ -36,6 +36,8 @@ internal sealed class VoiceMetrics
         CallEnd.FlowEnded => "flowEnded",
         CallEnd.CoreEnded => "coreEnded",
         CallEnd.NoAck => "noAck",
+        CallEnd.SessionExpired => "sessionExpired",
+        CallEnd.DialogGone => "dialogGone",
         CallEnd.RtpTimeout => "rtpTimeout",
         CallEnd.MaxDuration => "maxDuration",
         _ => "failure",

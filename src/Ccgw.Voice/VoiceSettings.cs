@@ -1,6 +1,7 @@
 using System.Net;
 using Ccgw.Core.Callbacks;
 using Ccgw.Core.Callbacks.DialOut;
+using Ccgw.Sip.Dialogs;
 using Ccgw.Sip.Transport;
 
 namespace Ccgw.Voice;
@@ -84,6 +85,18 @@ public sealed record VoiceSettings
     /// rtpengine's timeout, Asterisk's rtptimeout); zero: off. Held legs (sendonly/inactive towards us) are not timed.
     /// </summary>
     public TimeSpan RtpTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// RFC 4028 session timers on trunk calls (<c>Voice:SessionExpiresSeconds</c>, <c>Voice:MinSessionExpiresSeconds</c>):
+    /// the longest interval granted (0: not used) and the shortest accepted (else 422 with Min-SE).
+    /// </summary>
+    public SessionTimerPolicy SessionTimers { get; init; } = new();
+
+    /// <summary>
+    /// In-dialog OPTIONS to a caller that does not use session timers, this often (<c>Voice:DialogProbeSeconds</c>);
+    /// 481, 408 or no answer ends the call. Zero: off.
+    /// </summary>
+    public TimeSpan DialogProbeInterval { get; init; }
 
     /// <summary>Ring time for a call-back's customer leg before it counts as no answer.</summary>
     public TimeSpan CustomerRingTimeout { get; init; } = TimeSpan.FromSeconds(30);

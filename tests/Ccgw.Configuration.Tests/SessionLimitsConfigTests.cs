@@ -32,6 +32,34 @@ public sealed class SessionLimitsConfigTests
         Assert.Equal((14400, 60), (defaults.Options.Voice.MaxCallSeconds, defaults.Options.Voice.RtpTimeoutSeconds));
     }
 
+    [Theory]
+    [InlineData("MinSessionExpiresSeconds", 89, "89 is out of range; use 90-86400")]
+    [InlineData("SessionExpiresSeconds", 60, "60 is out of range; use 0 (off) or Voice:MinSessionExpiresSeconds (90) to 86400")]
+    [InlineData("SessionExpiresSeconds", 86401, "86401 is out of range")]
+    [InlineData("DialogProbeSeconds", -1, "-1 is out of range; use 0 (off) or 1-3600")]
+    [InlineData("DialogProbeSeconds", 3601, "3601 is out of range; use 0 (off) or 1-3600")]
+    public void Out_of_range_session_timer_and_probe_settings_name_their_key(string key, int value, string message)
+    {
+        var loaded = DemoConfig.LoadEdited(d => Voice(d)[key] = value);
+        Assert.False(loaded.IsValid);
+        var problem = Assert.Single(loaded.Problems.Errors);
+        Assert.Equal("Voice:" + key, problem.Key);
+        Assert.Contains(message, problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Session_timers_default_to_1800_s_with_a_90_s_minimum_and_probing_off()
+    {
+        var defaults = DemoConfig.LoadEdited(_ => { });
+        Assert.Equal((1800, 90, 0), (defaults.Options.Voice.SessionExpiresSeconds, defaults.Options.Voice.MinSessionExpiresSeconds, defaults.Options.Voice.DialogProbeSeconds));
+        var off = DemoConfig.LoadEdited(d =>
+        {
+            Voice(d)["SessionExpiresSeconds"] = 0;
+            Voice(d)["DialogProbeSeconds"] = 5;
+        });
+        Assert.True(off.IsValid, string.Join('\n', off.Problems.Errors));
+    }
+
     private static JsonObject Voice(JsonObject document)
     {
         if (document["Voice"] is not JsonObject voice) document["Voice"] = voice = [];

@@ -236,13 +236,15 @@ internal sealed class VoiceRig : IAsyncDisposable
     }
 
     /// <summary>A PBX caller on DID 100 (sipp); several at once each need their own <paramref name="sipPort"/> and <paramref name="name"/>.</summary>
-    public ExternalProcess StartCaller(int rtpPort, string scenario, int talkMs, int? sipPort = null, string number = "+15550100", string name = "caller") =>
+    /// <param name="extra">More sipp arguments, e.g. <c>-aa</c> (answer in-dialog OPTIONS/INFO/UPDATE with 200) for a caller the gateway probes.</param>
+    public ExternalProcess StartCaller(int rtpPort, string scenario, int talkMs, int? sipPort = null, string number = "+15550100", string name = "caller",
+        IReadOnlyList<string>? extra = null) =>
         ExternalProcess.Start("/usr/bin/sipp",
     [
         $"127.0.0.1:{I(_daemon.Listeners.Sip)}", "-sf", Path.Combine(Scenarios, scenario), "-i", "127.0.0.1", "-p", I(sipPort ?? CallerPort),
         "-mp", I(FreePorts.UdpPair()), "-m", "1", "-nostdin", "-d", I(talkMs), "-timeout", "90s", "-timeout_error",
         "-key", "caller", number, "-key", "rtp_port", I(rtpPort), "-key", "digit", "2",
-        "-trace_msg", "-message_file", MessageLog(name),
+        "-trace_msg", "-message_file", MessageLog(name), .. extra ?? [],
     ], workingDirectory: _work);
 
     private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);

@@ -99,7 +99,8 @@ internal sealed class VoiceTestbed : IAsyncDisposable
     }
 
     /// <summary>Sends a new INVITE with an SDP offer for DID 100; returns its Call-ID, From tag and branch.</summary>
-    public async Task<CallIds> SendInviteAsync(string did = "100")
+    /// <param name="extraHeaders">Header lines added as written, each ending in CRLF (e.g. Session-Expires).</param>
+    public async Task<CallIds> SendInviteAsync(string did = "100", string extraHeaders = "")
     {
         var n = Interlocked.Increment(ref _sequence);
         var ids = new CallIds($"call{n}-{Guid.NewGuid():N}@test", $"from{n}", $"z9hG4bKinv{n}{Guid.NewGuid():N}");
@@ -107,17 +108,17 @@ internal sealed class VoiceTestbed : IAsyncDisposable
             "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
         await SendAsync($"INVITE sip:{did}@localhost SIP/2.0\r\n{Via(ids.InviteBranch)}Max-Forwards: 70\r\nTo: <sip:{did}@localhost>\r\n" +
             $"From: <sip:5550100@127.0.0.1>;tag={ids.FromTag}\r\nCall-ID: {ids.CallId}\r\nCSeq: 1 INVITE\r\n" +
-            $"Contact: <sip:pbx@127.0.0.1:{PeerEndPoint.Port}>\r\nContent-Type: application/sdp\r\nContent-Length: {sdp.Length}\r\n\r\n{sdp}");
+            $"Contact: <sip:pbx@127.0.0.1:{PeerEndPoint.Port}>\r\n{extraHeaders}Content-Type: application/sdp\r\nContent-Length: {sdp.Length}\r\n\r\n{sdp}");
         return ids;
     }
 
     /// <summary>An in-dialog request of the caller's dialog (ACK, BYE, INFO, OPTIONS); CANCEL reuses the INVITE's branch.</summary>
-    public Task SendInDialogAsync(string method, CallIds ids, string? toTag, int cseq)
+    public Task SendInDialogAsync(string method, CallIds ids, string? toTag, int cseq, string extraHeaders = "")
     {
         var branch = method == SipMethods.Cancel ? ids.InviteBranch : $"z9hG4bK{method}{Guid.NewGuid():N}";
         var to = toTag is null ? "<sip:100@localhost>" : $"<sip:100@localhost>;tag={toTag}";
         return SendAsync($"{method} sip:100@localhost SIP/2.0\r\n{Via(branch)}Max-Forwards: 70\r\nTo: {to}\r\n" +
-            $"From: <sip:5550100@127.0.0.1>;tag={ids.FromTag}\r\nCall-ID: {ids.CallId}\r\nCSeq: {cseq} {method}\r\nContent-Length: 0\r\n\r\n");
+            $"From: <sip:5550100@127.0.0.1>;tag={ids.FromTag}\r\nCall-ID: {ids.CallId}\r\nCSeq: {cseq} {method}\r\n{extraHeaders}Content-Length: 0\r\n\r\n");
     }
 
     /// <summary>The next final response (provisional ones are skipped) for <paramref name="method"/> of the call.</summary>

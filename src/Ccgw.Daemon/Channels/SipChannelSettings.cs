@@ -96,6 +96,8 @@ internal static partial class DaemonHost
             CustomerRingTimeout = TimeSpan.FromSeconds(v.CustomerRingSeconds),
             MaxCallDuration = TimeSpan.FromSeconds(v.MaxCallSeconds),
             RtpTimeout = TimeSpan.FromSeconds(v.RtpTimeoutSeconds),
+            SessionTimers = new Sip.Dialogs.SessionTimerPolicy(v.SessionExpiresSeconds, v.MinSessionExpiresSeconds),
+            DialogProbeInterval = TimeSpan.FromSeconds(v.DialogProbeSeconds),
             CallbackPolicies = callbackPolicies,
             CallbackTrunks = options.Queues.Where(q => !string.IsNullOrEmpty(q.Callbacks.Trunk))
                 .ToDictionary(q => q.Id, q => q.Callbacks.Trunk!, StringComparer.Ordinal),

@@ -108,6 +108,8 @@ internal sealed class SipUserAgentCore : ISipTransactionUser
         if (request.Method is not (SipMethods.Cancel or SipMethods.Ack))
         {
             var required = request.Headers.GetTokens(SipHeaderNames.Require);
+            // RFC 4028 session timers are the one extension we implement (the voice path honours them).
+            required.RemoveAll(t => t.Equals(Dialogs.SessionTimer.OptionTag, StringComparison.OrdinalIgnoreCase));
             if (required.Count > 0)
             {
                 var r = SipResponseFactory.Create(request, 420, toTag: tag);
@@ -142,7 +144,7 @@ internal sealed class SipUserAgentCore : ISipTransactionUser
         var r = SipResponseFactory.Create(request, 200, toTag: SipTransactionLayer.LocalTag(request));
         WithAllow(r);
         r.Headers.Add(SipHeaderNames.Accept, "application/sdp");
-        r.Headers.Add(SipHeaderNames.Supported, string.Empty);
+        r.Headers.Add(SipHeaderNames.Supported, Dialogs.SessionTimer.OptionTag);
         return r;
     }
 

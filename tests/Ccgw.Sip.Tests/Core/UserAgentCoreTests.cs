@@ -62,6 +62,21 @@ public class UserAgentCoreTests
         Assert.NotNull(r.To!.Tag);
     }
 
+    [Fact]
+    public void Require_timer_is_the_one_extension_accepted_and_OPTIONS_says_Supported_timer()
+    {
+        var h = new Harness();
+        var options = Assert.Single(h.Feed(Wire(Invite.Replace("INVITE", "OPTIONS"))));
+        Assert.Equal(["timer"], options.Headers.GetTokens("Supported"));
+
+        // Without a host handler an INVITE gets 480; with Require: timer it must still get that, not 420.
+        var timer = Assert.Single(h.Feed(Wire(Invite.Replace("Max-Forwards: 70", "Max-Forwards: 70\nRequire: timer\nSession-Expires: 1800"))));
+        Assert.Equal(480, timer.StatusCode);
+        var other = Assert.Single(h.Feed(Wire(Invite.Replace("z9hG4bK776asdhds", "z9hG4bKother").Replace("Max-Forwards: 70", "Max-Forwards: 70\nRequire: timer, 100rel"))));
+        Assert.Equal(420, other.StatusCode);
+        Assert.Equal("100rel", other.Headers.Get("Unsupported"));
+    }
+
     [SkippableTheory]
     [InlineData("intmeth.dat", 501)]
     [InlineData("esc02.dat", 501)]
