@@ -104,11 +104,12 @@ public sealed partial class ContactCenterKpis
     {
         lock (_gate)
         {
+            TallyWaiting();
             var list = new List<Measurement<int>>(_queues.Count * Channels.Length);
             foreach (var q in _queues.Values)
             {
                 foreach (var channel in Channels)
-                    list.Add(new Measurement<int>(Waiting(q.Id, channel), Tag("channel", ChannelName(channel)), Tag("queue", q.Id)));
+                    list.Add(new Measurement<int>(q.For(channel).WaitingNow, Tag("channel", ChannelName(channel)), Tag("queue", q.Id)));
             }
 
             return list;
@@ -120,11 +121,12 @@ public sealed partial class ContactCenterKpis
         var now = _time.GetUtcNow();
         lock (_gate)
         {
+            TallyWaiting();
             var list = new List<Measurement<double>>(_queues.Count * Channels.Length);
             foreach (var q in _queues.Values)
             {
                 foreach (var channel in Channels)
-                    list.Add(new Measurement<double>(Math.Round(LongestWaitSeconds(q.Id, channel, now), 3), Tag("channel", ChannelName(channel)), Tag("queue", q.Id)));
+                    list.Add(new Measurement<double>(Math.Round(LongestWaitSeconds(q.For(channel), now), 3), Tag("channel", ChannelName(channel)), Tag("queue", q.Id)));
             }
 
             return list;
