@@ -20,6 +20,13 @@ if (args is ["cpu", ..])
     return;
 }
 
+if (args is ["kpi", ..])
+{
+    // Issue 20: the KPI families of 50 queues and 1,000 agents.
+    await KpiScrape.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000);
+    return;
+}
+
 // In-process: BenchmarkDotNet 0.14 cannot generate net10.0 projects, and a short run keeps the shared box usable.
 var config = DefaultConfig.Instance
     .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance))

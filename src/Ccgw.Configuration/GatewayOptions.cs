@@ -109,6 +109,9 @@ public sealed class RoutingSettings
     public int OfferTimeoutSeconds { get; set; } = 15;
     public int WrapUpSeconds { get; set; } = 30;
     public int DeviceLostGraceSeconds { get; set; } = 60;
+
+    /// <summary>The sliding window <c>ccgw_queue_service_level_ratio</c> is computed over (docs/observability.md).</summary>
+    public int ServiceLevelWindowSeconds { get; set; } = 900;
 }
 
 public sealed class AgentOptions

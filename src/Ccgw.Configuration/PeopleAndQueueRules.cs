@@ -104,6 +104,8 @@ internal static class PeopleAndQueueRules
             problems.Error("Routing:WrapUpSeconds", $"{o.Routing.WrapUpSeconds} is out of range; use 0-3600");
         if (o.Routing.DeviceLostGraceSeconds is < 0 or > 3600)
             problems.Error("Routing:DeviceLostGraceSeconds", $"{o.Routing.DeviceLostGraceSeconds} is out of range; use 0-3600");
+        if (o.Routing.ServiceLevelWindowSeconds is < 60 or > 86400)
+            problems.Error("Routing:ServiceLevelWindowSeconds", $"{o.Routing.ServiceLevelWindowSeconds} is out of range; use 60-86400");
 
         CheckAdmin(o.Admin, problems);
     }

@@ -7,6 +7,7 @@ using System.Text.Json.Serialization;
 using Ccgw.Configuration;
 using Ccgw.Core;
 using Ccgw.Core.History;
+using Ccgw.Core.Kpi;
 using Ccgw.Core.Repositories;
 using Ccgw.Core.Security;
 using Ccgw.Daemon.Channels;
@@ -76,6 +77,10 @@ internal static partial class DaemonHost
         services.AddHostedService<RoutingHost>();
         // History is a pure consumer of the core's events: a restart resumes its subscription (a gap is logged).
         services.AddEventLoop<HistoryRecorder>(LoopFailurePolicy.Restart);
+        // The contact-centre KPIs follow the same events as the history, so /metrics and reports agree; like the
+        // history it is a pure consumer, restarted on failure.
+        services.AddSingleton(_ => new KpiOptions(TimeSpan.FromSeconds(options.Routing.ServiceLevelWindowSeconds), CoreDefinitions.From(options).Queues));
+        services.AddEventLoop<ContactCenterKpis>(LoopFailurePolicy.Restart);
         TestFaults.AddFaultyLoop(services);
         Callbacks.CallbackRegistration.AddCallbacks(services, options);
 

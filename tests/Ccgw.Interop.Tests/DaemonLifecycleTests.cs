@@ -26,6 +26,9 @@ public sealed class DaemonLifecycleTests
             var text = await metrics.Content.ReadAsStringAsync();
             Assert.Contains("ccgw_ready 1", text);
             Assert.Contains("# TYPE process_cpu_seconds_total counter", text);
+            // Contact-centre KPIs (issue 20) are in the same scrape, so promtool below checks them too.
+            Assert.Contains("# TYPE ccgw_queue_answered_total counter", text);
+            Assert.Contains("# TYPE ccgw_queue_answer_time_seconds histogram", text);
 
             // WATCHDOG_USEC of 2 s: pings come every second.
             Assert.True(await daemon.Notify.WaitForAsync("WATCHDOG=1", TimeSpan.FromSeconds(20)), "no WATCHDOG=1 ping");
