@@ -132,6 +132,8 @@ public static class AdminApi
             if (queued) await engine.AbandonInteractionAsync(id, "cancelled by a supervisor", ct);
             return Results.NoContent();
         });
+
+        admin.MapReports();
     }
 
     /// <summary>Compares SHA-256 digests in constant time, so the comparison leaks nothing about the token.</summary>
