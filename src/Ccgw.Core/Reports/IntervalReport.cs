@@ -141,6 +141,7 @@ public sealed class IntervalReportBuilder(IReportHistoryReader history)
 
             if (previous is null)
             {
+                t.ArrivedAt = e.At;
                 if (counting) Queue(queue)[slot].Offered++;
             }
             else if (!string.Equals(queue, previousQueue, StringComparison.Ordinal))
@@ -171,7 +172,7 @@ public sealed class IntervalReportBuilder(IReportHistoryReader history)
                 t.ConnectedQueue = queue;
                 if (counting)
                 {
-                    var waited = e.At - (e.ArrivedAt ?? e.At);
+                    var waited = e.At - (t.ArrivedAt ?? e.At);
                     var answer = waited.TotalSeconds;
                     var q = Queue(queue)[slot];
                     q.Answered++;
@@ -204,7 +205,7 @@ public sealed class IntervalReportBuilder(IReportHistoryReader history)
             {
                 var q = Queue(queue)[slot];
                 q.Abandoned++;
-                if (Threshold(queue) is { } limit && e.At - (e.ArrivedAt ?? e.At) > limit) q.AbandonedAfterThreshold++;
+                if (Threshold(queue) is { } limit && e.At - (t.ArrivedAt ?? e.At) > limit) q.AbandonedAfterThreshold++;
             }
 
             t.State = state;
@@ -220,6 +221,7 @@ public sealed class IntervalReportBuilder(IReportHistoryReader history)
     private sealed class Track
     {
         public InteractionState? State;
+        public DateTimeOffset? ArrivedAt;
         public string? Queue;
         public DateTimeOffset? ConnectedAt;
         public string? Agent;

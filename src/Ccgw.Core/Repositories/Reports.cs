@@ -2,8 +2,8 @@ namespace Ccgw.Core.Repositories;
 
 /// <summary>
 /// One interaction lifecycle step as reports read it. Only the kinds reports count are read (<c>stateChanged</c>,
-/// <c>offerRejected</c>, <c>offerTimedOut</c>); <see cref="ArrivedAt"/>, the interaction's arrival, is given with the
-/// steps that measure from it (to <c>Connected</c> and to <c>Abandoned</c>) and may be null on the others.
+/// <c>offerRejected</c>, <c>offerTimedOut</c>), and steps into wrap-up may be left out. An interaction's arrival is the time of its first step: the core
+/// stamps both with the same clock reading.
 /// </summary>
 public sealed record ReportEvent(
     string InteractionId,
@@ -13,8 +13,7 @@ public sealed record ReportEvent(
     InteractionState? State,
     string? AgentId,
     string? QueueId,
-    string? Detail,
-    DateTimeOffset? ArrivedAt);
+    string? Detail);
 
 /// <summary>A call-back's latest dial attempt: its queue, when and how it ended (the list keeps only the latest per call-back).</summary>
 public sealed record ReportCallbackAttempt(string QueueId, DateTimeOffset At, string Outcome);

@@ -7,18 +7,19 @@ using Microsoft.Data.Sqlite;
 namespace Ccgw.Storage.Sqlite;
 
 /// <summary>
-/// Reads a period's history for interval reports through the indexes of migration 0040. Rows are read with the plain
-/// data reader, not Dapper: a month is about a million events, and mapping each through a record costs more than the
-/// query (docs/reports.md has the figures).
+/// Reads a period's history for interval reports through the indexes of migration 0040 (the period's steps from one
+/// covering index, in time order). Rows are read with the plain data reader, not Dapper: a month is most of a million
+/// rows, and Dapper's mapping would cost more than the query (docs/reports.md has the figures).
 /// </summary>
 public sealed class SqliteReportHistoryReader(SqliteDatabase database) : IReportHistoryReader
 {
-    private const string Columns = """
-        e.interaction_id, e.seq, e.at, e.kind, e.state, e.agent_id, e.queue_id, e.detail,
-        CASE WHEN e.state IN ('Connected', 'Abandoned') THEN (SELECT arrived_at FROM interactions a WHERE a.interaction_id = e.interaction_id) END
-        """;
+    private const string Columns = "e.interaction_id, e.seq, e.at, e.kind, e.state, e.agent_id, e.queue_id, e.detail";
 
+    // Exactly the partial index's condition (migration 0040): SQLite uses a partial index only when the query repeats it.
     private const string Kinds = "('stateChanged', 'offerRejected', 'offerTimedOut')";
+
+    // Nothing is counted on entering wrap-up (handling ends when the interaction does), so those rows stay in SQLite.
+    private const string NotWrapUp = "(e.state IS NULL OR e.state <> 'WrapUp')";
 
     public async IAsyncEnumerable<ReportEvent> ReadEventsAsync(DateTimeOffset from, DateTimeOffset to,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -33,7 +34,7 @@ public sealed class SqliteReportHistoryReader(SqliteDatabase database) : IReport
                 WHERE e.interaction_id IN (
                     SELECT interaction_id FROM interactions WHERE ended_at >= @from AND arrived_at < @from
                     UNION ALL SELECT interaction_id FROM interactions WHERE ended_at IS NULL AND arrived_at < @from)
-                  AND e.at < @from AND e.kind IN {Kinds}
+                  AND e.at < @from AND e.kind IN {Kinds} AND {NotWrapUp}
                 ORDER BY e.interaction_id, e.seq
                 """;
             context.Parameters.AddWithValue("@from", fromText);
@@ -41,8 +42,8 @@ public sealed class SqliteReportHistoryReader(SqliteDatabase database) : IReport
         }
         await using var period = c.CreateCommand();
         period.CommandText = $"""
-            SELECT {Columns} FROM interaction_events e INDEXED BY interaction_events_by_time
-            WHERE e.at >= @from AND e.at < @to AND e.kind IN {Kinds}
+            SELECT {Columns} FROM interaction_events e
+            WHERE e.at >= @from AND e.at < @to AND e.kind IN {Kinds} AND {NotWrapUp}
             ORDER BY e.at, e.interaction_id, e.seq
             """;
         period.Parameters.AddWithValue("@from", fromText);
@@ -63,8 +64,7 @@ public sealed class SqliteReportHistoryReader(SqliteDatabase database) : IReport
                 reader.IsDBNull(4) ? null : State(reader.GetString(4)),
                 reader.IsDBNull(5) ? null : reader.GetString(5),
                 reader.IsDBNull(6) ? null : reader.GetString(6),
-                reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.IsDBNull(8) ? null : StoredTime.Read(reader.GetString(8)));
+                reader.IsDBNull(7) ? null : reader.GetString(7));
         }
     }
 
