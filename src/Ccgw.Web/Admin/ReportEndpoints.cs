@@ -18,14 +18,24 @@ public static class ReportEndpoints
 
     public static void MapReports(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/reports/queues", (HttpContext http, IntervalReportBuilder builder, IReportQueues queues, CancellationToken ct) =>
-            RespondAsync(http, builder, queues, agents: false, ct))
+        // The query parameters are bound by name (all optional to the binder, checked here) so that the OpenAPI
+        // document lists them; a missing or bad one is a problem naming it, never the binder's bare 400.
+        admin.MapGet("/reports/queues", (string? from, string? to, string? interval, string? tz, string? format, HttpContext http,
+                IntervalReportBuilder builder, IReportQueues queues, CancellationToken ct) =>
+                RespondAsync(http, Parse(from, to, interval, tz, format), builder, queues, agents: false, ct))
             .WithSummary("Interval report per queue")
-            .WithDescription("Query: from, to (date, wall-clock time of tz, or instant with offset), interval (15m, hour, day), tz (IANA), format (json, csv).");
-        admin.MapGet("/reports/agents", (HttpContext http, IntervalReportBuilder builder, IReportQueues queues, CancellationToken ct) =>
-            RespondAsync(http, builder, queues, agents: true, ct))
+            .WithDescription("from, to: a date, a wall-clock time of tz, or an instant with offset; interval: 15m, hour (default), day; tz: IANA name (default UTC); format: json (default) or csv. docs/reports.md")
+            .Produces<QueueReportView>()
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesValidationProblem();
+        admin.MapGet("/reports/agents", (string? from, string? to, string? interval, string? tz, string? format, HttpContext http,
+                IntervalReportBuilder builder, IReportQueues queues, CancellationToken ct) =>
+                RespondAsync(http, Parse(from, to, interval, tz, format), builder, queues, agents: true, ct))
             .WithSummary("Interval report per agent")
-            .WithDescription("Same parameters as /reports/queues; rows only for agents with activity in the interval.");
+            .WithDescription("Same parameters as /reports/queues; rows only for agents with activity in the interval.")
+            .Produces<AgentReportView>()
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesValidationProblem();
     }
 
     /// <summary>The parameters of a report request, checked; <see cref="Problem"/> names the first bad one.</summary>
@@ -63,10 +73,9 @@ public static class ReportEndpoints
         static ReportRequest Bad(string parameter, string problem) => new(null, false, "", parameter, problem);
     }
 
-    private static async Task<IResult> RespondAsync(HttpContext http, IntervalReportBuilder builder, IReportQueues queues, bool agents, CancellationToken ct)
+    private static async Task<IResult> RespondAsync(HttpContext http, ReportRequest request, IntervalReportBuilder builder, IReportQueues queues,
+        bool agents, CancellationToken ct)
     {
-        var q = http.Request.Query;
-        var request = Parse(q["from"], q["to"], q["interval"], q["tz"], q["format"]);
         if (request.Period is not { } period)
             return Results.ValidationProblem(new Dictionary<string, string[]> { [request.Parameter!] = [request.Problem!] },
                 title: $"invalid parameter '{request.Parameter}'");
