@@ -25,6 +25,7 @@ internal sealed class AdminClient(TextWriter stdout, TextWriter stderr)
                 "callback-priority" => await ChangeCallbackAsync(http, options.Positional, "priority"),
                 "callback-reschedule" => await ChangeCallbackAsync(http, options.Positional, "scheduledAt"),
                 "callback-cancel" => await CancelCallbackAsync(http, options.Positional),
+                "report" => await ReportAsync(http, options),
                 _ => 64,
             };
         }
@@ -105,6 +106,23 @@ internal sealed class AdminClient(TextWriter stdout, TextWriter stderr)
         using var response = await http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         await (response.IsSuccessStatusCode ? stdout : stderr).WriteLineAsync(Pretty(body));
+        return response.IsSuccessStatusCode ? 0 : 1;
+    }
+
+    /// <summary>The parameters go to the daemon as given: it checks them and names a bad one in its problem answer.</summary>
+    private async Task<int> ReportAsync(HttpClient http, CtlOptions options)
+    {
+        if (options.Positional.Count != 1 || options.Positional[0] is not ("queues" or "agents"))
+        {
+            await stderr.WriteLineAsync("ccgwctl: usage: report queues|agents --from T --to T [--interval 15m|hour|day] [--tz ZONE] [--csv]");
+            return 64;
+        }
+        var query = string.Join('&', options.Report.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}"));
+        var csv = options.Report.TryGetValue("format", out var format) && format == "csv";
+        using var response = await http.GetAsync(new Uri($"/api/admin/reports/{options.Positional[0]}?{query}", UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.IsSuccessStatusCode && csv) await stdout.WriteAsync(body);
+        else await (response.IsSuccessStatusCode ? stdout : stderr).WriteLineAsync(Pretty(body));
         return response.IsSuccessStatusCode ? 0 : 1;
     }
 

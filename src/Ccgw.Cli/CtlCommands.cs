@@ -25,6 +25,9 @@ internal static class CtlCommands
           callback-reschedule ID TIME            reschedule a scheduled or interrupted call-back (ISO 8601, e.g.
                                                  2026-11-22T09:30:00Z); an interrupted one is dialled again at TIME
           callback-cancel ID                     cancel a scheduled or interrupted call-back
+          report queues|agents --from T --to T [--interval 15m|hour|day] [--tz ZONE] [--csv]
+                                                 interval report from history (T: 2026-10-25, a wall-clock time of
+                                                 ZONE, or an instant with offset; ZONE: IANA, default UTC)
         options for live verbs: --config PATH, --url http://host:port, --token TOKEN
         """;
 
@@ -58,6 +61,7 @@ internal static class CtlCommands
             case "callback-priority":
             case "callback-reschedule":
             case "callback-cancel":
+            case "report":
                 return await new AdminClient(stdout, stderr).RunAsync(args[0], options);
             default:
                 await stderr.WriteLineAsync($"ccgwctl: unknown verb '{args[0]}'\n{Usage}");
@@ -99,11 +103,15 @@ internal static class CtlCommands
 internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token, string? User, string? Realm,
     IReadOnlyList<string> Positional, string? Error)
 {
+    /// <summary>The report verb's query parameters (from, to, interval, tz, format), as given.</summary>
+    public IReadOnlyDictionary<string, string> Report { get; init; } = new Dictionary<string, string>();
+
     public static CtlOptions Parse(IReadOnlyList<string> args)
     {
         string config = GatewayConfiguration.DefaultPath;
         string? url = null, token = null, user = null, realm = null;
         var positional = new List<string>();
+        var report = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
             string? Next() => i + 1 < args.Count ? args[++i] : null;
@@ -114,6 +122,13 @@ internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token,
                 case "--token": token = Next(); break;
                 case "--user": user = Next(); break;
                 case "--realm": realm = Next(); break;
+                case "--from" or "--to" or "--interval" or "--tz":
+                    var key = args[i][2..];
+                    if (Next() is not { } value)
+                        return new CtlOptions(config, url, token, user, realm, positional, $"option '--{key}' needs a value");
+                    report[key] = value;
+                    break;
+                case "--csv": report["format"] = "csv"; break;
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal))
                         return new CtlOptions(config, url, token, user, realm, positional, $"unknown option '{args[i]}'");
@@ -121,6 +136,6 @@ internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token,
                     break;
             }
         }
-        return new CtlOptions(config, url, token, user, realm, positional, null);
+        return new CtlOptions(config, url, token, user, realm, positional, null) { Report = report };
     }
 }

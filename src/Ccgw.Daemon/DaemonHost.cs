@@ -59,6 +59,10 @@ internal static partial class DaemonHost
         services.AddSingleton<DaemonState>();
         services.AddSingleton<ICustomerRepository, SqliteCustomerRepository>();
         services.AddSingleton<IInteractionHistoryRepository, SqliteInteractionHistoryRepository>();
+        // Interval reports (docs/reports.md) read the history; queues and their targets as configured.
+        services.AddSingleton<IReportHistoryReader, SqliteReportHistoryReader>();
+        services.AddSingleton<Ccgw.Core.Reports.IntervalReportBuilder>();
+        services.AddSingleton<Ccgw.Core.Reports.IReportQueues>(new Ccgw.Core.Reports.ConfiguredReportQueues(CoreDefinitions.From(options).Queues));
         services.AddSingleton<SqliteCallbackRepository>();
         services.AddSingleton(sp => new RoutingEngine(CoreDefinitions.From(options), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(AdminOptions(options.Admin));
@@ -66,6 +70,8 @@ internal static partial class DaemonHost
         services.AddSingleton<Channels.ListenerCaps>();
         services.AddSingleton<IReadOnlyList<StaffLogin>>(_ => CoreDefinitions.StaffLogins(options));
         services.AddProblemDetails();
+        // The HTTP API's OpenAPI document, generated from the minimal-API endpoints (docs/admin-api.md, "OpenAPI").
+        services.AddOpenApi();
         services.AddWebEdge(EdgeOptions(options.Http));
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
@@ -112,6 +118,9 @@ internal static partial class DaemonHost
         MapXmppChannel(app);
         Ccgw.Web.Help.HelpEndpoints.MapHelpRequests(app);
         app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>());
+        // On the admin surface and behind the admin token: it describes the admin API (docs/admin-api.md).
+        app.MapOpenApi("/api/openapi.json")
+            .AddEndpointFilter(AdminApi.RequireToken(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>()));
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");
         // Before storage opens and before any listener binds: a second daemon on this data directory stops here.

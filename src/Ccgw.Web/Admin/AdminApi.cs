@@ -17,25 +17,14 @@ public static class AdminApi
 {
     public static void MapAdminApi(this IEndpointRouteBuilder app, AdminApiOptions options, AuthFailureLimiter limiter)
     {
-        var admin = app.MapGroup("/api/admin").AddEndpointFilter(async (context, next) =>
-        {
-            if (options.TokenSha256 is null)
-                return Results.Problem(statusCode: 404, title: "the admin API is disabled", detail: "set Admin:TokenSha256 in the configuration");
-            var http = context.HttpContext;
-            var remote = http.Connection.RemoteIpAddress;
-            if (!limiter.IsAllowed(remote, out var retryAfter))
-            {
-                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Results.Problem(statusCode: 429, title: "too many failed authentications from this address");
-            }
-            if (!IsAuthorized(http.Request.Headers.Authorization.ToString(), options.TokenSha256))
-            {
-                limiter.RecordFailure(remote);
-                http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ccgw-admin\"";
-                return Results.Problem(statusCode: 401, title: "a valid bearer token is required");
-            }
-            return await next(context);
-        });
+        var admin = app.MapGroup("/api/admin").AddEndpointFilter(RequireToken(options, limiter));
+
+        // What this daemon serves, from routing itself: the OpenAPI check (tests/Ccgw.Interop.Tests/OpenApiTests)
+        // compares it with the document, so an endpoint added later cannot be left out of it unnoticed.
+        admin.MapGet("/endpoints", ([Microsoft.AspNetCore.Mvc.FromServices] EndpointDataSource endpoints) => endpoints.Endpoints.OfType<RouteEndpoint>()
+                .Select(e => new EndpointView(e.RoutePattern.RawText ?? "", e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []))
+                .OrderBy(e => e.Route, StringComparer.Ordinal))
+            .WithSummary("Every endpoint the daemon maps (route and methods)");
 
         admin.MapGet("/agents", (RoutingEngine engine) =>
             engine.Snapshot.Agents.Values.OrderBy(a => a.AgentId, StringComparer.Ordinal).Select(AgentView.From));
@@ -132,7 +121,34 @@ public static class AdminApi
             if (queued) await engine.AbandonInteractionAsync(id, "cancelled by a supervisor", ct);
             return Results.NoContent();
         });
+
+        admin.MapReports();
     }
+
+    /// <summary>
+    /// The admin surface's gate: 404 without a configured token, 429 after repeated failures from one address, 401
+    /// without the right bearer token. Also guards <c>/api/openapi.json</c>, which describes the admin API.
+    /// </summary>
+    public static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> RequireToken(
+        AdminApiOptions options, AuthFailureLimiter limiter) => async (context, next) =>
+    {
+        if (options.TokenSha256 is null)
+            return Results.Problem(statusCode: 404, title: "the admin API is disabled", detail: "set Admin:TokenSha256 in the configuration");
+        var http = context.HttpContext;
+        var remote = http.Connection.RemoteIpAddress;
+        if (!limiter.IsAllowed(remote, out var retryAfter))
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Problem(statusCode: 429, title: "too many failed authentications from this address");
+        }
+        if (!IsAuthorized(http.Request.Headers.Authorization.ToString(), options.TokenSha256))
+        {
+            limiter.RecordFailure(remote);
+            http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ccgw-admin\"";
+            return Results.Problem(statusCode: 401, title: "a valid bearer token is required");
+        }
+        return await next(context);
+    };
 
     /// <summary>Compares SHA-256 digests in constant time, so the comparison leaks nothing about the token.</summary>
     internal static bool IsAuthorized(string header, byte[] expectedSha256)

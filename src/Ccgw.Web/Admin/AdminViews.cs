@@ -42,3 +42,6 @@ public sealed record CallbackView(string Id, string Queue, InteractionChannel Ch
         c.Priority, c.OriginalStartedAt.ToUniversalTime(), c.Status, c.CustomerId, c.PageUrl, c.Topic,
         c.Name, c.ImAddress, c.TimeZone, c.Attempts, c.LastOutcome, c.LastAttemptAt?.ToUniversalTime());
 }
+
+/// <summary>One mapped endpoint: its route pattern and methods (empty: any method).</summary>
+public sealed record EndpointView(string Route, IReadOnlyList<string> Methods);

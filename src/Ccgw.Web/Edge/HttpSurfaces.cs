@@ -13,7 +13,7 @@ public enum HttpSurface
     /// <summary>The help page, call-back and alert endpoints, assets: everything not named below.</summary>
     Public = 1,
 
-    /// <summary><c>/api/admin/</c>.</summary>
+    /// <summary><c>/api/admin/</c>, and <c>/api/openapi.json</c> which describes it.</summary>
     Admin = 2,
 
     /// <summary><c>/metrics</c>.</summary>
@@ -46,7 +46,8 @@ public static class HttpSurfaces
     /// <summary>The surface a request path belongs to; <see cref="HttpSurface.None"/> for the health endpoints.</summary>
     public static HttpSurface Classify(PathString path)
     {
-        if (path.StartsWithSegments("/api/admin", StringComparison.OrdinalIgnoreCase)) return HttpSurface.Admin;
+        if (path.StartsWithSegments("/api/admin", StringComparison.OrdinalIgnoreCase)
+            || path.StartsWithSegments("/api/openapi.json", StringComparison.OrdinalIgnoreCase)) return HttpSurface.Admin;
         if (path.StartsWithSegments("/metrics", StringComparison.OrdinalIgnoreCase)) return HttpSurface.Metrics;
         if (path.StartsWithSegments("/mqtt", StringComparison.OrdinalIgnoreCase)) return HttpSurface.MqttWebSocket;
         if (path.StartsWithSegments("/healthz", StringComparison.OrdinalIgnoreCase)
