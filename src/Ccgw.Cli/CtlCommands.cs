@@ -25,6 +25,14 @@ internal static class CtlCommands
           callback-reschedule ID TIME            reschedule a scheduled or interrupted call-back (ISO 8601, e.g.
                                                  2026-11-22T09:30:00Z); an interrupted one is dialled again at TIME
           callback-cancel ID                     cancel a scheduled or interrupted call-back
+          agent list | add ID | set ID | remove ID   provision agents at run time (admin API): add needs --password
+                                                 (or --password-stdin); --name N, --skill SKILL=LEVEL (repeat),
+                                                 --capacity voice=1,im=3,callback=1, --capability C, --reason-code R;
+                                                 set changes only what is given; remove is refused while on a call
+          supervisor list | add ID | set ID | remove ID   the same for supervisors (--name, --password)
+          queue list | show ID | set ID          a queue's routing settings: --skill SKILL=LEVEL (repeat; replaces the
+                                                 skills), --priority N, --service-level SECONDS[:TARGET]
+          audit [RESOURCE [ID]]                  provisioning changes, newest first (who, when, before, after)
         options for live verbs: --config PATH, --url http://host:port, --token TOKEN
         """;
 
@@ -59,6 +67,16 @@ internal static class CtlCommands
             case "callback-reschedule":
             case "callback-cancel":
                 return await new AdminClient(stdout, stderr).RunAsync(args[0], options);
+            case "agent":
+            case "supervisor":
+            case "queue":
+            case "audit":
+                if (options.Settings.ContainsKey("password-stdin"))
+                {
+                    var password = (await stdin.ReadLineAsync())?.TrimEnd('\r');
+                    options = options with { Settings = new Dictionary<string, List<string>>(options.Settings) { ["password"] = [password ?? ""] } };
+                }
+                return await new ProvisioningClient(stdout, stderr).RunAsync(args[0], options, AdminClient.Resolve(options));
             default:
                 await stderr.WriteLineAsync($"ccgwctl: unknown verb '{args[0]}'\n{Usage}");
                 return 64;
@@ -99,11 +117,18 @@ internal static class CtlCommands
 internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token, string? User, string? Realm,
     IReadOnlyList<string> Positional, string? Error)
 {
+    /// <summary>Provisioning options (--name, --skill, ...), each possibly repeated.</summary>
+    public IReadOnlyDictionary<string, List<string>> Settings { get; init; } = new Dictionary<string, List<string>>();
+
+    private static readonly HashSet<string> SettingNames =
+        ["name", "password", "skill", "capacity", "capability", "reason-code", "priority", "service-level", "limit"];
+
     public static CtlOptions Parse(IReadOnlyList<string> args)
     {
         string config = GatewayConfiguration.DefaultPath;
         string? url = null, token = null, user = null, realm = null;
         var positional = new List<string>();
+        var settings = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
             string? Next() => i + 1 < args.Count ? args[++i] : null;
@@ -114,6 +139,13 @@ internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token,
                 case "--token": token = Next(); break;
                 case "--user": user = Next(); break;
                 case "--realm": realm = Next(); break;
+                case "--password-stdin": settings["password-stdin"] = []; break;
+                case var option when option.StartsWith("--", StringComparison.Ordinal) && SettingNames.Contains(option[2..]):
+                    if (Next() is not { } value)
+                        return new CtlOptions(config, url, token, user, realm, positional, $"option '{option}' needs a value");
+                    if (!settings.TryGetValue(option[2..], out var values)) settings[option[2..]] = values = [];
+                    values.Add(value);
+                    break;
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal))
                         return new CtlOptions(config, url, token, user, realm, positional, $"unknown option '{args[i]}'");
@@ -121,6 +153,6 @@ internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token,
                     break;
             }
         }
-        return new CtlOptions(config, url, token, user, realm, positional, null);
+        return new CtlOptions(config, url, token, user, realm, positional, null) { Settings = settings };
     }
 }

@@ -99,6 +99,8 @@ internal static partial class DaemonHost
         services.AddSingleton<IWatchdogHealthGate>(sp => new DelegateWatchdogHealthGate(() =>
             sp.GetRequiredService<DaemonState>().StorageReady && sp.GetRequiredService<LoopHealth>().IsHealthy));
         services.AddHostedService<LifecycleNotifications>();
+        // SIGHUP (systemctl reload ccgw) from READY on: validate the file again, apply the logging levels.
+        services.AddHostedService<ConfigReload>();
         services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
             .AddCheck<ListenersHealthCheck>("listeners", tags: ["ready"])
