@@ -43,10 +43,18 @@ internal sealed partial class ConfigReload(LoadedConfiguration config, ILogger<C
         {
             LogReloading(log, config.Path);
             var loaded = GatewayConfiguration.Load(config.Path);
-            foreach (var warning in loaded.Problems.Warnings) LogReloadWarning(log, warning.ToString());
+            foreach (var warning in loaded.Problems.Warnings)
+            {
+                var text = warning.ToString();
+                LogReloadWarning(log, text);
+            }
             if (!loaded.IsValid)
             {
-                foreach (var error in loaded.Problems.Errors) LogReloadError(log, error.ToString());
+                foreach (var error in loaded.Problems.Errors)
+                {
+                    var text = error.ToString();
+                    LogReloadError(log, text);
+                }
                 LogReloadRefused(log, loaded.Problems.Errors.Count, config.Path);
                 return false;
             }
@@ -58,9 +66,13 @@ internal sealed partial class ConfigReload(LoadedConfiguration config, ILogger<C
             // The logging filters follow the Logging section of this configuration through its change token; re-reading
             // the file (validated just above) is what applies the new levels.
             if (config.Raw is IConfigurationRoot root) root.Reload();
-            var levels = next.Where(kv => IsReloadable(kv.Key)).Select(kv => $"{kv.Key}={kv.Value}").Order(StringComparer.Ordinal);
-            LogReloaded(log, string.Join(", ", levels));
-            if (restart.Count > 0) LogNeedsRestart(log, string.Join(", ", restart.Take(20)) + (restart.Count > 20 ? $" and {restart.Count - 20} more" : ""));
+            var levels = string.Join(", ", next.Where(kv => IsReloadable(kv.Key)).Select(kv => $"{kv.Key}={kv.Value}").Order(StringComparer.Ordinal));
+            LogReloaded(log, levels);
+            if (restart.Count > 0)
+            {
+                var pending = string.Join(", ", restart.Take(20)) + (restart.Count > 20 ? $" and {restart.Count - 20} more" : "");
+                LogNeedsRestart(log, pending);
+            }
             return true;
         }
     }
