@@ -69,7 +69,7 @@ public sealed class ProvisioningDaemonTests
         await rig.SetReadyAsync("dave");
         await using var dave = await rig.StartAgentPhoneAsync("dave", "demo-dave-1", "voice_agent_answers.xml");
         await using var rtp2 = new VoiceRtpEndpoint();
-        await using var caller2 = rig.StartCaller(rtp2.Port, "voice_caller.xml", talkMs: 3_000, sipPort: FreePorts.TcpAndUdp(), name: "caller2");
+        await using var caller2 = rig.StartCaller(rtp2.Port, "voice_caller.xml", talkMs: 15_000, sipPort: FreePorts.TcpAndUdp(), name: "caller2");
         var gateway2 = await rtp2.GatewayAsync(TimeSpan.FromSeconds(15));
         await rtp2.SendPacedAsync(PcapUdpPayloads.Read("/usr/share/sip-tester/dtmf_2833_2.pcap"), gateway2, deadline.Token);
         Assert.True(await dave.Process.WaitForExitAsync(TimeSpan.FromSeconds(60)), $"dave's phone never got call 2 and its BYE\n{rig.DaemonLog}");
@@ -108,7 +108,7 @@ public sealed class ProvisioningDaemonTests
             Assert.Equal(4, (await show.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("skills").GetProperty("sales").GetInt32());
 
         await using var rtp = new VoiceRtpEndpoint();
-        await using var caller = rig.StartCaller(rtp.Port, "voice_caller.xml", talkMs: 3_000);
+        await using var caller = rig.StartCaller(rtp.Port, "voice_caller.xml", talkMs: 15_000);
         var gateway = await rtp.GatewayAsync(TimeSpan.FromSeconds(15));
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await rtp.SendPacedAsync(PcapUdpPayloads.Read("/usr/share/sip-tester/dtmf_2833_2.pcap"), gateway, deadline.Token);
