@@ -4,6 +4,13 @@ using Ccgw.Bench.Routing;
 
 // Dedicated harness rather than BenchmarkDotNet: the question is the latency distribution of single routing decisions
 // against a large, steady state (10,000 agents, 100,000 waiting), which per-invocation timing answers directly.
+if (args.Length > 0 && args[0] == "provisioning")
+{
+    // Issue 20: a provisioning change's latency to the first routing decision that uses it (ProvisioningLatency.cs).
+    await ProvisioningLatency.RunAsync(agents: 1_000, queues: 50, waiting: 5_000, rounds: 300);
+    return;
+}
+
 var agents = 10_000;
 var waiting = 100_000;
 var operations = 200_000;

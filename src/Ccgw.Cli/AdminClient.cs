@@ -41,7 +41,7 @@ internal sealed class AdminClient(TextWriter stdout, TextWriter stderr)
         }
     }
 
-    private (string BaseUrl, string? Token) Resolve(CtlOptions options)
+    public static (string BaseUrl, string? Token) Resolve(CtlOptions options)
     {
         var token = options.Token ?? Environment.GetEnvironmentVariable("CCGW_ADMIN_TOKEN");
         if (options.Url is not null) return (options.Url, token);

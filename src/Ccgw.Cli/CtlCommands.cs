@@ -28,6 +28,14 @@ internal static class CtlCommands
           report queues|agents --from T --to T [--interval 15m|hour|day] [--tz ZONE] [--csv]
                                                  interval report from history (T: 2026-10-25, a wall-clock time of
                                                  ZONE, or an instant with offset; ZONE: IANA, default UTC)
+          agent list | add ID | set ID | remove ID   provision agents at run time (admin API): add needs --password
+                                                 (or --password-stdin); --name N, --skill SKILL=LEVEL (repeat),
+                                                 --capacity voice=1,im=3,callback=1, --capability C, --reason-code R;
+                                                 set changes only what is given; remove is refused while on a call
+          supervisor list | add ID | set ID | remove ID   the same for supervisors (--name, --password)
+          queue list | show ID | set ID          a queue's routing settings: --skill SKILL=LEVEL (repeat; replaces the
+                                                 skills), --priority N, --service-level SECONDS[:TARGET]
+          audit [RESOURCE [ID]]                  provisioning changes, newest first (who, when, before, after)
         options for live verbs: --config PATH, --url http://host:port, --token TOKEN
         """;
 
@@ -63,6 +71,16 @@ internal static class CtlCommands
             case "callback-cancel":
             case "report":
                 return await new AdminClient(stdout, stderr).RunAsync(args[0], options);
+            case "agent":
+            case "supervisor":
+            case "queue":
+            case "audit":
+                if (options.Settings.ContainsKey("password-stdin"))
+                {
+                    var password = (await stdin.ReadLineAsync())?.TrimEnd('\r');
+                    options = options with { Settings = new Dictionary<string, List<string>>(options.Settings) { ["password"] = [password ?? ""] } };
+                }
+                return await new ProvisioningClient(stdout, stderr).RunAsync(args[0], options, AdminClient.Resolve(options));
             default:
                 await stderr.WriteLineAsync($"ccgwctl: unknown verb '{args[0]}'\n{Usage}");
                 return 64;
@@ -105,6 +123,11 @@ internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token,
 {
     /// <summary>The report verb's query parameters (from, to, interval, tz, format), as given.</summary>
     public IReadOnlyDictionary<string, string> Report { get; init; } = new Dictionary<string, string>();
+    /// <summary>Provisioning options (--name, --skill, ...), each possibly repeated.</summary>
+    public IReadOnlyDictionary<string, List<string>> Settings { get; init; } = new Dictionary<string, List<string>>();
+
+    private static readonly HashSet<string> SettingNames =
+        ["name", "password", "skill", "capacity", "capability", "reason-code", "priority", "service-level", "limit"];
 
     public static CtlOptions Parse(IReadOnlyList<string> args)
     {
@@ -112,6 +135,7 @@ internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token,
         string? url = null, token = null, user = null, realm = null;
         var positional = new List<string>();
         var report = new Dictionary<string, string>(StringComparer.Ordinal);
+        var settings = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
             string? Next() => i + 1 < args.Count ? args[++i] : null;
@@ -124,11 +148,18 @@ internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token,
                 case "--realm": realm = Next(); break;
                 case "--from" or "--to" or "--interval" or "--tz":
                     var key = args[i][2..];
-                    if (Next() is not { } value)
+                    if (Next() is not { } reportValue)
                         return new CtlOptions(config, url, token, user, realm, positional, $"option '--{key}' needs a value");
-                    report[key] = value;
+                    report[key] = reportValue;
                     break;
                 case "--csv": report["format"] = "csv"; break;
+                case "--password-stdin": settings["password-stdin"] = []; break;
+                case var option when option.StartsWith("--", StringComparison.Ordinal) && SettingNames.Contains(option[2..]):
+                    if (Next() is not { } value)
+                        return new CtlOptions(config, url, token, user, realm, positional, $"option '{option}' needs a value");
+                    if (!settings.TryGetValue(option[2..], out var values)) settings[option[2..]] = values = [];
+                    values.Add(value);
+                    break;
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal))
                         return new CtlOptions(config, url, token, user, realm, positional, $"unknown option '{args[i]}'");
@@ -136,6 +167,6 @@ internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token,
                     break;
             }
         }
-        return new CtlOptions(config, url, token, user, realm, positional, null) { Report = report };
+        return new CtlOptions(config, url, token, user, realm, positional, null) { Report = report, Settings = settings };
     }
 }

@@ -42,6 +42,25 @@ public static class CoreDefinitions
         [.. o.Agents.Select(a => new StaffLogin(a.Id, StaffRole.Agent, Credential(a.Id, a.Password, a.PasswordHash, o.Site.SipDomain))),
          .. o.Supervisors.Select(s => new StaffLogin(s.Id, StaffRole.Supervisor, Credential(s.Id, s.Password, s.PasswordHash, o.Site.SipDomain)))];
 
+    /// <summary>
+    /// The configuration's people as provisioning records, seeding an empty store at first start (issue 20). The
+    /// credentials are those of <paramref name="logins"/> (the ones <see cref="StaffLogins"/> built), so the stored
+    /// form is the same derived credential the protocols already check, never a password.
+    /// </summary>
+    public static IReadOnlyList<Core.Repositories.StaffRecord> ProvisionedStaff(GatewayOptions o, IEnumerable<StaffLogin> logins)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        var byId = logins.ToDictionary(l => l.Id, StringComparer.Ordinal);
+        return
+        [
+            .. o.Agents.Select(a => new Core.Repositories.StaffRecord(a.Id, StaffRole.Agent, a.Name ?? a.Id, byId[a.Id].Credential.ToString(),
+                new Core.Repositories.ProvisionedAgent(a.Id, a.Name ?? a.Id, new Dictionary<string, int>(a.Skills, StringComparer.Ordinal),
+                    new ChannelCapacity(a.Capacity.Voice, a.Capacity.Im, a.Capacity.Callback), [.. a.Devices.Concat(a.Capabilities)],
+                    a.Capacity.ImWhileOnVoice, []))),
+            .. o.Supervisors.Select(s => new Core.Repositories.StaffRecord(s.Id, StaffRole.Supervisor, s.Name ?? s.Id, byId[s.Id].Credential.ToString(), null)),
+        ];
+    }
+
     private static StoredCredential Credential(string user, string? password, string? hash, string realm) =>
         hash is { Length: > 0 } && StoredCredential.TryParse(hash, out var parsed, out _) ? parsed
             : StoredCredential.Derive(user, realm, password ?? throw new InvalidOperationException($"{user} has no credential"));

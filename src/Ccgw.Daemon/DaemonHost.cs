@@ -68,7 +68,15 @@ internal static partial class DaemonHost
         services.AddSingleton(AdminOptions(options.Admin));
         services.AddSingleton<AuthFailureLimiter>();
         services.AddSingleton<Channels.ListenerCaps>();
-        services.AddSingleton<IReadOnlyList<StaffLogin>>(_ => CoreDefinitions.StaffLogins(options));
+        // The live logins every protocol reads (issue 20): the file's people, then the store's, kept current by provisioning.
+        services.AddSingleton(_ => new StaffLoginDirectory(CoreDefinitions.StaffLogins(options)));
+        services.AddSingleton<ILoginDirectory>(sp => sp.GetRequiredService<StaffLoginDirectory>());
+        // The logins as of start; protocols read ILoginDirectory, which follows provisioning.
+        services.AddSingleton<IReadOnlyList<StaffLogin>>(sp => [.. sp.GetRequiredService<StaffLoginDirectory>().All]);
+        services.AddSingleton<IProvisioningStore>(sp => new SqliteProvisioningStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton(sp => new Core.Provisioning.ProvisioningService(sp.GetRequiredService<RoutingEngine>(),
+            sp.GetRequiredService<IProvisioningStore>(), sp.GetRequiredService<StaffLoginDirectory>(), options.Site.SipDomain,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Core.Provisioning.ProvisioningService>>()));
         services.AddProblemDetails();
         // The HTTP API's OpenAPI document, generated from the minimal-API endpoints (docs/admin-api.md, "OpenAPI").
         services.AddOpenApi();
@@ -81,6 +89,7 @@ internal static partial class DaemonHost
         services.AddHostedService<CustomerSeeder>();
         services.AddLoopSupervision();
         services.AddHostedService<RoutingHost>();
+        services.AddHostedService<ProvisioningStartup>();
         // History is a pure consumer of the core's events: a restart resumes its subscription (a gap is logged).
         services.AddEventLoop<HistoryRecorder>(LoopFailurePolicy.Restart);
         // The contact-centre KPIs follow the same events as the history, so /metrics and reports agree; like the
@@ -101,6 +110,8 @@ internal static partial class DaemonHost
         services.AddSingleton<IWatchdogHealthGate>(sp => new DelegateWatchdogHealthGate(() =>
             sp.GetRequiredService<DaemonState>().StorageReady && sp.GetRequiredService<LoopHealth>().IsHealthy));
         services.AddHostedService<LifecycleNotifications>();
+        // SIGHUP (systemctl reload ccgw) from READY on: validate the file again, apply the logging levels.
+        services.AddHostedService<ConfigReload>();
         services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
             .AddCheck<ListenersHealthCheck>("listeners", tags: ["ready"])
@@ -117,10 +128,11 @@ internal static partial class DaemonHost
         MapMqttChannel(app);
         MapXmppChannel(app);
         Ccgw.Web.Help.HelpEndpoints.MapHelpRequests(app);
-        app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>());
         // On the admin surface and behind the admin token: it describes the admin API (docs/admin-api.md).
         app.MapOpenApi("/api/openapi.json")
             .AddEndpointFilter(AdminApi.RequireToken(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>()));
+        app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>(),
+            app.Services.GetRequiredService<Core.Provisioning.ProvisioningService>());
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");
         // Before storage opens and before any listener binds: a second daemon on this data directory stops here.

@@ -149,6 +149,19 @@ public sealed class RoutingEngine
     public Task<CommandResult> UpsertAgentAsync(AgentDefinition definition, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.UpsertAgent(definition, now), cancellationToken);
 
+    /// <summary>Removes an idle agent; refused (InvalidState, naming the interactions) while it holds an offer or a connected one.</summary>
+    public Task<CommandResult> RemoveAgentAsync(string agentId, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.RemoveAgent(agentId, now), cancellationToken);
+
+    /// <summary>Replaces an existing queue's definition; queued interactions are placed again so the next offer follows it.</summary>
+    public Task<CommandResult> UpsertQueueAsync(QueueDefinition definition, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.UpsertQueue(definition, now), cancellationToken);
+
+    /// <summary>The agents' and queues' definitions the core routes on now.</summary>
+    public Task<(IReadOnlyList<AgentDefinition> Agents, IReadOnlyList<QueueDefinition> Queues)> GetDefinitionsAsync(
+        CancellationToken cancellationToken = default) =>
+        Send((s, _) => (s.AgentDefinitions, s.QueueDefinitions), cancellationToken);
+
     /// <summary>
     /// A channel saw a customer's presence change (e.g. XMPP presence of a known customer): emits
     /// <see cref="ClientPresenceChanged"/> when state or preferred contact differ from the last known ones (unknown =

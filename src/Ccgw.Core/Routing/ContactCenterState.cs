@@ -22,6 +22,7 @@ internal sealed partial class ContactCenterState
     private readonly string _idPrefix;
     private long _eventSeq;
     private long _interactionSeq;
+    private int _nextAgentIndex;
     private DateTimeOffset _now;
 
     public ContactCenterState(ContactCenterDefinition definition, DateTimeOffset now, string? idPrefix = null)
@@ -481,7 +482,8 @@ internal sealed partial class ContactCenterState
 
     private void AddAgent(AgentDefinition definition, DateTimeOffset now)
     {
-        var a = new AgentRecord(_agentList.Count, definition, _queueList.Count) { Since = now, IdleSince = now };
+        // A counter, not the list's length: agents removed at run time leave gaps, and the index breaks ties in pools.
+        var a = new AgentRecord(_nextAgentIndex++, definition, _queueList.Count) { Since = now, IdleSince = now };
         _agents.Add(definition.Id, a);
         _agentList.Add(a);
         _shownCounts[(int)a.Shown]++;

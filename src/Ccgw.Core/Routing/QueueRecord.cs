@@ -8,6 +8,29 @@ internal sealed class QueueRecord
     public QueueRecord(int index, QueueDefinition definition, TimeSpan defaultHandleTime)
     {
         Index = index;
+        Redefine(definition);
+        for (var slot = 0; slot < Slots.Count; slot++)
+            HandleTime[slot] = new HandleTimeEstimator(defaultHandleTime);
+    }
+
+    public int Index { get; }
+
+    public QueueDefinition Definition { get; private set; }
+
+    public string Id => Definition.Id;
+
+    public TimeSpan[] WideningAfter { get; private set; }
+
+    /// <summary>Minimum level per required skill at each widening stage (stage 0 = as configured).</summary>
+    public IReadOnlyDictionary<string, int>[] StageLevels { get; private set; }
+
+    /// <summary>
+    /// Takes a new definition (same id) and recomputes the widening stages. The caller (the state's UpsertQueue) has
+    /// emptied this queue's pools first, since their membership was computed from the old stages.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(Definition), nameof(WideningAfter), nameof(StageLevels))]
+    public void Redefine(QueueDefinition definition)
+    {
         Definition = definition;
         var steps = definition.Widening ?? [];
         WideningAfter = [.. steps.Select(s => s.After)];
@@ -20,21 +43,7 @@ internal sealed class QueueRecord
             var previous = StageLevels[s];
             StageLevels[s + 1] = previous.ToDictionary(kv => kv.Key, kv => Math.Min(kv.Value, cap), StringComparer.Ordinal);
         }
-
-        for (var slot = 0; slot < Slots.Count; slot++)
-            HandleTime[slot] = new HandleTimeEstimator(defaultHandleTime);
     }
-
-    public int Index { get; }
-
-    public QueueDefinition Definition { get; }
-
-    public string Id => Definition.Id;
-
-    public TimeSpan[] WideningAfter { get; }
-
-    /// <summary>Minimum level per required skill at each widening stage (stage 0 = as configured).</summary>
-    public IReadOnlyDictionary<string, int>[] StageLevels { get; }
 
     public QueueRecord? OverflowTarget { get; set; }
 

@@ -32,7 +32,7 @@ internal static partial class DaemonHost
         }
         else
         {
-            services.AddSingleton(sp => new MqttAccountAuthenticator(sp.GetRequiredService<IReadOnlyList<Core.Security.StaffLogin>>(),
+            services.AddSingleton(sp => new MqttAccountAuthenticator(sp.GetRequiredService<Core.Security.ILoginDirectory>(),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MqttAccountAuthenticator>>()));
             services.AddSingleton(sp => new MqttBroker(BrokerOptions(options.Mqtt), sp.GetRequiredService<MqttAccountAuthenticator>(),
                 new ContactCenterAcl(), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),

@@ -24,7 +24,8 @@ internal static partial class DaemonHost
         if (!l.SipUdp.Enabled && !l.SipTcp.Enabled && !l.SipTls.Enabled) return;
         var services = builder.Services;
         services.AddSingleton(sp => VoiceSettingsFrom(options, config.Context, sp.GetRequiredService<Core.Callbacks.CallbackPolicies>()));
-        services.AddSingleton<ISipCredentialStore>(new InMemoryCredentialStore(AgentCredentials(options)));
+        // Read at each digest challenge from the live logins, so agents provisioned at run time register their phones at once.
+        services.AddSingleton<ISipCredentialStore>(sp => new StaffSipCredentials(sp.GetRequiredService<Core.Security.ILoginDirectory>(), options.Site.SipDomain));
         services.AddSingleton(sp => new SqliteRegistrationBindingStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IRegistrationStore, SipRegistrationStore>();
         services.AddSingleton(sp => new SipStackHost(() => StackOptions(config, sp.GetRequiredService<ListenerCaps>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), sp.GetRequiredService<VoiceSettings>(),

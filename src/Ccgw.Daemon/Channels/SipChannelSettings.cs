@@ -62,16 +62,6 @@ internal static partial class DaemonHost
         return address => networks.Any(n => n.Contains(address));
     }
 
-    /// <summary>Agents' SIP digest secrets (plain passwords are hashed here and dropped). Supervisors have no phone.</summary>
-    private static IEnumerable<SipCredentials> AgentCredentials(GatewayOptions options) =>
-        options.Agents.Select(agent =>
-        {
-            var credential = agent.PasswordHash is { Length: > 0 } hash && StoredCredential.TryParse(hash, out var parsed, out _)
-                ? parsed
-                : StoredCredential.Derive(agent.Id, options.Site.SipDomain, agent.Password ?? "");
-            return new SipCredentials(agent.Id, options.Site.SipDomain, credential.Ha1Md5, credential.Ha1Sha256);
-        });
-
     private static VoiceSettings VoiceSettingsFrom(GatewayOptions options, ConfigContext context, Core.Callbacks.CallbackPolicies callbackPolicies)
     {
         var v = options.Voice;

@@ -32,7 +32,7 @@ internal static partial class DaemonHost
         if (!listener.Enabled) return;
 
         var dataDirectory = config.Context.Resolve(options.Data.Directory);
-        services.AddSingleton(sp => new XmppAccountDirectory(sp.GetRequiredService<IReadOnlyList<StaffLogin>>(), options.Site.XmppDomain,
+        services.AddSingleton(sp => new XmppAccountDirectory(sp.GetRequiredService<ILoginDirectory>(), options.Site.XmppDomain,
             sp.GetRequiredService<ICustomerRepository>(), sp.GetRequiredService<ICustomerCredentialStore>()));
         services.AddSingleton(sp => new XmppPresenceBridge(options.Xmpp.PresenceDrivesAgentState, sp.GetRequiredService<RoutingEngine>(),
             sp.GetRequiredService<ILogger<XmppPresenceBridge>>(), sp.GetService<ImGateway>()));

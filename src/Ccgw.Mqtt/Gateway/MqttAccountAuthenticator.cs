@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Net;
 using System.Text;
 using Ccgw.Core.Security;
@@ -7,28 +6,29 @@ using Microsoft.Extensions.Logging;
 namespace Ccgw.Mqtt.Gateway;
 
 /// <summary>
-/// MQTT users are the configured agents (role agent) and supervisors (role supervisor), with the credentials derived or
-/// parsed once at start (<see cref="StaffLogin"/>); a CONNECT costs one <see cref="StoredCredential.Verify"/>.
+/// MQTT users are the agents (role agent) and supervisors (role supervisor) of the live login directory
+/// (<see cref="ILoginDirectory"/>: configured, then provisioned at run time), read at each CONNECT so that a person added
+/// or removed through the admin API logs in, or no longer does, at once; a CONNECT costs one <see cref="StoredCredential.Verify"/>.
 /// Failed logins are limited per source address like the admin API, so the port cannot be used to guess passwords.
 /// </summary>
 public sealed partial class MqttAccountAuthenticator : IMqttAuthenticator
 {
-    private readonly FrozenDictionary<string, Account> _accounts;
+    private readonly ILoginDirectory _logins;
     private readonly AuthFailureLimiter _failures;
     private readonly ILogger<MqttAccountAuthenticator> _log;
 
-    private sealed record Account(StoredCredential Credential, MqttIdentity Identity);
-
+    /// <summary>A fixed list of logins (tests).</summary>
     public MqttAccountAuthenticator(IEnumerable<StaffLogin> staff, TimeProvider time, ILogger<MqttAccountAuthenticator> log)
+        : this(new StaffLoginDirectory(staff), time, log)
     {
-        ArgumentNullException.ThrowIfNull(staff);
+    }
+
+    public MqttAccountAuthenticator(ILoginDirectory logins, TimeProvider time, ILogger<MqttAccountAuthenticator> log)
+    {
+        ArgumentNullException.ThrowIfNull(logins);
+        _logins = logins;
         _failures = new AuthFailureLimiter(time);
         _log = log;
-        var accounts = new Dictionary<string, Account>(StringComparer.Ordinal);
-        foreach (var login in staff)
-            accounts[login.Id] = new Account(login.Credential,
-                new MqttIdentity(login.Id, [login.Role == StaffRole.Supervisor ? ContactCenterAcl.SupervisorRole : ContactCenterAcl.AgentRole]));
-        _accounts = accounts.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     public ValueTask<MqttAuthenticationResult> AuthenticateAsync(MqttAuthenticationRequest request, CancellationToken cancellationToken)
@@ -37,15 +37,16 @@ public sealed partial class MqttAccountAuthenticator : IMqttAuthenticator
         var address = (request.RemoteEndPoint as IPEndPoint)?.Address;
         // Counted per address and login name, so a guesser behind a shared office address locks out only the account
         // it guesses; names that are no account share one count (AuthFailureLimiter).
-        var tried = request.UserName is { } name && _accounts.ContainsKey(name) ? name : AuthFailureLimiter.UnknownUser;
+        var tried = request.UserName is { } name && _logins.Find(name) is not null ? name : AuthFailureLimiter.UnknownUser;
         if (!_failures.IsAllowed(address, tried, out _))
         {
             LogThrottled(_log, address?.ToString() ?? "?");
             return ValueTask.FromResult(MqttAuthenticationResult.Refuse(MqttConnectRefusal.NotAuthorized));
         }
-        if (request.UserName is { } user && request.HasPassword && _accounts.TryGetValue(user, out var account) &&
-            account.Credential.Verify(Encoding.UTF8.GetString(request.Password.Span)))
-            return ValueTask.FromResult(MqttAuthenticationResult.Accept(account.Identity));
+        if (request.UserName is { } user && request.HasPassword && _logins.Find(user) is { } login &&
+            login.Credential.Verify(Encoding.UTF8.GetString(request.Password.Span)))
+            return ValueTask.FromResult(MqttAuthenticationResult.Accept(
+                new MqttIdentity(login.Id, [login.Role == StaffRole.Supervisor ? ContactCenterAcl.SupervisorRole : ContactCenterAcl.AgentRole])));
         _failures.RecordFailure(address, tried);
         LogRefused(_log, request.UserName ?? "", address?.ToString() ?? "?");
         return ValueTask.FromResult(MqttAuthenticationResult.Refuse(MqttConnectRefusal.BadUserNameOrPassword));

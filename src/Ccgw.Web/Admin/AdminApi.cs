@@ -15,7 +15,8 @@ namespace Ccgw.Web.Admin;
 /// </summary>
 public static class AdminApi
 {
-    public static void MapAdminApi(this IEndpointRouteBuilder app, AdminApiOptions options, AuthFailureLimiter limiter)
+    public static void MapAdminApi(this IEndpointRouteBuilder app, AdminApiOptions options, AuthFailureLimiter limiter,
+        Core.Provisioning.ProvisioningService? provisioning = null)
     {
         var admin = app.MapGroup("/api/admin").AddEndpointFilter(RequireToken(options, limiter));
 
@@ -26,11 +27,12 @@ public static class AdminApi
                 .OrderBy(e => e.Route, StringComparer.Ordinal))
             .WithSummary("Every endpoint the daemon maps (route and methods)");
 
+        // Live state, with the provisioned settings (name, skills, ...) when provisioning runs.
         admin.MapGet("/agents", (RoutingEngine engine) =>
-            engine.Snapshot.Agents.Values.OrderBy(a => a.AgentId, StringComparer.Ordinal).Select(AgentView.From));
+            engine.Snapshot.Agents.Values.OrderBy(a => a.AgentId, StringComparer.Ordinal).Select(a => AgentView.From(a, provisioning?.GetAgent(a.AgentId))));
 
         admin.MapGet("/agents/{id}", (string id, RoutingEngine engine) =>
-            engine.Snapshot.Agents.TryGetValue(id, out var agent) ? Results.Ok(AgentView.From(agent)) : UnknownAgent(id));
+            engine.Snapshot.Agents.TryGetValue(id, out var agent) ? Results.Ok(AgentView.From(agent, provisioning?.GetAgent(id))) : UnknownAgent(id));
 
         admin.MapPut("/agents/{id}/state", async (string id, AgentStateChange? change, RoutingEngine engine, CancellationToken ct) =>
         {
@@ -40,8 +42,10 @@ public static class AdminApi
             var result = await engine.SetAgentStateAsync(id, state, change!.Reason, ct);
             if (result.Status != CommandStatus.Ok)
                 return Results.Problem(statusCode: 409, title: "the state was not changed", detail: result.Error);
-            return engine.Snapshot.Agents.TryGetValue(id, out var updated) ? Results.Ok(AgentView.From(updated)) : UnknownAgent(id);
+            return engine.Snapshot.Agents.TryGetValue(id, out var updated) ? Results.Ok(AgentView.From(updated, provisioning?.GetAgent(id))) : UnknownAgent(id);
         });
+
+        if (provisioning is not null) admin.MapProvisioning(options, provisioning);
 
         admin.MapGet("/queues", (RoutingEngine engine) =>
             engine.Snapshot.Queues.Values.OrderBy(q => q.QueueId, StringComparer.Ordinal).Select(QueueView.From));
@@ -163,7 +167,7 @@ public static class AdminApi
         Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "invalid request");
 
     private static IResult UnknownAgent(string id) =>
-        Results.Problem(statusCode: 404, title: $"no agent '{id}'", detail: "agents are defined in the configuration (Agents)");
+        Results.Problem(statusCode: 404, title: $"no agent '{id}'", detail: "add agents with POST /api/admin/agents or ccgwctl agent add");
 
     private static IResult UnknownCallback(string id) =>
         Results.Problem(statusCode: 404, title: $"no scheduled or interrupted call-back '{id}'",

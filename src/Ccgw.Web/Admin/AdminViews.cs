@@ -13,6 +13,23 @@ public sealed record AgentView(string AgentId, AgentState State, string? Reason,
         new ChannelsView(p.Load.Voice, p.Load.Im, p.Load.Callback),
         new ChannelsView(p.Capacity.Voice, p.Capacity.Im, p.Capacity.Callback),
         p.InteractionIds, p.LostDevices);
+
+    /// <summary>Live state plus the provisioned settings, when known.</summary>
+    public static AgentView From(AgentPresence p, ProvisionedAgent? settings) => From(p) with
+    {
+        Name = settings?.Name,
+        Skills = settings?.Skills,
+        Capabilities = settings?.Capabilities,
+        ReasonCodes = settings?.ReasonCodes,
+    };
+
+    public string? Name { get; init; }
+
+    public IReadOnlyDictionary<string, int>? Skills { get; init; }
+
+    public IReadOnlyList<string>? Capabilities { get; init; }
+
+    public IReadOnlyList<string>? ReasonCodes { get; init; }
 }
 
 public sealed record QueueView(string Queue, int Waiting, int AgentsReady, int AgentsBusy, double? EwtSeconds,

@@ -5,34 +5,37 @@ using Ccgw.Xmpp.Sasl;
 namespace Ccgw.Xmpp.Im;
 
 /// <summary>
-/// XMPP accounts: the configured agents and supervisors (their credentials derived or parsed once, before start), and
+/// XMPP accounts: the agents and supervisors of the live login directory (configured, then provisioned at run time; read
+/// at each login, so a person added or removed through the admin API logs in, or no longer does, at once), and
 /// customers whose address on the XMPP domain has a stored credential (looked up per login, so customers added later
 /// can log in). Login names are lower case; a customer's is the local part of their address on <c>domain</c>.
 /// </summary>
 public sealed class XmppAccountDirectory : IXmppAccounts
 {
-    private readonly Dictionary<string, XmppAccount> _configured = new(StringComparer.Ordinal);
+    private readonly ILoginDirectory _staff;
     private readonly ICustomerRepository _customers;
     private readonly ICustomerCredentialStore _credentials;
     private readonly string _domain;
 
+    /// <summary>A fixed list of logins (tests).</summary>
     public XmppAccountDirectory(IEnumerable<StaffLogin> staff, string domain, ICustomerRepository customers, ICustomerCredentialStore credentials)
+        : this(new StaffLoginDirectory(staff), domain, customers, credentials)
+    {
+    }
+
+    public XmppAccountDirectory(ILoginDirectory staff, string domain, ICustomerRepository customers, ICustomerCredentialStore credentials)
     {
         ArgumentNullException.ThrowIfNull(staff);
+        _staff = staff;
         _customers = customers;
         _credentials = credentials;
         _domain = domain;
-        foreach (var login in staff)
-        {
-            var user = login.Id.ToLowerInvariant();
-            var kind = login.Role == StaffRole.Supervisor ? XmppAccountKind.Supervisor : XmppAccountKind.Agent;
-            _configured[user] = ToAccount(user, kind, login.Credential, login.Id);
-        }
     }
 
     public async ValueTask<XmppAccount?> FindAsync(string user, CancellationToken cancellationToken = default)
     {
-        if (_configured.TryGetValue(user, out var account)) return account;
+        if (_staff.FindLowerCase(user) is { } login)
+            return ToAccount(user, login.Role == StaffRole.Supervisor ? XmppAccountKind.Supervisor : XmppAccountKind.Agent, login.Credential, login.Id);
         var customer = await _customers.FindByImAddressAsync($"{user}@{_domain}", cancellationToken);
         if (customer is null) return null;
         var text = await _credentials.GetXmppCredentialAsync(customer.Id, cancellationToken);

@@ -83,4 +83,22 @@ public sealed class MqttAccountAuthenticatorTests
         Assert.Equal(MqttConnectRefusal.NotAuthorized, (await ConnectAsync("someone-else", "guess")).Refusal);
         Assert.True((await ConnectAsync("alice", "alice-secret")).Succeeded);
     }
+
+    [Fact]
+    public async Task People_provisioned_at_run_time_log_in_at_once_and_removed_ones_no_longer_do()
+    {
+        var logins = new StaffLoginDirectory([new StaffLogin("alice", StaffRole.Agent, StoredCredential.Derive("alice", "example.com", "alice-secret"))]);
+        var authenticator = new MqttAccountAuthenticator(logins, _time, NullLogger<MqttAccountAuthenticator>.Instance);
+        Task<MqttAuthenticationResult> Connect(string user, string password) => authenticator.AuthenticateAsync(new MqttAuthenticationRequest("c", user,
+            Encoding.UTF8.GetBytes(password), true, Other, MqttProtocolVersion.V500), default).AsTask();
+        Assert.False((await Connect("dave", "dave-secret")).Succeeded);
+
+        logins.Set(new StaffLogin("dave", StaffRole.Supervisor, StoredCredential.Derive("dave", "example.com", "dave-secret")));
+        var dave = await Connect("dave", "dave-secret");
+        logins.Remove("alice");
+
+        Assert.True(dave.Succeeded);
+        Assert.True(dave.Identity!.IsInRole(ContactCenterAcl.SupervisorRole));
+        Assert.False((await Connect("alice", "alice-secret")).Succeeded);
+    }
 }

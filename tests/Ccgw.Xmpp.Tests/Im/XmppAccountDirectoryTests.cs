@@ -63,6 +63,22 @@ public sealed class XmppAccountDirectoryTests
         Assert.Null(await directory.FindAsync("nobody"));
     }
 
+    [Fact]
+    public async Task Staff_provisioned_at_run_time_log_in_at_once_and_removed_ones_no_longer_do()
+    {
+        var logins = new StaffLoginDirectory([new StaffLogin("sam", StaffRole.Supervisor, Sam)]);
+        var directory = new XmppAccountDirectory(logins, "example.com", _customers, _credentials);
+        Assert.Null(await directory.FindAsync("alice"));
+
+        logins.Set(new StaffLogin("Alice", StaffRole.Agent, Alice));
+        logins.Remove("sam");
+
+        var alice = await directory.FindAsync("alice");
+        Assert.Equal((XmppAccountKind.Agent, "Alice"), (alice!.Kind, alice.Id));
+        Assert.Equal(Alice.ScramSha256.StoredKey, alice.ScramSha256.StoredKey);
+        Assert.Null(await directory.FindAsync("sam"));
+    }
+
     private sealed class Credentials : ICustomerCredentialStore
     {
         public Dictionary<string, string> Stored { get; } = [];
