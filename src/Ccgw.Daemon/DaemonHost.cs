@@ -10,6 +10,7 @@ using Ccgw.Core.History;
 using Ccgw.Core.Repositories;
 using Ccgw.Core.Security;
 using Ccgw.Daemon.Channels;
+using Ccgw.Daemon.SelfHelp;
 using Ccgw.Web.Admin;
 using Ccgw.Web.Edge;
 using Ccgw.Storage.Sqlite;
@@ -72,12 +73,14 @@ internal static partial class DaemonHost
         // Hosted services start in this order: storage before anything that reads it, the core before adapters.
         services.AddHostedService<StorageStartup>();
         services.AddHostedService<CustomerSeeder>();
+        services.AddSelfHelpSeed();
         services.AddLoopSupervision();
         services.AddHostedService<RoutingHost>();
         // History is a pure consumer of the core's events: a restart resumes its subscription (a gap is logged).
         services.AddEventLoop<HistoryRecorder>(LoopFailurePolicy.Restart);
         TestFaults.AddFaultyLoop(services);
         Callbacks.CallbackRegistration.AddCallbacks(services, options);
+        services.AddSelfHelp(options);
 
         // Protocol channels register their listeners and adapters here (each in its own file under Channels/),
         // after the core so that their StartAsync can rely on it, before LifecycleNotifications reports READY.
@@ -107,6 +110,7 @@ internal static partial class DaemonHost
         MapXmppChannel(app);
         Ccgw.Web.Help.HelpEndpoints.MapHelpRequests(app);
         app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>());
+        app.MapSelfHelp(config);
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");
         // Before storage opens and before any listener binds: a second daemon on this data directory stops here.

@@ -17,25 +17,7 @@ public static class AdminApi
 {
     public static void MapAdminApi(this IEndpointRouteBuilder app, AdminApiOptions options, AuthFailureLimiter limiter)
     {
-        var admin = app.MapGroup("/api/admin").AddEndpointFilter(async (context, next) =>
-        {
-            if (options.TokenSha256 is null)
-                return Results.Problem(statusCode: 404, title: "the admin API is disabled", detail: "set Admin:TokenSha256 in the configuration");
-            var http = context.HttpContext;
-            var remote = http.Connection.RemoteIpAddress;
-            if (!limiter.IsAllowed(remote, out var retryAfter))
-            {
-                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Results.Problem(statusCode: 429, title: "too many failed authentications from this address");
-            }
-            if (!IsAuthorized(http.Request.Headers.Authorization.ToString(), options.TokenSha256))
-            {
-                limiter.RecordFailure(remote);
-                http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ccgw-admin\"";
-                return Results.Problem(statusCode: 401, title: "a valid bearer token is required");
-            }
-            return await next(context);
-        });
+        var admin = app.MapAdminGroup(options, limiter);
 
         admin.MapGet("/agents", (RoutingEngine engine) =>
             engine.Snapshot.Agents.Values.OrderBy(a => a.AgentId, StringComparer.Ordinal).Select(AgentView.From));
@@ -133,6 +115,31 @@ public static class AdminApi
             return Results.NoContent();
         });
     }
+
+    /// <summary>
+    /// The <c>/api/admin</c> route group with the bearer-token check and the failed-authentication limiter; every
+    /// feature's admin endpoints (e.g. <c>Wizard/WizardAdminApi</c>) map onto a group from here, so they share one gate.
+    /// </summary>
+    public static RouteGroupBuilder MapAdminGroup(this IEndpointRouteBuilder app, AdminApiOptions options, AuthFailureLimiter limiter) =>
+        app.MapGroup("/api/admin").AddEndpointFilter(async (context, next) =>
+        {
+            if (options.TokenSha256 is null)
+                return Results.Problem(statusCode: 404, title: "the admin API is disabled", detail: "set Admin:TokenSha256 in the configuration");
+            var http = context.HttpContext;
+            var remote = http.Connection.RemoteIpAddress;
+            if (!limiter.IsAllowed(remote, out var retryAfter))
+            {
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Results.Problem(statusCode: 429, title: "too many failed authentications from this address");
+            }
+            if (!IsAuthorized(http.Request.Headers.Authorization.ToString(), options.TokenSha256))
+            {
+                limiter.RecordFailure(remote);
+                http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ccgw-admin\"";
+                return Results.Problem(statusCode: 401, title: "a valid bearer token is required");
+            }
+            return await next(context);
+        });
 
     /// <summary>Compares SHA-256 digests in constant time, so the comparison leaks nothing about the token.</summary>
     internal static bool IsAuthorized(string header, byte[] expectedSha256)
