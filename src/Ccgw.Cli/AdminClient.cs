@@ -25,6 +25,7 @@ internal sealed class AdminClient(TextWriter stdout, TextWriter stderr)
                 "callback-priority" => await ChangeCallbackAsync(http, options.Positional, "priority"),
                 "callback-reschedule" => await ChangeCallbackAsync(http, options.Positional, "scheduledAt"),
                 "callback-cancel" => await CancelCallbackAsync(http, options.Positional),
+                "wizard" or "catalogue" or "orders" or "order-status" => await new SelfHelpClient(stdout, stderr).RunAsync(http, verb, options.Positional),
                 _ => 64,
             };
         }
@@ -125,7 +126,7 @@ internal sealed class AdminClient(TextWriter stdout, TextWriter stderr)
         return 1;
     }
 
-    private static string Pretty(string json)
+    internal static string Pretty(string json)
     {
         try
         {

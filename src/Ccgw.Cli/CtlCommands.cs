@@ -11,7 +11,7 @@ namespace Ccgw.Cli;
 /// </summary>
 internal static class CtlCommands
 {
-    public const string Usage = """
+    public static readonly string Usage = $"""
         usage: ccgwctl VERB [options]
           check-config [--config PATH]           validate a configuration (exit 0 valid, 78 invalid)
           version                                print the version
@@ -25,6 +25,7 @@ internal static class CtlCommands
           callback-reschedule ID TIME            reschedule a scheduled or interrupted call-back (ISO 8601, e.g.
                                                  2026-11-22T09:30:00Z); an interrupted one is dialled again at TIME
           callback-cancel ID                     cancel a scheduled or interrupted call-back
+        {SelfHelpClient.Usage}
         options for live verbs: --config PATH, --url http://host:port, --token TOKEN
         """;
 
@@ -58,6 +59,10 @@ internal static class CtlCommands
             case "callback-priority":
             case "callback-reschedule":
             case "callback-cancel":
+            case "wizard":
+            case "catalogue":
+            case "orders":
+            case "order-status":
                 return await new AdminClient(stdout, stderr).RunAsync(args[0], options);
             default:
                 await stderr.WriteLineAsync($"ccgwctl: unknown verb '{args[0]}'\n{Usage}");
