@@ -46,6 +46,7 @@ public sealed class SelfHelpStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_draft_is_never_served_and_publishing_replaces_the_served_version_keeping_the_old_one()
     {
+        Assert.Empty(await _wizards.ListAsync());
         Assert.Equal(1, (await _wizards.SaveDraftAsync(Wizard("First"))).Version);
         Assert.Empty(await _wizards.ListPublishedAsync());
         Assert.Empty((await Desk().ForCustomerAsync("carol"))!.Value.Wizards);

@@ -121,7 +121,16 @@ public sealed class SqliteWizardRepository(SqliteDatabase database, TimeProvider
         _ => "retired",
     };
 
-    private sealed record SummaryRow(string WizardId, string Title, long? PublishedVersion, long? DraftVersion, string? PublishedAt);
+    // Settable properties, not a positional record: aggregate columns have no declared type, so on an empty table
+    // Dapper sees them as blobs and cannot match a constructor; properties are converted by name.
+    private sealed class SummaryRow
+    {
+        public string WizardId { get; set; } = "";
+        public string Title { get; set; } = "";
+        public long? PublishedVersion { get; set; }
+        public long? DraftVersion { get; set; }
+        public string? PublishedAt { get; set; }
+    }
 
     private sealed record VersionRow(string WizardId, long Version, string Status, string ContentJson, string SavedAt, string? PublishedAt)
     {
