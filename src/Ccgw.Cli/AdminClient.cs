@@ -26,6 +26,7 @@ internal sealed class AdminClient(TextWriter stdout, TextWriter stderr)
                 "callback-reschedule" => await ChangeCallbackAsync(http, options.Positional, "scheduledAt"),
                 "callback-cancel" => await CancelCallbackAsync(http, options.Positional),
                 "report" => await ReportAsync(http, options),
+                "wizard" or "catalogue" or "orders" or "order-status" => await new SelfHelpClient(stdout, stderr).RunAsync(http, verb, options.Positional),
                 _ => 64,
             };
         }
@@ -143,7 +144,7 @@ internal sealed class AdminClient(TextWriter stdout, TextWriter stderr)
         return 1;
     }
 
-    private static string Pretty(string json)
+    internal static string Pretty(string json)
     {
         try
         {

@@ -11,7 +11,7 @@ namespace Ccgw.Cli;
 /// </summary>
 internal static class CtlCommands
 {
-    public const string Usage = """
+    public static readonly string Usage = $"""
         usage: ccgwctl VERB [options]
           check-config [--config PATH]           validate a configuration (exit 0 valid, 78 invalid)
           version                                print the version
@@ -36,6 +36,7 @@ internal static class CtlCommands
           queue list | show ID | set ID          a queue's routing settings: --skill SKILL=LEVEL (repeat; replaces the
                                                  skills), --priority N, --service-level SECONDS[:TARGET]
           audit [RESOURCE [ID]]                  provisioning changes, newest first (who, when, before, after)
+        {SelfHelpClient.Usage}
         options for live verbs: --config PATH, --url http://host:port, --token TOKEN
         """;
 
@@ -70,6 +71,10 @@ internal static class CtlCommands
             case "callback-reschedule":
             case "callback-cancel":
             case "report":
+            case "wizard":
+            case "catalogue":
+            case "orders":
+            case "order-status":
                 return await new AdminClient(stdout, stderr).RunAsync(args[0], options);
             case "agent":
             case "supervisor":

@@ -11,6 +11,7 @@ using Ccgw.Core.Kpi;
 using Ccgw.Core.Repositories;
 using Ccgw.Core.Security;
 using Ccgw.Daemon.Channels;
+using Ccgw.Daemon.SelfHelp;
 using Ccgw.Web.Admin;
 using Ccgw.Web.Edge;
 using Ccgw.Storage.Sqlite;
@@ -87,6 +88,7 @@ internal static partial class DaemonHost
         // Hosted services start in this order: storage before anything that reads it, the core before adapters.
         services.AddHostedService<StorageStartup>();
         services.AddHostedService<CustomerSeeder>();
+        services.AddSelfHelpSeed();
         services.AddLoopSupervision();
         services.AddHostedService<RoutingHost>();
         services.AddHostedService<ProvisioningStartup>();
@@ -98,6 +100,7 @@ internal static partial class DaemonHost
         services.AddEventLoop<ContactCenterKpis>(LoopFailurePolicy.Restart);
         TestFaults.AddFaultyLoop(services);
         Callbacks.CallbackRegistration.AddCallbacks(services, options);
+        services.AddSelfHelp(options);
 
         // Protocol channels register their listeners and adapters here (each in its own file under Channels/),
         // after the core so that their StartAsync can rely on it, before LifecycleNotifications reports READY.
@@ -133,6 +136,7 @@ internal static partial class DaemonHost
             .AddEndpointFilter(AdminApi.RequireToken(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>()));
         app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>(),
             app.Services.GetRequiredService<Core.Provisioning.ProvisioningService>());
+        app.MapSelfHelp(config);
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");
         // Before storage opens and before any listener binds: a second daemon on this data directory stops here.

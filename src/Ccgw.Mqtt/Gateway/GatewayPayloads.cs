@@ -5,6 +5,7 @@ using System.Text.Json;
 using Ccgw.Core;
 using Ccgw.Core.Callbacks;
 using Ccgw.Core.Repositories;
+using Ccgw.Core.SelfHelp;
 
 namespace Ccgw.Mqtt.Gateway;
 
@@ -108,7 +109,7 @@ public static class GatewayPayloads
         w.WriteString("updatedAt", Time(at));
     });
 
-    public static byte[] Offer(Offer offer, Customer? customer) => Write(w =>
+    public static byte[] Offer(Offer offer, Customer? customer, SelfHelpBrief? selfHelp = null) => Write(w =>
     {
         var request = offer.Interaction.Request;
         w.WriteString("type", "offer");
@@ -128,6 +129,7 @@ public static class GatewayPayloads
             WriteCustomer(w, customer);
             w.WriteEndObject();
         }
+        WriteSelfHelp(w, selfHelp ?? SelfHelpBrief.Empty);
         WriteOptional(w, "url", request.PageUrl);
         WriteOptional(w, "reason", request.Topic ?? request.Product);
         WriteOptional(w, "product", request.Product);
@@ -253,6 +255,46 @@ public static class GatewayPayloads
         }
         w.WriteEndArray();
         if (c.PreferredContact is { } pc) WritePreferredContact(w, pc);
+    }
+
+    /// <summary>The wizard steps the customer took before this interaction, oldest first, and their recent orders with each status change.</summary>
+    private static void WriteSelfHelp(Utf8JsonWriter w, SelfHelpBrief brief)
+    {
+        w.WriteStartArray("selfHelp");
+        foreach (var t in brief.Trail)
+        {
+            w.WriteStartObject();
+            w.WriteString("wizard", t.WizardId);
+            w.WriteNumber("version", t.WizardVersion);
+            w.WriteString("step", t.StepId);
+            w.WriteString("title", t.StepTitle);
+            w.WriteString("at", Time(t.At));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("orders");
+        foreach (var o in brief.Orders)
+        {
+            w.WriteStartObject();
+            w.WriteString("orderId", o.OrderId);
+            w.WriteString("item", o.ItemId);
+            w.WriteString("itemName", o.ItemName);
+            w.WriteString("product", o.Product);
+            w.WriteNumber("quantity", o.Quantity);
+            w.WriteString("status", OrderLifecycle.Name(o.Status));
+            w.WriteString("placedAt", Time(o.PlacedAt));
+            w.WriteStartArray("statusChanges");
+            foreach (var change in o.History)
+            {
+                w.WriteStartObject();
+                w.WriteString("status", OrderLifecycle.Name(change.Status));
+                w.WriteString("at", Time(change.At));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private static void WritePreferredContact(Utf8JsonWriter w, PreferredContact pc)

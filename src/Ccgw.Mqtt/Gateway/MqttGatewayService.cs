@@ -17,7 +17,8 @@ public sealed class MqttGatewayService(
     TimeProvider time,
     string siteName,
     ILoggerFactory loggers,
-    CallbackListFeed? callbackLists = null) : IHostedService, IDisposable
+    CallbackListFeed? callbackLists = null,
+    Core.SelfHelp.ISelfHelpBriefing? selfHelp = null) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
@@ -29,7 +30,7 @@ public sealed class MqttGatewayService(
     {
         var outbox = new GatewayOutbox(link, loggers.CreateLogger<GatewayOutbox>());
         _coalescer = new StatsCoalescer(outbox, time);
-        var screenPops = new ScreenPopPublisher(customers, outbox, loggers.CreateLogger<ScreenPopPublisher>());
+        var screenPops = new ScreenPopPublisher(customers, outbox, loggers.CreateLogger<ScreenPopPublisher>(), selfHelp);
         var publisher = new PresencePublisher(engine, outbox, _coalescer, screenPops, time, siteName, loggers.CreateLogger<PresencePublisher>());
         var handler = new ConsoleCommandHandler(engine, outbox, time, loggers.CreateLogger<ConsoleCommandHandler>());
         var watcher = new ConsoleDeviceWatcher(engine, link, loggers.CreateLogger<ConsoleDeviceWatcher>());

@@ -42,6 +42,10 @@ public sealed class SqliteCustomerRepository(SqliteDatabase database, TimeProvid
         using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        // Orders placed through ccgw live in their own table (migration 0036) and are read into the record: a record
+        // written back (seed, admin) must not copy them into orders_json, or they would show twice.
+        var placed = (await c.QueryAsync<string>(new CommandDefinition("SELECT order_id FROM orders WHERE customer_id = @Id",
+            new { customer.Id }, tx, cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
         await c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO customers (id, name, preferred_channel, preferred_address, preferred_hours, products_json, orders_json, updated_at)
             VALUES (@Id, @Name, @PreferredChannel, @PreferredAddress, @PreferredHours, @ProductsJson, @OrdersJson, @UpdatedAt)
@@ -57,7 +61,7 @@ public sealed class SqliteCustomerRepository(SqliteDatabase database, TimeProvid
                 PreferredAddress = customer.PreferredContact?.Address,
                 PreferredHours = customer.PreferredContact?.Hours,
                 ProductsJson = JsonSerializer.Serialize(customer.Products, StorageJson.Options),
-                OrdersJson = JsonSerializer.Serialize(customer.Orders, StorageJson.Options),
+                OrdersJson = JsonSerializer.Serialize(customer.Orders.Where(o => !placed.Contains(o.OrderId)).ToList(), StorageJson.Options),
                 UpdatedAt = StoredTime.Write(time.GetUtcNow()),
             }, tx, cancellationToken: cancellationToken));
         await c.ExecuteAsync(new CommandDefinition("DELETE FROM customer_phones WHERE customer_id = @Id; DELETE FROM customer_im_addresses WHERE customer_id = @Id;",
@@ -82,9 +86,13 @@ public sealed class SqliteCustomerRepository(SqliteDatabase database, TimeProvid
         PreferredContact? preferred = row.PreferredChannel is { } channel && Enum.TryParse<InteractionChannel>(channel, out var ch)
             ? new PreferredContact(ch, row.PreferredAddress, row.PreferredHours)
             : null;
+        var placed = await c.QueryAsync<(string OrderId, string Status, string PlacedAt, string Product)>(new CommandDefinition(
+            "SELECT order_id, status, placed_at, product FROM orders WHERE customer_id = @Id ORDER BY placed_at, order_id", new { Id = id },
+            cancellationToken: cancellationToken));
         return new Customer(row.Id, row.Name, [.. phones], [.. ims],
             JsonSerializer.Deserialize<List<CustomerProduct>>(row.ProductsJson, StorageJson.Options) ?? [],
-            JsonSerializer.Deserialize<List<CustomerOrder>>(row.OrdersJson, StorageJson.Options) ?? [],
+            [.. JsonSerializer.Deserialize<List<CustomerOrder>>(row.OrdersJson, StorageJson.Options) ?? [],
+                .. placed.Select(o => new CustomerOrder(o.OrderId, o.Status, StoredTime.Read(o.PlacedAt), o.Product))],
             preferred);
     }
 

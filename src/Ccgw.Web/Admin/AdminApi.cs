@@ -18,7 +18,7 @@ public static class AdminApi
     public static void MapAdminApi(this IEndpointRouteBuilder app, AdminApiOptions options, AuthFailureLimiter limiter,
         Core.Provisioning.ProvisioningService? provisioning = null)
     {
-        var admin = app.MapGroup("/api/admin").AddEndpointFilter(RequireToken(options, limiter));
+        var admin = app.MapAdminGroup(options, limiter);
 
         // What this daemon serves, from routing itself: the OpenAPI check (tests/Ccgw.Interop.Tests/OpenApiTests)
         // compares it with the document, so an endpoint added later cannot be left out of it unnoticed.
@@ -153,6 +153,13 @@ public static class AdminApi
         }
         return await next(context);
     };
+
+    /// <summary>
+    /// The <c>/api/admin</c> route group behind <see cref="RequireToken"/>; every feature's admin endpoints (e.g.
+    /// <c>Wizard/WizardAdminApi</c>) map onto a group from here, so they share one gate.
+    /// </summary>
+    public static RouteGroupBuilder MapAdminGroup(this IEndpointRouteBuilder app, AdminApiOptions options, AuthFailureLimiter limiter) =>
+        app.MapGroup("/api/admin").AddEndpointFilter(RequireToken(options, limiter));
 
     /// <summary>Compares SHA-256 digests in constant time, so the comparison leaks nothing about the token.</summary>
     internal static bool IsAuthorized(string header, byte[] expectedSha256)

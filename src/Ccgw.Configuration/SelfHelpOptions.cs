@@ -1,0 +1,19 @@
+namespace Ccgw.Configuration;
+
+/// <summary>The customers' self-help: wizards, their downloads, and ordering parts and services (issue 17).</summary>
+public sealed class SelfHelpOptions
+{
+    /// <summary>
+    /// JSON file with wizards and catalogue items loaded on start: catalogue items are upserted; a wizard is stored and
+    /// published only when it has no version yet, so staff edits made through the admin API survive restarts.
+    /// </summary>
+    public string? SeedFile { get; set; }
+
+    /// <summary>Directory of the documents and videos wizards offer for download (served under /self-help/content/); none: no downloads.</summary>
+    public string? ContentDirectory { get; set; }
+
+    /// <summary>A product's catalogue is offered to customers who acquired it within this many days.</summary>
+    public int OrderWindowDays { get; set; } = DefaultOrderWindowDays;
+
+    public const int DefaultOrderWindowDays = 90;
+}

@@ -1,0 +1,140 @@
+using Ccgw.Core;
+using Ccgw.Core.Repositories;
+using Ccgw.Core.SelfHelp;
+using Ccgw.Storage.Sqlite;
+using Ccgw.Testing;
+
+namespace Ccgw.Storage.Tests;
+
+/// <summary>Wizard versions, the trail, the catalogue and orders on the real SQLite, and the core's desks over them.</summary>
+public sealed class SelfHelpStoreTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+    private readonly MigratedDatabase _db = new();
+    private readonly ManualTimeProvider _time = new(T0);
+    private SqliteWizardRepository _wizards = null!;
+    private SqliteSelfHelpTrailRepository _trail = null!;
+    private SqliteCatalogueRepository _catalogue = null!;
+    private SqliteOrderRepository _orders = null!;
+    private SqliteCustomerRepository _customers = null!;
+    private SqliteInteractionHistoryRepository _history = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _db.InitializeAsync();
+        _wizards = new SqliteWizardRepository(_db.Database, _time);
+        _trail = new SqliteSelfHelpTrailRepository(_db.Database);
+        _catalogue = new SqliteCatalogueRepository(_db.Database, _time);
+        _orders = new SqliteOrderRepository(_db.Database);
+        _customers = new SqliteCustomerRepository(_db.Database, _time);
+        _history = new SqliteInteractionHistoryRepository(_db.Database);
+        await _customers.UpsertAsync(new Customer("carol", "Carol Clark", ["+15550100"], [],
+            [new CustomerProduct("fibre-500", "Fibre 500", T0.AddDays(-20)), new CustomerProduct("mobile-plus", "Mobile Plus", T0.AddDays(-400))],
+            [new CustomerOrder("A-1001", "installed", T0.AddDays(-90), "fibre-500")]));
+        await _catalogue.UpsertAsync(new CatalogueItem("psu", "fibre-500", CatalogueItemKind.Part, "Power supply", null, 1900, "EUR"));
+        await _catalogue.UpsertAsync(new CatalogueItem("sim", "mobile-plus", CatalogueItemKind.Part, "Spare SIM"));
+    }
+
+    public Task DisposeAsync() => _db.DisposeAsync();
+
+    private static WizardContent Wizard(string startTitle, params WizardStep[] more) => new("fibre-help", "Fibre help", "fibre-500", null, "start",
+        [new WizardStep("start", startTitle, null, [new WizardChoice("Order", "order")]),
+         new WizardStep("order", "Order a power supply", null, Ending: new WizardEnding(WizardEndingKind.Order, CatalogueItem: "psu")), .. more]);
+
+    private WizardDesk Desk() => new(_wizards, _customers, _history, _trail, _time);
+
+    [Fact]
+    public async Task A_draft_is_never_served_and_publishing_replaces_the_served_version_keeping_the_old_one()
+    {
+        Assert.Empty(await _wizards.ListAsync());
+        Assert.Equal(1, (await _wizards.SaveDraftAsync(Wizard("First"))).Version);
+        Assert.Empty(await _wizards.ListPublishedAsync());
+        Assert.Empty((await Desk().ForCustomerAsync("carol"))!.Value.Wizards);
+        Assert.Equal(WizardWalkError.UnknownWizard, (await Desk().StartAsync("carol", "fibre-help")).Error);
+
+        var published = await _wizards.PublishAsync("fibre-help");
+        Assert.Equal((1, WizardVersionStatus.Published), (published!.Version, published.Status));
+        Assert.Null(await _wizards.GetAsync("fibre-help", WizardVersionStatus.Draft));
+
+        // Editing after publishing makes version 2 a draft; saving it again edits the same draft; customers still get v1.
+        Assert.Equal(2, (await _wizards.SaveDraftAsync(Wizard("Second"))).Version);
+        Assert.Equal(2, (await _wizards.SaveDraftAsync(Wizard("Second, edited"))).Version);
+        var served = Assert.Single((await Desk().ForCustomerAsync("carol"))!.Value.Wizards);
+        Assert.Equal((1, "First"), (served.Version, served.Content.Steps[0].Title));
+        Assert.Equal(new WizardSummary("fibre-help", "Fibre help", 1, 2, T0), Assert.Single(await _wizards.ListAsync()));
+
+        await _wizards.PublishAsync("fibre-help");
+        served = Assert.Single((await Desk().ForCustomerAsync("carol"))!.Value.Wizards);
+        Assert.Equal((2, "Second, edited"), (served.Version, served.Content.Steps[0].Title));
+        Assert.Null(await _wizards.PublishAsync("fibre-help")); // no draft left
+
+        await _wizards.SaveDraftAsync(Wizard("Third"));
+        Assert.True(await _wizards.DeleteDraftAsync("fibre-help"));
+        Assert.False(await _wizards.DeleteDraftAsync("fibre-help"));
+        Assert.Equal(2, Assert.Single(await _wizards.ListPublishedAsync()).Version);
+    }
+
+    [Fact]
+    public async Task Steps_are_recorded_and_go_with_the_next_interaction_only()
+    {
+        await _wizards.SaveDraftAsync(Wizard("Start"));
+        await _wizards.PublishAsync("fibre-help");
+        var desk = Desk();
+        var (start, _) = await desk.StartAsync("carol", "fibre-help");
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var (order, error) = await desk.ChooseAsync("carol", "fibre-help", "start", 0);
+        Assert.Equal(WizardWalkError.None, error);
+        Assert.Equal(WizardEndingKind.Order, order!.Step.Step.Ending!.Kind);
+        Assert.Equal(WizardWalkError.ChoiceNotOffered, (await desk.ChooseAsync("carol", "fibre-help", "start", 7)).Error);
+        Assert.Equal(WizardWalkError.UnknownCustomer, (await desk.StartAsync("mallory", "fibre-help")).Error);
+
+        var briefing = new SelfHelpBriefing(_trail, _orders, _time);
+        var first = await briefing.ForOfferAsync("carol", "i-1");
+        Assert.Equal(["start", "order"], first.Trail.Select(t => t.StepId));
+        Assert.Equal([T0, T0.AddSeconds(5)], first.Trail.Select(t => t.At));
+        // A second agent offered the same interaction sees the same steps; the next interaction sees none of them.
+        Assert.Equal(["start", "order"], (await briefing.ForOfferAsync("carol", "i-1")).Trail.Select(t => t.StepId));
+        Assert.Empty((await briefing.ForOfferAsync("carol", "i-2")).Trail);
+        Assert.All(await _trail.ListAsync("carol"), t => Assert.Equal("i-1", t.InteractionId));
+        Assert.Equal(start!.Recorded.Id, (await _trail.ListAsync("carol"))[^1].Id);
+    }
+
+    [Fact]
+    public async Task Orders_are_offered_for_recent_products_and_keep_every_status_change()
+    {
+        var desk = new OrderDesk(_customers, _catalogue, _orders, _time, TimeSpan.FromDays(90));
+        Assert.Equal(["psu"], (await desk.OfferAsync("carol"))!.Select(i => i.Id)); // mobile-plus is 400 days old
+        Assert.Equal(OrderError.NotOffered, (await desk.PlaceAsync("carol", "sim", 1)).Error);
+        Assert.Equal(OrderError.UnknownItem, (await desk.PlaceAsync("carol", "nope", 1)).Error);
+        Assert.Equal(OrderError.BadQuantity, (await desk.PlaceAsync("carol", "psu", 0)).Error);
+
+        var (order, error) = await desk.PlaceAsync("carol", "psu", 2);
+        Assert.Equal(OrderError.None, error);
+        _time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(OrderError.NotAllowed, (await desk.ChangeStatusAsync(order!.OrderId, OrderStatus.Delivered)).Error);
+        var (confirmed, _) = await desk.ChangeStatusAsync(order.OrderId, OrderStatus.Confirmed);
+        Assert.Equal([(OrderStatus.Placed, T0), (OrderStatus.Confirmed, T0.AddHours(1))], confirmed!.History.Select(h => (h.Status, h.At)));
+        Assert.Equal(OrderError.UnknownOrder, (await desk.ChangeStatusAsync("W-0", OrderStatus.Confirmed)).Error);
+
+        // The customer record shows it beside the seeded order, and writing the record back does not copy it.
+        var carol = (await _customers.GetAsync("carol"))!;
+        Assert.Equal(["A-1001", order.OrderId], carol.Orders.Select(o => o.OrderId));
+        Assert.Equal("confirmed", carol.Orders[1].Status);
+        await _customers.UpsertAsync(carol);
+        Assert.Equal(["A-1001", order.OrderId], (await _customers.GetAsync("carol"))!.Orders.Select(o => o.OrderId));
+
+        var recent = (await new SelfHelpBriefing(_trail, _orders, _time).ForOfferAsync("carol", "i-9")).Orders;
+        Assert.Equal((order.OrderId, 2, OrderStatus.Confirmed), (Assert.Single(recent).OrderId, recent[0].Quantity, recent[0].Status));
+    }
+
+    [Fact]
+    public async Task The_catalogue_is_listed_per_product_and_items_are_replaced_and_deleted_by_id()
+    {
+        await _catalogue.UpsertAsync(new CatalogueItem("psu", "fibre-500", CatalogueItemKind.Part, "Power supply 12 V", "new", 2100, "EUR"));
+        Assert.Equal("Power supply 12 V", (await _catalogue.GetAsync("psu"))!.Name);
+        Assert.Equal(["psu"], (await _catalogue.ListAsync("fibre-500")).Select(i => i.Id));
+        Assert.Equal(2, (await _catalogue.ListAsync()).Count);
+        Assert.True(await _catalogue.DeleteAsync("sim"));
+        Assert.False(await _catalogue.DeleteAsync("sim"));
+    }
+}
