@@ -77,6 +77,7 @@ public static class GatewayConfiguration
         XmppRules.Check(options.Xmpp, problems);
         ImComponentRules.Check(options, problems);
         ImTextRules.Check(options, problems);
+        PortalRules.Check(options, problems);
         if (!problems.HasErrors)
         {
             // The core checks its own invariants too; run it last as a backstop, with its paths in our key syntax.

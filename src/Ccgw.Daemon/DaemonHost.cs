@@ -78,6 +78,7 @@ internal static partial class DaemonHost
         services.AddEventLoop<HistoryRecorder>(LoopFailurePolicy.Restart);
         TestFaults.AddFaultyLoop(services);
         Callbacks.CallbackRegistration.AddCallbacks(services, options);
+        Portal.PortalRegistration.AddPortal(services, options, dataDirectory);
 
         // Protocol channels register their listeners and adapters here (each in its own file under Channels/),
         // after the core so that their StartAsync can rely on it, before LifecycleNotifications reports READY.
@@ -99,6 +100,7 @@ internal static partial class DaemonHost
         var app = builder.Build();
         app.UseWebEdge();
         if (web.IsSeparated) app.UseHttpSurfaces();
+        Portal.PortalRegistration.UsePortal(app);
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         DaemonMetrics.Map(app);
