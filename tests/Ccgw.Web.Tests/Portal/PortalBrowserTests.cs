@@ -86,9 +86,9 @@ public sealed class PortalBrowserTests(PortalFixture fixture) : IClassFixture<Po
         var shots = Environment.GetEnvironmentVariable("CCGW_SCREENSHOT_DIR");
         if (shots is { Length: > 0 })
         {
-            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "portal-me-1366x768.png") });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "portal-me-1366x768.png"), FullPage = true });
             await page.SetViewportSizeAsync(390, 844);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "portal-me-390x844.png") });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "portal-me-390x844.png"), FullPage = true });
             await page.SetViewportSizeAsync(1366, 768);
         }
 
@@ -105,6 +105,26 @@ public sealed class PortalBrowserTests(PortalFixture fixture) : IClassFixture<Po
         await Expect(page.Locator("#sign-in-notice")).ToHaveTextAsync("You are signed out.");
         await page.GotoAsync(fixture.Url("/me"));
         await page.WaitForURLAsync("**/me/sign-in**");
+    }
+
+    [SkippableFact]
+    public async Task Carol_signs_in_with_her_chat_account_and_a_wrong_password_is_refused()
+    {
+        Skip.IfNot(fixture.Available, $"{PortalFixture.Chromium} or {PortalFixture.Python} is not installed");
+        var (context, page) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync(fixture.Url("/me/sign-in"));
+        await page.GetByLabel("Chat login name").FillAsync("carol");
+        await page.GetByLabel("Password").FillAsync("not-her-password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.Locator("#xmpp-errors")).ToContainTextAsync("the login name or the password is wrong");
+        Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name == "ccgw-customer");
+
+        await page.GetByLabel("Chat login name").FillAsync("carol@localhost");
+        await page.GetByLabel("Password").FillAsync("demo-carol");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/me");
+        await Expect(page.Locator("#customer-name")).ToHaveTextAsync("Carol Clark");
     }
 
     [SkippableFact]
