@@ -78,6 +78,7 @@ public static class GatewayConfiguration
         ImComponentRules.Check(options, problems);
         ImTextRules.Check(options, problems);
         SelfHelpRules.Check(options.SelfHelp, context, problems);
+        PortalRules.Check(options, problems);
         if (!problems.HasErrors)
         {
             // The core checks its own invariants too; run it last as a backstop, with its paths in our key syntax.

@@ -25,6 +25,12 @@ public sealed class GatewayOptions
     public DialOutOptions DialOut { get; set; } = new();
     public CustomerSeedOptions Customers { get; set; } = new();
     public SelfHelpOptions SelfHelp { get; set; } = new();
+
+    /// <summary>Outgoing mail: <c>Mail:Smtp</c>.</summary>
+    public MailOptions Mail { get; set; } = new();
+
+    /// <summary>The customer portal at <c>/me</c>.</summary>
+    public PortalOptions Portal { get; set; } = new();
     public MqttOptions Mqtt { get; set; } = new();
     public XmppOptions Xmpp { get; set; } = new();
     public VoiceOptions Voice { get; set; } = new();

@@ -11,7 +11,7 @@ namespace Ccgw.Daemon;
 /// credential is stored, and an unchanged password keeps its stored credential.
 /// </summary>
 internal sealed partial class CustomerSeeder(GatewayOptions options, LoadedConfiguration config, ICustomerRepository customers,
-    ILogger<CustomerSeeder> log, ICustomerCredentialStore? credentials = null) : IHostedService
+    ILogger<CustomerSeeder> log, ICustomerCredentialStore? credentials = null, ICustomerAccountStore? accounts = null) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,6 +29,12 @@ internal sealed partial class CustomerSeeder(GatewayOptions options, LoadedConfi
         }
         foreach (var r in records ?? [])
         {
+            // A record the customer changed on their own page (/me) is theirs now: the seed no longer overwrites it.
+            if (accounts is not null && (await accounts.GetChangesAsync(r.Id, 1, cancellationToken)).Count > 0)
+            {
+                LogKeptCustomerChanges(log, r.Id);
+                continue;
+            }
             await customers.UpsertAsync(r.ToCustomer(), cancellationToken);
             await SeedXmppCredentialAsync(r, cancellationToken);
         }
@@ -69,8 +75,44 @@ internal sealed partial class CustomerSeeder(GatewayOptions options, LoadedConfi
 
     private sealed record SeedOrder(string Id, string Status, DateTimeOffset PlacedAt, string? Product);
 
+    [LoggerMessage(EventId = 17130, Level = LogLevel.Information, Message = "customer {CustomerId} changed their details on their page; the seed record is not applied")]
+    private static partial void LogKeptCustomerChanges(ILogger logger, string customerId);
+
+    /// <summary>A product: its name alone (<c>"Fibre 500"</c>) or with its purchase date (<c>{"Name": ..., "Since": ...}</c>).</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(SeedProductConverter))]
+    private sealed record SeedProduct(string Name, DateTimeOffset? Since);
+
+    private sealed class SeedProductConverter : System.Text.Json.Serialization.JsonConverter<SeedProduct>
+    {
+        public override SeedProduct Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.String) return new SeedProduct(reader.GetString()!, null);
+            var element = JsonElement.ParseValue(ref reader);
+            if (element.ValueKind != JsonValueKind.Object || !TryGet(element, "name", out var name) || name.ValueKind != JsonValueKind.String)
+                throw new JsonException("a product is a name or an object with Name and optional Since");
+            DateTimeOffset? since = TryGet(element, "since", out var s) && s.ValueKind == JsonValueKind.String ? s.GetDateTimeOffset() : null;
+            return new SeedProduct(name.GetString()!, since);
+        }
+
+        public override void Write(Utf8JsonWriter writer, SeedProduct value, JsonSerializerOptions options) =>
+            throw new NotSupportedException("seed records are only read");
+
+        private static bool TryGet(JsonElement o, string name, out JsonElement value)
+        {
+            foreach (var p in o.EnumerateObject())
+                if (p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+                {
+                    value = p.Value;
+                    return true;
+                }
+            value = default;
+            return false;
+        }
+    }
+
     private sealed record SeedCustomer(string Id, string Name, List<string>? Phones, List<string>? ImAddresses,
-        string? PreferredContact, List<string>? Products, List<SeedOrder>? Orders, string? XmppPassword = null, string? XmppPasswordHash = null)
+        string? PreferredContact, List<SeedProduct>? Products, List<SeedOrder>? Orders, string? XmppPassword = null, string? XmppPasswordHash = null,
+        string? Email = null, List<string>? Interests = null)
     {
         public Customer ToCustomer()
         {
@@ -84,9 +126,9 @@ internal sealed partial class CustomerSeeder(GatewayOptions options, LoadedConfi
                 _ => null,
             };
             return new Customer(Id, Name, phones, ims,
-                [.. (Products ?? []).Select(p => new CustomerProduct(Slug(p), p))],
+                [.. (Products ?? []).Select(p => new CustomerProduct(Slug(p.Name), p.Name, p.Since))],
                 [.. (Orders ?? []).Select(o => new CustomerOrder(o.Id, o.Status, o.PlacedAt, o.Product is null ? null : Slug(o.Product)))],
-                preferred);
+                preferred, Email, Interests ?? []);
         }
 
         private static string Slug(string name) =>

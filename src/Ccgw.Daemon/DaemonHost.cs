@@ -101,6 +101,7 @@ internal static partial class DaemonHost
         TestFaults.AddFaultyLoop(services);
         Callbacks.CallbackRegistration.AddCallbacks(services, options);
         services.AddSelfHelp(options);
+        Portal.PortalRegistration.AddPortal(services, options, dataDirectory);
 
         // Protocol channels register their listeners and adapters here (each in its own file under Channels/),
         // after the core so that their StartAsync can rely on it, before LifecycleNotifications reports READY.
@@ -124,6 +125,7 @@ internal static partial class DaemonHost
         var app = builder.Build();
         app.UseWebEdge();
         if (web.IsSeparated) app.UseHttpSurfaces();
+        Portal.PortalRegistration.UsePortal(app);
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         DaemonMetrics.Map(app);

@@ -9,7 +9,12 @@ public sealed record CustomerOrder(string OrderId, string Status, DateTimeOffset
 /// <summary>How the customer prefers to be reached; <see cref="Address"/> is an E.164 number or IM address.</summary>
 public sealed record PreferredContact(InteractionChannel Channel, string? Address = null, string? Hours = null);
 
-/// <summary>The customer information store's record. Phones are E.164 (e.g. +4930123456).</summary>
+/// <summary>
+/// The customer information store's record. Phones are E.164 (e.g. +4930123456). <see cref="Email"/> is where sign-in
+/// links go; <see cref="Interests"/> are free words the customer gave on their page. <see cref="RecentChanges"/> is
+/// filled on reads only (the latest changes the customer made to their own details, newest first), so that the agent's
+/// screen pop shows what changed; writes ignore it.
+/// </summary>
 public sealed record Customer(
     string Id,
     string Name,
@@ -17,7 +22,13 @@ public sealed record Customer(
     IReadOnlyList<string> ImAddresses,
     IReadOnlyList<CustomerProduct> Products,
     IReadOnlyList<CustomerOrder> Orders,
-    PreferredContact? PreferredContact = null);
+    PreferredContact? PreferredContact = null,
+    string? Email = null,
+    IReadOnlyList<string>? Interests = null,
+    IReadOnlyList<CustomerDetailChange>? RecentChanges = null);
+
+/// <summary>One audited change of one field of a customer's details: who (e.g. "customer"), when, before and after.</summary>
+public sealed record CustomerDetailChange(string CustomerId, DateTimeOffset At, string Actor, string Field, string? Before, string? After);
 
 /// <summary>Customer lookups by the identifiers channels see. Implementations normalise nothing: callers pass E.164 and bare IM addresses.</summary>
 public interface ICustomerRepository

@@ -255,6 +255,29 @@ public static class GatewayPayloads
         }
         w.WriteEndArray();
         if (c.PreferredContact is { } pc) WritePreferredContact(w, pc);
+        WriteOptional(w, "email", c.Email);
+        if (c.Interests is { Count: > 0 } interests)
+        {
+            w.WriteStartArray("interests");
+            foreach (var i in interests) w.WriteStringValue(i);
+            w.WriteEndArray();
+        }
+        // What the customer changed on their own page lately (issue 17): the agent sees it before answering.
+        if (c.RecentChanges is { Count: > 0 } changes)
+        {
+            w.WriteStartArray("recentChanges");
+            foreach (var ch in changes)
+            {
+                w.WriteStartObject();
+                w.WriteString("field", ch.Field);
+                w.WriteString("at", Time(ch.At));
+                w.WriteString("by", ch.Actor);
+                WriteOptional(w, "before", ch.Before);
+                WriteOptional(w, "after", ch.After);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
     }
 
     /// <summary>The wizard steps the customer took before this interaction, oldest first, and their recent orders with each status change.</summary>

@@ -9,7 +9,8 @@ public sealed class SqliteCustomerRepository(SqliteDatabase database, TimeProvid
 {
     private const string SelectById = """
         SELECT id AS Id, name AS Name, preferred_channel AS PreferredChannel, preferred_address AS PreferredAddress,
-               preferred_hours AS PreferredHours, products_json AS ProductsJson, orders_json AS OrdersJson
+               preferred_hours AS PreferredHours, products_json AS ProductsJson, orders_json AS OrdersJson,
+               email AS Email, interests_json AS InterestsJson
         FROM customers WHERE id = @Id
         """;
 
@@ -47,11 +48,14 @@ public sealed class SqliteCustomerRepository(SqliteDatabase database, TimeProvid
         var placed = (await c.QueryAsync<string>(new CommandDefinition("SELECT order_id FROM orders WHERE customer_id = @Id",
             new { customer.Id }, tx, cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
         await c.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO customers (id, name, preferred_channel, preferred_address, preferred_hours, products_json, orders_json, updated_at)
-            VALUES (@Id, @Name, @PreferredChannel, @PreferredAddress, @PreferredHours, @ProductsJson, @OrdersJson, @UpdatedAt)
+            INSERT INTO customers (id, name, preferred_channel, preferred_address, preferred_hours, products_json, orders_json, updated_at,
+                email, interests_json)
+            VALUES (@Id, @Name, @PreferredChannel, @PreferredAddress, @PreferredHours, @ProductsJson, @OrdersJson, @UpdatedAt,
+                @Email, @InterestsJson)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, preferred_channel = excluded.preferred_channel,
                 preferred_address = excluded.preferred_address, preferred_hours = excluded.preferred_hours,
-                products_json = excluded.products_json, orders_json = excluded.orders_json, updated_at = excluded.updated_at
+                products_json = excluded.products_json, orders_json = excluded.orders_json, updated_at = excluded.updated_at,
+                email = excluded.email, interests_json = excluded.interests_json
             """,
             new
             {
@@ -63,6 +67,8 @@ public sealed class SqliteCustomerRepository(SqliteDatabase database, TimeProvid
                 ProductsJson = JsonSerializer.Serialize(customer.Products, StorageJson.Options),
                 OrdersJson = JsonSerializer.Serialize(customer.Orders.Where(o => !placed.Contains(o.OrderId)).ToList(), StorageJson.Options),
                 UpdatedAt = StoredTime.Write(time.GetUtcNow()),
+                Email = customer.Email is { Length: > 0 } email ? email : null,
+                InterestsJson = JsonSerializer.Serialize(customer.Interests ?? [], StorageJson.Options),
             }, tx, cancellationToken: cancellationToken));
         await c.ExecuteAsync(new CommandDefinition("DELETE FROM customer_phones WHERE customer_id = @Id; DELETE FROM customer_im_addresses WHERE customer_id = @Id;",
             new { customer.Id }, tx, cancellationToken: cancellationToken));
@@ -75,7 +81,13 @@ public sealed class SqliteCustomerRepository(SqliteDatabase database, TimeProvid
         await tx.CommitAsync(cancellationToken);
     }
 
-    private static async ValueTask<Customer?> LoadAsync(System.Data.Common.DbConnection c, string id, CancellationToken cancellationToken)
+    /// <summary>How many of the customer's own recent changes a read carries (for the agent's screen pop).</summary>
+    public const int RecentChangesOnRead = 5;
+
+    /// <summary>How far back a change still counts as recent for the screen pop.</summary>
+    public static readonly TimeSpan RecentChangesWindow = TimeSpan.FromDays(30);
+
+    private async ValueTask<Customer?> LoadAsync(System.Data.Common.DbConnection c, string id, CancellationToken cancellationToken)
     {
         var row = await c.QuerySingleOrDefaultAsync<CustomerRow>(new CommandDefinition(SelectById, new { Id = id }, cancellationToken: cancellationToken));
         if (row is null) return null;
@@ -89,15 +101,28 @@ public sealed class SqliteCustomerRepository(SqliteDatabase database, TimeProvid
         var placed = await c.QueryAsync<(string OrderId, string Status, string PlacedAt, string Product)>(new CommandDefinition(
             "SELECT order_id, status, placed_at, product FROM orders WHERE customer_id = @Id ORDER BY placed_at, order_id", new { Id = id },
             cancellationToken: cancellationToken));
+        var changes = await c.QueryAsync<ChangeRow>(new CommandDefinition("""
+            SELECT customer_id AS CustomerId, at AS At, actor AS Actor, field AS Field, old_value AS Before, new_value AS After
+            FROM customer_changes WHERE customer_id = @Id AND at >= @Since ORDER BY id DESC LIMIT @Limit
+            """, new { Id = id, Since = StoredTime.Write(time.GetUtcNow() - RecentChangesWindow), Limit = RecentChangesOnRead },
+            cancellationToken: cancellationToken));
         return new Customer(row.Id, row.Name, [.. phones], [.. ims],
             JsonSerializer.Deserialize<List<CustomerProduct>>(row.ProductsJson, StorageJson.Options) ?? [],
             [.. JsonSerializer.Deserialize<List<CustomerOrder>>(row.OrdersJson, StorageJson.Options) ?? [],
                 .. placed.Select(o => new CustomerOrder(o.OrderId, o.Status, StoredTime.Read(o.PlacedAt), o.Product))],
-            preferred);
+            preferred,
+            row.Email,
+            JsonSerializer.Deserialize<List<string>>(row.InterestsJson, StorageJson.Options) ?? [],
+            [.. changes.Select(ch => ch.ToChange())]);
     }
 
     private sealed record CustomerRow(string Id, string Name, string? PreferredChannel, string? PreferredAddress,
-        string? PreferredHours, string ProductsJson, string OrdersJson);
+        string? PreferredHours, string ProductsJson, string OrdersJson, string? Email, string InterestsJson);
+}
+
+internal sealed record ChangeRow(string CustomerId, string At, string Actor, string Field, string? Before, string? After)
+{
+    public CustomerDetailChange ToChange() => new(CustomerId, StoredTime.Read(At), Actor, Field, Before, After);
 }
 
 internal static class StorageJson

@@ -47,4 +47,22 @@ public sealed class OfferPayloadTests
         var voice = Parse(GatewayPayloads.Offer(OfferOf(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "billing" }), null));
         Assert.Equal(JsonValueKind.Null, voice.GetProperty("client").ValueKind);
     }
+
+    [Fact]
+    public void The_customer_record_carries_what_the_customer_changed_on_their_page()
+    {
+        var at = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+        var carol = new Ccgw.Core.Repositories.Customer("carol", "Carol Clark", ["+15550100"], ["carol@localhost"], [], [], null,
+            "carol@example.com", ["fibre"], [new Ccgw.Core.Repositories.CustomerDetailChange("carol", at, "customer", "name", "Carol", "Carol Clark")]);
+
+        var customer = Parse(GatewayPayloads.Offer(OfferOf(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "billing" }), carol))
+            .GetProperty("customer");
+
+        Assert.Equal("carol@example.com", customer.GetProperty("email").GetString());
+        Assert.Equal(["fibre"], customer.GetProperty("interests").EnumerateArray().Select(i => i.GetString()));
+        var change = Assert.Single(customer.GetProperty("recentChanges").EnumerateArray().ToList());
+        Assert.Equal(("name", "Carol", "Carol Clark", "customer", GatewayPayloads.Time(at)),
+            (change.GetProperty("field").GetString(), change.GetProperty("before").GetString(), change.GetProperty("after").GetString(),
+             change.GetProperty("by").GetString(), change.GetProperty("at").GetString()));
+    }
 }
