@@ -45,6 +45,10 @@ internal static partial class DaemonHost
             return server;
         });
         services.AddSingleton<IStanzaOutlet>(sp => sp.GetRequiredService<XmppServer>());
+        // The help page's chat window: the queues with a chat address (Queues:*:ImAddress), reached over /xmpp.
+        services.AddSingleton(new Ccgw.Web.Chat.WebChatSetup(options.Site.XmppDomain, [.. options.Queues
+            .Where(q => !string.IsNullOrEmpty(q.ImAddress))
+            .Select(q => new Ccgw.Web.Chat.WebChatTopic(q.Id, q.Name ?? q.Id, $"{q.ImAddress}@{options.Site.XmppDomain}"))]));
         services.AddHostedService<ServerLifetime<XmppServer>>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(listener.Address), listener.Port,
             l => l.UseConnectionHandler<XmppConnectionHandler>()));
