@@ -45,13 +45,28 @@ internal static partial class DaemonHost
             return server;
         });
         services.AddSingleton<IStanzaOutlet>(sp => sp.GetRequiredService<XmppServer>());
+        // The help page's chat window: the queues with a chat address (Queues:*:ImAddress), reached over /xmpp.
+        services.AddSingleton(new Ccgw.Web.Chat.WebChatSetup(options.Site.XmppDomain, [.. options.Queues
+            .Where(q => !string.IsNullOrEmpty(q.ImAddress))
+            .Select(q => new Ccgw.Web.Chat.WebChatTopic(q.Id, q.Name ?? q.Id, $"{q.ImAddress}@{options.Site.XmppDomain}"))]));
         services.AddHostedService<ServerLifetime<XmppServer>>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(listener.Address), listener.Port,
             l => l.UseConnectionHandler<XmppConnectionHandler>()));
     }
 
+    /// <summary>
+    /// XMPP over WebSocket (RFC 7395, CONTRACT §9) at /xmpp on the HTTP listener: the same server, accounts, guests
+    /// and bot as Listeners:Xmpp. Each socket counts against the "xmpp-ws" connection caps (Listeners:MaxConnections,
+    /// MaxConnectionsPerAddress) besides the HTTP connection it rides on, and opening one against the lookups rate limit.
+    /// </summary>
     static partial void MapXmppChannel(WebApplication app)
     {
+        if (app.Services.GetService<XmppServer>() is null) return;
+        var requireTls = app.Services.GetRequiredService<Ccgw.Configuration.GatewayOptions>().Xmpp.RequireTls;
+        app.UseWebSockets();
+        app.Map(XmppWebSocketEndpoint.Path, (HttpContext http, XmppServer server, ListenerCaps caps) =>
+                XmppWebSocketEndpoint.HandleAsync(http, server, caps, requireTls))
+            .RequireRateLimiting(Ccgw.Web.Edge.WebEdge.LookupsPolicy);
     }
 
     private static XmppServerOptions ServerOptions(GatewayOptions options, ConfigContext context, string dataDirectory, TimeProvider time)
@@ -103,4 +118,53 @@ internal sealed class XmppConnectionHandler(XmppServer server) : ConnectionHandl
 {
     public override Task OnConnectedAsync(ConnectionContext connection) =>
         server.HandleConnectionAsync(connection.Transport, connection.RemoteEndPoint, connection.ConnectionClosed);
+}
+
+/// <summary>The /xmpp endpoint: checks the upgrade, admits the socket under the caps, hands it to the server.</summary>
+internal static class XmppWebSocketEndpoint
+{
+    public const string Path = "/xmpp";
+
+    /// <summary>RFC 7395 §3.1: the subprotocol a client must ask for.</summary>
+    public const string Subprotocol = "xmpp";
+
+    public static async Task HandleAsync(HttpContext http, XmppServer server, ListenerCaps caps, bool requireTls)
+    {
+        if (!http.WebSockets.IsWebSocketRequest || !http.WebSockets.WebSocketRequestedProtocols.Contains(Subprotocol))
+        {
+            await Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "XMPP over WebSocket",
+                detail: "connect with a WebSocket and subprotocol \"xmpp\" (RFC 7395)").ExecuteAsync(http);
+            return;
+        }
+        var secure = IsPrivate(http);
+        if (!secure && requireTls)
+        {
+            await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "XMPP over WebSocket needs wss://",
+                detail: "Xmpp:RequireTls is on: connect over HTTPS").ExecuteAsync(http);
+            return;
+        }
+        var address = http.Connection.RemoteIpAddress;
+        using var lease = caps.For("xmpp-ws").TryAdmit(address, out _);
+        if (lease is null)
+        {
+            await Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "too many XMPP connections",
+                detail: "try again later").ExecuteAsync(http);
+            return;
+        }
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(Subprotocol);
+        var remote = address is null ? null : new IPEndPoint(address, http.Connection.RemotePort);
+        await server.HandleWebSocketAsync(socket, remote, secure, http.RequestAborted);
+    }
+
+    /// <summary>
+    /// Whether the socket's bytes stay private without STARTTLS: the request came over HTTPS (wss://), or from this
+    /// host itself (a browser on the same machine). Behind a proxy named in Http:KnownProxies the address is the
+    /// client's, so such a proxy must reach the daemon over HTTPS for guests and PLAIN logins to be offered.
+    /// </summary>
+    private static bool IsPrivate(HttpContext http)
+    {
+        if (http.Request.IsHttps) return true;
+        var peer = http.Connection.RemoteIpAddress;
+        return peer is not null && IPAddress.IsLoopback(peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer);
+    }
 }

@@ -25,7 +25,14 @@ internal static class HelpAssets
         "body{font-family:system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;line-height:1.5}" +
         "label{display:block;font-weight:600;margin-top:.75rem}input,select{font-size:1rem;padding:.3rem;width:100%;box-sizing:border-box}" +
         ".hint{color:#444;margin:.1rem 0}.error{color:#a00;font-weight:600;margin:.1rem 0}[aria-invalid=true]{border:2px solid #a00}" +
-        ".errors{border:3px solid #a00;padding:.5rem 1rem}fieldset{margin:1rem 0}button{margin-top:1rem;font-size:1.1rem;padding:.4rem 1.2rem}";
+        ".errors{border:3px solid #a00;padding:.5rem 1rem}fieldset{margin:1rem 0}button{margin-top:1rem;font-size:1.1rem;padding:.4rem 1.2rem}" +
+        // The web chat (Chat/WebChatSection): who said what is written out, never told by colour alone.
+        ".chat{border:2px solid #235;border-radius:.3rem;padding:0 1rem 1rem;margin:1rem 0}[hidden]{display:none!important}" +
+        ".chat-log{list-style:none;padding:.5rem;margin:.5rem 0;max-height:22rem;overflow-y:auto;border:1px solid #666;background:#fff}" +
+        ".chat-log li{margin:.3rem 0;padding:.3rem .5rem;border-radius:.3rem;overflow-wrap:anywhere}.chat-log .who{font-weight:700}" +
+        ".chat-log .me{background:#e8eef8}.chat-log .them{background:#f1f1f1}.chat-log .notice{font-style:italic;color:#333}" +
+        ".chat-log .pending{color:#444}.chat-status{font-weight:600;color:#1b4d1b}.chat-typing{min-height:1.5em;color:#333;margin:0}" +
+        "textarea{font-size:1rem;width:100%;box-sizing:border-box;padding:.3rem}.chat-form button,#chat-end{margin-right:.5rem}";
 
     internal const string Script = """
         (function(){

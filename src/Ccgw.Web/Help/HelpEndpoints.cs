@@ -96,7 +96,8 @@ public static class HelpEndpoints
         {
             var pageUrl = @ref is { Length: > 0 } && HelpRequestValidation.IsPageUrl(@ref) ? @ref
                 : http.Request.Headers.Referer.ToString() is { Length: > 0 } r && HelpRequestValidation.IsPageUrl(r) ? r : null;
-            var html = await HelpPage.RenderFormAsync(service, new HelpRequestInput(PreferredTime: "now", PageUrl: pageUrl), null, ct);
+            var html = await HelpPage.RenderFormAsync(service, new HelpRequestInput(PreferredTime: "now", PageUrl: pageUrl), null, ct,
+                http.RequestServices.GetService<Chat.WebChatSetup>());
             return Html(html, 200);
         });
 

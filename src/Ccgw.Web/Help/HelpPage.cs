@@ -23,8 +23,9 @@ internal static class HelpPage
         ("alert-topic", "Alert topic"), ("alert-thresholdMinutes", "Alert minutes"), ("alert-channel", "Alert channel"), ("alert-imAddress", "Alert IM address"),
     ];
 
+    /// <param name="chat">The web chat's topics when /xmpp is served (null: no chat window); the visitor chats as a guest.</param>
     public static async Task<string> RenderFormAsync(HelpRequestService service, HelpRequestInput input,
-        IReadOnlyDictionary<string, string[]>? errors, CancellationToken ct)
+        IReadOnlyDictionary<string, string[]>? errors, CancellationToken ct, Chat.WebChatSetup? chat = null)
     {
         var site = service.Site;
         var sb = new StringBuilder(8192);
@@ -46,6 +47,7 @@ internal static class HelpPage
             sb.Append("<li data-queue=\"").Append(E(q.Queue)).Append("\"><span class=\"topic\">").Append(E(q.Name)).Append("</span>: <span class=\"ewt\">")
               .Append(E(WaitText(q.EwtSeconds))).Append("</span></li>");
         sb.Append("</ul></section>");
+        if (chat is not null) Chat.WebChatSection.Render(sb, chat, Chat.WebChatIdentity.Guest);
 
         sb.Append("<form method=\"post\" action=\"/help\" novalidate>");
         sb.Append("<fieldset><legend>How should we reach you?</legend>");
@@ -93,6 +95,7 @@ internal static class HelpPage
         AlertForm(sb, service, errors);
         sb.Append("</main>");
         sb.Append(HelpAssets.ScriptTag);
+        if (chat is not null) sb.Append(Chat.WebChatSection.ScriptTag);
         sb.Append("</body></html>");
         return sb.ToString();
     }

@@ -74,8 +74,28 @@ public sealed partial class XmppServer : IStanzaOutlet, IAsyncDisposable
     public async Task HandleConnectionAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transport);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
         var negotiator = new C2sNegotiator(_options.Stream, _accounts, _failures, (remoteEndPoint as IPEndPoint)?.Address, _time);
+        await ServeAsync(transport, negotiator, remoteEndPoint, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Serves one XMPP-over-WebSocket connection (RFC 7395) until it ends; never throws for anything the peer does. The
+    /// socket has been accepted with the <c>xmpp</c> subprotocol. <paramref name="secure"/>: the WebSocket itself is
+    /// encrypted (wss://) or never leaves the host, so there is no STARTTLS on it (§3.1) and PLAIN and ANONYMOUS are
+    /// offered as they are after STARTTLS on TCP; otherwise only SCRAM is.
+    /// </summary>
+    public async Task HandleWebSocketAsync(System.Net.WebSockets.WebSocket socket, EndPoint? remoteEndPoint, bool secure, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        var link = new WebSocket.XmppWebSocketLink(socket, Domain, _options.Stream.Limits, _time, _log, remoteEndPoint);
+        var settings = _options.Stream with { TlsAvailable = false, RequireTls = false };
+        var negotiator = new C2sNegotiator(settings, _accounts, _failures, (remoteEndPoint as IPEndPoint)?.Address, _time, secure);
+        await link.RunAsync(ServeAsync(link.ServerSide, negotiator, remoteEndPoint, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ServeAsync(IDuplexPipe transport, C2sNegotiator negotiator, EndPoint? remoteEndPoint, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
         var connection = new C2sConnection(this, transport, negotiator, remoteEndPoint);
         lock (_gate) _connections.Add(connection);
         try
@@ -179,17 +199,26 @@ public sealed partial class XmppServer : IStanzaOutlet, IAsyncDisposable
     {
         lock (_gate)
         {
-            if (_resumable.TryGetValue(previd, out var entry) && entry.Session.Account.User == account.User)
+            if (_resumable.TryGetValue(previd, out var entry) && SameIdentity(entry.Session.Account, account))
             {
                 _resumable.Remove(previd);
                 entry.Expiry?.Dispose();
                 return entry.Session;
             }
             // The old link may not have been noticed as dead yet: take the session over.
-            var live = _sessions.Values.SelectMany(l => l).FirstOrDefault(s => s.SmId == previd && s.SmResumable && s.Account.User == account.User);
+            var live = _sessions.Values.SelectMany(l => l).FirstOrDefault(s => s.SmId == previd && s.SmResumable && SameIdentity(s.Account, account));
             return live;
         }
     }
+
+    /// <summary>
+    /// Who may resume a session: the same account; for guests, any guest. A guest's account name is random per login,
+    /// so a guest that lost its link (a browser on a flaky network) logs in anonymously again under a new name and
+    /// could never get its conversation back; the previd it presents (96 random bits, told only over its own stream)
+    /// is then the proof, and the session keeps its old address. Never across kinds: a guest cannot take over staff.
+    /// </summary>
+    private static bool SameIdentity(XmppAccount owner, XmppAccount claimant) =>
+        owner.User == claimant.User || (owner.Kind == XmppAccountKind.Guest && claimant.Kind == XmppAccountKind.Guest);
 
     /// <summary>The session is over: unavailable to everyone who had its presence (RFC 6121 §4.5.2, §4.6.3).</summary>
     internal async ValueTask EndSessionAsync(C2sSession session, CancellationToken cancellationToken)

@@ -101,9 +101,12 @@ internal sealed class C2sNegotiator
     private ISaslMechanism? _mechanism;
     private int _authFailures;
 
-    public C2sNegotiator(C2sSettings settings, IXmppAccounts accounts, IAuthFailureGate failures, IPAddress? remote, TimeProvider time)
+    /// <param name="secure">The transport is already encrypted (XMPP over a wss:// WebSocket, RFC 7395 §3.1 leaves TLS to
+    /// the WebSocket): no STARTTLS, and PLAIN and ANONYMOUS are offered as after it.</param>
+    public C2sNegotiator(C2sSettings settings, IXmppAccounts accounts, IAuthFailureGate failures, IPAddress? remote, TimeProvider time, bool secure = false)
     {
         _settings = settings;
+        IsSecure = secure;
         _accounts = accounts;
         _failures = failures;
         _remote = remote;
