@@ -16,14 +16,19 @@ public sealed partial class MqttAccountAuthenticator : IMqttAuthenticator
     private readonly FrozenDictionary<string, Account> _accounts;
     private readonly AuthFailureLimiter _failures;
     private readonly ILogger<MqttAccountAuthenticator> _log;
+    private readonly StaffMqttTokens? _tokens;
 
     private sealed record Account(StoredCredential Credential, MqttIdentity Identity);
 
-    public MqttAccountAuthenticator(IEnumerable<StaffLogin> staff, TimeProvider time, ILogger<MqttAccountAuthenticator> log)
+    /// <param name="tokens">The consoles' one-time tokens (issue 19): accepted as the password of the staff member they
+    /// were issued to, counted by the same failure limiter as passwords; null: passwords only.</param>
+    public MqttAccountAuthenticator(IEnumerable<StaffLogin> staff, TimeProvider time, ILogger<MqttAccountAuthenticator> log,
+        StaffMqttTokens? tokens = null)
     {
         ArgumentNullException.ThrowIfNull(staff);
         _failures = new AuthFailureLimiter(time);
         _log = log;
+        _tokens = tokens;
         var accounts = new Dictionary<string, Account>(StringComparer.Ordinal);
         foreach (var login in staff)
             accounts[login.Id] = new Account(login.Credential,
@@ -43,9 +48,15 @@ public sealed partial class MqttAccountAuthenticator : IMqttAuthenticator
             LogThrottled(_log, address?.ToString() ?? "?");
             return ValueTask.FromResult(MqttAuthenticationResult.Refuse(MqttConnectRefusal.NotAuthorized));
         }
-        if (request.UserName is { } user && request.HasPassword && _accounts.TryGetValue(user, out var account) &&
-            account.Credential.Verify(Encoding.UTF8.GetString(request.Password.Span)))
-            return ValueTask.FromResult(MqttAuthenticationResult.Accept(account.Identity));
+        if (request.UserName is { } user && request.HasPassword && _accounts.TryGetValue(user, out var account))
+        {
+            var password = Encoding.UTF8.GetString(request.Password.Span);
+            // A console token is tried as a token only: a password that happens to start with the prefix is not a token.
+            var accepted = _tokens is not null && password.StartsWith(StaffMqttTokens.Prefix, StringComparison.Ordinal)
+                ? _tokens.TryRedeem(user, password)
+                : account.Credential.Verify(password);
+            if (accepted) return ValueTask.FromResult(MqttAuthenticationResult.Accept(account.Identity));
+        }
         _failures.RecordFailure(address, tried);
         LogRefused(_log, request.UserName ?? "", address?.ToString() ?? "?");
         return ValueTask.FromResult(MqttAuthenticationResult.Refuse(MqttConnectRefusal.BadUserNameOrPassword));
