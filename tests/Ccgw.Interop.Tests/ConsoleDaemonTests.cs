@@ -55,7 +55,7 @@ public sealed class ConsoleDaemonTests
             await rtp.SendPacedAsync(rtp.Tone(marker, 25, ssrc: 0x1919), gateway, CancellationToken.None);
             echoed = rtp.Packets.Any(p => p.PayloadType == 0 && p.Payload.Length == 160 && p.Payload.All(b => b == marker));
         }
-        Assert.True(echoed, $"the caller's audio never came back through alice's phone\n{call.DaemonLog}");
+        Assert.True(echoed, $"the caller's audio never came back through alice's phone\n{Tail(phone.MessageLog)}\n{Lines(call.Daemon.Process.StandardOutput, "Voice")}");
 
         // She hangs up from the console: the gateway's BYE ends her phone's call; wrap-up counts down; she ends it.
         await alice.ClickAsync("#hang-up");
@@ -185,6 +185,10 @@ public sealed class ConsoleDaemonTests
         Assert.True(shownAfter < TimeSpan.FromSeconds(1), $"the supervisor page showed the waiting call after {shownAfter.TotalMilliseconds:F0} ms");
         return (await sup.Locator("#live tr[data-state='queued']").Nth(waiting - 1).GetAttributeAsync("data-interaction"))!;
     }
+
+    private static string Tail(string path) => File.Exists(path) ? File.ReadAllText(path)[^Math.Min(4000, (int)new FileInfo(path).Length)..] : "(no log)";
+
+    private static string Lines(string log, string category) => string.Join('\n', log.Split('\n').Where(l => l.Contains(category, StringComparison.Ordinal)).TakeLast(40));
 
     private static Task Expect(ILocator locator, string text) =>
         Assertions.Expect(locator).ToContainTextAsync(text, new() { Timeout = 30_000 });

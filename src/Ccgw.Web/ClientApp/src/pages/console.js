@@ -109,9 +109,9 @@ function renderOffers() {
 
 function renderWork() {
   const held = presence?.interactions ?? [];
-  for (const id of [...work.keys()]) if (!held.includes(id) && presence) work.delete(id);
   const box = $('work');
-  const items = held.filter(id => !offers.has(id));
+  // What the presence says the agent holds, plus accepted offers the presence has not caught up with yet.
+  const items = [...new Set([...held, ...work.keys()])].filter(id => !offers.has(id));
   if (items.length === 0) {
     box.replaceChildren(el('p', { class: 'empty', text: 'Nothing in hand.' }));
     $('call-controls').hidden = true;
@@ -156,6 +156,8 @@ function onMessage(t, text) {
   try { m = JSON.parse(text); } catch { return; }
   if (t === `${topic}/presence`) {
     const was = presence?.state;
+    // An interaction the previous presence held and this one does not is over (wrap-up ended, transferred away).
+    for (const id of [...work.keys()]) if ((presence?.interactions ?? []).includes(id) && !(m.interactions ?? []).includes(id)) work.delete(id);
     presence = m;
     if (was === 'wrapUp' && m.state !== 'wrapUp') { figures.handled += 1; renderFigures(); }
     renderState();
