@@ -70,6 +70,7 @@ public static class GatewayConfiguration
         PeopleAndQueueRules.Check(options, problems);
         FlowAndTrunkRules.Check(options, context, problems);
         MqttRules.Check(options.Mqtt, problems);
+        ConsoleRules.Check(options.Consoles, problems);
         VoiceRules.Check(options, problems);
         SipRules.Check(options.Sip, problems);
         CallbackRules.Check(options, problems);

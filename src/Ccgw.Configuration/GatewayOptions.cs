@@ -36,6 +36,9 @@ public sealed class GatewayOptions
     public VoiceOptions Voice { get; set; } = new();
     public SipOptions Sip { get; set; } = new();
 
+    /// <summary>The staff consoles in the browser (issue 19).</summary>
+    public ConsoleOptions Consoles { get; set; } = new();
+
     /// <summary>The standard Microsoft.Extensions.Logging section; validated for level names only.</summary>
     public LoggingOptions Logging { get; set; } = new();
 }

@@ -108,6 +108,7 @@ internal static partial class DaemonHost
         AddSipChannel(builder, config);
         AddMqttChannel(builder, config);
         AddXmppChannel(builder, config);
+        AddStaffConsoles(builder, config);
         services.AddSystemdNotify();
         // Pings only while storage is open and every supervised loop runs: a loop that stays down past WatchdogSec
         // gets the process restarted by systemd.
@@ -139,6 +140,7 @@ internal static partial class DaemonHost
         app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>(),
             app.Services.GetRequiredService<Core.Provisioning.ProvisioningService>());
         app.MapSelfHelp(config);
+        MapStaffConsoles(app);
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");
         // Before storage opens and before any listener binds: a second daemon on this data directory stops here.
@@ -197,6 +199,8 @@ internal static partial class DaemonHost
     static partial void MapMqttChannel(WebApplication app);
     static partial void AddXmppChannel(WebApplicationBuilder builder, LoadedConfiguration config);
     static partial void MapXmppChannel(WebApplication app);
+    static partial void AddStaffConsoles(WebApplicationBuilder builder, LoadedConfiguration config);
+    static partial void MapStaffConsoles(WebApplication app);
 
     private static WebEdgeOptions EdgeOptions(Configuration.HttpOptions http) => new(
         [.. http.KnownProxies.Select(IPAddress.Parse)],

@@ -33,7 +33,8 @@ internal static partial class DaemonHost
         else
         {
             services.AddSingleton(sp => new MqttAccountAuthenticator(sp.GetRequiredService<Core.Security.ILoginDirectory>(),
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MqttAccountAuthenticator>>()));
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MqttAccountAuthenticator>>(),
+                sp.GetService<Core.Security.StaffMqttTokens>()));
             services.AddSingleton(sp => new MqttBroker(BrokerOptions(options.Mqtt), sp.GetRequiredService<MqttAccountAuthenticator>(),
                 new ContactCenterAcl(), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
                 sp.GetService<Microsoft.Extensions.Logging.ILogger<MqttBroker>>())
@@ -57,7 +58,7 @@ internal static partial class DaemonHost
         // Registered after the broker's lifetime so it stops first: the broker then publishes the gateway's will last.
         services.AddHostedService(sp => new MqttGatewayService(sp.GetRequiredService<RoutingEngine>(), sp.GetRequiredService<IMqttGatewayLink>(),
             sp.GetRequiredService<ICustomerRepository>(), sp.GetRequiredService<TimeProvider>(), options.Site.Name, sp.GetRequiredService<ILoggerFactory>(),
-            CallbackLists(sp), sp.GetService<Ccgw.Core.SelfHelp.ISelfHelpBriefing>()));
+            CallbackLists(sp), sp.GetService<Ccgw.Core.SelfHelp.ISelfHelpBriefing>(), sp.GetService<ICallbackRepository>()));
     }
 
     static partial void MapMqttChannel(WebApplication app)

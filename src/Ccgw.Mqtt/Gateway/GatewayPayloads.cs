@@ -214,6 +214,17 @@ public static class GatewayPayloads
         w.WriteString("at", Time(at));
     });
 
+    /// <summary>Issue 19: a supervisor command that was not applied (<c>ccgw/supervisors/{id}/errors</c>).</summary>
+    public static byte[] SupervisorError(string supervisorId, string? action, string code, string message, string? subjectId, DateTimeOffset at) => Write(w =>
+    {
+        w.WriteString("supervisorId", supervisorId);
+        WriteOptional(w, "action", action);
+        w.WriteString("error", code);
+        w.WriteString("message", message);
+        WriteOptional(w, "id", subjectId);
+        w.WriteString("at", Time(at));
+    });
+
     private static void WriteInteraction(Utf8JsonWriter w, InteractionView i)
     {
         w.WriteString("interactionId", i.Id);

@@ -6,6 +6,21 @@ public static class GatewayTopics
     public const string CenterStatus = "ccgw/center/status";
     public const string AllCommands = "ccgw/agents/+/commands";
 
+    /// <summary>Issue 19: supervisor commands (re-prioritise, call-back changes); only supervisor {id} may publish.</summary>
+    public const string AllSupervisorCommands = "ccgw/supervisors/+/commands";
+
+    /// <summary>Issue 19: answers to supervisor commands that failed (non-retained).</summary>
+    public static string SupervisorErrors(string supervisorId) => $"ccgw/supervisors/{supervisorId}/errors";
+
+    /// <summary>The supervisor id of <c>ccgw/supervisors/{id}/commands</c>, or null for any other topic.</summary>
+    public static string? SupervisorOfCommandTopic(string topic)
+    {
+        const string prefix = "ccgw/supervisors/", suffix = "/commands";
+        if (!topic.StartsWith(prefix, StringComparison.Ordinal) || !topic.EndsWith(suffix, StringComparison.Ordinal)) return null;
+        var id = topic[prefix.Length..^suffix.Length];
+        return IsTopicLevel(id) ? id : null;
+    }
+
     public static string Presence(string agentId) => $"ccgw/agents/{agentId}/presence";
 
     public static string Offers(string agentId) => $"ccgw/agents/{agentId}/offers";

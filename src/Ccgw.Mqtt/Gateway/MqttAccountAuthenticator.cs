@@ -16,19 +16,25 @@ public sealed partial class MqttAccountAuthenticator : IMqttAuthenticator
     private readonly ILoginDirectory _logins;
     private readonly AuthFailureLimiter _failures;
     private readonly ILogger<MqttAccountAuthenticator> _log;
+    private readonly StaffMqttTokens? _tokens;
 
     /// <summary>A fixed list of logins (tests).</summary>
-    public MqttAccountAuthenticator(IEnumerable<StaffLogin> staff, TimeProvider time, ILogger<MqttAccountAuthenticator> log)
-        : this(new StaffLoginDirectory(staff), time, log)
+    /// <param name="tokens">The consoles' one-time tokens (issue 19): accepted as the password of the staff member they
+    /// were issued to, counted by the same failure limiter as passwords; null: passwords only.</param>
+    public MqttAccountAuthenticator(IEnumerable<StaffLogin> staff, TimeProvider time, ILogger<MqttAccountAuthenticator> log,
+        StaffMqttTokens? tokens = null)
+        : this(new StaffLoginDirectory(staff), time, log, tokens)
     {
     }
 
-    public MqttAccountAuthenticator(ILoginDirectory logins, TimeProvider time, ILogger<MqttAccountAuthenticator> log)
+    public MqttAccountAuthenticator(ILoginDirectory logins, TimeProvider time, ILogger<MqttAccountAuthenticator> log,
+        StaffMqttTokens? tokens = null)
     {
         ArgumentNullException.ThrowIfNull(logins);
         _logins = logins;
         _failures = new AuthFailureLimiter(time);
         _log = log;
+        _tokens = tokens;
     }
 
     public ValueTask<MqttAuthenticationResult> AuthenticateAsync(MqttAuthenticationRequest request, CancellationToken cancellationToken)
@@ -43,10 +49,17 @@ public sealed partial class MqttAccountAuthenticator : IMqttAuthenticator
             LogThrottled(_log, address?.ToString() ?? "?");
             return ValueTask.FromResult(MqttAuthenticationResult.Refuse(MqttConnectRefusal.NotAuthorized));
         }
-        if (request.UserName is { } user && request.HasPassword && _logins.Find(user) is { } login &&
-            login.Credential.Verify(Encoding.UTF8.GetString(request.Password.Span)))
-            return ValueTask.FromResult(MqttAuthenticationResult.Accept(
-                new MqttIdentity(login.Id, [login.Role == StaffRole.Supervisor ? ContactCenterAcl.SupervisorRole : ContactCenterAcl.AgentRole])));
+        if (request.UserName is { } user && request.HasPassword && _logins.Find(user) is { } login)
+        {
+            var password = Encoding.UTF8.GetString(request.Password.Span);
+            // A console token is tried as a token only: a password that happens to start with the prefix is not a token.
+            var accepted = _tokens is not null && password.StartsWith(StaffMqttTokens.Prefix, StringComparison.Ordinal)
+                ? _tokens.TryRedeem(user, password)
+                : login.Credential.Verify(password);
+            if (accepted)
+                return ValueTask.FromResult(MqttAuthenticationResult.Accept(
+                    new MqttIdentity(login.Id, [login.Role == StaffRole.Supervisor ? ContactCenterAcl.SupervisorRole : ContactCenterAcl.AgentRole])));
+        }
         _failures.RecordFailure(address, tried);
         LogRefused(_log, request.UserName ?? "", address?.ToString() ?? "?");
         return ValueTask.FromResult(MqttAuthenticationResult.Refuse(MqttConnectRefusal.BadUserNameOrPassword));

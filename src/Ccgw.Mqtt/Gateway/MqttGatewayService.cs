@@ -18,13 +18,15 @@ public sealed class MqttGatewayService(
     string siteName,
     ILoggerFactory loggers,
     CallbackListFeed? callbackLists = null,
-    Core.SelfHelp.ISelfHelpBriefing? selfHelp = null) : IHostedService, IDisposable
+    Core.SelfHelp.ISelfHelpBriefing? selfHelp = null,
+    Core.Repositories.ICallbackRepository? callbacks = null) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
     private StatsCoalescer? _coalescer;
     private CallbackListPublisher? _callbackLists;
     private MqttLocalSubscription? _commands;
+    private MqttLocalSubscription? _supervisorCommands;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -42,6 +44,9 @@ public sealed class MqttGatewayService(
         _loops.Add(screenPops.RunAsync(stop));
         _commands = link.Subscribe(GatewayTopics.AllCommands, ConsoleCommandHandler.Capacity);
         _loops.Add(handler.RunAsync(_commands, stop));
+        var supervisors = new SupervisorCommandHandler(engine, callbacks, outbox, time, loggers.CreateLogger<SupervisorCommandHandler>());
+        _supervisorCommands = link.Subscribe(GatewayTopics.AllSupervisorCommands, SupervisorCommandHandler.Capacity);
+        _loops.Add(supervisors.RunAsync(_supervisorCommands, stop));
         _loops.Add(watcher.RunAsync(stop));
         if (callbackLists is not null)
         {
@@ -55,6 +60,7 @@ public sealed class MqttGatewayService(
     {
         await _stop.CancelAsync();
         _commands?.Dispose();
+        _supervisorCommands?.Dispose();
         await Task.WhenAll(_loops).WaitAsync(cancellationToken);
     }
 
@@ -63,6 +69,7 @@ public sealed class MqttGatewayService(
         _coalescer?.Dispose();
         _callbackLists?.Dispose();
         _commands?.Dispose();
+        _supervisorCommands?.Dispose();
         _stop.Dispose();
     }
 }

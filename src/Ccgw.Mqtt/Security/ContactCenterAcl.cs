@@ -4,7 +4,8 @@ namespace Ccgw.Mqtt;
 /// The topic rules of CONTRACT §6. An agent reads only <c>ccgw/agents/{self}/#</c>,
 /// <c>ccgw/queues/#</c> and <c>ccgw/center/#</c> and publishes only to its own
 /// <c>ccgw/agents/{self}/commands</c>. A supervisor reads everything (including '$' topics) and
-/// may command any agent. Everything else, including identities with neither role, is denied.
+/// may command any agent, and publishes supervisor commands to its own <c>ccgw/supervisors/{self}/commands</c>
+/// (issue 19: re-prioritise, call-back changes; agents cannot publish there). Everything else, including identities with neither role, is denied.
 /// A filter is granted only if every topic it can match is readable, so no per-message check
 /// is needed after SUBACK.
 /// </summary>
@@ -27,8 +28,10 @@ public sealed class ContactCenterAcl : IMqttAuthorizer
     {
         if (!MqttTopic.IsValidTopicName(topic)) return false;
         if (identity.IsInRole(SupervisorRole))
-            return topic.StartsWith("ccgw/agents/", StringComparison.Ordinal) && topic.EndsWith("/commands", StringComparison.Ordinal) &&
-                   topic.Count(c => c == '/') == 3;
+            return (topic.StartsWith("ccgw/agents/", StringComparison.Ordinal) && topic.EndsWith("/commands", StringComparison.Ordinal) &&
+                    topic.Count(c => c == '/') == 3) ||
+                   (identity.Name.Length > 0 && identity.Name.AsSpan().IndexOfAny("/+#\0") < 0 &&
+                    string.Equals(topic, $"ccgw/supervisors/{identity.Name}/commands", StringComparison.Ordinal));
         return IsAgent(identity) && string.Equals(topic, $"ccgw/agents/{identity.Name}/commands", StringComparison.Ordinal);
     }
 

@@ -102,3 +102,53 @@ public sealed class MqttAccountAuthenticatorTests
         Assert.False((await Connect("alice", "alice-secret")).Succeeded);
     }
 }
+
+/// <summary>Issue 19: the consoles connect with one-time tokens bound to one staff member, never with the password.</summary>
+public sealed class StaffTokenLoginTests
+{
+    private static readonly IPEndPoint From = new(IPAddress.Parse("192.0.2.9"), 50000);
+    private readonly ManualTimeProvider _time = new();
+    private readonly StaffMqttTokens _tokens;
+    private readonly MqttAccountAuthenticator _authenticator;
+
+    public StaffTokenLoginTests()
+    {
+        _tokens = new StaffMqttTokens(_time);
+        _authenticator = new MqttAccountAuthenticator(
+            [new StaffLogin("alice", StaffRole.Agent, StoredCredential.Derive("alice", "example.com", "alice-secret")),
+             new StaffLogin("bob", StaffRole.Agent, StoredCredential.Derive("bob", "example.com", "bob-secret"))],
+            _time, NullLogger<MqttAccountAuthenticator>.Instance, _tokens);
+    }
+
+    private ValueTask<MqttAuthenticationResult> ConnectAsync(string user, string password) =>
+        _authenticator.AuthenticateAsync(new MqttAuthenticationRequest("client", user, Encoding.UTF8.GetBytes(password), true,
+            From, MqttProtocolVersion.V500), default);
+
+    [Fact]
+    public async Task A_token_logs_its_staff_member_in_once()
+    {
+        var token = _tokens.Issue("alice", "session-1")!;
+        var first = await ConnectAsync("alice", token);
+        Assert.True(first.Succeeded);
+        Assert.Equal("alice", first.Identity!.Name);
+        Assert.False((await ConnectAsync("alice", token)).Succeeded); // spent
+        Assert.True((await ConnectAsync("alice", "alice-secret")).Succeeded); // passwords still work for other clients
+    }
+
+    [Fact]
+    public async Task A_token_is_refused_for_another_user_after_expiry_and_after_sign_out()
+    {
+        Assert.False((await ConnectAsync("bob", _tokens.Issue("alice", "s1")!)).Succeeded);
+
+        var late = _tokens.Issue("alice", "s2")!;
+        _time.Advance(StaffMqttTokens.Lifetime + TimeSpan.FromSeconds(1));
+        Assert.False((await ConnectAsync("alice", late)).Succeeded);
+
+        var revoked = _tokens.Issue("alice", "s3")!;
+        _tokens.RevokeSession("s3");
+        Assert.False((await ConnectAsync("alice", revoked)).Succeeded);
+        Assert.Null(_tokens.Issue("alice", "s3"));
+        Assert.True(_tokens.IsRevoked("s3"));
+        Assert.False((await ConnectAsync("alice", StaffMqttTokens.Prefix + "made-up")).Succeeded);
+    }
+}
