@@ -136,7 +136,7 @@ public static partial class StaffConsoles
             Results.Ok(await LiveInteractions.ReadAsync(engine, options, ct)));
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext http, IAntiforgery csrf, IReadOnlyList<StaffLogin> staff,
+    private static async Task<IResult> SignInAsync(HttpContext http, IAntiforgery csrf, ILoginDirectory staff,
         AuthFailureLimiter limiter, ILoggerFactory loggers, CancellationToken ct)
     {
         if (!http.Request.HasFormContentType || http.Request.ContentLength > MaxFormBytes)
@@ -149,7 +149,8 @@ public static partial class StaffConsoles
         var password = form["password"].ToString();
         var next = SafeNext(form["next"]);
         var address = http.Connection.RemoteIpAddress;
-        var login = staff.FirstOrDefault(s => string.Equals(s.Id, user, StringComparison.Ordinal));
+        // The live directory: an agent provisioned through the admin API signs in at once (issue 20).
+        var login = staff.Find(user);
         var counted = login?.Id ?? AuthFailureLimiter.UnknownUser;
         var log = loggers.CreateLogger("Ccgw.Web.Staff");
         var token = csrf.GetAndStoreTokens(http).RequestToken!;
