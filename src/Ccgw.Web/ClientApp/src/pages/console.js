@@ -175,6 +175,8 @@ function onMessage(t, text) {
       figures.offers += 1;
       renderFigures();
       renderOffers();
+      // The presence may have listed the offered interaction first: it belongs under Offers, not in hand.
+      renderWork();
     }
   } else if (t === `${topic}/errors`) {
     showError(`${m.action ?? 'command'} refused (${m.error}): ${m.message}`);

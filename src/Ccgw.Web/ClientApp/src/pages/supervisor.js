@@ -74,10 +74,10 @@ function renderAgents() {
       el('td', { class: 'in-state', 'data-since': a.since, text: duration((Date.now() - new Date(a.since).getTime()) / 1000) }),
       el('td', { text: `voice ${a.channels?.voice?.load ?? 0}/${a.channels?.voice?.capacity ?? 0}, chat ${a.channels?.im?.load ?? 0}/${a.channels?.im?.capacity ?? 0}` }),
       el('td', { class: 'row-actions' },
-        el('button', { type: 'button', class: 'force-not-ready', text: 'Force not ready', 'aria-label': `Force ${a.agentId} not ready`,
+        el('button', { type: 'button', class: 'force-not-ready', text: 'Force not ready', 'aria-label': `Force not ready: ${a.agentId}`,
           disabled: a.state === 'notReady' || a.state === 'offline',
           onclick: () => commandAgent(a.agentId, { action: 'notReady', reason: 'supervisor' }) }),
-        el('button', { type: 'button', class: 'sign-out-agent', text: 'Sign out', 'aria-label': `Sign ${a.agentId} out`,
+        el('button', { type: 'button', class: 'sign-out-agent', text: 'Sign out', 'aria-label': `Sign out: ${a.agentId}`,
           disabled: a.state === 'offline',
           onclick: () => commandAgent(a.agentId, { action: 'logout', reason: 'supervisor' }) })))));
 }
