@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-peers=(postgresql sip-tester sipsak sipvicious baresip dnsmasq-base mosquitto mosquitto-clients python3-paho-mqtt python3-slixmpp prosody chromium prometheus systemd xz-utils curl procps)
+peers=(postgresql python3-aiosmtpd sip-tester sipsak sipvicious baresip dnsmasq-base mosquitto mosquitto-clients python3-paho-mqtt python3-slixmpp prosody chromium prometheus systemd xz-utils curl procps)
 missing=()
 # Node.js and npm bundle the pages' browser code at build time; only asked of Debian when not installed otherwise.
 command -v npm >/dev/null 2>&1 || peers+=(nodejs npm)
