@@ -72,6 +72,21 @@ public sealed class KpiDaemonTests
         var rows = history.RootElement.EnumerateArray().Where(r => r.GetProperty("queueId").GetString() == "billing").ToList();
         Assert.Equal(2, rows.Count);
         Assert.Single(rows, r => r.GetProperty("state").GetString() == "abandoned");
+
+        // And the interval report for the same period, read from the history in storage, has exactly the same counts
+        // (the recorder writes behind the core, so it is read until it has caught up, for at most 15 s).
+        var from = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var to = DateTime.UtcNow.AddDays(2).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        (long Offered, long Answered, long Abandoned, long Transferred) report = default, kpi = (2, 1, 1, 0);
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline; await Task.Delay(250))
+        {
+            using var day = await AdminGetAsync(call.Daemon, $"/api/admin/reports/queues?from={from}&to={to}&interval=day&tz=UTC");
+            var billingRows = day.RootElement.GetProperty("rows").EnumerateArray().Where(r => r.GetProperty("queue").GetString() == "billing").ToList();
+            report = (billingRows.Sum(r => r.GetProperty("offered").GetInt64()), billingRows.Sum(r => r.GetProperty("answered").GetInt64()),
+                billingRows.Sum(r => r.GetProperty("abandoned").GetInt64()), billingRows.Sum(r => r.GetProperty("transferred").GetInt64()));
+            if (report == kpi) break;
+        }
+        Assert.Equal(kpi, report);
     }
 
     [SkippableFact]

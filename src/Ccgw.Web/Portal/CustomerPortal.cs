@@ -31,7 +31,7 @@ public static class CustomerPortal
     public const string SignInRateLimit = "ccgw-sign-in";
 
     /// <summary>The hidden field carrying the antiforgery token in every form.</summary>
-    public const string CsrfField = "__csrf";
+    public const string CsrfField = FormProtection.FieldName;
 
     /// <summary>The signed-in customer's id (null when the request has no customer session).</summary>
     public static string? CustomerId(this ClaimsPrincipal user) =>
@@ -56,15 +56,7 @@ public static class CustomerPortal
             o.ReturnUrlParameter = "returnUrl";
         });
         services.AddAuthorization(o => o.AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireClaim(ClaimType)));
-        services.AddAntiforgery(o =>
-        {
-            o.Cookie.Name = "ccgw-csrf";
-            o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            o.FormFieldName = CsrfField;
-            // The edge sends X-Frame-Options: DENY on every answer already.
-            o.SuppressXFrameOptionsHeader = true;
-        });
+        services.AddFormProtection();
         services.Configure<RateLimiterOptions>(o => o.AddPolicy(SignInRateLimit, http =>
             RateLimitPartition.GetFixedWindowLimiter(WebEdge.PartitionKey(http.Connection.RemoteIpAddress), _ => new FixedWindowRateLimiterOptions
             {

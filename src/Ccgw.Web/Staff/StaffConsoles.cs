@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using Ccgw.Core;
 using Ccgw.Core.Security;
+using Ccgw.Web.Edge;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -36,14 +37,7 @@ public static partial class StaffConsoles
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.AddSingleton<StaffMqttTokens>();
-        services.AddAntiforgery(o =>
-        {
-            o.Cookie.Name = "ccgw-staff-csrf";
-            o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
-            o.FormFieldName = "csrf";
-            o.HeaderName = "X-CSRF";
-        });
+        services.AddFormProtection();
         services.AddAuthentication().AddCookie(Scheme, o =>
         {
             o.Cookie.Name = Scheme;
@@ -98,7 +92,8 @@ public static partial class StaffConsoles
             return Html(StaffPages.Supervisor(Id(user), csrf.GetAndStoreTokens(http).RequestToken!), 200);
         });
 
-        var api = app.MapGroup("/console/api").AddEndpointFilter(RequireStaff);
+        // Documented (OpenAPI) as answering 401 problem JSON without a staff session, as the filter does.
+        var api = app.MapGroup("/console/api").AddEndpointFilter(RequireStaff).ProducesProblem(StatusCodes.Status401Unauthorized);
         // What the page needs besides MQTT: who it is, the reason codes, the wrap-up time, queues and alert thresholds.
         api.MapGet("/session", (HttpContext http, StaffConsoleOptions options) =>
         {
@@ -129,7 +124,8 @@ public static partial class StaffConsoles
             });
         });
 
-        var supervisor = app.MapGroup("/supervisor/api").AddEndpointFilter(RequireSupervisor);
+        var supervisor = app.MapGroup("/supervisor/api").AddEndpointFilter(RequireSupervisor)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         // The live order of every queue and the interactions agents hold: a read the wallboard repeats when MQTT says
         // something changed (queue statistics, presence), so it follows the core without polling.
         supervisor.MapGet("/interactions", async (RoutingEngine engine, StaffConsoleOptions options, CancellationToken ct) =>
