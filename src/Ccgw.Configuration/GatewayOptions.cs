@@ -141,6 +141,9 @@ public sealed class AgentOptions
 
     /// <summary>What the agent's desk can handle (e.g. <c>xhtml-im</c>, <c>legacy-client</c>); matched by queues' requirements and compatibility rules.</summary>
     public List<string> Capabilities { get; set; } = [];
+
+    /// <summary>SDES-SRTP towards the agent's phone: <c>off</c> (default), <c>optional</c> (RTP/AVP with a=crypto) or <c>required</c> (RTP/SAVP).</summary>
+    public string Srtp { get; set; } = "off";
 }
 
 public sealed class SupervisorOptions

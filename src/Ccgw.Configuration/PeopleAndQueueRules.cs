@@ -23,6 +23,8 @@ internal static class PeopleAndQueueRules
                 problems.Error($"{key}:Capacity:Im", $"{a.Capacity.Im} chats at once is out of range; use 0-20");
             if (a.Capacity.Callback is < 0 or > 1)
                 problems.Error($"{key}:Capacity:Callback", $"{a.Capacity.Callback} call-backs at once is not supported; use 0 or 1");
+            if (a.Srtp is not ("off" or "optional" or "required"))
+                problems.Error($"{key}:Srtp", $"'{a.Srtp}' is not a SRTP mode; use off, optional or required");
         }
         for (var i = 0; i < o.Supervisors.Count; i++)
         {

@@ -4,6 +4,7 @@ using Ccgw.Media.Audio;
 using Ccgw.Media.Dtmf;
 using Ccgw.Media.Playout;
 using Ccgw.Media.Sdp;
+using Ccgw.Media.Srtp;
 using Ccgw.Media.Transport;
 
 namespace Ccgw.Media;
@@ -25,6 +26,8 @@ public sealed class CallMedia : IAsyncDisposable
     private RtpOutputStream? _output;
     private RtpRelay? _relay;
     private uint? _byeSsrc;
+    private SrtpPolicy _srtpPolicy;
+    private SdpCrypto? _offeredCrypto;
 
     private CallMedia(MediaScheduler scheduler, RtpLeg leg, IPAddress publicAddress)
     {
@@ -70,9 +73,40 @@ public sealed class CallMedia : IAsyncDisposable
     /// <summary>Our offer for an outgoing leg (the agent's INVITE).</summary>
     public SessionDescription CreateOffer() => SdpOfferAnswer.CreateOffer(NextLocal());
 
+    /// <summary>
+    /// Our offer with SDES-SRTP per <paramref name="policy"/>: a fresh random key for this leg (RFC 4568 §6.1), over
+    /// RTP/SAVP when required, RTP/AVP when optional. <see cref="TryAcceptAnswer"/> then keys the leg from the answer.
+    /// </summary>
+    public SessionDescription CreateOffer(SrtpPolicy policy)
+    {
+        if (policy == SrtpPolicy.Off) return CreateOffer();
+        _srtpPolicy = policy;
+        _offeredCrypto ??= SdpCrypto.Generate();
+        return SdpOfferAnswer.CreateOffer(NextLocal(), crypto: _offeredCrypto, secureProfile: policy == SrtpPolicy.Required);
+    }
+
+    /// <summary>Whether this leg's RTP is protected with SRTP.</summary>
+    public bool IsSecure => _leg.IsSecure;
+
     public bool TryAcceptAnswer(SessionDescription answer, out string failure)
     {
-        if (!SdpOfferAnswer.TryAcceptAnswer(answer, out var audio, out failure)) return false;
+        if (!SdpOfferAnswer.TryAcceptAnswer(answer, out var audio, out var section, out failure)) return false;
+        if (_offeredCrypto is { } ours && !_leg.IsSecure)
+        {
+            var theirs = SdpCrypto.Select(section!, out var why);
+            if (theirs is { } answered && answered.Tag != ours.Tag)
+            {
+                why = $"the answer's a=crypto tag {answered.Tag} was not offered";
+                theirs = null;
+            }
+            var savp = string.Equals(section!.Protocol, SdpOfferAnswer.SecureProfile, StringComparison.OrdinalIgnoreCase);
+            if (theirs is null && (_srtpPolicy == SrtpPolicy.Required || savp))
+            {
+                failure = $"SRTP required but the answer has no usable a=crypto ({why})";
+                return false;
+            }
+            if (theirs is not null) _leg.UseSrtp(ours.CreateContext(), theirs.CreateContext());
+        }
         Apply(audio);
         return true;
     }

@@ -1,5 +1,6 @@
 using Ccgw.Media;
 using Ccgw.Media.Playout;
+using Ccgw.Media.Srtp;
 using Ccgw.Media.Transport;
 using Ccgw.Sip.Message;
 using Ccgw.Sip.Registrar;
@@ -51,8 +52,8 @@ internal sealed partial class LegDialler(SipSignalling sip, SipRegistrar registr
     /// Returns null once answered, else the core's reason (busy, noAnswer, rejected, failed, no media ports, offer closed).
     /// </summary>
     public async Task<string?> PlaceCallAsync(SipUri target, SipEndPoint destination, SipNameAddress from, SipNameAddress to,
-        TimeSpan ringTimeout, Action<OutboundLeg> route, Func<OutboundLeg, CallMedia, bool> claim) =>
-        PrepareCall(target, destination, from, to) is { } call
+        TimeSpan ringTimeout, Action<OutboundLeg> route, Func<OutboundLeg, CallMedia, bool> claim, SrtpPolicy srtp = SrtpPolicy.Off) =>
+        PrepareCall(target, destination, from, to, srtp) is { } call
             ? await RingAsync(call, ringTimeout, route, claim, sendBeforeReturning: false)
             : "no media ports";
 
@@ -60,7 +61,7 @@ internal sealed partial class LegDialler(SipSignalling sip, SipRegistrar registr
     /// The first half of <see cref="PlaceCallAsync"/>: media ports and the INVITE, ready to go; null when no RTP ports
     /// are free. Nothing has left; the caller owns the media until <see cref="RingAsync"/> hands it to its claim.
     /// </summary>
-    public PreparedCall? PrepareCall(SipUri target, SipEndPoint destination, SipNameAddress from, SipNameAddress to)
+    public PreparedCall? PrepareCall(SipUri target, SipEndPoint destination, SipNameAddress from, SipNameAddress to, SrtpPolicy srtp = SrtpPolicy.Off)
     {
         CallMedia media;
         try
@@ -73,7 +74,7 @@ internal sealed partial class LegDialler(SipSignalling sip, SipRegistrar registr
         }
         // A phone behind NAT answers with its private address in SDP; its RTP comes from the host we signal to.
         media.TrustSignallingHost(destination.Address.Address);
-        return new PreparedCall(new OutboundLeg(sip, target, destination, from, to, media.CreateOffer().ToString()), media);
+        return new PreparedCall(new OutboundLeg(sip, target, destination, from, to, media.CreateOffer(srtp).ToString()), media);
     }
 
     /// <summary>
@@ -109,7 +110,9 @@ internal sealed partial class LegDialler(SipSignalling sip, SipRegistrar registr
         Func<OutboundLeg, CallMedia, bool> claim, CancellationToken cancellationToken)
     {
         if (await FindPhoneAsync(agentId, cancellationToken) is not { } target) return "no registered phone";
-        return await PlaceCallAsync(target.Uri, target.EndPoint, from, sip.OnDomain(agentId), settings.AgentRingTimeout, route, claim);
+        // SRTP is per agent (Agents[].Srtp); an answer a required policy refuses fails the leg like any refused answer.
+        return await PlaceCallAsync(target.Uri, target.EndPoint, from, sip.OnDomain(agentId), settings.AgentRingTimeout, route, claim,
+            settings.AgentSrtp.GetValueOrDefault(agentId, SrtpPolicy.Off));
     }
 
     [LoggerMessage(EventId = 525, Level = LogLevel.Warning, Message = "The SDP answer of {Target} was refused: {Why}; hung up")]

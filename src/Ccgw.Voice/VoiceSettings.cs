@@ -77,6 +77,9 @@ public sealed record VoiceSettings
     /// <summary>How long an agent's phone may ring before the gateway gives up (the core's offer timeout normally ends it first).</summary>
     public TimeSpan AgentRingTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Agents[].Srtp by agent id: how the agent's INVITE offers SDES-SRTP (absent: off).</summary>
+    public IReadOnlyDictionary<string, Ccgw.Media.Srtp.SrtpPolicy> AgentSrtp { get; init; } = new Dictionary<string, Ccgw.Media.Srtp.SrtpPolicy>(StringComparer.Ordinal);
+
     /// <summary>Longest a trunk call lasts from answer before the gateway hangs both legs up (<c>Voice:MaxCallSeconds</c>); zero: no limit.</summary>
     public TimeSpan MaxCallDuration { get; init; } = TimeSpan.FromHours(4);
 

@@ -168,6 +168,9 @@ internal sealed class VoiceRig : IAsyncDisposable
     /// <summary>The daemon's recent log, for failure messages.</summary>
     public string DaemonLog => _daemon.Process.StandardOutput[^Math.Min(6000, _daemon.Process.StandardOutput.Length)..];
 
+    /// <summary>Everything the daemon has written so far (for asserting on a line that may be early).</summary>
+    public string DaemonOutput => _daemon.Process.StandardOutput;
+
     public static async Task<VoiceRig> StartAsync(IReadOnlyDictionary<string, string?>? environment = null) =>
         new(await DaemonUnderTest.StartAsync(environment), Directory.CreateTempSubdirectory("ccgw-voice-").FullName);
 
@@ -216,7 +219,8 @@ internal sealed class VoiceRig : IAsyncDisposable
     }
 
     /// <summary>baresip registered as <paramref name="agent"/> (auto-answer, a 440 Hz sine as its microphone, ALSA's null device as its speaker), ready once the registrar said 200.</summary>
-    public async Task<ExternalProcess> StartBaresipAsync(string agent, string password)
+    /// <param name="srtpMandatory">Load baresip's <c>srtp</c> module and set the account's <c>mediaenc=srtp-mand</c> (SDES, RTP/SAVP).</param>
+    public async Task<ExternalProcess> StartBaresipAsync(string agent, string password, bool srtpMandatory = false)
     {
         var dir = Directory.CreateDirectory(Path.Combine(_work, "baresip-" + agent)).FullName;
         var rtp = FreePorts.UdpPair();
@@ -225,9 +229,11 @@ internal sealed class VoiceRig : IAsyncDisposable
             "audio_player alsa,null", "audio_source ausine,440", "audio_alert aufile,/dev/null",
             "ausrc_srate 48000", "auplay_srate 48000", "ausrc_channels 2", "auplay_channels 1",
             $"rtp_ports {I(rtp)}-{I(rtp + 9)}", "module_path /usr/lib/baresip/modules",
-            "module g711.so", "module ausine.so", "module aufile.so", "module alsa.so", "module_app account.so", "module_app menu.so", ""));
+            "module g711.so", "module ausine.so", "module aufile.so", "module alsa.so", srtpMandatory ? "module srtp.so" : "",
+            "module_app account.so", "module_app menu.so", ""));
         await File.WriteAllTextAsync(Path.Combine(dir, "accounts"),
-            $"<sip:{agent}@127.0.0.1:{I(_daemon.Listeners.Sip)};transport=udp>;auth_pass={password};answermode=auto;regint=300;audio_codecs=PCMU\n");
+            $"<sip:{agent}@127.0.0.1:{I(_daemon.Listeners.Sip)};transport=udp>;auth_pass={password};answermode=auto;regint=300;audio_codecs=PCMU"
+            + (srtpMandatory ? ";mediaenc=srtp-mand" : "") + "\n");
         var phone = ExternalProcess.Start("/usr/bin/baresip", ["-4", "-f", dir, "-t", "120"], workingDirectory: dir, redirectInput: true);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         while (!phone.StandardOutput.Contains("200 OK", StringComparison.Ordinal) && !deadline.IsCancellationRequested) await Task.Delay(100);

@@ -73,6 +73,26 @@ public sealed class AllocationTests
     }
 
     [Fact]
+    public async Task Srtp_leg_send_does_not_allocate()
+    {
+        // The relay's (and the scheduler's) sink on an SRTP agent leg: copy, protect, send to the latched peer.
+        using var peer = new Transport.UdpPeer();
+        await using var leg = new RtpLeg(Transport.Datagrams.Allocator().Allocate(), new ManualTimeProvider());
+        leg.SetRemote(peer.EndPoint);
+        var key = Ccgw.Media.Sdp.SdpCrypto.Generate();
+        leg.UseSrtp(key.CreateContext(), key.CreateContext());
+        var packet = new byte[172];
+        var payload = new byte[160];
+        ushort seq = 0;
+        Assert.Equal(0, AllocatedBy(() =>
+        {
+            RtpWriter.Write(packet, new RtpHeader(0, seq++, 160, 9), payload);
+            leg.Send(packet);
+        }));
+        Assert.True(leg.PacketsSent >= 1000);
+    }
+
+    [Fact]
     public void Scheduler_tick_does_not_allocate_per_packet()
     {
         var clock = new ManualTimeProvider();

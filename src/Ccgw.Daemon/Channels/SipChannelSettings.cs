@@ -83,6 +83,8 @@ internal static partial class DaemonHost
             UnderAMinutePrompt = v.UnderAMinutePrompt,
             NumbersDirectory = context.Resolve(options.Prompts.Directory, v.NumbersDirectory),
             AgentRingTimeout = TimeSpan.FromSeconds(v.AgentRingSeconds),
+            AgentSrtp = options.Agents.Where(a => a.Srtp != "off").ToDictionary(a => a.Id, a => a.Srtp == "required"
+                ? Ccgw.Media.Srtp.SrtpPolicy.Required : Ccgw.Media.Srtp.SrtpPolicy.Optional, StringComparer.Ordinal),
             CustomerRingTimeout = TimeSpan.FromSeconds(v.CustomerRingSeconds),
             MaxCallDuration = TimeSpan.FromSeconds(v.MaxCallSeconds),
             RtpTimeout = TimeSpan.FromSeconds(v.RtpTimeoutSeconds),

@@ -25,6 +25,9 @@ public static class SdpOfferAnswer
     public const byte DefaultTelephoneEventPayloadType = 101;
     private const string Profile = "RTP/AVP";
 
+    /// <summary>The SRTP profile (RFC 3711 §12): offered only towards agents whose <c>Srtp</c> is required.</summary>
+    public const string SecureProfile = "RTP/SAVP";
+
     /// <summary>Builds our answer to <paramref name="offer"/>; false with a reason when nothing is acceptable (SIP answers 488).</summary>
     public static bool TryAnswer(
         SessionDescription offer, LocalMedia local, out SessionDescription answer, out NegotiatedAudio audio, out string failure,
@@ -60,47 +63,67 @@ public static class SdpOfferAnswer
     }
 
     /// <summary>Our offer (for an outgoing leg, e.g. to an agent): PCMU, PCMA and telephone-event 101.</summary>
-    public static SessionDescription CreateOffer(LocalMedia local, MediaDirection direction = MediaDirection.SendReceive)
+    /// <remarks>
+    /// With <paramref name="crypto"/> the section carries our SDES key (RFC 4568): over RTP/SAVP when
+    /// <paramref name="secureProfile"/> (SRTP or nothing), else over RTP/AVP as the best-effort offer many PBXs make,
+    /// which a phone without SRTP answers plainly.
+    /// </remarks>
+    public static SessionDescription CreateOffer(
+        LocalMedia local, MediaDirection direction = MediaDirection.SendReceive, SdpCrypto? crypto = null, bool secureProfile = false)
     {
         var te = DefaultTelephoneEventPayloadType.ToString(CultureInfo.InvariantCulture);
         var section = new MediaDescription
         {
             Media = "audio",
             Port = local.RtpPort,
-            Protocol = Profile,
+            Protocol = crypto is not null && secureProfile ? SecureProfile : Profile,
             Formats = ["0", "8", te],
             Attributes =
             [
                 new("rtpmap", "0 PCMU/8000"), new("rtpmap", "8 PCMA/8000"),
                 new("rtpmap", te + " telephone-event/8000"), new("fmtp", te + " 0-15"),
                 new("ptime", "20"), new(DirectionName(direction), null),
+                .. crypto is null ? Array.Empty<SdpAttribute>() : [crypto.ToAttribute()],
             ],
         };
         return Session(local, [section]);
     }
 
     /// <summary>Reads the answer to an offer made by <see cref="CreateOffer"/>.</summary>
-    public static bool TryAcceptAnswer(SessionDescription answer, out NegotiatedAudio audio, out string failure)
+    public static bool TryAcceptAnswer(SessionDescription answer, out NegotiatedAudio audio, out string failure) =>
+        TryAcceptAnswer(answer, out audio, out _, out failure);
+
+    /// <summary>
+    /// Reads the answer to an offer made by <see cref="CreateOffer"/>, also over RTP/SAVP, and returns the audio
+    /// section chosen (where the caller reads the phone's <c>a=crypto</c>, see <see cref="SdpCrypto.Select"/>).
+    /// </summary>
+    public static bool TryAcceptAnswer(SessionDescription answer, out NegotiatedAudio audio, out MediaDescription? section, out string failure)
     {
         foreach (var m in answer.Media)
         {
             // TryChoose turns the direction the answerer wrote (its view) into ours.
-            if (TryChoose(answer, m, MediaDirection.SendReceive, out var chosen))
+            if (TryChoose(answer, m, MediaDirection.SendReceive, out var chosen, allowSecure: true))
             {
                 audio = chosen;
+                section = m;
                 failure = "";
                 return true;
             }
         }
+        section = null;
         audio = null!;
         failure = "the answer accepted no PCMU/PCMA audio stream";
         return false;
     }
 
-    private static bool TryChoose(SessionDescription sdp, MediaDescription m, MediaDirection wanted, out NegotiatedAudio audio)
+    private static bool TryChoose(SessionDescription sdp, MediaDescription m, MediaDirection wanted, out NegotiatedAudio audio, bool allowSecure = false)
     {
         audio = null!;
-        if (m.Media != "audio" || m.Port == 0 || !string.Equals(m.Protocol, Profile, StringComparison.OrdinalIgnoreCase)) return false;
+        // RTP/SAVP only in an answer to our own offer: an inbound SAVP offer (the trunk side) stays refused, as the
+        // trunk leg does not do SRTP.
+        var profileOk = string.Equals(m.Protocol, Profile, StringComparison.OrdinalIgnoreCase)
+            || (allowSecure && string.Equals(m.Protocol, SecureProfile, StringComparison.OrdinalIgnoreCase));
+        if (m.Media != "audio" || m.Port == 0 || !profileOk) return false;
         G711Codec? codec = null;
         byte codecPt = 0;
         byte? tePt = null;

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Ccgw.Media.Dtmf;
 using Ccgw.Media.Playout;
 using Ccgw.Media.Rtp;
+using Ccgw.Media.Srtp;
 
 namespace Ccgw.Media.Transport;
 
@@ -52,6 +53,14 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
     private Task _rtcpLoop = Task.CompletedTask;
     private long _packetsSent;
     private long _lastReceived;
+    // SRTP (SDES) on this leg: set once after the answer, before any bridge. Protect copies into _srtpSendBuffer (the
+    // caller's span may be the relay's receive buffer or a shared prompt frame); the gate covers the short hand-over
+    // where the scheduler's last prompt packet and the relay's first may overlap.
+    private SrtpContext? _srtpSend;
+    private SrtpContext? _srtpReceive;
+    private readonly byte[] _srtpSendBuffer = new byte[MaxDatagram + SrtpContext.TagLength];
+    private readonly Lock _srtpGate = new();
+    private bool _srtpClosed;
 
     public RtpLeg(RtpSocketPair ports, TimeProvider time, RtpLegOptions? options = null)
     {
@@ -104,9 +113,30 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
         _rtcpLoop = ReceiveRtcpAsync(_stop.Token);
     }
 
+    /// <summary>Whether this leg's RTP is SRTP (then RTCP is not sent: SRTCP is not implemented, and plain RTCP would leak).</summary>
+    public bool IsSecure => Volatile.Read(ref _srtpSend) is not null;
+
+    /// <summary>
+    /// Turns on SRTP: <paramref name="sending"/> is keyed by our offered key, <paramref name="receiving"/> by the
+    /// peer's (RFC 4568 §6.1: each side sends with its own key). The leg owns and disposes both.
+    /// </summary>
+    public void UseSrtp(SrtpContext sending, SrtpContext receiving)
+    {
+        ArgumentNullException.ThrowIfNull(sending);
+        ArgumentNullException.ThrowIfNull(receiving);
+        if (_srtpSend is not null) throw new InvalidOperationException("SRTP is already on for this leg.");
+        Volatile.Write(ref _srtpReceive, receiving);
+        Volatile.Write(ref _srtpSend, sending);
+    }
+
     public void Send(ReadOnlySpan<byte> packet)
     {
         if (_latch.Target is not { } target) return;
+        if (Volatile.Read(ref _srtpSend) is not null)
+        {
+            SendSecure(packet, target);
+            return;
+        }
         try
         {
             _ports.Rtp.SendTo(packet, SocketFlags.None, target);
@@ -120,6 +150,31 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
         catch (ObjectDisposedException)
         {
             // The leg was disposed (hang-up) while the scheduler or the relay was still sending its last packet.
+        }
+    }
+
+    private void SendSecure(ReadOnlySpan<byte> packet, SocketAddress target)
+    {
+        if (packet.Length > MaxDatagram) return;
+        lock (_srtpGate)
+        {
+            // Under the gate: once DisposeAsync has disposed the contexts nothing more is sent (and never plain).
+            if (_srtpClosed || _srtpSend is not { } srtp) return;
+            packet.CopyTo(_srtpSendBuffer);
+            if (!srtp.TryProtect(_srtpSendBuffer, packet.Length, out var length)) return;
+            try
+            {
+                _ports.Rtp.SendTo(_srtpSendBuffer.AsSpan(0, length), SocketFlags.None, target);
+                Interlocked.Increment(ref _packetsSent);
+            }
+            catch (SocketException)
+            {
+                // As in Send: media is best effort; SIP notices a peer that is gone.
+            }
+            catch (ObjectDisposedException)
+            {
+                // Hang-up raced the last packet.
+            }
         }
     }
 
@@ -163,6 +218,17 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
 
     private void OnDatagram(Span<byte> datagram, SocketAddress source)
     {
+        if (Volatile.Read(ref _srtpReceive) is { } srtp)
+        {
+            // Authenticate before the latch sees the source, so a forged packet can neither relatch nor count as media.
+            if (srtp.Unprotect(datagram, datagram.Length, out var plainLength) != SrtpVerdict.Ok)
+            {
+                PacketsInvalid++;
+                _drops?.CountInvalid();
+                return;
+            }
+            datagram = datagram[..plainLength];
+        }
         if (!RtpPacket.TryParse(datagram, out var packet))
         {
             PacketsInvalid++;
@@ -248,7 +314,7 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
 
     private void SendRtcpByeLocked(uint ssrc)
     {
-        if (!TryRtcpTarget(out var target)) return;
+        if (IsSecure || !TryRtcpTarget(out var target)) return;
         var buffer = _rtcpSendBuffer.AsSpan();
         var length = _statistics.Received > 0
             ? RtcpWriter.WriteReceiverReport(buffer, ssrc, [_statistics.CreateReportBlock()])
@@ -276,7 +342,7 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
 
     private void SendSenderReportLocked(uint ssrc, uint rtpTimestamp, uint packetCount, uint octetCount)
     {
-        if (!TryRtcpTarget(out var target)) return;
+        if (IsSecure || !TryRtcpTarget(out var target)) return;
         var info = new RtcpSenderInfo(NtpTimestamp(_time.GetUtcNow()), rtpTimestamp, packetCount, octetCount);
         var length = _statistics.Received > 0
             ? RtcpWriter.WriteSenderReport(_rtcpSendBuffer, ssrc, info, [_statistics.CreateReportBlock()])
@@ -325,6 +391,13 @@ public sealed class RtpLeg : IRtpSink, IRtcpReportSink, IAsyncDisposable
         _ports.Dispose();
         await Task.WhenAll(_rtpLoop, _rtcpLoop);
         _stop.Dispose();
+        // After the receive loop has ended; a sender still holding the gate finishes its packet first.
+        lock (_srtpGate)
+        {
+            _srtpSend?.Dispose();
+            _srtpReceive?.Dispose();
+            _srtpClosed = true;
+        }
     }
 
     private sealed record DtmfDetection(byte PayloadType, DtmfReceiver Receiver, Action<char> OnDigit);
