@@ -41,7 +41,9 @@ public static partial class StaffConsoles
             o.Cookie.Name = "ccgw-staff-csrf";
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
-            o.FormFieldName = "csrf";
+            // AntiforgeryOptions are one per application: the portal configures them too, and the field name both
+            // features' forms carry must be the one the last registration leaves (the portal's tests and pages use it).
+            o.FormFieldName = Portal.CustomerPortal.CsrfField;
             o.HeaderName = "X-CSRF";
         });
         services.AddAuthentication().AddCookie(Scheme, o =>

@@ -19,7 +19,7 @@ internal static class StaffPages
         if (error is not null)
             sb.Append("<p class=\"error\" role=\"alert\" id=\"sign-in-error\">").Append(E(error)).Append("</p>");
         sb.Append("<form method=\"post\" action=\"/console/sign-in\">")
-          .Append("<input type=\"hidden\" name=\"csrf\" value=\"").Append(E(csrf)).Append("\">")
+          .Append("<input type=\"hidden\" name=\"" + Portal.CustomerPortal.CsrfField + "\" value=\"").Append(E(csrf)).Append("\">")
           .Append("<input type=\"hidden\" name=\"next\" value=\"").Append(E(next)).Append("\">")
           .Append("<p><label for=\"user\">User name</label><input id=\"user\" name=\"user\" autocomplete=\"username\" required value=\"")
           .Append(E(user ?? "")).Append('"').Append(error is null ? "" : " aria-describedby=\"sign-in-error\"").Append("></p>")
@@ -113,7 +113,7 @@ internal static class StaffPages
         sb.Append("<header class=\"top\"><h1>").Append(E(title)).Append("</h1>")
           .Append("<p id=\"link\" class=\"link link-offline\" role=\"status\" aria-live=\"polite\">Connecting…</p>")
           .Append("<form method=\"post\" action=\"/console/sign-out\" class=\"sign-out\"><span class=\"who\">").Append(E(user)).Append("</span> ")
-          .Append("<input type=\"hidden\" name=\"csrf\" value=\"").Append(E(csrf)).Append("\">")
+          .Append("<input type=\"hidden\" name=\"" + Portal.CustomerPortal.CsrfField + "\" value=\"").Append(E(csrf)).Append("\">")
           .Append("<button type=\"submit\">Sign out</button></form></header>");
 
     private static string Foot(StringBuilder sb, string page) =>
