@@ -3,6 +3,7 @@ using Ccgw.Core.SelfHelp;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Web.Admin;
 using Ccgw.Web.Orders;
+using Ccgw.Web.Portal;
 using Ccgw.Web.Wizard;
 
 namespace Ccgw.Daemon.SelfHelp;
@@ -23,6 +24,8 @@ internal static class SelfHelpRegistration
         services.AddSingleton(sp => new OrderDesk(sp.GetRequiredService<ICustomerRepository>(), sp.GetRequiredService<ICatalogueRepository>(),
             sp.GetRequiredService<IOrderRepository>(), sp.GetRequiredService<TimeProvider>(), TimeSpan.FromDays(options.SelfHelp.OrderWindowDays)));
         services.AddSingleton<ISelfHelpBriefing, SelfHelpBriefing>();
+        // The customer's side on /me: the Self-help and ordering sections over the desks above.
+        services.AddSelfHelpPortal();
     }
 
     /// <summary>After the customer seed (wizards may be previewed as a seeded customer), before READY.</summary>
@@ -33,6 +36,7 @@ internal static class SelfHelpRegistration
         var admin = app.MapAdminGroup(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<Core.Security.AuthFailureLimiter>());
         admin.MapWizardAdminApi();
         admin.MapOrderAdminApi();
+        app.MapSelfHelpPortal();
         app.MapSelfHelpContent(config.Options.SelfHelp.ContentDirectory is { Length: > 0 } content ? config.Context.Resolve(content) : null);
     }
 }

@@ -29,6 +29,7 @@ internal static class MeEndpoints
         ["details-unchanged"] = (DetailsSection.SectionId, "Nothing to change: your details are as they were."),
         ["callback-cancelled"] = (CallbacksSection.SectionId, "The call-back was cancelled."),
         ["callback-moved"] = (CallbacksSection.SectionId, "The call-back was moved."),
+        ["order-placed"] = (OrderingSection.SectionId, "Your order was placed; it is listed under your orders with its status."),
     };
 
     public static void Map(IEndpointRouteBuilder app)

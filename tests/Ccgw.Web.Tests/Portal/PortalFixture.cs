@@ -46,6 +46,8 @@ public sealed class PortalFixture : IAsyncLifetime
             ["CCGW__Mail__Smtp__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // Every test's client is 127.0.0.1; the per-address limit itself is the rate limiter's, tested at the edge.
             ["CCGW__Portal__SignInsPerAddressPerMinute"] = "1000",
+            // The seed's purchase dates are fixed (Fibre 500: 2 Sep 2026); the widest window keeps them orderable as time passes.
+            ["CCGW__SelfHelp__OrderWindowDays"] = "3650",
         });
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
