@@ -50,6 +50,10 @@ public sealed class ConsoleChatDaemonTests
             await Expect(chat.Locator(".chat-lines"), AgentSays);
             await Expect(chat.Locator(".chat-lines"), "Thanks, invoice 42 is wrong.");
             await Expect(alice.Locator("#state"), "Busy");
+            // Typing in the connected chat reaches the guest as XEP-0085 composing, then her next line.
+            await chat.Locator("textarea").FillAsync("Let me check invoice 42.");
+            await chat.Locator("button.send").ClickAsync();
+            await Expect(chat.Locator(".chat-lines"), "Let me check invoice 42.");
             var violations = await ConsoleBrowser.SeriousViolationsAsync(alice);
             Assert.True(violations.Count == 0, string.Join('\n', violations));
 
@@ -64,6 +68,7 @@ public sealed class ConsoleChatDaemonTests
             var received = ImChatScript.Received(result, "customerReceived");
             Assert.Contains(received, s => s.Contains(AgentSays, StringComparison.Ordinal));
             Assert.Contains(received, s => s.Contains("composing", StringComparison.Ordinal));
+            Assert.Contains(received, s => s.Contains("Let me check invoice 42.", StringComparison.Ordinal));
             Assert.All(received, s => Assert.DoesNotContain("alice@", s, StringComparison.OrdinalIgnoreCase));
         }
         finally
