@@ -22,7 +22,10 @@ internal static partial class DaemonHost
             options.Routing.WrapUpSeconds,
             options.Consoles.Alerts.ServiceLevelBelow,
             options.Consoles.Alerts.LongestWaitSeconds,
-            [.. options.Queues.Select(q => new StaffQueue(q.Id, q.Name ?? q.Id, q.ServiceLevel.Seconds, q.ServiceLevel.Target))]));
+            [.. options.Queues.Select(q => new StaffQueue(q.Id, q.Name ?? q.Id, q.ServiceLevel.Seconds, q.ServiceLevel.Target))])
+        {
+            XmppDomain = options.Listeners.Xmpp.Enabled ? options.Site.XmppDomain : null,
+        });
     }
 
     static partial void MapStaffConsoles(WebApplication app) => app.MapStaffConsoles();

@@ -10,4 +10,8 @@ public sealed record StaffConsoleOptions(
     int WrapUpSeconds,
     double? ServiceLevelAlertBelow,
     int LongestWaitAlertSeconds,
-    IReadOnlyList<StaffQueue> Queues);
+    IReadOnlyList<StaffQueue> Queues)
+{
+    /// <summary>The XMPP domain the agent console's Chats panel logs in to over /xmpp; null: no built-in XMPP server, no chats in the page.</summary>
+    public string? XmppDomain { get; init; }
+}

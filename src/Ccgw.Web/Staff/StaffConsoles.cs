@@ -105,6 +105,7 @@ public static partial class StaffConsoles
                 notReadyReasons = options.NotReadyReasons,
                 wrapUpSeconds = options.WrapUpSeconds,
                 queues = options.Queues,
+                xmppDomain = options.XmppDomain,
                 alerts = new { serviceLevelBelow = options.ServiceLevelAlertBelow, longestWaitSeconds = options.LongestWaitAlertSeconds },
             });
         });

@@ -16,6 +16,7 @@ public sealed class XmppAccountDirectory : IXmppAccounts
     private readonly ICustomerRepository _customers;
     private readonly ICustomerCredentialStore _credentials;
     private readonly string _domain;
+    private readonly StaffMqttTokens? _consoleTokens;
 
     /// <summary>A fixed list of logins (tests).</summary>
     public XmppAccountDirectory(IEnumerable<StaffLogin> staff, string domain, ICustomerRepository customers, ICustomerCredentialStore credentials)
@@ -23,8 +24,12 @@ public sealed class XmppAccountDirectory : IXmppAccounts
     {
     }
 
-    public XmppAccountDirectory(ILoginDirectory staff, string domain, ICustomerRepository customers, ICustomerCredentialStore credentials)
+    /// <param name="consoleTokens">The staff consoles' one-time tokens (null without the consoles): a staff account also
+    /// accepts, over SASL PLAIN, a token issued to that staff member's signed-in session.</param>
+    public XmppAccountDirectory(ILoginDirectory staff, string domain, ICustomerRepository customers, ICustomerCredentialStore credentials,
+        StaffMqttTokens? consoleTokens = null)
     {
+        _consoleTokens = consoleTokens;
         ArgumentNullException.ThrowIfNull(staff);
         _staff = staff;
         _customers = customers;
@@ -35,7 +40,11 @@ public sealed class XmppAccountDirectory : IXmppAccounts
     public async ValueTask<XmppAccount?> FindAsync(string user, CancellationToken cancellationToken = default)
     {
         if (_staff.FindLowerCase(user) is { } login)
-            return ToAccount(user, login.Role == StaffRole.Supervisor ? XmppAccountKind.Supervisor : XmppAccountKind.Agent, login.Credential, login.Id);
+        {
+            var account = ToAccount(user, login.Role == StaffRole.Supervisor ? XmppAccountKind.Supervisor : XmppAccountKind.Agent, login.Credential, login.Id);
+            // Bound to this login's id: a token issued to bob never opens alice's account.
+            return _consoleTokens is { } tokens ? account with { RedeemConsoleToken = token => tokens.TryRedeem(login.Id, token) } : account;
+        }
         var customer = await _customers.FindByImAddressAsync($"{user}@{_domain}", cancellationToken);
         if (customer is null) return null;
         var text = await _credentials.GetXmppCredentialAsync(customer.Id, cancellationToken);

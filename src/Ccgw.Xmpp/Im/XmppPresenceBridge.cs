@@ -25,7 +25,7 @@ public sealed partial class XmppPresenceBridge(bool agentPresenceDrivesState, Ro
             await im.OnCustomerPresenceAsync(bare, show, cancellationToken);
         switch (account.Kind)
         {
-            case XmppAccountKind.Agent when agentPresenceDrivesState:
+            case XmppAccountKind.Agent when agentPresenceDrivesState && account.PresenceDrivesState:
                 {
                     var id = account.Id ?? account.User;
                     CommandResult result;

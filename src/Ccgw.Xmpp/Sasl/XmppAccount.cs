@@ -38,6 +38,18 @@ public sealed record XmppAccount(string User, XmppAccountKind Kind, ScramCredent
 {
     /// <summary>The configured id (agent or supervisor id, customer id) when it differs in case from <see cref="User"/>.</summary>
     public string? Id { get; init; }
+
+    /// <summary>
+    /// Staff only: consumes a one-time console token (<see cref="Core.Security.StaffMqttTokens"/>) issued to this very
+    /// staff member, so the browser console logs in over /xmpp (SASL PLAIN) without holding the password.
+    /// </summary>
+    public Func<string, bool>? RedeemConsoleToken { get; init; }
+
+    /// <summary>
+    /// False for a session that logged in with a console token: the console page sets the agent's state over MQTT, so
+    /// its XMPP presence (sent so that chats reach it) must not make the agent ready or lost on a reconnect.
+    /// </summary>
+    public bool PresenceDrivesState { get; init; } = true;
 }
 
 /// <summary>Finds accounts by local part (already case-folded by the caller).</summary>

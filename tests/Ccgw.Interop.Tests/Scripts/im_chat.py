@@ -8,6 +8,8 @@ check that neither side ever saw the other's address. Scenarios:
   presence: as relay up to the agent's reply, and the agent's client records the presence it receives from the
             conversation address: the customer's on the offer, a change of show (the customer goes away), and
             unavailable after the customer ends the chat.
+  console:  no agent client here: the agent answers in the browser console; the customer waits for --agent-says,
+            writes back (typing, then a line) and waits for the end of chat the agent gives in the page.
   callback: nobody is available: the customer gets the wait and a call-back offer and accepts it (XEP-0004 form when
             offered, else the phone number as text).
 Exit status 0 on success; otherwise the step that failed is printed on stderr. Bounded by --timeout.
@@ -161,6 +163,14 @@ async def run(args):
             customer.say(args.to, chat_state="gone")
             left = await agent.expect("end of chat", lambda m: "left the chat" in body(m), t)
             result["agentToldEnd"] = body(left)
+        elif args.scenario == "console":
+            # The agent is a browser (the agent console's Chats panel), driven by the test while this guest waits.
+            reply = await customer.expect("agent's reply", lambda m: body(m) == args.agent_says, t)
+            result["replyFrom"] = str(reply["from"])
+            customer.say(args.to, chat_state="composing")
+            customer.say(args.to, "Thanks, invoice 42 is wrong.", chat_state="active")
+            ended = await customer.expect("end of chat", lambda m: from_gateway(m) and m["chat_state"] == "gone", t)
+            result["endText"] = body(ended)
         else:
             offer = await customer.expect("call-back offer", lambda m: from_gateway(m) and "call" in body(m), t)
             result["waitText"] = body(offer)
@@ -211,7 +221,8 @@ def main():
     p.add_argument("--phone", default="+4930123456")
     p.add_argument("--software-name", default="im_chat.py", help="the customer client's XEP-0092 name")
     p.add_argument("--software-version", default="1.0", help="the customer client's XEP-0092 version")
-    p.add_argument("--scenario", choices=["relay", "presence", "callback"], required=True)
+    p.add_argument("--scenario", choices=["relay", "presence", "callback", "console"], required=True)
+    p.add_argument("--agent-says", default="Hello, Alice here.", help="console: the reply the agent types in the page")
     p.add_argument("--out", required=True)
     p.add_argument("--step-timeout", type=float, default=20)
     p.add_argument("--debug", action="store_true")

@@ -1,12 +1,14 @@
 // The agent console (/console): state with reasons, offers with countdowns, the screen pop, call controls, the
 // queue's call-backs and the agent's own figures, all over MQTT (ccgw/agents/{me}/#, ccgw/queues/#, ccgw/center/#).
 // Commands go to ccgw/agents/{me}/commands and pass the broker's ACL and the gateway's checks like any client's;
-// refusals come back on ccgw/agents/{me}/errors and are shown. Nothing the agent types is lost across a reconnect:
+// refusals come back on ccgw/agents/{me}/errors and are shown. Chats run over the agent's own XMPP session on /xmpp
+// (src/lib/agent-chats.js). Nothing the agent types is lost across a reconnect:
 // the page never reloads for one, and the notes are also kept in this browser's storage.
 import '../styles/consoles.css';
 import { $, el, localTime, duration, stateBadge, renderValue, label, showLink, showError } from '../lib/dom.js';
 import { staffLink } from '../lib/staff-link.js';
 import { renderCallbacks } from '../lib/callbacks.js';
+import { agentChats } from '../lib/agent-chats.js';
 
 const me = $('app').dataset.staff;
 const topic = `ccgw/agents/${me}`;
@@ -215,4 +217,7 @@ fetch('/console/api/session', { credentials: 'same-origin' }).then(r => r.json()
   session = s;
   $('reason').replaceChildren(...s.notReadyReasons.map(r => el('option', { value: r, text: label(r) })));
   $('transfer-queue').replaceChildren(...s.queues.map(q => el('option', { value: q.id, text: q.name })));
+  // The Chats panel: the agent's XMPP desk in the page (src/lib/agent-chats.js), when ccgw runs its XMPP server.
+  if (s.xmppDomain) agentChats({ me, domain: s.xmppDomain, container: $('chats'), status: $('chat-link'), onError: showError });
+  else $('chat-link').textContent = 'Chats in the page are off: this gateway runs no XMPP server; use your XMPP client.';
 }).catch(() => showError('Could not load the console settings; reload the page.'));
