@@ -81,7 +81,7 @@ public sealed class SqliteCustomerAccountStore(SqliteDatabase database, ICustome
     /// The customer's details over the stored record: the first IM address is the one they edit (others stay), the
     /// preferred contact's address follows the medium (first phone or the IM address).
     /// </summary>
-    private static Customer Apply(Customer current, CustomerDetails d)
+    internal static Customer Apply(Customer current, CustomerDetails d)
     {
         var ims = current.ImAddresses.Skip(1).ToList();
         if (d.ImAddress is { Length: > 0 } im) ims.Insert(0, im);
@@ -103,7 +103,7 @@ public sealed class SqliteCustomerAccountStore(SqliteDatabase database, ICustome
     }
 
     /// <summary>Each audited field as text (lists joined by ", "), so before and after compare and store alike.</summary>
-    private static Dictionary<string, string?> Fields(Customer c) => new(StringComparer.Ordinal)
+    internal static Dictionary<string, string?> Fields(Customer c) => new(StringComparer.Ordinal)
     {
         ["name"] = c.Name,
         ["phones"] = string.Join(", ", c.Phones),
