@@ -1,30 +1,36 @@
 using Ccgw.Core;
 using Ccgw.Core.Repositories;
+using Ccgw.Storage.Postgres;
 using Ccgw.Storage.Sqlite;
 using Ccgw.Testing;
 
 namespace Ccgw.Storage.Tests;
 
-/// <summary>Migration 0030: e-mail lookup, audited detail changes (shown on reads), one-time sign-in links.</summary>
-public sealed class CustomerPortalStoreTests : IAsyncLifetime
+/// <summary>
+/// Migration 0030: e-mail lookup, audited detail changes (shown on reads), one-time sign-in links, and customers' XMPP
+/// credentials (migration 0010), run against each engine.
+/// </summary>
+public abstract class CustomerPortalStoreTests : IAsyncLifetime
 {
-    private readonly MigratedDatabase _db = new();
-    private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
-    private SqliteCustomerRepository Customers => new(_db.Database, _time);
-    private SqliteCustomerAccountStore Accounts => new(_db.Database, Customers);
-    private SqliteSignInLinkStore Links => new(_db.Database);
+    protected ManualTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
+    protected abstract ICustomerRepository Customers { get; }
+    protected abstract ICustomerAccountStore Accounts { get; }
+    protected abstract ISignInLinkStore Links { get; }
+    protected abstract ICustomerCredentialStore Credentials { get; }
+
+    protected abstract Task StartDatabaseAsync();
+
+    public abstract Task DisposeAsync();
 
     public async Task InitializeAsync()
     {
-        await _db.InitializeAsync();
+        await StartDatabaseAsync();
         await Customers.UpsertAsync(new Customer("carol", "Carol Clark", ["+15550100"], ["carol@localhost", "carol@example.net"],
             [new CustomerProduct("fibre-500", "Fibre 500", new DateTimeOffset(2026, 9, 2, 10, 0, 0, TimeSpan.Zero))], [],
             new PreferredContact(InteractionChannel.Im, "carol@localhost"), "carol@example.com", ["fibre"]));
     }
 
-    public Task DisposeAsync() => _db.DisposeAsync();
-
-    [Fact]
+    [SkippableFact]
     public async Task Email_and_interests_round_trip_and_the_address_is_found_without_regard_to_case()
     {
         var carol = await Customers.GetAsync("carol");
@@ -36,10 +42,10 @@ public sealed class CustomerPortalStoreTests : IAsyncLifetime
         Assert.Null(await Accounts.FindIdByEmailAsync("nobody@example.com"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_change_records_each_changed_field_with_before_and_after_and_reads_carry_it()
     {
-        var at = _time.GetUtcNow();
+        var at = Time.GetUtcNow();
         var changes = await Accounts.UpdateDetailsAsync("carol", new CustomerDetails("Carol C. Clark", ["+15550100", "+15550199"],
             "carol@example.com", "carol@localhost", InteractionChannel.Voice, "weekdays 9-12", ["fibre", "roaming"]), "customer", at);
 
@@ -59,16 +65,16 @@ public sealed class CustomerPortalStoreTests : IAsyncLifetime
         // Unchanged details record nothing; a month later the changes are no longer "recent" on reads, but kept.
         Assert.Empty((await Accounts.UpdateDetailsAsync("carol", new CustomerDetails("Carol C. Clark", ["+15550100", "+15550199"],
             "carol@example.com", "carol@localhost", InteractionChannel.Voice, "weekdays 9-12", ["fibre", "roaming"]), "customer", at))!);
-        _time.Advance(TimeSpan.FromDays(31));
+        Time.Advance(TimeSpan.FromDays(31));
         Assert.Empty((await Customers.GetAsync("carol"))!.RecentChanges!);
         Assert.Equal(5, (await Accounts.GetChangesAsync("carol")).Count);
         Assert.Null(await Accounts.UpdateDetailsAsync("nobody", new CustomerDetails("X", [], null, null, null, null, []), "customer", at));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_link_works_once_and_not_after_it_expires()
     {
-        var now = _time.GetUtcNow();
+        var now = Time.GetUtcNow();
         byte[] once = [1, 2, 3], expiring = [4, 5, 6];
         await Links.AddAsync(once, "carol", now, now.AddMinutes(15));
         await Links.AddAsync(expiring, "carol", now, now.AddMinutes(15));
@@ -78,4 +84,49 @@ public sealed class CustomerPortalStoreTests : IAsyncLifetime
         Assert.Null(await Links.ConsumeAsync(expiring, now.AddMinutes(15)));
         Assert.Null(await Links.ConsumeAsync([9, 9, 9], now));
     }
+
+    [SkippableFact]
+    public async Task Of_many_racing_uses_of_one_link_exactly_one_signs_in()
+    {
+        var now = Time.GetUtcNow();
+        byte[] link = [7, 7, 7];
+        await Links.AddAsync(link, "carol", now, now.AddMinutes(15));
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () => await Links.ConsumeAsync(link, now.AddMinutes(1)))));
+
+        Assert.Equal("carol", Assert.Single(results, r => r is not null));
+    }
+
+    [SkippableFact]
+    public async Task The_xmpp_credential_is_kept_per_customer_and_replaced()
+    {
+        Assert.Null(await Credentials.GetXmppCredentialAsync("carol"));
+        await Credentials.SetXmppCredentialAsync("carol", "first");
+        await Credentials.SetXmppCredentialAsync("carol", "second");
+        Assert.Equal("second", await Credentials.GetXmppCredentialAsync("carol"));
+        Assert.Null(await Credentials.GetXmppCredentialAsync("nobody"));
+    }
+}
+
+public sealed class SqliteCustomerPortalStoreTests : CustomerPortalStoreTests
+{
+    private readonly MigratedDatabase _db = new();
+    protected override ICustomerRepository Customers => new SqliteCustomerRepository(_db.Database, Time);
+    protected override ICustomerAccountStore Accounts => new SqliteCustomerAccountStore(_db.Database, Customers);
+    protected override ISignInLinkStore Links => new SqliteSignInLinkStore(_db.Database);
+    protected override ICustomerCredentialStore Credentials => new SqliteCustomerCredentialStore(_db.Database, Time);
+    protected override Task StartDatabaseAsync() => _db.InitializeAsync();
+    public override Task DisposeAsync() => _db.DisposeAsync();
+}
+
+[Collection("postgres")]
+public sealed class PostgresCustomerPortalStoreTests(PostgresServerFixture postgres) : CustomerPortalStoreTests
+{
+    private readonly MigratedPostgres _db = new(postgres);
+    protected override ICustomerRepository Customers => new PostgresTestCustomers(_db.Database, Time);
+    protected override ICustomerAccountStore Accounts => new PostgresCustomerAccountStore(_db.Database);
+    protected override ISignInLinkStore Links => new PostgresSignInLinkStore(_db.Database);
+    protected override ICustomerCredentialStore Credentials => new PostgresCustomerCredentialStore(_db.Database, Time);
+    protected override Task StartDatabaseAsync() => _db.InitializeAsync();
+    public override Task DisposeAsync() => _db.DisposeAsync();
 }

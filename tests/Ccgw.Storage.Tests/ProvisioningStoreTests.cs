@@ -1,23 +1,27 @@
 using Ccgw.Core;
 using Ccgw.Core.Repositories;
 using Ccgw.Core.Security;
+using Ccgw.Storage.Postgres;
 using Ccgw.Storage.Sqlite;
 
 namespace Ccgw.Storage.Tests;
 
-/// <summary>Provisioned people, queue settings and the audit trail in the real SQLite (migration 0045).</summary>
-public sealed class ProvisioningStoreTests : IAsyncLifetime
+/// <summary>Provisioned people, queue settings and the audit trail (migration 0045), run against each engine.</summary>
+public abstract class ProvisioningStoreTests : IAsyncLifetime
 {
-    private static readonly DateTimeOffset T0 = new(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
-    private readonly MigratedDatabase _db = new();
-    private SqliteProvisioningStore Store => new(_db.Database);
-    public Task InitializeAsync() => _db.InitializeAsync();
-    public Task DisposeAsync() => _db.DisposeAsync();
+    protected static readonly DateTimeOffset T0 = new(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A store on this test's own migrated database (a new instance each time, as the daemon's would be).</summary>
+    protected abstract IProvisioningStore Store { get; }
+
+    public abstract Task InitializeAsync();
+
+    public abstract Task DisposeAsync();
 
     private static StaffRecord Dave(int level = 5) => new("dave", StaffRole.Agent, "Dave", StoredCredential.Derive("dave", "localhost", "dave-secret").ToString(),
         new ProvisionedAgent("dave", "Dave", new Dictionary<string, int> { ["billing"] = level }, new ChannelCapacity(1, 3, 0), ["video"], true, ["lunch"]));
 
-    [Fact]
+    [SkippableFact]
     public async Task The_seed_is_written_once_and_marks_the_store_seeded_even_when_empty()
     {
         Assert.False(await Store.IsSeededAsync());
@@ -28,7 +32,7 @@ public sealed class ProvisioningStoreTests : IAsyncLifetime
         Assert.Empty(await Store.ListStaffAsync());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task People_round_trip_with_their_settings_and_credential_and_every_change_is_audited_newest_first()
     {
         await Store.SeedAsync([new StaffRecord("sup", StaffRole.Supervisor, "Sam", StoredCredential.Derive("sup", "localhost", "demo-sup").ToString(), null)],
@@ -56,7 +60,7 @@ public sealed class ProvisioningStoreTests : IAsyncLifetime
         Assert.Single(await Store.ListAuditAsync(null, null, 1));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Queue_settings_are_replaced_by_id()
     {
         var audit = new AuditEntry(0, T0, "admin", "update", "queue", "sales", "{}", "{}");
@@ -69,5 +73,40 @@ public sealed class ProvisioningStoreTests : IAsyncLifetime
         Assert.Equal((6, 30, 0.9), (queue.Priority, queue.ServiceLevelSeconds, queue.ServiceLevelTarget));
         Assert.Equal(new ProvisionedWidening(60, 1), Assert.Single(queue.Widening));
         Assert.Equal(new ProvisionedOverflow(300, "billing"), queue.Overflow);
+    }
+}
+
+public sealed class SqliteProvisioningStoreTests : ProvisioningStoreTests
+{
+    private readonly MigratedDatabase _db = new();
+    protected override IProvisioningStore Store => new SqliteProvisioningStore(_db.Database);
+    public override Task InitializeAsync() => _db.InitializeAsync();
+    public override Task DisposeAsync() => _db.DisposeAsync();
+}
+
+[Collection("postgres")]
+public sealed class PostgresProvisioningStoreTests(PostgresServerFixture postgres) : ProvisioningStoreTests
+{
+    private readonly MigratedPostgres _db = new(postgres);
+    protected override IProvisioningStore Store => new PostgresProvisioningStore(_db.Database);
+    public override Task InitializeAsync() => _db.InitializeAsync();
+    public override Task DisposeAsync() => _db.DisposeAsync();
+
+    [SkippableFact]
+    public async Task Both_daemons_of_a_pair_seeding_at_once_seed_the_store_once()
+    {
+        StaffRecord[] file = [new("sup", StaffRole.Supervisor, "Sam", StoredCredential.Derive("sup", "localhost", "demo-sup").ToString(), null)];
+        await using var other = new PostgresDatabase(_db.ConnectionString);
+
+        await Task.WhenAll(
+            Store.SeedAsync(file, "configuration file", T0).AsTask(),
+            new PostgresProvisioningStore(other).SeedAsync(file, "configuration file", T0).AsTask());
+
+        Assert.True(await Store.IsSeededAsync());
+        Assert.Equal("seed", Assert.Single(await Store.ListAuditAsync(null, null, 10)).Action);
+        // Seeded means the store wins from now on: a later seed (a restart with another file) writes nothing.
+        await Store.SeedAsync([], "configuration file", T0.AddDays(1));
+        Assert.Single(await Store.ListStaffAsync());
+        Assert.Single(await Store.ListAuditAsync(null, null, 10));
     }
 }
