@@ -98,6 +98,27 @@ public abstract class CustomerPortalStoreTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Racing_changes_each_record_as_before_what_the_record_really_held()
+    {
+        var at = Time.GetUtcNow();
+        CustomerDetails Named(string name) => new(name, ["+15550100"], "carol@example.com", "carol@localhost", InteractionChannel.Im, null, ["fibre"]);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            Task.Run(async () => await Accounts.UpdateDetailsAsync("carol", Named($"Carol {i}"), "customer", at))));
+
+        // Applied one after the other: the befores and afters form one chain from the seeded name, none lost.
+        var names = results.Select(r => Assert.Single(r!, c => c.Field == "name")).ToList();
+        var chain = new List<string?> { "Carol Clark" };
+        while (names.FirstOrDefault(n => n.Before == chain[^1]) is { } next)
+        {
+            chain.Add(next.After);
+            names.Remove(next);
+        }
+        Assert.Empty(names);
+        Assert.Equal(chain[^1], (await Customers.GetAsync("carol"))!.Name);
+    }
+
+    [SkippableFact]
     public async Task The_xmpp_credential_is_kept_per_customer_and_replaced()
     {
         Assert.Null(await Credentials.GetXmppCredentialAsync("carol"));
