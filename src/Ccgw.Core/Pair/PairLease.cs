@@ -82,7 +82,7 @@ public sealed class PairLease(ILeaseStore store, string nodeId, TimeSpan leaseTi
         {
             if (Role != PairRole.Active) return renewInterval;
             var left = Interlocked.Read(ref _validUntil) - time.GetTimestamp();
-            var untilDeadline = TimeSpan.FromSeconds(Math.Max(0, left) / (double)time.TimestampFrequency);
+            var untilDeadline = TimeSpan.FromTicks((long)(Math.Max(0, left) * (double)TimeSpan.TicksPerSecond / time.TimestampFrequency));
             return untilDeadline < renewInterval ? untilDeadline : renewInterval;
         }
     }
