@@ -66,12 +66,12 @@ internal static partial class PairStandby
             return ExitCodes.OsError;
         }
         var stopping = app.Lifetime.ApplicationStopping;
-        // Under systemd (Type=notify) the standby is a started service: READY=1 now, with the role in STATUS=; the
-        // watchdog is pinged from this loop. Not through AddSystemdNotify: its lifetime would send STOPPING=1 when this
+        // Under systemd (Type=notify) the standby is a started service: READY=1 after its first try for the lease (so
+        // the lease's holder is known), with the role in STATUS=; a node that wins at once reports READY=1 only when the
+        // gateway has started. The watchdog is pinged from this loop. Not through AddSystemdNotify: its lifetime would send STOPPING=1 when this
         // small host stops to make way for the daemon.
         var notify = new SystemdNotifications(new SystemdNotifier(), lifetimeSendsReadyAndStopping: false);
-        notify.NotifyReady($"standby: {web.Describe()}");
-        LogStandby(log, lease.NodeId, (int)lease.LeaseTime.TotalSeconds);
+        var announced = false;
 
         var time = TimeProvider.System;
         var migrated = false;
@@ -96,7 +96,6 @@ internal static partial class PairStandby
                     exit = null;
                     break;
                 }
-                notify.NotifyStatus(StandbyText(lease));
             }
             catch (Npgsql.NpgsqlException e)
             {
@@ -111,6 +110,16 @@ internal static partial class PairStandby
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
                 break;
+            }
+            if (!announced)
+            {
+                LogStandby(log, lease.NodeId, (int)lease.LeaseTime.TotalSeconds);
+                notify.NotifyReady(StandbyText(lease));
+                announced = true;
+            }
+            else
+            {
+                notify.NotifyStatus(StandbyText(lease));
             }
             notify.NotifyWatchdog();
             try
