@@ -6,7 +6,11 @@ internal static class PairRules
     public static void Check(PairOptions pair, ConfigProblems problems)
     {
         if (pair.ConnectionString is not null && !pair.Enabled)
+        {
+            // One error for one mistake: the node id's own check would only repeat it.
             problems.Error("Pair:ConnectionString", "is empty; give the PostgreSQL connection string (Host=...;Database=...;Username=...), or remove the Pair section to run a single node");
+            return;
+        }
         if (!pair.Enabled)
         {
             if (pair.NodeId is not null) problems.Error("Pair:NodeId", "is set but Pair:ConnectionString is not; a pair needs the lease's database");
