@@ -18,6 +18,7 @@ internal sealed class AdminClient(TextWriter stdout, TextWriter stderr)
             return verb switch
             {
                 "health" => await GetAsync(http, "/healthz", raw: true),
+                "status" => await StatusAsync(http),
                 "agents" => await GetAsync(http, "/api/admin/agents", raw: false),
                 "queues" => await GetAsync(http, "/api/admin/queues", raw: false),
                 "agent-state" => await SetAgentStateAsync(http, options.Positional),
@@ -59,6 +60,33 @@ internal sealed class AdminClient(TextWriter stdout, TextWriter stderr)
         var body = await response.Content.ReadAsStringAsync();
         await (response.IsSuccessStatusCode ? stdout : stderr).WriteLineAsync(raw ? body : Pretty(body));
         return response.IsSuccessStatusCode ? 0 : 1;
+    }
+
+    /// <summary><c>GET /api/admin/pair</c> as aligned lines an operator reads at a glance (docs/operations.md).</summary>
+    private async Task<int> StatusAsync(HttpClient http)
+    {
+        using var response = await http.GetAsync(new Uri("/api/admin/pair", UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            await stderr.WriteLineAsync(Pretty(body));
+            return 1;
+        }
+        using var document = JsonDocument.Parse(body);
+        var status = document.RootElement;
+        string Text(string name) => status.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null
+            ? (v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText()) : "-";
+        await stdout.WriteLineAsync($"node       {Text("node")}");
+        await stdout.WriteLineAsync($"role       {Text("role")}");
+        if (Text("role") != "single")
+        {
+            var holder = Text("holder");
+            await stdout.WriteLineAsync($"holder     {(holder.Length == 0 ? "(nobody yet)" : holder)}");
+            await stdout.WriteLineAsync($"token      {Text("token")}");
+            await stdout.WriteLineAsync($"lease age  {Text("leaseAgeSeconds")} s (lease {Text("leaseSeconds")} s)");
+            await stdout.WriteLineAsync($"takeovers  {Text("takeovers")}");
+        }
+        return 0;
     }
 
     private async Task<int> SetAgentStateAsync(HttpClient http, IReadOnlyList<string> args)

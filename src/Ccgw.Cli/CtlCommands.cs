@@ -17,6 +17,8 @@ internal static class CtlCommands
           version                                print the version
           hash-password --user ID [--realm DOMAIN]  read a password on stdin, print a PasswordHash value
           health [--config PATH]                 ask the running daemon's /healthz (exit 0 healthy)
+          status                                 this node's role in the active/standby pair (single, standby, active,
+                                                 fenced), the lease's holder, fencing token and age (admin API)
           agents | queues                        list agents / queues with live state (admin API)
           agent-state ID STATE [REASON]          set an agent's state: ready, notReady, offline (admin API)
           callbacks [STATUS]                     list the call-back list (scheduled, queued, dialling, connected, done, cancelled, failed,
@@ -63,6 +65,7 @@ internal static class CtlCommands
             case "hash-password":
                 return await HashPasswordAsync(options, stdout, stderr, stdin);
             case "health":
+            case "status":
             case "agents":
             case "queues":
             case "agent-state":

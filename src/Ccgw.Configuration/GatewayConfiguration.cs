@@ -80,6 +80,7 @@ public static class GatewayConfiguration
         ImTextRules.Check(options, problems);
         SelfHelpRules.Check(options.SelfHelp, context, problems);
         PortalRules.Check(options, problems);
+        PairRules.Check(options.Pair, problems);
         if (!problems.HasErrors)
         {
             // The core checks its own invariants too; run it last as a backstop, with its paths in our key syntax.

@@ -41,6 +41,9 @@ public sealed class GatewayOptions
 
     /// <summary>The standard Microsoft.Extensions.Logging section; validated for level names only.</summary>
     public LoggingOptions Logging { get; set; } = new();
+
+    /// <summary>The active/standby pair (issue 22); absent: a single node.</summary>
+    public PairOptions Pair { get; set; } = new();
 }
 
 public sealed class SiteOptions

@@ -26,6 +26,18 @@ internal static partial class DaemonHost
 {
     public static async Task<int> RunAsync(LoadedConfiguration config)
     {
+        if (!config.Options.Pair.Enabled) return await RunNodeAsync(config, pair: null);
+        // The active/standby pair (docs/operations.md): wait as the standby until this node holds the lease, then start
+        // exactly as a single node does; a node that loses the lease exits with EX_TEMPFAIL and comes back as standby.
+        await using var pair = new Pair.PairNode(config.Options.Pair, TimeProvider.System);
+        var standby = await Pair.PairStandby.RunAsync(config, pair, WebListeners.From(config), AdminOptions(config.Options.Admin));
+        if (standby is { } exit) return exit;
+        var code = await RunNodeAsync(config, pair);
+        return code == ExitCodes.Ok && pair.Lease.Role == Core.Pair.PairRole.Fenced ? ExitCodes.TempFail : code;
+    }
+
+    private static async Task<int> RunNodeAsync(LoadedConfiguration config, Pair.PairNode? pair)
+    {
         var options = config.Options;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -85,6 +97,8 @@ internal static partial class DaemonHost
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
 
+        // The pair's lease keeper first, so that it stops last: the lease is handed over after everything else stopped.
+        Pair.PairRegistration.AddPair(services, pair);
         // Hosted services start in this order: storage before anything that reads it, the core before adapters.
         services.AddHostedService<StorageStartup>();
         services.AddHostedService<CustomerSeeder>();
@@ -117,10 +131,11 @@ internal static partial class DaemonHost
         services.AddHostedService<LifecycleNotifications>();
         // SIGHUP (systemctl reload ccgw) from READY on: validate the file again, apply the logging levels.
         services.AddHostedService<ConfigReload>();
-        services.AddHealthChecks()
+        var health = services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
             .AddCheck<ListenersHealthCheck>("listeners", tags: ["ready"])
             .AddCheck<LoopsHealthCheck>("loops", tags: ["ready"]);
+        if (pair is not null) health.AddCheck<Pair.PairHealthCheck>("pair", tags: ["ready"]);
         DaemonMetrics.Register(services);
 
         var app = builder.Build();
@@ -141,6 +156,7 @@ internal static partial class DaemonHost
             app.Services.GetRequiredService<Core.Provisioning.ProvisioningService>());
         app.MapSelfHelp(config);
         MapStaffConsoles(app);
+        Pair.PairRegistration.MapPair(app);
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Daemon");
         // Before storage opens and before any listener binds: a second daemon on this data directory stops here.
@@ -207,7 +223,7 @@ internal static partial class DaemonHost
         new RateLimit(http.RateLimits.Submissions.PermitLimit, TimeSpan.FromSeconds(http.RateLimits.Submissions.WindowSeconds)),
         new RateLimit(http.RateLimits.Lookups.PermitLimit, TimeSpan.FromSeconds(http.RateLimits.Lookups.WindowSeconds)));
 
-    private static AdminApiOptions AdminOptions(Configuration.AdminOptions admin) =>
+    internal static AdminApiOptions AdminOptions(Configuration.AdminOptions admin) =>
         new(admin.TokenSha256 is { Length: > 0 } hex ? Convert.FromHexString(hex)
             : admin.Token is { Length: > 0 } token ? SHA256.HashData(Encoding.UTF8.GetBytes(token))
             : null);

@@ -1,0 +1,3 @@
+-- The active/standby pair's lease (issue 22) lives in PostgreSQL only: a pair needs a database both nodes share,
+-- and an embedded SQLite file is never shared. This step is empty on SQLite so that both engines keep one history
+-- (same versions, same names); its PostgreSQL twin creates ccgw_lease.
