@@ -77,7 +77,8 @@ internal static partial class DaemonHost
         services.AddSingleton<IProvisioningStore>(sp => new SqliteProvisioningStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton(sp => new Core.Provisioning.ProvisioningService(sp.GetRequiredService<RoutingEngine>(),
             sp.GetRequiredService<IProvisioningStore>(), sp.GetRequiredService<StaffLoginDirectory>(), options.Site.SipDomain,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Core.Provisioning.ProvisioningService>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Core.Provisioning.ProvisioningService>>(),
+            new Core.Provisioning.PendingCallbackQueueUsers(sp.GetRequiredService<ICallbackRepository>())));
         services.AddProblemDetails();
         // The HTTP API's OpenAPI document, generated from the minimal-API endpoints (docs/admin-api.md, "OpenAPI").
         services.AddOpenApi();
