@@ -99,6 +99,7 @@ internal static partial class DaemonHost
         // history it is a pure consumer, restarted on failure.
         services.AddSingleton(_ => new KpiOptions(TimeSpan.FromSeconds(options.Routing.ServiceLevelWindowSeconds), CoreDefinitions.From(options).Queues));
         services.AddEventLoop<ContactCenterKpis>(LoopFailurePolicy.Restart);
+        services.AddEventLoop<CallbackKpis>(LoopFailurePolicy.Restart);
         TestFaults.AddFaultyLoop(services);
         Callbacks.CallbackRegistration.AddCallbacks(services, options);
         services.AddSelfHelp(options);
