@@ -135,7 +135,7 @@ internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token,
     public IReadOnlyDictionary<string, List<string>> Settings { get; init; } = new Dictionary<string, List<string>>();
 
     private static readonly HashSet<string> SettingNames =
-        ["name", "password", "skill", "capacity", "capability", "reason-code", "priority", "service-level", "limit"];
+        ["name", "password", "skill", "capacity", "capability", "reason-code", "priority", "service-level", "overflow", "limit"];
 
     public static CtlOptions Parse(IReadOnlyList<string> args)
     {
