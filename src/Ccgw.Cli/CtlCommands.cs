@@ -35,8 +35,11 @@ internal static class CtlCommands
                                                  --capacity voice=1,im=3,callback=1, --capability C, --reason-code R;
                                                  set changes only what is given; remove is refused while on a call
           supervisor list | add ID | set ID | remove ID   the same for supervisors (--name, --password)
-          queue list | show ID | set ID          a queue's routing settings: --skill SKILL=LEVEL (repeat; replaces the
-                                                 skills), --priority N, --service-level SECONDS[:TARGET]
+          queue list | show ID | add ID | set ID | remove ID   queues and their routing settings: --skill SKILL=LEVEL
+                                                 (repeat; replaces the skills), --priority N, --service-level
+                                                 SECONDS[:TARGET], --overflow QUEUE:SECONDS; add needs a --skill;
+                                                 remove is refused while anything waits in the queue or a call-back
+                                                 is pending for it, and for the configuration file's queues
           audit [RESOURCE [ID]]                  provisioning changes, newest first (who, when, before, after)
         {SelfHelpClient.Usage}
         options for live verbs: --config PATH, --url http://host:port, --token TOKEN
@@ -135,7 +138,7 @@ internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token,
     public IReadOnlyDictionary<string, List<string>> Settings { get; init; } = new Dictionary<string, List<string>>();
 
     private static readonly HashSet<string> SettingNames =
-        ["name", "password", "skill", "capacity", "capability", "reason-code", "priority", "service-level", "limit"];
+        ["name", "password", "skill", "capacity", "capability", "reason-code", "priority", "service-level", "overflow", "limit"];
 
     public static CtlOptions Parse(IReadOnlyList<string> args)
     {

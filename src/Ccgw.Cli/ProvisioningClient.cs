@@ -33,7 +33,7 @@ internal sealed class ProvisioningClient(TextWriter stdout, TextWriter stderr)
                     return await SendAsync(http, HttpMethod.Get, $"/api/admin/{noun}s", null);
                 case ("queue", "show") when id is not null:
                     return await SendAsync(http, HttpMethod.Get, $"/api/admin/queues/{id}", null);
-                case ("agent" or "supervisor", "add") when id is not null:
+                case ("agent" or "supervisor" or "queue", "add") when id is not null:
                     var created = Body(noun, options, out var error);
                     if (error is not null) return await UsageAsync(error);
                     created["id"] = args[1];
@@ -42,10 +42,10 @@ internal sealed class ProvisioningClient(TextWriter stdout, TextWriter stderr)
                     var changed = Body(noun, options, out error);
                     if (error is not null) return await UsageAsync(error);
                     return await SendAsync(http, HttpMethod.Patch, $"/api/admin/{noun}s/{id}", changed);
-                case ("agent" or "supervisor", "remove") when id is not null:
+                case ("agent" or "supervisor" or "queue", "remove") when id is not null:
                     return await SendAsync(http, HttpMethod.Delete, $"/api/admin/{noun}s/{id}", null, $"{noun} {args[1]} removed");
                 default:
-                    return await UsageAsync($"usage: {noun} list | {(noun == "queue" ? "show ID | set ID" : "add ID | set ID | remove ID")} [options]; see ccgwctl help");
+                    return await UsageAsync($"usage: {noun} list | {(noun == "queue" ? "show ID | add ID | set ID | remove ID" : "add ID | set ID | remove ID")} [options]; see ccgwctl help");
             }
         }
         catch (HttpRequestException e)
@@ -124,8 +124,18 @@ internal sealed class ProvisioningClient(TextWriter stdout, TextWriter stderr)
             if (parts.Length > 1) level["target"] = double.Parse(parts[1], CultureInfo.InvariantCulture);
             body["serviceLevel"] = level;
         }
+        if (s.TryGetValue("overflow", out var overflow))
+        {
+            var colon = overflow[^1].LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(overflow[^1].AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var after))
+            {
+                error = $"--overflow '{overflow[^1]}': use QUEUE:SECONDS, e.g. billing:60";
+                return body;
+            }
+            body["overflow"] = new JsonObject { ["queue"] = overflow[^1][..colon], ["afterSeconds"] = after };
+        }
         if (noun == "queue" && (body.ContainsKey("name") || body.ContainsKey("password")))
-            error = "a queue takes --skill, --priority and --service-level";
+            error = "a queue takes --skill, --priority, --service-level and --overflow";
         return body;
     }
 

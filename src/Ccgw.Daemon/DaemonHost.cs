@@ -89,7 +89,8 @@ internal static partial class DaemonHost
         services.AddSingleton<IProvisioningStore>(sp => new SqliteProvisioningStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton(sp => new Core.Provisioning.ProvisioningService(sp.GetRequiredService<RoutingEngine>(),
             sp.GetRequiredService<IProvisioningStore>(), sp.GetRequiredService<StaffLoginDirectory>(), options.Site.SipDomain,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Core.Provisioning.ProvisioningService>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Core.Provisioning.ProvisioningService>>(),
+            new Core.Provisioning.PendingCallbackQueueUsers(sp.GetRequiredService<ICallbackRepository>())));
         services.AddProblemDetails();
         // The HTTP API's OpenAPI document, generated from the minimal-API endpoints (docs/admin-api.md, "OpenAPI").
         services.AddOpenApi();
@@ -112,6 +113,7 @@ internal static partial class DaemonHost
         // history it is a pure consumer, restarted on failure.
         services.AddSingleton(_ => new KpiOptions(TimeSpan.FromSeconds(options.Routing.ServiceLevelWindowSeconds), CoreDefinitions.From(options).Queues));
         services.AddEventLoop<ContactCenterKpis>(LoopFailurePolicy.Restart);
+        services.AddEventLoop<CallbackKpis>(LoopFailurePolicy.Restart);
         TestFaults.AddFaultyLoop(services);
         Callbacks.CallbackRegistration.AddCallbacks(services, options);
         services.AddSelfHelp(options);

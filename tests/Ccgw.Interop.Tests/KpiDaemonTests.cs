@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Ccgw.Testing;
 
@@ -121,6 +122,54 @@ public sealed class KpiDaemonTests
             await daemon.DisposeAsync();
             daemon.DeleteRoot();
         }
+    }
+
+    [Fact]
+    public async Task Call_back_series_move_as_a_call_back_is_booked_and_cancelled()
+    {
+        var daemon = await DaemonUnderTest.StartAsync();
+        try
+        {
+            const string Scheduled = "ccgw_callbacks{queue=\"sales\",status=\"scheduled\"}";
+            const string Cancelled = "ccgw_callback_outcomes_total{outcome=\"cancelled\",queue=\"sales\"}";
+            Assert.Equal(0, Sample(await ScrapeAsync(daemon), Scheduled));
+            Assert.Null(Sample(await ScrapeAsync(daemon), Cancelled));
+
+            var when = DateTimeOffset.UtcNow.AddMinutes(30).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            using (var booked = await daemon.Http.PostAsJsonAsync("/api/help-requests",
+                       new { number = "+15550100", topic = "sales", preferredTime = when, pageUrl = "https://shop.example/help/kpi" }))
+                Assert.Equal(System.Net.HttpStatusCode.Accepted, booked.StatusCode);
+            Assert.True(await SeriesReachesAsync(daemon, Scheduled, 1), "ccgw_callbacks never counted the scheduled call-back");
+
+            using var list = await AdminGetAsync(daemon, "/api/admin/callbacks");
+            var id = list.RootElement.EnumerateArray().Single().GetProperty("id").GetString();
+            using (var cancel = new HttpRequestMessage(HttpMethod.Delete, $"/api/admin/callbacks/{id}"))
+            {
+                cancel.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "demo-admin-token-change-me");
+                using var cancelled = await daemon.Http.SendAsync(cancel);
+                Assert.Equal(System.Net.HttpStatusCode.NoContent, cancelled.StatusCode);
+            }
+
+            Assert.Equal(1, Sample(await ScrapeAsync(daemon), Cancelled));
+            Assert.True(await SeriesReachesAsync(daemon, Scheduled, 0), "ccgw_callbacks still counts the cancelled call-back");
+        }
+        finally
+        {
+            await daemon.DisposeAsync();
+            daemon.DeleteRoot();
+        }
+    }
+
+    /// <summary>The gauge re-reads the list every 5 s: polls a series until it shows <paramref name="value"/> (20 s at most).</summary>
+    private static async Task<bool> SeriesReachesAsync(DaemonUnderTest daemon, string series, double value)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < until)
+        {
+            if (Sample(await ScrapeAsync(daemon), series) == value) return true;
+            await Task.Delay(250);
+        }
+        return false;
     }
 
     /// <summary>Every sample of a scrape by its series (name and labels as written).</summary>

@@ -121,6 +121,95 @@ public sealed class ProvisioningDaemonTests
         Assert.DoesNotContain("INVITE sip:", bobLog);
     }
 
+    [SkippableFact]
+    public async Task A_queue_created_with_ccgwctl_takes_a_call_and_is_not_removed_while_the_call_waits_in_it()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/sipp"), "sipp (Debian package sip-tester) is not installed");
+        await using var rig = await VoiceRig.StartAsync();
+
+        // A first admin request warms the daemon's admin pipeline up, so ccgwctl's own 10 s timeout is its change's alone.
+        using (var warm = await SendAsync(rig.Daemon, HttpMethod.Get, "/api/admin/queues/billing"))
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+
+        // A new queue nobody staffs yet, and billing (where the IVR's key 2 leads) overflowing into it after a second.
+        await using (var add = await Ctl(rig.Daemon, "queue", "add", "vip", "--skill", "vip=1", "--priority", "8", "--service-level", "15:0.9"))
+        {
+            Assert.True(add.ExitCode == 0, $"ccgwctl queue add failed:\n{add.StandardOutput}\n{add.StandardError}");
+            Assert.Contains("\"origin\": \"api\"", add.StandardOutput);
+        }
+        await using (var again = await Ctl(rig.Daemon, "queue", "add", "vip", "--skill", "vip=1"))
+            Assert.Contains("409", again.StandardError);
+        await using (var overflow = await Ctl(rig.Daemon, "queue", "set", "billing", "--overflow", "vip:1"))
+            Assert.True(overflow.ExitCode == 0, overflow.StandardError);
+
+        await using var rtp = new VoiceRtpEndpoint();
+        await using var caller = rig.StartCaller(rtp.Port, "voice_caller.xml", talkMs: 25_000);
+        var gateway = await rtp.GatewayAsync(TimeSpan.FromSeconds(15));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await rtp.SendPacedAsync(PcapUdpPayloads.Read("/usr/share/sip-tester/dtmf_2833_2.pcap"), gateway, deadline.Token);
+        Assert.True(await WaitingInAsync(rig.Daemon, "vip", 1, TimeSpan.FromSeconds(20)), $"the call never overflowed into vip\n{rig.DaemonLog}");
+
+        // Billing still overflows into vip, then the call waits in it: each refusal names why, and the call stays up.
+        await using (var refused = await Ctl(rig.Daemon, "queue", "remove", "vip"))
+        {
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("409", refused.StandardError);
+            Assert.Contains("overflows into", refused.StandardError);
+            Assert.Contains("billing", refused.StandardError);
+        }
+        using (var patch = await SendAsync(rig.Daemon, HttpMethod.Patch, "/api/admin/queues/billing", new { removeOverflow = true }))
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        using (var refused = await SendAsync(rig.Daemon, HttpMethod.Delete, "/api/admin/queues/vip"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Contains("1 interaction(s) wait in queue 'vip'", problem.GetProperty("detail").GetString());
+        }
+        using (var fileQueue = await SendAsync(rig.Daemon, HttpMethod.Delete, "/api/admin/queues/sales"))
+            Assert.Equal(HttpStatusCode.Conflict, fileQueue.StatusCode);
+        Assert.False(caller.HasExited, $"the waiting call ended:\n{caller.StandardOutput}");
+
+        // The queue routes like any other: asked for billing skills, it offers the call to bob, whose phone answers.
+        await using var bob = await rig.StartAgentPhoneAsync("bob", "demo-bob", "voice_agent_answers.xml");
+        await rig.SetReadyAsync("bob");
+        using (var patch = await SendAsync(rig.Daemon, HttpMethod.Patch, "/api/admin/queues/vip", new { skills = new Dictionary<string, int> { ["billing"] = 1 } }))
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        Assert.True(await bob.Process.WaitForExitAsync(TimeSpan.FromSeconds(60)), $"bob's phone never got the call from vip\n{rig.DaemonLog}");
+        Assert.True(bob.Process.ExitCode == 0, $"bob's leg failed:\n{bob.Process.StandardOutput}");
+        Assert.True(await caller.WaitForExitAsync(TimeSpan.FromSeconds(30)) && caller.ExitCode == 0, $"the call failed:\n{caller.StandardOutput}");
+
+        // Once the call's wrap-up is over nothing is left in the queue, and it goes.
+        var removedAt = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        HttpStatusCode status;
+        do
+        {
+            using var remove = await SendAsync(rig.Daemon, HttpMethod.Delete, "/api/admin/queues/vip");
+            status = remove.StatusCode;
+            if (status == HttpStatusCode.Conflict) await Task.Delay(500);
+        }
+        while (status == HttpStatusCode.Conflict && DateTime.UtcNow < removedAt);
+        Assert.Equal(HttpStatusCode.NoContent, status);
+        using (var gone = await SendAsync(rig.Daemon, HttpMethod.Get, "/api/admin/queues/vip"))
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        using var audit = await SendAsync(rig.Daemon, HttpMethod.Get, "/api/admin/audit?resource=queue&id=vip");
+        var actions = (await audit.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Select(e => e.GetProperty("action").GetString()).ToList();
+        Assert.Equal(["delete", "update", "create"], actions);
+    }
+
+    private static async Task<bool> WaitingInAsync(DaemonUnderTest daemon, string queue, int waiting, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            using var response = await SendAsync(daemon, HttpMethod.Get, "/api/admin/queues");
+            var queues = await response.Content.ReadFromJsonAsync<JsonElement>();
+            if (queues.EnumerateArray().Any(q => q.GetProperty("queue").GetString() == queue && q.GetProperty("waiting").GetInt32() == waiting)) return true;
+            await Task.Delay(200);
+        }
+        return false;
+    }
+
     [Fact]
     public async Task Provisioned_people_persist_and_the_store_wins_over_the_file_after_a_restart()
     {

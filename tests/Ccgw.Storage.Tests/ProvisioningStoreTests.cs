@@ -74,6 +74,22 @@ public abstract class ProvisioningStoreTests : IAsyncLifetime
         Assert.Equal(new ProvisionedWidening(60, 1), Assert.Single(queue.Widening));
         Assert.Equal(new ProvisionedOverflow(300, "billing"), queue.Overflow);
     }
+
+    [Fact]
+    public async Task A_created_queue_keeps_its_origin_and_its_removal_is_audited_with_it()
+    {
+        await Store.SaveQueueAsync(new ProvisionedQueue("vip", new Dictionary<string, int> { ["vip"] = 1 }, 8, 15, 0.9, [], null, QueueOrigin.Api),
+            new AuditEntry(0, T0, "admin", "create", "queue", "vip", null, "{}"));
+        await Store.SaveQueueAsync(new ProvisionedQueue("sales", new Dictionary<string, int> { ["sales"] = 1 }, 5, 20, 0.8, [], null),
+            new AuditEntry(0, T0, "admin", "update", "queue", "sales", "{}", "{}"));
+        Assert.Equal([("sales", QueueOrigin.File), ("vip", QueueOrigin.Api)], (await Store.ListQueuesAsync()).Select(q => (q.Id, q.Origin)));
+
+        await Store.DeleteQueueAsync("vip", new AuditEntry(0, T0.AddMinutes(1), "admin", "delete", "queue", "vip", "{}", null));
+
+        Assert.Equal("sales", Assert.Single(await Store.ListQueuesAsync()).Id);
+        var removed = (await Store.ListAuditAsync("queue", "vip", 10)).Select(a => a.Action);
+        Assert.Equal(["delete", "create"], removed);
+    }
 }
 
 public sealed class SqliteProvisioningStoreTests : ProvisioningStoreTests

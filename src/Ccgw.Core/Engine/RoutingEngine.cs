@@ -157,6 +157,14 @@ public sealed class RoutingEngine
     public Task<CommandResult> UpsertQueueAsync(QueueDefinition definition, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.UpsertQueue(definition, now), cancellationToken);
 
+    /// <summary>Opens a new queue; channels may submit to it once this completes.</summary>
+    public Task<CommandResult> AddQueueAsync(QueueDefinition definition, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.AddQueue(definition, now), cancellationToken);
+
+    /// <summary>Removes a queue holding no live interaction that no queue overflows into (else InvalidState naming why).</summary>
+    public Task<CommandResult> RemoveQueueAsync(string queueId, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.RemoveQueue(queueId, now), cancellationToken);
+
     /// <summary>The agents' and queues' definitions the core routes on now.</summary>
     public Task<(IReadOnlyList<AgentDefinition> Agents, IReadOnlyList<QueueDefinition> Queues)> GetDefinitionsAsync(
         CancellationToken cancellationToken = default) =>

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Ccgw.Core.Provisioning;
 
 /// <summary>
-/// Provisioning at run time (issue 20): agents, supervisors and queues' routing settings are changed here, one change at
+/// Provisioning at run time (issue 20): agents, supervisors and queues (ProvisioningService.Queues.cs) are changed here, one change at
 /// a time, in this order: check, store with its audit entry (one transaction), apply to the core through its single
 /// writer, then to the live logins every protocol reads. A removal asks the core first, since only the core knows
 /// whether the agent holds work; it is refused (naming the interactions) rather than stranding a call, chat or call-back.
@@ -26,12 +26,15 @@ public sealed partial class ProvisioningService
     private readonly TimeProvider _time;
     private readonly ILogger<ProvisioningService> _log;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly IQueueUsers? _queueUsers;
     private Dictionary<string, StaffRecord> _staff = new(StringComparer.Ordinal);
 
+    /// <param name="queueUsers">Asked before a queue is removed (pending call-backs); null: nothing outside the core uses queues.</param>
     public ProvisioningService(RoutingEngine engine, IProvisioningStore store, StaffLoginDirectory logins, string realm, TimeProvider time,
-        ILogger<ProvisioningService> log)
+        ILogger<ProvisioningService> log, IQueueUsers? queueUsers = null)
     {
         _engine = engine;
+        _queueUsers = queueUsers;
         _store = store;
         _logins = logins;
         _realm = realm;
@@ -72,7 +75,7 @@ public sealed partial class ProvisioningService
                 logins.Add(new StaffLogin(s.Id, s.Role, credential));
             }
 
-            var (agents, queues) = await _engine.GetDefinitionsAsync(cancellationToken);
+            var (agents, _) = await _engine.GetDefinitionsAsync(cancellationToken);
             foreach (var a in agents.Where(a => !staff.TryGetValue(a.Id, out var s) || s.Agent is null))
                 await _engine.RemoveAgentAsync(a.Id, cancellationToken);
             foreach (var s in staff.Values.Where(s => s.Agent is not null))
@@ -80,16 +83,7 @@ public sealed partial class ProvisioningService
                 var result = await _engine.UpsertAgentAsync(ToDefinition(s.Agent!), cancellationToken);
                 if (!result.IsOk) LogStoredRefused(_log, "agent", s.Id, result.Error ?? "");
             }
-            foreach (var q in await _store.ListQueuesAsync(cancellationToken))
-            {
-                if (queues.FirstOrDefault(d => d.Id == q.Id) is not { } current)
-                {
-                    LogStoredRefused(_log, "queue", q.Id, "no such queue in the configuration file");
-                    continue;
-                }
-                var result = await _engine.UpsertQueueAsync(Merge(current, q), cancellationToken);
-                if (!result.IsOk) LogStoredRefused(_log, "queue", q.Id, result.Error ?? "");
-            }
+            await ApplyStoredQueuesAsync(cancellationToken);
             _logins.ReplaceAll(logins);
             _staff = staff;
             LogLoaded(_log, staff.Count);
@@ -242,44 +236,6 @@ public sealed partial class ProvisioningService
         }
     }
 
-    /// <summary>Every queue's routing settings as the core routes on them now.</summary>
-    public async Task<IReadOnlyList<ProvisionedQueue>> ListQueuesAsync(CancellationToken cancellationToken) =>
-        [.. (await _engine.GetDefinitionsAsync(cancellationToken)).Queues.Select(ToProvisioned)];
-
-    /// <summary>Changes an existing queue's routing settings; queued interactions are placed again at once.</summary>
-    public async Task<ProvisioningResult<ProvisionedQueue>> UpdateQueueAsync(string actor, string id, QueueChange change, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            var (_, queues) = await _engine.GetDefinitionsAsync(cancellationToken);
-            if (queues.FirstOrDefault(q => q.Id == id) is not { } current)
-                return ProvisioningResult<ProvisionedQueue>.NotFound($"no queue '{id}' (queues are created in the configuration file, Queues)");
-            var before = ToProvisioned(current);
-            var after = new ProvisionedQueue(id,
-                new Dictionary<string, int>(change.Skills ?? before.Skills, StringComparer.Ordinal),
-                change.Priority ?? before.Priority,
-                change.ServiceLevelSeconds ?? before.ServiceLevelSeconds,
-                change.ServiceLevelTarget ?? before.ServiceLevelTarget,
-                [.. change.Widening ?? before.Widening],
-                change.RemoveOverflow ? null : change.Overflow ?? before.Overflow);
-            if (CheckQueue(after, queues) is { } problem)
-                return ProvisioningResult<ProvisionedQueue>.Invalid(problem.Field, problem.Message);
-            var audit = new AuditEntry(0, _time.GetUtcNow(), actor, "update", "queue", id,
-                JsonSerializer.Serialize(before, AuditJson), JsonSerializer.Serialize(after, AuditJson));
-            await _store.SaveQueueAsync(after, audit, cancellationToken);
-            var applied = await _engine.UpsertQueueAsync(Merge(current, after), cancellationToken);
-            if (!applied.IsOk)
-                LogStoredRefused(_log, "queue", id, applied.Error ?? "");
-            LogChanged(_log, actor, audit.Action, "queue", id);
-            return new ProvisioningResult<ProvisionedQueue>(ProvisioningOutcome.Ok, after);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
     public ValueTask<IReadOnlyList<AuditEntry>> ListAuditAsync(string? resource, string? resourceId, int limit, CancellationToken cancellationToken) =>
         _store.ListAuditAsync(resource, resourceId, Math.Clamp(limit, 1, 1000), cancellationToken);
 
@@ -290,30 +246,6 @@ public sealed partial class ProvisioningService
         return new AgentDefinition(a.Id, a.Name, new Dictionary<string, int>(a.Skills, StringComparer.Ordinal), a.Capacity,
             a.Capabilities.Count == 0 ? null : new HashSet<string>(a.Capabilities, StringComparer.Ordinal),
             new BlendingRules(VoiceExclusive: !a.ImWhileOnVoice));
-    }
-
-    public static ProvisionedQueue ToProvisioned(QueueDefinition q)
-    {
-        ArgumentNullException.ThrowIfNull(q);
-        return new ProvisionedQueue(q.Id, new Dictionary<string, int>(q.RequiredSkills, StringComparer.Ordinal), q.Priority,
-            (int)(q.ServiceLevel?.Threshold.TotalSeconds ?? 20), q.ServiceLevel?.Target ?? 0.8,
-            [.. (q.Widening ?? []).Select(w => new ProvisionedWidening((int)w.After.TotalSeconds, w.MinimumLevel))],
-            q.Overflow is { } o ? new ProvisionedOverflow((int)o.After.TotalSeconds, o.Queue) : null);
-    }
-
-    /// <summary>The provisioned settings over the file's queue (capabilities, compatibility and wrap-up stay the file's).</summary>
-    public static QueueDefinition Merge(QueueDefinition current, ProvisionedQueue q)
-    {
-        ArgumentNullException.ThrowIfNull(current);
-        ArgumentNullException.ThrowIfNull(q);
-        return current with
-        {
-            RequiredSkills = new Dictionary<string, int>(q.Skills, StringComparer.Ordinal),
-            Priority = q.Priority,
-            ServiceLevel = new ServiceLevelTarget(TimeSpan.FromSeconds(q.ServiceLevelSeconds), q.ServiceLevelTarget),
-            Widening = [.. q.Widening.Select(w => new WideningStep(TimeSpan.FromSeconds(w.AfterSeconds), w.MinLevel))],
-            Overflow = q.Overflow is { } o ? new OverflowRule(TimeSpan.FromSeconds(o.AfterSeconds), o.Queue) : null,
-        };
     }
 
     private AuditEntry Audit(string actor, string action, string resource, string id, StaffRecord? before, StaffRecord? after, bool passwordChanged) =>
@@ -360,32 +292,6 @@ public sealed partial class ProvisioningService
         if (a.Capacity.Callback is < 0 or > 1) return ("capacity.callback", $"{a.Capacity.Callback} call-backs at once is not supported; use 0 or 1");
         if (a.Capabilities.FirstOrDefault(c => !IsIdentifier(c)) is { } cap) return ("capabilities", $"'{cap}' is not a usable capability name");
         if (a.ReasonCodes.FirstOrDefault(r => r.Length is 0 or > 64) is { } reason) return ("reasonCodes", $"'{reason}' is not a usable reason code; use 1-64 characters");
-        return null;
-    }
-
-    private static (string Field, string Message)? CheckQueue(ProvisionedQueue q, IReadOnlyList<QueueDefinition> queues)
-    {
-        if (q.Skills.Count == 0) return ("skills", "a queue needs at least one required skill, e.g. { \"sales\": 1 }");
-        foreach (var (skill, level) in q.Skills)
-        {
-            if (!IsIdentifier(skill)) return ($"skills.{skill}", $"'{skill}' is not a usable skill name; use lower-case letters, digits, '.', '_' or '-'");
-            if (level is < 1 or > 10) return ($"skills.{skill}", $"level {level} is out of range; skill levels are 1-10");
-        }
-        if (q.Priority is < 1 or > 10) return ("priority", $"{q.Priority} is out of range; use 1 (lowest) to 10 (highest)");
-        if (q.ServiceLevelSeconds <= 0) return ("serviceLevelSeconds", $"{q.ServiceLevelSeconds} is not a positive number of seconds");
-        if (q.ServiceLevelTarget is <= 0 or > 1) return ("serviceLevelTarget", $"{q.ServiceLevelTarget} is not a fraction; use a value in (0, 1], e.g. 0.8");
-        foreach (var w in q.Widening)
-        {
-            if (w.AfterSeconds <= 0) return ("widening", $"{w.AfterSeconds} is not a positive number of seconds");
-            if (w.MinLevel is < 1 or > 10) return ("widening", $"minimum level {w.MinLevel} is out of range; skill levels are 1-10");
-        }
-        if (q.Overflow is { } o)
-        {
-            if (o.AfterSeconds <= 0) return ("overflow.afterSeconds", $"{o.AfterSeconds} is not a positive number of seconds");
-            if (o.Queue == q.Id) return ("overflow.queue", "a queue cannot overflow into itself");
-            if (!queues.Any(x => x.Id == o.Queue))
-                return ("overflow.queue", $"queue '{o.Queue}' is not defined; use one of: {string.Join(", ", queues.Select(x => x.Id))}");
-        }
         return null;
     }
 

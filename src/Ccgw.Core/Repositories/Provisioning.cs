@@ -24,7 +24,18 @@ public sealed record ProvisionedWidening(int AfterSeconds, int MinLevel);
 /// <summary>A provisioned queue's overflow.</summary>
 public sealed record ProvisionedOverflow(int AfterSeconds, string Queue);
 
-/// <summary>The routing settings of a queue that provisioning may change (channels, flows and prompts stay in the file).</summary>
+/// <summary>Where a queue was defined: <see cref="File"/> (the configuration's Queues) or <see cref="Api"/> (created at run time).</summary>
+public static class QueueOrigin
+{
+    public const string File = "file";
+    public const string Api = "api";
+}
+
+/// <summary>
+/// The routing settings of a queue that provisioning may change (channels, flows and prompts stay in the file).
+/// <see cref="Origin"/> says whether the file defines the queue (the store keeps changed settings over it) or it was
+/// created at run time (the store alone keeps it; rows written before there was an origin are the file's).
+/// </summary>
 public sealed record ProvisionedQueue(
     string Id,
     IReadOnlyDictionary<string, int> Skills,
@@ -32,7 +43,8 @@ public sealed record ProvisionedQueue(
     int ServiceLevelSeconds,
     double ServiceLevelTarget,
     IReadOnlyList<ProvisionedWidening> Widening,
-    ProvisionedOverflow? Overflow);
+    ProvisionedOverflow? Overflow,
+    string Origin = QueueOrigin.File);
 
 /// <summary>One audited change: who (the admin token's identity), when, what, and the record before and after (JSON, never a password).</summary>
 public sealed record AuditEntry(long Sequence, DateTimeOffset At, string Actor, string Action, string Resource, string ResourceId,
@@ -61,6 +73,9 @@ public interface IProvisioningStore
     ValueTask DeleteStaffAsync(string id, AuditEntry audit, CancellationToken cancellationToken = default);
 
     ValueTask SaveQueueAsync(ProvisionedQueue queue, AuditEntry audit, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets a queue's stored settings (a queue created at run time is gone with them) and appends the audit entry.</summary>
+    ValueTask DeleteQueueAsync(string id, AuditEntry audit, CancellationToken cancellationToken = default);
 
     /// <summary>Audit entries, newest first, optionally of one resource kind and id.</summary>
     ValueTask<IReadOnlyList<AuditEntry>> ListAuditAsync(string? resource, string? resourceId, int limit, CancellationToken cancellationToken = default);

@@ -23,6 +23,9 @@ internal sealed partial class ContactCenterState
     private long _eventSeq;
     private long _interactionSeq;
     private int _nextAgentIndex;
+
+    // A counter, not the list's length: queues removed at run time leave gaps, and the index keys pools and scores.
+    private int _nextQueueIndex;
     private DateTimeOffset _now;
 
     public ContactCenterState(ContactCenterDefinition definition, DateTimeOffset now, string? idPrefix = null)
@@ -35,7 +38,7 @@ internal sealed partial class ContactCenterState
         _idPrefix = idPrefix ?? Guid.NewGuid().ToString("N")[..8];
         foreach (var q in definition.Queues)
         {
-            var record = new QueueRecord(_queueList.Count, q, _options.DefaultHandleTime);
+            var record = new QueueRecord(_nextQueueIndex++, q, _options.DefaultHandleTime);
             _queues.Add(q.Id, record);
             _queueList.Add(record);
         }
@@ -483,7 +486,7 @@ internal sealed partial class ContactCenterState
     private void AddAgent(AgentDefinition definition, DateTimeOffset now)
     {
         // A counter, not the list's length: agents removed at run time leave gaps, and the index breaks ties in pools.
-        var a = new AgentRecord(_nextAgentIndex++, definition, _queueList.Count) { Since = now, IdleSince = now };
+        var a = new AgentRecord(_nextAgentIndex++, definition, _nextQueueIndex) { Since = now, IdleSince = now };
         _agents.Add(definition.Id, a);
         _agentList.Add(a);
         _shownCounts[(int)a.Shown]++;

@@ -63,7 +63,20 @@ internal sealed class AgentRecord(int index, AgentDefinition definition, int que
     public DateTimeOffset KeyIdleSince { get; set; }
 
     /// <summary>Summed level on each queue's required skills (by queue index), used to prefer the most skilled.</summary>
-    public int[] QueueScore { get; } = new int[queueCount];
+    public int[] QueueScore { get; private set; } = new int[queueCount];
+
+    /// <summary>
+    /// Makes room for a queue created at run time (indexes only grow: a removed queue's index is never reused). Only
+    /// while the agent sits in no ready set, since the sets order agents by these scores.
+    /// </summary>
+    public void EnsureQueueSlots(int queueCount)
+    {
+        if (QueueScore.Length >= queueCount)
+            return;
+        var grown = QueueScore;
+        Array.Resize(ref grown, queueCount);
+        QueueScore = grown;
+    }
 
     /// <summary>Queues this agent serves without widening (for ready/busy counts and staffing).</summary>
     public List<QueueRecord> Queues { get; } = [];

@@ -18,8 +18,13 @@ internal static class CallbackRegistration
         services.AddSingleton(CallbackRules.From(options));
         services.AddSingleton<CallbackListChanges>();
         services.AddSingleton<ICallbackListReader, SqliteCallbackListReader>();
+        // Call-back KPIs (issue 20): the gauge reads the stored list; outcomes are counted as the list records them.
+        services.AddSingleton(sp => new Core.Kpi.CallbackKpis(sp.GetRequiredService<SqliteCallbackRepository>(), sp.GetRequiredService<TimeProvider>(),
+            options.Queues.Select(q => q.Id), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetRequiredService<ILogger<Core.Kpi.CallbackKpis>>()));
         services.AddSingleton<Core.Repositories.ICallbackRepository>(sp => new SignallingCallbackRepository(
-            sp.GetRequiredService<SqliteCallbackRepository>(), sp.GetRequiredService<CallbackListChanges>()));
+            new Core.Kpi.MeteredCallbackRepository(sp.GetRequiredService<SqliteCallbackRepository>(), sp.GetRequiredService<Core.Kpi.CallbackKpis>()),
+            sp.GetRequiredService<CallbackListChanges>()));
         services.AddSingleton<SqliteHelpRequestStore>();
         services.AddSingleton<IHelpRequestStore>(sp => new SignallingHelpRequestStore(
             sp.GetRequiredService<SqliteHelpRequestStore>(), sp.GetRequiredService<CallbackListChanges>()));

@@ -45,7 +45,22 @@ internal static class ProvisioningApi
         admin.MapGet("/queues/{id}", async (string id, CancellationToken ct) =>
             (await provisioning.ListQueuesAsync(ct)).FirstOrDefault(q => q.Id == id) is { } q
                 ? Results.Ok(q)
-                : Results.Problem(statusCode: 404, title: $"no queue '{id}'", detail: "queues are created in the configuration file (Queues)"));
+                : Results.Problem(statusCode: 404, title: $"no queue '{id}'", detail: "create it with POST /api/admin/queues"));
+        admin.MapPost("/queues", async (QueueCreateBody? body, CancellationToken ct) =>
+        {
+            if (body?.Id is not { Length: > 0 } id) return FieldProblem("id", "give the new queue's id");
+            return Answer(await provisioning.CreateQueueAsync(actor, id, body.ToChange(), ct), $"/api/admin/queues/{id}");
+        })
+            .Produces<ProvisionedQueue>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        // Refused (409, naming why) while anything waits in the queue, is in hand from it, overflows into it or is a
+        // pending call-back for it, and for the configuration file's queues; drain-then-remove is not offered yet.
+        admin.MapDelete("/queues/{id}", async (string id, CancellationToken ct) =>
+            Answer(await provisioning.RemoveQueueAsync(actor, id, ct), noContent: true))
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapMethods("/queues/{id}", ["PUT", "PATCH"], async (string id, QueueBody? body, CancellationToken ct) =>
             Answer(await provisioning.UpdateQueueAsync(actor, id, (body ?? new QueueBody()).ToChange(), ct)));
 
@@ -87,6 +102,13 @@ public sealed record QueueBody(Dictionary<string, int>? Skills = null, int? Prio
     List<ProvisionedWidening>? Widening = null, ProvisionedOverflow? Overflow = null, bool RemoveOverflow = false)
 {
     internal QueueChange ToChange() => new(Skills, Priority, ServiceLevel?.Seconds, ServiceLevel?.Target, Widening, Overflow, RemoveOverflow);
+}
+
+/// <summary>Body of <c>POST /api/admin/queues</c>: the id and the settings of <see cref="QueueBody"/> (missing ones take the defaults).</summary>
+public sealed record QueueCreateBody(string? Id = null, Dictionary<string, int>? Skills = null, int? Priority = null, ServiceLevelBody? ServiceLevel = null,
+    List<ProvisionedWidening>? Widening = null, ProvisionedOverflow? Overflow = null)
+{
+    internal QueueChange ToChange() => new(Skills, Priority, ServiceLevel?.Seconds, ServiceLevel?.Target, Widening, Overflow);
 }
 
 /// <summary>An audit entry with the records before and after as JSON objects.</summary>

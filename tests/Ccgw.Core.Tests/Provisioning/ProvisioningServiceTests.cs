@@ -23,13 +23,15 @@ public sealed class ProvisioningServiceTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _engine = new RoutingEngine(new ContactCenterDefinition([Agent("alice", "sales:5"), Agent("bob", "billing:5")],
-            [Queue("sales", "sales:1", priority: 5), Queue("billing", "billing:1", priority: 5)], new RoutingOptions()), _time);
+        _engine = NewEngine();
         _logins = new StaffLoginDirectory(FileStaff().Select(s => new StaffLogin(s.Id, s.Role, Parse(s.Credential))));
         _service = new ProvisioningService(_engine, _store, _logins, Realm, _time, NullLogger<ProvisioningService>.Instance);
         _run = _engine.RunAsync(_stop.Token);
         return Task.CompletedTask;
     }
+
+    private RoutingEngine NewEngine() => new(new ContactCenterDefinition([Agent("alice", "sales:5"), Agent("bob", "billing:5")],
+        [Queue("sales", "sales:1", priority: 5), Queue("billing", "billing:1", priority: 5)], new RoutingOptions()), _time);
 
     public async Task DisposeAsync()
     {
@@ -141,6 +143,70 @@ public sealed class ProvisioningServiceTests : IAsyncLifetime
         Assert.Contains("\"billing\":2", audit.After);
     }
 
+    [Fact]
+    public async Task A_created_queue_routes_at_once_is_refused_removal_while_used_and_comes_back_after_a_restart()
+    {
+        await _service.StartAsync(FileStaff(), default);
+        Assert.True((await _engine.SetAgentStateAsync("bob", AgentStateRequest.Ready)).IsOk);
+
+        var created = await _service.CreateQueueAsync("admin", "vip", new QueueChange(Skills: new Dictionary<string, int> { ["billing"] = 3 }, Priority: 8), default);
+        Assert.Equal(ProvisioningOutcome.Created, created.Outcome);
+        Assert.Equal(QueueOrigin.Api, created.Value!.Origin);
+        Assert.Equal(ProvisioningOutcome.Conflict, (await _service.CreateQueueAsync("admin", "vip", new QueueChange(Skills: new Dictionary<string, int> { ["x"] = 1 }), default)).Outcome);
+        Assert.Equal("skills", (await _service.CreateQueueAsync("admin", "empty", new QueueChange(), default)).Field);
+        Assert.Equal("id", (await _service.CreateQueueAsync("admin", "Bad Id", new QueueChange(Skills: new Dictionary<string, int> { ["x"] = 1 }), default)).Field);
+        var call = await _engine.SubmitInteractionAsync(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "vip" });
+        Assert.Equal("bob", call.AgentId);
+        var waiting = await _engine.SubmitInteractionAsync(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "vip" });
+        Assert.Equal(InteractionState.Queued, waiting.State);
+
+        var busy = await _service.RemoveQueueAsync("admin", "vip", default);
+        Assert.Equal(ProvisioningOutcome.Conflict, busy.Outcome);
+        Assert.Contains(waiting.InteractionId, busy.Message);
+        var file = await _service.RemoveQueueAsync("admin", "sales", default);
+        Assert.Equal(ProvisioningOutcome.Conflict, file.Outcome);
+        Assert.Contains("configuration file", file.Message);
+        Assert.Equal(ProvisioningOutcome.NotFound, (await _service.RemoveQueueAsync("admin", "nope", default)).Outcome);
+        Assert.Equal([QueueOrigin.File, QueueOrigin.File, QueueOrigin.Api], (await _service.ListQueuesAsync(default)).Select(q => q.Origin));
+
+        // A fresh core from the same file and the same store: the created queue is opened again with its settings.
+        using var stop = new CancellationTokenSource();
+        var engine = NewEngine();
+        var run = engine.RunAsync(stop.Token);
+        var service = new ProvisioningService(engine, _store, _logins, Realm, _time, NullLogger<ProvisioningService>.Instance);
+        await service.StartAsync(FileStaff(), default);
+        var vip = Assert.Single(await service.ListQueuesAsync(default), q => q.Id == "vip");
+        Assert.Equal((8, QueueOrigin.Api), (vip.Priority, vip.Origin));
+
+        Assert.Equal(ProvisioningOutcome.Ok, (await service.RemoveQueueAsync("admin", "vip", default)).Outcome);
+        Assert.DoesNotContain(_store.Queues, q => q.Id == "vip");
+        Assert.Equal(("delete", "queue", "vip"), (_store.Audit[^1].Action, _store.Audit[^1].Resource, _store.Audit[^1].ResourceId));
+        Assert.Null(_store.Audit[^1].After);
+        Assert.DoesNotContain("vip", (await engine.GetSnapshotAsync()).Queues.Keys);
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task A_queue_with_a_pending_call_back_is_not_removed()
+    {
+        var users = new FixedUsers("1 call-back(s) are pending for queue 'vip' (cb-1)");
+        _service = new ProvisioningService(_engine, _store, _logins, Realm, _time, NullLogger<ProvisioningService>.Instance, users);
+        await _service.StartAsync(FileStaff(), default);
+        await _service.CreateQueueAsync("admin", "vip", new QueueChange(Skills: new Dictionary<string, int> { ["billing"] = 3 }), default);
+
+        var refused = await _service.RemoveQueueAsync("admin", "vip", default);
+
+        Assert.Equal(ProvisioningOutcome.Conflict, refused.Outcome);
+        Assert.Contains("cb-1", refused.Message);
+        Assert.Contains("vip", (await _engine.GetSnapshotAsync()).Queues.Keys);
+    }
+
+    private sealed class FixedUsers(string? why) : IQueueUsers
+    {
+        public ValueTask<string?> WhyInUseAsync(string queueId, CancellationToken cancellationToken) => ValueTask.FromResult(why);
+    }
+
     private static IReadOnlyList<StaffRecord> FileStaff() =>
     [
         new("alice", StaffRole.Agent, "Alice", StoredCredential.Derive("alice", Realm, "demo-alice").ToString(),
@@ -197,6 +263,13 @@ public sealed class ProvisioningServiceTests : IAsyncLifetime
         {
             Queues.RemoveAll(q => q.Id == queue.Id);
             Queues.Add(queue);
+            Append(audit);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask DeleteQueueAsync(string id, AuditEntry audit, CancellationToken cancellationToken = default)
+        {
+            Queues.RemoveAll(q => q.Id == id);
             Append(audit);
             return ValueTask.CompletedTask;
         }

@@ -120,4 +120,63 @@ public sealed class ProvisioningStateTests
         Assert.Null(c.State.QueueDefinitions.Single().Overflow);
         c.AssertConsistent();
     }
+
+    [Fact]
+    public void A_queue_added_at_run_time_routes_to_agents_already_ready_and_to_agents_added_after_it()
+    {
+        var c = new TestCentre([Agent("a", "sales:5,vip:3"), Agent("b", "sales:5")], [Queue("sales", "sales:1")]);
+        c.Ready("a");
+        c.Ready("b");
+
+        Assert.True(c.State.AddQueue(Queue("vip", "vip:2"), c.Now).IsOk);
+        Assert.Equal(CommandStatus.InvalidState, c.State.AddQueue(Queue("vip", "vip:1"), c.Now).Status);
+        c.Advance(TimeSpan.Zero);
+        Assert.Equal(1, c.Stats("vip").AgentsReady);
+        var first = c.Submit(Call("vip"));
+        Assert.Equal("a", c.OfferedTo(first.InteractionId));
+
+        // An agent added after the queue has a score slot for it (indexes grew) and takes the next one.
+        Assert.True(c.State.UpsertAgent(Agent("v", "vip:9"), c.Now).IsOk);
+        c.Ready("v");
+        var second = c.Submit(Call("vip"));
+        Assert.Equal("v", c.OfferedTo(second.InteractionId));
+        Assert.Equal("b", c.OfferedTo(c.Submit(Call("sales")).InteractionId));
+        c.AssertConsistent();
+    }
+
+    [Fact]
+    public void A_queue_is_removed_only_when_empty_and_not_an_overflow_target()
+    {
+        var c = new TestCentre([Agent("a", "vip:3")], [Queue("sales", "sales:1")]);
+        Assert.True(c.State.AddQueue(Queue("vip", "vip:1"), c.Now).IsOk);
+        var waiting = c.Submit(Call("vip"));
+        Assert.Equal(InteractionState.Queued, waiting.State);
+
+        var refused = c.State.RemoveQueue("vip", c.Now);
+        Assert.Equal(CommandStatus.InvalidState, refused.Status);
+        Assert.Contains("1 interaction(s) wait", refused.Error);
+        Assert.Contains(waiting.InteractionId, refused.Error);
+
+        // Connected from the queue: still refused (the call's figures belong to it until it ends).
+        c.Ready("a");
+        Assert.True(c.Accept("a", waiting.InteractionId).IsOk);
+        Assert.Contains("in hand", c.State.RemoveQueue("vip", c.Now).Error);
+        Assert.True(c.End(waiting.InteractionId, TimeSpan.Zero).IsOk);
+
+        Assert.True(c.State.UpsertQueue(Queue("sales", "sales:1", overflow: new OverflowRule(TimeSpan.FromSeconds(30), "vip")), c.Now).IsOk);
+        Assert.Contains("'sales' overflows into 'vip'", c.State.RemoveQueue("vip", c.Now).Error);
+        Assert.True(c.State.UpsertQueue(Queue("sales", "sales:1"), c.Now).IsOk);
+
+        Assert.True(c.State.RemoveQueue("vip", c.Now).IsOk);
+        c.Advance(TimeSpan.Zero);
+        Assert.DoesNotContain("vip", c.State.Snapshot.Queues.Keys);
+        Assert.Equal(["sales"], c.State.QueueDefinitions.Select(q => q.Id));
+        Assert.Equal(CommandStatus.NotFound, c.State.RemoveQueue("vip", c.Now).Status);
+        // The id can be used again; the new queue starts with fresh figures.
+        Assert.True(c.State.AddQueue(Queue("vip", "vip:1"), c.Now).IsOk);
+        c.Advance(TimeSpan.Zero);
+        Assert.Equal(0, c.Stats("vip").Answered);
+        Assert.Equal("a", c.OfferedTo(c.Submit(Call("vip")).InteractionId));
+        c.AssertConsistent();
+    }
 }
