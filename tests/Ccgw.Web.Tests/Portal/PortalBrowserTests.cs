@@ -43,24 +43,6 @@ public sealed class PortalBrowserTests(PortalFixture fixture) : IClassFixture<Po
     }
 
     [SkippableFact]
-    public async Task Carols_page_shows_the_medium_of_her_call_back_and_of_its_history_entry()
-    {
-        Skip.IfNot(fixture.Available, $"{PortalFixture.Chromium} or {PortalFixture.Python} is not installed");
-        // Issue 18: a call-back without a medium is a voice call-back, and /me says so in both places.
-        await fixture.BookCallbackAsync("+15550100", "billing", "now");
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((await fixture.AdminGetAsync("/api/admin/interactions?customer=carol")).GetArrayLength() == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "carol's call-back never reached the history");
-            await Task.Delay(100);
-        }
-        var (context, page) = await SignedInAsCarolAsync();
-        await using var _ = context;
-        await Expect(page.Locator("#history-by-product")).ToContainTextAsync("Call-back about Billing (by phone)");
-        await Expect(page.Locator("li[data-callback] .medium[data-medium=voice]").First).ToContainTextAsync("an agent phones you");
-    }
-
-    [SkippableFact]
     public async Task Carol_signs_in_with_the_mailed_link_sees_her_page_and_the_link_works_once()
     {
         Skip.IfNot(fixture.Available, $"{PortalFixture.Chromium} or {PortalFixture.Python} is not installed");
