@@ -16,4 +16,18 @@ public sealed class SelfHelpOptions
     public int OrderWindowDays { get; set; } = DefaultOrderWindowDays;
 
     public const int DefaultOrderWindowDays = 90;
+
+    /// <summary>
+    /// Documents and videos offered per topic (a queue id) when a customer chooses "documents" on the help page (issue 18):
+    /// files under <see cref="ContentDirectory"/>, linked as <c>/self-help/content/{Path}</c>. No call-back is created.
+    /// </summary>
+    public Dictionary<string, List<TopicDocumentOptions>> TopicDocuments { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>One download of <see cref="SelfHelpOptions.TopicDocuments"/>: what the link says and the file under the content directory.</summary>
+public sealed class TopicDocumentOptions
+{
+    public string Title { get; set; } = "";
+
+    public string Path { get; set; } = "";
 }

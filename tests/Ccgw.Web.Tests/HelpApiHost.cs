@@ -52,7 +52,10 @@ internal sealed class HelpApiHost : IAsyncDisposable
     public HttpClient Http { get; }
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<HelpApiHost> StartAsync(params CallbackQueuePolicy[] policies)
+    public static Task<HelpApiHost> StartAsync(params CallbackQueuePolicy[] policies) => StartAsync(null, policies);
+
+    /// <param name="site">The help site's settings (e.g. topic documents); null: the defaults every other test uses.</param>
+    public static async Task<HelpApiHost> StartAsync(HelpSiteOptions? site, params CallbackQueuePolicy[] policies)
     {
         var dir = Directory.CreateTempSubdirectory("ccgw-web-").FullName;
         var db = new SqliteDatabase(Path.Combine(dir, "ccgw.db"));
@@ -79,7 +82,7 @@ internal sealed class HelpApiHost : IAsyncDisposable
         services.AddSingleton<IHelpRequestStore>(store);
         services.AddSingleton<ICallbackRepository>(callbacks);
         services.AddSingleton<ICustomerAlertStore>(new SqliteCustomerAlertStore(db));
-        services.AddHelpRequests(new HelpSiteOptions("Test centre", TimeSpan.FromMinutes(3)));
+        services.AddHelpRequests(site ?? new HelpSiteOptions("Test centre", TimeSpan.FromMinutes(3)));
         services.AddProblemDetails();
         // The daemon's edge (security headers, CSP: the browser tests run the page under it), with limits no test reaches.
         var unlimited = new RateLimit(1_000_000, TimeSpan.FromMinutes(1));

@@ -18,7 +18,8 @@ public sealed record HelpRequestSubmission(
     string? PageUrl = null,
     string? TimeZone = null,
     int Priority = 0,
-    string? Source = null);
+    string? Source = null,
+    HelpMedium Medium = HelpMedium.Voice);
 
 public enum HelpRequestDisposition
 {

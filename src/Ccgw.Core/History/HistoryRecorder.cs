@@ -91,7 +91,7 @@ public sealed partial class HistoryRecorder : IEventLoop
     private static InteractionHistoryEntry Entry(InteractionView i, DateTimeOffset at) => new(
         i.Id, i.Channel, i.QueueId, i.Request.CustomerId, i.Request.Address, i.Request.Product, i.AgentId, i.State,
         i.ArrivedAt, i.Request.OriginalStartedAt,
-        i.State is InteractionState.Ended or InteractionState.Abandoned or InteractionState.Failed ? at : null);
+        i.State is InteractionState.Ended or InteractionState.Abandoned or InteractionState.Failed ? at : null, i.Request.Medium);
 
     [LoggerMessage(EventId = 31, Level = LogLevel.Error, Message = "could not record a history event of interaction {InteractionId}")]
     private static partial void LogWriteFailed(ILogger logger, string interactionId, Exception exception);

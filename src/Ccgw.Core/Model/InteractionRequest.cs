@@ -43,6 +43,9 @@ public sealed record InteractionRequest
 
     public string? Topic { get; init; }
 
+    /// <summary>The medium the customer chose for a help request (issue 18), shown to the agent in the offer; null for live calls and chats.</summary>
+    public HelpMedium? Medium { get; init; }
+
     /// <summary>
     /// When the customer first asked for help. A call-back is ordered by this time, so it keeps the place its
     /// customer had: it neither jumps ahead of live callers nor loses its turn. Null means "now".

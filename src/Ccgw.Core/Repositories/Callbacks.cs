@@ -57,7 +57,8 @@ public sealed record CallbackRequest(
     string? TimeZone = null,
     int Attempts = 0,
     string? LastOutcome = null,
-    DateTimeOffset? LastAttemptAt = null)
+    DateTimeOffset? LastAttemptAt = null,
+    HelpMedium Medium = HelpMedium.Voice)
 {
     /// <summary>Scheduled, or interrupted and waiting for a supervisor: what a second request for the same customer and topic updates.</summary>
     public bool IsPending => Status is CallbackStatus.Scheduled or CallbackStatus.Queued or CallbackStatus.Dialling or CallbackStatus.Interrupted;
@@ -75,6 +76,7 @@ public sealed record CallbackRequest(
         Topic = Topic,
         Product = Product,
         OriginalStartedAt = OriginalStartedAt,
+        Medium = Medium,
     };
 }
 

@@ -12,7 +12,8 @@ public sealed record InteractionHistoryEntry(
     InteractionState State,
     DateTimeOffset ArrivedAt,
     DateTimeOffset? OriginalStartedAt,
-    DateTimeOffset? EndedAt);
+    DateTimeOffset? EndedAt,
+    HelpMedium? Medium = null);
 
 /// <summary>One lifecycle step: <see cref="Kind"/> names the core event (e.g. "offerMade", "stateChanged"), <see cref="Detail"/> its specifics.</summary>
 public sealed record InteractionHistoryEvent(

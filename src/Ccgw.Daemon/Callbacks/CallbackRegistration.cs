@@ -13,6 +13,12 @@ namespace Ccgw.Daemon.Callbacks;
 /// </summary>
 internal static class CallbackRegistration
 {
+    /// <summary>SelfHelp:TopicDocuments as links under /self-help/content/ (each path segment escaped), by topic.</summary>
+    private static Dictionary<string, IReadOnlyList<HelpDocument>> TopicDocuments(SelfHelpOptions selfHelp) =>
+        selfHelp.TopicDocuments.ToDictionary(t => t.Key, t => (IReadOnlyList<HelpDocument>)[.. t.Value.Select(d => new HelpDocument(d.Title,
+            Ccgw.Web.Wizard.SelfHelpContent.Prefix + "/" + string.Join('/', d.Path.Split('/').Select(Uri.EscapeDataString))))],
+            StringComparer.OrdinalIgnoreCase);
+
     public static void AddCallbacks(this IServiceCollection services, GatewayOptions options)
     {
         services.AddSingleton(CallbackRules.From(options));
@@ -32,7 +38,8 @@ internal static class CallbackRegistration
         // The one call-back intake: the help form, the IM bot (ImChannel) and the IVR (VoiceService) all submit through it.
         services.AddSingleton(sp => new DialOutMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<CallbackIntake>();
-        services.AddHelpRequests(new HelpSiteOptions(options.Site.Name, new RoutingOptions().DefaultHandleTime));
+        services.AddHelpRequests(new HelpSiteOptions(options.Site.Name, new RoutingOptions().DefaultHandleTime,
+            Documents: TopicDocuments(options.SelfHelp)));
         services.AddSingleton(sp => new CallbackDispatcher(
             sp.GetRequiredService<RoutingEngine>(),
             CoreDefinitions.From(options),

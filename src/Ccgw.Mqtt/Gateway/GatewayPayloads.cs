@@ -85,6 +85,7 @@ public static class GatewayPayloads
             WriteOptional(w, "name", c.Name);
             WriteOptional(w, "topic", c.Topic);
             WriteOptional(w, "pageUrl", c.PageUrl);
+            w.WriteString("medium", HelpMediums.Name(c.Medium));
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -133,6 +134,8 @@ public static class GatewayPayloads
         WriteOptional(w, "url", request.PageUrl);
         WriteOptional(w, "reason", request.Topic ?? request.Product);
         WriteOptional(w, "product", request.Product);
+        // How the customer asked to be helped (issue 18): only help requests carry it, live calls and chats leave it out.
+        if (request.Medium is { } medium) w.WriteString("medium", HelpMediums.Name(medium));
         WriteClient(w, request);
         if (request.Variables is { Count: > 0 } variables)
         {

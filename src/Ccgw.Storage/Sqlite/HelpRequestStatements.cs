@@ -1,3 +1,4 @@
+using Ccgw.Core;
 using Ccgw.Core.Repositories;
 using Microsoft.Data.Sqlite;
 
@@ -53,12 +54,13 @@ internal sealed class HelpRequestStatements : IAsyncDisposable
             """, "@Address", "@Queue", "@CustomerId");
         _insert = Command(SqliteCallbackRepository.InsertSql + " RETURNING rowid", "@Id", "@QueueId", "@Channel", "@Address",
             "@ScheduledAt", "@Priority", "@OriginalStartedAt", "@Status", "@CustomerId", "@PageUrl", "@Topic", "@Product", "@Name",
-            "@ImAddress", "@TimeZone", "@Attempts", "@LastOutcome", "@LastAttemptAt", "@UpdatedAt");
+            "@ImAddress", "@TimeZone", "@Attempts", "@LastOutcome", "@LastAttemptAt", "@UpdatedAt", "@Medium");
         _update = Command("""
             UPDATE callbacks SET scheduled_at = @ScheduledAt, status = @Status, page_url = @PageUrl, name = @Name,
-                                 im_address = @ImAddress, time_zone = @TimeZone, customer_id = @CustomerId, updated_at = @UpdatedAt
+                                 im_address = @ImAddress, time_zone = @TimeZone, customer_id = @CustomerId, updated_at = @UpdatedAt,
+                                 medium = @Medium
             WHERE id = @Id
-            """, "@ScheduledAt", "@Status", "@PageUrl", "@Name", "@ImAddress", "@TimeZone", "@CustomerId", "@UpdatedAt", "@Id");
+            """, "@ScheduledAt", "@Status", "@PageUrl", "@Name", "@ImAddress", "@TimeZone", "@CustomerId", "@UpdatedAt", "@Medium", "@Id");
         _slotCount = Command("""
             SELECT count(*) FROM callbacks
             WHERE queue_id = @Queue AND scheduled_at >= @From AND scheduled_at < @To AND status <> 'Cancelled' AND id <> @Except
@@ -140,8 +142,8 @@ internal sealed class HelpRequestStatements : IAsyncDisposable
         var row = new SqliteCallbackRepository.Row(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
             reader.GetString(4), reader.GetInt64(5), reader.GetString(6), reader.GetString(7), Text(reader, 8), Text(reader, 9),
             Text(reader, 10), Text(reader, 11), Text(reader, 12), Text(reader, 13), Text(reader, 14), reader.GetInt64(15),
-            Text(reader, 16), Text(reader, 17));
-        return (row.ToRequest(), reader.GetInt64(18));
+            Text(reader, 16), Text(reader, 17), Text(reader, 18));
+        return (row.ToRequest(), reader.GetInt64(19));
     }
 
     /// <summary>Inserts the call-back; returns its rowid (the last tie-break of positions).</summary>
@@ -149,7 +151,7 @@ internal sealed class HelpRequestStatements : IAsyncDisposable
     {
         Set(_insert, r.Id, r.QueueId, r.Channel.ToString(), r.Address, StoredTime.Write(r.ScheduledAt), r.Priority,
             StoredTime.Write(r.OriginalStartedAt), r.Status.ToString(), r.CustomerId, r.PageUrl, r.Topic, r.Product, r.Name,
-            r.ImAddress, r.TimeZone, r.Attempts, r.LastOutcome, StoredTime.Write(r.LastAttemptAt), stamp);
+            r.ImAddress, r.TimeZone, r.Attempts, r.LastOutcome, StoredTime.Write(r.LastAttemptAt), stamp, HelpMediums.Name(r.Medium));
         return (long)_insert.ExecuteScalar()!;
     }
 
@@ -157,7 +159,7 @@ internal sealed class HelpRequestStatements : IAsyncDisposable
     public void Update(CallbackRequest r, string stamp)
     {
         Set(_update, StoredTime.Write(r.ScheduledAt), r.Status.ToString(), r.PageUrl, r.Name, r.ImAddress, r.TimeZone, r.CustomerId,
-            stamp, r.Id);
+            stamp, HelpMediums.Name(r.Medium), r.Id);
         _update.ExecuteNonQuery();
     }
 

@@ -16,7 +16,8 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
         id AS Id, queue_id AS QueueId, channel AS Channel, address AS Address, scheduled_at AS ScheduledAt,
         priority AS Priority, original_started_at AS OriginalStartedAt, status AS Status, customer_id AS CustomerId,
         page_url AS PageUrl, topic AS Topic, product AS Product, name AS Name, im_address AS ImAddress,
-        time_zone AS TimeZone, attempts AS Attempts, last_outcome AS LastOutcome, last_attempt_at AS LastAttemptAt
+        time_zone AS TimeZone, attempts AS Attempts, last_outcome AS LastOutcome, last_attempt_at AS LastAttemptAt,
+        medium AS Medium
         """;
 
     /// <summary>
@@ -44,10 +45,10 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
     internal const string InsertSql = """
         INSERT INTO callbacks (id, queue_id, channel, address, scheduled_at, priority, original_started_at, status,
                                customer_id, page_url, topic, product, name, im_address, time_zone, attempts,
-                               last_outcome, last_attempt_at, updated_at)
+                               last_outcome, last_attempt_at, updated_at, medium)
         VALUES (@Id, @QueueId, @Channel, @Address, @ScheduledAt, @Priority, @OriginalStartedAt, @Status,
                 @CustomerId, @PageUrl, @Topic, @Product, @Name, @ImAddress, @TimeZone, @Attempts,
-                @LastOutcome, @LastAttemptAt, @UpdatedAt)
+                @LastOutcome, @LastAttemptAt, @UpdatedAt, @Medium)
         """;
 
     internal static object InsertParameters(CallbackRequest request, string now) => new
@@ -71,6 +72,7 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
         request.LastOutcome,
         LastAttemptAt = StoredTime.Write(request.LastAttemptAt),
         UpdatedAt = now,
+        Medium = HelpMediums.Name(request.Medium),
     };
 
     public async ValueTask<CallbackRequest?> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -275,10 +277,11 @@ public sealed class SqliteCallbackRepository(SqliteDatabase database, TimeProvid
 
     internal sealed record Row(string Id, string QueueId, string Channel, string Address, string ScheduledAt, long Priority,
         string OriginalStartedAt, string Status, string? CustomerId, string? PageUrl, string? Topic, string? Product,
-        string? Name, string? ImAddress, string? TimeZone, long Attempts, string? LastOutcome, string? LastAttemptAt)
+        string? Name, string? ImAddress, string? TimeZone, long Attempts, string? LastOutcome, string? LastAttemptAt, string? Medium)
     {
         public CallbackRequest ToRequest() => new(Id, QueueId, Enum.Parse<InteractionChannel>(Channel), Address,
             StoredTime.Read(ScheduledAt), (int)Priority, StoredTime.Read(OriginalStartedAt), Enum.Parse<CallbackStatus>(Status),
-            CustomerId, PageUrl, Topic, Product, Name, ImAddress, TimeZone, (int)Attempts, LastOutcome, StoredTime.ReadNullable(LastAttemptAt));
+            CustomerId, PageUrl, Topic, Product, Name, ImAddress, TimeZone, (int)Attempts, LastOutcome, StoredTime.ReadNullable(LastAttemptAt),
+            HelpMediums.Read(Medium));
     }
 }

@@ -246,6 +246,7 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
                 ImAddress = s.ImAddress ?? existing.ImAddress,
                 TimeZone = s.TimeZone ?? existing.TimeZone,
                 CustomerId = existing.CustomerId ?? customerId,
+                Medium = s.Medium,
             };
             statements.Update(stored, stamp);
             rowId = found!.Value.RowId;
@@ -253,7 +254,8 @@ public sealed class SqliteHelpRequestStore : IHelpRequestStore, IAsyncDisposable
         else
         {
             stored = new CallbackRequest(NewId(), s.QueueId, InteractionChannel.Callback, s.Address, s.ScheduledAt, s.Priority,
-                s.ReceivedAt, CallbackStatus.Scheduled, customerId, s.PageUrl, s.QueueId, null, s.Name, s.ImAddress, s.TimeZone);
+                s.ReceivedAt, CallbackStatus.Scheduled, customerId, s.PageUrl, s.QueueId, null, s.Name, s.ImAddress, s.TimeZone,
+                Medium: s.Medium);
             rowId = statements.Insert(stored, stamp);
         }
         statements.LogIntake(stamp, s.Address, s.Source, s.QueueId, created: existing is null);

@@ -32,6 +32,9 @@ internal static class HelpAssets
         ".chat-log li{margin:.3rem 0;padding:.3rem .5rem;border-radius:.3rem;overflow-wrap:anywhere}.chat-log .who{font-weight:700}" +
         ".chat-log .me{background:#e8eef8}.chat-log .them{background:#f1f1f1}.chat-log .notice{font-style:italic;color:#333}" +
         ".chat-log .pending{color:#444}.chat-status{font-weight:600;color:#1b4d1b}.chat-typing{min-height:1.5em;color:#333;margin:0}" +
+        // The medium radio group: label beside its radio, whole row clickable; the legend is the question.
+        ".media .choice{display:flex;align-items:center;gap:.5rem;margin:.3rem 0}.media .choice input{width:auto;margin:0}" +
+        ".media .choice label{display:inline;font-weight:400;margin:0}" +
         "textarea{font-size:1rem;width:100%;box-sizing:border-box;padding:.3rem}.chat-form button,#chat-end{margin-right:.5rem}";
 
     internal const string Script = """

@@ -65,6 +65,8 @@ public static class HelpEndpoints
             return outcome.Kind switch
             {
                 SubmitKind.Accepted => Results.Json(outcome.View, statusCode: 202),
+                // Chat now and documents: nothing was stored, so 200 with where to go (the chat window, the downloads).
+                SubmitKind.OnPage => Results.Json(outcome.Medium, statusCode: 200),
                 SubmitKind.Invalid => FieldProblems(outcome.Errors!, 400),
                 SubmitKind.SlotFull => FieldProblems(outcome.Errors!, 409),
                 SubmitKind.Refused => Refused(outcome),
@@ -96,7 +98,7 @@ public static class HelpEndpoints
         {
             var pageUrl = @ref is { Length: > 0 } && HelpRequestValidation.IsPageUrl(@ref) ? @ref
                 : http.Request.Headers.Referer.ToString() is { Length: > 0 } r && HelpRequestValidation.IsPageUrl(r) ? r : null;
-            var html = await HelpPage.RenderFormAsync(service, new HelpRequestInput(PreferredTime: "now", PageUrl: pageUrl), null, ct,
+            var html = await HelpPage.RenderFormAsync(service, new HelpRequestInput(PreferredTime: "now", PageUrl: pageUrl, Medium: "voice"), null, ct,
                 http.RequestServices.GetService<Chat.WebChatSetup>());
             return Html(html, 200);
         });
@@ -107,11 +109,13 @@ public static class HelpEndpoints
                 return Results.Problem(statusCode: 415, title: "post the help form (application/x-www-form-urlencoded)");
             var form = await http.Request.ReadFormAsync(ct);
             var input = new HelpRequestInput(form["number"], form["imAddress"], form["preferredTime"], form["timeZone"],
-                form["topic"], form["pageUrl"], form["name"]);
+                form["topic"], form["pageUrl"], form["name"], form["medium"]);
             var outcome = await service.SubmitAsync(input, null, Source(http), ct);
             return outcome.Kind switch
             {
                 SubmitKind.Accepted => SeeOther(http, $"/help/requests/{outcome.View!.Id}"),
+                SubmitKind.OnPage when outcome.Medium!.ChatUrl is { } chatUrl => SeeOther(http, chatUrl),
+                SubmitKind.OnPage => Html(HelpPage.RenderDocuments(service, outcome.Medium!), 200),
                 SubmitKind.Invalid or SubmitKind.SlotFull or SubmitKind.Refused => Html(await HelpPage.RenderFormAsync(service, input, outcome.Errors, ct),
                     outcome.Kind switch { SubmitKind.Invalid => 400, SubmitKind.SlotFull => 409, _ => RefusedStatus(outcome.Rule!) }),
                 _ => Html(await HelpPage.RenderFormAsync(service, input, new Dictionary<string, string[]> { ["form"] = ["your request could not be stored; please try again"] }, ct), 503),

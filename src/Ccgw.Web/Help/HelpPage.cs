@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using Ccgw.Core;
 using Ccgw.Core.Callbacks;
 using Ccgw.Core.Repositories;
 
@@ -18,7 +19,7 @@ internal static class HelpPage
 
     private static readonly (string Field, string Label)[] FieldOrder =
     [
-        ("number", "Phone number or SIP address"), ("imAddress", "IM address"), ("name", "Your name"), ("topic", "Topic"),
+        ("medium", "How to help you"), ("number", "Phone number or SIP address"), ("imAddress", "IM address"), ("name", "Your name"), ("topic", "Topic"),
         ("preferredTime", "Preferred time"), ("timeZone", "Time zone"), ("pageUrl", "Page"), ("form", "Request"),
         ("alert-topic", "Alert topic"), ("alert-thresholdMinutes", "Alert minutes"), ("alert-channel", "Alert channel"), ("alert-imAddress", "Alert IM address"),
     ];
@@ -50,6 +51,7 @@ internal static class HelpPage
         if (chat is not null) Chat.WebChatSection.Render(sb, chat, Chat.WebChatIdentity.Guest);
 
         sb.Append("<form method=\"post\" action=\"/help\" novalidate>");
+        MediumChoice(sb, service, input.Medium, errors);
         sb.Append("<fieldset><legend>How should we reach you?</legend>");
         Input(sb, "number", "Phone number or SIP address", "tel", input.Number, "International form, e.g. +44 20 7946 0018, or sip:you@example.com", errors, required: true, autocomplete: "tel");
         Input(sb, "imAddress", "IM address (optional)", "text", input.ImAddress, "To hear from us by chat, e.g. you@example.com", errors, autocomplete: "off");
@@ -91,12 +93,63 @@ internal static class HelpPage
 
         ErrorFor(sb, "pageUrl", errors);
         sb.Append("<input type=\"hidden\" id=\"field-pageUrl\" name=\"pageUrl\" value=\"").Append(E(input.PageUrl)).Append("\">");
-        sb.Append("<button type=\"submit\">Call me back</button></form>");
+        sb.Append("<button type=\"submit\">Call me back / continue</button></form>");
         AlertForm(sb, service, errors);
         sb.Append("</main>");
         sb.Append(HelpAssets.ScriptTag);
         if (chat is not null) sb.Append(Chat.WebChatSection.ScriptTag);
         sb.Append("</body></html>");
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The medium radio group (issue 18): a fieldset whose legend names the question, one labelled radio per medium this
+    /// site serves (chat only when the page has a chat window, documents only when a topic has some); the error, if any,
+    /// is tied to the group. Plain radios: arrow keys move between them, and the first is checked when none was chosen.
+    /// </summary>
+    private static void MediumChoice(StringBuilder sb, HelpRequestService service, string? chosen, IReadOnlyDictionary<string, string[]>? errors)
+    {
+        var offered = HelpRequestValidation.ServedMedia
+            .Where(m => m switch
+            {
+                HelpMedium.ChatNow => service.ChatAvailable,
+                HelpMedium.Documents => service.Site.HasDocuments,
+                _ => true,
+            }).ToList();
+        if (!HelpMediums.TryParse(chosen, out var current) || !offered.Contains(current)) current = offered[0];
+        sb.Append("<fieldset id=\"field-medium\" class=\"media\"").Append(Described("medium", true, errors))
+          .Append("><legend>How would you like to be helped?</legend>");
+        sb.Append("<p class=\"hint\" id=\"hint-medium\">A call-back needs your number below; chat and documents need only the topic.</p>");
+        ErrorFor(sb, "medium", errors);
+        foreach (var m in offered)
+        {
+            var name = HelpMediums.Name(m);
+            sb.Append("<div class=\"choice\"><input type=\"radio\" name=\"medium\" id=\"medium-").Append(name).Append("\" value=\"").Append(name).Append('"')
+              .Append(m == current ? " checked" : "").Append("><label for=\"medium-").Append(name).Append("\">").Append(E(MediumText(m))).Append("</label></div>");
+        }
+        sb.Append("</fieldset>");
+    }
+
+    internal static string MediumText(HelpMedium medium) => medium switch
+    {
+        HelpMedium.Voice => "Call me back: an agent phones you",
+        HelpMedium.Ivr => "Automated call-back: our phone service calls you",
+        HelpMedium.Email => "Answer me by e-mail",
+        HelpMedium.ChatNow => "Chat now, in the chat window on this page",
+        HelpMedium.Documents => "Show me documents and videos to download",
+        _ => medium.ToString(),
+    };
+
+    /// <summary>The topic's documents, chosen with "documents": links to /self-help/content/…; no call-back was made.</summary>
+    public static string RenderDocuments(HelpRequestService service, HelpMediumView view)
+    {
+        var topic = service.Policies.Find(view.Topic)?.DisplayName ?? view.Topic;
+        var sb = new StringBuilder(2048);
+        Head(sb, $"Documents about {topic} – {service.Site.SiteName}");
+        sb.Append("<main><h1>Documents about ").Append(E(topic)).Append("</h1><ul id=\"documents\">");
+        foreach (var d in view.Documents)
+            sb.Append("<li><a href=\"").Append(E(d.Url)).Append("\" download>").Append(E(d.Title)).Append("</a></li>");
+        sb.Append("</ul><p>No call-back was booked. <a href=\"/\">Back to the help page</a> to ask for one.</p></main></body></html>");
         return sb.ToString();
     }
 
@@ -109,6 +162,8 @@ internal static class HelpPage
         sb.Append("<dl id=\"request\" data-id=\"").Append(E(view.Id)).Append("\" aria-live=\"polite\">");
         sb.Append("<dt>Status</dt><dd id=\"status\">").Append(E(StatusText(view.Status))).Append("</dd>");
         sb.Append("<dt>Topic</dt><dd>").Append(E(service.Policies.Find(view.Topic)?.DisplayName ?? view.Topic)).Append("</dd>");
+        sb.Append("<dt>How</dt><dd id=\"medium\" data-medium=\"").Append(E(view.Medium)).Append("\">")
+          .Append(E(MediumText(HelpMediums.Read(view.Medium)))).Append("</dd>");
         sb.Append("<dt>Scheduled for</dt><dd id=\"scheduled\" data-utc=\"").Append(view.ScheduledAt.ToString("O", CultureInfo.InvariantCulture)).Append("\">")
           .Append(E(view.ScheduledAt.UtcDateTime.ToString("ddd d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture))).Append("</dd>");
         sb.Append("<dt>Position</dt><dd id=\"position\">").Append(view.Position > 0 ? view.Position.ToString(CultureInfo.InvariantCulture) : "–").Append("</dd>");

@@ -6,11 +6,26 @@ using Ccgw.Core.Repositories;
 namespace Ccgw.Web.Help;
 
 /// <summary>Site-wide settings of the help page and API.</summary>
-public sealed record HelpSiteOptions(string SiteName, TimeSpan DefaultHandleTime, int PageSlotsPerTopic = 24);
+/// <param name="Documents">Per topic (queue id, case-insensitive), the downloads offered when "documents" is chosen (SelfHelp:TopicDocuments).</param>
+public sealed record HelpSiteOptions(string SiteName, TimeSpan DefaultHandleTime, int PageSlotsPerTopic = 24,
+    IReadOnlyDictionary<string, IReadOnlyList<HelpDocument>>? Documents = null)
+{
+    /// <summary>The topic's documents; empty when it has none.</summary>
+    public IReadOnlyList<HelpDocument> DocumentsFor(string topic) =>
+        Documents?.FirstOrDefault(d => string.Equals(d.Key, topic, StringComparison.OrdinalIgnoreCase)).Value ?? [];
+
+    public bool HasDocuments => Documents?.Values.Any(d => d.Count > 0) == true;
+}
+
+/// <summary>A download offered for a topic: the link's text and its address (under /self-help/content/).</summary>
+public sealed record HelpDocument(string Title, string Url);
+
+/// <summary>The answer to a request that creates no call-back: the chat window to go to, or the topic's documents.</summary>
+public sealed record HelpMediumView(string Medium, string Topic, string? ChatUrl, IReadOnlyList<HelpDocument> Documents);
 
 /// <summary>The answer to a help request and to its status query (CONTRACT §7: id, position, ewtSeconds, status).</summary>
 public sealed record HelpRequestView(string Id, int Position, double? EwtSeconds, CallbackStatus Status, DateTimeOffset ScheduledAt,
-    string Topic, int Attempts, string? LastOutcome, bool Updated);
+    string Topic, int Attempts, string? LastOutcome, bool Updated, string Medium = "voice");
 
 /// <summary>Public queue status (no customer data): for customers to look before they call.</summary>
 public sealed record QueueStatusView(string Queue, string Name, int AgentsAvailable, int AgentsBusy, int Waiting, double? EwtSeconds,
@@ -28,14 +43,27 @@ internal enum SubmitKind
 
     /// <summary>The dial-out policy refused it; <see cref="SubmitOutcome.Rule"/> names the rule.</summary>
     Refused,
+
+    /// <summary>Chat now or documents: answered on the page (<see cref="SubmitOutcome.Medium"/>), nothing stored.</summary>
+    OnPage,
 }
 
-internal sealed record SubmitOutcome(SubmitKind Kind, HelpRequestView? View, Dictionary<string, string[]>? Errors, string? Rule = null);
+internal sealed record SubmitOutcome(SubmitKind Kind, HelpRequestView? View, Dictionary<string, string[]>? Errors, string? Rule = null)
+{
+    public HelpMediumView? Medium { get; init; }
+}
 
 /// <summary>Validation, durable intake and read models shared by the JSON API and the server-rendered page.</summary>
+/// <param name="chat">The web chat when /xmpp is served; without it "chat now" is refused naming <c>medium</c>.</param>
 internal sealed class HelpRequestService(RoutingEngine engine, CallbackIntake intake, IHelpRequestStore store,
-    ICallbackRepository callbacks, TimeProvider time, HelpSiteOptions site)
+    ICallbackRepository callbacks, TimeProvider time, HelpSiteOptions site, Chat.WebChatSetup? chat = null)
 {
+    /// <summary>Where the chat window is: the help page's own section (shown by its script).</summary>
+    public const string ChatUrl = "/#chat";
+
+    /// <summary>Whether "chat now" can be offered: the page carries a chat window.</summary>
+    public bool ChatAvailable => chat is not null;
+
     private readonly CallbackPolicies policies = intake.Policies;
 
     public CallbackPolicies Policies => policies;
@@ -50,11 +78,28 @@ internal sealed class HelpRequestService(RoutingEngine engine, CallbackIntake in
             input = input with { PageUrl = referer };
         var valid = HelpRequestValidation.Validate(input, policies, now, out var errors);
         if (valid is null) return new SubmitOutcome(SubmitKind.Invalid, null, errors);
+        switch (valid.Medium)
+        {
+            case HelpMedium.ChatNow when chat is null:
+                return new SubmitOutcome(SubmitKind.Invalid, null, new() { ["medium"] = ["chat is not available here; choose a call-back or documents"] });
+            case HelpMedium.ChatNow:
+                return new SubmitOutcome(SubmitKind.OnPage, null, null)
+                {
+                    Medium = new HelpMediumView(HelpMediums.Name(HelpMedium.ChatNow), valid.Queue.QueueId, ChatUrl, []),
+                };
+            case HelpMedium.Documents when site.DocumentsFor(valid.Queue.QueueId) is { Count: > 0 } documents:
+                return new SubmitOutcome(SubmitKind.OnPage, null, null)
+                {
+                    Medium = new HelpMediumView(HelpMediums.Name(HelpMedium.Documents), valid.Queue.QueueId, null, documents),
+                };
+            case HelpMedium.Documents:
+                return new SubmitOutcome(SubmitKind.Invalid, null, new() { ["medium"] = ["this topic has no documents; choose a call-back or chat"] });
+        }
         HelpRequestReceipt receipt;
         try
         {
             receipt = await intake.SubmitAsync(new HelpRequestSubmission(valid.Queue.QueueId, valid.Address, valid.ScheduledAt, now,
-                valid.ImAddress, valid.Name, valid.PageUrl, valid.TimeZone, Source: source), CallbackIntakeChannel.Web, cancellationToken);
+                valid.ImAddress, valid.Name, valid.PageUrl, valid.TimeZone, Source: source, Medium: valid.Medium), CallbackIntakeChannel.Web, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -155,7 +200,7 @@ internal sealed class HelpRequestService(RoutingEngine engine, CallbackIntake in
         {
             var queued = waiting.Interaction.State == InteractionState.Queued;
             return new HelpRequestView(shown.Id, queued ? waiting.Position : 0, queued ? Round(waiting.Ewt.Seconds) : 0, shown.Status,
-                shown.ScheduledAt.ToUniversalTime(), shown.QueueId, shown.Attempts, shown.LastOutcome, Updated: false);
+                shown.ScheduledAt.ToUniversalTime(), shown.QueueId, shown.Attempts, shown.LastOutcome, Updated: false, HelpMediums.Name(row.Medium));
         }
         var position = listPosition;
         double? ewt = null;
@@ -174,7 +219,7 @@ internal sealed class HelpRequestService(RoutingEngine engine, CallbackIntake in
         else if (shown.Status is CallbackStatus.Queued or CallbackStatus.Dialling or CallbackStatus.Connected)
             ewt = 0;
         return new HelpRequestView(shown.Id, position, ewt, shown.Status, shown.ScheduledAt.ToUniversalTime(), shown.QueueId, shown.Attempts,
-            shown.LastOutcome, Updated: false);
+            shown.LastOutcome, Updated: false, HelpMediums.Name(row.Medium));
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Ccgw.Core;
 using Ccgw.Core.Repositories;
 using Ccgw.Web.Help;
 using static Ccgw.Web.Portal.PortalHtml;
@@ -33,7 +34,9 @@ internal sealed class CallbacksSection(CustomerCallbacks mine, HelpRequestServic
         {
             sb.Append("<li data-callback=\"").Append(E(cb.Id)).Append("\"><p><strong>")
               .Append(E(help.Policies.Find(cb.QueueId)?.DisplayName ?? cb.QueueId)).Append("</strong>, to ").Append(E(cb.Address)).Append(", ");
-            Time(sb, cb.ScheduledAt).Append(": <span class=\"status\">").Append(E(HelpPage.StatusText(cb.Status))).Append("</span></p>");
+            Time(sb, cb.ScheduledAt).Append(": <span class=\"status\">").Append(E(HelpPage.StatusText(cb.Status))).Append("</span>")
+              .Append(" <span class=\"medium\" data-medium=\"").Append(E(HelpMediums.Name(cb.Medium))).Append("\">(")
+              .Append(E(HelpPage.MediumText(cb.Medium))).Append(")</span></p>");
             if (cb.Status == CallbackStatus.Scheduled)
             {
                 var slots = await mine.SlotsAsync(cb, cancellationToken);

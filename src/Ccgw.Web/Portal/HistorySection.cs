@@ -43,13 +43,25 @@ internal sealed class HistorySection(IInteractionHistoryRepository history, Help
         {
             sb.Append("<li>");
             Time(sb, e.OriginalStartedAt ?? e.ArrivedAt);
-            sb.Append(": ").Append(E(ChannelText(e.Channel))).Append(" about ")
-              .Append(E(help.Policies.Find(e.QueueId)?.DisplayName ?? e.QueueId)).Append(", ").Append(E(StateText(e.State)));
+            sb.Append(": ").Append(E(ChannelText(e.Channel))).Append(" about ").Append(E(help.Policies.Find(e.QueueId)?.DisplayName ?? e.QueueId));
+            if (e.Medium is { } medium) sb.Append(" (").Append(E(MediumText(medium))).Append(')');
+            sb.Append(", ").Append(E(StateText(e.State)));
             if (showAgent && e.AgentId is { } agent) sb.Append(", with ").Append(E(settings.AgentNames.GetValueOrDefault(agent, "an agent")));
             sb.Append("</li>");
         }
         sb.Append("</ul>");
     }
+
+    /// <summary>How the customer chose to be helped, as the history shows it (issue 18).</summary>
+    internal static string MediumText(HelpMedium medium) => medium switch
+    {
+        HelpMedium.Voice => "by phone",
+        HelpMedium.Ivr => "automated call",
+        HelpMedium.Email => "by e-mail",
+        HelpMedium.ChatNow => "by chat",
+        HelpMedium.Documents => "documents",
+        _ => medium.ToString(),
+    };
 
     internal static string ChannelText(InteractionChannel channel) => channel switch
     {

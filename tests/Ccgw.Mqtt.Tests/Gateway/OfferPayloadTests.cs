@@ -66,3 +66,30 @@ public sealed class OfferPayloadTests
              change.GetProperty("by").GetString(), change.GetProperty("at").GetString()));
     }
 }
+
+/// <summary>Issue 18: the offer names the medium the customer chose for a help request; live contacts have none.</summary>
+public sealed class OfferMediumTests
+{
+    private static readonly DateTimeOffset At = new(2026, 12, 7, 14, 0, 0, TimeSpan.Zero);
+
+    private static JsonElement OfferFor(InteractionRequest request) => JsonDocument.Parse(GatewayPayloads.Offer(
+        new Offer("o1", "i1", "alice", "sales", request.Channel, At, At.AddSeconds(15), 4,
+            new InteractionView("i1", request, "sales", InteractionState.Offered, "alice", At.AddSeconds(-4), At)), null)).RootElement.Clone();
+
+    [Theory]
+    [InlineData(HelpMedium.Voice, "voice")]
+    [InlineData(HelpMedium.Ivr, "ivr")]
+    [InlineData(HelpMedium.Email, "email")]
+    public void A_call_back_offer_carries_its_medium(HelpMedium medium, string wire)
+    {
+        var callback = new Ccgw.Core.Repositories.CallbackRequest("cb1", "sales", InteractionChannel.Callback, "+15550100", At, 0, At,
+            Ccgw.Core.Repositories.CallbackStatus.Queued, Medium: medium);
+        Assert.Equal(wire, OfferFor(callback.ToInteractionRequest()).GetProperty("medium").GetString());
+    }
+
+    [Fact]
+    public void A_live_call_has_no_medium_field()
+    {
+        Assert.False(OfferFor(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "sales" }).TryGetProperty("medium", out _));
+    }
+}
