@@ -70,6 +70,9 @@ public static class CustomerPortal
         services.AddSingleton<XmppSignIn>();
         services.AddSingleton<CustomerCallbacks>();
         services.AddSingleton<IMeSection, DetailsSection>();
+        // Chat as the customer (issue 18): the window, and the one-time tokens /xmpp accepts for their account.
+        services.AddSingleton<Ccgw.Core.Security.CustomerChatTokens>();
+        services.AddSingleton<IMeSection, MeChatSection>();
         services.AddSingleton<IMeSection, CallbacksSection>();
         services.AddSingleton<IMeSection, CentreStatusSection>();
         services.AddSingleton<IMeSection, OrdersSection>();
@@ -82,6 +85,7 @@ public static class CustomerPortal
     {
         SignInEndpoints.Map(app);
         MeEndpoints.Map(app);
+        MeChatSection.Map(app);
         PortalAssets.Map(app);
         return app;
     }
