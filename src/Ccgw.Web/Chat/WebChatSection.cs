@@ -41,7 +41,8 @@ internal static class WebChatSection
     public static string ScriptTag => Ccgw.Web.Assets.ClientAssets.ScriptTag("chat");
 
     /// <param name="embedded">Inside a page section that has its own heading (/me): a <c>div</c> without a heading.</param>
-    public static void Render(StringBuilder sb, WebChatSetup setup, WebChatIdentity identity, bool embedded = false)
+    /// <param name="autostart">A topic address to open the chat with at once (an accepted invitation on /me).</param>
+    public static void Render(StringBuilder sb, WebChatSetup setup, WebChatIdentity identity, bool embedded = false, string? autostart = null)
     {
         ArgumentNullException.ThrowIfNull(sb);
         ArgumentNullException.ThrowIfNull(setup);
@@ -52,6 +53,7 @@ internal static class WebChatSection
           .Append("\" data-identity=\"").Append(E(identity.Kind)).Append('"');
         if (identity.User is not null) sb.Append(" data-user=\"").Append(E(identity.User)).Append('"');
         if (identity.CredentialUrl is not null) sb.Append(" data-credential-url=\"").Append(E(identity.CredentialUrl)).Append('"');
+        if (autostart is not null) sb.Append(" data-autostart=\"").Append(E(autostart)).Append('"');
         sb.Append('>');
         if (!embedded) sb.Append("<h2 id=\"chat-title\">Chat with us now</h2>");
         sb.Append("<div id=\"chat-start-area\"><label for=\"chat-topic\">Chat topic</label><select id=\"chat-topic\">");

@@ -80,12 +80,38 @@ public static class CustomerPortal
         return services;
     }
 
+    /// <summary>
+    /// Invitations on /me (issue 18): the desk, who is on the page, and the section; the composition root registers
+    /// an <see cref="Ccgw.Core.Repositories.IInvitationRepository"/> first.
+    /// </summary>
+    public static IServiceCollection AddCustomerInvitations(this IServiceCollection services)
+    {
+        services.AddSingleton<Ccgw.Core.Invitations.PortalPresence>();
+        services.AddSingleton<Ccgw.Core.Invitations.InvitationDesk>();
+        services.AddSingleton<IMeSection, InvitationsSection>();
+        return services;
+    }
+
+    /// <summary>
+    /// Status alerts by the customer's medium (issue 18): the section, and the loop that mails order status changes;
+    /// the composition root registers an <see cref="Ccgw.Core.Repositories.IAlertMediumStore"/> and an IMailSender first.
+    /// </summary>
+    public static IServiceCollection AddStatusAlerts(this IServiceCollection services)
+    {
+        services.AddSingleton<StatusAlerts>();
+        services.AddHostedService(sp => sp.GetRequiredService<StatusAlerts>());
+        services.AddSingleton<IMeSection, AlertMediumSection>();
+        return services;
+    }
+
     /// <summary>Maps <c>/me</c>, its forms, sign-in and sign-out, and <c>/assets/portal.css</c>.</summary>
     public static IEndpointRouteBuilder MapCustomerPortal(this IEndpointRouteBuilder app)
     {
         SignInEndpoints.Map(app);
         MeEndpoints.Map(app);
         MeChatSection.Map(app);
+        if (app.ServiceProvider.GetService<StatusAlerts>() is not null) AlertMediumSection.Map(app);
+        if (app.ServiceProvider.GetService<Ccgw.Core.Invitations.InvitationDesk>() is not null) InvitationsSection.Map(app);
         PortalAssets.Map(app);
         return app;
     }

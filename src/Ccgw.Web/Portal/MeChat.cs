@@ -20,7 +20,8 @@ namespace Ccgw.Web.Portal;
 /// Rendered only when /xmpp is served (<see cref="WebChatSetup"/> registered) and the customer has an address on the
 /// XMPP domain (their chat account); others are pointed to the help page.
 /// </summary>
-internal sealed partial class MeChatSection(IEnumerable<WebChatSetup> setups, PortalSettings settings) : IMeSection
+internal sealed partial class MeChatSection(IEnumerable<WebChatSetup> setups, PortalSettings settings,
+    IEnumerable<Ccgw.Core.Invitations.InvitationDesk> desks) : IMeSection
 {
     public const string SectionId = "live-chat";
     public const string CredentialPath = "/me/api/chat-credential";
@@ -33,23 +34,42 @@ internal sealed partial class MeChatSection(IEnumerable<WebChatSetup> setups, Po
 
     public int Order => 150;
 
-    public Task RenderAsync(MeContext context, StringBuilder html, CancellationToken cancellationToken)
+    public async Task RenderAsync(MeContext context, StringBuilder html, CancellationToken cancellationToken)
     {
         if (_setup is not { Topics.Count: > 0 } setup)
         {
             html.Append("<p>Chat is not offered at the moment; the help page has other ways to reach us.</p>");
-            return Task.CompletedTask;
+            return;
         }
         if (XmppUser(context.Customer, settings.XmppDomain) is not { } user)
         {
             html.Append("<p>To chat as yourself, add a chat (IM) address on ").Append(E(settings.XmppDomain))
                 .Append(" to your details; meanwhile you can chat from <a href=\"/\">the help page</a> as a guest.</p>");
-            return Task.CompletedTask;
+            return;
         }
-        html.Append("<p id=\"me-chat-hint\">Chat with an agent as yourself: they see your details and your history with us.</p>");
-        WebChatSection.Render(html, setup, WebChatIdentity.Customer(user, CredentialPath), embedded: true);
+        var invited = await AcceptedInvitationAgentAsync(context, cancellationToken);
+        var autostart = invited is null ? null : TopicOf(setup, invited);
+        html.Append("<p id=\"me-chat-hint\">").Append(invited is null
+            ? "Chat with an agent as yourself: they see your details and your history with us."
+            : "Your chat with " + E(settings.AgentNames.GetValueOrDefault(invited, "our agent")) + " opens below.").Append("</p>");
+        WebChatSection.Render(html, setup, WebChatIdentity.Customer(user, CredentialPath), embedded: true, autostart);
         html.Append(WebChatSection.ScriptTag);
-        return Task.CompletedTask;
+    }
+
+    /// <summary>The agent of <c>?invitation=</c> when it is this customer's and was accepted (by either side).</summary>
+    private async Task<string?> AcceptedInvitationAgentAsync(MeContext context, CancellationToken cancellationToken)
+    {
+        if (desks.FirstOrDefault() is not { } desk || context.Http.Request.Query["invitation"].ToString() is not { Length: > 0 } id) return null;
+        var mine = await desk.ForCustomerAsync(context.Customer.Id, InvitationsSection.Shown, cancellationToken);
+        return mine.FirstOrDefault(i => i.Id == id && i.State == Ccgw.Core.Repositories.InvitationState.Accepted)?.AgentId;
+    }
+
+    /// <summary>The chat address of the agent's best queue that has one, else the first topic.</summary>
+    private string TopicOf(WebChatSetup setup, string agentId)
+    {
+        foreach (var queue in settings.AgentQueues.GetValueOrDefault(agentId) ?? [])
+            if (setup.Topics.FirstOrDefault(t => t.QueueId == queue) is { } topic) return topic.Address;
+        return setup.Topics[0].Address;
     }
 
     /// <summary>The customer's XMPP login name: the local part of their first address on the domain, lower case.</summary>

@@ -114,6 +114,12 @@ function setup(section) {
   });
   $('chat-end').addEventListener('click', () => chat?.end());
   section.hidden = false;
+  // /me after an accepted invitation: the chat opens at once, to the inviting (or invited) agent's topic.
+  if (section.dataset.autostart) {
+    const option = [...topic.options].find(o => o.value === section.dataset.autostart);
+    if (option) topic.value = option.value;
+    $('chat-start').click();
+  }
 }
 
 // /me: a one-time password from the customer's cookie session (same origin, no-store), fetched for each login.
