@@ -58,7 +58,8 @@ internal static partial class DaemonHost
         // Registered after the broker's lifetime so it stops first: the broker then publishes the gateway's will last.
         services.AddHostedService(sp => new MqttGatewayService(sp.GetRequiredService<RoutingEngine>(), sp.GetRequiredService<IMqttGatewayLink>(),
             sp.GetRequiredService<ICustomerRepository>(), sp.GetRequiredService<TimeProvider>(), options.Site.Name, sp.GetRequiredService<ILoggerFactory>(),
-            CallbackLists(sp), sp.GetService<Ccgw.Core.SelfHelp.ISelfHelpBriefing>(), sp.GetService<ICallbackRepository>()));
+            CallbackLists(sp), sp.GetService<Ccgw.Core.SelfHelp.ISelfHelpBriefing>(), sp.GetService<ICallbackRepository>(),
+            sp.GetService<Ccgw.Core.Invitations.InvitationDesk>()));
     }
 
     static partial void MapMqttChannel(WebApplication app)

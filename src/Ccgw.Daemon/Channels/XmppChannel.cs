@@ -34,7 +34,7 @@ internal static partial class DaemonHost
         var dataDirectory = config.Context.Resolve(options.Data.Directory);
         services.AddSingleton(sp => new XmppAccountDirectory(sp.GetRequiredService<ILoginDirectory>(), options.Site.XmppDomain,
             sp.GetRequiredService<ICustomerRepository>(), sp.GetRequiredService<ICustomerCredentialStore>(),
-            sp.GetService<Core.Security.StaffMqttTokens>()));
+            sp.GetService<Core.Security.StaffMqttTokens>(), sp.GetService<Core.Security.CustomerChatTokens>()));
         services.AddSingleton(sp => new XmppPresenceBridge(options.Xmpp.PresenceDrivesAgentState, sp.GetRequiredService<RoutingEngine>(),
             sp.GetRequiredService<ILogger<XmppPresenceBridge>>(), sp.GetService<ImGateway>()));
         services.AddSingleton(sp =>

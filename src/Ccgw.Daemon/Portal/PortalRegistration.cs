@@ -26,6 +26,10 @@ internal static class PortalRegistration
         services.AddSingleton<ISignInLinkStore, SqliteSignInLinkStore>();
         services.TryAddSingleton<ICustomerCredentialStore, SqliteCustomerCredentialStore>();
         services.AddSingleton<IMailSender>(Mail(options.Mail.Smtp));
+        services.AddSingleton<IInvitationRepository, SqliteInvitationRepository>();
+        services.AddCustomerInvitations();
+        services.AddSingleton<IAlertMediumStore, SqliteAlertMediumStore>();
+        services.AddStatusAlerts();
         var portal = options.Portal;
         services.AddCustomerPortal(new PortalSettings(
             options.Site.Name,
@@ -35,8 +39,17 @@ internal static class PortalRegistration
             portal.LinksPerCustomerPerHour,
             portal.SignInsPerAddressPerMinute,
             options.Site.XmppDomain,
-            options.Agents.ToDictionary(a => a.Id, a => a.Name is { Length: > 0 } name ? name : a.Id, StringComparer.Ordinal)));
+            options.Agents.ToDictionary(a => a.Id, a => a.Name is { Length: > 0 } name ? name : a.Id, StringComparer.Ordinal))
+        {
+            AgentQueues = options.Agents.ToDictionary(a => a.Id, a => AgentQueues(options, a), StringComparer.Ordinal),
+        });
     }
+
+    /// <summary>The queues whose skills the agent has, ordered by the agent's level in them (best first).</summary>
+    private static IReadOnlyList<string> AgentQueues(GatewayOptions options, AgentOptions agent) => [.. options.Queues
+        .Where(q => q.Skills.Count > 0 && q.Skills.Keys.All(agent.Skills.ContainsKey))
+        .OrderByDescending(q => q.Skills.Keys.Max(k => agent.Skills[k]))
+        .Select(q => q.Id)];
 
     /// <summary>After the edge (routing) and before the endpoints: who the customer is, then whether they may.</summary>
     public static void UsePortal(WebApplication app)

@@ -14,7 +14,8 @@ public sealed partial class ConsoleCommandHandler(
     RoutingEngine engine,
     GatewayOutbox outbox,
     TimeProvider time,
-    ILogger<ConsoleCommandHandler> log)
+    ILogger<ConsoleCommandHandler> log,
+    Core.Invitations.InvitationDesk? invitations = null)
 {
     public const int Capacity = 1024;
     private const int MaximumCommandBytes = 16 * 1024;
@@ -80,11 +81,30 @@ public sealed partial class ConsoleCommandHandler(
             "setProduct" => command.InteractionId is not { } classified ? command.Missing("interactionId")
                 : command.Product is not { } product ? command.Missing("product")
                 : Result(command, await engine.SetProductAsync(agentId, classified, product, cancellationToken)),
+            // Issue 18: invitations. The agent invites a customer who is present; answers a customer's invitation.
+            "invite" => invitations is null ? command.Fail("unavailable", "invitations are not offered by this gateway")
+                : command.CustomerId is not { } invited ? command.Missing("customerId")
+                : Invited(command, await invitations.InviteCustomerAsync(agentId, invited, command.Medium, cancellationToken)),
+            "acceptInvitation" or "declineInvitation" => invitations is null ? command.Fail("unavailable", "invitations are not offered by this gateway")
+                : command.InvitationId is not { } answered ? command.Missing("invitationId")
+                : Answered(command, (await invitations.AnswerAsAgentAsync(agentId, answered, command.Action == "acceptInvitation", cancellationToken)).Outcome),
             null => command.Fail("invalidCommand", "the command has no \"action\""),
             _ => command.Fail("unknownAction",
-                $"'{command.Action}' is not an action; use ready, notReady, logout, accept, reject, hangup, wrapUpDone, transfer or setProduct"),
+                $"'{command.Action}' is not an action; use ready, notReady, logout, accept, reject, hangup, wrapUpDone, transfer, setProduct, " +
+                "invite, acceptInvitation or declineInvitation"),
         };
     }
+
+    private static CommandFailure? Invited(ConsoleCommand command, Core.Invitations.InviteResult result) =>
+        result.Invitation is not null ? null : command.Fail(result.Code ?? "invalidState", result.Message ?? "not invited");
+
+    private static CommandFailure? Answered(ConsoleCommand command, Core.Invitations.AnswerOutcome outcome) => outcome switch
+    {
+        Core.Invitations.AnswerOutcome.Answered => null,
+        Core.Invitations.AnswerOutcome.NotFound => command.Fail("notFound", $"no invitation '{command.InvitationId}' to you"),
+        Core.Invitations.AnswerOutcome.Expired => command.Fail("expired", $"invitation '{command.InvitationId}' has expired"),
+        _ => command.Fail("invalidState", $"invitation '{command.InvitationId}' was answered already"),
+    };
 
     /// <summary>Hang-up and transfer act on an interaction, not an agent: only the agent holding it may do them.</summary>
     private async Task<CommandFailure?> OwnedAsync(string agentId, ConsoleCommand command, string interactionId,
@@ -115,12 +135,25 @@ public sealed record CommandFailure(string? Action, string Code, string Message,
 /// <summary>A console command's fields (CONTRACT §6: action, interactionId?, target?; plus reason and product).</summary>
 internal sealed record ConsoleCommand(string? Action, string? InteractionId, string? Target, string? Reason, string? Product = null)
 {
+    /// <summary>Issue 18 "invite": the customer invited, and the medium (only "chat").</summary>
+    public string? CustomerId { get; init; }
+
+    public string? Medium { get; init; }
+
+    /// <summary>Issue 18 "acceptInvitation"/"declineInvitation": the customer's invitation answered.</summary>
+    public string? InvitationId { get; init; }
+
     public static ConsoleCommand Parse(ReadOnlyMemory<byte> payload)
     {
         using var document = JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = 8 });
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new JsonException($"expected an object, got {root.ValueKind}");
-        return new ConsoleCommand(Text(root, "action"), Text(root, "interactionId"), Text(root, "target"), Text(root, "reason"), Text(root, "product"));
+        return new ConsoleCommand(Text(root, "action"), Text(root, "interactionId"), Text(root, "target"), Text(root, "reason"), Text(root, "product"))
+        {
+            CustomerId = Text(root, "customerId"),
+            Medium = Text(root, "medium"),
+            InvitationId = Text(root, "invitationId"),
+        };
     }
 
     private static string? Text(JsonElement root, string name) =>

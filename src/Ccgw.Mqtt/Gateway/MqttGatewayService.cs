@@ -19,7 +19,8 @@ public sealed class MqttGatewayService(
     ILoggerFactory loggers,
     CallbackListFeed? callbackLists = null,
     Core.SelfHelp.ISelfHelpBriefing? selfHelp = null,
-    Core.Repositories.ICallbackRepository? callbacks = null) : IHostedService, IDisposable
+    Core.Repositories.ICallbackRepository? callbacks = null,
+    Core.Invitations.InvitationDesk? invitations = null) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
@@ -34,7 +35,7 @@ public sealed class MqttGatewayService(
         _coalescer = new StatsCoalescer(outbox, time);
         var screenPops = new ScreenPopPublisher(customers, outbox, loggers.CreateLogger<ScreenPopPublisher>(), selfHelp);
         var publisher = new PresencePublisher(engine, outbox, _coalescer, screenPops, time, siteName, loggers.CreateLogger<PresencePublisher>());
-        var handler = new ConsoleCommandHandler(engine, outbox, time, loggers.CreateLogger<ConsoleCommandHandler>());
+        var handler = new ConsoleCommandHandler(engine, outbox, time, loggers.CreateLogger<ConsoleCommandHandler>(), invitations);
         var watcher = new ConsoleDeviceWatcher(engine, link, loggers.CreateLogger<ConsoleDeviceWatcher>());
         var stop = _stop.Token;
 
@@ -48,6 +49,8 @@ public sealed class MqttGatewayService(
         _supervisorCommands = link.Subscribe(GatewayTopics.AllSupervisorCommands, SupervisorCommandHandler.Capacity);
         _loops.Add(supervisors.RunAsync(_supervisorCommands, stop));
         _loops.Add(watcher.RunAsync(stop));
+        if (invitations is not null)
+            _loops.Add(new InvitationPublisher(invitations, customers, outbox, loggers.CreateLogger<InvitationPublisher>()).RunAsync(stop));
         if (callbackLists is not null)
         {
             _callbackLists = new CallbackListPublisher(callbackLists, outbox, time, loggers.CreateLogger<CallbackListPublisher>());

@@ -18,11 +18,13 @@ public sealed record WebChatSetup(string Domain, IReadOnlyList<WebChatTopic> Top
 /// <see cref="Customer"/> with the account's XMPP user name, and the browser script then authenticates as that account
 /// (the seam: how /me hands the browser a credential for it is /me's part, see docs/web-chat.md).
 /// </summary>
-internal sealed record WebChatIdentity(string Kind, string? User)
+internal sealed record WebChatIdentity(string Kind, string? User, string? CredentialUrl = null)
 {
     public static readonly WebChatIdentity Guest = new("guest", null);
 
-    public static WebChatIdentity Customer(string xmppUser) => new("customer", xmppUser);
+    /// <param name="credentialUrl">Where the page fetches a one-time password before each connection (/me's
+    /// <c>/me/api/chat-credential</c>); without it the page asks <c>window.ccgwChatCredential()</c>.</param>
+    public static WebChatIdentity Customer(string xmppUser, string? credentialUrl = null) => new("customer", xmppUser, credentialUrl);
 }
 
 /// <summary>
@@ -38,16 +40,22 @@ internal static class WebChatSection
     /// <summary>The script the page must load once, after the section.</summary>
     public static string ScriptTag => Ccgw.Web.Assets.ClientAssets.ScriptTag("chat");
 
-    public static void Render(StringBuilder sb, WebChatSetup setup, WebChatIdentity identity)
+    /// <param name="embedded">Inside a page section that has its own heading (/me): a <c>div</c> without a heading.</param>
+    /// <param name="autostart">A topic address to open the chat with at once (an accepted invitation on /me).</param>
+    public static void Render(StringBuilder sb, WebChatSetup setup, WebChatIdentity identity, bool embedded = false, string? autostart = null)
     {
         ArgumentNullException.ThrowIfNull(sb);
         ArgumentNullException.ThrowIfNull(setup);
         ArgumentNullException.ThrowIfNull(identity);
         if (setup.Topics.Count == 0) return;
-        sb.Append("<section id=\"chat\" class=\"chat\" aria-labelledby=\"chat-title\" hidden data-domain=\"").Append(E(setup.Domain))
+        sb.Append(embedded ? "<div id=\"chat\" class=\"chat\"" : "<section id=\"chat\" class=\"chat\" aria-labelledby=\"chat-title\"")
+          .Append(" hidden data-domain=\"").Append(E(setup.Domain))
           .Append("\" data-identity=\"").Append(E(identity.Kind)).Append('"');
         if (identity.User is not null) sb.Append(" data-user=\"").Append(E(identity.User)).Append('"');
-        sb.Append("><h2 id=\"chat-title\">Chat with us now</h2>");
+        if (identity.CredentialUrl is not null) sb.Append(" data-credential-url=\"").Append(E(identity.CredentialUrl)).Append('"');
+        if (autostart is not null) sb.Append(" data-autostart=\"").Append(E(autostart)).Append('"');
+        sb.Append('>');
+        if (!embedded) sb.Append("<h2 id=\"chat-title\">Chat with us now</h2>");
         sb.Append("<div id=\"chat-start-area\"><label for=\"chat-topic\">Chat topic</label><select id=\"chat-topic\">");
         foreach (var t in setup.Topics)
             sb.Append("<option value=\"").Append(E(t.Address)).Append("\">").Append(E(t.Name)).Append("</option>");
@@ -60,7 +68,7 @@ internal static class WebChatSection
           .Append("<textarea id=\"chat-input\" rows=\"2\" maxlength=\"2000\" autocomplete=\"off\"></textarea>")
           .Append("<button type=\"submit\" id=\"chat-send\">Send</button></form>")
           .Append("<button type=\"button\" id=\"chat-end\">End chat</button>")
-          .Append("</div></section>");
+          .Append("</div>").Append(embedded ? "</div>" : "</section>");
     }
 
     private static string E(string? s) => Enc.Encode(s ?? "");

@@ -40,13 +40,16 @@ public static class OrderAdminApi
         admin.MapGet("/orders/{id}", async (string id, IOrderRepository orders, CancellationToken ct) =>
             await orders.GetAsync(id, ct) is { } order ? Results.Json(order, ContentJson.Options) : UnknownOrder(id));
 
-        admin.MapMethods("/orders/{id}", ["PATCH"], async (string id, HttpRequest request, OrderDesk desk, CancellationToken ct) =>
+        admin.MapMethods("/orders/{id}", ["PATCH"], async (string id, HttpRequest request, OrderDesk desk, IEnumerable<Portal.StatusAlerts> alerts,
+            CancellationToken ct) =>
         {
             var (change, problem) = await ContentJson.ReadAsync<OrderStatusRequest>(request, ct);
             if (problem is not null) return problem;
             if (change?.Status is not { } status || !Enum.IsDefined(status))
                 return Problems.Field("status", "use placed, confirmed, shipped, delivered or cancelled");
             var (order, error) = await desk.ChangeStatusAsync(id, status, ct);
+            // Issue 18: the customer hears of it in their medium (e-mail today); queued, never waited on here.
+            if (error == OrderError.None) alerts.FirstOrDefault()?.OrderStatusChanged(order!);
             return error switch
             {
                 OrderError.None => Results.Json(order, ContentJson.Options),

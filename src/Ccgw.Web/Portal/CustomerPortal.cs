@@ -70,10 +70,37 @@ public static class CustomerPortal
         services.AddSingleton<XmppSignIn>();
         services.AddSingleton<CustomerCallbacks>();
         services.AddSingleton<IMeSection, DetailsSection>();
+        // Chat as the customer (issue 18): the window, and the one-time tokens /xmpp accepts for their account.
+        services.AddSingleton<Ccgw.Core.Security.CustomerChatTokens>();
+        services.AddSingleton<IMeSection, MeChatSection>();
         services.AddSingleton<IMeSection, CallbacksSection>();
         services.AddSingleton<IMeSection, CentreStatusSection>();
         services.AddSingleton<IMeSection, OrdersSection>();
         services.AddSingleton<IMeSection, HistorySection>();
+        return services;
+    }
+
+    /// <summary>
+    /// Invitations on /me (issue 18): the desk, who is on the page, and the section; the composition root registers
+    /// an <see cref="Ccgw.Core.Repositories.IInvitationRepository"/> first.
+    /// </summary>
+    public static IServiceCollection AddCustomerInvitations(this IServiceCollection services)
+    {
+        services.AddSingleton<Ccgw.Core.Invitations.PortalPresence>();
+        services.AddSingleton<Ccgw.Core.Invitations.InvitationDesk>();
+        services.AddSingleton<IMeSection, InvitationsSection>();
+        return services;
+    }
+
+    /// <summary>
+    /// Status alerts by the customer's medium (issue 18): the section, and the loop that mails order status changes;
+    /// the composition root registers an <see cref="Ccgw.Core.Repositories.IAlertMediumStore"/> and an IMailSender first.
+    /// </summary>
+    public static IServiceCollection AddStatusAlerts(this IServiceCollection services)
+    {
+        services.AddSingleton<StatusAlerts>();
+        services.AddHostedService(sp => sp.GetRequiredService<StatusAlerts>());
+        services.AddSingleton<IMeSection, AlertMediumSection>();
         return services;
     }
 
@@ -82,6 +109,9 @@ public static class CustomerPortal
     {
         SignInEndpoints.Map(app);
         MeEndpoints.Map(app);
+        MeChatSection.Map(app);
+        if (app.ServiceProvider.GetService<StatusAlerts>() is not null) AlertMediumSection.Map(app);
+        if (app.ServiceProvider.GetService<Ccgw.Core.Invitations.InvitationDesk>() is not null) InvitationsSection.Map(app);
         PortalAssets.Map(app);
         return app;
     }

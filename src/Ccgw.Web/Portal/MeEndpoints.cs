@@ -29,6 +29,9 @@ internal static class MeEndpoints
         ["details-unchanged"] = (DetailsSection.SectionId, "Nothing to change: your details are as they were."),
         ["callback-cancelled"] = (CallbacksSection.SectionId, "The call-back was cancelled."),
         ["callback-moved"] = (CallbacksSection.SectionId, "The call-back was moved."),
+        ["alerts-saved"] = (AlertMediumSection.SectionId, "Your choice was saved."),
+        ["invitation-declined"] = (InvitationsSection.SectionId, "You declined the invitation."),
+        ["agent-invited"] = (InvitationsSection.SectionId, "Your invitation was sent; the chat opens here when the agent accepts."),
         ["order-placed"] = (OrderingSection.SectionId, "Your order was placed; it is listed under your orders with its status."),
     };
 

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 namespace Ccgw.Web.Portal;
 
 /// <summary>
-/// The portal's style, served as a file (the CSP forbids inline style). The page needs no script: every action is a
+/// The portal's style, served as a file (the CSP forbids inline style). The page needs no script but the chat window's (MeChat.cs): every action is a
 /// plain form. Colours pass WCAG AA contrast on white; state is always said in words too, never by colour alone.
 /// One column on a phone, two from 60rem (a laptop at 1366x768).
 /// </summary>
@@ -37,5 +37,12 @@ internal static class PortalAssets
         "ul.wizards,ul.catalogue,ul.choices{list-style:none;padding:0}ul.wizards li,ul.catalogue li{margin-bottom:.75rem}ul.wizards form.inline button{margin-top:.25rem}" +
         "fieldset{border:1px solid #ccc;border-radius:4px;margin:1rem 0;padding:.25rem 1rem 1rem}legend{font-weight:600}ul.choices button{width:100%;text-align:left;margin-top:.5rem}" +
         "main.wizard{display:block;max-width:48rem}.ending{border-left:4px solid #0b4f9c;padding:.25rem .75rem;background:#f2f6fb}form.inline input[type=number]{width:6rem}" +
-        ".visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}";
+        ".visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
+        // The chat window on /me (Chat/WebChatSection, the same rules as help.css): who said what is written out.
+        ".chat{border:2px solid #235;border-radius:.3rem;padding:0 1rem 1rem;margin:1rem 0}[hidden]{display:none!important}" +
+        ".chat-log{list-style:none;padding:.5rem;margin:.5rem 0;max-height:22rem;overflow-y:auto;border:1px solid #666;background:#fff}" +
+        ".chat-log li{margin:.3rem 0;padding:.3rem .5rem;border-radius:.3rem;overflow-wrap:anywhere}.chat-log .who{font-weight:700}" +
+        ".chat-log .me{background:#e8eef8}.chat-log .them{background:#f1f1f1}.chat-log .notice{font-style:italic;color:#333}" +
+        ".chat-log .pending{color:#444}.chat-status{font-weight:600;color:#1b4d1b}.chat-typing{min-height:1.5em;color:#333;margin:0}" +
+        ".chat textarea{font-size:1rem;width:100%;padding:.3rem}.chat-form button,#chat-end{margin-right:.5rem}";
 }

@@ -12,4 +12,8 @@ public sealed record PortalSettings(
     int LinksPerCustomerPerHour,
     int SignInsPerAddressPerMinute,
     string XmppDomain,
-    IReadOnlyDictionary<string, string> AgentNames);
+    IReadOnlyDictionary<string, string> AgentNames)
+{
+    /// <summary>Per agent, the queues they have the skills for, best first: an invitation's chat goes to the agent's queue.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> AgentQueues { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+}

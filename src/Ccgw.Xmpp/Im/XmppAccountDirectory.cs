@@ -17,6 +17,7 @@ public sealed class XmppAccountDirectory : IXmppAccounts
     private readonly ICustomerCredentialStore _credentials;
     private readonly string _domain;
     private readonly StaffMqttTokens? _consoleTokens;
+    private readonly CustomerChatTokens? _chatTokens;
 
     /// <summary>A fixed list of logins (tests).</summary>
     public XmppAccountDirectory(IEnumerable<StaffLogin> staff, string domain, ICustomerRepository customers, ICustomerCredentialStore credentials)
@@ -26,10 +27,14 @@ public sealed class XmppAccountDirectory : IXmppAccounts
 
     /// <param name="consoleTokens">The staff consoles' one-time tokens (null without the consoles): a staff account also
     /// accepts, over SASL PLAIN, a token issued to that staff member's signed-in session.</param>
+    /// <param name="chatTokens">The customer portal's one-time chat tokens (null without the portal): a customer account
+    /// also accepts, over SASL PLAIN, a token issued to that customer's /me session; a customer with an address on the
+    /// domain but no stored credential (signed in by mailed link) may then log in by token only.</param>
     public XmppAccountDirectory(ILoginDirectory staff, string domain, ICustomerRepository customers, ICustomerCredentialStore credentials,
-        StaffMqttTokens? consoleTokens = null)
+        StaffMqttTokens? consoleTokens = null, CustomerChatTokens? chatTokens = null)
     {
         _consoleTokens = consoleTokens;
+        _chatTokens = chatTokens;
         ArgumentNullException.ThrowIfNull(staff);
         _staff = staff;
         _customers = customers;
@@ -48,10 +53,19 @@ public sealed class XmppAccountDirectory : IXmppAccounts
         var customer = await _customers.FindByImAddressAsync($"{user}@{_domain}", cancellationToken);
         if (customer is null) return null;
         var text = await _credentials.GetXmppCredentialAsync(customer.Id, cancellationToken);
-        return text is not null && StoredCredential.TryParse(text, out var credential, out _)
-            ? ToAccount(user, XmppAccountKind.Customer, credential, customer.Id)
-            : null;
+        var stored = text is not null && StoredCredential.TryParse(text, out var credential, out _) ? credential : null;
+        if (_chatTokens is not { } chatTokens)
+            return stored is null ? null : ToAccount(user, XmppAccountKind.Customer, stored, customer.Id);
+        // Without a stored credential the keys are random: no password or SCRAM proof matches them, only a token.
+        var customerAccount = stored is null
+            ? new XmppAccount(user, XmppAccountKind.Customer, Unmatchable(), Unmatchable(), customer.Id) { Id = customer.Id }
+            : ToAccount(user, XmppAccountKind.Customer, stored, customer.Id);
+        // Bound to this customer's id: a token issued to carol never opens dave's account.
+        return customerAccount with { RedeemChatToken = token => chatTokens.TryRedeem(customer.Id, token) };
     }
+
+    private static ScramCredential Unmatchable() => new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16), 4096,
+        System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     private static XmppAccount ToAccount(string user, XmppAccountKind kind, StoredCredential c, string id) => new(user, kind,
         new ScramCredential(c.Salt, c.Iterations, c.ScramSha1.StoredKey, c.ScramSha1.ServerKey),

@@ -86,13 +86,17 @@ internal sealed class PlainMechanism(IXmppAccounts accounts) : ISaslMechanism
         var account = user.Length == 0 ? null : await accounts.FindAsync(user, cancellationToken).ConfigureAwait(false);
         AttemptedUser = account?.User ?? Core.Security.AuthFailureLimiter.UnknownUser;
         if (account is null) return SaslStep.Failed(SaslConditions.NotAuthorized);
-        // A console token (staff only, one use, bound to that staff member) instead of the password; SCRAM never takes
-        // one, as it cannot be checked against the stored keys. Everything else is a password.
-        var byToken = password.StartsWith(Core.Security.StaffMqttTokens.Prefix, StringComparison.Ordinal) && account.RedeemConsoleToken is not null;
-        if (byToken ? !account.RedeemConsoleToken!(password) : !account.ScramSha256.Verify(password, HashAlgorithmName.SHA256))
+        // A console token (staff only) or a chat token (customers only), each one use and bound to that one person,
+        // instead of the password; SCRAM never takes one, as it cannot be checked against the stored keys. A token of
+        // the other kind is not a token for this account: it is checked as a password, and fails.
+        var redeem = password.StartsWith(Core.Security.StaffMqttTokens.Prefix, StringComparison.Ordinal) ? account.RedeemConsoleToken
+            : password.StartsWith(Core.Security.CustomerChatTokens.Prefix, StringComparison.Ordinal) ? account.RedeemChatToken
+            : null;
+        if (redeem is not null ? !redeem(password) : !account.ScramSha256.Verify(password, HashAlgorithmName.SHA256))
             return SaslStep.Failed(SaslConditions.NotAuthorized);
         if (authzid.Length > 0 && !IsSelf(authzid, account)) return SaslStep.Failed(SaslConditions.InvalidAuthzid);
-        return SaslStep.Succeeded(byToken ? account with { PresenceDrivesState = false } : account);
+        var byConsoleToken = redeem is not null && account.Kind != XmppAccountKind.Customer;
+        return SaslStep.Succeeded(byConsoleToken ? account with { PresenceDrivesState = false } : account);
     }
 
     internal static bool IsSelf(string authzid, XmppAccount account) =>

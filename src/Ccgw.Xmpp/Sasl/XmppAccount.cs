@@ -46,6 +46,12 @@ public sealed record XmppAccount(string User, XmppAccountKind Kind, ScramCredent
     public Func<string, bool>? RedeemConsoleToken { get; init; }
 
     /// <summary>
+    /// Customers only: consumes a one-time chat token (<see cref="Core.Security.CustomerChatTokens"/>) issued to this
+    /// very customer's /me session, so the page chats as the customer over /xmpp (SASL PLAIN) without a password.
+    /// </summary>
+    public Func<string, bool>? RedeemChatToken { get; init; }
+
+    /// <summary>
     /// False for a session that logged in with a console token: the console page sets the agent's state over MQTT, so
     /// its XMPP presence (sent so that chats reach it) must not make the agent ready or lost on a reconnect.
     /// </summary>

@@ -48,7 +48,7 @@ public sealed class PortalFixture : IAsyncLifetime
             ["CCGW__Portal__SignInsPerAddressPerMinute"] = "1000",
             // The seed's purchase dates are fixed (Fibre 500: 2 Sep 2026); the widest window keeps them orderable as time passes.
             ["CCGW__SelfHelp__OrderWindowDays"] = "3650",
-        });
+        }, readyTimeout: TimeSpan.FromMinutes(3)); // generous: eight builds share two cores, and start-up (seeding, migrations) waits its turn
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

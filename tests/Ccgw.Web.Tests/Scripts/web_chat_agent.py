@@ -82,7 +82,7 @@ async def run(args):
         conversation = offer["from"].bare
         result["conversationAddress"] = conversation
         result["offer"] = body(offer)
-        agent.say(conversation, "Hello, Alice here. How can I help?")
+        agent.say(conversation, args.greeting)
         agent.say(conversation, chat_state="composing")
 
         states = result["visitorStates"] = []
@@ -117,6 +117,7 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--agent", default="alice@localhost")
     p.add_argument("--password", default="demo-alice")
+    p.add_argument("--greeting", default="Hello, Alice here. How can I help?")
     p.add_argument("--first-text", required=True)
     p.add_argument("--offline-text", required=True)
     p.add_argument("--end-text", required=True)

@@ -32,8 +32,17 @@ export class WebChat {
   async start() {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     const options = { service: `${scheme}://${location.host}/xmpp`, domain: this.domain, resource: 'web' };
-    if (this.identity.kind === 'customer') {
-      // The /me seam: the customer's own account instead of ANONYMOUS (see docs/web-chat.md).
+    if (this.identity.kind === 'customer' && this.identity.credential) {
+      // /me: a one-time token per login, fetched from the customer's session just before SASL PLAIN; a reconnect logs
+      // in again with a fresh one (a used token is refused), then resumes the session (docs/web-chat.md).
+      options.username = this.identity.user;
+      options.credentials = async (authenticate, mechanisms) => {
+        if (!mechanisms.includes('PLAIN')) throw new Error('the server offers no PLAIN login on this connection');
+        const { username, password } = await this.identity.credential();
+        await authenticate({ username, password }, 'PLAIN');
+      };
+    } else if (this.identity.kind === 'customer') {
+      // The customer's own account with a password given by the page (window.ccgwChatCredential).
       options.username = this.identity.user;
       options.password = this.identity.password;
     }

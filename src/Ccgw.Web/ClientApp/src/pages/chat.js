@@ -89,9 +89,9 @@ function setup(section) {
     $('chat-end').disabled = false;
     $('chat-start').disabled = true;
     $('chat-window').hidden = false;
-    const identity = section.dataset.identity === 'customer'
-      ? { kind: 'customer', user: section.dataset.user, password: window.ccgwChatCredential?.() }
-      : { kind: 'guest' };
+    const identity = section.dataset.identity !== 'customer' ? { kind: 'guest' }
+      : section.dataset.credentialUrl ? { kind: 'customer', user: section.dataset.user, credential: () => fetchCredential(section.dataset.credentialUrl) }
+        : { kind: 'customer', user: section.dataset.user, password: window.ccgwChatCredential?.() };
     chat = new WebChat({ domain: section.dataset.domain, identity, address, onEvent });
     chat.start().catch(e => onEvent('status', { text: `Could not connect: ${e?.message ?? e}`, online: false }));
     input.focus();
@@ -114,6 +114,19 @@ function setup(section) {
   });
   $('chat-end').addEventListener('click', () => chat?.end());
   section.hidden = false;
+  // /me after an accepted invitation: the chat opens at once, to the inviting (or invited) agent's topic.
+  if (section.dataset.autostart) {
+    const option = [...topic.options].find(o => o.value === section.dataset.autostart);
+    if (option) topic.value = option.value;
+    $('chat-start').click();
+  }
+}
+
+// /me: a one-time password from the customer's cookie session (same origin, no-store), fetched for each login.
+async function fetchCredential(url) {
+  const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } });
+  if (!response.ok) throw new Error(response.status === 401 ? 'you are signed out: sign in again to chat' : `no chat credential (${response.status})`);
+  return response.json();
 }
 
 const section = document.getElementById('chat');
