@@ -80,6 +80,7 @@ public static class GatewayConfiguration
         ImTextRules.Check(options, problems);
         SelfHelpRules.Check(options.SelfHelp, context, problems);
         PortalRules.Check(options, problems);
+        StorageRules.Check(options.Storage, context, problems);
         if (!problems.HasErrors)
         {
             // The core checks its own invariants too; run it last as a backstop, with its paths in our key syntax.

@@ -17,12 +17,11 @@ internal static class CallbackRegistration
     {
         services.AddSingleton(CallbackRules.From(options));
         services.AddSingleton<CallbackListChanges>();
-        services.AddSingleton<ICallbackListReader, SqliteCallbackListReader>();
+        // The engine's own list and intake (StorageComposition), wrapped so that every write is announced.
         services.AddSingleton<Core.Repositories.ICallbackRepository>(sp => new SignallingCallbackRepository(
-            sp.GetRequiredService<SqliteCallbackRepository>(), sp.GetRequiredService<CallbackListChanges>()));
-        services.AddSingleton<SqliteHelpRequestStore>();
+            sp.GetRequiredKeyedService<Core.Repositories.ICallbackRepository>(StorageComposition.Engine), sp.GetRequiredService<CallbackListChanges>()));
         services.AddSingleton<IHelpRequestStore>(sp => new SignallingHelpRequestStore(
-            sp.GetRequiredService<SqliteHelpRequestStore>(), sp.GetRequiredService<CallbackListChanges>()));
+            sp.GetRequiredKeyedService<IHelpRequestStore>(StorageComposition.Engine), sp.GetRequiredService<CallbackListChanges>()));
         services.AddSingleton<ICustomerAlertStore, SqliteCustomerAlertStore>();
         // The one call-back intake: the help form, the IM bot (ImChannel) and the IVR (VoiceService) all submit through it.
         services.AddSingleton(sp => new DialOutMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
@@ -35,7 +34,7 @@ internal static class CallbackRegistration
             sp.GetRequiredService<Core.Repositories.ICallbackRepository>(),
             sp.GetRequiredService<Core.Repositories.IInteractionHistoryRepository>(),
             sp.GetRequiredService<ILogger<CallbackDispatcher>>()));
-        services.AddSingleton(sp => new BusyDatabaseRetry(sp.GetRequiredService<TimeProvider>(), SqliteDatabase.IsBusy,
+        services.AddSingleton(sp => new BusyDatabaseRetry(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IStorageEngine>().IsBusy,
             sp.GetRequiredService<ILogger<BusyDatabaseRetry>>()));
         // The scheduler's recovery (interrupted call-backs) is the process's start-up path; busy databases it already
         // waits out itself, so anything else it throws ends the daemon and recovery runs in the new process.
