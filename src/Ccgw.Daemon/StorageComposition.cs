@@ -7,7 +7,7 @@ namespace Ccgw.Daemon;
 
 /// <summary>
 /// Chooses the storage engine (<c>Storage:Engine</c>) and registers the core repositories on it: call-backs, their list
-/// reader, the help-request intake, customers, interaction history, transcripts and registrar bindings. The SQLite file
+/// reader, the help-request intake, customers and their XMPP credentials, interaction history, transcripts and registrar bindings. The SQLite file
 /// in <c>Data:Directory</c> is opened with either engine: stores not yet ported to PostgreSQL (portal, self-help, orders,
 /// provisioning, reports, alerts, sign-in links; issue 22's second part) keep using it until their PostgreSQL classes
 /// are registered here too.
@@ -30,6 +30,7 @@ internal static class StorageComposition
     {
         services.AddSingleton<IStorageEngine, SqliteStorageEngine>();
         services.AddSingleton<ICustomerRepository, SqliteCustomerRepository>();
+        services.AddSingleton<ICustomerCredentialStore, SqliteCustomerCredentialStore>();
         services.AddSingleton<IInteractionHistoryRepository, SqliteInteractionHistoryRepository>();
         services.AddKeyedSingleton<ICallbackRepository>(Engine, (sp, _) =>
             new SqliteCallbackRepository(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
@@ -47,6 +48,7 @@ internal static class StorageComposition
         services.AddSingleton(_ => new PostgresDatabase(storage.ConnectionString!, password));
         services.AddSingleton<IStorageEngine, PostgresStorageEngine>();
         services.AddSingleton<ICustomerRepository, PostgresCustomerRepository>();
+        services.AddSingleton<ICustomerCredentialStore, PostgresCustomerCredentialStore>();
         services.AddSingleton<IInteractionHistoryRepository, PostgresInteractionHistoryRepository>();
         services.AddKeyedSingleton<ICallbackRepository>(Engine, (sp, _) =>
             new PostgresCallbackRepository(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
