@@ -81,6 +81,7 @@ public static class GatewayConfiguration
         SelfHelpRules.Check(options.SelfHelp, context, problems, [.. options.Queues.Select(q => q.Id)]);
         PortalRules.Check(options, problems);
         PairRules.Check(options.Pair, problems);
+        StorageRules.Check(options.Storage, context, problems);
         if (!problems.HasErrors)
         {
             // The core checks its own invariants too; run it last as a backstop, with its paths in our key syntax.

@@ -9,6 +9,9 @@ public sealed class GatewayOptions
 {
     public SiteOptions Site { get; set; } = new();
     public DataOptions Data { get; set; } = new();
+
+    /// <summary>Which database engine keeps the durable state (issue 22): <c>Storage:Engine</c>.</summary>
+    public StorageOptions Storage { get; set; } = new();
     public ListenersOptions Listeners { get; set; } = new();
     public HttpOptions Http { get; set; } = new();
     public AdminOptions Admin { get; set; } = new();

@@ -68,15 +68,13 @@ internal static partial class DaemonHost
         services.AddSingleton(config);
         services.AddSingleton(options);
         services.AddSingleton(web);
-        services.AddSingleton(new SqliteDatabase(Path.Combine(dataDirectory, "ccgw.db")));
+        // Storage:Engine decides where the core repositories live (docs/storage.md).
+        services.AddStorage(options, config.Context, dataDirectory);
         services.AddSingleton<DaemonState>();
-        services.AddSingleton<ICustomerRepository, SqliteCustomerRepository>();
-        services.AddSingleton<IInteractionHistoryRepository, SqliteInteractionHistoryRepository>();
         // Interval reports (docs/reports.md) read the history; queues and their targets as configured.
         services.AddSingleton<IReportHistoryReader, SqliteReportHistoryReader>();
         services.AddSingleton<Ccgw.Core.Reports.IntervalReportBuilder>();
         services.AddSingleton<Ccgw.Core.Reports.IReportQueues>(new Ccgw.Core.Reports.ConfiguredReportQueues(CoreDefinitions.From(options).Queues));
-        services.AddSingleton<SqliteCallbackRepository>();
         services.AddSingleton(sp => new RoutingEngine(CoreDefinitions.From(options), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(AdminOptions(options.Admin));
         services.AddSingleton<AuthFailureLimiter>();

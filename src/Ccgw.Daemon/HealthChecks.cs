@@ -1,16 +1,15 @@
-using Ccgw.Storage.Sqlite;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Ccgw.Daemon;
 
-internal sealed class StorageHealthCheck(SqliteDatabase database, DaemonState state) : IHealthCheck
+internal sealed class StorageHealthCheck(IStorageEngine database, DaemonState state) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
     {
         if (!state.StorageReady) return HealthCheckResult.Unhealthy("database not yet migrated");
         return await database.IsHealthyAsync(cancellationToken)
             ? HealthCheckResult.Healthy()
-            : HealthCheckResult.Unhealthy($"database {database.Path} does not answer");
+            : HealthCheckResult.Unhealthy($"database {database.Description} does not answer");
     }
 }
 

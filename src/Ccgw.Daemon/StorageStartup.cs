@@ -1,19 +1,14 @@
-using Ccgw.Storage.Sqlite;
-
 namespace Ccgw.Daemon;
 
-/// <summary>Opens the database and applies migrations before any listener starts taking traffic.</summary>
-internal sealed partial class StorageStartup(SqliteDatabase database, DaemonState state, TimeProvider time,
-    ILogger<StorageStartup> log) : IHostedService
+/// <summary>Opens the chosen storage engine and applies migrations before any listener starts taking traffic.</summary>
+internal sealed partial class StorageStartup(IStorageEngine storage, DaemonState state, ILogger<StorageStartup> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await database.InitializeAsync(cancellationToken);
-        var applied = await new MigrationRunner(database, time).ApplyAsync(cancellationToken);
+        var (applied, instance) = await storage.OpenAsync(cancellationToken);
         foreach (var migration in applied) LogMigrationApplied(log, migration.Name);
-        var instance = await new GatewayInstanceStore(database, time).EnsureAsync(cancellationToken);
         state.MarkStorageReady(instance);
-        LogStorageOpen(log, database.Path, instance);
+        LogStorageOpen(log, storage.Description, instance);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -5,19 +5,21 @@ using Ccgw.Testing;
 
 namespace Ccgw.Storage.Tests;
 
-public sealed class CustomerRepositoryTests : IAsyncLifetime
+public sealed class SqliteCustomerRepositoryTests() : CustomerRepositoryTests(new SqliteEngine());
+
+[Collection("postgres")]
+public sealed class PostgresCustomerRepositoryTests(PostgresServerFixture postgres) : CustomerRepositoryTests(new PostgresEngine(postgres));
+
+public abstract class CustomerRepositoryTests(EngineUnderTest engine) : EngineTests(engine)
 {
-    private readonly MigratedDatabase _db = new();
-    private SqliteCustomerRepository Repo => new(_db.Database, TimeProvider.System);
-    public Task InitializeAsync() => _db.InitializeAsync();
-    public Task DisposeAsync() => _db.DisposeAsync();
+    private ICustomerRepository Repo => Engine.Customers(TimeProvider.System);
 
     private static Customer Carol => new("carol", "Carol Clark", ["+15550100"], ["carol@localhost"],
         [new CustomerProduct("fibre-500", "Fibre 500")],
         [new CustomerOrder("A-1001", "shipped", new DateTimeOffset(2026, 11, 18, 15, 30, 0, TimeSpan.Zero), "fibre-500")],
         new PreferredContact(InteractionChannel.Im, "carol@localhost"));
 
-    [Fact]
+    [SkippableFact]
     public async Task Customer_round_trips_and_is_found_by_phone_and_im_address()
     {
         await Repo.UpsertAsync(Carol);
@@ -37,7 +39,7 @@ public sealed class CustomerRepositoryTests : IAsyncLifetime
         Assert.Null(await Repo.FindByPhoneAsync("+15559999"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Upsert_replaces_phones_and_addresses()
     {
         await Repo.UpsertAsync(Carol);
@@ -49,16 +51,18 @@ public sealed class CustomerRepositoryTests : IAsyncLifetime
     }
 }
 
-public sealed class HistoryRepositoryTests : IAsyncLifetime
+public sealed class SqliteHistoryRepositoryTests() : HistoryRepositoryTests(new SqliteEngine());
+
+[Collection("postgres")]
+public sealed class PostgresHistoryRepositoryTests(PostgresServerFixture postgres) : HistoryRepositoryTests(new PostgresEngine(postgres));
+
+public abstract class HistoryRepositoryTests(EngineUnderTest engine) : EngineTests(engine)
 {
-    private readonly MigratedDatabase _db = new();
-    private SqliteInteractionHistoryRepository Repo => new(_db.Database);
-    public Task InitializeAsync() => _db.InitializeAsync();
-    public Task DisposeAsync() => _db.DisposeAsync();
+    private IInteractionHistoryRepository Repo => Engine.History();
 
     private static readonly DateTimeOffset T0 = new(2026, 11, 21, 9, 0, 0, TimeSpan.Zero);
 
-    [Fact]
+    [SkippableFact]
     public async Task Appending_twice_is_idempotent_and_updates_the_row()
     {
         var entry = new InteractionHistoryEntry("i1", InteractionChannel.Voice, "sales", "carol", "+15550100", "fibre", null,
@@ -78,7 +82,7 @@ public sealed class HistoryRepositoryTests : IAsyncLifetime
         Assert.Equal(T0.AddMinutes(4), row.EndedAt);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Query_filters_by_agent_customer_product_and_time_newest_first()
     {
         for (var i = 0; i < 6; i++)
@@ -94,13 +98,15 @@ public sealed class HistoryRepositoryTests : IAsyncLifetime
     }
 }
 
-public sealed class CallbackRepositoryTests : IAsyncLifetime
+public sealed class SqliteCallbackRepositoryTests() : CallbackRepositoryTests(new SqliteEngine());
+
+[Collection("postgres")]
+public sealed class PostgresCallbackRepositoryTests(PostgresServerFixture postgres) : CallbackRepositoryTests(new PostgresEngine(postgres));
+
+public abstract class CallbackRepositoryTests(EngineUnderTest engine) : EngineTests(engine)
 {
-    private readonly MigratedDatabase _db = new();
     private readonly ManualTimeProvider _time = new();
-    private SqliteCallbackRepository Repo => new(_db.Database, _time);
-    public Task InitializeAsync() => _db.InitializeAsync();
-    public Task DisposeAsync() => _db.DisposeAsync();
+    private ICallbackRepository Repo => Engine.Callbacks(_time);
 
     private static readonly DateTimeOffset T0 = new(2026, 11, 21, 9, 0, 0, TimeSpan.Zero);
 
@@ -108,7 +114,7 @@ public sealed class CallbackRepositoryTests : IAsyncLifetime
         new(id, "sales", InteractionChannel.Callback, "+15550100", T0.AddMinutes(minutes), priority,
             T0.AddMinutes(-startedMinutesAgo), CallbackStatus.Scheduled, "carol", "https://example.com/pricing", "sales");
 
-    [Fact]
+    [SkippableFact]
     public async Task Listing_is_by_scheduled_time_then_priority_then_original_start()
     {
         await Repo.AddAsync(Request("late", 30));
@@ -125,7 +131,7 @@ public sealed class CallbackRepositoryTests : IAsyncLifetime
         Assert.Equal(T0.AddMinutes(10), stored.ScheduledAt);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Supervisor_can_reprioritise_reschedule_and_cancel_pending_only()
     {
         await Repo.AddAsync(Request("a", 10));
@@ -143,7 +149,7 @@ public sealed class CallbackRepositoryTests : IAsyncLifetime
         Assert.Equal(["b"], (await Repo.ListAsync(statuses: [CallbackStatus.Scheduled])).Select(c => c.Id));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_queued_call_back_waiting_in_the_core_can_be_reprioritised_and_cancelled_but_not_rescheduled()
     {
         await Repo.AddAsync(Request("q", 0));
@@ -158,24 +164,27 @@ public sealed class CallbackRepositoryTests : IAsyncLifetime
         Assert.False(await Repo.BeginDiallingAsync("q"), "a cancelled call-back is never dialled");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Duplicate_id_is_refused()
     {
         await Repo.AddAsync(Request("a", 10));
-        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(async () => await Repo.AddAsync(Request("a", 20)));
+        // The engine's own error (SqliteException, PostgresException): both are the provider's DbException.
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(async () => await Repo.AddAsync(Request("a", 20)));
     }
 }
 
-public sealed class RegistrationBindingStoreTests : IAsyncLifetime
+public sealed class SqliteRegistrationBindingStoreTests() : RegistrationBindingStoreTests(new SqliteEngine());
+
+[Collection("postgres")]
+public sealed class PostgresRegistrationBindingStoreTests(PostgresServerFixture postgres) : RegistrationBindingStoreTests(new PostgresEngine(postgres));
+
+public abstract class RegistrationBindingStoreTests(EngineUnderTest engine) : EngineTests(engine)
 {
-    private readonly MigratedDatabase _db = new();
-    private SqliteRegistrationBindingStore Store => new(_db.Database);
-    public Task InitializeAsync() => _db.InitializeAsync();
-    public Task DisposeAsync() => _db.DisposeAsync();
+    private IRegistrationBindingStore Store => Engine.Bindings();
 
     private static readonly DateTimeOffset T0 = new(2026, 11, 21, 9, 0, 0, TimeSpan.Zero);
 
-    [Fact]
+    [SkippableFact]
     public async Task Replace_keeps_exactly_the_given_bindings_and_active_listing_skips_expired()
     {
         await Store.ReplaceAsync("sip:alice@localhost", [

@@ -1,17 +1,18 @@
 using Ccgw.Core.Repositories;
-using Ccgw.Storage.Sqlite;
 
 namespace Ccgw.Storage.Tests;
 
-public sealed class TranscriptRepositoryTests : IAsyncLifetime
+public sealed class SqliteTranscriptRepositoryTests() : TranscriptRepositoryTests(new SqliteEngine());
+
+[Collection("postgres")]
+public sealed class PostgresTranscriptRepositoryTests(PostgresServerFixture postgres) : TranscriptRepositoryTests(new PostgresEngine(postgres));
+
+public abstract class TranscriptRepositoryTests(EngineUnderTest engine) : EngineTests(engine)
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 21, 9, 0, 0, TimeSpan.Zero);
-    private readonly MigratedDatabase _db = new();
-    private SqliteInteractionTranscriptRepository Repo => new(_db.Database);
-    public Task InitializeAsync() => _db.InitializeAsync();
-    public Task DisposeAsync() => _db.DisposeAsync();
+    private IInteractionTranscriptRepository Repo => Engine.Transcripts();
 
-    [Fact]
+    [SkippableFact]
     public async Task Lines_come_back_in_order_and_appending_again_is_idempotent()
     {
         TranscriptLine[] lines =

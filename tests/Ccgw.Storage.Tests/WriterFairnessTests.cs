@@ -12,7 +12,10 @@ namespace Ccgw.Storage.Tests;
 /// Writers take turns at SQLite's write lock in the order they asked (<see cref="SqliteWriteTurns"/>), so a saturating
 /// help-request intake cannot keep the scheduler's and supervisors' writes waiting; and the batched writes that share
 /// one commit (a plan's attempts, a burst of history). Timeouts here only guard against a hang; nothing is timed.
+/// Run alone (<see cref="AloneCollection"/>): how many intake batches commit while a writer gets in line depends on the
+/// thread being scheduled, and the PostgreSQL tests running beside it on a 2-core machine once made that 4 instead of 3.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class WriterFairnessTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
@@ -219,4 +222,11 @@ public sealed class WriterFairnessTests : IAsyncLifetime
             }
         }
     }
+}
+
+/// <summary>Test classes that run with no other test class beside them (xunit runs these after the parallel ones).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AloneCollection
+{
+    public const string Name = "alone";
 }

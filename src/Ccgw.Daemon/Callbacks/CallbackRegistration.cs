@@ -23,17 +23,18 @@ internal static class CallbackRegistration
     {
         services.AddSingleton(CallbackRules.From(options));
         services.AddSingleton<CallbackListChanges>();
-        services.AddSingleton<ICallbackListReader, SqliteCallbackListReader>();
         // Call-back KPIs (issue 20): the gauge reads the stored list; outcomes are counted as the list records them.
-        services.AddSingleton(sp => new Core.Kpi.CallbackKpis(sp.GetRequiredService<SqliteCallbackRepository>(), sp.GetRequiredService<TimeProvider>(),
+        services.AddSingleton(sp => new Core.Kpi.CallbackKpis(
+            sp.GetRequiredKeyedService<Core.Repositories.ICallbackRepository>(StorageComposition.Engine), sp.GetRequiredService<TimeProvider>(),
             options.Queues.Select(q => q.Id), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetRequiredService<ILogger<Core.Kpi.CallbackKpis>>()));
+        // The engine's own list and intake (StorageComposition), counted and wrapped so that every write is announced.
         services.AddSingleton<Core.Repositories.ICallbackRepository>(sp => new SignallingCallbackRepository(
-            new Core.Kpi.MeteredCallbackRepository(sp.GetRequiredService<SqliteCallbackRepository>(), sp.GetRequiredService<Core.Kpi.CallbackKpis>()),
+            new Core.Kpi.MeteredCallbackRepository(
+                sp.GetRequiredKeyedService<Core.Repositories.ICallbackRepository>(StorageComposition.Engine), sp.GetRequiredService<Core.Kpi.CallbackKpis>()),
             sp.GetRequiredService<CallbackListChanges>()));
-        services.AddSingleton<SqliteHelpRequestStore>();
         services.AddSingleton<IHelpRequestStore>(sp => new SignallingHelpRequestStore(
-            sp.GetRequiredService<SqliteHelpRequestStore>(), sp.GetRequiredService<CallbackListChanges>()));
+            sp.GetRequiredKeyedService<IHelpRequestStore>(StorageComposition.Engine), sp.GetRequiredService<CallbackListChanges>()));
         services.AddSingleton<ICustomerAlertStore, SqliteCustomerAlertStore>();
         // The one call-back intake: the help form, the IM bot (ImChannel) and the IVR (VoiceService) all submit through it.
         services.AddSingleton(sp => new DialOutMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
@@ -47,7 +48,7 @@ internal static class CallbackRegistration
             sp.GetRequiredService<Core.Repositories.ICallbackRepository>(),
             sp.GetRequiredService<Core.Repositories.IInteractionHistoryRepository>(),
             sp.GetRequiredService<ILogger<CallbackDispatcher>>()));
-        services.AddSingleton(sp => new BusyDatabaseRetry(sp.GetRequiredService<TimeProvider>(), SqliteDatabase.IsBusy,
+        services.AddSingleton(sp => new BusyDatabaseRetry(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IStorageEngine>().IsBusy,
             sp.GetRequiredService<ILogger<BusyDatabaseRetry>>()));
         // The scheduler's recovery (interrupted call-backs) is the process's start-up path; busy databases it already
         // waits out itself, so anything else it throws ends the daemon and recovery runs in the new process.

@@ -26,7 +26,6 @@ internal static class ImChannel
         var services = builder.Services;
         var settings = Settings(options, config.Context);
 
-        services.AddSingleton<IInteractionTranscriptRepository>(sp => new SqliteInteractionTranscriptRepository(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IImCallbackBooking>(sp => new HelpRequestBooking(sp.GetRequiredService<CallbackIntake>()));
         if (component.Enabled)
         {

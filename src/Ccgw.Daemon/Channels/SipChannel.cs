@@ -26,7 +26,6 @@ internal static partial class DaemonHost
         services.AddSingleton(sp => VoiceSettingsFrom(options, config.Context, sp.GetRequiredService<Core.Callbacks.CallbackPolicies>()));
         // Read at each digest challenge from the live logins, so agents provisioned at run time register their phones at once.
         services.AddSingleton<ISipCredentialStore>(sp => new StaffSipCredentials(sp.GetRequiredService<Core.Security.ILoginDirectory>(), options.Site.SipDomain));
-        services.AddSingleton(sp => new SqliteRegistrationBindingStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IRegistrationStore, SipRegistrationStore>();
         services.AddSingleton(sp => new SipStackHost(() => StackOptions(config, sp.GetRequiredService<ListenerCaps>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), sp.GetRequiredService<VoiceSettings>(),
             sp.GetRequiredService<ISipCredentialStore>(), sp.GetRequiredService<IRegistrationStore>(), sp.GetRequiredService<TimeProvider>(),

@@ -4,8 +4,8 @@ using Ccgw.Storage.Sqlite;
 
 namespace Ccgw.Daemon.Channels;
 
-/// <summary>The registrar's bindings in SQLite, so agents' phones stay registered across a restart.</summary>
-internal sealed class SipRegistrationStore(SqliteRegistrationBindingStore store) : IRegistrationStore
+/// <summary>The registrar's bindings in the storage engine, so agents' phones stay registered across a restart.</summary>
+internal sealed class SipRegistrationStore(IRegistrationBindingStore store) : IRegistrationStore
 {
     public async ValueTask<IReadOnlyList<SipBinding>> GetBindingsAsync(string aor, CancellationToken cancellationToken) =>
         [.. (await store.GetAsync(aor, cancellationToken)).Select(b =>

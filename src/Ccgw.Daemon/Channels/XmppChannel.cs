@@ -26,7 +26,6 @@ internal static partial class DaemonHost
     {
         var options = config.Options;
         var services = builder.Services;
-        services.AddSingleton<ICustomerCredentialStore, SqliteCustomerCredentialStore>();
         ImChannel.AddImGateway(builder, config);
         var listener = options.Listeners.Xmpp;
         if (!listener.Enabled) return;

@@ -4,7 +4,7 @@ using Dapper;
 
 namespace Ccgw.Storage.Postgres;
 
-/// <summary>PostgreSQL twin of <see cref="SqliteCustomerCredentialStore"/> (migration 0010); the row goes with the customer.</summary>
+/// <summary>Customers' XMPP credentials on PostgreSQL (migration 0010's twin), beside the customers they belong to.</summary>
 public sealed class PostgresCustomerCredentialStore(PostgresDatabase database, TimeProvider time) : ICustomerCredentialStore
 {
     public async ValueTask<string?> GetXmppCredentialAsync(string customerId, CancellationToken cancellationToken = default)

@@ -6,11 +6,23 @@ namespace Ccgw.Storage.Sqlite;
 public sealed record RegistrationBinding(string Aor, string ContactUri, string CallId, long CSeq, DateTimeOffset ExpiresAt,
     string? Q, string ReceivedFrom);
 
+/// <summary>Registrar bindings, durable: SQLite or PostgreSQL (<c>Storage:Engine</c>).</summary>
+public interface IRegistrationBindingStore
+{
+    ValueTask<IReadOnlyList<RegistrationBinding>> GetAsync(string aor, CancellationToken cancellationToken);
+
+    /// <summary>The address's bindings become exactly <paramref name="bindings"/>, in one transaction.</summary>
+    ValueTask ReplaceAsync(string aor, IReadOnlyList<RegistrationBinding> bindings, CancellationToken cancellationToken);
+
+    /// <summary>Bindings not yet expired at <paramref name="now"/>, for every address of record.</summary>
+    ValueTask<IReadOnlyList<RegistrationBinding>> ListActiveAsync(DateTimeOffset now, CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Registrar bindings in SQLite. A replace is one transaction, so a REGISTER's answer (200 listing the bindings)
 /// never describes a state that a crash could undo.
 /// </summary>
-public sealed class SqliteRegistrationBindingStore(SqliteDatabase database)
+public sealed class SqliteRegistrationBindingStore(SqliteDatabase database) : IRegistrationBindingStore
 {
     public async ValueTask<IReadOnlyList<RegistrationBinding>> GetAsync(string aor, CancellationToken cancellationToken)
     {
