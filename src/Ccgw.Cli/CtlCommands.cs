@@ -36,6 +36,7 @@ internal static class CtlCommands
           queue list | show ID | set ID          a queue's routing settings: --skill SKILL=LEVEL (repeat; replaces the
                                                  skills), --priority N, --service-level SECONDS[:TARGET]
           audit [RESOURCE [ID]]                  provisioning changes, newest first (who, when, before, after)
+        {TrunkClient.Usage}
         {SelfHelpClient.Usage}
         options for live verbs: --config PATH, --url http://host:port, --token TOKEN
         """;
@@ -76,6 +77,9 @@ internal static class CtlCommands
             case "orders":
             case "order-status":
                 return await new AdminClient(stdout, stderr).RunAsync(args[0], options);
+            case "trunk":
+            case "did":
+                return await new TrunkClient(stdout, stderr).RunAsync(args[0], options, AdminClient.Resolve(options));
             case "agent":
             case "supervisor":
             case "queue":
@@ -132,7 +136,8 @@ internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token,
     public IReadOnlyDictionary<string, List<string>> Settings { get; init; } = new Dictionary<string, List<string>>();
 
     private static readonly HashSet<string> SettingNames =
-        ["name", "password", "skill", "capacity", "capability", "reason-code", "priority", "service-level", "limit"];
+        ["name", "password", "skill", "capacity", "capability", "reason-code", "priority", "service-level", "limit",
+         "allow-from", "outbound", "caller-id", "keepalive", "username", "flow", "trunk"];
 
     public static CtlOptions Parse(IReadOnlyList<string> args)
     {

@@ -92,6 +92,8 @@ internal static partial class DaemonHost
         services.AddLoopSupervision();
         services.AddHostedService<RoutingHost>();
         services.AddHostedService<ProvisioningStartup>();
+        // Trunks and DIDs: the file's over the store's, before the SIP listeners admit a call (issue 20).
+        Trunks.TrunkProvisioningStartup.Add(services, options);
         // History is a pure consumer of the core's events: a restart resumes its subscription (a gap is logged).
         services.AddEventLoop<HistoryRecorder>(LoopFailurePolicy.Restart);
         // The contact-centre KPIs follow the same events as the history, so /metrics and reports agree; like the
@@ -139,6 +141,8 @@ internal static partial class DaemonHost
             .AddEndpointFilter(AdminApi.RequireToken(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>()));
         app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>(),
             app.Services.GetRequiredService<Core.Provisioning.ProvisioningService>());
+        app.MapAdminGroup(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>())
+            .MapTrunkProvisioning(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<Core.Provisioning.ITrunkProvisioning>());
         app.MapSelfHelp(config);
         MapStaffConsoles(app);
 
