@@ -6,13 +6,15 @@ namespace Ccgw.Daemon;
 /// <summary>
 /// SIGHUP (<c>systemctl reload ccgw</c>): re-reads and validates the whole configuration file as at start (the same
 /// messages as exit 78, each naming its key). A bad file is refused and logged, and the running configuration stays.
-/// A good one applies the logging levels (<c>Logging:LogLevel:*</c>) at once, and the trunks and DIDs through the same
+/// A good one applies the logging levels (<c>Logging:LogLevel:*</c>) at once, re-reads the listeners' certificate files
+/// (the next TLS handshake serves a new one; connections up keep theirs), and applies the trunks and DIDs through the same
 /// path as the admin API (<see cref="Trunks.TrunkProvisioningService.ApplyFileAsync"/>: those the API changed stay),
 /// without dropping a call or connection; every other changed key is named in the log as needing a restart
 /// (docs/configuration.md has the table). Agents, supervisors and queues' routing settings change at run time through
 /// the admin API instead (the store wins).
 /// </summary>
-internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.TrunkProvisioningService trunks, ILogger<ConfigReload> log)
+internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.TrunkProvisioningService trunks,
+    Channels.ListenerCertificates certificates, ILogger<ConfigReload> log)
     : IHostedService, IDisposable
 {
     // The trunks of the last good reload being applied (storage is async, the signal handler is not); awaited at stop.
@@ -81,10 +83,27 @@ internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.Tr
                 var pending = string.Join(", ", restart.Take(20)) + (restart.Count > 20 ? $" and {restart.Count - 20} more" : "");
                 LogNeedsRestart(log, pending);
             }
+            ReloadCertificates();
             // One reload after the other: each applies the file as it read it, in order.
             var previous = _applying;
             _applying = ApplyTrunksAsync(previous, loaded.Options);
             return true;
+        }
+    }
+
+    /// <summary>Each listener certificate from its files again; one that does not load is named and keeps serving the old one.</summary>
+    private void ReloadCertificates()
+    {
+        foreach (var certificate in certificates.All)
+        {
+            try
+            {
+                if (certificate.Reload()) LogCertificateReplaced(log, certificate.Key, certificate.Current.Subject, certificate.Current.Thumbprint);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                LogCertificateRefused(log, certificate.Key, e.Message);
+            }
         }
     }
 
@@ -131,6 +150,12 @@ internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.Tr
 
     [LoggerMessage(EventId = 20314, Level = LogLevel.Information, Message = "reload applied: logging levels now {Levels}")]
     private static partial void LogReloaded(ILogger logger, string levels);
+
+    [LoggerMessage(EventId = 20512, Level = LogLevel.Information, Message = "reload: {Key} replaced; new TLS handshakes serve {Subject} ({Thumbprint})")]
+    private static partial void LogCertificateReplaced(ILogger logger, string key, string subject, string thumbprint);
+
+    [LoggerMessage(EventId = 20513, Level = LogLevel.Error, Message = "reload: config error: {Key}: the certificate could not be loaded ({Reason}); the listener keeps serving its current certificate")]
+    private static partial void LogCertificateRefused(ILogger logger, string key, string reason);
 
     [LoggerMessage(EventId = 20510, Level = LogLevel.Error, Message = "reload: the trunks and DIDs were not applied ({Count} problem(s) logged above); the running trunks stay")]
     private static partial void LogTrunksRefused(ILogger logger, int count);

@@ -36,7 +36,8 @@ internal static partial class DaemonHost
         DaemonLogging.Configure(builder.Logging, config.Raw);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
-        var web = WebListeners.From(config);
+        var certificates = new Channels.ListenerCertificates();
+        var web = WebListeners.From(config, certificates);
         if (web.UsesTls) builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -56,6 +57,7 @@ internal static partial class DaemonHost
         services.AddSingleton(config);
         services.AddSingleton(options);
         services.AddSingleton(web);
+        services.AddSingleton(certificates);
         services.AddSingleton(new SqliteDatabase(Path.Combine(dataDirectory, "ccgw.db")));
         services.AddSingleton<DaemonState>();
         services.AddSingleton<ICustomerRepository, SqliteCustomerRepository>();

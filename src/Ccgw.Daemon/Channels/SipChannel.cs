@@ -32,7 +32,7 @@ internal static partial class DaemonHost
         services.AddSingleton(sp => new SqliteRegistrationBindingStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IRegistrationStore, SipRegistrationStore>();
         services.AddSingleton(sp => new SipStackHost(() => StackOptions(config, sp.GetRequiredService<ListenerCaps>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
-            sp.GetRequiredService<TrunkDirectory>()), sp.GetRequiredService<VoiceSettings>(),
+            sp.GetRequiredService<TrunkDirectory>(), sp.GetRequiredService<ListenerCertificates>()), sp.GetRequiredService<VoiceSettings>(),
             sp.GetRequiredService<ISipCredentialStore>(), sp.GetRequiredService<IRegistrationStore>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Sip"), sp.GetRequiredService<ILogger<SipStackHost>>()));
         // One resolver for the keep-alives and the call-backs, so both share the DNS cache.

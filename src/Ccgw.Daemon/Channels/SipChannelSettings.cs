@@ -14,14 +14,11 @@ namespace Ccgw.Daemon;
 internal static partial class DaemonHost
 {
     private static SipStackOptions StackOptions(LoadedConfiguration config, ListenerCaps caps, System.Diagnostics.Metrics.IMeterFactory meters,
-        TrunkDirectory trunks)
+        TrunkDirectory trunks, ListenerCertificates certificates)
     {
         var options = config.Options;
         var l = options.Listeners;
-        var tls = l.SipTls.Enabled
-            ? CertificateFiles.Load(config.Context.Resolve(l.SipTls.Certificate!),
-                l.SipTls.CertificateKey is { Length: > 0 } key ? config.Context.Resolve(key) : null)
-            : null;
+        var tls = l.SipTls.Enabled ? certificates.Configured("Listeners:SipTls", l.SipTls, config.Context) : null;
         return new SipStackOptions
         {
             Domain = options.Site.SipDomain,
@@ -31,7 +28,8 @@ internal static partial class DaemonHost
                 Udp = l.SipUdp.Enabled ? new IPEndPoint(IPAddress.Parse(l.SipUdp.Address), l.SipUdp.Port) : null,
                 Tcp = l.SipTcp.Enabled ? new IPEndPoint(IPAddress.Parse(l.SipTcp.Address), l.SipTcp.Port) : null,
                 Tls = tls is null ? null : new IPEndPoint(IPAddress.Parse(l.SipTls.Address), l.SipTls.Port),
-                TlsCertificate = tls,
+                TlsCertificate = tls?.Current,
+                TlsCertificateSelector = tls is null ? null : () => tls.Current,
                 AdmitConnection = caps.AdmitSip,
             },
             Pike = new SipPikeSettings

@@ -138,6 +138,8 @@ internal sealed partial class TrunkProvisioningService : ITrunkProvisioning
             return ProvisioningResult<TrunkView>.Invalid("dids", "route numbers with PUT /api/admin/dids/{did} (or ccgwctl did set)");
         if (settings.TryGetProperty("register", out var register) && register.ValueKind != JsonValueKind.Null)
             return ProvisioningResult<TrunkView>.Invalid("register", "outbound registration is set in the configuration file (Trunks[].Register) and needs a restart");
+        if (settings.TryGetProperty("dialOut", out var dialOut) && dialOut.ValueKind != JsonValueKind.Null)
+            return ProvisioningResult<TrunkView>.Invalid("dialOut", "a trunk's own dial-out policy is set in the configuration file (Trunks[].DialOut); provisioned trunks use the top-level DialOut");
         if (settings.TryGetProperty("id", out var bodyId) && bodyId.ValueKind == JsonValueKind.String && bodyId.GetString() != id)
             return ProvisioningResult<TrunkView>.Invalid("id", $"the body names '{bodyId.GetString()}' but the path '{id}'");
         TrunkOptions trunk;
