@@ -41,6 +41,7 @@ internal static class CtlCommands
                                                  remove is refused while anything waits in the queue or a call-back
                                                  is pending for it, and for the configuration file's queues
           audit [RESOURCE [ID]]                  provisioning changes, newest first (who, when, before, after)
+        {TrunkClient.Usage}
         {SelfHelpClient.Usage}
         options for live verbs: --config PATH, --url http://host:port, --token TOKEN
         """;
@@ -82,6 +83,9 @@ internal static class CtlCommands
             case "orders":
             case "order-status":
                 return await new AdminClient(stdout, stderr).RunAsync(args[0], options);
+            case "trunk":
+            case "did":
+                return await new TrunkClient(stdout, stderr).RunAsync(args[0], options, AdminClient.Resolve(options));
             case "agent":
             case "supervisor":
             case "queue":
@@ -138,7 +142,8 @@ internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token,
     public IReadOnlyDictionary<string, List<string>> Settings { get; init; } = new Dictionary<string, List<string>>();
 
     private static readonly HashSet<string> SettingNames =
-        ["name", "password", "skill", "capacity", "capability", "reason-code", "priority", "service-level", "overflow", "limit"];
+        ["name", "password", "skill", "capacity", "capability", "reason-code", "priority", "service-level", "overflow", "limit",
+         "allow-from", "outbound", "caller-id", "keepalive", "username", "flow", "trunk"];
 
     public static CtlOptions Parse(IReadOnlyList<string> args)
     {

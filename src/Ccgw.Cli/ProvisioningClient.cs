@@ -139,7 +139,7 @@ internal sealed class ProvisioningClient(TextWriter stdout, TextWriter stderr)
         return body;
     }
 
-    private async Task<int> SendAsync(HttpClient http, HttpMethod method, string path, JsonObject? body, string? done = null)
+    internal async Task<int> SendAsync(HttpClient http, HttpMethod method, string path, JsonObject? body, string? done = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
         if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");

@@ -34,7 +34,7 @@ internal static class FlowAndTrunkRules
         var trunkIds = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var dids = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < o.Trunks.Count; i++)
-            CheckTrunk(o, i, trunkIds, dids, problems);
+            CheckTrunk(o.Trunks, o.Flows.Keys, i, trunkIds, dids, problems);
 
         if (o.Customers.SeedFile is { Length: > 0 } seed)
             context.RequireFile("Customers:SeedFile", seed, problems);
@@ -130,10 +130,22 @@ internal static class FlowAndTrunkRules
         }
     }
 
-    private static void CheckTrunk(GatewayOptions o, int i, Dictionary<string, int> trunkIds,
+    /// <summary>
+    /// The trunk rules alone, over a candidate list of trunks (the file's merged with those provisioned at run time,
+    /// issue 20): the same checks and keys (<c>Trunks:{i}:...</c>) as at start.
+    /// </summary>
+    internal static void CheckTrunks(IReadOnlyList<TrunkOptions> trunks, IReadOnlyCollection<string> flowIds, ConfigProblems problems)
+    {
+        var trunkIds = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var dids = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < trunks.Count; i++)
+            CheckTrunk(trunks, flowIds, i, trunkIds, dids, problems);
+    }
+
+    private static void CheckTrunk(IReadOnlyList<TrunkOptions> trunks, IReadOnlyCollection<string> flowIds, int i, Dictionary<string, int> trunkIds,
         Dictionary<string, string> dids, ConfigProblems problems)
     {
-        var t = o.Trunks[i];
+        var t = trunks[i];
         var key = $"Trunks:{i}";
         if (!PeopleAndQueueRules.IsIdentifier(t.Id))
             problems.Error($"{key}:Id", $"'{t.Id}' is not a usable trunk id; use lower-case letters, digits, '.', '_' or '-'");
@@ -173,8 +185,8 @@ internal static class FlowAndTrunkRules
 
         foreach (var (did, flow) in t.Dids)
         {
-            if (!o.Flows.ContainsKey(flow))
-                problems.Error($"{key}:Dids:{did}", $"flow '{flow}' is not defined; use one of: {PeopleAndQueueRules.Known(o.Flows.Keys)}");
+            if (!flowIds.Contains(flow))
+                problems.Error($"{key}:Dids:{did}", $"flow '{flow}' is not defined; use one of: {PeopleAndQueueRules.Known(flowIds)}");
             if (!dids.TryAdd(did, key))
                 problems.Error($"{key}:Dids:{did}", $"DID '{did}' is already routed by {dids[did]}");
         }

@@ -48,7 +48,8 @@ internal static partial class DaemonHost
         DaemonLogging.Configure(builder.Logging, config.Raw);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
-        var web = WebListeners.From(config);
+        var certificates = new Channels.ListenerCertificates();
+        var web = WebListeners.From(config, certificates);
         if (web.UsesTls) builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -68,6 +69,7 @@ internal static partial class DaemonHost
         services.AddSingleton(config);
         services.AddSingleton(options);
         services.AddSingleton(web);
+        services.AddSingleton(certificates);
         // Storage:Engine decides where the core repositories live (docs/storage.md).
         services.AddStorage(options, config.Context, dataDirectory);
         services.AddSingleton<DaemonState>();
@@ -105,6 +107,8 @@ internal static partial class DaemonHost
         services.AddLoopSupervision();
         services.AddHostedService<RoutingHost>();
         services.AddHostedService<ProvisioningStartup>();
+        // Trunks and DIDs: the file's over the store's, before the SIP listeners admit a call (issue 20).
+        Trunks.TrunkProvisioningStartup.Add(services, options);
         // History is a pure consumer of the core's events: a restart resumes its subscription (a gap is logged).
         services.AddEventLoop<HistoryRecorder>(LoopFailurePolicy.Restart);
         // The contact-centre KPIs follow the same events as the history, so /metrics and reports agree; like the
@@ -154,6 +158,8 @@ internal static partial class DaemonHost
             .AddEndpointFilter(AdminApi.RequireToken(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>()));
         app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>(),
             app.Services.GetRequiredService<Core.Provisioning.ProvisioningService>());
+        app.MapAdminGroup(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>())
+            .MapTrunkProvisioning(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<Core.Provisioning.ITrunkProvisioning>());
         app.MapSelfHelp(config);
         MapStaffConsoles(app);
         Pair.PairRegistration.MapPair(app);

@@ -5,6 +5,7 @@ using Ccgw.Daemon.Channels;
 using Ccgw.Web.Edge;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace Ccgw.Daemon;
 
@@ -17,13 +18,13 @@ namespace Ccgw.Daemon;
 /// </summary>
 internal sealed class WebListeners
 {
-    private readonly List<(IPEndPoint EndPoint, X509Certificate2? Certificate, HttpListenerSurfaces Surfaces)> _listeners = [];
+    private readonly List<(IPEndPoint EndPoint, LiveCertificate? Certificate, HttpListenerSurfaces Surfaces)> _listeners = [];
 
-    private WebListeners(LoadedConfiguration config)
+    private WebListeners(LoadedConfiguration config, ListenerCertificates certificates)
     {
         var options = config.Options;
         var separated = HttpSurface.None;
-        var own = new Dictionary<IPEndPoint, (X509Certificate2? Certificate, HttpSurface Serves, List<string> Names)>();
+        var own = new Dictionary<IPEndPoint, (LiveCertificate? Certificate, HttpSurface Serves, List<string> Names)>();
         foreach (var (surface, key, settings) in Surfaces(options))
         {
             if (settings.Listen is not { Enabled: true } listen) continue;
@@ -36,7 +37,7 @@ internal sealed class WebListeners
                 own[endPoint] = (existing.Certificate, existing.Serves | surface, existing.Names);
             }
             else
-                own[endPoint] = (CertificateFiles.LoadConfigured(listen, config.Context), surface, [key]);
+                own[endPoint] = (certificates.Configured(key + ":Listen", listen, config.Context), surface, [key]);
         }
         IsSeparated = separated != HttpSurface.None;
 
@@ -46,7 +47,7 @@ internal sealed class WebListeners
         var https = options.Listeners.Https;
         if (https.Enabled)
             _listeners.Add((new IPEndPoint(IPAddress.Parse(https.Address), https.Port),
-                CertificateFiles.LoadConfigured(https, config.Context), publicSurfaces));
+                certificates.Configured("Listeners:Https", https, config.Context), publicSurfaces));
         foreach (var (endPoint, (certificate, serves, names)) in own)
             _listeners.Add((endPoint, certificate, new HttpListenerSurfaces(string.Join("+", names), serves)));
     }
@@ -61,7 +62,8 @@ internal sealed class WebListeners
     public string Describe() => string.Join(", ", _listeners.Select(l =>
         $"{(l.Certificate is null ? "http" : "https")} {l.EndPoint}{(l.Surfaces.Name == "public" ? "" : $" ({l.Surfaces.Name})")}"));
 
-    public static WebListeners From(LoadedConfiguration config) => new(config);
+    /// <summary>The web listeners of <paramref name="config"/>; their certificates join <paramref name="certificates"/> (SIGHUP reloads them).</summary>
+    public static WebListeners From(LoadedConfiguration config, ListenerCertificates certificates) => new(config, certificates);
 
     /// <summary>Binds every web listener; called from the host's one <c>ConfigureKestrel</c>.</summary>
     public void Listen(KestrelServerOptions kestrel)
@@ -69,7 +71,8 @@ internal sealed class WebListeners
         foreach (var (endPoint, certificate, surfaces) in _listeners)
             kestrel.Listen(endPoint, listen =>
             {
-                if (certificate is not null) listen.UseHttps(certificate);
+                // Asked at every handshake, so a certificate replaced by SIGHUP serves the next connection.
+                if (certificate is not null) listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, _) => certificate.Current });
                 listen.Use(next => connection =>
                 {
                     connection.Items[HttpListenerSurfaces.ItemKey] = surfaces;

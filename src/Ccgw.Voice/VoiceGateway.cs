@@ -31,6 +31,9 @@ public sealed partial class VoiceGateway : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
     private readonly CallRegistry _registry = new();
+
+    // The trunk each call came in through; weak, so an ended call leaves with the registry's reference.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<VoiceCall, string> _trunkOf = [];
     private readonly CallParts _parts;
 
     public VoiceGateway(VoiceSettings settings, SipStack stack, RoutingEngine engine, FlowCatalog flows, PromptLibrary prompts,
@@ -60,6 +63,10 @@ public sealed partial class VoiceGateway : IAsyncDisposable
     internal InDialogRouter Router { get; }
 
     public int ActiveCalls => _registry.ActiveCalls;
+
+    /// <summary>Calls up now that came in through <paramref name="trunkId"/> (a trunk is not removed under them).</summary>
+    public int CallsOnTrunk(string trunkId) =>
+        _registry.Calls.Count(c => _trunkOf.TryGetValue(c, out var t) && string.Equals(t, trunkId, StringComparison.Ordinal));
 
     public int ActiveCallbacks => _registry.ActiveCallbacks;
 
@@ -158,7 +165,7 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         var caller = new InboundLeg(_parts.Dialler.Sip, invite);
         var request = invite.Request;
         var did = request.RequestUri.UserUnescaped ?? request.To?.Uri.UserUnescaped ?? string.Empty;
-        var trunk = _settings.Trunks.FirstOrDefault(t => t.Id == trunkId);
+        var trunk = _settings.CurrentTrunks.FirstOrDefault(t => t.Id == trunkId);
         if (trunk is null || !trunk.Dids.TryGetValue(did, out var flowId) || !_flows.Flows.TryGetValue(flowId, out var flow))
         {
             Reject(caller, 404, $"number {did} is not in service");
@@ -223,6 +230,7 @@ public sealed partial class VoiceGateway : IAsyncDisposable
             return;
         }
         _registry.Add(call);
+        _trunkOf.AddOrUpdate(call, trunkId);
         // Armed before the 200 leaves, so a test's (or a fast peer's) next step always finds the watch running.
         call.StartSupervision();
         caller.Answer(answer, sessionTimer.Agreement);

@@ -52,7 +52,14 @@ public sealed record VoiceSettings
 
     public int RtpPortMax { get; init; } = 20999;
 
+    /// <summary>The trunks configured at start; <see cref="CurrentTrunks"/> is what runs now.</summary>
     public IReadOnlyList<VoiceTrunk> Trunks { get; init; } = [];
+
+    /// <summary>The live trunk list provisioning and reload replace (issue 20); null: <see cref="Trunks"/> for the whole run.</summary>
+    public Trunks.TrunkDirectory? TrunkDirectory { get; init; }
+
+    /// <summary>The trunks now: the live list, else those configured at start.</summary>
+    public IReadOnlyList<VoiceTrunk> CurrentTrunks => TrunkDirectory?.Trunks ?? Trunks;
 
     /// <summary>How often a queued caller hears position and estimated wait again (zero: only on entry).</summary>
     public TimeSpan AnnounceEvery { get; init; } = TimeSpan.FromSeconds(30);
@@ -121,7 +128,7 @@ public sealed record VoiceSettings
     /// with an outbound peer; null when there is none.
     /// </summary>
     public VoiceTrunk? CallbackTrunkFor(string queueId) =>
-        CallbackTrunks.TryGetValue(queueId, out var id) && Trunks.FirstOrDefault(t => t.Id == id && t.Outbound is not null) is { } own
+        CallbackTrunks.TryGetValue(queueId, out var id) && CurrentTrunks.FirstOrDefault(t => t.Id == id && t.Outbound is not null) is { } own
             ? own
-            : Trunks.FirstOrDefault(t => t.Outbound is not null);
+            : CurrentTrunks.FirstOrDefault(t => t.Outbound is not null);
 }

@@ -23,11 +23,15 @@ internal static partial class DaemonHost
         var l = options.Listeners;
         if (!l.SipUdp.Enabled && !l.SipTcp.Enabled && !l.SipTls.Enabled) return;
         var services = builder.Services;
-        services.AddSingleton(sp => VoiceSettingsFrom(options, config.Context, sp.GetRequiredService<Core.Callbacks.CallbackPolicies>()));
+        services.AddSingleton(sp => VoiceSettingsFrom(options, config.Context, sp.GetRequiredService<Core.Callbacks.CallbackPolicies>()) with
+        {
+            TrunkDirectory = sp.GetRequiredService<TrunkDirectory>(),
+        });
         // Read at each digest challenge from the live logins, so agents provisioned at run time register their phones at once.
         services.AddSingleton<ISipCredentialStore>(sp => new StaffSipCredentials(sp.GetRequiredService<Core.Security.ILoginDirectory>(), options.Site.SipDomain));
         services.AddSingleton<IRegistrationStore, SipRegistrationStore>();
-        services.AddSingleton(sp => new SipStackHost(() => StackOptions(config, sp.GetRequiredService<ListenerCaps>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), sp.GetRequiredService<VoiceSettings>(),
+        services.AddSingleton(sp => new SipStackHost(() => StackOptions(config, sp.GetRequiredService<ListenerCaps>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetRequiredService<TrunkDirectory>(), sp.GetRequiredService<ListenerCertificates>()), sp.GetRequiredService<VoiceSettings>(),
             sp.GetRequiredService<ISipCredentialStore>(), sp.GetRequiredService<IRegistrationStore>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Sip"), sp.GetRequiredService<ILogger<SipStackHost>>()));
         // One resolver for the keep-alives and the call-backs, so both share the DNS cache.

@@ -13,14 +13,12 @@ namespace Ccgw.Daemon;
 /// <summary>The SIP channel's configuration, mapped onto the option and settings types of Ccgw.Sip and Ccgw.Voice (no decisions here).</summary>
 internal static partial class DaemonHost
 {
-    private static SipStackOptions StackOptions(LoadedConfiguration config, ListenerCaps caps, System.Diagnostics.Metrics.IMeterFactory meters)
+    private static SipStackOptions StackOptions(LoadedConfiguration config, ListenerCaps caps, System.Diagnostics.Metrics.IMeterFactory meters,
+        TrunkDirectory trunks, ListenerCertificates certificates)
     {
         var options = config.Options;
         var l = options.Listeners;
-        var tls = l.SipTls.Enabled
-            ? CertificateFiles.Load(config.Context.Resolve(l.SipTls.Certificate!),
-                l.SipTls.CertificateKey is { Length: > 0 } key ? config.Context.Resolve(key) : null)
-            : null;
+        var tls = l.SipTls.Enabled ? certificates.Configured("Listeners:SipTls", l.SipTls, config.Context) : null;
         return new SipStackOptions
         {
             Domain = options.Site.SipDomain,
@@ -30,7 +28,8 @@ internal static partial class DaemonHost
                 Udp = l.SipUdp.Enabled ? new IPEndPoint(IPAddress.Parse(l.SipUdp.Address), l.SipUdp.Port) : null,
                 Tcp = l.SipTcp.Enabled ? new IPEndPoint(IPAddress.Parse(l.SipTcp.Address), l.SipTcp.Port) : null,
                 Tls = tls is null ? null : new IPEndPoint(IPAddress.Parse(l.SipTls.Address), l.SipTls.Port),
-                TlsCertificate = tls,
+                TlsCertificate = tls?.Current,
+                TlsCertificateSelector = tls is null ? null : () => tls.Current,
                 AdmitConnection = caps.AdmitSip,
             },
             Pike = new SipPikeSettings
@@ -38,7 +37,7 @@ internal static partial class DaemonHost
                 Requests = options.Sip.Pike.Requests,
                 Window = TimeSpan.FromSeconds(options.Sip.Pike.WindowSeconds),
                 Block = TimeSpan.FromSeconds(options.Sip.Pike.BlockSeconds),
-                IsExempt = TrunkNetworks(options),
+                IsExempt = TrunkNetworks(trunks),
             },
             Meters = meters,
             Digest = new SipDigestOptions
@@ -51,16 +50,31 @@ internal static partial class DaemonHost
         };
     }
 
-    /// <summary>The trunks' AllowFrom addresses and networks (validated at start): a PBX's rate is the whole site's, so pike leaves it alone.</summary>
-    private static Func<IPAddress, bool> TrunkNetworks(GatewayOptions options)
+    /// <summary>
+    /// The running trunks' AllowFrom addresses and networks (validated before they run): a PBX's rate is the whole
+    /// site's, so pike leaves it alone. Parsed again only when the trunk list changes (provisioning, reload).
+    /// </summary>
+    private static Func<IPAddress, bool> TrunkNetworks(TrunkDirectory trunks)
     {
-        var networks = options.Trunks.SelectMany(t => t.AllowFrom)
-            .Select(text => IPNetwork.TryParse(text, out var network) ? network
-                : IPAddress.TryParse(text, out var address) ? new IPNetwork(address, address.GetAddressBytes().Length * 8)
-                : (IPNetwork?)null)
-            .OfType<IPNetwork>().ToArray();
-        return address => networks.Any(n => n.Contains(address));
+        var parsed = new ParsedNetworks(-1, []);
+        return address =>
+        {
+            var current = Volatile.Read(ref parsed);
+            if (current.Version != trunks.Version)
+            {
+                var version = trunks.Version;
+                current = new ParsedNetworks(version, [.. trunks.Trunks.SelectMany(t => t.AllowFrom)
+                    .Select(text => IPNetwork.TryParse(text, out var network) ? network
+                        : IPAddress.TryParse(text, out var a) ? new IPNetwork(a, a.GetAddressBytes().Length * 8)
+                        : (IPNetwork?)null)
+                    .OfType<IPNetwork>()]);
+                Volatile.Write(ref parsed, current);
+            }
+            return current.Networks.Any(n => n.Contains(address));
+        };
     }
+
+    private sealed record ParsedNetworks(long Version, IPNetwork[] Networks);
 
     private static VoiceSettings VoiceSettingsFrom(GatewayOptions options, ConfigContext context, Core.Callbacks.CallbackPolicies callbackPolicies)
     {
@@ -98,7 +112,7 @@ internal static partial class DaemonHost
         };
     }
 
-    private static VoiceTrunk Trunk(GatewayOptions options, TrunkOptions t) =>
+    internal static VoiceTrunk Trunk(GatewayOptions options, TrunkOptions t) =>
         new(t.Id, new Dictionary<string, string>(t.Dids, StringComparer.Ordinal),
             t.Outbound is { } peer ? new SipPeer(peer.Host, peer.Port, SipPeerResolver.TransportNamed(peer.Transport)) : null,
             string.IsNullOrEmpty(t.CallerId) ? null : t.CallerId)

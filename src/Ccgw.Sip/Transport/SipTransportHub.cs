@@ -248,7 +248,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                 using var handshake = new CancellationTokenSource(_options.ConnectTimeout, _time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, handshake.Token);
-                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _options.TlsCertificate }, linked.Token);
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _options.TlsCertificateSelector?.Invoke() ?? _options.TlsCertificate }, linked.Token);
                 stream = ssl;
             }
             await ServeStreamAsync(stream, remote, ct);

@@ -16,6 +16,9 @@ public sealed record SipTransportOptions
 
     public X509Certificate2? TlsCertificate { get; init; }
 
+    /// <summary>Asked at every TLS handshake when set (a certificate replaced at run time serves the next connection); else <see cref="TlsCertificate"/>.</summary>
+    public Func<X509Certificate2>? TlsCertificateSelector { get; init; }
+
     public SipParserOptions Parser { get; init; } = SipParserOptions.Default;
 
     public int MaxStreamConnections { get; init; } = 1024;

@@ -25,7 +25,8 @@ public sealed partial class SipStackHost(Func<SipStackOptions> options, VoiceSet
     IRegistrationStore registrations, TimeProvider time, ILogger sipLog, ILogger<SipStackHost> log) : IHostedService, IAsyncDisposable
 {
     private SipStack? _stack;
-    private TrunkAdmission? _admission;
+    private volatile TrunkAdmission? _admission;
+    private byte[]? _nonceKey;
     private volatile VoiceGateway? _voice;
     private string _userAgent = "ccgw";
     private readonly CancellationTokenSource _stopping = new();
@@ -37,7 +38,11 @@ public sealed partial class SipStackHost(Func<SipStackOptions> options, VoiceSet
     {
         ArgumentNullException.ThrowIfNull(options);
         var stack = new SipStack(options(), accounts, registrations, time, sipLog);
-        _admission = new TrunkAdmission(settings.Trunks, settings.Domain, time, stack.Options.Digest.NonceKey);
+        _nonceKey = stack.Options.Digest.NonceKey;
+        _admission = new TrunkAdmission(settings.CurrentTrunks, settings.Domain, time, _nonceKey);
+        // Trunks provisioned or reloaded at run time (issue 20): the next INVITE is judged against the new list; the
+        // nonce key is the same, so a challenge issued under the old list is still answered under the new one.
+        if (settings.TrunkDirectory is { } directory) directory.Changed += RebuildAdmission;
         stack.RequestHandler = TakeRequest;
         stack.AckHandler = OnAck;
         stack.CancelHandler = OnCancel;
@@ -50,6 +55,11 @@ public sealed partial class SipStackHost(Func<SipStackOptions> options, VoiceSet
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    /// <summary>Calls up now through <paramref name="trunkId"/> (0 while no voice path is attached).</summary>
+    public int CallsOnTrunk(string trunkId) => _voice?.CallsOnTrunk(trunkId) ?? 0;
+
+    private void RebuildAdmission() => _admission = new TrunkAdmission(settings.CurrentTrunks, settings.Domain, time, _nonceKey);
 
     /// <summary>Hands admitted calls and in-dialog traffic to <paramref name="voice"/> (null: detach, e.g. on stop).</summary>
     public void Attach(VoiceGateway? voice) => _voice = voice;
@@ -85,7 +95,8 @@ public sealed partial class SipStackHost(Func<SipStackOptions> options, VoiceSet
         SipResponse response;
         try
         {
-            var decision = await _admission!.DecideAsync(request, invite.Peer.Address.Address, _stopping.Token);
+            var admission = _admission!;
+            var decision = await admission.DecideAsync(request, invite.Peer.Address.Address, _stopping.Token);
             if (decision.Verdict == TrunkVerdict.Accepted && _voice is { } voice)
             {
                 await voice.AcceptTrunkCallAsync(invite, decision.TrunkId!, _stopping.Token);
@@ -93,7 +104,7 @@ public sealed partial class SipStackHost(Func<SipStackOptions> options, VoiceSet
             }
             code = decision.Verdict switch { TrunkVerdict.Accepted => 480, TrunkVerdict.Challenge => 401, _ => 403 };
             response = SipResponseFactory.Create(request, code, toTag: tag);
-            if (decision.Verdict == TrunkVerdict.Challenge) _admission.AddChallenges(response, decision.Stale);
+            if (decision.Verdict == TrunkVerdict.Challenge) admission.AddChallenges(response, decision.Stale);
             if (decision.Verdict == TrunkVerdict.Refused) LogCallRefused(log, invite.Peer.Address);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -107,6 +118,7 @@ public sealed partial class SipStackHost(Func<SipStackOptions> options, VoiceSet
     public async ValueTask DisposeAsync()
     {
         if (!_stopping.IsCancellationRequested) await _stopping.CancelAsync();
+        if (settings.TrunkDirectory is { } directory) directory.Changed -= RebuildAdmission;
         _voice = null;
         if (_stack is { } stack)
         {

@@ -47,9 +47,36 @@ public sealed partial class TrunkMonitor : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var monitored = _settings.Trunks.Where(t => t.Outbound is not null && t.KeepaliveSeconds > 0).ToList();
-        if (monitored.Count == 0) return;
-        await Task.WhenAll(monitored.Select(t => MonitorAsync(t, stoppingToken)));
+        // Trunks provisioned or reloaded at run time (issue 20): each change restarts the keep-alives over the new list
+        // (a trunk's up/down state is kept; a removed trunk's series goes).
+        var changed = new SemaphoreSlim(0);
+        void OnChanged() => changed.Release();
+        if (_settings.TrunkDirectory is { } directory) directory.Changed += OnChanged;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var trunks = _settings.CurrentTrunks;
+                foreach (var gone in _up.Keys.Where(k => trunks.All(t => t.Id != k))) _up.TryRemove(gone, out _);
+                var monitored = trunks.Where(t => t.Outbound is not null && t.KeepaliveSeconds > 0).ToList();
+                using var round = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var probes = Task.WhenAll(monitored.Select(t => MonitorAsync(t, round.Token)));
+                try
+                {
+                    await changed.WaitAsync(stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                }
+                await round.CancelAsync();
+                await probes;
+            }
+        }
+        finally
+        {
+            if (_settings.TrunkDirectory is { } d) d.Changed -= OnChanged;
+            changed.Dispose();
+        }
     }
 
     private async Task MonitorAsync(VoiceTrunk trunk, CancellationToken stoppingToken)
