@@ -98,6 +98,16 @@ public sealed class PostgresProvisioningStore(PostgresDatabase database) : IProv
         await tx.CommitAsync(cancellationToken);
     }
 
+    public async ValueTask DeleteQueueAsync(string id, AuditEntry audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        await using var c = await database.OpenAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        await c.ExecuteAsync(new CommandDefinition("DELETE FROM provisioned_queues WHERE id = @Id", new { Id = id }, tx, cancellationToken: cancellationToken));
+        await AppendAuditAsync(c, tx, audit, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
     public async ValueTask<IReadOnlyList<AuditEntry>> ListAuditAsync(string? resource, string? resourceId, int limit, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);
