@@ -85,6 +85,14 @@ public sealed class CallMedia : IAsyncDisposable
         return SdpOfferAnswer.CreateOffer(NextLocal(), crypto: _offeredCrypto, secureProfile: policy == SrtpPolicy.Required);
     }
 
+    /// <summary>
+    /// A new offer in this leg's session (the next o= version) with <paramref name="direction"/> for a re-INVITE:
+    /// sendonly to put the peer on hold (RFC 3264 §8.4, RFC 6337 §5), sendrecv to resume. It keeps the SRTP key and
+    /// profile this leg was offered with; <see cref="TryAcceptAnswer"/> applies the answer (and the held direction).
+    /// </summary>
+    public SessionDescription CreateReOffer(MediaDirection direction) =>
+        SdpOfferAnswer.CreateOffer(NextLocal(), direction, _offeredCrypto, secureProfile: _offeredCrypto is not null && _srtpPolicy == SrtpPolicy.Required);
+
     /// <summary>Whether this leg's RTP is protected with SRTP.</summary>
     public bool IsSecure => _leg.IsSecure;
 

@@ -49,6 +49,7 @@ internal sealed class OutboundLeg
     private readonly TaskCompletionSource<OutboundOutcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SipDialog? _dialog;
     private SipRequest? _ack;
+    private SipRequest? _reInviteAck;
     private bool _cancelRequested;
 
     public OutboundLeg(SipSignalling sip, SipUri requestUri, SipEndPoint destination, SipNameAddress from, SipNameAddress to, string sdpOffer)
@@ -157,14 +158,56 @@ internal sealed class OutboundLeg
         if (info is not null) Send(info);
     }
 
+    /// <summary>
+    /// A re-INVITE in the answered dialog with a new SDP offer (hold: a=sendonly, resume: a=sendrecv; RFC 3264 §8.4).
+    /// We ACK its 2xx ourselves (§13.2.2.4); completes with the final response's outcome and SDP answer, 408 when the
+    /// transaction timed out, 481 when the leg is no longer answered. The owning call sends one at a time (§14.1).
+    /// </summary>
+    public Task<OutboundOutcome> ReInviteAsync(string sdpOffer)
+    {
+        SipRequest invite;
+        lock (_gate)
+        {
+            if (State != OutboundLegState.Answered || _dialog is not { } dialog) return Task.FromResult(new OutboundOutcome(false, 481, null));
+            invite = dialog.CreateRequest(SipMethods.Invite, _sip.NewVia(Destination));
+        }
+        invite.Contact.Add(_sip.Contact(Destination.Transport));
+        invite.Headers.Add(SipHeaderNames.Allow, "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO");
+        SipSignalling.SetSdp(invite, sdpOffer);
+        var done = new TaskCompletionSource<OutboundOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _sip.Transactions.SendRequest(invite, Destination, new SipClientCallbacks(response =>
+        {
+            if (response.StatusCode < 200) return;
+            if (response.StatusCode < 300) AcknowledgeReInvite(invite);
+            done.TrySetResult(response.StatusCode < 300
+                ? new OutboundOutcome(true, response.StatusCode, SipSignalling.HasSdp(response) ? SipSignalling.BodyText(response) : null)
+                : new OutboundOutcome(false, response.StatusCode, null));
+        }, () => done.TrySetResult(new OutboundOutcome(false, 408, null))));
+        return done.Task;
+    }
+
+    private void AcknowledgeReInvite(SipRequest invite)
+    {
+        SipRequest ack;
+        lock (_gate)
+        {
+            if (_dialog is not { } dialog || State != OutboundLegState.Answered) return;
+            ack = dialog.CreateRequest(SipMethods.Ack, _sip.NewVia(Destination), invite.CSeq!.Number);
+            _reInviteAck = ack;
+        }
+        _sip.Sender.Send(ack, Destination);
+    }
+
     /// <summary>A 2xx retransmission after our transaction ended (§13.2.2.4): ACK it again.</summary>
     public bool TryAcknowledgeRetransmission(SipResponse response)
     {
         SipRequest? ack;
         lock (_gate)
         {
-            if (response.StatusCode is < 200 or >= 300 || response.CSeq?.Number != _invite.CSeq!.Number) return false;
-            ack = _ack;
+            if (response.StatusCode is < 200 or >= 300) return false;
+            // The first INVITE's 2xx, or the last re-INVITE's (hold, resume).
+            ack = response.CSeq?.Number == _invite.CSeq!.Number ? _ack
+                : _reInviteAck is { } again && response.CSeq?.Number == again.CSeq!.Number ? again : null;
         }
         if (ack is not null) _sip.Sender.Send(ack, Destination);
         return ack is not null;

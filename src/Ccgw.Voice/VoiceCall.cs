@@ -609,6 +609,7 @@ internal sealed partial class VoiceCall
     {
         if (Interlocked.Exchange(ref _cleanedUp, 1) == 1) return;
         await StopWaitingAsync();
+        await StopHoldMusicAsync();
         RtpRelay? bridge;
         lock (_gate)
         {

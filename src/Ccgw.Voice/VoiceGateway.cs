@@ -62,6 +62,9 @@ public sealed partial class VoiceGateway : IAsyncDisposable
     /// <summary>Where the SIP stack host hands in-dialog requests, ACK, CANCEL and stray 2xx.</summary>
     internal InDialogRouter Router { get; }
 
+    /// <summary>The live calls (tests look at a call's hold and bridge).</summary>
+    internal CallRegistry Registry => _registry;
+
     public int ActiveCalls => _registry.ActiveCalls;
 
     /// <summary>Calls up now that came in through <paramref name="trunkId"/> (a trunk is not removed under them).</summary>
@@ -71,7 +74,8 @@ public sealed partial class VoiceGateway : IAsyncDisposable
     public int ActiveCallbacks => _registry.ActiveCallbacks;
 
     /// <summary>
-    /// Follows the core: offers ring agents, closed offers stop ringing, interactions ended by the core hang up. After
+    /// Follows the core: offers ring agents, closed offers stop ringing, interactions ended by the core hang up, hold and
+    /// resume re-INVITE the agent's phone and play or stop the music on hold. After
     /// falling behind the stream (a starved box), every call compares itself with the core and catches up.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -107,6 +111,9 @@ public sealed partial class VoiceGateway : IAsyncDisposable
                 break;
             case OfferClosed { Offer: var offer, Outcome: var outcome } when _registry.Callback(offer.InteractionId) is { } callback:
                 callback.OnOfferClosed(offer, outcome);
+                break;
+            case InteractionHoldChanged { Interaction: var view, Held: var held } when _registry.CallOf(view) is { } call:
+                _ = call.SetHoldAsync(held);
                 break;
             case InteractionStateChanged { Interaction: var view } when _registry.CallOf(view) is { } call:
                 call.OnInteractionFinished(view.State);

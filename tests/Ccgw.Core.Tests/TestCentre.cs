@@ -74,6 +74,10 @@ internal sealed class TestCentre
 
     public CommandResult Abandon(string interaction) => Do(s => s.AbandonInteraction(interaction, null, Now));
 
+    public CommandResult Hold(string agent, string interaction, bool hold = true) => Do(s => s.SetHold(agent, interaction, hold, Now));
+
+    public CommandResult Transfer(string interaction, string queue) => Do(s => s.Transfer(interaction, queue, Now));
+
     public CommandResult WrapUpDone(string agent) => Do(s => s.WrapUpDone(agent, null, Now));
 
     public CommandResult DeviceLost(string agent, string device = "phone") => Do(s => s.DeviceLost(agent, device, Now));

@@ -72,6 +72,83 @@ public sealed class ConsoleDaemonTests
     }
 
     [SkippableFact]
+    public async Task Alice_puts_the_caller_on_hold_from_the_console_her_phone_gets_sendonly_and_resume_bridges_again()
+    {
+        Skip.IfNot(Ready, "chromium and sipp (Debian packages chromium, sip-tester) are needed");
+        await using var call = await VoiceRig.StartAsync();
+        await using var phone = await call.StartAgentPhoneAsync("alice", "demo-alice", "voice_agent_held.xml");
+        await using var browser = await ConsoleBrowser.StartAsync();
+        var alice = await browser.SignInAsync(call.Daemon.Listeners.Http, "alice", "demo-alice", "/console");
+        await alice.ClickAsync("#go-ready");
+        await Expect(alice.Locator("#state"), "Ready");
+
+        await using var rtp = new VoiceRtpEndpoint();
+        await using var caller = call.StartCaller(rtp.Port, "voice_caller.xml", talkMs: 60_000);
+        var gateway = await rtp.GatewayAsync(TimeSpan.FromSeconds(15));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await rtp.SendPacedAsync(PcapUdpPayloads.Read("/usr/share/sip-tester/dtmf_2833_1.pcap"), gateway, deadline.Token);
+        var offer = alice.Locator(".offer");
+        await offer.WaitForAsync(new() { Timeout = 30_000 });
+        await offer.Locator("button.accept").ClickAsync();
+        await Expect(alice.Locator("#work"), "Carol Clark");
+        Assert.True(await EchoesAsync(rtp, gateway, 0x5A, deadline.Token), $"not bridged to alice's phone\n{Tail(phone.MessageLog)}");
+
+        // Hold from the console (the keyboard, as an agent without a mouse would): the page shows it, alice's phone gets
+        // a re-INVITE offering a=sendonly (her sipp fails the call otherwise) and the caller's audio no longer reaches her.
+        await alice.FocusAsync("#hold");
+        await alice.Keyboard.PressAsync("Enter");
+        await alice.Locator("#resume").WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 30_000 });
+        await Assertions.Expect(alice.Locator("#hold-state")).ToBeVisibleAsync();
+        await Expect(alice.Locator("#hold-state"), "On hold");
+        Assert.True(await alice.Locator("#hold").IsHiddenAsync());
+        Assert.Equal("resume", await alice.EvaluateAsync<string>("() => document.activeElement?.id"));
+        await WaitForAsync(() => Log(phone.MessageLog).Contains("a=sendonly", StringComparison.Ordinal), deadline.Token);
+        await WaitForAsync(() => CountOf(Log(phone.MessageLog), "a=recvonly") >= 1 && CountOf(Log(phone.MessageLog), "ACK sip:") >= 2, deadline.Token);
+        var heardBefore = rtp.Packets.Count;
+        Assert.False(await EchoesAsync(rtp, gateway, 0x3C, CancellationToken.None, attempts: 8), "the caller's audio still reached alice's phone on hold");
+        // Meanwhile the caller hears the music on hold (the demo's "hold" prompt, 50 packets a second).
+        Assert.True(rtp.Packets.Count > heardBefore + 50, $"the caller got {rtp.Packets.Count - heardBefore} RTP packets on hold");
+        var violations = await ConsoleBrowser.SeriousViolationsAsync(alice);
+        Assert.True(violations.Count == 0, string.Join('\n', violations));
+        await ConsoleBrowser.ScreenshotForDocsAsync(alice, "console-held");
+
+        // Resume: a=sendrecv, and the caller's audio comes back through her phone again.
+        await alice.ClickAsync("#resume");
+        await alice.Locator("#hold-state").WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = 30_000 });
+        await WaitForAsync(() => Log(phone.MessageLog).Contains("a=sendrecv", StringComparison.Ordinal) && CountOf(Log(phone.MessageLog), "ACK sip:") >= 3, deadline.Token);
+        Assert.True(await EchoesAsync(rtp, gateway, 0x6B, deadline.Token), $"not bridged again after resume\n{Tail(phone.MessageLog)}");
+
+        await alice.ClickAsync("#hang-up");
+        Assert.True(await phone.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"alice's phone never got the BYE\n{call.DaemonLog}");
+        Assert.True(phone.Process.ExitCode == 0, $"alice's sipp failed ({phone.Process.ExitCode}):\n{Tail(phone.MessageLog)}\n{phone.Process.StandardOutput}");
+        await Expect(alice.Locator("#state"), "Wrap-up");
+    }
+
+    /// <summary>Sends tones marked <paramref name="marker"/> until one comes back through alice's echoing phone (or the attempts run out).</summary>
+    private static async Task<bool> EchoesAsync(VoiceRtpEndpoint rtp, System.Net.IPEndPoint gateway, byte marker, CancellationToken cancellationToken, int attempts = int.MaxValue)
+    {
+        for (var i = 0; i < attempts && !cancellationToken.IsCancellationRequested; i++)
+        {
+            await rtp.SendPacedAsync(rtp.Tone(marker, 25, ssrc: 0x1919), gateway, CancellationToken.None);
+            if (rtp.Packets.Any(p => p.PayloadType == 0 && p.Payload.Length == 160 && p.Payload.All(b => b == marker))) return true;
+        }
+        return false;
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        while (!condition())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    private static string Log(string path) => File.Exists(path) ? File.ReadAllText(path) : "";
+
+    private static int CountOf(string text, string what) => (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
+
+    [SkippableFact]
     public async Task The_supervisor_sees_waiting_calls_reorders_them_and_forces_bob_not_ready()
     {
         Skip.IfNot(Ready, "chromium and sipp (Debian packages chromium, sip-tester) are needed");

@@ -29,10 +29,11 @@ internal sealed class VoiceTestbed : IAsyncDisposable
 {
     private int _sequence;
 
-    private VoiceTestbed(ICustomerRepository customers, Func<VoiceSettings, VoiceSettings>? tune)
+    private VoiceTestbed(ICustomerRepository customers, Func<VoiceSettings, VoiceSettings>? tune, bool queueCalls = false)
     {
         var rtp = FreePorts.UdpPair();
-        Ports = new RtpPortAllocator(IPAddress.Loopback, rtp, rtp + 1);
+        // A queued call bridges two legs: the caller's and the agent's pair (a pair another process holds is skipped).
+        Ports = new RtpPortAllocator(IPAddress.Loopback, rtp, queueCalls ? rtp + 7 : rtp + 1);
         Scheduler = new MediaScheduler(Time);
         Engine = new RoutingEngine(new ContactCenterDefinition(
             [new AgentDefinition("alice", "Alice", new Dictionary<string, int> { ["sales"] = 1 }, new ChannelCapacity())],
@@ -44,7 +45,9 @@ internal sealed class VoiceTestbed : IAsyncDisposable
             Trunks = [new VoiceTrunk("pbx", new Dictionary<string, string> { ["100"] = "main" }, null) { AllowFrom = ["127.0.0.1"] }],
         };
         if (tune is not null) Settings = tune(Settings);
-        var flow = new FlowDefinition("main", "menu", new Dictionary<string, FlowStep>
+        var flow = queueCalls
+            ? new FlowDefinition("main", "queue", new Dictionary<string, FlowStep> { ["queue"] = new QueueStep("queue", "sales", null, null) })
+            : new FlowDefinition("main", "menu", new Dictionary<string, FlowStep>
         {
             ["menu"] = new MenuStep("menu", "welcome", null, new Dictionary<string, string> { ["1"] = "bye" }, new Dictionary<string, string>(),
                 TimeSpan.FromHours(1), 1, null),
@@ -88,11 +91,14 @@ internal sealed class VoiceTestbed : IAsyncDisposable
     public IPEndPoint SipEndPoint => Host.Stack.UdpEndPoint!;
 
     /// <param name="tune">Changes to the testbed's voice settings (e.g. the session limits a test needs).</param>
-    public static async Task<VoiceTestbed> StartAsync(ICustomerRepository? customers = null, Func<VoiceSettings, VoiceSettings>? tune = null)
+    /// <param name="queueCalls">DID 100 queues the caller in sales straight away (agent alice), with music on hold "moh".</param>
+    public static async Task<VoiceTestbed> StartAsync(ICustomerRepository? customers = null, Func<VoiceSettings, VoiceSettings>? tune = null,
+        bool queueCalls = false)
     {
-        var bed = new VoiceTestbed(customers ?? new Customers(), tune);
+        var bed = new VoiceTestbed(customers ?? new Customers(), queueCalls ? s => (tune?.Invoke(s) ?? s) with { MusicOnHoldPrompt = "moh" } : tune, queueCalls);
         await bed.Host.StartAsync(default);
-        bed.Gateway = new VoiceGateway(bed.Settings, bed.Host.Stack, bed.Engine, bed.Flows, PromptLibrary.From(new Dictionary<string, AudioPrompt>()),
+        bed.Gateway = new VoiceGateway(bed.Settings, bed.Host.Stack, bed.Engine, bed.Flows,
+            queueCalls ? TestPrompts.Library("moh") : PromptLibrary.From(new Dictionary<string, AudioPrompt>()),
             bed.Ports, bed.Scheduler, bed.Customers, Unused<ICallbackRepository>.Instance, bed.Time, NullLoggerFactory.Instance);
         bed.Host.Attach(bed.Gateway);
         return bed;

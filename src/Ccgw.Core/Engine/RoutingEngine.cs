@@ -141,6 +141,13 @@ public sealed class RoutingEngine
     public Task<CommandResult> SetProductAsync(string agentId, string interactionId, string product, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.SetProduct(agentId, interactionId, product, now), cancellationToken);
 
+    /// <summary>
+    /// The agent connected to a voice call puts it on hold (<paramref name="hold"/>) or resumes it; see
+    /// <see cref="ContactCenterState.SetHold"/>. The voice adapter follows <see cref="InteractionHoldChanged"/>.
+    /// </summary>
+    public Task<CommandResult> SetHoldAsync(string agentId, string interactionId, bool hold, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.SetHold(agentId, interactionId, hold, now), cancellationToken);
+
     /// <summary>Changes a waiting interaction's priority (e.g. re-prioritising a call-back already handed to the core).</summary>
     public Task<CommandResult> ReprioritiseAsync(string interactionId, int priority, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.Reprioritise(interactionId, priority, now), cancellationToken);

@@ -17,6 +17,12 @@ public sealed record AgentStateChanged(AgentPresence Presence, AgentState Previo
 /// <summary>An interaction moved in its lifecycle (<see cref="From"/> is null on arrival) or changed queue (overflow).</summary>
 public sealed record InteractionStateChanged(InteractionView Interaction, InteractionState? From, string? Reason) : CoreEvent;
 
+/// <summary>
+/// The agent holding a connected voice interaction put it on hold or resumed it (console "hold"/"resume"). The voice
+/// adapter follows it (music on hold for the caller, a re-INVITE to the agent's phone); routing is unchanged.
+/// </summary>
+public sealed record InteractionHoldChanged(InteractionView Interaction, string AgentId, bool Held) : CoreEvent;
+
 /// <summary>An offer was made: the adapter should ring / present it to the agent.</summary>
 public sealed record OfferMade(Offer Offer) : CoreEvent;
 

@@ -14,7 +14,11 @@ public sealed record AgentPresence(
     ChannelLoad Load,
     ChannelCapacity Capacity,
     ImmutableArray<string> InteractionIds,
-    ImmutableArray<string> LostDevices);
+    ImmutableArray<string> LostDevices)
+{
+    /// <summary>Of <see cref="InteractionIds"/>, the connected voice calls the agent has put on hold (console "hold").</summary>
+    public ImmutableArray<string> HeldInteractionIds { get; init; } = [];
+}
 
 /// <summary>
 /// Estimated wait: <see cref="Seconds"/> is the expected value, [<see cref="LowSeconds"/>, <see cref="HighSeconds"/>]

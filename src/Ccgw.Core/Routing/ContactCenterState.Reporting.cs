@@ -102,7 +102,8 @@ internal sealed partial class ContactCenterState
 
     private static bool SamePresence(AgentPresence x, AgentPresence y) =>
         x.State == y.State && x.Reason == y.Reason && x.Since == y.Since && x.Load == y.Load
-        && x.InteractionIds.SequenceEqual(y.InteractionIds) && x.LostDevices.SequenceEqual(y.LostDevices);
+        && x.InteractionIds.SequenceEqual(y.InteractionIds) && x.LostDevices.SequenceEqual(y.LostDevices)
+        && x.HeldInteractionIds.SequenceEqual(y.HeldInteractionIds);
 
     private AgentPresence BuildPresence(AgentRecord a) =>
         new(a.Id,
@@ -112,7 +113,10 @@ internal sealed partial class ContactCenterState
             new ChannelLoad(a.Load[Slots.Voice], a.Load[Slots.Im], a.Load[Slots.Callback]),
             a.Definition.Capacity,
             [.. a.Work.Select(w => w.Id)],
-            [.. a.LostDevices.Keys.Order(StringComparer.Ordinal)]);
+            [.. a.LostDevices.Keys.Order(StringComparer.Ordinal)])
+        {
+            HeldInteractionIds = [.. a.Work.Where(w => w.OnHold && w.State == InteractionState.Connected).Select(w => w.Id)],
+        };
 
     private QueueStats BuildStats(QueueRecord q)
     {

@@ -167,6 +167,12 @@ internal sealed partial class ContactCenterState
         var from = i.State;
         i.State = state;
         i.StateSince = _now;
+        // Hold belongs to one connected conversation: a transfer, re-queue or the end must not carry it to the next.
+        if (i.OnHold)
+        {
+            i.OnHold = false;
+            if (i.Agent is { } holder) MarkPresence(holder);
+        }
         Emit(new InteractionStateChanged(i.ToView(), from, reason));
         MarkStats(i.Queue);
     }

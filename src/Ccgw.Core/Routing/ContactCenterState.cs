@@ -264,6 +264,34 @@ internal sealed partial class ContactCenterState
     }
 
     /// <summary>
+    /// The agent connected to a voice call puts it on hold or resumes it. Refused (naming why) when the interaction is
+    /// unknown, not connected to <paramref name="agentId"/>, not a voice call, or already in the asked state. Routing
+    /// does not change: the agent stays busy with it; presence lists it under held and <see cref="InteractionHoldChanged"/>
+    /// tells the voice adapter.
+    /// </summary>
+    public CommandResult SetHold(string agentId, string interactionId, bool hold, DateTimeOffset now)
+    {
+        FireTimersUntil(now);
+        var result = CommandResult.Ok;
+        if (!_live.TryGetValue(interactionId, out var i))
+            result = CommandResult.NotFound($"unknown interaction '{interactionId}'");
+        else if (i.Agent is not { } holder || holder.Id != agentId || i.State != InteractionState.Connected)
+            result = CommandResult.Invalid($"interaction '{interactionId}' is not connected to {agentId}");
+        else if (i.Request.Channel != InteractionChannel.Voice)
+            result = CommandResult.Invalid($"interaction '{interactionId}' is not a voice call ({i.Request.Channel.ToString().ToLowerInvariant()})");
+        else if (i.OnHold == hold)
+            result = CommandResult.Invalid(hold ? $"interaction '{interactionId}' is already on hold" : $"interaction '{interactionId}' is not on hold");
+        else
+        {
+            i.OnHold = hold;
+            MarkPresence(holder);
+            Emit(new InteractionHoldChanged(i.ToView(), agentId, hold));
+        }
+        Flush();
+        return result;
+    }
+
+    /// <summary>
     /// Hands a live interaction to another queue: an open offer is withdrawn, a connected or wrapping-up agent is
     /// released, and it is queued in <paramref name="queueId"/> keeping its arrival and order time (its place in time).
     /// </summary>

@@ -168,6 +168,9 @@ internal sealed class InteractionRecord(string id, long seq, InteractionRequest 
 
     public InteractionState State { get; set; } = InteractionState.Queued;
 
+    /// <summary>The connected agent put this voice call on hold; cleared by resume and by any change of state.</summary>
+    public bool OnHold { get; set; }
+
     public DateTimeOffset StateSince { get; set; } = arrivedAt;
 
     public AgentRecord? Agent { get; set; }

@@ -77,6 +77,11 @@ public sealed partial class ConsoleCommandHandler(
             "transfer" => command.InteractionId is not { } moved ? command.Missing("interactionId")
                 : command.Target is not { } target ? command.Missing("target")
                 : await OwnedAsync(agentId, command, moved, () => engine.TransferAsync(moved, target, cancellationToken), cancellationToken),
+            // The core checks the agent is connected to it, that it is a voice call and not already held (or resumed);
+            // the voice gateway follows the core's InteractionHoldChanged with music on hold and a re-INVITE (docs/voice.md).
+            "hold" or "resume" => command.InteractionId is { } held
+                ? Result(command, await engine.SetHoldAsync(agentId, held, command.Action == "hold", cancellationToken))
+                : command.Missing("interactionId"),
             // The core checks the agent holds it (offered, connected or in wrap-up, when agents usually classify).
             "setProduct" => command.InteractionId is not { } classified ? command.Missing("interactionId")
                 : command.Product is not { } product ? command.Missing("product")
@@ -90,7 +95,7 @@ public sealed partial class ConsoleCommandHandler(
                 : Answered(command, (await invitations.AnswerAsAgentAsync(agentId, answered, command.Action == "acceptInvitation", cancellationToken)).Outcome),
             null => command.Fail("invalidCommand", "the command has no \"action\""),
             _ => command.Fail("unknownAction",
-                $"'{command.Action}' is not an action; use ready, notReady, logout, accept, reject, hangup, wrapUpDone, transfer, setProduct, " +
+                $"'{command.Action}' is not an action; use ready, notReady, logout, accept, reject, hangup, hold, resume, wrapUpDone, transfer, setProduct, " +
                 "invite, acceptInvitation or declineInvitation"),
         };
     }

@@ -36,6 +36,10 @@ public static class GatewayPayloads
         w.WriteStartArray("lostDevices");
         foreach (var d in p.LostDevices) w.WriteStringValue(d);
         w.WriteEndArray();
+        // The voice calls of "interactions" the agent put on hold (console "hold"; empty when none).
+        w.WriteStartArray("held");
+        foreach (var id in p.HeldInteractionIds) w.WriteStringValue(id);
+        w.WriteEndArray();
     });
 
     /// <summary><c>ccgw/clients/{customerId}/presence</c>: state online/away/dnd/offline; preferredContact null when unknown.</summary>
@@ -188,6 +192,11 @@ public static class GatewayPayloads
                 WriteInteraction(w, s.Interaction);
                 if (s.From is { } from) w.WriteString("from", Name(from));
                 WriteOptional(w, "reason", s.Reason);
+                break;
+            case InteractionHoldChanged h:
+                w.WriteString("type", h.Held ? "held" : "resumed");
+                WriteInteraction(w, h.Interaction);
+                w.WriteString("agentId", h.AgentId);
                 break;
             case OfferMade o:
                 w.WriteString("type", "offered");

@@ -123,6 +123,9 @@ public sealed partial class PresencePublisher(
             case InteractionStateChanged changed:
                 await PublishInteractionEventAsync(changed.Interaction.Id, e, cancellationToken);
                 break;
+            case InteractionHoldChanged hold:
+                await PublishInteractionEventAsync(hold.Interaction.Id, e, cancellationToken);
+                break;
             case OfferMade made:
                 await PublishInteractionEventAsync(made.Offer.InteractionId, e, cancellationToken);
                 await screenPops.EnqueueAsync(e, cancellationToken);

@@ -60,6 +60,56 @@ public sealed class GatewayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Hold_and_resume_apply_to_the_agents_own_connected_voice_call_and_refuse_everything_else_with_a_clear_error()
+    {
+        var handler = Handler();
+        await _engine.SetAgentStateAsync("alice", AgentStateRequest.Ready);
+        var call = (await _engine.SubmitInteractionAsync(new InteractionRequest { Channel = InteractionChannel.Voice, QueueId = "sales" })).InteractionId;
+        string Command(string action, string id) => $"{{\"action\":\"{action}\",\"interactionId\":\"{id}\"}}";
+
+        // Still only offered: nothing to hold yet.
+        var early = await handler.ApplyAsync("alice", Json(Command("hold", call)), CancellationToken.None);
+        Assert.Equal(("invalidState", "hold"), (early?.Code, early?.Action));
+        Assert.Contains("not connected to alice", early!.Message, StringComparison.Ordinal);
+        Assert.True((await _engine.MarkConnectedAsync(call)).IsOk);
+
+        Assert.Equal("invalidCommand", (await handler.ApplyAsync("alice", Json("{\"action\":\"hold\"}"), CancellationToken.None))?.Code);
+        Assert.Equal("notFound", (await handler.ApplyAsync("alice", Json(Command("hold", "nope")), CancellationToken.None))?.Code);
+        var others = await handler.ApplyAsync("bob", Json(Command("hold", call)), CancellationToken.None);
+        Assert.Equal("invalidState", others?.Code);
+        Assert.Contains("not connected to bob", others!.Message, StringComparison.Ordinal);
+        var notHeld = await handler.ApplyAsync("alice", Json(Command("resume", call)), CancellationToken.None);
+        Assert.Contains("is not on hold", notHeld!.Message, StringComparison.Ordinal);
+
+        Assert.Null(await handler.ApplyAsync("alice", Json(Command("hold", call)), CancellationToken.None));
+        Assert.Equal(call, Assert.Single(_engine.Snapshot.Agents["alice"].HeldInteractionIds));
+        var again = await handler.ApplyAsync("alice", Json(Command("hold", call)), CancellationToken.None);
+        Assert.Equal("invalidState", again?.Code);
+        Assert.Contains("already on hold", again!.Message, StringComparison.Ordinal);
+        Assert.Null(await handler.ApplyAsync("alice", Json(Command("resume", call)), CancellationToken.None));
+        Assert.Empty(_engine.Snapshot.Agents["alice"].HeldInteractionIds);
+
+        // A chat is not a call: an IM conversation cannot be held.
+        await _engine.SetAgentStateAsync("bob", AgentStateRequest.Ready);
+        var chat = await _engine.SubmitInteractionAsync(new InteractionRequest { Channel = InteractionChannel.Im, QueueId = "sales" });
+        Assert.NotNull(chat.AgentId);
+        Assert.True((await _engine.MarkConnectedAsync(chat.InteractionId)).IsOk);
+        var notVoice = await handler.ApplyAsync(chat.AgentId, Json(Command("hold", chat.InteractionId)), CancellationToken.None);
+        Assert.Contains("not a voice call", notVoice!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_presence_payload_lists_the_held_calls()
+    {
+        var presence = new AgentPresence("alice", AgentState.Busy, null, _time.GetUtcNow(), new ChannelLoad(1, 0, 0), new ChannelCapacity(1, 3, 1),
+            ["i-1", "i-2"], []) { HeldInteractionIds = ["i-1"] };
+        using var json = JsonDocument.Parse(GatewayPayloads.Presence(presence));
+        Assert.Equal(["i-1"], json.RootElement.GetProperty("held").EnumerateArray().Select(e => e.GetString()));
+        using var none = JsonDocument.Parse(GatewayPayloads.Presence(presence with { HeldInteractionIds = [] }));
+        Assert.Equal(0, none.RootElement.GetProperty("held").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Set_product_names_the_product_of_an_interaction_the_agent_holds()
     {
         var handler = Handler();

@@ -128,6 +128,21 @@ function renderWork() {
   const current = items[0];
   $('call-controls').hidden = presence?.state === 'wrapUp';
   $('call-controls').dataset.interaction = current;
+  // Hold and resume are voice only; the presence's "held" lists the calls on hold (the gateway plays them music).
+  const voice = (work.get(current)?.channel ?? 'voice') === 'voice';
+  const isHeld = (presence?.held ?? []).includes(current);
+  const focused = document.activeElement?.id;
+  $('hold').hidden = !voice || isHeld;
+  $('resume').hidden = !voice || !isHeld;
+  $('hold-state').hidden = !isHeld;
+  // Keyboard users keep their place: the button they pressed is replaced by its twin, which takes the focus.
+  if (focused === 'hold' && isHeld) $('resume').focus();
+  else if (focused === 'resume' && !isHeld) $('hold').focus();
+}
+
+function renderChatCapacity() {
+  const im = presence?.channels?.im;
+  $('chat-capacity').textContent = im && im.capacity > 0 ? `${im.load} of ${im.capacity} chats` : '';
 }
 
 // ---- call-backs and figures ---------------------------------------------------------------------------------------
@@ -163,6 +178,7 @@ function onMessage(t, text) {
     presence = m;
     if (was === 'wrapUp' && m.state !== 'wrapUp') { figures.handled += 1; renderFigures(); }
     renderState();
+    renderChatCapacity();
   } else if (t === `${topic}/offers`) {
     if (m.type === 'offerClosed') {
       const offer = offers.get(m.interactionId);
@@ -200,6 +216,8 @@ $('go-ready').addEventListener('click', () => send({ action: 'ready' }));
 $('go-not-ready').addEventListener('click', () => send({ action: 'notReady', reason: $('reason').value }));
 $('wrap-up-done').addEventListener('click', () => send({ action: 'wrapUpDone' }));
 $('hang-up').addEventListener('click', () => send({ action: 'hangup', interactionId: $('call-controls').dataset.interaction }));
+$('hold').addEventListener('click', () => send({ action: 'hold', interactionId: $('call-controls').dataset.interaction }));
+$('resume').addEventListener('click', () => send({ action: 'resume', interactionId: $('call-controls').dataset.interaction }));
 $('transfer').addEventListener('click', () => send({ action: 'transfer', interactionId: $('call-controls').dataset.interaction, target: $('transfer-queue').value }));
 const notesKey = `ccgw-console-notes-${me}`;
 $('notes').value = localStorage.getItem(notesKey) ?? '';
