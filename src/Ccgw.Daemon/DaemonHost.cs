@@ -74,7 +74,6 @@ internal static partial class DaemonHost
         services.AddStorage(options, config.Context, dataDirectory);
         services.AddSingleton<DaemonState>();
         // Interval reports (docs/reports.md) read the history; queues and their targets as configured.
-        services.AddSingleton<IReportHistoryReader, SqliteReportHistoryReader>();
         services.AddSingleton<Ccgw.Core.Reports.IntervalReportBuilder>();
         services.AddSingleton<Ccgw.Core.Reports.IReportQueues>(new Ccgw.Core.Reports.ConfiguredReportQueues(CoreDefinitions.From(options).Queues));
         services.AddSingleton(sp => new RoutingEngine(CoreDefinitions.From(options), sp.GetRequiredService<TimeProvider>()));
@@ -86,7 +85,6 @@ internal static partial class DaemonHost
         services.AddSingleton<ILoginDirectory>(sp => sp.GetRequiredService<StaffLoginDirectory>());
         // The logins as of start; protocols read ILoginDirectory, which follows provisioning.
         services.AddSingleton<IReadOnlyList<StaffLogin>>(sp => [.. sp.GetRequiredService<StaffLoginDirectory>().All]);
-        services.AddSingleton<IProvisioningStore>(sp => new SqliteProvisioningStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton(sp => new Core.Provisioning.ProvisioningService(sp.GetRequiredService<RoutingEngine>(),
             sp.GetRequiredService<IProvisioningStore>(), sp.GetRequiredService<StaffLoginDirectory>(), options.Site.SipDomain,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Core.Provisioning.ProvisioningService>>(),

@@ -7,10 +7,10 @@ namespace Ccgw.Daemon;
 
 /// <summary>
 /// Chooses the storage engine (<c>Storage:Engine</c>) and registers the core repositories on it: call-backs, their list
-/// reader, the help-request intake, customers and their XMPP credentials, interaction history, transcripts and registrar bindings. The SQLite file
-/// in <c>Data:Directory</c> is opened with either engine: stores not yet ported to PostgreSQL (portal, self-help, orders,
-/// provisioning, reports, alerts, sign-in links; issue 22's second part) keep using it until their PostgreSQL classes
-/// are registered here too.
+/// reader, the help-request intake, customers and their XMPP credentials, interaction history, transcripts, registrar
+/// bindings, portal accounts, sign-in links, alerts, self-help, catalogue and orders, provisioning and the report reader.
+/// The SQLite file in <c>Data:Directory</c> is opened with either engine: stores without a PostgreSQL class yet (trunk
+/// provisioning, invitations, alert media, e-mail tasks) keep using it, registered where their feature is composed.
 /// </summary>
 internal static class StorageComposition
 {
@@ -39,6 +39,15 @@ internal static class StorageComposition
             new SqliteHelpRequestStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IInteractionTranscriptRepository>(sp => new SqliteInteractionTranscriptRepository(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IRegistrationBindingStore>(sp => new SqliteRegistrationBindingStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton<IReportHistoryReader, SqliteReportHistoryReader>();
+        services.AddSingleton<IProvisioningStore>(sp => new SqliteProvisioningStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton<ICustomerAlertStore, SqliteCustomerAlertStore>();
+        services.AddSingleton<ICustomerAccountStore, SqliteCustomerAccountStore>();
+        services.AddSingleton<ISignInLinkStore, SqliteSignInLinkStore>();
+        services.AddSingleton<IWizardRepository, SqliteWizardRepository>();
+        services.AddSingleton<ICatalogueRepository, SqliteCatalogueRepository>();
+        services.AddSingleton<IOrderRepository, SqliteOrderRepository>();
+        services.AddSingleton<ISelfHelpTrailRepository, SqliteSelfHelpTrailRepository>();
     }
 
     private static void AddPostgres(IServiceCollection services, StorageOptions storage, ConfigContext context)
@@ -57,6 +66,15 @@ internal static class StorageComposition
             new PostgresHelpRequestStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IInteractionTranscriptRepository>(sp => new PostgresInteractionTranscriptRepository(sp.GetRequiredService<PostgresDatabase>()));
         services.AddSingleton<IRegistrationBindingStore>(sp => new PostgresRegistrationBindingStore(sp.GetRequiredService<PostgresDatabase>()));
+        services.AddSingleton<IReportHistoryReader, PostgresReportHistoryReader>();
+        services.AddSingleton<IProvisioningStore>(sp => new PostgresProvisioningStore(sp.GetRequiredService<PostgresDatabase>()));
+        services.AddSingleton<ICustomerAlertStore, PostgresCustomerAlertStore>();
+        services.AddSingleton<ICustomerAccountStore, PostgresCustomerAccountStore>();
+        services.AddSingleton<ISignInLinkStore, PostgresSignInLinkStore>();
+        services.AddSingleton<IWizardRepository, PostgresWizardRepository>();
+        services.AddSingleton<ICatalogueRepository, PostgresCatalogueRepository>();
+        services.AddSingleton<IOrderRepository, PostgresOrderRepository>();
+        services.AddSingleton<ISelfHelpTrailRepository, PostgresSelfHelpTrailRepository>();
     }
 
     /// <summary>The first line of the file (a trailing newline from an editor or <c>echo</c> is not part of the password).</summary>

@@ -35,7 +35,6 @@ internal static class CallbackRegistration
             sp.GetRequiredService<CallbackListChanges>()));
         services.AddSingleton<IHelpRequestStore>(sp => new SignallingHelpRequestStore(
             sp.GetRequiredKeyedService<IHelpRequestStore>(StorageComposition.Engine), sp.GetRequiredService<CallbackListChanges>()));
-        services.AddSingleton<ICustomerAlertStore, SqliteCustomerAlertStore>();
         // The one call-back intake: the help form, the IM bot (ImChannel) and the IVR (VoiceService) all submit through it.
         services.AddSingleton(sp => new DialOutMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<CallbackIntake>();

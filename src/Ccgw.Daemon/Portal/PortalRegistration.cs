@@ -22,9 +22,6 @@ internal static class PortalRegistration
         services.AddDataProtection()
             .SetApplicationName("ccgw")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
-        services.AddSingleton<ICustomerAccountStore, SqliteCustomerAccountStore>();
-        services.AddSingleton<ISignInLinkStore, SqliteSignInLinkStore>();
-        services.TryAddSingleton<ICustomerCredentialStore, SqliteCustomerCredentialStore>();
         services.AddSingleton<IMailSender>(Mail(options.Mail.Smtp));
         services.AddSingleton<IInvitationRepository, SqliteInvitationRepository>();
         services.AddCustomerInvitations();

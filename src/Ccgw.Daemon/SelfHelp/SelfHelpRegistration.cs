@@ -16,10 +16,6 @@ internal static class SelfHelpRegistration
 {
     public static void AddSelfHelp(this IServiceCollection services, GatewayOptions options)
     {
-        services.AddSingleton<IWizardRepository, SqliteWizardRepository>();
-        services.AddSingleton<ICatalogueRepository, SqliteCatalogueRepository>();
-        services.AddSingleton<IOrderRepository, SqliteOrderRepository>();
-        services.AddSingleton<ISelfHelpTrailRepository, SqliteSelfHelpTrailRepository>();
         services.AddSingleton<WizardDesk>();
         services.AddSingleton(sp => new OrderDesk(sp.GetRequiredService<ICustomerRepository>(), sp.GetRequiredService<ICatalogueRepository>(),
             sp.GetRequiredService<IOrderRepository>(), sp.GetRequiredService<TimeProvider>(), TimeSpan.FromDays(options.SelfHelp.OrderWindowDays)));
