@@ -30,7 +30,7 @@ internal static partial class DaemonHost
         // The active/standby pair (docs/operations.md): wait as the standby until this node holds the lease, then start
         // exactly as a single node does; a node that loses the lease exits with EX_TEMPFAIL and comes back as standby.
         await using var pair = new Pair.PairNode(config.Options.Pair, TimeProvider.System);
-        var standby = await Pair.PairStandby.RunAsync(config, pair, WebListeners.From(config), AdminOptions(config.Options.Admin));
+        var standby = await Pair.PairStandby.RunAsync(config, pair, WebListeners.From(config, new Channels.ListenerCertificates()), AdminOptions(config.Options.Admin));
         if (standby is { } exit) return exit;
         var code = await RunNodeAsync(config, pair);
         return code == ExitCodes.Ok && pair.Lease.Role == Core.Pair.PairRole.Fenced ? ExitCodes.TempFail : code;
