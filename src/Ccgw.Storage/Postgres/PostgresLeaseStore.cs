@@ -69,10 +69,17 @@ public sealed class PostgresLeaseStore(PostgresDatabase database, string name = 
     private async Task<LeaseObservation> RunAsync(string sql, object parameters, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))
-            ?? throw new StorageException($"lease '{name}' is missing from ccgw_lease in {database.Description}; migration 0060 creates it");
+        var row = await QueryAsync(connection, sql, parameters, cancellationToken);
+        // A loser that waited on the winner's row lock reports the row from its statement's snapshot, taken before the
+        // winner committed (READ COMMITTED re-checks only the UPDATE's own row). A second statement sees the winner.
+        if (!row.Won && !ReferenceEquals(sql, Read))
+            row = await QueryAsync(connection, Read, new { Name = name }, cancellationToken);
         return new LeaseObservation(row.Won, row.Holder, row.Token, Seconds(row.AgeSeconds), Seconds(row.RemainingSeconds));
     }
+
+    private async Task<Row> QueryAsync(System.Data.Common.DbConnection connection, string sql, object parameters, CancellationToken cancellationToken) =>
+        await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))
+            ?? throw new StorageException($"lease '{name}' is missing from ccgw_lease in {database.Description}; migration 0060 creates it");
 
     /// <summary>The never-held row's times are -infinity; a year stands in for "forever" so arithmetic on it stays finite.</summary>
     private static TimeSpan Seconds(double seconds) =>
