@@ -89,7 +89,6 @@ public static class GatewayPayloads
             WriteOptional(w, "name", c.Name);
             WriteOptional(w, "topic", c.Topic);
             WriteOptional(w, "pageUrl", c.PageUrl);
-            w.WriteString("medium", HelpMediums.Name(c.Medium));
             w.WriteEndObject();
         }
         w.WriteEndArray();
