@@ -95,10 +95,29 @@ public sealed class ReloadCertificateDaemonTests
     private static async Task<string> GetHealthAsync(SslStream ssl)
     {
         await ssl.WriteAsync(Encoding.ASCII.GetBytes("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+        // Read the whole response: a chunked body's last chunk may come in a later record, and left unread it would be
+        // taken for the next request's answer on this kept connection.
         var buffer = new byte[4096];
+        var response = new StringBuilder();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var read = await ssl.ReadAsync(buffer, timeout.Token);
-        return Encoding.ASCII.GetString(buffer, 0, read);
+        while (!IsComplete(response.ToString()))
+        {
+            var read = await ssl.ReadAsync(buffer, timeout.Token);
+            if (read == 0) break;
+            response.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+        return response.ToString();
+    }
+
+    private static bool IsComplete(string response)
+    {
+        var headerEnd = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (headerEnd < 0) return false;
+        var headers = response[..headerEnd];
+        if (headers.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+            return response.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal) || response.EndsWith("\r\n\r\n0\r\n\r\n", StringComparison.Ordinal);
+        var length = headers.Split("\r\n").FirstOrDefault(h => h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        return length is null || response.Length - headerEnd - 4 >= int.Parse(length["Content-Length:".Length..].Trim(), CultureInfo.InvariantCulture);
     }
 
     private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);
