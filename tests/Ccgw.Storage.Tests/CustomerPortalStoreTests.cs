@@ -144,7 +144,7 @@ public sealed class SqliteCustomerPortalStoreTests : CustomerPortalStoreTests
 public sealed class PostgresCustomerPortalStoreTests(PostgresServerFixture postgres) : CustomerPortalStoreTests
 {
     private readonly MigratedPostgres _db = new(postgres);
-    protected override ICustomerRepository Customers => new PostgresTestCustomers(_db.Database, Time);
+    protected override ICustomerRepository Customers => new PostgresCustomerRepository(_db.Database, Time);
     protected override ICustomerAccountStore Accounts => new PostgresCustomerAccountStore(_db.Database);
     protected override ISignInLinkStore Links => new PostgresSignInLinkStore(_db.Database);
     protected override ICustomerCredentialStore Credentials => new PostgresCustomerCredentialStore(_db.Database, Time);

@@ -165,7 +165,7 @@ public sealed class PostgresSelfHelpStoreTests(PostgresServerFixture postgres) :
         await _db.InitializeAsync();
         return (new PostgresWizardRepository(_db.Database, Time), new PostgresSelfHelpTrailRepository(_db.Database),
             new PostgresCatalogueRepository(_db.Database, Time), new PostgresOrderRepository(_db.Database),
-            new PostgresTestCustomers(_db.Database, Time), new NoHistory());
+            new PostgresCustomerRepository(_db.Database, Time), new NoHistory());
     }
 
     public override Task DisposeAsync() => _db.DisposeAsync();

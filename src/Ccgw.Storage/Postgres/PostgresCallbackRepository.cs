@@ -17,7 +17,7 @@ public sealed class PostgresCallbackRepository(PostgresDatabase database, TimePr
     /// <summary>The columns of <see cref="Read"/>, in its order.</summary>
     internal const string Columns = """
         id, queue_id, channel, address, scheduled_at, priority, original_started_at, status, customer_id, page_url, topic,
-        product, name, im_address, time_zone, attempts, last_outcome, last_attempt_at
+        product, name, im_address, time_zone, attempts, last_outcome, last_attempt_at, medium
         """;
 
     /// <summary>
@@ -36,10 +36,10 @@ public sealed class PostgresCallbackRepository(PostgresDatabase database, TimePr
     internal const string InsertSql = """
         INSERT INTO callbacks (id, queue_id, channel, address, scheduled_at, priority, original_started_at, status,
                                customer_id, page_url, topic, product, name, im_address, time_zone, attempts,
-                               last_outcome, last_attempt_at, updated_at)
+                               last_outcome, last_attempt_at, updated_at, medium)
         VALUES (@Id, @QueueId, @Channel, @Address, @ScheduledAt, @Priority, @OriginalStartedAt, @Status,
                 @CustomerId, @PageUrl, @Topic, @Product, @Name, @ImAddress, @TimeZone, @Attempts,
-                @LastOutcome, @LastAttemptAt, @UpdatedAt)
+                @LastOutcome, @LastAttemptAt, @UpdatedAt, @Medium)
         """;
 
     private Task AddCoreAsync(CallbackRequest request, CancellationToken cancellationToken) =>
@@ -59,7 +59,8 @@ public sealed class PostgresCallbackRepository(PostgresDatabase database, TimePr
             .Text("OriginalStartedAt", StoredTime.Write(r.OriginalStartedAt)).Text("Status", r.Status.ToString())
             .Text("CustomerId", r.CustomerId).Text("PageUrl", r.PageUrl).Text("Topic", r.Topic).Text("Product", r.Product)
             .Text("Name", r.Name).Text("ImAddress", r.ImAddress).Text("TimeZone", r.TimeZone).Int("Attempts", r.Attempts)
-            .Text("LastOutcome", r.LastOutcome).Text("LastAttemptAt", StoredTime.Write(r.LastAttemptAt)).Text("UpdatedAt", now);
+            .Text("LastOutcome", r.LastOutcome).Text("LastAttemptAt", StoredTime.Write(r.LastAttemptAt)).Text("UpdatedAt", now)
+            .Text("Medium", HelpMediums.Name(r.Medium));
 
     public async ValueTask<CallbackRequest?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -235,5 +236,5 @@ public sealed class PostgresCallbackRepository(PostgresDatabase database, TimePr
         r.GetString(0), r.GetString(1), Enum.Parse<InteractionChannel>(r.GetString(2)), r.GetString(3), StoredTime.Read(r.GetString(4)),
         r.GetInt32(5), StoredTime.Read(r.GetString(6)), Enum.Parse<CallbackStatus>(r.GetString(7)), r.TextOrNull(8), r.TextOrNull(9),
         r.TextOrNull(10), r.TextOrNull(11), r.TextOrNull(12), r.TextOrNull(13), r.TextOrNull(14), r.GetInt32(15), r.TextOrNull(16),
-        StoredTime.ReadNullable(r.TextOrNull(17)));
+        StoredTime.ReadNullable(r.TextOrNull(17)), HelpMediums.Read(r.TextOrNull(18)));
 }

@@ -189,20 +189,24 @@ public sealed class PostgresHelpRequestStore : IHelpRequestStore, IAsyncDisposab
                 ImAddress = s.ImAddress ?? existing.ImAddress,
                 TimeZone = s.TimeZone ?? existing.TimeZone,
                 CustomerId = existing.CustomerId ?? customerId,
+                Medium = s.Medium,
             };
             await using var update = Pg.Command(c, tx, """
                 UPDATE callbacks SET scheduled_at = @ScheduledAt, status = @Status, page_url = @PageUrl, name = @Name,
-                                     im_address = @ImAddress, time_zone = @TimeZone, customer_id = @CustomerId, updated_at = @UpdatedAt
+                                     im_address = @ImAddress, time_zone = @TimeZone, customer_id = @CustomerId, updated_at = @UpdatedAt,
+                                     medium = @Medium
                 WHERE id = @Id
                 """).Text("ScheduledAt", StoredTime.Write(stored.ScheduledAt)).Text("Status", stored.Status.ToString())
                 .Text("PageUrl", stored.PageUrl).Text("Name", stored.Name).Text("ImAddress", stored.ImAddress)
-                .Text("TimeZone", stored.TimeZone).Text("CustomerId", stored.CustomerId).Text("UpdatedAt", stamp).Text("Id", stored.Id);
+                .Text("TimeZone", stored.TimeZone).Text("CustomerId", stored.CustomerId).Text("UpdatedAt", stamp)
+                .Text("Medium", HelpMediums.Name(stored.Medium)).Text("Id", stored.Id);
             await update.ExecuteNonQueryAsync();
         }
         else
         {
             stored = new CallbackRequest(NewOrderedId(), s.QueueId, InteractionChannel.Callback, s.Address, s.ScheduledAt, s.Priority,
-                s.ReceivedAt, CallbackStatus.Scheduled, customerId, s.PageUrl, s.QueueId, null, s.Name, s.ImAddress, s.TimeZone);
+                s.ReceivedAt, CallbackStatus.Scheduled, customerId, s.PageUrl, s.QueueId, null, s.Name, s.ImAddress, s.TimeZone,
+                Medium: s.Medium);
             await using var insert = PostgresCallbackRepository.Insert(c, tx, stored, stamp);
             await insert.ExecuteNonQueryAsync();
         }

@@ -21,14 +21,15 @@ public sealed class PostgresInteractionHistoryRepository(PostgresDatabase databa
         {
             // Two statements prepared once and run with new values per row.
             await using var upsert = Pg.Command(c, tx, """
-                INSERT INTO interactions AS i (interaction_id, channel, queue_id, customer_id, address, product, agent_id, state, arrived_at, original_started_at, ended_at)
-                VALUES (@InteractionId, @Channel, @QueueId, @CustomerId, @Address, @Product, @AgentId, @State, @ArrivedAt, @OriginalStartedAt, @EndedAt)
+                INSERT INTO interactions AS i (interaction_id, channel, queue_id, customer_id, address, product, agent_id, state, arrived_at, original_started_at, ended_at, medium)
+                VALUES (@InteractionId, @Channel, @QueueId, @CustomerId, @Address, @Product, @AgentId, @State, @ArrivedAt, @OriginalStartedAt, @EndedAt, @Medium)
                 ON CONFLICT (interaction_id) DO UPDATE SET queue_id = excluded.queue_id, customer_id = coalesce(excluded.customer_id, i.customer_id),
                     address = coalesce(excluded.address, i.address), product = coalesce(excluded.product, i.product),
-                    agent_id = coalesce(excluded.agent_id, i.agent_id), state = excluded.state, ended_at = coalesce(excluded.ended_at, i.ended_at)
+                    agent_id = coalesce(excluded.agent_id, i.agent_id), state = excluded.state, ended_at = coalesce(excluded.ended_at, i.ended_at),
+                    medium = coalesce(excluded.medium, i.medium)
                 """).Text("InteractionId", null).Text("Channel", null).Text("QueueId", null).Text("CustomerId", null).Text("Address", null)
                 .Text("Product", null).Text("AgentId", null).Text("State", null).Text("ArrivedAt", null).Text("OriginalStartedAt", null)
-                .Text("EndedAt", null);
+                .Text("EndedAt", null).Text("Medium", null);
             await using var insertEvent = Pg.Command(c, tx, """
                 INSERT INTO interaction_events (interaction_id, seq, at, kind, state, agent_id, queue_id, detail)
                 VALUES (@InteractionId, @Sequence, @At, @Kind, @State, @AgentId, @QueueId, @Detail)
@@ -39,7 +40,8 @@ public sealed class PostgresInteractionHistoryRepository(PostgresDatabase databa
             {
                 await ExecuteAsync(upsert, cancellationToken, entry.InteractionId, entry.Channel.ToString(), entry.QueueId, entry.CustomerId,
                     entry.Address, entry.Product, entry.AgentId, entry.State.ToString(), StoredTime.Write(entry.ArrivedAt),
-                    StoredTime.Write(entry.OriginalStartedAt), StoredTime.Write(entry.EndedAt));
+                    StoredTime.Write(entry.OriginalStartedAt), StoredTime.Write(entry.EndedAt),
+                    entry.Medium is { } medium ? HelpMediums.Name(medium) : null);
                 foreach (var e in events)
                     await ExecuteAsync(insertEvent, cancellationToken, e.InteractionId, e.Sequence, StoredTime.Write(e.At), e.Kind,
                         e.State?.ToString(), e.AgentId, e.QueueId, e.Detail);
@@ -58,7 +60,7 @@ public sealed class PostgresInteractionHistoryRepository(PostgresDatabase databa
         var sql = new StringBuilder("""
             SELECT interaction_id AS InteractionId, channel AS Channel, queue_id AS QueueId, customer_id AS CustomerId,
                    address AS Address, product AS Product, agent_id AS AgentId, state AS State, arrived_at AS ArrivedAt,
-                   original_started_at AS OriginalStartedAt, ended_at AS EndedAt
+                   original_started_at AS OriginalStartedAt, ended_at AS EndedAt, medium AS Medium
             FROM interactions WHERE TRUE
             """);
         if (query.AgentId is not null) sql.Append(" AND agent_id = @AgentId");
@@ -80,7 +82,8 @@ public sealed class PostgresInteractionHistoryRepository(PostgresDatabase databa
         }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new InteractionHistoryEntry(r.InteractionId, Enum.Parse<InteractionChannel>(r.Channel), r.QueueId,
             r.CustomerId, r.Address, r.Product, r.AgentId, Enum.Parse<InteractionState>(r.State), StoredTime.Read(r.ArrivedAt),
-            StoredTime.ReadNullable(r.OriginalStartedAt), StoredTime.ReadNullable(r.EndedAt)))];
+            StoredTime.ReadNullable(r.OriginalStartedAt), StoredTime.ReadNullable(r.EndedAt),
+            r.Medium is null ? null : HelpMediums.Read(r.Medium)))];
     }
 
     public async ValueTask<IReadOnlyList<InteractionHistoryEvent>> GetEventsAsync(string interactionId, CancellationToken cancellationToken = default)
@@ -96,7 +99,7 @@ public sealed class PostgresInteractionHistoryRepository(PostgresDatabase databa
     }
 
     private sealed record EntryRow(string InteractionId, string Channel, string QueueId, string? CustomerId, string? Address,
-        string? Product, string? AgentId, string State, string ArrivedAt, string? OriginalStartedAt, string? EndedAt);
+        string? Product, string? AgentId, string State, string ArrivedAt, string? OriginalStartedAt, string? EndedAt, string? Medium);
 
     private sealed record EventRow(string InteractionId, long Sequence, string At, string Kind, string? State,
         string? AgentId, string? QueueId, string? Detail);
