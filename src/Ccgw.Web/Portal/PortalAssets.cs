@@ -35,7 +35,9 @@ internal static class PortalAssets
         ".table{overflow-x:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}" +
         "ul.callbacks,ul.history{padding-left:1.1rem}ul.callbacks li{margin-bottom:1rem}.available{color:#1b6e2a;font-weight:600}.away{color:#555}" +
         "ul.wizards,ul.catalogue,ul.choices{list-style:none;padding:0}ul.wizards li,ul.catalogue li{margin-bottom:.75rem}ul.wizards form.inline button{margin-top:.25rem}" +
-        "fieldset{border:1px solid #ccc;border-radius:4px;margin:1rem 0;padding:.25rem 1rem 1rem}legend{font-weight:600}ul.choices button{width:100%;text-align:left;margin-top:.5rem}" +
+        "fieldset{border:1px solid #ccc;border-radius:4px;margin:1rem 0;padding:.25rem 1rem 1rem}legend{font-weight:600}" +
+        // A radio sits beside its label text (the section's block labels would put it above, centred).
+        "fieldset label:has(>input[type=radio]){display:flex;align-items:center;gap:.5rem;font-weight:400}fieldset input[type=radio]{width:auto;margin:0}ul.choices button{width:100%;text-align:left;margin-top:.5rem}" +
         "main.wizard{display:block;max-width:48rem}.ending{border-left:4px solid #0b4f9c;padding:.25rem .75rem;background:#f2f6fb}form.inline input[type=number]{width:6rem}" +
         ".visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
         // The chat window on /me (Chat/WebChatSection, the same rules as help.css): who said what is written out.

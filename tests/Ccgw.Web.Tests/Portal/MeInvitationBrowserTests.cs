@@ -19,6 +19,19 @@ namespace Ccgw.Web.Tests.Portal;
 public sealed partial class MeInvitationBrowserTests(PortalFixture fixture) : IClassFixture<PortalFixture>
 {
     private const string Sub = "/usr/bin/mosquitto_sub";
+    private static readonly string AxeScript = Path.Combine(RepoPaths.Root, "src", "Ccgw.Web", "ClientApp", "node_modules", "axe-core", "axe.min.js");
+
+    /// <summary>With CCGW_SCREENSHOTS=1, saves the page at 1366x768 and at phone width as docs/images/NAME[-narrow].png.</summary>
+    private static async Task ScreenshotForDocsAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("CCGW_SCREENSHOTS") != "1") return;
+        var images = Path.Combine(RepoPaths.Root, "docs", "images");
+        await page.SetViewportSizeAsync(1366, 768);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(images, name + ".png") });
+        await page.SetViewportSizeAsync(390, 844);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(images, name + "-narrow.png"), FullPage = true });
+        await page.SetViewportSizeAsync(1366, 768);
+    }
     private const string Pub = "/usr/bin/mosquitto_pub";
 
     private static string I(int port) => port.ToString(CultureInfo.InvariantCulture);
@@ -109,8 +122,18 @@ public sealed partial class MeInvitationBrowserTests(PortalFixture fixture) : IC
         Assert.Equal(404, unknown.Status);
         Assert.StartsWith("application/problem+json", unknown.Headers["content-type"], StringComparison.Ordinal);
 
-        // carol accepts: the chat opens on her page, to alice's topic.
-        await item.GetByRole(AriaRole.Button, new() { Name = "Accept" }).ClickAsync();
+        // axe-core on /me with the invitation, the chat section and the alert choice: no serious or critical violation.
+        await page.EvaluateAsync(await File.ReadAllTextAsync(AxeScript));
+        var violations = await page.EvaluateAsync<string[]>("""
+            async () => (await axe.run(document)).violations
+              .filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id}: ${v.help} (${v.nodes.length})`)
+            """);
+        Assert.True(violations.Length == 0, string.Join("\n", violations));
+        await ScreenshotForDocsAsync(page, "me-invitation");
+
+        // carol accepts with the keyboard only: the chat opens on her page, to alice's topic.
+        await item.GetByRole(AriaRole.Button, new() { Name = "Accept" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
         await Expect(page).ToHaveURLAsync(new Regex("/me\\?invitation=" + invitationId));
         await Expect(page.Locator("#me-chat-hint")).ToHaveTextAsync("Your chat with Alice Archer opens below.");
         await Expect(page.Locator("#chat-window")).ToBeVisibleAsync();
