@@ -20,29 +20,34 @@ using Microsoft.Extensions.Logging;
 // the same process (both share the machine, as a daemon and its clients would on one box). --url http://host:port
 // instead loads a running daemon. Usage:
 //   dotnet run -c Release --project bench/Ccgw.Bench.HelpRequests -- [--seconds 10] [--clients 64] [--batch 256] [--url URL] [--store]
+//     [--engine sqlite|postgresql --pg CONNECTION]
+// --engine postgresql runs the same intake on PostgreSQL (an empty database; bench/storage/run.sh starts a throw-away
+// cluster and runs both engines in one go).
 // --store submits straight to the store (no HTTP, no validation): what the durable intake alone can take.
 // --serve starts only the in-process endpoints, prints their URL and serves until standard input closes, then prints
 // the commits; with a second process as the load generator each can be pinned to its own core:
 //   taskset -c 0 dotnet Ccgw.Bench.HelpRequests.dll --serve < fifo & taskset -c 1 dotnet Ccgw.Bench.HelpRequests.dll --url URL
 var seconds = Arg("--seconds", 10);
 var clients = Arg("--clients", 64);
-var batch = Arg("--batch", SqliteHelpRequestStore.MaxBatch);
+var batch = Arg("--batch", Ccgw.Storage.Sqlite.SqliteHelpRequestStore.MaxBatch);
 var url = ArgText("--url");
 var otherWrites = Arg("--other-writes", 0);
-if (args.Contains("--store")) return await StoreOnly.RunAsync(seconds, clients, batch, otherWrites);
+var engine = ArgText("--engine") ?? "sqlite";
+var postgres = ArgText("--pg");
+if (args.Contains("--store")) return await StoreOnly.RunAsync(engine, postgres, seconds, clients, batch, otherWrites);
 if (args.Contains("--serve"))
 {
-    await using var served = await LocalHost.StartAsync(batch);
+    await using var served = await LocalHost.StartAsync(engine, postgres, batch);
     Console.WriteLine(served.Url);
     var serverCpu = Cpu.Begin();
     await Console.In.ReadToEndAsync();
-    Console.WriteLine(serverCpu.Report((int)served.Store.Committed, "server only, warm-up included"));
+    Console.WriteLine(serverCpu.Report((int)served.Storage.Committed, "server only, warm-up included"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"served: {served.Store.Committed} requests in {served.Store.Commits} commits (fsyncs), {(double)served.Store.Committed / Math.Max(1, served.Store.Commits):F1} per commit, warm-up included"));
+        $"served: {served.Storage.Committed} requests in {served.Storage.Commits} commits (fsyncs), {(double)served.Storage.Committed / Math.Max(1, served.Storage.Commits):F1} per commit, warm-up included"));
     return 0;
 }
 
-await using var local = url is null ? await LocalHost.StartAsync(batch) : null;
+await using var local = url is null ? await LocalHost.StartAsync(engine, postgres, batch) : null;
 var baseAddress = new Uri(url ?? local!.Url);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
 {
@@ -52,16 +57,16 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 
 // Warm-up (JIT, connections), not counted.
 await RunAsync(TimeSpan.FromSeconds(2), offset: 9_000_000);
-var before = local?.Store.Commits ?? 0;
-var beforeRows = local?.Store.Committed ?? 0;
+var before = local?.Storage.Commits ?? 0;
+var beforeRows = local?.Storage.Committed ?? 0;
 var cpu = Cpu.Begin();
 var (accepted, failed, latencies, elapsed) = await RunAsync(TimeSpan.FromSeconds(seconds), offset: 0);
 var cpuLine = cpu.Report(accepted, url is null ? "server and load generator" : "load generator only");
 latencies.Sort();
-var commits = (local?.Store.Commits ?? 0) - before;
-var rows = (local?.Store.Committed ?? 0) - beforeRows;
+var commits = (local?.Storage.Commits ?? 0) - before;
+var rows = (local?.Storage.Committed ?? 0) - beforeRows;
 
-Console.WriteLine($"help requests: {(url is null ? "in-process endpoints + SQLite (WAL, synchronous=FULL)" : url)}, {clients} concurrent clients, {seconds} s, max batch {batch}");
+Console.WriteLine($"help requests: {(url is null ? "in-process endpoints + " + local!.Storage.Engine : url)}, {clients} concurrent clients, {seconds} s, max batch {batch}");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"accepted: {accepted} ({accepted / elapsed.TotalSeconds:F0}/s), failed: {failed}, latency p50 {Pct(0.50):F1} ms, p99 {Pct(0.99):F1} ms"));
 Console.WriteLine(cpuLine);
@@ -127,9 +132,10 @@ internal readonly record struct Cpu(TimeSpan AtStart)
 /// </summary>
 internal static class OtherWriter
 {
-    public static async Task RunAsync(SqliteDatabase db, int perSecond, CancellationToken cancellationToken)
+    public static async Task RunAsync(SqliteDatabase? db, int perSecond, CancellationToken cancellationToken)
     {
         if (perSecond <= 0) return;
+        if (db is null) throw new ArgumentException("--other-writes is for SQLite (it measures the position index reload)");
         await using var c = await db.OpenAsync(cancellationToken);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / perSecond));
         try
@@ -150,41 +156,30 @@ internal static class OtherWriter
 /// <summary>The store alone: the same distinct "now" requests submitted by <c>clients</c> concurrent tasks.</summary>
 internal static class StoreOnly
 {
-    public static async Task<int> RunAsync(int seconds, int clients, int batch, int otherWrites)
+    public static async Task<int> RunAsync(string engine, string? postgres, int seconds, int clients, int batch, int otherWrites)
     {
-        var dir = Directory.CreateTempSubdirectory("ccgw-bench-store-").FullName;
-        try
-        {
-            var db = new SqliteDatabase(Path.Combine(dir, "ccgw.db"));
-            await db.InitializeAsync(default);
-            await new MigrationRunner(db, TimeProvider.System).ApplyAsync(default);
-            await using var store = new SqliteHelpRequestStore(db, TimeProvider.System, batch);
-            CallbackQueuePolicy[] policies = [new("sales", "Sales"), new("billing", "Billing")];
-            await RunAsync(store, policies, TimeSpan.FromSeconds(2), clients, 9_000_000);
-            using var stopOthers = new CancellationTokenSource();
-            var others = OtherWriter.RunAsync(db, otherWrites, stopOthers.Token);
-            var commits = store.Commits;
-            var rows = store.Committed;
-            var cpu = Cpu.Begin();
-            var (accepted, elapsed) = await RunAsync(store, policies, TimeSpan.FromSeconds(seconds), clients, 0);
-            var cpuLine = cpu.Report(accepted, "store and submitters");
-            await stopOthers.CancelAsync();
-            await others;
-            commits = store.Commits - commits;
-            rows = store.Committed - rows;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"store only, {clients} concurrent submitters, {otherWrites} other commits/s, {seconds} s, max batch {batch}: {accepted} ({accepted / elapsed.TotalSeconds:F0}/s), requests per commit {(double)rows / Math.Max(1, commits):F1}"));
-            Console.WriteLine(cpuLine);
-            return 0;
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(dir, recursive: true);
-        }
+        await using var storage = await IntakeStorage.OpenAsync(engine, postgres, batch);
+        var store = storage.Store;
+        CallbackQueuePolicy[] policies = [new("sales", "Sales"), new("billing", "Billing")];
+        await RunAsync(store, policies, TimeSpan.FromSeconds(2), clients, 9_000_000);
+        using var stopOthers = new CancellationTokenSource();
+        var others = OtherWriter.RunAsync(storage.Sqlite, otherWrites, stopOthers.Token);
+        var commits = storage.Commits;
+        var rows = storage.Committed;
+        var cpu = Cpu.Begin();
+        var (accepted, elapsed) = await RunAsync(store, policies, TimeSpan.FromSeconds(seconds), clients, 0);
+        var cpuLine = cpu.Report(accepted, "store and submitters");
+        await stopOthers.CancelAsync();
+        await others;
+        commits = storage.Commits - commits;
+        rows = storage.Committed - rows;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"store only ({storage.Engine}), {clients} concurrent submitters, {otherWrites} other commits/s, {seconds} s, max batch {batch}: {accepted} ({accepted / elapsed.TotalSeconds:F0}/s), requests per commit {(double)rows / Math.Max(1, commits):F1}"));
+        Console.WriteLine(cpuLine);
+        return 0;
     }
 
-    private static async Task<(int Accepted, TimeSpan Elapsed)> RunAsync(SqliteHelpRequestStore store, CallbackQueuePolicy[] policies,
+    private static async Task<(int Accepted, TimeSpan Elapsed)> RunAsync(IHelpRequestStore store, CallbackQueuePolicy[] policies,
         TimeSpan duration, int clients, int offset)
     {
         var accepted = 0;
@@ -208,34 +203,28 @@ internal static class StoreOnly
 /// <summary>The help endpoints composed as the daemon composes them, on a temp database.</summary>
 internal sealed class LocalHost : IAsyncDisposable
 {
-    private readonly string _dir;
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _engine;
 
-    private LocalHost(string dir, WebApplication app, SqliteHelpRequestStore store, RoutingEngine engine, string url)
+    private LocalHost(WebApplication app, IntakeStorage storage, RoutingEngine engine, string url)
     {
-        _dir = dir;
         _app = app;
-        Store = store;
+        Storage = storage;
         Url = url;
         _engine = engine.RunAsync(_stop.Token);
     }
 
-    public SqliteHelpRequestStore Store { get; }
+    public IntakeStorage Storage { get; }
     public string Url { get; }
 
-    public static async Task<LocalHost> StartAsync(int batch)
+    public static async Task<LocalHost> StartAsync(string storageEngine, string? postgres, int batch)
     {
-        var dir = Directory.CreateTempSubdirectory("ccgw-bench-help-").FullName;
-        var db = new SqliteDatabase(Path.Combine(dir, "ccgw.db"));
-        await db.InitializeAsync(default);
-        await new MigrationRunner(db, TimeProvider.System).ApplyAsync(default);
+        var storage = await IntakeStorage.OpenAsync(storageEngine, postgres, batch);
         var engine = new RoutingEngine(new ContactCenterDefinition(
             [new AgentDefinition("alice", "Alice", new Dictionary<string, int> { ["sales"] = 5, ["billing"] = 3 }, new ChannelCapacity())],
             [new QueueDefinition("sales", new Dictionary<string, int> { ["sales"] = 1 }), new QueueDefinition("billing", new Dictionary<string, int> { ["billing"] = 1 })],
             new RoutingOptions()), TimeProvider.System);
-        var store = new SqliteHelpRequestStore(db, TimeProvider.System, batch);
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
@@ -247,26 +236,24 @@ internal sealed class LocalHost : IAsyncDisposable
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(new CallbackPolicies([new CallbackQueuePolicy("sales", "Sales"), new CallbackQueuePolicy("billing", "Billing")]));
-        builder.Services.AddSingleton<IHelpRequestStore>(store);
-        builder.Services.AddSingleton<ICallbackRepository>(new SqliteCallbackRepository(db, TimeProvider.System));
-        builder.Services.AddSingleton<ICustomerAlertStore>(new SqliteCustomerAlertStore(db));
+        builder.Services.AddSingleton(storage.Store);
+        builder.Services.AddSingleton(storage.Callbacks);
+        builder.Services.AddSingleton(storage.Alerts);
         builder.Services.AddHelpRequests(new HelpSiteOptions("Bench", TimeSpan.FromMinutes(3)));
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         var app = builder.Build();
         app.MapHelpRequests();
         await app.StartAsync();
-        return new LocalHost(dir, app, store, engine, $"http://127.0.0.1:{port}");
+        return new LocalHost(app, storage, engine, $"http://127.0.0.1:{port}");
     }
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        await Store.DisposeAsync();
         await _stop.CancelAsync();
         await _engine;
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        await Storage.DisposeAsync();
     }
 }
