@@ -23,8 +23,14 @@ LOAD="dotnet $ROOT/bench/Ccgw.Bench.Xmpp/bin/Release/net10.0/Ccgw.Bench.Xmpp.dll
 
 wait_port() { i=0; while ! (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null; do i=$((i+1)); [ $i -gt 100 ] && { echo "port $1 never opened" >&2; exit 1; }; sleep 0.2; done; }
 
-run_load() { # name port pid
-  taskset -c 1 $LOAD rate 127.0.0.1 "$2" localhost "$PAIRS" "$DURATION" alice demo-alice bob demo-bob | sed "s/^/$1 /"
+ticks() { local t=0; for p in "$@"; do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
+run_load() { # name port pid: the rate line gains the server's CPU per relayed message (warm-up included in the CPU,
+             # so the figure errs high by about 2/(2+DURATION) for both servers alike)
+  local c0; c0=$(ticks "$3")
+  local line; line=$(taskset -c 1 $LOAD rate 127.0.0.1 "$2" localhost "$PAIRS" "$DURATION" alice demo-alice bob demo-bob)
+  local c1; c1=$(ticks "$3")
+  local n; n=$(sed -n 's/.* messages=\([0-9]*\) .*/\1/p' <<<"$line")
+  echo "$1 $line cpu_us_per_message=$(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / (n > 0 ? n : 1) ))"
   taskset -c 1 $LOAD idle 127.0.0.1 "$2" localhost "$IDLE" alice demo-alice "$3" | sed "s/^/$1 /"
 }
 
@@ -73,11 +79,12 @@ run_load prosody $PROSODY_PORT $PROSODY_PID | tee "$WORK/prosody.txt"
 kill $PROSODY_PID; sleep 1; PROSODY_PID=""
 
 awk '
-  /^ccgw rate/    { for (i=1;i<=NF;i++) if ($i ~ /^per_second=/) { split($i,a,"="); cr=a[2] } }
-  /^prosody rate/ { for (i=1;i<=NF;i++) if ($i ~ /^per_second=/) { split($i,a,"="); pr=a[2] } }
+  /^ccgw rate/    { for (i=1;i<=NF;i++) { if ($i ~ /^per_second=/) { split($i,a,"="); cr=a[2] } if ($i ~ /^cpu_us_per_message=/) { split($i,a,"="); cu=a[2] } } }
+  /^prosody rate/ { for (i=1;i<=NF;i++) { if ($i ~ /^per_second=/) { split($i,a,"="); pr=a[2] } if ($i ~ /^cpu_us_per_message=/) { split($i,a,"="); pu=a[2] } } }
   /^ccgw idle/    { for (i=1;i<=NF;i++) { if ($i ~ /^rss_after_mb=/) { split($i,a,"="); cm=a[2] } if ($i ~ /^connections=/) { split($i,a,"="); cc=a[2] } } }
   /^prosody idle/ { for (i=1;i<=NF;i++) { if ($i ~ /^rss_after_mb=/) { split($i,a,"="); pm=a[2] } if ($i ~ /^connections=/) { split($i,a,"="); pc=a[2] } } }
   END {
     printf "messages/s   ccgw %s  prosody %s  ratio %.2f (goal >= 2)\n", cr, pr, (pr > 0 ? cr / pr : 0)
+    printf "CPU us/message  ccgw %s  prosody %s  ratio ccgw/prosody %.2f\n", cu, pu, (pu > 0 ? cu / pu : 0)
     printf "idle memory  ccgw %s MB for %s  prosody %s MB for %s  ratio %.2f (goal: ccgw < 1024 MB)\n", cm, cc, pm, pc, (pm > 0 ? cm / pm : 0)
   }' "$WORK/ccgw.txt" "$WORK/prosody.txt"
