@@ -25,6 +25,15 @@ internal sealed partial class CallbackCall
     /// <summary>Set (under <see cref="_gate"/>) when the flow queued it: from then on the core owns its outcome.</summary>
     private bool _ivrQueued;
 
+    /// <summary>The queue the flow put the customer in (set under <see cref="_gate"/>); null before, and for a voice call-back.</summary>
+    private string? _ivrQueueId;
+
+    /// <summary>Where a customer on the line goes back to when an agent's leg fails: the flow's queue, else the call-back's.</summary>
+    private string WaitingQueue
+    {
+        get { lock (_gate) return _ivrQueueId ?? _interaction.QueueId; }
+    }
+
     /// <summary>An automated call-back whose outcome is not the core's yet (read under <see cref="_gate"/>).</summary>
     private bool OutsideCore => _ivr is not null && !_ivrQueued;
 
@@ -94,6 +103,7 @@ internal sealed partial class CallbackCall
         {
             if (_phase != CallbackCallPhase.RunningFlow) return true;
             _ivrQueued = true;
+            _ivrQueueId = queue.QueueId;
             _phase = CallbackCallPhase.CustomerWaiting;
             _customerAudio = Play(media, [], _parts.Announcer.HoldMusicFor(queue.QueueId), ct);
         }
@@ -111,6 +121,7 @@ internal sealed partial class CallbackCall
             lock (_gate)
             {
                 _ivrQueued = false;
+                _ivrQueueId = null;
                 if (_phase == CallbackCallPhase.CustomerWaiting) _phase = CallbackCallPhase.RunningFlow;
             }
             await StopPlaybackAsync();

@@ -268,7 +268,7 @@ internal sealed partial class CallbackCall
         }
         bool customerOnLine;
         lock (_gate) customerOnLine = _customerAnswered;
-        if (customerOnLine) await _parts.Engine.TransferAsync(Id, _interaction.QueueId);
+        if (customerOnLine) await _parts.Engine.TransferAsync(Id, WaitingQueue);
         else await HangupAsync(CallbackEnd.Failure, "failed");
     }
 
