@@ -78,7 +78,7 @@ public static class GatewayConfiguration
         XmppRules.Check(options.Xmpp, problems);
         ImComponentRules.Check(options, problems);
         ImTextRules.Check(options, problems);
-        SelfHelpRules.Check(options.SelfHelp, context, problems, [.. options.Queues.Select(q => q.Id)]);
+        SelfHelpRules.Check(options.SelfHelp, context, problems, [.. options.Queues.Select(q => q.Id)], [.. options.Flows.Keys]);
         PortalRules.Check(options, problems);
         PairRules.Check(options.Pair, problems);
         StorageRules.Check(options.Storage, context, problems);

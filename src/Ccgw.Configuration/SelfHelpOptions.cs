@@ -22,6 +22,12 @@ public sealed class SelfHelpOptions
     /// files under <see cref="ContentDirectory"/>, linked as <c>/self-help/content/{Path}</c>. No call-back is created.
     /// </summary>
     public Dictionary<string, List<TopicDocumentOptions>> TopicDocuments { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The flow (a key of <c>Flows</c>) an automated IVR call-back runs per topic (a queue id), issue 18: the dialler calls
+    /// the customer and runs it as an inbound call runs its DID's flow. A topic without one is not offered "ivr".
+    /// </summary>
+    public Dictionary<string, string> TopicFlows { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>One download of <see cref="SelfHelpOptions.TopicDocuments"/>: what the link says and the file under the content directory.</summary>

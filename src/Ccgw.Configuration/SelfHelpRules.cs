@@ -4,13 +4,15 @@ namespace Ccgw.Configuration;
 
 /// <summary>
 /// SelfHelp: the seed file exists, the content directory exists, the order window is a sane number of days; each topic's
-/// documents name a known queue, have a title, and point to an existing file inside the content directory.
+/// documents name a known queue, have a title, and point to an existing file inside the content directory; each topic's
+/// automated call-back flow (TopicFlows) names a known queue and a configured flow.
 /// </summary>
 internal static class SelfHelpRules
 {
     public const int MaxDocumentTitleLength = 200;
 
-    public static void Check(SelfHelpOptions o, ConfigContext context, ConfigProblems problems, IReadOnlyCollection<string>? queueIds = null)
+    public static void Check(SelfHelpOptions o, ConfigContext context, ConfigProblems problems, IReadOnlyCollection<string>? queueIds = null,
+        IReadOnlyCollection<string>? flowIds = null)
     {
         if (o.SeedFile is { Length: > 0 } seed)
             context.RequireFile("SelfHelp:SeedFile", seed, problems);
@@ -24,6 +26,23 @@ internal static class SelfHelpRules
         if (o.OrderWindowDays is < 1 or > 3650)
             problems.Error("SelfHelp:OrderWindowDays", $"{o.OrderWindowDays} is out of range; use 1 to 3650 days");
         CheckTopicDocuments(o, context, problems, queueIds, contentOk);
+        CheckTopicFlows(o, problems, queueIds, flowIds);
+    }
+
+    /// <summary>Each automated call-back topic is a known queue and names a configured flow.</summary>
+    private static void CheckTopicFlows(SelfHelpOptions o, ConfigProblems problems, IReadOnlyCollection<string>? queueIds,
+        IReadOnlyCollection<string>? flowIds)
+    {
+        foreach (var (topic, flow) in o.TopicFlows)
+        {
+            var key = $"SelfHelp:TopicFlows:{topic}";
+            if (queueIds is not null && !queueIds.Contains(topic, StringComparer.OrdinalIgnoreCase))
+                problems.Error(key, $"'{topic}' is not a queue id; topics are {string.Join(", ", queueIds)}");
+            if (string.IsNullOrWhiteSpace(flow))
+                problems.Error(key, "name the flow (a key of Flows) the automated call-back runs");
+            else if (flowIds is not null && !flowIds.Contains(flow, StringComparer.Ordinal))
+                problems.Error(key, $"'{flow}' is not a flow; flows are {string.Join(", ", flowIds)}");
+        }
     }
 
     private static void CheckTopicDocuments(SelfHelpOptions o, ConfigContext context, ConfigProblems problems,

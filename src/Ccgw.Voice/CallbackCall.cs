@@ -21,6 +21,9 @@ public enum CallbackCallPhase
     /// <summary>Customer-first: the customer answered and hears the greeting, then music, while an agent's phone rings.</summary>
     CustomerWaiting,
 
+    /// <summary>Automated call-back: the customer answered and is in the topic's flow (no agent yet; see CallbackCall.Ivr.cs).</summary>
+    RunningFlow,
+
     /// <summary>Customer and agent bridged; the gateway relays RTP both ways.</summary>
     Connected,
 
@@ -63,9 +66,11 @@ internal sealed partial class CallbackCall
     private long? _answeredAt;
     private long? _connectedAt;
 
-    public CallbackCall(CallParts parts, InteractionView interaction, CallbackDialMode mode, ILogger log)
+    /// <param name="ivr">An automated call-back's flow: the customer is dialled at once (<see cref="StartIvr"/>), no agent first.</param>
+    public CallbackCall(CallParts parts, InteractionView interaction, CallbackDialMode mode, ILogger log, IvrCallbackRun? ivr = null)
     {
         _parts = parts;
+        _ivr = ivr;
         _interaction = interaction;
         Mode = mode;
         _log = log;
@@ -108,7 +113,8 @@ internal sealed partial class CallbackCall
         _ = GuardedAsync(async () =>
         {
             // Before anyone's phone rings: a destination the trunk may not dial is refused without troubling an agent.
-            if (await RefusedByDialOutAsync(takeLine: false)) return;
+            // (An automated call-back's customer is already on the line, holding the trunk line this check would count.)
+            if (_ivr is null && await RefusedByDialOutAsync(takeLine: false)) return;
             await (startCustomerFirst ? CustomerFirstAsync(ring) : RingAgentAsync(ring));
         });
     }
@@ -156,7 +162,8 @@ internal sealed partial class CallbackCall
         AgentLeg? ring;
         lock (_gate)
         {
-            if (_phase == CallbackCallPhase.Ended) return;
+            // An automated call-back still in its flow is not the core's: there is nothing to compare.
+            if (_phase == CallbackCallPhase.Ended || OutsideCore) return;
             ring = _agent is { Closed: false } r ? r : null;
         }
         await CoreResync.CatchUpAsync(_parts.Engine, Id,
@@ -261,7 +268,7 @@ internal sealed partial class CallbackCall
         }
         bool customerOnLine;
         lock (_gate) customerOnLine = _customerAnswered;
-        if (customerOnLine) await _parts.Engine.TransferAsync(Id, _interaction.QueueId);
+        if (customerOnLine) await _parts.Engine.TransferAsync(Id, WaitingQueue);
         else await HangupAsync(CallbackEnd.Failure, "failed");
     }
 
@@ -374,114 +381,6 @@ internal sealed partial class CallbackCall
         return true;
     }
 
-    // ---- dial-out policy ------------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// The trunk's dial-out policy for this call-back: a denied or not-allowed destination ends it for good (reason
-    /// <see cref="DialOutRefusedReason"/>, not retried); a trunk at its concurrent-call cap ends this attempt as
-    /// <c>failed</c>, which the scheduler retries after its back-off. With <paramref name="takeLine"/> a line is taken
-    /// (released at clean-up). True when refused (the call-back is hung up).
-    /// </summary>
-    private async Task<bool> RefusedByDialOutAsync(bool takeLine)
-    {
-        if (_parts.Settings.CallbackTrunkFor(_interaction.QueueId) is not { } trunk) return false;
-        var policy = trunk.DialOut;
-        if (Request.Address is { } address && policy.CheckDestination(address) is { } rule)
-        {
-            _parts.Metrics.CountDialOutRefused(rule);
-            LogDialOutRefused(_log, Id, trunk.Id, rule);
-            await HangupAsync(CallbackEnd.Failure, DialOutRefusedReason);
-            return true;
-        }
-        if (!takeLine)
-        {
-            if (policy.MaxConcurrentCalls is not { } max || _parts.Registry.TrunkLinesInUse(trunk.Id) < max) return false;
-        }
-        else if (_parts.Registry.TryTakeTrunkLine(trunk.Id, policy.MaxConcurrentCalls))
-        {
-            bool ended;
-            lock (_gate)
-            {
-                ended = _phase == CallbackCallPhase.Ended;
-                if (!ended) _trunkLine = trunk.Id;
-            }
-            if (ended) _parts.Registry.ReleaseTrunkLine(trunk.Id);
-            return ended;
-        }
-        _parts.Metrics.CountDialOutRefused(DialOutRule.Concurrent);
-        LogDialOutRefused(_log, Id, trunk.Id, DialOutRule.Concurrent);
-        await HangupAsync(CallbackEnd.Failure, "failed");
-        return true;
-    }
-
-    /// <summary>The core's failure reason for a call-back its trunk may not dial; not among the retried reasons.</summary>
-    public const string DialOutRefusedReason = "dialOutRefused";
-
-    private async Task MaxLengthReachedAsync(TimeSpan longest)
-    {
-        LogMaxLength(_log, Id, (int)longest.TotalSeconds);
-        // A normal end of a connected call (wrap-up follows), as if the agent had hung up.
-        await HangupAsync(CallbackEnd.AgentHungUp, null);
-    }
-
-    /// <summary>
-    /// The customer's phone (or the agent's, once bridged) went away without BYE, or the longest call
-    /// (<c>Voice:MaxCallSeconds</c>) is reached: both legs get BYE and the ports go back. The trunk's own
-    /// <c>DialOut.MaxCallLength</c> (from the bridge) is a separate, usually shorter, timer.
-    /// </summary>
-    private async Task WatchAsync()
-    {
-        long since;
-        lock (_gate) since = _answeredAt ?? _parts.Time.GetTimestamp();
-        var settings = _parts.Settings;
-        var verdict = await CallWatch.RunAsync(_parts.Time, since, settings.MaxCallDuration, settings.RtpTimeout, LongestSilence, _life.Token);
-        switch (verdict)
-        {
-            case { Limit: CallWatchLimit.MaxDuration }:
-                LogWatchMaxDuration(_log, Id, verdict.Measured);
-                await HangupAsync(CallbackEnd.MaxDuration, "longest call");
-                break;
-            case { Limit: CallWatchLimit.RtpTimeout }:
-                LogWatchRtpTimeout(_log, Id, verdict.Measured);
-                await HangupAsync(CallbackEnd.RtpTimeout, "no RTP");
-                break;
-        }
-    }
-
-    /// <summary>
-    /// The longest RTP silence of the legs that should be sending: the customer from their answer, the agent from the
-    /// bridge (before it the agent only hears a prompt, and ringing time is no silence).
-    /// </summary>
-    private TimeSpan LongestSilence()
-    {
-        CallMedia? customer;
-        CallMedia? agent;
-        long? answeredAt;
-        long? connectedAt;
-        lock (_gate)
-        {
-            customer = _customerMedia;
-            agent = _phase == CallbackCallPhase.Connected ? _agent?.Media : null;
-            answeredAt = _answeredAt;
-            connectedAt = _connectedAt;
-        }
-        var silent = TimeSpan.Zero;
-        if (customer is { ExpectsMedia: true } && answeredAt is { } answered) silent = Counted(customer, answered);
-        if (agent is { ExpectsMedia: true } && connectedAt is { } bridged)
-        {
-            var agentSilent = Counted(agent, bridged);
-            if (agentSilent > silent) silent = agentSilent;
-        }
-        return silent;
-
-        TimeSpan Counted(CallMedia media, long from)
-        {
-            var legSilent = media.Leg.SilentFor;
-            var up = _parts.Time.GetElapsedTime(from);
-            return legSilent < up ? legSilent : up;
-        }
-    }
-
     // ---- connected and hang-up ------------------------------------------------------------------------------------
 
     private async Task BridgeAsync(AgentLeg ring)
@@ -529,6 +428,8 @@ internal sealed partial class CallbackCall
         CallbackCallPhase previous;
         AgentLeg? ring;
         OutboundLeg? customer;
+        bool outsideCore;
+        bool answered;
         lock (_gate)
         {
             previous = _phase;
@@ -536,6 +437,8 @@ internal sealed partial class CallbackCall
             _phase = CallbackCallPhase.Ended;
             ring = _agent;
             customer = _customerLeg;
+            outsideCore = OutsideCore;
+            answered = _customerAnswered;
         }
         await _life.CancelAsync();
         if (end == CallbackEnd.CustomerHungUp) customer?.MarkEnded();
@@ -543,7 +446,8 @@ internal sealed partial class CallbackCall
         ring?.End(agentHungUp: end == CallbackEnd.AgentHungUp);
 
         var engine = _parts.Engine;
-        switch (end)
+        if (outsideCore) ReportIvr(end, reason, answered);
+        else switch (end)
         {
             case CallbackEnd.CoreEnded:
                 break;
@@ -602,95 +506,6 @@ internal sealed partial class CallbackCall
         if (customerMedia is not null) await customerMedia.DisposeAsync();
         // _life is not disposed: the call's tasks may still read its token on their way out.
         _parts.Registry.ForgetCallback(this, customerLeg, ring?.Leg);
-    }
-
-    // ---- what the gateway plays -------------------------------------------------------------------------------------
-
-    /// <summary>Starts prompts then music on a leg; called under the gate so a hang-up in between cannot miss it.</summary>
-    private Playback Play(CallMedia media, IReadOnlyList<string?> prompts, string? music, CancellationToken ct)
-    {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        return new Playback(cts, Task.Run(() => PlayAsync(media, prompts, music, cts.Token), CancellationToken.None));
-    }
-
-    private async Task PlayAsync(CallMedia media, IReadOnlyList<string?> prompts, string? music, CancellationToken ct)
-    {
-        try
-        {
-            var codec = media.Audio?.Codec ?? G711Codec.Pcmu;
-            foreach (var id in prompts)
-                if (id is not null && _parts.Announcer.OptionalPrompt(id, codec) is { } prompt)
-                    await media.PlayAsync(prompt, ct);
-            if (music is not null && _parts.Announcer.OptionalPrompt(music, codec) is { } hold)
-                await media.PlayOnHoldAsync(hold, ct);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-        catch (InvalidOperationException) when (ct.IsCancellationRequested)
-        {
-            // Bridged while a prompt was starting: the relay owns the stream now.
-        }
-    }
-
-    private async Task StopPlaybackAsync()
-    {
-        Playback? customer;
-        Playback? agent;
-        lock (_gate)
-        {
-            customer = _customerAudio;
-            agent = _agentAudio;
-            _customerAudio = null;
-            _agentAudio = null;
-        }
-        foreach (var p in new[] { customer, agent })
-        {
-            if (p is null) continue;
-            await p.Stop.CancelAsync();
-            await p.Task;
-            p.Stop.Dispose();
-        }
-    }
-
-    // ---- in-dialog requests -------------------------------------------------------------------------------------------
-
-    /// <summary>BYE, INFO, re-INVITE, UPDATE or OPTIONS from one of the legs. False: not handled (the stack answers).</summary>
-    public bool TakeInDialogRequest(SipServerTransaction transaction, OutboundLeg leg)
-    {
-        var request = transaction.Request;
-        if (!leg.Accept(request))
-        {
-            InDialogRouter.Respond(transaction, 500);
-            return true;
-        }
-        OutboundLeg? other;
-        CallMedia? media;
-        bool connected;
-        lock (_gate)
-        {
-            var fromCustomer = leg == _customerLeg;
-            other = fromCustomer ? _agent?.Leg : _customerLeg;
-            media = fromCustomer ? _customerMedia : _agent?.Media;
-            connected = _phase == CallbackCallPhase.Connected;
-        }
-        switch (request.Method)
-        {
-            case SipMethods.Bye:
-                InDialogRouter.Respond(transaction, 200);
-                _ = OnByeAsync(leg);
-                return true;
-            case SipMethods.Info:
-                // DTMF relayed once bridged (e.g. to the customer's own IVR); before that there is nothing to collect.
-                if (connected) other?.SendInfo(request.ContentType ?? "application/dtmf-relay", request.Body);
-                InDialogRouter.Respond(transaction, 200);
-                return true;
-            case SipMethods.Invite or SipMethods.Update or SipMethods.Options:
-                InDialogRouter.AnswerInDialog(transaction, media, _parts.Dialler.Sip);
-                return true;
-            default:
-                return false;
-        }
     }
 
     private sealed record Playback(CancellationTokenSource Stop, Task Task);
@@ -761,4 +576,7 @@ public enum CallbackEnd
 
     /// <summary><see cref="VoiceSettings.MaxCallDuration"/> from the customer's answer; both legs get BYE.</summary>
     MaxDuration,
+
+    /// <summary>An automated call-back's flow ended without queueing: the customer was served by it.</summary>
+    FlowEnded,
 }

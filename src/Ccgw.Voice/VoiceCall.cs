@@ -137,44 +137,13 @@ internal sealed partial class VoiceCall
 
     // ---- flow rendering -------------------------------------------------------------------------------------------
 
-    /// <summary>Plays the prompts (a key press stops them: barge-in), then waits for a key up to <paramref name="timeout"/>.</summary>
-    private async Task<char?> PromptAndReadDigitAsync(IReadOnlyList<string> prompts, TimeSpan timeout, CancellationToken ct)
-    {
-        var digits = _callerMedia.Digits;
-        foreach (var id in prompts)
-        {
-            if (digits.TryPeek(out _)) break;
-            if (Prompt(id) is not { } prompt) continue;
-            using var keyWatch = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var play = _callerMedia.PlayAsync(prompt, ct);
-            var key = digits.WaitToReadAsync(keyWatch.Token).AsTask();
-            if (await Task.WhenAny(play, key) == key && key.IsCompletedSuccessfully && await key)
-            {
-                _callerMedia.StopPlayback();
-                await play;
-                break;
-            }
-            await keyWatch.CancelAsync();
-            await play;
-        }
-        using var timer = new CancellationTokenSource(timeout, _parts.Time);
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
-        try
-        {
-            return await digits.ReadAsync(wait.Token);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return null;
-        }
-    }
+    private FlowPlayer Player => new(_callerMedia, _parts.Announcer, _parts.Time);
 
-    private async Task PlayAsync(IEnumerable<string> prompts, CancellationToken ct)
-    {
-        foreach (var id in prompts)
-            if (Prompt(id) is { } prompt)
-                await _callerMedia.PlayAsync(prompt, ct);
-    }
+    /// <summary>Plays the prompts (a key press stops them: barge-in), then waits for a key up to <paramref name="timeout"/>.</summary>
+    private Task<char?> PromptAndReadDigitAsync(IReadOnlyList<string> prompts, TimeSpan timeout, CancellationToken ct) =>
+        Player.PromptAndReadDigitAsync(prompts, timeout, ct);
+
+    private Task PlayAsync(IEnumerable<string> prompts, CancellationToken ct) => Player.PlayAsync(prompts, ct);
 
     /// <summary>
     /// What a caller whose call-back was not booked hears: <c>callback-refused-{reason}</c> (e.g.
@@ -185,7 +154,7 @@ internal sealed partial class VoiceCall
 
     internal const string CallbackRefusedPrompt = "callback-refused";
 
-    private AudioPrompt? Prompt(string id) => _parts.Announcer.Prompt(id, _callerMedia.Audio?.Codec ?? G711Codec.Pcmu);
+    private AudioPrompt? Prompt(string id) => Player.Prompt(id);
 
     // ---- queue ----------------------------------------------------------------------------------------------------
 

@@ -152,6 +152,37 @@ public sealed partial class VoiceGateway : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Dials the automated call-backs the scheduler hands over (issue 18, medium <c>ivr</c>): each becomes a call-back
+    /// registered under its id before its customer is dialled, so the core's offer finds it if its flow queues.
+    /// </summary>
+    public async Task RunIvrCallbacksAsync(IvrCallbacks hub, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hub);
+        try
+        {
+            await foreach (var start in hub.Starts.ReadAllAsync(cancellationToken))
+            {
+                var id = start.Attempt.Id;
+                var now = _parts.Time.GetUtcNow();
+                if (!_flows.Flows.TryGetValue(start.FlowId, out var flow))
+                {
+                    // Validated at start (SelfHelp:TopicFlows); a reload may drop the flow under a booked call-back.
+                    hub.Report(new IvrCallbackReport(id, IvrCallbackResult.NotReached, "noFlow", now));
+                    continue;
+                }
+                var view = new InteractionView(id, start.Request, start.Attempt.QueueId, InteractionState.Queued, null, now, now);
+                var call = new CallbackCall(_parts, view, CallbackDialMode.CustomerFirst, _loggers.CreateLogger<CallbackCall>(),
+                    new IvrCallbackRun(hub, flow, start.FlowId, start.Request));
+                if (_registry.GetOrAddCallback(id, _ => call) == call) call.StartIvr();
+                else hub.Report(new IvrCallbackReport(id, IvrCallbackResult.NotReached, "failed", now)); // already in progress here
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
     private CallbackCall NewCallback(Offer offer)
     {
         var mode = _settings.CallbackPolicies.ModeFor(offer.QueueId);

@@ -19,8 +19,11 @@ namespace Ccgw.Voice;
 /// </summary>
 public sealed partial class VoiceService(VoiceSettings settings, FlowCatalog catalog, SipStackHost sip, RoutingEngine engine,
     ICustomerRepository customers, ICallbackRepository callbacks, SipPeerResolver peers, TimeProvider time, ILoggerFactory loggers,
-    IMeterFactory meters, CallbackIntake intake, Core.Callbacks.DialOut.DialOutMetrics dialOutMetrics, ILogger<VoiceService> log) : IHostedService, IAsyncDisposable
+    IMeterFactory meters, CallbackIntake intake, Core.Callbacks.DialOut.DialOutMetrics dialOutMetrics, ILogger<VoiceService> log,
+    IvrCallbacks? ivrCallbacks = null) : IHostedService, IAsyncDisposable
 {
+    private Task _ivrCallbacks = Task.CompletedTask;
+
     private readonly CancellationTokenSource _stopping = new();
     private MediaScheduler? _scheduler;
     private VoiceGateway? _gateway;
@@ -44,6 +47,7 @@ public sealed partial class VoiceService(VoiceSettings settings, FlowCatalog cat
         var gateway = new VoiceGateway(settings, sip.Stack, engine, catalog, prompts, ports, _scheduler, customers, callbacks, time, loggers, meters, peers, intake, dialOutMetrics);
         _gateway = gateway;
         _events = gateway.RunAsync(_stopping.Token);
+        if (ivrCallbacks is not null) _ivrCallbacks = gateway.RunIvrCallbacksAsync(ivrCallbacks, _stopping.Token);
         sip.Attach(gateway);
         LogVoiceReady(log, prompts.Count, settings.RtpPortMin, settings.RtpPortMax);
     }
@@ -60,6 +64,7 @@ public sealed partial class VoiceService(VoiceSettings settings, FlowCatalog cat
             await gateway.DisposeAsync();
         }
         await _events;
+        await _ivrCallbacks;
         _scheduler?.Dispose();
         _scheduler = null;
     }

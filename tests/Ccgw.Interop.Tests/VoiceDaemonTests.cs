@@ -206,14 +206,15 @@ internal sealed class VoiceRig : IAsyncDisposable
     }
 
     /// <summary>A phone that is not registered (the customer behind the trunk): a sipp UAS on <paramref name="port"/> taking up to <paramref name="calls"/> calls.</summary>
-    public AgentPhone StartPhone(string name, int port, string scenario, int calls = 1)
+    /// <param name="extra">More sipp arguments (e.g. <c>-key</c> values the scenario uses).</param>
+    public AgentPhone StartPhone(string name, int port, string scenario, int calls = 1, IReadOnlyList<string>? extra = null)
     {
         var media = FreePorts.UdpPair();
         var log = MessageLog(name);
         var phone = ExternalProcess.Start("/usr/bin/sipp",
         [
             "-sf", Path.Combine(Scenarios, scenario), "-i", "127.0.0.1", "-p", I(port), "-mi", "127.0.0.1", "-mp", I(media), "-rtp_echo",
-            "-m", I(calls), "-nostdin", "-timeout", "120s", "-timeout_error", "-trace_msg", "-message_file", log,
+            "-m", I(calls), "-nostdin", "-timeout", "120s", "-timeout_error", "-trace_msg", "-message_file", log, .. extra ?? [],
         ], workingDirectory: _work);
         return new AgentPhone(phone, port, media, log);
     }

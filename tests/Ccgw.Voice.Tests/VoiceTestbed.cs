@@ -92,14 +92,15 @@ internal sealed class VoiceTestbed : IAsyncDisposable
 
     /// <param name="tune">Changes to the testbed's voice settings (e.g. the session limits a test needs).</param>
     /// <param name="queueCalls">DID 100 queues the caller in sales straight away (agent alice), with music on hold "moh".</param>
+    /// <param name="callbacks">The call-back list the gateway's call-backs write (none: any write fails the test).</param>
     public static async Task<VoiceTestbed> StartAsync(ICustomerRepository? customers = null, Func<VoiceSettings, VoiceSettings>? tune = null,
-        bool queueCalls = false)
+        bool queueCalls = false, ICallbackRepository? callbacks = null)
     {
         var bed = new VoiceTestbed(customers ?? new Customers(), queueCalls ? s => (tune?.Invoke(s) ?? s) with { MusicOnHoldPrompt = "moh" } : tune, queueCalls);
         await bed.Host.StartAsync(default);
         bed.Gateway = new VoiceGateway(bed.Settings, bed.Host.Stack, bed.Engine, bed.Flows,
             queueCalls ? TestPrompts.Library("moh") : PromptLibrary.From(new Dictionary<string, AudioPrompt>()),
-            bed.Ports, bed.Scheduler, bed.Customers, Unused<ICallbackRepository>.Instance, bed.Time, NullLoggerFactory.Instance);
+            bed.Ports, bed.Scheduler, bed.Customers, callbacks ?? Unused<ICallbackRepository>.Instance, bed.Time, NullLoggerFactory.Instance);
         bed.Host.Attach(bed.Gateway);
         return bed;
     }

@@ -24,7 +24,8 @@ public sealed partial class CallbackDispatcher(
     CallbackPolicies policies,
     ICallbackRepository callbacks,
     IInteractionHistoryRepository history,
-    ILogger<CallbackDispatcher> log)
+    ILogger<CallbackDispatcher> log,
+    IvrCallbacks? ivr = null)
 {
     /// <summary>Failure reasons (from the voice adapter through <c>FailInteractionAsync</c>) that are worth another attempt.</summary>
     public static readonly FrozenSet<string> RetryableReasons = new[] { "busy", "noAnswer", "failed" }.ToFrozenSet(StringComparer.Ordinal);
@@ -68,7 +69,9 @@ public sealed partial class CallbackDispatcher(
     public async Task<IReadOnlyList<string>> DispatchDueAsync(DateTimeOffset now, CancellationToken ct)
     {
         var due = await callbacks.ListAsync(dueBy: now, statuses: [CallbackStatus.Scheduled], limit: MaxPerDispatch, cancellationToken: ct);
-        var plan = due.Where(cb => cb.ScheduledAt <= now && _queues.ContainsKey(cb.QueueId) && !_active.ContainsKey(cb.Id)).ToArray();
+        var ivrRoom = IvrCallbacks.MaxInFlight - _active.Values.Count(a => a.Medium == HelpMedium.Ivr);
+        var plan = due.Where(cb => cb.ScheduledAt <= now && _queues.ContainsKey(cb.QueueId) && !_active.ContainsKey(cb.Id)
+            && (cb.Medium != HelpMedium.Ivr || ivrRoom-- > 0)).ToArray();
         var started = new List<string>(plan.Length);
         if (plan.Length == 0) return started;
         // Durable first, the whole batch in one commit: once these rows say "queued" a crash can never lead to a second
@@ -85,6 +88,13 @@ public sealed partial class CallbackDispatcher(
                     Channel = InteractionChannel.Callback,
                     OriginalStartedAt = VirtualStart(attempt),
                 };
+                if (attempt.Medium == HelpMedium.Ivr)
+                {
+                    // The automated call-back dials without an agent; the core sees it only if its flow queues.
+                    if (!await StartIvrAsync(attempt, request, now, ct)) continue;
+                    started.Add(attempt.Id);
+                    continue;
+                }
                 await engine.SubmitInteractionAsync(request, ct);
                 started.Add(attempt.Id);
                 var mode = policies.ModeFor(attempt.QueueId);
@@ -99,6 +109,69 @@ public sealed partial class CallbackDispatcher(
         }
         return started;
     }
+
+    /// <summary>
+    /// Hands an automated call-back to the voice adapter with its topic's flow. Without a flow (the topic's mapping was
+    /// removed since it was booked) or a voice adapter it fails at once, not retried: dialling would play nothing.
+    /// </summary>
+    private async Task<bool> StartIvrAsync(CallbackRequest attempt, InteractionRequest request, DateTimeOffset now, CancellationToken ct)
+    {
+        var flow = ivr?.FlowFor(attempt.QueueId);
+        var reason = ivr is null ? "noVoice" : flow is null ? "noFlow" : null;
+        if (flow is not null && ivr!.Start(new IvrCallbackStart(attempt, flow, request)))
+        {
+            LogIvrStarted(log, attempt.Id, attempt.QueueId, attempt.Attempts, flow);
+            return true;
+        }
+        reason ??= "busy";
+        _active.Remove(attempt.Id);
+        var pending = new PendingOutcomes();
+        if (reason == "busy") Failed(attempt, "failed", now, pending); // the queue was full: another attempt later
+        else
+        {
+            pending.Add(new CallbackOutcome(attempt.Id, CallbackStatus.Failed, reason));
+            pending.History.Add(HistoryNote(attempt.Id, attempt.QueueId, attempt.CustomerId, attempt.Address, now, "callbackFailed",
+                $"automated call-back: the topic has no flow (SelfHelp:TopicFlows:{attempt.QueueId}); not dialled", medium: HelpMedium.Ivr));
+            LogGivenUp(log, attempt.Id, reason, attempt.Attempts);
+        }
+        await FlushAsync(pending, ct);
+        return false;
+    }
+
+    /// <summary>
+    /// Applies the voice adapter's reports of automated call-backs that ended without the core: not reached (retried as a
+    /// voice call-back is), served by the flow (done, <c>self-served</c>), or gone before the flow ended (done, <c>abandoned</c>).
+    /// History keeps the medium and the flow's result.
+    /// </summary>
+    public async Task HandleIvrReportsAsync(IReadOnlyList<IvrCallbackReport> reports, CancellationToken ct)
+    {
+        var pending = new PendingOutcomes();
+        foreach (var r in reports)
+        {
+            if (pending.Finished.Contains(r.Id) || !_active.TryGetValue(r.Id, out var attempt)) continue;
+            switch (r.Result)
+            {
+                case IvrCallbackResult.NotReached:
+                    Failed(attempt, r.Reason, r.At, pending);
+                    break;
+                case IvrCallbackResult.SelfServed:
+                    pending.Add(new CallbackOutcome(r.Id, CallbackStatus.Done, SelfServedOutcome));
+                    pending.History.Add(HistoryNote(r.Id, attempt.QueueId, attempt.CustomerId, attempt.Address, r.At, "callbackSelfServed",
+                        $"automated call-back: the flow ended ({r.Reason}) without an agent", InteractionState.Ended, HelpMedium.Ivr));
+                    LogSelfServed(log, r.Id, r.Reason);
+                    break;
+                case IvrCallbackResult.Abandoned:
+                    pending.Add(new CallbackOutcome(r.Id, CallbackStatus.Done, "abandoned"));
+                    pending.History.Add(HistoryNote(r.Id, attempt.QueueId, attempt.CustomerId, attempt.Address, r.At, "callbackAbandoned",
+                        $"automated call-back: the customer left the flow ({r.Reason})", InteractionState.Abandoned, HelpMedium.Ivr));
+                    break;
+            }
+        }
+        await FlushAsync(pending, ct);
+    }
+
+    /// <summary>The outcome of an automated call-back whose flow ended without an agent.</summary>
+    public const string SelfServedOutcome = "self-served";
 
     /// <summary>
     /// Where a call-back stands in the core's queue: its original request time, so it keeps the place it would have had
@@ -162,14 +235,14 @@ public sealed partial class CallbackDispatcher(
             var retryAt = at + (policy?.BackoffAfter(cb.Attempts) ?? CallbackQueuePolicy.DefaultRetryBackoff);
             pending.Add(new CallbackOutcome(cb.Id, CallbackStatus.Scheduled, reason, retryAt));
             pending.History.Add(HistoryNote(cb.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackRetry",
-                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; next attempt at {retryAt:O}"));
+                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; next attempt at {retryAt:O}", medium: cb.Medium == HelpMedium.Ivr ? HelpMedium.Ivr : null));
             LogRetry(log, cb.Id, reason, cb.Attempts, retryAt);
         }
         else
         {
             pending.Add(new CallbackOutcome(cb.Id, CallbackStatus.Failed, reason));
             pending.History.Add(HistoryNote(cb.Id, cb.QueueId, cb.CustomerId, cb.Address, at, "callbackFailed",
-                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; given up"));
+                $"attempt {cb.Attempts} of {maxAttempts}: {reason}; given up", medium: cb.Medium == HelpMedium.Ivr ? HelpMedium.Ivr : null));
             LogGivenUp(log, cb.Id, reason, cb.Attempts);
         }
     }
@@ -242,8 +315,8 @@ public sealed partial class CallbackDispatcher(
     }
 
     private InteractionHistoryAppend HistoryNote(string id, string queueId, string? customerId, string? address, DateTimeOffset at,
-        string kind, string detail, InteractionState state = InteractionState.Failed) =>
-        new(new InteractionHistoryEntry(id, InteractionChannel.Callback, queueId, customerId, address, null, null, state, at, null, at),
+        string kind, string detail, InteractionState state = InteractionState.Failed, HelpMedium? medium = null) =>
+        new(new InteractionHistoryEntry(id, InteractionChannel.Callback, queueId, customerId, address, null, null, state, at, null, at, medium),
             [new InteractionHistoryEvent(id, HistorySequenceBase + at.ToUnixTimeMilliseconds() * 16 + (Interlocked.Increment(ref _historySequence) & 15),
                 at, kind, null, null, queueId, detail)]);
 
@@ -264,6 +337,12 @@ public sealed partial class CallbackDispatcher(
 
     [LoggerMessage(EventId = 805, Level = LogLevel.Information, Message = "call-back {CallbackId} done: the customer reached an agent first (interaction {InteractionId})")]
     private static partial void LogReachedFirst(ILogger logger, string callbackId, string interactionId);
+
+    [LoggerMessage(EventId = 18300, Level = LogLevel.Information, Message = "call-back {CallbackId} ({Queue}) attempt {Attempt} started: automated, flow {Flow}")]
+    private static partial void LogIvrStarted(ILogger logger, string callbackId, string queue, int attempt, string flow);
+
+    [LoggerMessage(EventId = 18301, Level = LogLevel.Information, Message = "call-back {CallbackId} done: self-served, the flow ended ({Reason})")]
+    private static partial void LogSelfServed(ILogger logger, string callbackId, string reason);
 
     [LoggerMessage(EventId = 806, Level = LogLevel.Error, Message = "could not record call-back history of {CallbackId}")]
     private static partial void LogHistoryFailed(ILogger logger, string callbackId, Exception exception);

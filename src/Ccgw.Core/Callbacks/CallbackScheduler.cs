@@ -25,8 +25,12 @@ public sealed partial class CallbackScheduler : IEventLoop
     private readonly ILogger<CallbackScheduler> _log;
     private long _lastSequence;
 
-    public CallbackScheduler(RoutingEngine engine, CallbackDispatcher dispatcher, TimeProvider time, BusyDatabaseRetry retry, ILogger<CallbackScheduler> log)
+    private readonly IvrCallbacks? _ivr;
+
+    public CallbackScheduler(RoutingEngine engine, CallbackDispatcher dispatcher, TimeProvider time, BusyDatabaseRetry retry, ILogger<CallbackScheduler> log,
+        IvrCallbacks? ivr = null)
     {
+        _ivr = ivr;
         _events = engine.Subscribe();
         // Level with the snapshot from the start: due call-backs go to the core's queue even before any event arrives
         // (nobody ready yet is exactly when they must start waiting there).
@@ -44,13 +48,27 @@ public sealed partial class CallbackScheduler : IEventLoop
         {
             await _retry.RunAsync("recovery", () => _dispatcher.RecoverAsync(_time.GetUtcNow(), stoppingToken), stoppingToken);
             Task<bool>? eventReady = null;
+            Task<bool>? ivrReady = null;
             var batch = new List<CoreEvent>(MaxBatch);
+            var reports = new List<IvrCallbackReport>(MaxBatch);
             while (!stoppingToken.IsCancellationRequested)
             {
                 // One outstanding wait at a time (the subscription is a single-reader channel); a tick does not abandon it.
                 eventReady ??= _events.WaitToReadAsync(stoppingToken).AsTask();
-                if (!eventReady.IsCompleted)
-                    await Task.WhenAny(eventReady, Task.Delay(PollInterval, _time, stoppingToken));
+                if (_ivr is not null) ivrReady ??= _ivr.Reports.WaitToReadAsync(stoppingToken).AsTask();
+                if (!eventReady.IsCompleted && ivrReady is not { IsCompleted: true })
+                    await (ivrReady is null
+                        ? Task.WhenAny(eventReady, Task.Delay(PollInterval, _time, stoppingToken))
+                        : Task.WhenAny(eventReady, ivrReady, Task.Delay(PollInterval, _time, stoppingToken)));
+                if (ivrReady is { IsCompleted: true })
+                {
+                    // Automated call-backs that ended without the core (not reached, self-served, abandoned): their rows, in order.
+                    ivrReady = null;
+                    reports.Clear();
+                    while (reports.Count < MaxBatch && _ivr!.Reports.TryRead(out var r)) reports.Add(r);
+                    if (reports.Count > 0)
+                        await _retry.RunAsync("automated outcomes", () => _dispatcher.HandleIvrReportsAsync(reports, stoppingToken), stoppingToken);
+                }
                 if (eventReady.IsCompleted)
                 {
                     if (!await eventReady) return;

@@ -39,14 +39,17 @@ internal static class CallbackRegistration
         services.AddSingleton(sp => new DialOutMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<CallbackIntake>();
         services.AddHelpRequests(new HelpSiteOptions(options.Site.Name, new RoutingOptions().DefaultHandleTime,
-            Documents: TopicDocuments(options.SelfHelp)));
+            Documents: TopicDocuments(options.SelfHelp), Flows: options.SelfHelp.TopicFlows));
+        // Automated call-backs (SelfHelp:TopicFlows): the dispatcher hands them to the voice adapter, which reports back.
+        services.AddSingleton(new IvrCallbacks(options.SelfHelp.TopicFlows));
         services.AddSingleton(sp => new CallbackDispatcher(
             sp.GetRequiredService<RoutingEngine>(),
             CoreDefinitions.From(options),
             sp.GetRequiredService<CallbackPolicies>(),
             sp.GetRequiredService<Core.Repositories.ICallbackRepository>(),
             sp.GetRequiredService<Core.Repositories.IInteractionHistoryRepository>(),
-            sp.GetRequiredService<ILogger<CallbackDispatcher>>()));
+            sp.GetRequiredService<ILogger<CallbackDispatcher>>(),
+            sp.GetRequiredService<IvrCallbacks>()));
         services.AddSingleton(sp => new BusyDatabaseRetry(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IStorageEngine>().IsBusy,
             sp.GetRequiredService<ILogger<BusyDatabaseRetry>>()));
         // The scheduler's recovery (interrupted call-backs) is the process's start-up path; busy databases it already

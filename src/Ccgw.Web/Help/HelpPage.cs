@@ -114,6 +114,7 @@ internal static class HelpPage
             {
                 HelpMedium.ChatNow => service.ChatAvailable,
                 HelpMedium.Documents => service.Site.HasDocuments,
+                HelpMedium.Ivr => service.Site.HasFlows,
                 _ => true,
             }).ToList();
         if (!HelpMediums.TryParse(chosen, out var current) || !offered.Contains(current)) current = offered[0];

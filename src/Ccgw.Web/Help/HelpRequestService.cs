@@ -7,9 +7,15 @@ namespace Ccgw.Web.Help;
 
 /// <summary>Site-wide settings of the help page and API.</summary>
 /// <param name="Documents">Per topic (queue id, case-insensitive), the downloads offered when "documents" is chosen (SelfHelp:TopicDocuments).</param>
+/// <param name="Flows">Per topic (queue id, case-insensitive), the flow an automated call-back runs (SelfHelp:TopicFlows).</param>
 public sealed record HelpSiteOptions(string SiteName, TimeSpan DefaultHandleTime, int PageSlotsPerTopic = 24,
-    IReadOnlyDictionary<string, IReadOnlyList<HelpDocument>>? Documents = null)
+    IReadOnlyDictionary<string, IReadOnlyList<HelpDocument>>? Documents = null, IReadOnlyDictionary<string, string>? Flows = null)
 {
+    /// <summary>Whether the topic offers an automated IVR call-back.</summary>
+    public bool HasFlow(string topic) => Flows?.Keys.Any(k => string.Equals(k, topic, StringComparison.OrdinalIgnoreCase)) == true;
+
+    public bool HasFlows => Flows is { Count: > 0 };
+
     /// <summary>The topic's documents; empty when it has none.</summary>
     public IReadOnlyList<HelpDocument> DocumentsFor(string topic) =>
         Documents?.FirstOrDefault(d => string.Equals(d.Key, topic, StringComparison.OrdinalIgnoreCase)).Value ?? [];
@@ -76,7 +82,7 @@ internal sealed class HelpRequestService(RoutingEngine engine, CallbackIntake in
         var now = time.GetUtcNow();
         if (string.IsNullOrWhiteSpace(input.PageUrl) && referer is not null && HelpRequestValidation.IsPageUrl(referer))
             input = input with { PageUrl = referer };
-        var valid = HelpRequestValidation.Validate(input, policies, now, out var errors);
+        var valid = HelpRequestValidation.Validate(input, policies, now, out var errors, site.HasFlow);
         if (valid is null) return new SubmitOutcome(SubmitKind.Invalid, null, errors);
         switch (valid.Medium)
         {

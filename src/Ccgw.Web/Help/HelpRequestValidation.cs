@@ -34,8 +34,10 @@ public static class HelpRequestValidation
     /// <summary>A submitted time up to this far in the past counts as "now" (the form was open for a while).</summary>
     public static readonly TimeSpan PastTolerance = TimeSpan.FromMinutes(5);
 
+    /// <param name="hasFlow">Whether a topic (queue id) has an automated call-back flow (SelfHelp:TopicFlows); none: no topic
+    /// has one, and "ivr" is refused naming <c>medium</c>.</param>
     public static ValidHelpRequest? Validate(HelpRequestInput input, CallbackPolicies queues, DateTimeOffset now,
-        out Dictionary<string, string[]> errors)
+        out Dictionary<string, string[]> errors, Func<string, bool>? hasFlow = null)
     {
         errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var medium = HelpMedium.Voice;
@@ -59,6 +61,9 @@ public static class HelpRequestValidation
         if (im is not null && !IsImAddress(im)) errors["imAddress"] = ["give an IM address like name@example.com (no spaces), or leave it empty"];
 
         var queue = FindTopic(input.Topic, queues, errors);
+        if (medium == HelpMedium.Ivr && queue is not null && hasFlow?.Invoke(queue.QueueId) != true)
+            // Without a flow the dialler would have nothing to play: refused rather than taken as a voice call-back.
+            errors["medium"] = ["this topic has no automated call-back; choose a call-back by an agent"];
 
         var zone = Optional(input.TimeZone);
         TimeZoneInfo? tz = null;
@@ -95,8 +100,9 @@ public static class HelpRequestValidation
         return errors.Count > 0 ? null : new ValidHelpRequest(address!, im, scheduledAt, asap, zone, queue!, pageUrl, name, medium);
     }
 
-    /// <summary>The media this build serves end to end; the others are refused naming <c>medium</c>.</summary>
-    public static readonly IReadOnlyList<HelpMedium> ServedMedia = [HelpMedium.Voice, HelpMedium.ChatNow, HelpMedium.Documents];
+    /// <summary>The media this build serves end to end; the others are refused naming <c>medium</c>;
+    /// "ivr" only for a topic with a flow (SelfHelp:TopicFlows).</summary>
+    public static readonly IReadOnlyList<HelpMedium> ServedMedia = [HelpMedium.Voice, HelpMedium.Ivr, HelpMedium.ChatNow, HelpMedium.Documents];
 
     private static CallbackQueuePolicy? FindTopic(string? text, CallbackPolicies queues, Dictionary<string, string[]> errors)
     {

@@ -56,7 +56,7 @@ internal sealed class HistorySection(IInteractionHistoryRepository history, Help
     internal static string MediumText(HelpMedium medium) => medium switch
     {
         HelpMedium.Voice => "by phone",
-        HelpMedium.Ivr => "automated call",
+        HelpMedium.Ivr => "automated call-back",
         HelpMedium.Email => "by e-mail",
         HelpMedium.ChatNow => "by chat",
         HelpMedium.Documents => "documents",
