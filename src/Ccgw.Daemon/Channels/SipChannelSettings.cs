@@ -102,6 +102,8 @@ internal static partial class DaemonHost
             CustomerRingTimeout = TimeSpan.FromSeconds(v.CustomerRingSeconds),
             MaxCallDuration = TimeSpan.FromSeconds(v.MaxCallSeconds),
             RtpTimeout = TimeSpan.FromSeconds(v.RtpTimeoutSeconds),
+            PacingSubSlots = v.PacingSubSlots,
+            PacingOnTimerFd = v.PacingClock == "timerfd",
             SessionTimers = new Sip.Dialogs.SessionTimerPolicy(v.SessionExpiresSeconds, v.MinSessionExpiresSeconds),
             DialogProbeInterval = TimeSpan.FromSeconds(v.DialogProbeSeconds),
             CallbackPolicies = callbackPolicies,
