@@ -12,9 +12,9 @@
 #     calls required; achieved rate and daemon CPU microseconds per call.
 # Usage: bench/voice/run.sh   (env: PHASES="concurrency setup" CALLS=200 RATE=50 HOLD_SECONDS=40 MEASURE_SECONDS=20
 #        SETUP_CALLS=2000 SETUP_RATE=100 SHORT_MS=1500; SKIP_BUILD=1 reuses the last build; CALLS may be a list, e.g. CALLS="200 500 1000", one daemon each;
-#        PACING="timer:1 timerfd:4" runs each concurrency step once per pacing variant, clock:sub-slots, i.e.
-#        Voice:PacingClock and Voice:PacingSubSlots, one fresh daemon each, so before/after share one run; unset: the
-#        configuration's own pacing)
+#        PACING="timer:1 timerfd:4 timerfd:4:-10" runs each concurrency step once per pacing variant, clock:sub-slots[:nice],
+#        i.e. Voice:PacingClock, Voice:PacingSubSlots and Voice:PacingNice, one fresh daemon each, so before/after share
+#        one run; unset: the configuration's own pacing)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
 PHASES=${PHASES:-"concurrency setup"}
@@ -51,7 +51,10 @@ start_ccgw() {  # a fresh daemon and data directory: pid, http, sip; $1 optional
   rm -rf "$work/config" "$work/data"; cp -r "$repo/config" "$work/config"
   read http sip xmpp mqtt sipp_port < <(free_ports 5)
   local pacing=()
-  [ -z "${1:-}" ] || pacing=(CCGW__Voice__PacingClock=${1%%:*} CCGW__Voice__PacingSubSlots=${1##*:})
+  if [ -n "${1:-}" ]; then
+    local clock slots nice; IFS=: read -r clock slots nice <<< "$1"
+    pacing=(CCGW__Voice__PacingClock=$clock CCGW__Voice__PacingSubSlots=$slots CCGW__Voice__PacingNice=${nice:-0})
+  fi
   env "${pacing[@]}" CCGW__Data__Directory="$work/data" CCGW__Listeners__Http__Port=$http CCGW__Listeners__SipUdp__Port=$sip \
     CCGW__Listeners__SipTcp__Port=$sip CCGW__Listeners__Xmpp__Port=$xmpp CCGW__Listeners__Mqtt__Port=$mqtt \
     CCGW__Listeners__Rtp__PortMin=21000 CCGW__Listeners__Rtp__PortMax=28999 CCGW__Trunks__0__KeepaliveSeconds=0 \
@@ -96,7 +99,7 @@ concurrency() {  # $1 = calls, $2 optional pacing variant clock:sub-slots
   local n=$1 ramp=$(( ($1 + RATE - 1) / RATE )) stat="$work/held-$1-$RANDOM.csv"
   start_ccgw "${2:-}"; start_sink
   echo "== concurrency: $n calls at $RATE/s, all up for ${HOLD_SECONDS}s, measured over ${MEASURE_SECONDS}s"
-  [ -z "${2:-}" ] || echo "pacing: Voice:PacingClock=${2%%:*} Voice:PacingSubSlots=${2##*:}"
+  [ -z "${2:-}" ] || echo "pacing: $2 (Voice:PacingClock:PacingSubSlots[:PacingNice])"
   # Each call holds long enough that all are up together for HOLD_SECONDS (ramp + 3 s to the digit).
   sipp_run held_caller.xml "$stat" -r $RATE -m $n -l $n -d $(( (ramp + HOLD_SECONDS + 3) * 1000 ))
   local deadline=$(( $(date +%s) + ramp + 30 )) up=0

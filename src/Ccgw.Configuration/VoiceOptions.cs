@@ -51,6 +51,9 @@ public sealed class VoiceOptions
     /// </summary>
     public string PacingClock { get; set; } = "timerfd";
 
+    /// <summary>Nice value of the timerfd pacing thread alone (-20 to 0; 0: unchanged). Below 0 needs CAP_SYS_NICE.</summary>
+    public int PacingNice { get; set; }
+
     /// <summary>Prompt id a customer-first call-back's customer hears on answer; empty: none.</summary>
     public string CallbackGreetingPrompt { get; set; } = "callback-greeting";
 
@@ -81,6 +84,8 @@ internal static class VoiceRules
             problems.Error("Voice:PacingSubSlots", $"{v.PacingSubSlots} is not usable; use 1, 2 or 4 (slots of 20, 10 or 5 ms per 20 ms frame)");
         if (v.PacingClock is not ("timerfd" or "timer"))
             problems.Error("Voice:PacingClock", $"'{v.PacingClock}' is not a pacing clock; use timerfd (a dedicated thread on a Linux timerfd) or timer (the thread-pool timer)");
+        if (v.PacingNice is < -20 or > 0)
+            problems.Error("Voice:PacingNice", $"{v.PacingNice} is out of range; use -20 (highest) to 0 (the process's priority)");
         if (v.DialogProbeSeconds is < 0 or > 3600)
             problems.Error("Voice:DialogProbeSeconds", $"{v.DialogProbeSeconds} is out of range; use 0 (off) or 1-3600");
         foreach (var (key, id) in new[] { ("Voice:CallbackGreetingPrompt", v.CallbackGreetingPrompt), ("Voice:CallbackAgentPrompt", v.CallbackAgentPrompt) })

@@ -21,6 +21,12 @@ internal static partial class MediaLog
     [LoggerMessage(EventId = 21402, Level = LogLevel.Critical, Message = "Reading the RTP pacing timerfd failed (errno {Errno}); the pacing thread stopped and no more prompts or music are sent")]
     public static partial void TimerFdReadFailed(this ILogger logger, int errno);
 
+    [LoggerMessage(EventId = 21404, Level = LogLevel.Information, Message = "RTP pacing thread runs at nice {Nice}")]
+    public static partial void PacingThreadNice(this ILogger logger, int nice);
+
+    [LoggerMessage(EventId = 21405, Level = LogLevel.Warning, Message = "Voice:PacingNice {Nice} refused (errno {Errno}: needs CAP_SYS_NICE or RLIMIT_NICE); the RTP pacing thread runs at the process's priority")]
+    public static partial void PacingThreadNiceRefused(this ILogger logger, int nice, int errno);
+
     [LoggerMessage(EventId = 21403, Level = LogLevel.Critical, Message = "The RTP pacing thread failed; no more prompts or music are sent")]
     public static partial void PacingThreadFailed(this ILogger logger, Exception exception);
 }

@@ -12,6 +12,8 @@ public sealed class SessionLimitsConfigTests
     [InlineData("RtpTimeoutSeconds", -1, "-1 is out of range; use 0 (off) or 5-3600")]
     [InlineData("PacingSubSlots", 3, "3 is not usable; use 1, 2 or 4")]
     [InlineData("PacingSubSlots", 0, "0 is not usable; use 1, 2 or 4")]
+    [InlineData("PacingNice", 1, "1 is out of range; use -20 (highest) to 0")]
+    [InlineData("PacingNice", -21, "-21 is out of range; use -20 (highest) to 0")]
     public void Out_of_range_limits_name_their_key(string key, int value, string message)
     {
         var loaded = DemoConfig.LoadEdited(d => Voice(d)[key] = value);

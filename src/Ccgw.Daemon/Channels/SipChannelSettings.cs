@@ -104,6 +104,7 @@ internal static partial class DaemonHost
             RtpTimeout = TimeSpan.FromSeconds(v.RtpTimeoutSeconds),
             PacingSubSlots = v.PacingSubSlots,
             PacingOnTimerFd = v.PacingClock == "timerfd",
+            PacingNice = v.PacingNice,
             SessionTimers = new Sip.Dialogs.SessionTimerPolicy(v.SessionExpiresSeconds, v.MinSessionExpiresSeconds),
             DialogProbeInterval = TimeSpan.FromSeconds(v.DialogProbeSeconds),
             CallbackPolicies = callbackPolicies,

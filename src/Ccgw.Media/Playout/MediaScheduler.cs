@@ -61,14 +61,15 @@ public sealed class MediaScheduler : IDisposable
     /// Tick from a dedicated timerfd thread when <paramref name="time"/> is <see cref="TimeProvider.System"/> on Linux;
     /// otherwise (tests' manual clock, other systems, timerfd unavailable) the <see cref="TimeProvider"/>'s timer.
     /// </param>
+    /// <param name="pacingNice">With the timerfd thread: its nice value (below 0 raises it; needs CAP_SYS_NICE); 0 leaves it.</param>
     public MediaScheduler(TimeProvider time, int maxBurstFrames = 3, IMeterFactory? meters = null, ILogger? log = null,
-        int subSlots = 1, bool highResolutionClock = false)
-        : this(time, maxBurstFrames, startTimer: true, meters, log, subSlots, highResolutionClock)
+        int subSlots = 1, bool highResolutionClock = false, int pacingNice = 0)
+        : this(time, maxBurstFrames, startTimer: true, meters, log, subSlots, highResolutionClock, pacingNice)
     {
     }
 
     internal MediaScheduler(TimeProvider time, int maxBurstFrames, bool startTimer, IMeterFactory? meters = null, ILogger? log = null,
-        int subSlots = 1, bool highResolutionClock = false)
+        int subSlots = 1, bool highResolutionClock = false, int pacingNice = 0)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBurstFrames, 1);
@@ -98,7 +99,7 @@ public sealed class MediaScheduler : IDisposable
         if (!startTimer) return;
         if (highResolutionClock && ReferenceEquals(time, TimeProvider.System))
         {
-            _timerFd = TimerFdTickSource.TryStart(_nextTick, _slotInterval, OnTimerFd, _log);
+            _timerFd = TimerFdTickSource.TryStart(_nextTick, _slotInterval, OnTimerFd, _log, pacingNice);
             if (_timerFd is not null)
             {
                 UsesTimerFd = true;

@@ -25,11 +25,13 @@ internal sealed class TimerFdTickSource : IDisposable
     private readonly Action _tick;
     private readonly ILogger _log;
     private readonly Thread _thread;
+    private readonly int _nice;
     private volatile bool _stopping;
 
-    private TimerFdTickSource(int fd, Action tick, ILogger log)
+    private TimerFdTickSource(int fd, Action tick, ILogger log, int nice)
     {
         _fd = fd;
+        _nice = nice;
         _tick = tick;
         _log = log;
         // A foreground thread would hold the process open after the host stopped; the scheduler's Dispose ends it.
@@ -41,7 +43,13 @@ internal sealed class TimerFdTickSource : IDisposable
     /// <see cref="Stopwatch"/> timestamp, i.e. <see cref="TimeProvider.System"/>'s clock). Null when timerfd is not
     /// available (not Linux, or the call failed): the caller falls back to a <see cref="TimeProvider"/> timer.
     /// </summary>
-    public static TimerFdTickSource? TryStart(long firstTick, TimeSpan interval, Action tick, ILogger log)
+    /// <remarks>
+    /// <paramref name="nice"/> below 0 raises the pacing thread alone (setpriority on its thread id), as Asterisk's
+    /// <c>-p</c> and FreeSWITCH's <c>-hp</c> raise the media threads: on a busy core a sleeping thread that wakes every
+    /// few milliseconds otherwise waits behind every runnable task. Needs CAP_SYS_NICE (or a matching RLIMIT_NICE);
+    /// refused, it is logged and the thread runs at the process's priority.
+    /// </remarks>
+    public static TimerFdTickSource? TryStart(long firstTick, TimeSpan interval, Action tick, ILogger log, int nice = 0)
     {
         if (!OperatingSystem.IsLinux()) return null;
         int fd;
@@ -83,7 +91,7 @@ internal sealed class TimerFdTickSource : IDisposable
             _ = Close(fd);
             return null;
         }
-        var source = new TimerFdTickSource(fd, tick, log);
+        var source = new TimerFdTickSource(fd, tick, log, nice);
         source._thread.Start();
         return source;
     }
@@ -92,6 +100,11 @@ internal sealed class TimerFdTickSource : IDisposable
     {
         try
         {
+            if (_nice != 0)
+            {
+                if (SetPriority(PrioProcess, GetTid(), _nice) == 0) _log.PacingThreadNice(_nice);
+                else _log.PacingThreadNiceRefused(_nice, Marshal.GetLastPInvokeError());
+            }
             while (!_stopping)
             {
                 var n = Read(_fd, out var expirations, sizeof(ulong));
@@ -151,6 +164,14 @@ internal sealed class TimerFdTickSource : IDisposable
 
     [DllImport("libc", EntryPoint = "read", SetLastError = true)]
     private static extern nint Read(int fd, out ulong value, nint count);
+
+    private const int PrioProcess = 0; // with a thread id: that thread only (Linux)
+
+    [DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    private static extern int SetPriority(int which, int who, int priority);
+
+    [DllImport("libc", EntryPoint = "gettid")]
+    private static extern int GetTid();
 
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     private static extern int Close(int fd);

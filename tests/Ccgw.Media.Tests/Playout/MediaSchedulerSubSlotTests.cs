@@ -126,6 +126,35 @@ public sealed class MediaSchedulerSubSlotTests
         Assert.Equal(Enumerable.Range(0, 25).Select(i => (ushort)(sink.Sequences[0] + i)), sink.Sequences.Take(25));
     }
 
+    [Fact]
+    public async Task The_pacing_thread_says_which_clock_paces_and_whether_its_priority_was_raised()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var log = new EventLog();
+        var sink = new ThreadSink(3);
+        using (var scheduler = new MediaScheduler(TimeProvider.System, log: log, subSlots: 2, highResolutionClock: true, pacingNice: -1))
+        {
+            _ = scheduler.CreateStream(sink, Pcmu).PlayAsync(Looping());
+            await sink.Done.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the thread has run, so it has tried the priority
+        }
+        Assert.Contains(21400, log.Ids);
+        // Raised (root or CAP_SYS_NICE) or refused and said so: never silent, and pacing went on either way.
+        Assert.True(log.Ids.Contains(21404) ^ log.Ids.Contains(21405), string.Join(",", log.Ids));
+    }
+
+    private sealed class EventLog : Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly object _gate = new();
+        private readonly List<int> _ids = [];
+        public int[] Ids { get { lock (_gate) return [.. _ids]; } }
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_gate) _ids.Add(eventId.Id);
+        }
+    }
+
     private sealed class TimedSink(ManualTimeProvider clock, long origin, List<(long At, int Stream)> sends, int id) : IRtpSink
     {
         public int Count { get; private set; }
