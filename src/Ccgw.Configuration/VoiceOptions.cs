@@ -42,8 +42,9 @@ public sealed class VoiceOptions
     /// <summary>
     /// RTP pacing: slots per 20 ms frame (1, 2 or 4). Each outgoing stream is sent in one slot, so one tick sends a
     /// quarter of the packets with 4 and the last one leaves sooner after its schedule (docs/media.md, Scheduler design).
+    /// 1 by default: on the loaded benchmark box 4 slots paced worse (four times the wake-ups, each waiting for the core).
     /// </summary>
-    public int PacingSubSlots { get; set; } = 4;
+    public int PacingSubSlots { get; set; } = 1;
 
     /// <summary>
     /// RTP pacing clock: "timerfd" (a dedicated thread on a Linux timerfd; elsewhere the timer below) or "timer" (the

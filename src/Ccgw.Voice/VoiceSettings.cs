@@ -97,7 +97,7 @@ public sealed record VoiceSettings
     public TimeSpan RtpTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Slots per 20 ms frame for the RTP pacing scheduler (<c>Voice:PacingSubSlots</c>: 1, 2 or 4).</summary>
-    public int PacingSubSlots { get; init; } = 4;
+    public int PacingSubSlots { get; init; } = 1;
 
     /// <summary>Whether RTP pacing ticks come from a dedicated timerfd thread on Linux (<c>Voice:PacingClock</c> "timerfd") or the thread-pool timer ("timer").</summary>
     public bool PacingOnTimerFd { get; init; } = true;

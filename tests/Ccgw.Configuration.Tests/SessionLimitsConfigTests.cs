@@ -34,8 +34,8 @@ public sealed class SessionLimitsConfigTests
         Assert.True(off.IsValid, string.Join('\n', off.Problems.Errors));
         var defaults = DemoConfig.LoadEdited(_ => { });
         Assert.Equal((14400, 60), (defaults.Options.Voice.MaxCallSeconds, defaults.Options.Voice.RtpTimeoutSeconds));
-        Assert.Equal(4, defaults.Options.Voice.PacingSubSlots); // issue 21: the frame cut into 5 ms pacing slots
-        Assert.True(DemoConfig.LoadEdited(d => Voice(d)["PacingSubSlots"] = 1).IsValid); // the former single tick per frame
+        Assert.Equal(1, defaults.Options.Voice.PacingSubSlots); // issue 21: one tick per frame unless configured
+        Assert.True(DemoConfig.LoadEdited(d => Voice(d)["PacingSubSlots"] = 4).IsValid); // the frame cut into 5 ms pacing slots
         Assert.Equal("timerfd", defaults.Options.Voice.PacingClock);
         Assert.True(DemoConfig.LoadEdited(d => Voice(d)["PacingClock"] = "timer").IsValid);
         var wrong = DemoConfig.LoadEdited(d => Voice(d)["PacingClock"] = "rtc");
