@@ -11,7 +11,10 @@
 #   Phase "setup": SETUP_CALLS short calls at SETUP_RATE/s (answer, SHORT_MS of the welcome prompt, BYE); zero failed
 #     calls required; achieved rate and daemon CPU microseconds per call.
 # Usage: bench/voice/run.sh   (env: PHASES="concurrency setup" CALLS=200 RATE=50 HOLD_SECONDS=40 MEASURE_SECONDS=20
-#        SETUP_CALLS=2000 SETUP_RATE=100 SHORT_MS=1500; SKIP_BUILD=1 reuses the last build; CALLS may be a list, e.g. CALLS="200 500 1000", one daemon each)
+#        SETUP_CALLS=2000 SETUP_RATE=100 SHORT_MS=1500; SKIP_BUILD=1 reuses the last build; CALLS may be a list, e.g. CALLS="200 500 1000", one daemon each;
+#        PACING="timer:1 timerfd:4 timerfd:4:-10" runs each concurrency step once per pacing variant, clock:sub-slots[:nice],
+#        i.e. Voice:PacingClock, Voice:PacingSubSlots and Voice:PacingNice, one fresh daemon each, so before/after share
+#        one run; unset: the configuration's own pacing)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
 PHASES=${PHASES:-"concurrency setup"}
@@ -19,8 +22,10 @@ CALLS=${CALLS:-200}; RATE=${RATE:-50}; HOLD_SECONDS=${HOLD_SECONDS:-40}; MEASURE
 SETUP_CALLS=${SETUP_CALLS:-2000}; SETUP_RATE=${SETUP_RATE:-100}; SHORT_MS=${SHORT_MS:-1500}
 [ "$MEASURE_SECONDS" -lt "$HOLD_SECONDS" ] || { echo "MEASURE_SECONDS must be below HOLD_SECONDS" >&2; exit 2; }
 work=$(mktemp -d /tmp/ccgw-bench-voice-XXXX)
+sipp_pids=()
 cleanup() {
-  pkill -f "stf $work/" 2>/dev/null || true   # our sipp instances only: their stat files live in $work
+  # Only what this script started, by process id: our sipp instances (their -bg PIDs) and our own jobs.
+  [ ${#sipp_pids[@]} -eq 0 ] || kill "${sipp_pids[@]}" 2>/dev/null || true
   kill $(jobs -p) 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -42,10 +47,15 @@ fi
 ccgw_dll=$(ls "$repo"/src/Ccgw.Daemon/bin/Release/net10.0/ccgw.dll)
 sink_dll=$repo/bench/Ccgw.Bench.RtpSink/bin/Release/net10.0/Ccgw.Bench.RtpSink.dll
 
-start_ccgw() {  # a fresh daemon and data directory: pid, http, sip
+start_ccgw() {  # a fresh daemon and data directory: pid, http, sip; $1 optional pacing variant clock:sub-slots
   rm -rf "$work/config" "$work/data"; cp -r "$repo/config" "$work/config"
   read http sip xmpp mqtt sipp_port < <(free_ports 5)
-  env CCGW__Data__Directory="$work/data" CCGW__Listeners__Http__Port=$http CCGW__Listeners__SipUdp__Port=$sip \
+  local pacing=()
+  if [ -n "${1:-}" ]; then
+    local clock slots nice; IFS=: read -r clock slots nice <<< "$1"
+    pacing=(CCGW__Voice__PacingClock=$clock CCGW__Voice__PacingSubSlots=$slots CCGW__Voice__PacingNice=${nice:-0})
+  fi
+  env "${pacing[@]}" CCGW__Data__Directory="$work/data" CCGW__Listeners__Http__Port=$http CCGW__Listeners__SipUdp__Port=$sip \
     CCGW__Listeners__SipTcp__Port=$sip CCGW__Listeners__Xmpp__Port=$xmpp CCGW__Listeners__Mqtt__Port=$mqtt \
     CCGW__Listeners__Rtp__PortMin=21000 CCGW__Listeners__Rtp__PortMax=28999 CCGW__Trunks__0__KeepaliveSeconds=0 \
     Logging__LogLevel__Default=Warning CCGW__Logging__LogLevel__Default=Warning \
@@ -68,9 +78,14 @@ sipp_run() {  # scenario stat-file extra-args...: sipp as the PBX on CPU1, in th
   local sf=$1 stat=$2; shift 2
   taskset -c 1 sipp 127.0.0.1:$sip -sf "$here/$sf" -s 100 -i 127.0.0.1 -p $sipp_port -t u1 -key rtp_port $sink_port \
     -key digit 1 -recv_timeout 10000 -nostdin -bg -trace_stat -stf "$stat" -fd 1 -trace_err -error_file "$stat.err" "$@" \
-    >/dev/null 2>&1 || true   # -bg: the parent exits 99
+    >"$stat.bg" 2>&1 || true   # -bg: the parent exits 99 after printing the background PID
+  local bg; bg=$(grep -o 'PID=\[[0-9]*\]' "$stat.bg" | tr -dc 0-9)
+  [ -z "$bg" ] || { sipp_pids+=("$bg"); echo "$bg" > "$stat.pid"; }
 }
-sipp_wait() { while pgrep -f "stf $1" >/dev/null; do sleep 0.5; done; }
+sipp_wait() {  # until the sipp writing $1 has exited (by its PID; a stat file's name only if sipp did not print one)
+  if [ -s "$1.pid" ]; then while kill -0 "$(cat "$1.pid")" 2>/dev/null; do sleep 0.5; done
+  else while pgrep -f "stf $1" >/dev/null; do sleep 0.5; done; fi
+}
 sipp_counts() { python3 - "$1" <<'PY'
 import sys
 rows=[l.strip().split(';') for l in open(sys.argv[1]) if l.strip()]
@@ -80,10 +95,11 @@ PY
 }
 active_calls() { curl -sf "http://127.0.0.1:$http/metrics" | awk '$1=="ccgw_voice_active_calls" {print $2}'; }
 
-concurrency() {  # $1 = calls
+concurrency() {  # $1 = calls, $2 optional pacing variant clock:sub-slots
   local n=$1 ramp=$(( ($1 + RATE - 1) / RATE )) stat="$work/held-$1-$RANDOM.csv"
-  start_ccgw; start_sink
+  start_ccgw "${2:-}"; start_sink
   echo "== concurrency: $n calls at $RATE/s, all up for ${HOLD_SECONDS}s, measured over ${MEASURE_SECONDS}s"
+  [ -z "${2:-}" ] || echo "pacing: $2 (Voice:PacingClock:PacingSubSlots[:PacingNice])"
   # Each call holds long enough that all are up together for HOLD_SECONDS (ramp + 3 s to the digit).
   sipp_run held_caller.xml "$stat" -r $RATE -m $n -l $n -d $(( (ramp + HOLD_SECONDS + 3) * 1000 ))
   local deadline=$(( $(date +%s) + ramp + 30 )) up=0
@@ -149,7 +165,9 @@ PY
 
 for phase in $PHASES; do
   case $phase in
-    concurrency) for n in $CALLS; do concurrency $n; done ;;
+    concurrency) for n in $CALLS; do
+        if [ -n "${PACING:-}" ]; then for v in $PACING; do concurrency $n $v; done; else concurrency $n; fi
+      done ;;
     setup) setup_rate ;;
     *) echo "unknown phase $phase" >&2; exit 2 ;;
   esac

@@ -43,7 +43,10 @@ public sealed partial class VoiceService(VoiceSettings settings, FlowCatalog cat
             throw new InvalidOperationException($"Prompts:Items: {e.Message}; prompts must be 8 kHz mono G.711 or 16-bit PCM WAV", e);
         }
         var ports = new RtpPortAllocator(settings.MediaAddress, settings.RtpPortMin, settings.RtpPortMax);
-        _scheduler = new MediaScheduler(time, meters: meters, log: loggers.CreateLogger("Ccgw.Media"));
+        // The high-resolution clock (a timerfd thread) applies only to the system clock on Linux; a test's manual clock
+        // keeps driving the scheduler through its own timer.
+        _scheduler = new MediaScheduler(time, meters: meters, log: loggers.CreateLogger("Ccgw.Media"),
+            subSlots: settings.PacingSubSlots, highResolutionClock: settings.PacingOnTimerFd, pacingNice: settings.PacingNice);
         var gateway = new VoiceGateway(settings, sip.Stack, engine, catalog, prompts, ports, _scheduler, customers, callbacks, time, loggers, meters, peers, intake, dialOutMetrics);
         _gateway = gateway;
         _events = gateway.RunAsync(_stopping.Token);

@@ -96,6 +96,15 @@ public sealed record VoiceSettings
     /// </summary>
     public TimeSpan RtpTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Slots per 20 ms frame for the RTP pacing scheduler (<c>Voice:PacingSubSlots</c>: 1, 2 or 4).</summary>
+    public int PacingSubSlots { get; init; } = 1;
+
+    /// <summary>Whether RTP pacing ticks come from a dedicated timerfd thread on Linux (<c>Voice:PacingClock</c> "timerfd") or the thread-pool timer ("timer").</summary>
+    public bool PacingOnTimerFd { get; init; } = true;
+
+    /// <summary>Nice value of the timerfd pacing thread (<c>Voice:PacingNice</c>, -20 to 0; 0: unchanged).</summary>
+    public int PacingNice { get; init; }
+
     /// <summary>
     /// RFC 4028 session timers on trunk calls (<c>Voice:SessionExpiresSeconds</c>, <c>Voice:MinSessionExpiresSeconds</c>):
     /// the longest interval granted (0: not used) and the shortest accepted (else 422 with Min-SE).

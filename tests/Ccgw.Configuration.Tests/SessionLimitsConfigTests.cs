@@ -10,6 +10,10 @@ public sealed class SessionLimitsConfigTests
     [InlineData("MaxCallSeconds", 86401, "86401 is out of range; use 0 (no limit) or 60-86400")]
     [InlineData("RtpTimeoutSeconds", 4, "4 is out of range; use 0 (off) or 5-3600")]
     [InlineData("RtpTimeoutSeconds", -1, "-1 is out of range; use 0 (off) or 5-3600")]
+    [InlineData("PacingSubSlots", 3, "3 is not usable; use 1, 2 or 4")]
+    [InlineData("PacingSubSlots", 0, "0 is not usable; use 1, 2 or 4")]
+    [InlineData("PacingNice", 1, "1 is out of range; use -20 (highest) to 0")]
+    [InlineData("PacingNice", -21, "-21 is out of range; use -20 (highest) to 0")]
     public void Out_of_range_limits_name_their_key(string key, int value, string message)
     {
         var loaded = DemoConfig.LoadEdited(d => Voice(d)[key] = value);
@@ -30,6 +34,12 @@ public sealed class SessionLimitsConfigTests
         Assert.True(off.IsValid, string.Join('\n', off.Problems.Errors));
         var defaults = DemoConfig.LoadEdited(_ => { });
         Assert.Equal((14400, 60), (defaults.Options.Voice.MaxCallSeconds, defaults.Options.Voice.RtpTimeoutSeconds));
+        Assert.Equal(1, defaults.Options.Voice.PacingSubSlots); // issue 21: one tick per frame unless configured
+        Assert.True(DemoConfig.LoadEdited(d => Voice(d)["PacingSubSlots"] = 4).IsValid); // the frame cut into 5 ms pacing slots
+        Assert.Equal("timerfd", defaults.Options.Voice.PacingClock);
+        Assert.True(DemoConfig.LoadEdited(d => Voice(d)["PacingClock"] = "timer").IsValid);
+        var wrong = DemoConfig.LoadEdited(d => Voice(d)["PacingClock"] = "rtc");
+        Assert.Equal("Voice:PacingClock", Assert.Single(wrong.Problems.Errors).Key);
     }
 
     [Theory]

@@ -103,6 +103,16 @@ public sealed class AllocationTests
     }
 
     [Fact]
+    public void Scheduler_tick_with_sub_slots_does_not_allocate_per_packet()
+    {
+        var clock = new ManualTimeProvider();
+        using var scheduler = new MediaScheduler(clock, 3, startTimer: false, subSlots: 4);
+        var prompt = new AudioPrompt("a", G711Codec.Pcmu, new byte[160 * 10]);
+        for (var i = 0; i < 50; i++) _ = scheduler.CreateStream(new DiscardingSink(), new RtpStreamFormat(G711Codec.Pcmu, 0)).PlayAsync(new PromptSource(prompt, loop: true));
+        Assert.Equal(0, BytesAllocatedByTicks(scheduler, clock, TimeSpan.FromMilliseconds(5)));
+    }
+
+    [Fact]
     public void Scheduler_tick_does_not_allocate_per_packet_while_the_lateness_histogram_is_listened_to()
     {
         var clock = new ManualTimeProvider();
@@ -131,9 +141,9 @@ public sealed class AllocationTests
     /// Bytes allocated by 100 ticks after 10 of warm-up. Advancing the manual clock allocates in the test double itself,
     /// so only Tick() is measured.
     /// </summary>
-    private static long BytesAllocatedByTicks(MediaScheduler scheduler, ManualTimeProvider clock)
+    private static long BytesAllocatedByTicks(MediaScheduler scheduler, ManualTimeProvider clock, TimeSpan? slot = null)
     {
-        var step = TimeSpan.FromMilliseconds(20);
+        var step = slot ?? TimeSpan.FromMilliseconds(20);
         for (var i = 0; i < 10; i++)
         {
             clock.Advance(step);

@@ -30,9 +30,10 @@ public sealed class RtpOutputStream : IDisposable
     private int _framesUntilReport = NextReportInterval();
     private TimeSpan _sendDeviation;
 
-    internal RtpOutputStream(MediaScheduler scheduler, IRtpSink sink, RtpStreamFormat format)
+    internal RtpOutputStream(MediaScheduler scheduler, IRtpSink sink, RtpStreamFormat format, int subSlot = 0)
     {
         _scheduler = scheduler;
+        SubSlot = subSlot;
         _sink = sink;
         _format = format;
         Ssrc = format.Ssrc ?? (uint)Random.Shared.NextInt64(1, uint.MaxValue);
@@ -41,6 +42,8 @@ public sealed class RtpOutputStream : IDisposable
     }
 
     public uint Ssrc { get; }
+    /// <summary>The scheduler sub-slot this stream is served in; its schedule is offset to it.</summary>
+    internal int SubSlot { get; }
     public RtpStreamFormat Format => _format;
     /// <summary>Where the stream would continue: hand these to a relay so the peer sees one continuous stream.</summary>
     public (ushort Sequence, uint Timestamp) NextPosition
@@ -119,11 +122,13 @@ public sealed class RtpOutputStream : IDisposable
             if (_disposed) return;
             if (!_anchored)
             {
-                _anchor = _scheduler.GridPoint(now);
+                _anchor = _scheduler.GridPoint(now, SubSlot);
                 _anchored = true;
             }
-            // Half a frame of slack absorbs timer jitter, so a tick that fires slightly early does not leave a frame for a later burst.
-            var elapsed = time.GetElapsedTime(_anchor, now) + (MediaScheduler.FrameInterval / 2);
+            // Half a slot (half a frame without sub-slots) of slack absorbs timer jitter, so a tick that fires slightly
+            // early does not leave a frame for a later burst; no more, so a tick serving a missed sub-slot's streams at
+            // another slot's time does not send them a frame early.
+            var elapsed = time.GetElapsedTime(_anchor, now) + _scheduler.DueSlack;
             var due = (elapsed.Ticks / MediaScheduler.FrameInterval.Ticks) + 1 - _framesDone;
             if (due > maxBurst)
             {
