@@ -6,11 +6,13 @@
 # /proc/PID/stat (utime+stime) before/after each step; highest rate with zero failed calls. Never part of the tests.
 # Usage: bench/sip-vs-kamailio/run.sh   (env: STEP_SECONDS=10, OPTIONS_RATES="...", REGISTER_RATES="...",
 #        SERVERS="ccgw kamailio kamailio-db")
+# Before/after in one run: CCGW_BEFORE_DLL=/path/to/an/older/build/ccgw.dll SERVERS="ccgw-before ccgw kamailio" measures
+# that build too, under the server name ccgw-before (same config, same steps, same pinning).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
 STEP_SECONDS=${STEP_SECONDS:-10}
-OPTIONS_RATES=${OPTIONS_RATES:-"1000 2000 4000"}
-REGISTER_RATES=${REGISTER_RATES:-"250 500 1000"}   # calls/s; one call = 4 REGISTERs (401, 200, refresh 200, remove 200)
+OPTIONS_RATES=${OPTIONS_RATES-"1000 2000 4000"}
+REGISTER_RATES=${REGISTER_RATES-"250 500 1000"}   # calls/s; one call = 4 REGISTERs (401, 200, refresh 200, remove 200)
 work=$(mktemp -d /tmp/ccgw-bench-XXXX); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 tck=$(getconf CLK_TCK)
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
@@ -21,12 +23,16 @@ dotnet build -c Release "$repo/src/Ccgw.Daemon" -v q -nologo >/dev/null
 ccgw_dll=$(ls "$repo"/src/Ccgw.Daemon/bin/Release/net10.0/ccgw.dll)
 
 start_ccgw() {
-  port=$(free_port); cp -r "$repo/config" "$work/config"
+  port=$(free_port); rm -rf "$work/config" "$work/data"; cp -r "$repo/config" "$work/config"
   CCGW__Data__Directory="$work/data" CCGW__Listeners__Http__Port=$(free_port) CCGW__Listeners__SipUdp__Port=$port \
   CCGW__Listeners__SipTcp__Port=$port CCGW__Listeners__Xmpp__Port=$(free_port) CCGW__Listeners__Mqtt__Port=$(free_port) \
   CCGW__Trunks__0__KeepaliveSeconds=0 Logging__LogLevel__Default=Warning CCGW__Logging__LogLevel__Default=Warning \
-  taskset -c 0 dotnet "$ccgw_dll" --config "$work/config/ccgw.json" >"$work/ccgw.log" 2>&1 &
+  taskset -c 0 dotnet "${ccgw_dll_run:-$ccgw_dll}" --config "$work/config/ccgw.json" >"$work/ccgw.log" 2>&1 &
   pids=$!; sleep 8
+}
+start_ccgw-before() {
+  [ -f "${CCGW_BEFORE_DLL:-}" ] || { echo "ccgw-before needs CCGW_BEFORE_DLL=/path/to/ccgw.dll" >&2; exit 2; }
+  rm -rf "$work/config" "$work/data"; ccgw_dll_run=$CCGW_BEFORE_DLL start_ccgw
 }
 start_kamailio() {
   port=$(free_port)
@@ -92,4 +98,7 @@ done
 c=${best[ccgw-register]:-0}; k=${best[kamailio-db-register]:-0}; cu=${cpu[ccgw-register]:-0}; ku=${cpu[kamailio-db-register]:-0}
 printf 'register, both durable (Kamailio usrloc written through to SQLite): ccgw %6d  kamailio-db %6d  ratio %s | CPU us/request: ccgw %d kamailio-db %d ratio %s\n' \
   $c $k $(python3 -c "print(f'{$c/$k:.2f}' if $k else 'n/a')") $cu $ku $(python3 -c "print(f'{$ku/$cu:.2f}' if $cu else 'n/a')")
+if [ -n "${cpu[ccgw-before-options]:-}" ]; then
+  printf 'options  CPU us/request, same run: ccgw-before %d ccgw %d\n' ${cpu[ccgw-before-options]} ${cpu[ccgw-options]:-0}
+fi
 echo "(CPU ratio is kamailio/ccgw: above 1 means ccgw spends less CPU per request)"

@@ -53,11 +53,11 @@ public sealed class SipStack : IAsyncDisposable
         _transport = new SipTransportHub(options.Transport, time, log, (m, s) => pipeline!.OnMessage(m, s));
         Transactions = new SipTransactionLayer(_transport, time, options.Timers);
         var pike = new SipPike(options.Pike, time, log, options.Meters?.Create(new System.Diagnostics.Metrics.MeterOptions("Ccgw.Sip")));
-        pipeline = new SipInboundPipeline(_transport, Transactions, log, pike);
         Authenticator = new SipDigestAuthenticator(options.Digest, credentials, time);
         Registrar = new SipRegistrar(options.Registrar.Domain is null ? options.Registrar with { Domain = options.Domain } : options.Registrar, registrations, Authenticator, time);
         _core = new SipUserAgentCore(Registrar, options.UserAgent, log, _stopping.Token);
         Transactions.User = _core;
+        pipeline = new SipInboundPipeline(_transport, Transactions, log, pike, _core.StatelessAnswer);
     }
 
     public SipStackOptions Options { get; }
@@ -109,6 +109,9 @@ public sealed class SipStack : IAsyncDisposable
     /// <summary>Serves a stream connection the host accepted itself (e.g. a Kestrel ConnectionHandler's pipe).</summary>
     public Task ServeConnectionAsync(IDuplexPipe connection, IPEndPoint remote, bool isTls, CancellationToken cancellationToken) =>
         _transport.ServeStreamAsync(connection.Input, connection.Output, new SipEndPoint(isTls ? SipTransportKind.Tls : SipTransportKind.Tcp, remote), cancellationToken);
+
+    /// <summary>Feeds one datagram through the stack as the UDP listener would (bench/Ccgw.Bench.Sip).</summary>
+    internal void ReceiveDatagram(ReadOnlySpan<byte> datagram, SipEndPoint source) => _transport.ReceiveDatagram(datagram, source);
 
     public async ValueTask DisposeAsync()
     {

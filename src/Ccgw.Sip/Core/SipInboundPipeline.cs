@@ -10,7 +10,10 @@ namespace Ccgw.Sip.Core;
 /// dropped (§18.1.2), requests failing <see cref="SipRequestValidator"/> are answered statelessly (400/505),
 /// every request gets received/rport stamped first (§18.2.1), and a source sending too fast is dropped (pike).
 /// </summary>
-internal sealed class SipInboundPipeline(ISipSender sender, SipTransactionLayer transactions, ILogger log, SipPike? pike = null)
+/// <param name="statelessAnswer">Answers the requests the UA core takes without a transaction (OPTIONS; see
+/// <see cref="SipUserAgentCore.StatelessAnswer"/>), null for the rest; without it every request gets a transaction.</param>
+internal sealed class SipInboundPipeline(ISipSender sender, SipTransactionLayer transactions, ILogger log, SipPike? pike = null,
+    Func<SipRequest, SipResponse?>? statelessAnswer = null)
 {
     public void OnMessage(SipMessage message, SipEndPoint source)
     {
@@ -32,6 +35,11 @@ internal sealed class SipInboundPipeline(ISipSender sender, SipTransactionLayer 
             if (request.Method == SipMethods.Ack || request.Via.Count == 0) return;
             var answer = SipMalformedRequestResponder.BuildResponse(request, failure, SipTransactionLayer.LocalTag(request));
             sender.Send(answer, SipResponseRouting.DestinationFor(request.Via[0], source));
+            return;
+        }
+        if (statelessAnswer?.Invoke(request) is { } stateless)
+        {
+            sender.Send(stateless, SipResponseRouting.DestinationFor(request.Via[0], source));
             return;
         }
         transactions.ReceiveRequest(request, source);

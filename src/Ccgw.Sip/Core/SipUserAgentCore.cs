@@ -46,6 +46,33 @@ internal sealed class SipUserAgentCore : ISipTransactionUser
 
     public void OnRequest(SipServerTransaction transaction) => _ = HandleAsync(transaction);
 
+    /// <summary>
+    /// The answer to a request the core takes without a server transaction, or null to go through the transaction
+    /// layer as usual. OPTIONS only: its answer has no side effect and its To tag is derived from the request
+    /// (<see cref="SipTransactionLayer.LocalTag"/>), so a retransmission regenerates the very response a transaction
+    /// would have replayed; RFC 3261 §8.2.7 allows a UAS to be stateless so, and Kamailio answers OPTIONS the same way
+    /// (<c>sl_send_reply</c>). Why: a transaction kept 32 s (Timer J) per OPTIONS held the parsed request, the
+    /// response and a timer through two garbage collections, most of the CPU per OPTIONS at 2,000/s (docs/sip.md).
+    /// </summary>
+    internal SipResponse? StatelessAnswer(SipRequest request)
+    {
+        if (request.Method != SipMethods.Options) return null;
+        SipResponse response;
+        try
+        {
+            response = Precheck(request) ?? Options(request);
+        }
+#pragma warning disable CA1031 // As in HandleAsync: a failure becomes a 500 instead of a silent timeout for the peer.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _log.RequestHandlingFailed(e);
+            response = SipResponseFactory.Create(request, 500, toTag: SipTransactionLayer.LocalTag(request));
+        }
+        response.Headers.Add(SipHeaderNames.Server, _userAgent);
+        return response;
+    }
+
     public void OnCancel(SipServerInviteTransaction invite, SipRequest cancel)
     {
         if (CancelHandler is { } h) h(invite, cancel);
@@ -97,22 +124,23 @@ internal sealed class SipUserAgentCore : ISipTransactionUser
     /// <summary>§8.2.1–§8.2.3 checks plus Max-Forwards (§16.3 step 3 for anything we would have to forward).</summary>
     private SipResponse? Precheck(SipRequest request)
     {
-        var tag = SipTransactionLayer.LocalTag(request);
+        // The tag is derived only for a refusal: most requests pass, and it costs two strings (issue 21).
         if (request.RequestUri.Scheme is not ("sip" or "sips" or "tel"))
-            return SipResponseFactory.Create(request, 416, toTag: tag);
+            return SipResponseFactory.Create(request, 416, toTag: SipTransactionLayer.LocalTag(request));
         if (Array.IndexOf(KnownMethods, request.Method) < 0)
-            return WithAllow(SipResponseFactory.Create(request, 501, toTag: tag));
+            return WithAllow(SipResponseFactory.Create(request, 501, toTag: SipTransactionLayer.LocalTag(request)));
         // OPTIONS with Max-Forwards 0 is answered by the element it reaches (RFC 4475 §3.3.11, RFC 3261 §11).
         if (request.MaxForwards == 0 && request.Method != SipMethods.Options)
-            return SipResponseFactory.Create(request, 483, toTag: tag);
-        if (request.Method is not (SipMethods.Cancel or SipMethods.Ack))
+            return SipResponseFactory.Create(request, 483, toTag: SipTransactionLayer.LocalTag(request));
+        // Without a Require header there is nothing to refuse; GetTokens would build an empty list to say so.
+        if (request.Method is not (SipMethods.Cancel or SipMethods.Ack) && request.Headers.Get(SipHeaderNames.Require) is not null)
         {
             var required = request.Headers.GetTokens(SipHeaderNames.Require);
             // RFC 4028 session timers are the one extension we implement (the voice path honours them).
             required.RemoveAll(t => t.Equals(Dialogs.SessionTimer.OptionTag, StringComparison.OrdinalIgnoreCase));
             if (required.Count > 0)
             {
-                var r = SipResponseFactory.Create(request, 420, toTag: tag);
+                var r = SipResponseFactory.Create(request, 420, toTag: SipTransactionLayer.LocalTag(request));
                 r.Headers.Add(SipHeaderNames.Unsupported, string.Join(", ", required));
                 return r;
             }
@@ -121,14 +149,14 @@ internal sealed class SipUserAgentCore : ISipTransactionUser
         {
             if (!request.Body.IsEmpty && !IsSdp(request.ContentType))
             {
-                var r = SipResponseFactory.Create(request, 415, toTag: tag);
+                var r = SipResponseFactory.Create(request, 415, toTag: SipTransactionLayer.LocalTag(request));
                 r.Headers.Add(SipHeaderNames.Accept, "application/sdp");
                 return r;
             }
             var accept = request.Headers.GetTokens(SipHeaderNames.Accept);
             if (accept.Count > 0 && !accept.Any(a => IsSdp(a) || a.StartsWith("*/*", StringComparison.Ordinal) || a.StartsWith("application/*", StringComparison.OrdinalIgnoreCase)))
             {
-                var r = SipResponseFactory.Create(request, 406, toTag: tag);
+                var r = SipResponseFactory.Create(request, 406, toTag: SipTransactionLayer.LocalTag(request));
                 r.Headers.Add(SipHeaderNames.Warning, "399 ccgw \"only application/sdp bodies are produced\"");
                 return r;
             }

@@ -27,8 +27,9 @@ public readonly record struct SipEndPoint(SipTransportKind Transport, IPEndPoint
 }
 
 /// <summary>
-/// Hands a message to the transport layer. Implementations enqueue and return at once, so state machines
-/// can send while holding their own lock without awaiting I/O.
+/// Hands a message to the transport layer. Implementations return at once (a datagram after one non-blocking
+/// sendto, a stream message after queueing), so state machines can send while holding their own lock without
+/// awaiting I/O.
 /// </summary>
 public interface ISipSender
 {

@@ -12,13 +12,13 @@ using Microsoft.Extensions.Logging;
 namespace Ccgw.Sip.Transport;
 
 /// <summary>
-/// UDP, TCP and TLS listeners plus the outbound path (RFC 3261 §18). Sends are queued to one writer loop,
-/// so state machines never await I/O; stream connections are reused per remote endpoint and opened on
-/// demand for requests we originate.
+/// UDP, TCP and TLS listeners plus the outbound path (RFC 3261 §18). Datagrams are received on a dedicated thread
+/// and sent from the caller (<see cref="SipUdpChannel"/>); stream sends are queued to one writer loop, so state
+/// machines never await I/O; stream connections are reused per remote endpoint and opened on demand for requests
+/// we originate.
 /// </summary>
 internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
 {
-    private const int MaxDatagram = 65535;
     private readonly SipTransportOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
@@ -29,6 +29,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
     private Socket? _udp;
+    private SipUdpChannel? _udpChannel;
     private Socket? _tcp;
     private Socket? _tls;
 
@@ -60,7 +61,8 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
             // A larger kernel buffer absorbs bursts instead of dropping them (the OS caps it at its maximum).
             _udp = new Socket(udpAt.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = _options.UdpReceiveBufferBytes };
             _udp.Bind(udpAt);
-            _loops.Add(Task.Run(() => UdpLoopAsync(_udp, _stop.Token)));
+            _udpChannel = new SipUdpChannel(_udp, _log, _options.DatagramSink);
+            _loops.Add(_udpChannel.Start(HandleDatagram, _stop.Token));
         }
         if (_options.Tcp is { } tcpAt)
         {
@@ -86,77 +88,24 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
 
     public void Send(SipMessage message, SipEndPoint destination)
     {
+        if (destination.Transport == SipTransportKind.Udp)
+        {
+            // Datagrams leave from the caller (see SipUdpChannel): no queue, no thread hop, no copy.
+            if (_udpChannel is { } udp) udp.Send(message, destination);
+            else _log.SendFailed(destination, "UDP transport is not enabled");
+            return;
+        }
         if (!_outbound.Writer.TryWrite((message, destination)))
             _log.SendQueueFull(destination);
     }
 
-    public void SendBeforeReturning(SipMessage message, SipEndPoint destination)
-    {
-        if (destination.Transport != SipTransportKind.Udp || _udp is not { } udp)
-        {
-            Send(message, destination);
-            return;
-        }
-        var buffer = new ArrayBufferWriter<byte>(2048);
-        SipMessageWriter.Write(message, buffer);
-        try
-        {
-            // A non-blocking datagram send: the socket's buffer has room or the kernel drops it, as for any UDP send.
-            udp.SendTo(buffer.WrittenSpan, SocketFlags.None, destination.Address);
-        }
-        catch (SocketException e)
-        {
-            _log.UdpSendFailed(destination, e.SocketErrorCode);
-        }
-    }
+    /// <summary>Every datagram is handed to the kernel before <see cref="Send"/> returns; stream messages are queued.</summary>
+    public void SendBeforeReturning(SipMessage message, SipEndPoint destination) => Send(message, destination);
 
-    private async Task UdpLoopAsync(Socket socket, CancellationToken ct)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
-        EndPoint any = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        try
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                SocketReceiveFromResult r;
-                try
-                {
-                    r = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, ct);
-                }
-                catch (SocketException e)
-                {
-                    // ICMP errors surface here on some platforms; they concern one peer, not the listener.
-                    _log.UdpReceiveError(e.SocketErrorCode);
-                    continue;
-                }
-                var source = new SipEndPoint(SipTransportKind.Udp, (IPEndPoint)r.RemoteEndPoint);
-                try
-                {
-                    HandleDatagram(buffer.AsSpan(0, r.ReceivedBytes), source, socket);
-                }
-#pragma warning disable CA1031 // One poisonous datagram must never stop the listener.
-                catch (Exception e)
-#pragma warning restore CA1031
-                {
-                    _log.DatagramHandlingFailed(source, e);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping (DisposeAsync cancels, then closes the socket): the loop's normal end.
-        }
-        catch (ObjectDisposedException)
-        {
-            // The socket was closed under a pending receive by DisposeAsync: the same normal end.
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    /// <summary>Feeds one datagram through the stack as if the UDP listener had received it (benchmarks).</summary>
+    internal void ReceiveDatagram(ReadOnlySpan<byte> datagram, SipEndPoint source) => HandleDatagram(datagram, source);
 
-    private void HandleDatagram(ReadOnlySpan<byte> datagram, SipEndPoint source, Socket socket)
+    private void HandleDatagram(ReadOnlySpan<byte> datagram, SipEndPoint source)
     {
         // RFC 5626 keep-alives and stray line ends carry no message.
         if (datagram.TrimStart("\r\n"u8).IsEmpty) return;
@@ -168,17 +117,7 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
         catch (SipParseException e)
         {
             _log.MalformedDatagram(source, e.Reason);
-            if (SipMalformedRequestResponder.BuildResponse(datagram, e) is { } answer)
-            {
-                try
-                {
-                    socket.SendTo(answer, source.Address);
-                }
-                catch (SocketException se)
-                {
-                    _log.MalformedAnswerNotSent(source, se.SocketErrorCode);
-                }
-            }
+            if (SipMalformedRequestResponder.BuildResponse(datagram, e) is { } answer) _udpChannel?.SendRaw(answer, source);
             return;
         }
         Dispatch(message, source);
@@ -292,17 +231,10 @@ internal sealed class SipTransportHub : ISipSender, IAsyncDisposable
                 SipMessageWriter.Write(message, buffer);
                 try
                 {
-                    if (to.Transport == SipTransportKind.Udp)
-                    {
-                        if (_udp is null) throw new InvalidOperationException("UDP transport is not enabled");
-                        await _udp.SendToAsync(buffer.WrittenMemory, SocketFlags.None, to.Address, ct);
-                    }
-                    else
-                    {
-                        // Connecting or writing to one slow stream peer must not hold up everyone else's messages,
-                        // so stream sends leave this loop; per-connection order is kept by the connection's FIFO lock.
-                        _ = SendOnStreamAsync(buffer.WrittenSpan.ToArray(), to, ct);
-                    }
+                    // Only stream messages are queued (datagrams leave from Send). Connecting or writing to one slow stream
+                    // peer must not hold up everyone else's messages, so stream sends leave this loop; per-connection
+                    // order is kept by the connection's FIFO lock.
+                    _ = SendOnStreamAsync(buffer.WrittenSpan.ToArray(), to, ct);
                 }
 #pragma warning disable CA1031 // A failed send concerns one peer; the writer loop must survive it.
                 catch (Exception e) when (e is not OperationCanceledException)

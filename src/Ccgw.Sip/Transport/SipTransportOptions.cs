@@ -51,4 +51,7 @@ public sealed record SipTransportOptions
 
     /// <summary>Outbound messages waiting for the socket; beyond this, new ones are dropped (UDP semantics).</summary>
     public int MaxQueuedSends { get; init; } = 4096;
+
+    /// <summary>Benchmarks only: datagrams go here instead of the UDP socket (the stack measured without the kernel).</summary>
+    internal SipDatagramSink? DatagramSink { get; init; }
 }
