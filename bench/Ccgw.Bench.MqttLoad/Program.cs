@@ -39,30 +39,37 @@ Console.WriteLine($"subscribers {options.Subscribers}, messages per run {options
 
 // Throughput: 1 publisher fanned out to N subscribers, QoS 0 and QoS 1.
 var throughput = new Dictionary<(string, int), Throughput>();
-foreach (var (name, start) in new (string, Func<int, Task<ServerProcess>>)[]
+var servers = new List<(string, Func<int, Task<ServerProcess>>)>
 {
     ("mosquitto", port => ServerProcess.StartAsync("mosquitto", port, "/usr/sbin/mosquitto", ["-c", Path.Combine(dir, "mosquitto.conf")])),
     ("ccgw", port => ServerProcess.StartAsync("ccgw", port, "dotnet", [self, "serve", port.ToString(inv)])),
     ("mqttnet", port => ServerProcess.StartAsync("mqttnet", port, "dotnet", [self, "serve-mqttnet", port.ToString(inv)])),
-})
+};
+// --baseline DIR: another build of this tool (a copy of its bin/Release/net10.0 from before a change) serves as
+// "ccgw-before" in the same run, so before and after see the same machine load.
+if (options.Baseline is { } baseline)
+    servers.Add(("ccgw-before", port => ServerProcess.StartAsync("ccgw-before", port, "dotnet", [Path.Combine(baseline, "Ccgw.Bench.MqttLoad.dll"), "serve", port.ToString(inv)])));
+servers.RemoveAll(s => options.Servers is { } only && !only.Contains(s.Item1));
+foreach (var (name, start) in servers)
 {
     var port = name == "mosquitto" ? mosquittoPort : FreePort();
     await using var server = await start(port);
     await Task.Delay(1000); // settle before the idle figure
     Console.WriteLine($"{name,-9} idle RSS {server.RssKilobytes() / 1024.0:F1} MiB");
-    foreach (var qos in new[] { 0, 1 })
+    foreach (var qos in options.QosLevels)
     {
         var t = await Load.ThroughputAsync(server, "bench", "bench", options, qos, warmup: true);
         t = await Load.ThroughputAsync(server, "bench", "bench", options, qos, warmup: false);
         throughput[(name, qos)] = t;
         Console.WriteLine($"{name,-9} QoS {qos}: {t.DeliveredPerSecond,12:N0} deliveries/s ({t.Delivered:N0}/{t.Expected:N0} delivered in {t.Seconds:F2} s), " +
-                          $"server CPU {t.CpuMicrosPerDelivery:F2} µs/delivery, {t.CpuMicrosPerPublish:F1} µs/published message");
+                          $"server CPU {t.CpuMicrosPerDelivery:F2} µs/delivery, {t.CpuMicrosPerPublish:F1} µs/published message, lost {t.Lost:N0}");
     }
 }
 
-foreach (var qos in new[] { 0, 1 })
-    foreach (var name in new[] { "ccgw", "mqttnet" })
-        Console.WriteLine($"ratio {name}/mosquitto QoS {qos}: throughput {throughput[(name, qos)].DeliveredPerSecond / throughput[("mosquitto", qos)].DeliveredPerSecond:F2}x, " +
+foreach (var qos in options.QosLevels)
+    foreach (var name in new[] { "ccgw", "mqttnet", "ccgw-before" })
+        if (throughput.ContainsKey((name, qos)) && throughput.ContainsKey(("mosquitto", qos)))
+            Console.WriteLine($"ratio {name}/mosquitto QoS {qos}: throughput {throughput[(name, qos)].DeliveredPerSecond / throughput[("mosquitto", qos)].DeliveredPerSecond:F2}x, " +
                           $"CPU per delivery {throughput[(name, qos)].CpuMicrosPerDelivery / throughput[("mosquitto", qos)].CpuMicrosPerDelivery:F2}x");
 if (!options.Latency)
 {
@@ -124,6 +131,10 @@ static void CopyDirectory(string from, string to)
 
 internal sealed record LoadOptions(int Subscribers, int Messages, int PayloadBytes, int Changes, string Daemon, string RepoRoot, bool Latency = true)
 {
+    public int[] QosLevels { get; init; } = [0, 1];
+    public string? Baseline { get; init; }
+    public string[]? Servers { get; init; }
+
     public static LoadOptions Parse(string[] args)
     {
         var root = FindRoot();
@@ -136,7 +147,11 @@ internal sealed record LoadOptions(int Subscribers, int Messages, int PayloadByt
                 "--changes" => o with { Changes = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--daemon" => o with { Daemon = args[i + 1] },
                 "--latency" => o with { Latency = args[i + 1] != "no" },
-                _ => throw new ArgumentException($"unknown option {args[i]}; use --subscribers N --messages N --changes N --daemon PATH/ccgw.dll --latency yes|no"),
+                "--qos" => o with { QosLevels = [.. args[i + 1].Split(',').Select(q => int.Parse(q, CultureInfo.InvariantCulture))] },
+                "--baseline" => o with { Baseline = args[i + 1] },
+                "--servers" => o with { Servers = args[i + 1].Split(',') },
+                _ => throw new ArgumentException($"unknown option {args[i]}; use --subscribers N --messages N --changes N --daemon PATH/ccgw.dll --latency yes|no " +
+                                                 "--qos 0,1 --baseline DIR (another build, run as ccgw-before) --servers mosquitto,ccgw,mqttnet,ccgw-before"),
             };
         return o;
     }
@@ -154,6 +169,7 @@ internal sealed record Throughput(long Delivered, long Expected, double Seconds,
     public double DeliveredPerSecond => Delivered / Seconds;
     public double CpuMicrosPerDelivery => (double)CpuMicros / Math.Max(1, Delivered);
     public double CpuMicrosPerPublish => (double)CpuMicros / Math.Max(1, Published);
+    public long Lost => Expected - Delivered;
 }
 
 internal sealed record Latency(double P50, double P99, double Max, int Samples, int Changes, double CpuMicrosPerChange);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Ccgw.Mqtt;
 
-/// <summary>The broker's log events (ids 14400-14499). Per-client events are Debug: a contact centre's consoles come and go all day.</summary>
+/// <summary>The broker's log events (ids 14400-14499, and 21300-21399 for issue 21). Per-client events are Debug: a contact centre's consoles come and go all day.</summary>
 internal static partial class BrokerLog
 {
     [LoggerMessage(EventId = 14400, Level = LogLevel.Debug, Message = "MQTT client {ClientId} ({RemoteEndPoint}) broke the protocol, closing (reason 0x{ReasonCode:X2}): {Reason}")]
@@ -29,4 +29,8 @@ internal static partial class BrokerLog
 
     [LoggerMessage(EventId = 14407, Level = LogLevel.Warning, Message = "MQTT client {ClientId} ({RemoteEndPoint}) kept a publisher waiting over {LimitMs} ms: no longer waited for, its QoS 0 messages are dropped until it catches up")]
     public static partial void SubscriberStuck(ILogger logger, string? clientId, System.Net.EndPoint? remoteEndPoint, double limitMs);
+
+    // Issue 21's range (21300-21399): the rate limit of 14407.
+    [LoggerMessage(EventId = 21300, Level = LogLevel.Warning, Message = "MQTT: {Count} more subscribers were found stuck (not logged one by one, at most one line per {IntervalSeconds} s); see ccgw_mqtt_subscribers_stuck_total")]
+    public static partial void StuckNotLogged(ILogger logger, long count, double intervalSeconds);
 }

@@ -25,6 +25,7 @@ internal sealed class MqttBrokerMetrics : IDisposable
         PublishesDenied = Meter.CreateCounter<long>("ccgw.mqtt.publishes.denied", "{message}", "Publishes dropped by the authorizer");
         MessagesDropped = Meter.CreateCounter<long>("ccgw.mqtt.messages.dropped", "{message}", "Messages not delivered, by reason");
         PublisherWaits = Meter.CreateCounter<long>("ccgw.mqtt.publisher.waits", "{wait}", "Times a publishing client was held back until the subscribers it feeds caught up");
+        SubscribersStuck = Meter.CreateCounter<long>("ccgw.mqtt.subscribers.stuck", "{subscriber}", "Times a subscriber took nothing from its socket for a whole publisher wait limit and stopped being waited for (its QoS 0 copies are dropped until it catches up)");
         ConnectionsRefused = Meter.CreateCounter<long>("ccgw.mqtt.connections.refused", "{connection}", "CONNECTs refused, by reason");
     }
 
@@ -36,6 +37,7 @@ internal sealed class MqttBrokerMetrics : IDisposable
     public Counter<long> PublishesDenied { get; }
     public Counter<long> MessagesDropped { get; }
     public Counter<long> PublisherWaits { get; }
+    public Counter<long> SubscribersStuck { get; }
     public Counter<long> ConnectionsRefused { get; }
 
     public int Connections => Volatile.Read(ref _connections);

@@ -25,8 +25,9 @@ public sealed class MqttBrokerOptions
     public int OutboundPacketQueueCapacity { get; set; } = 1024;
 
     /// <summary>
-    /// Longest a publishing client is held back waiting for a subscriber it feeds to catch up (QoS 0 back-pressure);
-    /// a subscriber still behind after it is treated as stuck and its copies are dropped until it catches up.
+    /// How long a subscriber may take nothing from its socket while a publishing client waits for it to catch up (QoS 0
+    /// back-pressure); after it the subscriber is treated as stuck and its copies are dropped until it catches up. A
+    /// subscriber that is still reading keeps the publisher waiting, one limit at a time.
     /// </summary>
     public TimeSpan PublisherWaitLimit { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -26,6 +26,7 @@ internal sealed class MqttConnection
     private readonly object _roomGate = new();
     private TaskCompletionSource? _caughtUp;
     private int _stuck;
+    private long _packetsWritten;
     private int _sentDisconnect;
     private bool _inputEnded;
     private volatile bool _accepted;
@@ -152,8 +153,14 @@ internal sealed class MqttConnection
         }
     }
 
+    /// <summary>Packets the transport has taken (flushed); a waiting publisher tells a slow reader from a stuck one by it.</summary>
+    public long PacketsWritten => Volatile.Read(ref _packetsWritten);
+
     /// <summary>Stops publishers waiting for this connection until it catches up; true the first time.</summary>
     public bool MarkStuck() => Interlocked.Exchange(ref _stuck, 1) == 0;
+
+    /// <summary>Bytes encoded per flush at most (plus one packet): many packets per send, yet progress stays visible.</summary>
+    private const int FlushChunk = 64 * 1024;
 
     private int DroppableLimit => _context.Options.OutboundPacketQueueCapacity - (_context.Options.MaximumInflightPerClient + 16);
 
@@ -332,13 +339,18 @@ internal sealed class MqttConnection
         {
             while (await reader.WaitToReadAsync(_abortWrites.Token))
             {
-                while (reader.TryRead(out var packet))
+                var batch = 0;
+                // At most about FlushChunk per socket write, so a waiting publisher sees a slow reader's progress
+                // chunk by chunk (PacketsWritten) rather than one flush of the whole queue that may take seconds.
+                while ((!output.CanGetUnflushedBytes || output.UnflushedBytes < FlushChunk) && reader.TryRead(out var packet))
                 {
                     MqttPacketEncoder.Encode(packet, Version, output);
                     _context.Metrics.Sent(packet.Type);
+                    batch++;
                 }
                 SignalIfCaughtUp();
                 var flush = await output.FlushAsync(_abortWrites.Token);
+                Volatile.Write(ref _packetsWritten, _packetsWritten + batch); // only this loop writes it
                 if (flush.IsCompleted || flush.IsCanceled) break;
             }
         }

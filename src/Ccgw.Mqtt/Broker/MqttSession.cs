@@ -253,4 +253,7 @@ internal sealed record BrokerContext(MqttBrokerOptions Options, MqttBrokerMetric
 {
     /// <summary>Subscribers found behind while routing the current client PUBLISH; used under the broker lock only.</summary>
     public PublisherBackPressure BackPressure { get; } = new();
+
+    /// <summary>Rate limit of the stuck-subscriber warning, shared by every publisher of the broker.</summary>
+    public StuckSubscriberLog StuckLog { get; } = new();
 }

@@ -132,11 +132,12 @@ internal sealed class BrokerFixture : IAsyncDisposable
     public BrokerFixture(MqttBrokerOptions? options = null)
     {
         Time = new ManualTimeProvider();
-        Broker = new MqttBroker(options ?? new MqttBrokerOptions(), DemoUsers.Authenticator(), new ContactCenterAcl(), Time);
+        Broker = new MqttBroker(options ?? new MqttBrokerOptions(), DemoUsers.Authenticator(), new ContactCenterAcl(), Time, logger: Log);
         Metrics = new MetricRecorder(Broker.Meter);
     }
 
     public ManualTimeProvider Time { get; }
+    public CollectingLogger Log { get; } = new();
     public MqttBroker Broker { get; }
     public MetricRecorder Metrics { get; }
 
