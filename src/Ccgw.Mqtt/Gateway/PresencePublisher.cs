@@ -126,6 +126,9 @@ public sealed partial class PresencePublisher(
             case InteractionHoldChanged hold:
                 await PublishInteractionEventAsync(hold.Interaction.Id, e, cancellationToken);
                 break;
+            case InteractionConsultChanged consult:
+                await PublishInteractionEventAsync(consult.Interaction.Id, e, cancellationToken);
+                break;
             case OfferMade made:
                 await PublishInteractionEventAsync(made.Offer.InteractionId, e, cancellationToken);
                 await screenPops.EnqueueAsync(e, cancellationToken);
