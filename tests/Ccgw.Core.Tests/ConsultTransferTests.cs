@@ -104,7 +104,7 @@ public sealed class ConsultTransferTests
 
         Assert.True(c.CancelConsult("alice", id).IsOk);
         var cancelled = c.Log.OfType<InteractionConsultChanged>().Last();
-        Assert.Equal(ConsultPhase.Cancelled, cancelled.Phase);
+        Assert.Equal((ConsultPhase.Cancelled, false), (cancelled.Phase, cancelled.Failed));
         Assert.Equal((InteractionState.Connected, "alice"), (c.Interaction(id)!.Interaction.State, c.Interaction(id)!.Interaction.AgentId));
         Assert.Empty(c.Presence("alice").Consults);
         // bob is free again, so routing gives him the call that waited.
@@ -121,7 +121,7 @@ public sealed class ConsultTransferTests
         Assert.True(c.Consult("alice", id, "bob").IsOk);
         Assert.True(c.CancelConsult(null, id, "target did not answer (480)").IsOk);
         var cancelled = c.Log.OfType<InteractionConsultChanged>().Last();
-        Assert.Equal((ConsultPhase.Cancelled, "target did not answer (480)"), (cancelled.Phase, cancelled.Reason));
+        Assert.Equal((ConsultPhase.Cancelled, "target did not answer (480)", true), (cancelled.Phase, cancelled.Reason, cancelled.Failed));
         Assert.Equal(AgentState.Ready, c.Presence("bob").State);
         c.AssertConsistent();
     }

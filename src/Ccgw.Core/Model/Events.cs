@@ -32,7 +32,11 @@ public sealed record InteractionHoldChanged(InteractionView Interaction, string 
 /// command, without the agents' talk phase. <see cref="Reason"/> says why a consult was cancelled.
 /// </summary>
 public sealed record InteractionConsultChanged(InteractionView Interaction, string FromAgentId, string TargetAgentId, ConsultPhase Phase,
-    bool Blind, string? Reason) : CoreEvent;
+    bool Blind, string? Reason) : CoreEvent
+{
+    /// <summary>Cancelled by the channel (the target's phone did not answer, declined or hung up), not by an agent or the call's end.</summary>
+    public bool Failed { get; init; }
+}
 
 /// <summary>An offer was made: the adapter should ring / present it to the agent.</summary>
 public sealed record OfferMade(Offer Offer) : CoreEvent;

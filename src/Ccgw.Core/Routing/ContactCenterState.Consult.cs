@@ -67,7 +67,7 @@ internal sealed partial class ContactCenterState
         FireTimersUntil(now);
         var result = FindConsult(agentId, interactionId, out var i);
         if (result.IsOk)
-            EndConsult(i!, reason ?? "cancelled by " + agentId);
+            EndConsult(i!, reason ?? "cancelled by " + agentId, failed: agentId is null);
         Dispatch();
         Flush();
         return result;
@@ -93,6 +93,8 @@ internal sealed partial class ContactCenterState
         if (!target.CanTake(i.Slot))
             return CommandResult.Invalid($"agent '{targetAgentId}' has no free voice capacity") with { Code = "agentBusy" };
 
+        // The consult holds the caller (music) itself; a cancel resumes them with the first agent, so hold ends here.
+        i.OnHold = false;
         i.Consult = new ConsultRecord(from, target, _now);
         target.Reserved.Add(i);
         target.Load[i.Slot]++;
@@ -149,13 +151,13 @@ internal sealed partial class ContactCenterState
     }
 
     /// <summary>Cancels the consult of <paramref name="i"/>: the target's slot is free again, the first agent keeps it.</summary>
-    private void EndConsult(InteractionRecord i, string reason)
+    private void EndConsult(InteractionRecord i, string reason, bool failed = false)
     {
         var consult = i.Consult!;
         i.Consult = null;
         ReleaseReservation(i, consult.Target);
         consult.Target.IdleSince = _now;
-        Emit(new InteractionConsultChanged(i.ToView(), consult.From.Id, consult.Target.Id, ConsultPhase.Cancelled, false, reason));
+        Emit(new InteractionConsultChanged(i.ToView(), consult.From.Id, consult.Target.Id, ConsultPhase.Cancelled, false, reason) { Failed = failed });
         Touch(consult.Target);
         MarkPresence(consult.From);
     }
