@@ -20,7 +20,7 @@ public sealed class ConsoleConsultDaemonTests
     {
         Skip.IfNot(Ready, "chromium and sipp (Debian packages chromium, sip-tester) are needed");
         await using var call = await VoiceRig.StartAsync();
-        await using var alicePhone = await call.StartAgentPhoneAsync("alice", "demo-alice", "voice_agent_answers.xml");
+        await using var alicePhone = await call.StartAgentPhoneAsync("alice", "demo-alice", "voice_agent_answers_late.xml");
         await using var bobPhone = await call.StartAgentPhoneAsync("bob", "demo-bob", "voice_agent_answers.xml");
         await using var browser = await ConsoleBrowser.StartAsync();
         var (alice, rtp, gateway, caller) = await ConnectedToAliceAsync(call, browser);
@@ -49,7 +49,7 @@ public sealed class ConsoleConsultDaemonTests
     {
         Skip.IfNot(Ready, "chromium and sipp (Debian packages chromium, sip-tester) are needed");
         await using var call = await VoiceRig.StartAsync();
-        await using var alicePhone = await call.StartAgentPhoneAsync("alice", "demo-alice", "voice_agent_answers.xml");
+        await using var alicePhone = await call.StartAgentPhoneAsync("alice", "demo-alice", "voice_agent_answers_late.xml");
         await using var bobPhone = await call.StartAgentPhoneAsync("bob", "demo-bob", "voice_agent_answers.xml");
         await using var browser = await ConsoleBrowser.StartAsync();
         var (alice, rtp, gateway, caller) = await ConnectedToAliceAsync(call, browser);
