@@ -333,6 +333,8 @@ internal sealed partial class VoiceCall
             return;
         }
         await StopWaitingAsync();
+        // A blind transfer to an agent that failed put the caller back in the queue with music on hold playing.
+        await StopHoldMusicAsync();
         lock (_gate)
         {
             if (_phase != VoiceCallPhase.Ringing)
@@ -526,11 +528,13 @@ internal sealed partial class VoiceCall
 
     public Task OnAgentByeAsync(OutboundLeg leg)
     {
+        bool consultLeg;
         lock (_gate)
         {
-            if (_attempt?.Leg != leg) return Task.CompletedTask;
+            consultLeg = _consult?.Leg == leg;
+            if (!consultLeg && _attempt?.Leg != leg) return Task.CompletedTask;
         }
-        return HangupAsync(CallEnd.AgentHungUp);
+        return consultLeg ? OnConsultByeAsync() : HangupAsync(CallEnd.AgentHungUp);
     }
 
     /// <summary>Ends both legs once, tells the core how it ended, and frees media and routing entries.</summary>
@@ -552,6 +556,7 @@ internal sealed partial class VoiceCall
         if (reason == CallEnd.CallerHungUp) _caller.MarkEnded();
         else _caller.Hangup();
         attempt?.End(agentHungUp: reason == CallEnd.AgentHungUp);
+        await EndConsultLegAsync();
 
         if (id is not null && reason != CallEnd.CoreEnded)
         {

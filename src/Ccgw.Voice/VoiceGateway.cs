@@ -115,6 +115,9 @@ public sealed partial class VoiceGateway : IAsyncDisposable
             case InteractionHoldChanged { Interaction: var view, Held: var held } when _registry.CallOf(view) is { } call:
                 _ = call.SetHoldAsync(held);
                 break;
+            case InteractionConsultChanged consult when _registry.CallOf(consult.Interaction) is { } call:
+                call.OnConsultChanged(consult);
+                break;
             case InteractionStateChanged { Interaction: var view } when _registry.CallOf(view) is { } call:
                 call.OnInteractionFinished(view.State);
                 break;

@@ -78,6 +78,14 @@ internal sealed class TestCentre
 
     public CommandResult Transfer(string interaction, string queue) => Do(s => s.Transfer(interaction, queue, Now));
 
+    public CommandResult Consult(string from, string interaction, string target) => Do(s => s.Consult(from, interaction, target, Now));
+
+    public CommandResult CompleteTransfer(string agent, string interaction) => Do(s => s.CompleteTransfer(agent, interaction, Now));
+
+    public CommandResult CancelConsult(string? agent, string interaction, string? reason = null) => Do(s => s.CancelConsult(agent, interaction, reason, Now));
+
+    public CommandResult TransferToAgent(string from, string interaction, string target) => Do(s => s.TransferToAgent(from, interaction, target, Now));
+
     public CommandResult WrapUpDone(string agent) => Do(s => s.WrapUpDone(agent, null, Now));
 
     public CommandResult DeviceLost(string agent, string device = "phone") => Do(s => s.DeviceLost(agent, device, Now));

@@ -148,6 +148,26 @@ public sealed class RoutingEngine
     public Task<CommandResult> SetHoldAsync(string agentId, string interactionId, bool hold, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.SetHold(agentId, interactionId, hold, now), cancellationToken);
 
+    /// <summary>
+    /// Warm transfer, first step: the agent connected to a voice call reserves <paramref name="targetAgentId"/> (ready,
+    /// with a free voice slot) to hand it over; see <see cref="ContactCenterState.Consult"/>. The voice adapter follows
+    /// <see cref="InteractionConsultChanged"/> (caller on hold, the target's phone rung, the agents bridged).
+    /// </summary>
+    public Task<CommandResult> ConsultAsync(string fromAgentId, string interactionId, string targetAgentId, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.Consult(fromAgentId, interactionId, targetAgentId, now), cancellationToken);
+
+    /// <summary>Hands the consulted interaction to the target; the first agent goes to wrap-up.</summary>
+    public Task<CommandResult> CompleteTransferAsync(string agentId, string interactionId, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.CompleteTransfer(agentId, interactionId, now), cancellationToken);
+
+    /// <summary>Ends a consult without hand-over (<paramref name="agentId"/> null: the channel ends it, e.g. no answer).</summary>
+    public Task<CommandResult> CancelConsultAsync(string? agentId, string interactionId, string? reason = null, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.CancelConsult(agentId, interactionId, reason, now), cancellationToken);
+
+    /// <summary>Blind transfer to an agent: a consult completed at once (console "transfer" with an agent target).</summary>
+    public Task<CommandResult> TransferToAgentAsync(string fromAgentId, string interactionId, string targetAgentId, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.TransferToAgent(fromAgentId, interactionId, targetAgentId, now), cancellationToken);
+
     /// <summary>Changes a waiting interaction's priority (e.g. re-prioritising a call-back already handed to the core).</summary>
     public Task<CommandResult> ReprioritiseAsync(string interactionId, int priority, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.Reprioritise(interactionId, priority, now), cancellationToken);

@@ -85,6 +85,12 @@ public sealed partial class HistoryRecorder : IEventLoop
         OfferClosed c => (Entry(c.Offer.Interaction, e.At),
             new InteractionHistoryEvent(c.Offer.InteractionId, e.Sequence, e.At, "offer" + c.Outcome, null,
                 c.Offer.AgentId, c.Offer.QueueId, null)),
+        // Issue 19: a hand-over between agents, kept beside the state changes (consultStarted/Completed/Cancelled; the
+        // agent column names the target, the detail both agents), so history shows who passed the caller to whom.
+        InteractionConsultChanged c => (Entry(c.Interaction, e.At),
+            new InteractionHistoryEvent(c.Interaction.Id, e.Sequence, e.At, "consult" + c.Phase, null,
+                c.TargetAgentId, c.Interaction.QueueId,
+                $"{(c.Blind ? "blind " : "")}from {c.FromAgentId} to {c.TargetAgentId}{(c.Reason is { } why ? ": " + why : "")}")),
         _ => null,
     };
 

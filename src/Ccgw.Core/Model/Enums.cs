@@ -52,6 +52,14 @@ public enum OfferOutcome
     Withdrawn,
 }
 
+/// <summary>Where a hand-over between agents stands (<see cref="InteractionConsultChanged"/>).</summary>
+public enum ConsultPhase
+{
+    Started,
+    Completed,
+    Cancelled,
+}
+
 /// <summary>Outcome of an engine command that does not create anything.</summary>
 public enum CommandStatus
 {
@@ -68,6 +76,9 @@ public readonly record struct CommandResult(CommandStatus Status, string? Error 
     public static CommandResult Ok { get; } = new(CommandStatus.Ok);
 
     public bool IsOk => Status == CommandStatus.Ok;
+
+    /// <summary>A short machine-readable reason for a refusal where callers tell several apart (e.g. "agentBusy"); else null.</summary>
+    public string? Code { get; init; }
 
     internal static CommandResult NotFound(string what) => new(CommandStatus.NotFound, what);
 

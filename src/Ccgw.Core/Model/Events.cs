@@ -23,6 +23,21 @@ public sealed record InteractionStateChanged(InteractionView Interaction, Intera
 /// </summary>
 public sealed record InteractionHoldChanged(InteractionView Interaction, string AgentId, bool Held) : CoreEvent;
 
+/// <summary>
+/// A hand-over of a connected voice interaction from one agent to another (issue 19, console "consult",
+/// "completeTransfer", "cancelConsult", "transfer" to an agent). <see cref="ConsultPhase.Started"/>: the target is
+/// reserved (the voice adapter holds the caller and rings the target's phone); <see cref="ConsultPhase.Completed"/>: the
+/// interaction now belongs to the target and the first agent is in wrap-up; <see cref="ConsultPhase.Cancelled"/>: the
+/// reservation is released and the first agent keeps the caller. <see cref="Blind"/>: started and completed in one
+/// command, without the agents' talk phase. <see cref="Reason"/> says why a consult was cancelled.
+/// </summary>
+public sealed record InteractionConsultChanged(InteractionView Interaction, string FromAgentId, string TargetAgentId, ConsultPhase Phase,
+    bool Blind, string? Reason) : CoreEvent
+{
+    /// <summary>Cancelled by the channel (the target's phone did not answer, declined or hung up), not by an agent or the call's end.</summary>
+    public bool Failed { get; init; }
+}
+
 /// <summary>An offer was made: the adapter should ring / present it to the agent.</summary>
 public sealed record OfferMade(Offer Offer) : CoreEvent;
 

@@ -18,7 +18,13 @@ public sealed record AgentPresence(
 {
     /// <summary>Of <see cref="InteractionIds"/>, the connected voice calls the agent has put on hold (console "hold").</summary>
     public ImmutableArray<string> HeldInteractionIds { get; init; } = [];
+
+    /// <summary>Hand-overs this agent takes part in, as the agent handing over or as the (reserved) target.</summary>
+    public ImmutableArray<ConsultView> Consults { get; init; } = [];
 }
+
+/// <summary>A consult in progress: <see cref="FromAgentId"/> hands <see cref="InteractionId"/> to <see cref="TargetAgentId"/>.</summary>
+public sealed record ConsultView(string InteractionId, string FromAgentId, string TargetAgentId, DateTimeOffset Since);
 
 /// <summary>
 /// Estimated wait: <see cref="Seconds"/> is the expected value, [<see cref="LowSeconds"/>, <see cref="HighSeconds"/>]

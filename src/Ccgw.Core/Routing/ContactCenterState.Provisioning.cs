@@ -16,7 +16,7 @@ internal sealed partial class ContactCenterState
         if (!_agents.TryGetValue(agentId, out var a))
             return CommandResult.NotFound($"unknown agent '{agentId}'");
         FireTimersUntil(now);
-        var held = a.Work.Where(w => w.State is InteractionState.Offered or InteractionState.Connected).Select(w => w.Id).ToList();
+        var held = a.Work.Where(w => w.State is InteractionState.Offered or InteractionState.Connected).Concat(a.Reserved).Select(w => w.Id).ToList();
         if (held.Count > 0)
             return CommandResult.Invalid($"agent '{agentId}' holds {string.Join(", ", held)}; end or transfer it, then remove the agent");
         ApplyIntent(a, AgentStateRequest.Offline, "removed");

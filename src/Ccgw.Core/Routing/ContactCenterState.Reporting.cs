@@ -103,7 +103,7 @@ internal sealed partial class ContactCenterState
     private static bool SamePresence(AgentPresence x, AgentPresence y) =>
         x.State == y.State && x.Reason == y.Reason && x.Since == y.Since && x.Load == y.Load
         && x.InteractionIds.SequenceEqual(y.InteractionIds) && x.LostDevices.SequenceEqual(y.LostDevices)
-        && x.HeldInteractionIds.SequenceEqual(y.HeldInteractionIds);
+        && x.HeldInteractionIds.SequenceEqual(y.HeldInteractionIds) && x.Consults.SequenceEqual(y.Consults);
 
     private AgentPresence BuildPresence(AgentRecord a) =>
         new(a.Id,
@@ -116,6 +116,8 @@ internal sealed partial class ContactCenterState
             [.. a.LostDevices.Keys.Order(StringComparer.Ordinal)])
         {
             HeldInteractionIds = [.. a.Work.Where(w => w.OnHold && w.State == InteractionState.Connected).Select(w => w.Id)],
+            Consults = [.. a.Work.Where(w => w.Consult is not null).Concat(a.Reserved)
+                .Select(w => new ConsultView(w.Id, w.Consult!.From.Id, w.Consult.Target.Id, w.Consult.Since))],
         };
 
     private QueueStats BuildStats(QueueRecord q)

@@ -32,6 +32,10 @@ internal sealed partial class ContactCenterState
         {
             foreach (var i in a.Work.Where(w => w.State == InteractionState.WrapUp).ToList())
                 Finish(i, InteractionState.Ended, "agent offline");
+            // A target who logs off (or loses every device) can no longer take the hand-over; the first agent keeps it.
+            foreach (var i in a.Reserved.ToList())
+                EndConsult(i, "target " + a.Id + " went offline");
+            a.TransferWrapUps.Clear();
         }
 
         Touch(a);
@@ -165,6 +169,10 @@ internal sealed partial class ContactCenterState
     private void SetState(InteractionRecord i, InteractionState state, string? reason)
     {
         var from = i.State;
+        // A consult belongs to one connected conversation too: any change of state (the caller left, a transfer to a
+        // queue, the end) releases the reserved target. CompleteTransfer clears it before it moves the interaction.
+        if (i.Consult is not null)
+            EndConsult(i, "interaction " + state.ToString().ToLowerInvariant());
         i.State = state;
         i.StateSince = _now;
         // Hold belongs to one connected conversation: a transfer, re-queue or the end must not carry it to the next.
@@ -278,8 +286,8 @@ internal sealed partial class ContactCenterState
     /// <summary>Re-derives the shown state from intent and work, and re-files the agent in the ready sets.</summary>
     private void Touch(AgentRecord a)
     {
-        var shown = a.Work.Exists(w => w.State is InteractionState.Offered or InteractionState.Connected) ? AgentState.Busy
-            : a.Work.Exists(w => w.State == InteractionState.WrapUp) ? AgentState.WrapUp
+        var shown = a.Work.Exists(w => w.State is InteractionState.Offered or InteractionState.Connected) || a.Reserved.Count > 0 ? AgentState.Busy
+            : a.Work.Exists(w => w.State == InteractionState.WrapUp) || a.TransferWrapUps.Count > 0 ? AgentState.WrapUp
             : a.Intent switch
             {
                 AgentStateRequest.Ready => AgentState.Ready,

@@ -19,6 +19,13 @@ internal sealed partial class ContactCenterState
                     problems.Add($"{w.Id} is offered without an offer to {a.Id}");
             }
 
+            foreach (var r in a.Reserved)
+            {
+                load[r.Slot]++;
+                if (r.Consult is not { } consult || !ReferenceEquals(consult.Target, a))
+                    problems.Add($"{r.Id} reserves {a.Id} without a consult to them");
+            }
+
             for (var slot = 0; slot < Slots.Count; slot++)
             {
                 if (load[slot] != a.Load[slot])
@@ -64,6 +71,8 @@ internal sealed partial class ContactCenterState
                     break;
             }
 
+            if (i.Consult is { } c && (i.State != InteractionState.Connected || !ReferenceEquals(c.From, i.Agent) || !c.Target.Reserved.Contains(i)))
+                problems.Add($"{i.Id} has a consult that does not match its state, agent or the target's reservation");
             if (i.IsWaiting != i.Queue.Waiting.Contains(i))
                 problems.Add($"{i.Id} waiting-index membership is wrong");
         }

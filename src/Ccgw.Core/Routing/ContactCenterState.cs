@@ -209,6 +209,8 @@ internal sealed partial class ContactCenterState
             done++;
         }
 
+        done += EndTransferWrapUps(a, interactionId);
+
         Dispatch();
         Flush();
         return done > 0 || interactionId is null ? CommandResult.Ok : CommandResult.Invalid($"agent '{agentId}' has no wrap-up of '{interactionId}'");
@@ -279,6 +281,8 @@ internal sealed partial class ContactCenterState
             result = CommandResult.Invalid($"interaction '{interactionId}' is not connected to {agentId}");
         else if (i.Request.Channel != InteractionChannel.Voice)
             result = CommandResult.Invalid($"interaction '{interactionId}' is not a voice call ({i.Request.Channel.ToString().ToLowerInvariant()})");
+        else if (i.Consult is { } consult)
+            result = CommandResult.Invalid($"interaction '{interactionId}' is in a consult with {consult.Target.Id}; complete or cancel it first") with { Code = "consultInProgress" };
         else if (i.OnHold == hold)
             result = CommandResult.Invalid(hold ? $"interaction '{interactionId}' is already on hold" : $"interaction '{interactionId}' is not on hold");
         else
@@ -595,6 +599,11 @@ internal sealed partial class ContactCenterState
                 a.LostDevices.Remove(device);
                 MarkPresence(a);
                 ApplyIntent(a, AgentStateRequest.Offline, "deviceLost:" + device);
+                break;
+            case TimerKind.TransferWrapUpEnd when t.Agent is { } a && t.Key is { } handed
+                                                 && a.TransferWrapUps.TryGetValue(handed, out var wrapVersion) && wrapVersion == t.Version:
+                a.TransferWrapUps.Remove(handed);
+                Touch(a);
                 break;
             case TimerKind.StatsRefresh:
                 RefreshWaitingStats();

@@ -51,6 +51,15 @@ internal sealed class AgentRecord(int index, AgentDefinition definition, int que
     /// <summary>Interactions offered to, connected to, or in wrap-up with this agent.</summary>
     public List<InteractionRecord> Work { get; } = [];
 
+    /// <summary>Interactions another agent is handing to this one (consult): each holds one slot of <see cref="Load"/>.</summary>
+    public List<InteractionRecord> Reserved { get; } = [];
+
+    /// <summary>
+    /// Wrap-ups of interactions this agent handed to another (by interaction id, with the version its timer carries):
+    /// the interaction left with its new agent, so the after-call work is the agent's alone and holds no slot.
+    /// </summary>
+    public Dictionary<string, long> TransferWrapUps { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Pools whose skill/capability/channel requirements this agent meets.</summary>
     public List<Pool> Pools { get; } = [];
 
@@ -132,6 +141,9 @@ internal sealed class OfferRecord(string id, AgentRecord agent, DateTimeOffset o
     public DateTimeOffset ExpiresAt { get; } = expiresAt;
 }
 
+/// <summary>A consult: <see cref="From"/> (the agent connected) hands the interaction to the reserved <see cref="Target"/>.</summary>
+internal sealed record ConsultRecord(AgentRecord From, AgentRecord Target, DateTimeOffset Since);
+
 /// <summary>Mutable routing state of one live interaction; owned by <see cref="ContactCenterState"/>.</summary>
 internal sealed class InteractionRecord(string id, long seq, InteractionRequest request, DateTimeOffset arrivedAt, QueueRecord queue)
 {
@@ -172,6 +184,9 @@ internal sealed class InteractionRecord(string id, long seq, InteractionRequest 
     public bool OnHold { get; set; }
 
     public DateTimeOffset StateSince { get; set; } = arrivedAt;
+
+    /// <summary>A hand-over to another agent in progress (that agent is reserved); null otherwise.</summary>
+    public ConsultRecord? Consult { get; set; }
 
     public AgentRecord? Agent { get; set; }
 

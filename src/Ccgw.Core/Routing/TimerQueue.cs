@@ -8,6 +8,7 @@ internal enum TimerKind
     ExclusionExpired,
     DeviceGrace,
     StatsRefresh,
+    TransferWrapUpEnd,
 }
 
 /// <summary>A due action; stale entries (the version moved on) are dropped when they fall due instead of being cancelled.</summary>

@@ -74,9 +74,24 @@ public sealed partial class ConsoleCommandHandler(
             "hangup" => command.InteractionId is { } hangup
                 ? await OwnedAsync(agentId, command, hangup, () => engine.EndInteractionAsync(hangup, null, cancellationToken), cancellationToken)
                 : command.Missing("interactionId"),
+            // "target" is a queue (a string, or {"queueId":...}) or, issue 19, an agent ({"agentId":...}): a blind
+            // transfer to an agent is a consult the core completes at once (the voice gateway rings that agent).
             "transfer" => command.InteractionId is not { } moved ? command.Missing("interactionId")
+                : command.TargetAgentId is { } blindTo ? Result(command, await engine.TransferToAgentAsync(agentId, moved, blindTo, cancellationToken))
                 : command.Target is not { } target ? command.Missing("target")
                 : await OwnedAsync(agentId, command, moved, () => engine.TransferAsync(moved, target, cancellationToken), cancellationToken),
+            // Issue 19, warm transfer: the core checks the agent is connected to the voice call and the target is ready
+            // with a free voice slot (else agentNotReady, agentBusy, unknownAgent, sameAgent); the voice gateway holds the
+            // caller and rings the target. Only the agent who started the consult completes or cancels it.
+            "consult" => command.InteractionId is not { } consulted ? command.Missing("interactionId")
+                : command.TargetAgentId is not { } consultTarget ? command.Missing("target.agentId")
+                : Result(command, await engine.ConsultAsync(agentId, consulted, consultTarget, cancellationToken)),
+            "completeTransfer" => command.InteractionId is { } completed
+                ? Result(command, await engine.CompleteTransferAsync(agentId, completed, cancellationToken))
+                : command.Missing("interactionId"),
+            "cancelConsult" => command.InteractionId is { } cancelled
+                ? Result(command, await engine.CancelConsultAsync(agentId, cancelled, "cancelled by " + agentId, cancellationToken))
+                : command.Missing("interactionId"),
             // The core checks the agent is connected to it, that it is a voice call and not already held (or resumed);
             // the voice gateway follows the core's InteractionHoldChanged with music on hold and a re-INVITE (docs/voice.md).
             "hold" or "resume" => command.InteractionId is { } held
@@ -95,7 +110,8 @@ public sealed partial class ConsoleCommandHandler(
                 : Answered(command, (await invitations.AnswerAsAgentAsync(agentId, answered, command.Action == "acceptInvitation", cancellationToken)).Outcome),
             null => command.Fail("invalidCommand", "the command has no \"action\""),
             _ => command.Fail("unknownAction",
-                $"'{command.Action}' is not an action; use ready, notReady, logout, accept, reject, hangup, hold, resume, wrapUpDone, transfer, setProduct, " +
+                $"'{command.Action}' is not an action; use ready, notReady, logout, accept, reject, hangup, hold, resume, wrapUpDone, transfer, " +
+                "consult, completeTransfer, cancelConsult, setProduct, " +
                 "invite, acceptInvitation or declineInvitation"),
         };
     }
@@ -123,11 +139,12 @@ public sealed partial class ConsoleCommandHandler(
         return Result(command, await apply());
     }
 
+    // The core's own code where it tells refusals apart (consult: agentBusy, agentNotReady, ...), else the generic one.
     private static CommandFailure? Result(ConsoleCommand command, CommandResult result) => result.Status switch
     {
         CommandStatus.Ok => null,
-        CommandStatus.NotFound => command.Fail("notFound", result.Error ?? "not found"),
-        _ => command.Fail("invalidState", result.Error ?? "the command does not apply now"),
+        CommandStatus.NotFound => command.Fail(result.Code ?? "notFound", result.Error ?? "not found"),
+        _ => command.Fail(result.Code ?? "invalidState", result.Error ?? "the command does not apply now"),
     };
 
     [LoggerMessage(EventId = 603, Level = LogLevel.Information, Message = "console command of {AgentId} refused ({Action}): {Code} {Reason}")]
@@ -148,16 +165,28 @@ internal sealed record ConsoleCommand(string? Action, string? InteractionId, str
     /// <summary>Issue 18 "acceptInvitation"/"declineInvitation": the customer's invitation answered.</summary>
     public string? InvitationId { get; init; }
 
+    /// <summary>Issue 19: <c>"target": {"agentId": ...}</c> of "consult" and "transfer" (an agent, not a queue).</summary>
+    public string? TargetAgentId { get; init; }
+
     public static ConsoleCommand Parse(ReadOnlyMemory<byte> payload)
     {
         using var document = JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = 8 });
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new JsonException($"expected an object, got {root.ValueKind}");
-        return new ConsoleCommand(Text(root, "action"), Text(root, "interactionId"), Text(root, "target"), Text(root, "reason"), Text(root, "product"))
+        // "target" stays a queue name as CONTRACT §6 has it; as an object it names a queue or an agent.
+        var target = Text(root, "target");
+        string? targetAgent = null;
+        if (root.TryGetProperty("target", out var t) && t.ValueKind == JsonValueKind.Object)
+        {
+            target = Text(t, "queueId");
+            targetAgent = Text(t, "agentId");
+        }
+        return new ConsoleCommand(Text(root, "action"), Text(root, "interactionId"), target, Text(root, "reason"), Text(root, "product"))
         {
             CustomerId = Text(root, "customerId"),
             Medium = Text(root, "medium"),
             InvitationId = Text(root, "invitationId"),
+            TargetAgentId = targetAgent,
         };
     }
 

@@ -40,6 +40,19 @@ public static class GatewayPayloads
         w.WriteStartArray("held");
         foreach (var id in p.HeldInteractionIds) w.WriteStringValue(id);
         w.WriteEndArray();
+        // Issue 19: hand-overs this agent takes part in, as the agent handing over ("from") or the reserved target
+        // ("to"); empty when none. The page shows Complete transfer / Cancel to the "from" agent.
+        w.WriteStartArray("consults");
+        foreach (var c in p.Consults)
+        {
+            w.WriteStartObject();
+            w.WriteString("interactionId", c.InteractionId);
+            w.WriteString("from", c.FromAgentId);
+            w.WriteString("to", c.TargetAgentId);
+            w.WriteString("since", Time(c.Since));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     });
 
     /// <summary><c>ccgw/clients/{customerId}/presence</c>: state online/away/dnd/offline; preferredContact null when unknown.</summary>
@@ -196,6 +209,15 @@ public static class GatewayPayloads
                 w.WriteString("type", h.Held ? "held" : "resumed");
                 WriteInteraction(w, h.Interaction);
                 w.WriteString("agentId", h.AgentId);
+                break;
+            case InteractionConsultChanged c:
+                // consultStarted, consultCompleted, consultCancelled (issue 19).
+                w.WriteString("type", "consult" + c.Phase);
+                WriteInteraction(w, c.Interaction);
+                w.WriteString("from", c.FromAgentId);
+                w.WriteString("to", c.TargetAgentId);
+                w.WriteBoolean("blind", c.Blind);
+                WriteOptional(w, "reason", c.Reason);
                 break;
             case OfferMade o:
                 w.WriteString("type", "offered");

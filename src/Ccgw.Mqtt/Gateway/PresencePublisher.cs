@@ -126,6 +126,14 @@ public sealed partial class PresencePublisher(
             case InteractionHoldChanged hold:
                 await PublishInteractionEventAsync(hold.Interaction.Id, e, cancellationToken);
                 break;
+            case InteractionConsultChanged consult:
+                await PublishInteractionEventAsync(consult.Interaction.Id, e, cancellationToken);
+                // The target's phone did not take the consult: the first agent's console says so, like a refused command.
+                if (consult.Failed && GatewayTopics.IsTopicLevel(consult.FromAgentId))
+                    await outbox.WriteAsync(GatewayOutbox.Json(GatewayTopics.Errors(consult.FromAgentId),
+                        GatewayPayloads.Error(consult.FromAgentId, "consult", "consultFailed", consult.Reason ?? "the consult ended",
+                            consult.Interaction.Id, time.GetUtcNow()), retain: false), cancellationToken);
+                break;
             case OfferMade made:
                 await PublishInteractionEventAsync(made.Offer.InteractionId, e, cancellationToken);
                 await screenPops.EnqueueAsync(e, cancellationToken);

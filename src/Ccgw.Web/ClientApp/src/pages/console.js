@@ -111,6 +111,10 @@ function renderOffers() {
 
 function renderWork() {
   const held = presence?.interactions ?? [];
+  // A colleague handing a call over to me (presence "consults", issue 19): my phone rings for the consult.
+  const incoming = (presence?.consults ?? []).find(c => c.to === me);
+  $('consult-incoming').hidden = !incoming;
+  $('consult-incoming').textContent = incoming ? `Consult from ${incoming.from} – answer your phone to talk; they may hand the caller to you` : '';
   const box = $('work');
   // What the presence says the agent holds, plus accepted offers the presence has not caught up with yet.
   const items = [...new Set([...held, ...work.keys()])].filter(id => !offers.has(id));
@@ -132,12 +136,22 @@ function renderWork() {
   const voice = (work.get(current)?.channel ?? 'voice') === 'voice';
   const isHeld = (presence?.held ?? []).includes(current);
   const focused = document.activeElement?.id;
-  $('hold').hidden = !voice || isHeld;
-  $('resume').hidden = !voice || !isHeld;
-  $('hold-state').hidden = !isHeld;
+  // A consult I started: the caller hears music, my phone talks to the colleague; Complete or Cancel replace Consult.
+  const consulting = (presence?.consults ?? []).find(c => c.interactionId === current && c.from === me);
+  $('hold').hidden = !voice || isHeld || !!consulting;
+  $('resume').hidden = !voice || !isHeld || !!consulting;
+  $('hold-state').hidden = !isHeld || !!consulting;
+  for (const id of ['consult-agent', 'consult', 'transfer-agent']) $(id).hidden = !voice || !!consulting;
+  document.querySelector('label[for="consult-agent"]').hidden = !voice || !!consulting;
+  $('complete-transfer').hidden = !consulting;
+  $('cancel-consult').hidden = !consulting;
+  $('consult-state').hidden = !consulting;
+  $('consult-state').textContent = consulting ? `Consulting ${consulting.to} – the caller hears music` : '';
   // Keyboard users keep their place: the button they pressed is replaced by its twin, which takes the focus.
   if (focused === 'hold' && isHeld) $('resume').focus();
   else if (focused === 'resume' && !isHeld) $('hold').focus();
+  else if (focused === 'consult' && consulting) $('complete-transfer').focus();
+  else if ((focused === 'complete-transfer' || focused === 'cancel-consult') && !consulting && voice) $('consult').focus();
 }
 
 function renderChatCapacity() {
@@ -219,6 +233,16 @@ $('hang-up').addEventListener('click', () => send({ action: 'hangup', interactio
 $('hold').addEventListener('click', () => send({ action: 'hold', interactionId: $('call-controls').dataset.interaction }));
 $('resume').addEventListener('click', () => send({ action: 'resume', interactionId: $('call-controls').dataset.interaction }));
 $('transfer').addEventListener('click', () => send({ action: 'transfer', interactionId: $('call-controls').dataset.interaction, target: $('transfer-queue').value }));
+// Issue 19: the colleague is named by agent id; an empty field is refused here, anything else by the gateway.
+function toAgent(action) {
+  const agentId = $('consult-agent').value.trim();
+  if (!agentId) { showError('Enter the agent id of the colleague to consult or transfer to.'); $('consult-agent').focus(); return; }
+  send({ action, interactionId: $('call-controls').dataset.interaction, target: { agentId } });
+}
+$('consult').addEventListener('click', () => toAgent('consult'));
+$('transfer-agent').addEventListener('click', () => toAgent('transfer'));
+$('complete-transfer').addEventListener('click', () => send({ action: 'completeTransfer', interactionId: $('call-controls').dataset.interaction }));
+$('cancel-consult').addEventListener('click', () => send({ action: 'cancelConsult', interactionId: $('call-controls').dataset.interaction }));
 const notesKey = `ccgw-console-notes-${me}`;
 $('notes').value = localStorage.getItem(notesKey) ?? '';
 $('notes').addEventListener('input', () => localStorage.setItem(notesKey, $('notes').value));
