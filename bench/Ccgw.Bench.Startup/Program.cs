@@ -53,17 +53,26 @@ for (var i = 0; i < runs; i++)
     var clock = Stopwatch.StartNew();
     var daemon = await DaemonUnderTest.StartAsync(environment, reuseRoot: root, readyTimeout: TimeSpan.FromMinutes(10));
     var readyMs = clock.Elapsed.TotalMilliseconds;
-    await Task.Delay(idle);
-    var rssMb = ResidentMegabytes(daemon.Process.Id);
-    var heapMb = await ManagedHeapMegabytesAsync(daemon);
-    await StopAsync(daemon);
+    double cpuMs, rssMb, heapMb;
+    try
+    {
+        cpuMs = CpuMilliseconds(daemon.Process.Id);
+        await Task.Delay(idle);
+        rssMb = ResidentMegabytes(daemon.Process.Id);
+        heapMb = await ManagedHeapMegabytesAsync(daemon);
+    }
+    finally
+    {
+        // Stopped whatever happens: a bench that dies must not leave its daemon running on a shared machine.
+        await StopAsync(daemon);
+    }
     if (sharedRoot is null) daemon.DeleteRoot();
     ready.Add(readyMs);
     rss.Add(rssMb);
     heap.Add(heapMb);
     Console.WriteLine($"run {i + 1}: READY after {readyMs:F0} ms, RSS after {idle.TotalSeconds:F0} s idle {rssMb:F1} MB");
     Console.WriteLine($"run {i + 1}: agents {configuredAgents}, queues {configuredQueues}, start-to-ready {readyMs:F0} ms, managed heap {heapMb:F1} MB, "
-        + $"heap per agent {PerAgentKb(heapMb):F1} KB, RSS {rssMb:F1} MB");
+        + $"heap per agent {PerAgentKb(heapMb):F1} KB, RSS {rssMb:F1} MB, CPU to ready {cpuMs:F0} ms");
 }
 if (sharedRoot is not null) Directory.Delete(sharedRoot, recursive: true);
 Console.WriteLine($"median of {runs}: READY {Median(ready):F0} ms (goal < 1500), idle RSS {Median(rss):F1} MB (goal < 80)");
@@ -121,11 +130,29 @@ static string NewRoot(int agents, int queues, out int totalAgents, out int total
 // dotnet_total_memory_bytes (GC.GetTotalMemory without a collection) from the daemon's own /metrics.
 static async Task<double> ManagedHeapMegabytesAsync(DaemonUnderTest daemon)
 {
-    var text = await daemon.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+    string text;
+    try
+    {
+        text = await daemon.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+    }
+    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+    {
+        Console.WriteLine($"managed heap not read (/metrics: {e.Message}); reported as NaN");
+        return double.NaN;
+    }
     foreach (var line in text.Split('\n'))
         if (line.StartsWith("dotnet_total_memory_bytes ", StringComparison.Ordinal))
             return double.Parse(line["dotnet_total_memory_bytes ".Length..], CultureInfo.InvariantCulture) / (1024 * 1024);
     return double.NaN;
+}
+
+// utime + stime of the daemon so far (/proc/PID/stat fields 14 and 15, in clock ticks of 10 ms): what the start cost,
+// which a loaded machine does not inflate the way it inflates the wall-clock time.
+static double CpuMilliseconds(int pid)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10.0;
 }
 
 static double Median(List<double> values)
