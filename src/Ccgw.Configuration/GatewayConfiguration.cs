@@ -35,8 +35,14 @@ public static class GatewayConfiguration
             problems.Error("--config", $"file '{path}' not found (looked at {fullPath}); pass --config PATH to an existing file");
         else
             // ExclusionFilters.None: the default provider hides dot-files, which would make "--config .ccgw.json" "not found".
-            builder.AddJsonFile(new PhysicalFileProvider(context.BaseDirectory, ExclusionFilters.None),
-                System.IO.Path.GetFileName(fullPath), optional: false, reloadOnChange: false);
+            // ReadableJsonSource: AddJsonFile's provider, whose keys ConfigTree reads in one pass.
+            builder.Add(new ReadableJsonSource
+            {
+                FileProvider = new PhysicalFileProvider(context.BaseDirectory, ExclusionFilters.None),
+                Path = System.IO.Path.GetFileName(fullPath),
+                Optional = false,
+                ReloadOnChange = false,
+            });
         builder.AddInMemoryCollection(EnvironmentOverrides(environment ?? Environment.GetEnvironmentVariables()));
 
         IConfigurationRoot raw;
@@ -52,12 +58,24 @@ public static class GatewayConfiguration
         if (problems.HasErrors)
             return new LoadedConfiguration(new GatewayOptions(), context, raw, problems, fullPath);
 
-        var accepted = ConfigSchemaChecker.Check(raw, problems);
-        var clean = new ConfigurationBuilder().AddInMemoryCollection(accepted).Build();
+        // Walked and bound as trees built once (ConfigTree): the configuration root's own walk is quadratic in the number of keys.
+        var accepted = ConfigSchemaChecker.Check(ConfigTree.TryFrom(raw) ?? (IConfiguration)raw, problems);
         var options = new GatewayOptions();
-        clean.Bind(options);
+        ConfigTree.Build(accepted).Bind(options);
         Validate(options, context, problems);
         return new LoadedConfiguration(options, context, raw, problems, fullPath);
+    }
+
+    /// <summary>
+    /// Every key with a value, case-insensitive: read in one pass through <see cref="ConfigTree"/> when
+    /// <paramref name="configuration"/> is a root <see cref="Load"/> built (AsEnumerable over a root is quadratic in
+    /// its keys: seconds for a file with thousands of agents).
+    /// </summary>
+    public static Dictionary<string, string?> Flatten(IConfiguration configuration)
+    {
+        var walked = configuration is IConfigurationRoot root && ConfigTree.TryFrom(root) is { } tree ? tree : configuration;
+        return walked.AsEnumerable().Where(kv => kv.Value is not null)
+            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>Semantic checks over bound options; also used directly by unit tests.</summary>

@@ -132,9 +132,7 @@ internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.Tr
         key.StartsWith("Logging:", StringComparison.OrdinalIgnoreCase)
         || key.StartsWith("Trunks:", StringComparison.OrdinalIgnoreCase) && !key.Contains(":Register", StringComparison.OrdinalIgnoreCase);
 
-    private static Dictionary<string, string?> Flatten(IConfiguration configuration) =>
-        configuration.AsEnumerable().Where(kv => kv.Value is not null)
-            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
+    private static Dictionary<string, string?> Flatten(IConfiguration configuration) => GatewayConfiguration.Flatten(configuration);
 
     [LoggerMessage(EventId = 20310, Level = LogLevel.Information, Message = "SIGHUP: reloading the configuration from {Path}")]
     private static partial void LogReloading(ILogger logger, string path);

@@ -80,11 +80,11 @@ internal static partial class DaemonHost
         services.AddSingleton(AdminOptions(options.Admin));
         services.AddSingleton<AuthFailureLimiter>();
         services.AddSingleton<Channels.ListenerCaps>();
-        // The live logins every protocol reads (issue 20): the file's people, then the store's, kept current by provisioning.
-        services.AddSingleton(_ => new StaffLoginDirectory(CoreDefinitions.StaffLogins(options)));
+        // The live logins every protocol reads (issue 20), kept current by provisioning. Empty until ProvisioningStartup
+        // fills it, before any listener starts, from the store, or from the file at first start: the file's passwords are
+        // derived only then (issue 21), not at every start.
+        services.AddSingleton(_ => new StaffLoginDirectory([]));
         services.AddSingleton<ILoginDirectory>(sp => sp.GetRequiredService<StaffLoginDirectory>());
-        // The logins as of start; protocols read ILoginDirectory, which follows provisioning.
-        services.AddSingleton<IReadOnlyList<StaffLogin>>(sp => [.. sp.GetRequiredService<StaffLoginDirectory>().All]);
         services.AddSingleton(sp => new Core.Provisioning.ProvisioningService(sp.GetRequiredService<RoutingEngine>(),
             sp.GetRequiredService<IProvisioningStore>(), sp.GetRequiredService<StaffLoginDirectory>(), options.Site.SipDomain,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Core.Provisioning.ProvisioningService>>(),

@@ -8,7 +8,11 @@ public static class Binaries
     private static readonly string Configuration =
         typeof(Binaries).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-    public static string Daemon => Find("Ccgw.Daemon", "ccgw.dll");
+    /// <summary>
+    /// The daemon built beside these tests, or <c>CCGW_BENCH_DAEMON</c> (a ccgw.dll elsewhere) when set: benchmarks start
+    /// a saved build of the previous commit and this one in the same run (bench/Ccgw.Bench.Startup). Tests never set it.
+    /// </summary>
+    public static string Daemon => Environment.GetEnvironmentVariable("CCGW_BENCH_DAEMON") is { Length: > 0 } other ? other : Find("Ccgw.Daemon", "ccgw.dll");
     public static string Ctl => Find("Ccgw.Cli", "ccgwctl.dll");
 
     /// <summary>The apphost executable of the daemon (what a unit file's ExecStart would run).</summary>

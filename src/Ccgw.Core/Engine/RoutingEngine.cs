@@ -176,6 +176,10 @@ public sealed class RoutingEngine
     public Task<CommandResult> UpsertAgentAsync(AgentDefinition definition, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.UpsertAgent(definition, now), cancellationToken);
 
+    /// <summary>Many <see cref="UpsertAgentAsync"/> as one command (the stored agents at start); one result per definition, in order.</summary>
+    public Task<IReadOnlyList<CommandResult>> UpsertAgentsAsync(IReadOnlyList<AgentDefinition> definitions, CancellationToken cancellationToken = default) =>
+        Send((s, now) => s.UpsertAgents(definitions, now), cancellationToken);
+
     /// <summary>Removes an idle agent; refused (InvalidState, naming the interactions) while it holds an offer or a connected one.</summary>
     public Task<CommandResult> RemoveAgentAsync(string agentId, CancellationToken cancellationToken = default) =>
         Send((s, now) => s.RemoveAgent(agentId, now), cancellationToken);

@@ -47,7 +47,19 @@ public sealed partial class ProvisioningService
     /// configuration's agents and supervisors); a seeded one replaces them in the core and the logins, and its queue
     /// settings are applied over the file's queues.
     /// </summary>
-    public async Task StartAsync(IReadOnlyList<StaffRecord> fromFile, CancellationToken cancellationToken)
+    public Task StartAsync(IReadOnlyList<StaffRecord> fromFile, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fromFile);
+        return StartAsync(() => fromFile, cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="StartAsync(IReadOnlyList{StaffRecord}, CancellationToken)"/>, with the file's people made only when
+    /// the store is empty: making them derives every plain password (two PBKDF2 runs of 4,096 rounds each), which a
+    /// seeded store, holding the derived credentials already, never needs (issue 21: hashes computed once, not at
+    /// every start). The file's logins are put in the live directory here, so the directory may start empty.
+    /// </summary>
+    public async Task StartAsync(Func<IReadOnlyList<StaffRecord>> fromFile, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fromFile);
         await _gate.WaitAsync(cancellationToken);
@@ -55,9 +67,12 @@ public sealed partial class ProvisioningService
         {
             if (!await _store.IsSeededAsync(cancellationToken))
             {
-                await _store.SeedAsync(fromFile, FileActor, _time.GetUtcNow(), cancellationToken);
-                _staff = fromFile.ToDictionary(s => s.Id, StringComparer.Ordinal);
-                LogSeeded(_log, fromFile.Count);
+                var seed = fromFile();
+                await _store.SeedAsync(seed, FileActor, _time.GetUtcNow(), cancellationToken);
+                _logins.SetAll(seed.Select(s => new StaffLogin(s.Id, s.Role, StoredCredential.TryParse(s.Credential, out var c, out _) ? c
+                    : throw new InvalidOperationException($"the credential of '{s.Id}' does not parse"))));
+                _staff = seed.ToDictionary(s => s.Id, StringComparer.Ordinal);
+                LogSeeded(_log, seed.Count);
                 return;
             }
 
@@ -78,11 +93,11 @@ public sealed partial class ProvisioningService
             var (agents, _) = await _engine.GetDefinitionsAsync(cancellationToken);
             foreach (var a in agents.Where(a => !staff.TryGetValue(a.Id, out var s) || s.Agent is null))
                 await _engine.RemoveAgentAsync(a.Id, cancellationToken);
-            foreach (var s in staff.Values.Where(s => s.Agent is not null))
-            {
-                var result = await _engine.UpsertAgentAsync(ToDefinition(s.Agent!), cancellationToken);
-                if (!result.IsOk) LogStoredRefused(_log, "agent", s.Id, result.Error ?? "");
-            }
+            // One command for all of them: per agent, the core would re-link its queues and publish a snapshot each time.
+            var storedAgents = staff.Values.Where(s => s.Agent is not null).ToList();
+            var results = await _engine.UpsertAgentsAsync([.. storedAgents.Select(s => ToDefinition(s.Agent!))], cancellationToken);
+            for (var i = 0; i < storedAgents.Count; i++)
+                if (!results[i].IsOk) LogStoredRefused(_log, "agent", storedAgents[i].Id, results[i].Error ?? "");
             await ApplyStoredQueuesAsync(cancellationToken);
             _logins.ReplaceAll(logins);
             _staff = staff;
@@ -141,7 +156,7 @@ public sealed partial class ProvisioningService
             if (CheckAgent(agent) is { } problem)
                 return ProvisioningResult<ProvisionedAgent>.Invalid(problem.Field, problem.Message);
 
-            var credential = change.Password is { } password ? StoredCredential.Derive(id, _realm, password).ToString() : before!.Credential;
+            var credential = change.Password is { } password ? Credential(id, password, before) : before!.Credential;
             var record = new StaffRecord(id, StaffRole.Agent, agent.Name, credential, agent);
             var audit = Audit(actor, create ? "create" : replace ? "replace" : "update", "agent", id, before, record, change.Password is not null);
             // Stored first: the core's own check of the definition is the one made above, so it will not refuse it.
@@ -201,7 +216,7 @@ public sealed partial class ProvisioningService
                 return ProvisioningResult<ProvisionedSupervisor>.Invalid("password", "a new supervisor needs a password (at least 8 characters)");
             if (password is { Length: < 8 })
                 return ProvisioningResult<ProvisionedSupervisor>.Invalid("password", "passwords need at least 8 characters");
-            var credential = password is not null ? StoredCredential.Derive(id, _realm, password).ToString() : before!.Credential;
+            var credential = password is not null ? Credential(id, password, before) : before!.Credential;
             var record = new StaffRecord(id, StaffRole.Supervisor, name ?? before?.Name ?? id, credential, null);
             var audit = Audit(actor, create ? "create" : "update", "supervisor", id, before, record, password is not null);
             await _store.SaveStaffAsync(record, audit, cancellationToken);
@@ -264,6 +279,15 @@ public sealed partial class ProvisioningService
         s.Agent?.ReasonCodes,
         PasswordChanged = passwordChanged,
     }, AuditJson);
+
+    /// <summary>
+    /// The stored credential kept when the password given is the one it was made from (a PUT that repeats the password,
+    /// a provisioning tool re-applying its whole list), so only a changed password pays for a new derivation.
+    /// </summary>
+    private string Credential(string id, string password, StaffRecord? before) =>
+        before is not null && StoredCredential.TryParse(before.Credential, out var stored, out _) && stored.IsFor(id, _realm, password)
+            ? before.Credential
+            : StoredCredential.Derive(id, _realm, password).ToString();
 
     private void SetStaff(StaffRecord record)
     {

@@ -52,6 +52,23 @@ public sealed class StaffLoginDirectory : ILoginDirectory
         }
     }
 
+    /// <summary>Adds or replaces many logins in one swap (the file's people at first start, thousands of them).</summary>
+    public void SetAll(IEnumerable<StaffLogin> logins)
+    {
+        ArgumentNullException.ThrowIfNull(logins);
+        lock (_write)
+        {
+            var byId = _index.ById.ToBuilder();
+            var byLower = _index.ByLowerCase.ToBuilder();
+            foreach (var login in logins)
+            {
+                byId[login.Id] = login;
+                byLower[login.Id.ToLowerInvariant()] = login;
+            }
+            Volatile.Write(ref _index, new Index(byId.ToImmutable(), byLower.ToImmutable()));
+        }
+    }
+
     /// <summary>Removes one login; its sessions already open stay until they end (as Prosody and mosquitto do).</summary>
     public void Remove(string id)
     {

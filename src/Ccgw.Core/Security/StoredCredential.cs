@@ -48,6 +48,24 @@ public sealed class StoredCredential
         };
     }
 
+    /// <summary>
+    /// This credential when it was made for <paramref name="user"/>, <paramref name="realm"/> and
+    /// <paramref name="password"/>, else a fresh derivation (issue 21: the PBKDF2 rounds, two per credential, are what
+    /// made 1,000 agents take seconds to start or re-provision). The check is the SHA-256 digest HA1 the credential
+    /// already holds, one hash instead of 8,192: it reveals nothing the stored form does not already.
+    /// </summary>
+    public static StoredCredential DeriveOrReuse(string user, string realm, string password, StoredCredential? previous) =>
+        previous is not null && previous.IsFor(user, realm, password) ? previous : Derive(user, realm, password);
+
+    /// <summary>Whether this credential was made for this user, realm and password (the digest HA1 compared in constant time).</summary>
+    public bool IsFor(string user, string realm, string password)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        if (!string.Equals(User, user, StringComparison.Ordinal) || !string.Equals(Realm, realm, StringComparison.Ordinal)) return false;
+        var ha1 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{user}:{realm}:{password}")));
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(ha1), Encoding.ASCII.GetBytes(Ha1Sha256));
+    }
+
     /// <summary>Checks a plain password (MQTT CONNECT, SASL PLAIN) against the SCRAM-SHA-256 keys in constant time.</summary>
     public bool Verify(string password)
     {

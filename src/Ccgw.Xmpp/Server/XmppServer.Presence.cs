@@ -296,10 +296,10 @@ public sealed partial class XmppServer
             lock (_gate)
             {
                 session.InterestedInRoster = true;
-                items = [.. _rosters.RosterOf(user).Values.Select(i => i.ToElement(RosterNs))];
+                items = [.. _rosters.Items(user).Select(i => i.ToElement(RosterNs))];
                 version = _rosters.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 // §3.1.3: pending inbound requests are (re)delivered to a resource that asks for its roster.
-                foreach (var pending in _rosters.RosterOf(user).Values.Where(i => i.PendingIn))
+                foreach (var pending in _rosters.Items(user).Where(i => i.PendingIn))
                     pendingRequests.Add(new XElement(Stanzas.Presence, new XAttribute("type", "subscribe"),
                         new XAttribute("from", pending.Jid.ToString()), new XAttribute("to", user.ToString())));
             }

@@ -202,6 +202,51 @@ public sealed class ProvisioningServiceTests : IAsyncLifetime
         Assert.Contains("vip", (await _engine.GetSnapshotAsync()).Queues.Keys);
     }
 
+    [Fact]
+    public async Task A_seeded_store_starts_without_deriving_the_files_passwords_and_an_empty_one_puts_the_file_in_the_logins()
+    {
+        // Issue 21: deriving every password (PBKDF2, twice each) at every start took 1,000 agents seconds; the store
+        // holds the derived credentials once seeded, so only the first start may make the file's people.
+        var empty = new StaffLoginDirectory([]);
+        var service = new ProvisioningService(_engine, _store, empty, Realm, _time, NullLogger<ProvisioningService>.Instance);
+        var made = 0;
+        await service.StartAsync(() =>
+        {
+            made++;
+            return FileStaff();
+        }, default);
+        Assert.Equal(1, made);
+        Assert.True(empty.Find("alice")!.Credential.Verify("demo-alice"));
+        Assert.Equal(StaffRole.Supervisor, empty.Find("sup")!.Role);
+
+        var restarted = new StaffLoginDirectory([]);
+        var again = new ProvisioningService(_engine, _store, restarted, Realm, _time, NullLogger<ProvisioningService>.Instance);
+        await again.StartAsync(() => throw new InvalidOperationException("the file's people were made although the store is seeded"), default);
+
+        Assert.Equal(_store.Staff["alice"].Credential, restarted.Find("alice")!.Credential.ToString());
+        Assert.Equal(["alice", "bob"], (await _engine.GetSnapshotAsync()).Agents.Keys.Order());
+    }
+
+    [Fact]
+    public async Task Repeating_a_password_keeps_the_stored_hash_and_a_new_password_replaces_it()
+    {
+        await _service.StartAsync(FileStaff(), default);
+        var stored = _store.Staff["alice"].Credential;
+        var supervisor = _store.Staff["sup"].Credential;
+
+        Assert.Equal(ProvisioningOutcome.Ok, (await _service.UpdateAgentAsync("admin", "alice", new AgentChange(Password: "demo-alice"), replace: false, default)).Outcome);
+        Assert.Equal(stored, _store.Staff["alice"].Credential);
+        Assert.Equal(ProvisioningOutcome.Ok, (await _service.SaveSupervisorAsync("admin", "sup", null, "demo-sup", create: false, default)).Outcome);
+        Assert.Equal(supervisor, _store.Staff["sup"].Credential);
+
+        Assert.Equal(ProvisioningOutcome.Ok, (await _service.UpdateAgentAsync("admin", "alice", new AgentChange(Password: "alice-new-secret"), replace: false, default)).Outcome);
+        var changed = Parse(_store.Staff["alice"].Credential);
+        Assert.NotEqual(Parse(stored).Salt, changed.Salt);
+        Assert.True(changed.Verify("alice-new-secret"));
+        Assert.False(changed.Verify("demo-alice"));
+        Assert.True(_logins.Find("alice")!.Credential.Verify("alice-new-secret"));
+    }
+
     private sealed class FixedUsers(string? why) : IQueueUsers
     {
         public ValueTask<string?> WhyInUseAsync(string queueId, CancellationToken cancellationToken) => ValueTask.FromResult(why);
