@@ -8,13 +8,14 @@ namespace Ccgw.Daemon;
 /// messages as exit 78, each naming its key). A bad file is refused and logged, and the running configuration stays.
 /// A good one applies the logging levels (<c>Logging:LogLevel:*</c>) at once, re-reads the listeners' certificate files
 /// (the next TLS handshake serves a new one; connections up keep theirs), and applies the trunks and DIDs through the same
-/// path as the admin API (<see cref="Trunks.TrunkProvisioningService.ApplyFileAsync"/>: those the API changed stay),
+/// path as the admin API (<see cref="Trunks.TrunkProvisioningService.ApplyFileAsync"/>: those the API changed stay), and
+/// the flows likewise before them (<see cref="Flows.FlowProvisioningService.ApplyFileAsync"/>),
 /// without dropping a call or connection; every other changed key is named in the log as needing a restart
 /// (docs/configuration.md has the table). Agents, supervisors and queues' routing settings change at run time through
 /// the admin API instead (the store wins).
 /// </summary>
 internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.TrunkProvisioningService trunks,
-    Channels.ListenerCertificates certificates, ILogger<ConfigReload> log)
+    Flows.FlowProvisioningService flows, Channels.ListenerCertificates certificates, ILogger<ConfigReload> log)
     : IHostedService, IDisposable
 {
     // The trunks of the last good reload being applied (storage is async, the signal handler is not); awaited at stop.
@@ -113,6 +114,8 @@ internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.Tr
         await previous;
         try
         {
+            // Flows first: the file's DIDs may enter a flow the same reload adds.
+            await flows.ApplyFileAsync(file, CancellationToken.None);
             var problems = await trunks.ApplyFileAsync(file, CancellationToken.None);
             if (problems.Count > 0) LogTrunksRefused(log, problems.Count);
         }
@@ -125,11 +128,12 @@ internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.Tr
     }
 
     /// <summary>
-    /// Keys a reload applies: logging levels, and trunks with their DIDs (except the gateway's own registration with a
-    /// provider, <c>Trunks:*:Register</c>, which the registration loop reads at start).
+    /// Keys a reload applies: logging levels, flows, and trunks with their DIDs (except the gateway's own registration
+    /// with a provider, <c>Trunks:*:Register</c>, which the registration loop reads at start).
     /// </summary>
     private static bool IsReloadable(string key) =>
         key.StartsWith("Logging:", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("Flows:", StringComparison.OrdinalIgnoreCase)
         || key.StartsWith("Trunks:", StringComparison.OrdinalIgnoreCase) && !key.Contains(":Register", StringComparison.OrdinalIgnoreCase);
 
     private static Dictionary<string, string?> Flatten(IConfiguration configuration) =>
@@ -160,7 +164,7 @@ internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.Tr
     [LoggerMessage(EventId = 20510, Level = LogLevel.Error, Message = "reload: the trunks and DIDs were not applied ({Count} problem(s) logged above); the running trunks stay")]
     private static partial void LogTrunksRefused(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 20511, Level = LogLevel.Error, Message = "reload: the trunks and DIDs could not be applied; the running trunks stay")]
+    [LoggerMessage(EventId = 20511, Level = LogLevel.Error, Message = "reload: the flows, trunks and DIDs could not be applied; the running ones stay")]
     private static partial void LogTrunksFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 20315, Level = LogLevel.Warning, Message = "reload: these changed keys take effect only after a restart (systemctl restart ccgw); running with the old values: {Keys}")]
