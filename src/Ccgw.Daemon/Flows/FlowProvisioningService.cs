@@ -185,10 +185,12 @@ internal sealed partial class FlowProvisioningService : IFlowProvisioning
         if (rest.Length == 0) return "id";
         // Property names camelCase as in the body; step ids and option keys as given.
         var parts = rest.Split(':');
+        var field = new string[parts.Length];
         for (var i = 0; i < parts.Length; i++)
-            if (i is 0 || i >= 2 && parts[i - 2] == "Steps" || parts[i] is "Options" or "Words")
-                parts[i] = parts[i].Length > 0 ? char.ToLowerInvariant(parts[i][0]) + parts[i][1..] : parts[i];
-        return string.Join(':', parts);
+            field[i] = i is 0 || i == 2 && parts[0] == "Steps" ? Camel(parts[i]) : parts[i];
+        return string.Join(':', field);
+
+        static string Camel(string name) => name.Length > 0 ? char.ToLowerInvariant(name[0]) + name[1..] : name;
     }
 
     /// <summary>Makes <paramref name="state"/> the running one: the next call or chat starts in its flows.</summary>
