@@ -42,6 +42,7 @@ internal static class CtlCommands
                                                  is pending for it, and for the configuration file's queues
           audit [RESOURCE [ID]]                  provisioning changes, newest first (who, when, before, after)
         {TrunkClient.Usage}
+        {FlowClient.Usage}
         {SelfHelpClient.Usage}
         options for live verbs: --config PATH, --url http://host:port, --token TOKEN
         """;
@@ -86,6 +87,8 @@ internal static class CtlCommands
             case "trunk":
             case "did":
                 return await new TrunkClient(stdout, stderr).RunAsync(args[0], options, AdminClient.Resolve(options));
+            case "flow":
+                return await new FlowClient(stdout, stderr, stdin).RunAsync(options, AdminClient.Resolve(options));
             case "agent":
             case "supervisor":
             case "queue":
@@ -143,7 +146,7 @@ internal sealed record CtlOptions(string ConfigPath, string? Url, string? Token,
 
     private static readonly HashSet<string> SettingNames =
         ["name", "password", "skill", "capacity", "capability", "reason-code", "priority", "service-level", "overflow", "limit",
-         "allow-from", "outbound", "caller-id", "keepalive", "username", "flow", "trunk"];
+         "allow-from", "outbound", "caller-id", "keepalive", "username", "flow", "trunk", "file"];
 
     public static CtlOptions Parse(IReadOnlyList<string> args)
     {

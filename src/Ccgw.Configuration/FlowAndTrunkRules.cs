@@ -21,8 +21,9 @@ internal static class FlowAndTrunkRules
                 problems.Error($"{key}:Text", "no text given; the IM channel shows this text where voice plays the file");
         }
 
+        var queueIds = o.Queues.Select(q => q.Id).ToList();
         foreach (var (flowId, flow) in o.Flows)
-            CheckFlow(o, flowId, flow, problems);
+            CheckFlow(o.Prompts.Items.Keys, queueIds, $"Flows:{flowId}", flowId, flow, problems);
 
         if (!o.Flows.ContainsKey(o.Im.Flow))
             problems.Error("Im:Flow", $"flow '{o.Im.Flow}' is not defined; use one of: {PeopleAndQueueRules.Known(o.Flows.Keys)}");
@@ -40,9 +41,13 @@ internal static class FlowAndTrunkRules
             context.RequireFile("Customers:SeedFile", seed, problems);
     }
 
-    private static void CheckFlow(GatewayOptions o, string flowId, FlowOptions flow, ConfigProblems problems)
+    /// <summary>
+    /// One flow's rules: its id, its steps and every reference (steps, prompts in <paramref name="promptIds"/>, queues in
+    /// <paramref name="queueIds"/>, matched as the routing matches them). Each problem's key starts with <paramref name="key"/>.
+    /// </summary>
+    internal static void CheckFlow(IReadOnlyCollection<string> promptIds, IReadOnlyCollection<string> queueIds, string key, string flowId,
+        FlowOptions flow, ConfigProblems problems)
     {
-        var key = $"Flows:{flowId}";
         if (!PeopleAndQueueRules.IsIdentifier(flowId))
             problems.Error(key, $"'{flowId}' is not a usable flow id; use lower-case letters, digits, '.', '_' or '-'");
         if (flow.Steps.Count == 0)
@@ -71,8 +76,8 @@ internal static class FlowAndTrunkRules
                 if (required) problems.Error(k, "missing; name a prompt from Prompts:Items");
                 return;
             }
-            if (!o.Prompts.Items.ContainsKey(prompt))
-                problems.Error(k, $"prompt '{prompt}' is not defined under Prompts:Items; use one of: {PeopleAndQueueRules.Known(o.Prompts.Items.Keys)}");
+            if (!promptIds.Contains(prompt))
+                problems.Error(k, $"prompt '{prompt}' is not defined under Prompts:Items; use one of: {PeopleAndQueueRules.Known(promptIds)}");
         }
 
         foreach (var (stepId, step) in flow.Steps)
@@ -109,8 +114,8 @@ internal static class FlowAndTrunkRules
                     break;
                 case "queue":
                 case "callback":
-                    if (!PeopleAndQueueRules.QueueExists(o, step.Queue))
-                        problems.Error($"{sk}:Queue", $"queue '{step.Queue}' is not defined; use one of: {PeopleAndQueueRules.Known(o.Queues.Select(q => q.Id))}");
+                    if (step.Queue is null || !queueIds.Contains(step.Queue, StringComparer.OrdinalIgnoreCase))
+                        problems.Error($"{sk}:Queue", $"queue '{step.Queue}' is not defined; use one of: {PeopleAndQueueRules.Known(queueIds)}");
                     StepRef($"{sk}:Next", step.Next, required: false);
                     break;
             }

@@ -13,11 +13,15 @@ public static class FlowDefinitions
             p => p.Key,
             p => new PromptDefinition(p.Key, ResolvePromptFile(o, context, p.Value.File), p.Value.Text),
             StringComparer.Ordinal);
-        var flows = o.Flows.ToDictionary(
-            f => f.Key,
-            f => new FlowDefinition(f.Key, f.Value.Start, f.Value.Steps.ToDictionary(s => s.Key, s => Step(s.Key, s.Value), StringComparer.Ordinal)),
-            StringComparer.Ordinal);
+        var flows = o.Flows.ToDictionary(f => f.Key, f => Flow(f.Key, f.Value), StringComparer.Ordinal);
         return new FlowCatalog(flows, prompts);
+    }
+
+    /// <summary>One flow in the core's shape; <paramref name="flow"/> passed <see cref="FlowRules"/> (or the start-up check).</summary>
+    public static FlowDefinition Flow(string id, FlowOptions flow)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        return new FlowDefinition(id, flow.Start, flow.Steps.ToDictionary(s => s.Key, s => Step(s.Key, s.Value), StringComparer.Ordinal));
     }
 
     private static string? ResolvePromptFile(GatewayOptions o, ConfigContext? context, string file) =>

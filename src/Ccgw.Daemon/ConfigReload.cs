@@ -8,13 +8,17 @@ namespace Ccgw.Daemon;
 /// messages as exit 78, each naming its key). A bad file is refused and logged, and the running configuration stays.
 /// A good one applies the logging levels (<c>Logging:LogLevel:*</c>) at once, re-reads the listeners' certificate files
 /// (the next TLS handshake serves a new one; connections up keep theirs), and applies the trunks and DIDs through the same
-/// path as the admin API (<see cref="Trunks.TrunkProvisioningService.ApplyFileAsync"/>: those the API changed stay),
+/// path as the admin API (<see cref="Trunks.TrunkProvisioningService.ApplyFileAsync"/>: those the API changed stay), and
+/// the flows likewise before them (<see cref="Flows.FlowProvisioningService.ApplyFileAsync"/>), and the limits: the HTTP
+/// rate limits (<c>Http:RateLimits</c>, the next request counts against the new limit) and the listeners' connection
+/// caps (<c>Listeners:MaxConnections</c>, <c>MaxConnectionsPerAddress</c>: the next connection is admitted against them),
 /// without dropping a call or connection; every other changed key is named in the log as needing a restart
 /// (docs/configuration.md has the table). Agents, supervisors and queues' routing settings change at run time through
 /// the admin API instead (the store wins).
 /// </summary>
 internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.TrunkProvisioningService trunks,
-    Channels.ListenerCertificates certificates, ILogger<ConfigReload> log)
+    Flows.FlowProvisioningService flows, Channels.ListenerCertificates certificates, Ccgw.Web.Edge.LiveRateLimits rateLimits,
+    Channels.ListenerCaps caps, ILogger<ConfigReload> log)
     : IHostedService, IDisposable
 {
     // The trunks of the last good reload being applied (storage is async, the signal handler is not); awaited at stop.
@@ -84,11 +88,27 @@ internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.Tr
                 LogNeedsRestart(log, pending);
             }
             ReloadCertificates();
+            ApplyLimits(loaded.Options);
             // One reload after the other: each applies the file as it read it, in order.
             var previous = _applying;
             _applying = ApplyTrunksAsync(previous, loaded.Options);
             return true;
         }
+    }
+
+    /// <summary>The file's rate limits and connection caps (validated with the rest of the file), each logged when it changed.</summary>
+    private void ApplyLimits(GatewayOptions file)
+    {
+        var limits = file.Http.RateLimits;
+        var submissions = new Ccgw.Web.Edge.RateLimit(limits.Submissions.PermitLimit, TimeSpan.FromSeconds(limits.Submissions.WindowSeconds));
+        var lookups = new Ccgw.Web.Edge.RateLimit(limits.Lookups.PermitLimit, TimeSpan.FromSeconds(limits.Lookups.WindowSeconds));
+        if (submissions != rateLimits.Submissions || lookups != rateLimits.Lookups)
+        {
+            rateLimits.Replace(submissions, lookups);
+            LogRateLimitsApplied(log, submissions.PermitLimit, limits.Submissions.WindowSeconds, lookups.PermitLimit, limits.Lookups.WindowSeconds);
+        }
+        if (caps.Apply(file.Listeners))
+            LogCapsApplied(log, file.Listeners.MaxConnections, file.Listeners.MaxConnectionsPerAddress);
     }
 
     /// <summary>Each listener certificate from its files again; one that does not load is named and keeps serving the old one.</summary>
@@ -113,6 +133,8 @@ internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.Tr
         await previous;
         try
         {
+            // Flows first: the file's DIDs may enter a flow the same reload adds.
+            await flows.ApplyFileAsync(file, CancellationToken.None);
             var problems = await trunks.ApplyFileAsync(file, CancellationToken.None);
             if (problems.Count > 0) LogTrunksRefused(log, problems.Count);
         }
@@ -125,11 +147,15 @@ internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.Tr
     }
 
     /// <summary>
-    /// Keys a reload applies: logging levels, and trunks with their DIDs (except the gateway's own registration with a
-    /// provider, <c>Trunks:*:Register</c>, which the registration loop reads at start).
+    /// Keys a reload applies: logging levels, rate limits and connection caps, flows, and trunks with their DIDs (except the gateway's own registration
+    /// with a provider, <c>Trunks:*:Register</c>, which the registration loop reads at start).
     /// </summary>
     private static bool IsReloadable(string key) =>
         key.StartsWith("Logging:", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("Http:RateLimits:", StringComparison.OrdinalIgnoreCase)
+        || key.Equals("Listeners:MaxConnections", StringComparison.OrdinalIgnoreCase)
+        || key.Equals("Listeners:MaxConnectionsPerAddress", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("Flows:", StringComparison.OrdinalIgnoreCase)
         || key.StartsWith("Trunks:", StringComparison.OrdinalIgnoreCase) && !key.Contains(":Register", StringComparison.OrdinalIgnoreCase);
 
     private static Dictionary<string, string?> Flatten(IConfiguration configuration) => GatewayConfiguration.Flatten(configuration);
@@ -158,8 +184,14 @@ internal sealed partial class ConfigReload(LoadedConfiguration config, Trunks.Tr
     [LoggerMessage(EventId = 20510, Level = LogLevel.Error, Message = "reload: the trunks and DIDs were not applied ({Count} problem(s) logged above); the running trunks stay")]
     private static partial void LogTrunksRefused(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 20511, Level = LogLevel.Error, Message = "reload: the trunks and DIDs could not be applied; the running trunks stay")]
+    [LoggerMessage(EventId = 20511, Level = LogLevel.Error, Message = "reload: the flows, trunks and DIDs could not be applied; the running ones stay")]
     private static partial void LogTrunksFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 20603, Level = LogLevel.Information, Message = "reload applied: Http:RateLimits now submissions {Submissions} per {SubmissionsWindow} s, lookups {Lookups} per {LookupsWindow} s per address")]
+    private static partial void LogRateLimitsApplied(ILogger logger, int submissions, int submissionsWindow, int lookups, int lookupsWindow);
+
+    [LoggerMessage(EventId = 20604, Level = LogLevel.Information, Message = "reload applied: Listeners:MaxConnections now {Total}, Listeners:MaxConnectionsPerAddress {PerAddress} (open connections stay)")]
+    private static partial void LogCapsApplied(ILogger logger, int total, int perAddress);
 
     [LoggerMessage(EventId = 20315, Level = LogLevel.Warning, Message = "reload: these changed keys take effect only after a restart (systemctl restart ccgw); running with the old values: {Keys}")]
     private static partial void LogNeedsRestart(ILogger logger, string keys);

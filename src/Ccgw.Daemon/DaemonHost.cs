@@ -105,7 +105,8 @@ internal static partial class DaemonHost
         services.AddLoopSupervision();
         services.AddHostedService<RoutingHost>();
         services.AddHostedService<ProvisioningStartup>();
-        // Trunks and DIDs: the file's over the store's, before the SIP listeners admit a call (issue 20).
+        // Flows, then trunks and DIDs (which name flows): the file's over the store's, before a listener admits a call (issue 20).
+        Flows.FlowProvisioningStartup.Add(services, options, config.Context);
         Trunks.TrunkProvisioningStartup.Add(services, options);
         // History is a pure consumer of the core's events: a restart resumes its subscription (a gap is logged).
         services.AddEventLoop<HistoryRecorder>(LoopFailurePolicy.Restart);
@@ -157,7 +158,8 @@ internal static partial class DaemonHost
         app.MapAdminApi(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>(),
             app.Services.GetRequiredService<Core.Provisioning.ProvisioningService>());
         app.MapAdminGroup(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<AuthFailureLimiter>())
-            .MapTrunkProvisioning(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<Core.Provisioning.ITrunkProvisioning>());
+            .MapTrunkProvisioning(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<Core.Provisioning.ITrunkProvisioning>())
+            .MapFlowProvisioning(app.Services.GetRequiredService<AdminApiOptions>(), app.Services.GetRequiredService<Core.Provisioning.IFlowProvisioning>());
         app.MapSelfHelp(config);
         MapStaffConsoles(app);
         Pair.PairRegistration.MapPair(app);

@@ -8,7 +8,7 @@ namespace Ccgw.Daemon;
 /// <summary>
 /// Chooses the storage engine (<c>Storage:Engine</c>) and registers the core repositories on it: call-backs, their list
 /// reader, the help-request intake, customers and their XMPP credentials, interaction history, transcripts, registrar
-/// bindings, portal accounts, sign-in links, alerts, self-help, catalogue and orders, provisioning and the report reader.
+/// bindings, portal accounts, sign-in links, alerts, self-help, catalogue and orders, provisioning (people, queues, flows) and the report reader.
 /// The SQLite file in <c>Data:Directory</c> is opened with either engine: stores without a PostgreSQL class yet (trunk
 /// provisioning, invitations, alert media, e-mail tasks) keep using it, registered where their feature is composed.
 /// </summary>
@@ -41,6 +41,7 @@ internal static class StorageComposition
         services.AddSingleton<IRegistrationBindingStore>(sp => new SqliteRegistrationBindingStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IReportHistoryReader, SqliteReportHistoryReader>();
         services.AddSingleton<IProvisioningStore>(sp => new SqliteProvisioningStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton<IFlowProvisioningStore>(sp => new SqliteFlowProvisioningStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<ICustomerAlertStore, SqliteCustomerAlertStore>();
         services.AddSingleton<ICustomerAccountStore, SqliteCustomerAccountStore>();
         services.AddSingleton<ISignInLinkStore, SqliteSignInLinkStore>();
@@ -68,6 +69,7 @@ internal static class StorageComposition
         services.AddSingleton<IRegistrationBindingStore>(sp => new PostgresRegistrationBindingStore(sp.GetRequiredService<PostgresDatabase>()));
         services.AddSingleton<IReportHistoryReader, PostgresReportHistoryReader>();
         services.AddSingleton<IProvisioningStore>(sp => new PostgresProvisioningStore(sp.GetRequiredService<PostgresDatabase>()));
+        services.AddSingleton<IFlowProvisioningStore>(sp => new PostgresFlowProvisioningStore(sp.GetRequiredService<PostgresDatabase>()));
         services.AddSingleton<ICustomerAlertStore, PostgresCustomerAlertStore>();
         services.AddSingleton<ICustomerAccountStore, PostgresCustomerAccountStore>();
         services.AddSingleton<ISignInLinkStore, PostgresSignInLinkStore>();

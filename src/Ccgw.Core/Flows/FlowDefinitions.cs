@@ -9,17 +9,33 @@ public sealed record FlowDefinition(string Id, string Start, IReadOnlyDictionary
 /// <summary>A prompt as each channel renders it: <see cref="File"/> over voice, <see cref="Text"/> over IM.</summary>
 public sealed record PromptDefinition(string Id, string? File, string Text);
 
-/// <summary>The configured flows and prompts, shared read-only by every channel adapter.</summary>
+/// <summary>
+/// The flows and prompts, shared by every channel adapter. The flows are replaced whole at run time (issue 20: the admin
+/// API and a reload, <see cref="ReplaceFlows"/>): a channel looks a flow up when a conversation starts, and the run keeps
+/// the <see cref="FlowDefinition"/> it started with, so a conversation under way finishes in the flow it entered.
+/// </summary>
 public sealed class FlowCatalog(IReadOnlyDictionary<string, FlowDefinition> flows, IReadOnlyDictionary<string, PromptDefinition> prompts)
 {
-    public static FlowCatalog Empty { get; } = new(new Dictionary<string, FlowDefinition>(), new Dictionary<string, PromptDefinition>());
+    // One reference swapped whole: readers on any thread see either the old set or the new one, never a mix.
+    private volatile IReadOnlyDictionary<string, FlowDefinition> _flows = flows;
 
-    public IReadOnlyDictionary<string, FlowDefinition> Flows { get; } = flows;
+    /// <summary>A new empty catalogue each time (a catalogue can change, so none is shared).</summary>
+    public static FlowCatalog Empty => new(new Dictionary<string, FlowDefinition>(), new Dictionary<string, PromptDefinition>());
+
+    /// <summary>The flows now; a snapshot that does not change under the caller.</summary>
+    public IReadOnlyDictionary<string, FlowDefinition> Flows => _flows;
 
     public IReadOnlyDictionary<string, PromptDefinition> Prompts { get; } = prompts;
 
     /// <summary>The prompt's IM text; the id itself when the prompt is unknown, so a config slip is visible, not silent.</summary>
     public string TextOf(string promptId) => Prompts.TryGetValue(promptId, out var p) ? p.Text : promptId;
+
+    /// <summary>Makes <paramref name="flows"/> the flows the next conversation starts in; those under way keep theirs.</summary>
+    public void ReplaceFlows(IReadOnlyDictionary<string, FlowDefinition> flows)
+    {
+        ArgumentNullException.ThrowIfNull(flows);
+        _flows = flows;
+    }
 }
 
 /// <summary>One step of a flow. Non-blocking steps (say, goto) lead straight on; the others wait for the customer or hand over.</summary>

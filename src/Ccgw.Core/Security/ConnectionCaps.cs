@@ -23,8 +23,9 @@ public enum ConnectionRefusal
 public sealed partial class ConnectionCaps
 {
     private readonly string _listener;
-    private readonly int _maxTotal;
-    private readonly int _maxPerAddress;
+    // Changed by a reload (SetLimits) under the gate; volatile for the log line that reads them outside it.
+    private volatile int _maxTotal;
+    private volatile int _maxPerAddress;
     private readonly ILogger _log;
     private readonly Counter<long>? _refused;
     private readonly Dictionary<IPAddress, Entry> _byAddress = [];
@@ -55,6 +56,21 @@ public sealed partial class ConnectionCaps
     }
 
     public const string MeterName = "Ccgw.Listeners";
+
+    /// <summary>
+    /// New caps from a reload: the next connection is admitted against them; connections already open stay open even
+    /// above a lowered cap (they count, so no new one is admitted until enough have closed).
+    /// </summary>
+    public void SetLimits(int maxTotal, int maxPerAddress)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTotal, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPerAddress, 1);
+        lock (_gate)
+        {
+            _maxTotal = maxTotal;
+            _maxPerAddress = maxPerAddress;
+        }
+    }
 
     /// <summary>Connections admitted and not yet released.</summary>
     public int OpenConnections

@@ -24,7 +24,8 @@ internal static class ImChannel
         var options = config.Options;
         var component = options.Im.Component;
         var services = builder.Services;
-        var settings = Settings(options, config.Context);
+        // The daemon's one flow catalogue, so flows provisioned at run time reach the bot's next conversation.
+        ImGatewaySettings Configured(IServiceProvider sp) => Settings(options, config.Context, sp.GetRequiredService<FlowCatalog>());
 
         services.AddSingleton<IImCallbackBooking>(sp => new HelpRequestBooking(sp.GetRequiredService<CallbackIntake>()));
         if (component.Enabled)
@@ -38,12 +39,12 @@ internal static class ImChannel
                 ReconnectMin = TimeSpan.FromSeconds(component.ReconnectMinSeconds),
                 ReconnectMax = TimeSpan.FromSeconds(component.ReconnectMaxSeconds),
             }, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ComponentLink>>()));
-            services.AddSingleton(sp => NewGateway(sp, settings, sp.GetRequiredService<ComponentLink>()));
+            services.AddSingleton(sp => NewGateway(sp, Configured(sp), sp.GetRequiredService<ComponentLink>()));
         }
         else
         {
             services.AddSingleton<RouterOutlet>(); // XmppServer's registration attaches itself
-            services.AddSingleton(sp => NewGateway(sp, settings, sp.GetRequiredService<RouterOutlet>()));
+            services.AddSingleton(sp => NewGateway(sp, Configured(sp), sp.GetRequiredService<RouterOutlet>()));
             services.AddSingleton<IStanzaService>(sp => sp.GetRequiredService<ImGateway>());
         }
         services.AddSingleton(sp => new ImGatewayLoop(sp.GetRequiredService<ImGateway>(), sp.GetRequiredService<RoutingEngine>(),
@@ -52,15 +53,17 @@ internal static class ImChannel
         services.AddEventLoop<ImGatewayLoop>(LoopFailurePolicy.StopDaemon);
     }
 
-    internal static ImGatewaySettings Settings(GatewayOptions options, ConfigContext context)
+    /// <param name="catalog">The daemon's one flow catalogue (flows provisioned at run time); null: the file's.</param>
+    internal static ImGatewaySettings Settings(GatewayOptions options, ConfigContext context, FlowCatalog? catalog = null)
     {
-        var catalog = CoreDefinitions.FlowCatalog(options, context);
+        catalog ??= CoreDefinitions.FlowCatalog(options, context);
         return new ImGatewaySettings
         {
             Domain = options.Im.Component.Enabled ? options.Im.Component.Domain : options.Site.XmppDomain,
             AgentDomain = options.Site.XmppDomain,
             SupportLocalPart = options.Im.SupportAddress,
             SupportFlow = catalog.Flows[options.Im.Flow],
+            SupportFlowId = options.Im.Flow,
             Catalog = catalog,
             Texts = new GatewayTexts(options.Im.Texts),
             MinimumInputTimeout = TimeSpan.FromSeconds(options.Im.MinimumInputSeconds),

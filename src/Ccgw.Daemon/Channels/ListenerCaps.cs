@@ -15,6 +15,8 @@ namespace Ccgw.Daemon.Channels;
 internal sealed class ListenerCaps : IDisposable
 {
     private readonly ListenersOptions _listeners;
+    private int _maxTotal;
+    private int _maxPerAddress;
     private readonly ILogger _log;
     private readonly Meter _meter;
     private readonly Dictionary<string, ConnectionCaps> _byName = [];
@@ -23,6 +25,8 @@ internal sealed class ListenerCaps : IDisposable
     public ListenerCaps(GatewayOptions options, IMeterFactory meters, ILogger<ListenerCaps> log)
     {
         _listeners = options.Listeners;
+        _maxTotal = _listeners.MaxConnections;
+        _maxPerAddress = _listeners.MaxConnectionsPerAddress;
         _log = log;
         _meter = meters.Create(ConnectionCaps.MeterName);
     }
@@ -32,8 +36,25 @@ internal sealed class ListenerCaps : IDisposable
         lock (_gate)
         {
             if (!_byName.TryGetValue(listener, out var caps))
-                _byName[listener] = caps = new ConnectionCaps(listener, _listeners.MaxConnections, _listeners.MaxConnectionsPerAddress, _log, _meter);
+                _byName[listener] = caps = new ConnectionCaps(listener, _maxTotal, _maxPerAddress, _log, _meter);
             return caps;
+        }
+    }
+
+    /// <summary>
+    /// A reload's <c>Listeners:MaxConnections</c> and <c>Listeners:MaxConnectionsPerAddress</c>, applied to every
+    /// listener's caps at once (the next accepted connection is admitted against them; open ones stay). True when they changed.
+    /// </summary>
+    public bool Apply(ListenersOptions listeners)
+    {
+        ArgumentNullException.ThrowIfNull(listeners);
+        lock (_gate)
+        {
+            if (listeners.MaxConnections == _maxTotal && listeners.MaxConnectionsPerAddress == _maxPerAddress) return false;
+            _maxTotal = listeners.MaxConnections;
+            _maxPerAddress = listeners.MaxConnectionsPerAddress;
+            foreach (var caps in _byName.Values) caps.SetLimits(_maxTotal, _maxPerAddress);
+            return true;
         }
     }
 

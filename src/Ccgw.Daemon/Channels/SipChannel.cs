@@ -38,7 +38,7 @@ internal static partial class DaemonHost
         services.AddSingleton(sp => PeerResolver(options.Sip, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService(sp => sp.GetRequiredService<SipStackHost>());
         // After the SIP stack: the voice path needs the bound stack, and stops (hanging up calls) before it.
-        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<VoiceService>(sp, FlowDefinitions.From(options, config.Context)));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<VoiceService>(sp, sp.GetRequiredService<Ccgw.Core.Flows.FlowCatalog>()));
         services.AddHostedService(sp => sp.GetRequiredService<VoiceService>());
         services.AddHostedService<TrunkMonitor>();
         services.AddHostedService<TrunkRegistration>();

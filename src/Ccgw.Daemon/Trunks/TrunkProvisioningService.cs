@@ -24,15 +24,18 @@ internal sealed partial class TrunkProvisioningService : ITrunkProvisioning
     private readonly ITrunkProvisioningStore _store;
     private readonly TrunkDirectory _directory;
     private readonly Func<string, int> _callsOnTrunk;
+    private readonly Ccgw.Core.Flows.FlowCatalog _flows;
     private readonly TimeProvider _time;
     private readonly ILogger<TrunkProvisioningService> _log;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile State _state;
 
     /// <param name="callsOnTrunk">Calls up now through a trunk (a trunk carrying calls is not removed).</param>
+    /// <param name="flows">The flows running now (the file's and those provisioned at run time): a DID may enter any of them.</param>
     public TrunkProvisioningService(ITrunkProvisioningStore store, TrunkDirectory directory, GatewayOptions options, Func<string, int> callsOnTrunk,
-        TimeProvider time, ILogger<TrunkProvisioningService> log)
+        Ccgw.Core.Flows.FlowCatalog flows, TimeProvider time, ILogger<TrunkProvisioningService> log)
     {
+        _flows = flows;
         _store = store;
         _directory = directory;
         _callsOnTrunk = callsOnTrunk;
@@ -97,7 +100,7 @@ internal sealed partial class TrunkProvisioningService : ITrunkProvisioning
             }
 
             var candidate = new State(file, trunks, dids);
-            var problems = TrunkRules.Check(candidate.Options(), [.. file.Flows.Keys]);
+            var problems = TrunkRules.Check(candidate.Options(), FlowIds());
             if (problems.Count > 0)
             {
                 foreach (var p in problems) LogFileRefused(_log, p.ToString());
@@ -224,7 +227,7 @@ internal sealed partial class TrunkProvisioningService : ITrunkProvisioning
             if (!live.Contains(through, StringComparer.Ordinal))
                 return ProvisioningResult<DidView>.Invalid("trunk", $"no trunk '{through}'; use one of: {Known(live)}");
             if ((flow ?? before?.Flow) is not { Length: > 0 } to)
-                return ProvisioningResult<DidView>.Invalid("flow", $"name the flow the number enters; one of: {Known(state.File.Flows.Keys)}");
+                return ProvisioningResult<DidView>.Invalid("flow", $"name the flow the number enters; one of: {Known(FlowIds())}");
             var next = new StoredDid(did, to, through, ProvisioningSource.Api, Removed: false);
             var dids = new Dictionary<string, StoredDid>(state.Dids, StringComparer.Ordinal) { [did] = next };
             var candidate = state with { Dids = dids };
@@ -265,17 +268,20 @@ internal sealed partial class TrunkProvisioningService : ITrunkProvisioning
     }
 
     /// <summary>The first problem the trunk rules find in <paramref name="candidate"/>, as a field of trunk <paramref name="id"/> ("allowFrom:0").</summary>
-    private static (string Field, string Message)? Check(State candidate, string id)
+    private (string Field, string Message)? Check(State candidate, string id)
     {
         var options = candidate.Options();
         var index = options.FindIndex(t => t.Id == id);
-        var problems = TrunkRules.Check(options, [.. candidate.File.Flows.Keys]);
+        var problems = TrunkRules.Check(options, FlowIds());
         var prefix = $"Trunks:{index.ToString(System.Globalization.CultureInfo.InvariantCulture)}:";
         var own = problems.FirstOrDefault(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)) ?? (problems.Count > 0 ? problems[0] : null);
         if (own is null) return null;
         var field = own.Key.StartsWith(prefix, StringComparison.Ordinal) ? own.Key[prefix.Length..] : own.Key;
         return (field.Length > 0 ? char.ToLowerInvariant(field[0]) + field[1..] : field, own.Message);
     }
+
+    /// <summary>The flows a DID may enter now (the flow provisioning applies the file's flows before the trunks at start and reload).</summary>
+    private string[] FlowIds() => [.. _flows.Flows.Keys];
 
     /// <summary>Makes <paramref name="state"/> the running one: the voice path admits and routes the next call on it.</summary>
     private void Publish(State state)

@@ -23,7 +23,7 @@ internal sealed class TrunkProvisioningStartup(TrunkProvisioningService trunks, 
         services.AddSingleton(_ => new TrunkDirectory([.. options.Trunks.Select(t => DaemonHost.Trunk(options, t))]));
         services.AddSingleton<ITrunkProvisioningStore>(sp => new SqliteTrunkProvisioningStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton(sp => new TrunkProvisioningService(sp.GetRequiredService<ITrunkProvisioningStore>(), sp.GetRequiredService<TrunkDirectory>(),
-            options, id => sp.GetService<SipStackHost>()?.CallsOnTrunk(id) ?? 0, sp.GetRequiredService<TimeProvider>(),
+            options, id => sp.GetService<SipStackHost>()?.CallsOnTrunk(id) ?? 0, sp.GetRequiredService<Ccgw.Core.Flows.FlowCatalog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<TrunkProvisioningService>>()));
         services.AddSingleton<ITrunkProvisioning>(sp => sp.GetRequiredService<TrunkProvisioningService>());
         services.AddHostedService<TrunkProvisioningStartup>();

@@ -13,7 +13,7 @@ namespace Ccgw.Web.Admin;
 /// </summary>
 public static class TrunkApi
 {
-    public static void MapTrunkProvisioning(this RouteGroupBuilder admin, AdminApiOptions options, ITrunkProvisioning trunks)
+    public static RouteGroupBuilder MapTrunkProvisioning(this RouteGroupBuilder admin, AdminApiOptions options, ITrunkProvisioning trunks)
     {
         var actor = options.Actor;
 
@@ -38,9 +38,10 @@ public static class TrunkApi
         admin.MapDelete("/dids/{did}", async (string did, CancellationToken ct) =>
                 Answer(await trunks.RemoveDidAsync(actor, did, ct), noContent: true))
             .Produces(204).ProducesProblem(404);
+        return admin;
     }
 
-    private static IResult Answer<T>(ProvisioningResult<T> result, string? location = null, bool noContent = false) => result.Outcome switch
+    internal static IResult Answer<T>(ProvisioningResult<T> result, string? location = null, bool noContent = false) => result.Outcome switch
     {
         ProvisioningOutcome.Created => Results.Created(location, result.Value),
         ProvisioningOutcome.Ok => noContent ? Results.NoContent() : Results.Ok(result.Value),

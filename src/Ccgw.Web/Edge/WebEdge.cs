@@ -18,6 +18,29 @@ public sealed record RateLimit(int PermitLimit, TimeSpan Window);
 public sealed record WebEdgeOptions(IReadOnlyList<IPAddress> KnownProxies, RateLimit Submissions, RateLimit Lookups);
 
 /// <summary>
+/// The rate limits in force, replaced whole by a reload (issue 20: <c>Http:RateLimits</c> without a restart). Each
+/// client address's window is keyed by the limit it runs under, so the next request after a change counts against the
+/// new limit in a fresh window; the windows of the old limit go idle and the rate limiter drops them.
+/// </summary>
+public sealed class LiveRateLimits(RateLimit submissions, RateLimit lookups)
+{
+    private volatile Pair _current = new(submissions, lookups);
+
+    public RateLimit Submissions => _current.Submissions;
+
+    public RateLimit Lookups => _current.Lookups;
+
+    public void Replace(RateLimit submissions, RateLimit lookups)
+    {
+        ArgumentNullException.ThrowIfNull(submissions);
+        ArgumentNullException.ThrowIfNull(lookups);
+        _current = new Pair(submissions, lookups);
+    }
+
+    private sealed record Pair(RateLimit Submissions, RateLimit Lookups);
+}
+
+/// <summary>
 /// What every HTTP answer passes through before and after the endpoints: the client address (X-Forwarded-For only
 /// from configured proxies), security headers (HSTS over TLS), 413 problem JSON when Kestrel's body limit trips (chunked bodies
 /// included), and per-address rate limits on the anonymous endpoints (ASP.NET Core's rate limiter).
@@ -56,11 +79,14 @@ public static partial class WebEdge
             // is true wherever the client reached us (browsers ignore it for IP literals by themselves, RFC 6797 §8.1).
             o.ExcludedHosts.Clear();
         });
+        var limits = new LiveRateLimits(options.Submissions, options.Lookups);
+        services.AddSingleton(limits);
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(SubmissionsPolicy, http => PerAddress(http, options.Submissions));
-            o.AddPolicy(LookupsPolicy, http => PerAddress(http, options.Lookups));
+            // Read at each request: a reload's new limits apply to the next one.
+            o.AddPolicy(SubmissionsPolicy, http => PerAddress(http, limits.Submissions));
+            o.AddPolicy(LookupsPolicy, http => PerAddress(http, limits.Lookups));
             o.OnRejected = async (context, ct) =>
             {
                 var http = context.HttpContext;
@@ -118,7 +144,10 @@ public static partial class WebEdge
     }
 
     private static RateLimitPartition<string> PerAddress(HttpContext http, RateLimit limit) =>
-        RateLimitPartition.GetFixedWindowLimiter(PartitionKey(http.Connection.RemoteIpAddress), _ => new FixedWindowRateLimiterOptions
+        // The limit is part of the key: a partition's limiter is made once, so a changed limit needs partitions of its own.
+        RateLimitPartition.GetFixedWindowLimiter(
+            string.Create(CultureInfo.InvariantCulture, $"{PartitionKey(http.Connection.RemoteIpAddress)} {limit.PermitLimit}/{limit.Window.Ticks}"),
+            _ => new FixedWindowRateLimiterOptions
         {
             PermitLimit = limit.PermitLimit,
             Window = limit.Window,

@@ -337,7 +337,9 @@ public sealed partial class ImGateway : IStanzaService
             await SubmitAsync(c, queue.QueueId, ct);
             return;
         }
-        c.Flow = new FlowRun(_settings.SupportFlow);
+        // The flow as provisioned now; the run keeps it, so a change later leaves this conversation in the flow it entered.
+        var flow = _settings.SupportFlowId is { } id && _settings.Catalog.Flows.TryGetValue(id, out var current) ? current : _settings.SupportFlow;
+        c.Flow = new FlowRun(flow);
         c.MoveTo(ImConversationState.InFlow);
         await ApplyAsync(c, c.Flow.Start(), ct);
     }

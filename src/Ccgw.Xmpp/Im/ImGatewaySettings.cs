@@ -21,6 +21,13 @@ public sealed record ImGatewaySettings
 
     public required FlowDefinition SupportFlow { get; init; }
 
+    /// <summary>
+    /// The support flow's id in <see cref="Catalog"/>: when set, each new conversation starts in the catalogue's flow of
+    /// that id as it is then (flows change at run time, issue 20), and <see cref="SupportFlow"/> only stands in while the
+    /// catalogue lacks it.
+    /// </summary>
+    public string? SupportFlowId { get; init; }
+
     /// <summary>Prompt texts (a prompt renders as its text over IM).</summary>
     public required FlowCatalog Catalog { get; init; }
 
