@@ -5,7 +5,7 @@
 # Server pinned to CPU0, sipp to CPU1; fixed rate steps of STEP_SECONDS each; CPU microseconds per request from
 # /proc/PID/stat (utime+stime) before/after each step; highest rate with zero failed calls. Never part of the tests.
 # Usage: bench/sip-vs-kamailio/run.sh   (env: STEP_SECONDS=10, OPTIONS_RATES="...", REGISTER_RATES="...",
-#        SERVERS="ccgw kamailio kamailio-db", BASE_DLL=path/to/an/older/ccgw.dll)
+#        SERVERS="ccgw kamailio kamailio-db", BASE_DLL=path/to/an/older/ccgw.dll, CCGW_DLL=skip the build, use this one)
 # More servers (REGISTER only): "ccgw-pg" is ccgw on Storage:Engine postgresql against a throw-away PostgreSQL cluster
 # (initdb under the work folder, fsync on, pinned to CPU0 with ccgw; its CPU is counted with ccgw's, as kamailio-db's
 # SQLite is counted with Kamailio's), stopped by PID at the end; "ccgw-wb" is ccgw with Sip:Registrar:Persistence
@@ -29,19 +29,24 @@ cpu_ticks() {
   echo $t
 }
 
-echo "building ccgw (Release)..." >&2
-dotnet build -c Release "$repo/src/Ccgw.Daemon" -v q -nologo >/dev/null
-ccgw_dll=$(ls "$repo"/src/Ccgw.Daemon/bin/Release/net10.0/ccgw.dll)
+if [ -n "${CCGW_DLL:-}" ]; then ccgw_dll=$CCGW_DLL  # a daemon built already (e.g. while the machine is busy)
+else
+  echo "building ccgw (Release)..." >&2
+  dotnet build -c Release "$repo/src/Ccgw.Daemon" -v q -nologo >/dev/null
+  ccgw_dll=$(ls "$repo"/src/Ccgw.Daemon/bin/Release/net10.0/ccgw.dll)
+fi
 
 # ccgw_with DLL [VAR=value ...]: the demo configuration in a fresh data folder, extra settings as environment.
 ccgw_with() {
   local dll=$1; shift
-  port=$(free_port); rm -rf "$work/config" "$work/data"; cp -r "$repo/config" "$work/config"
-  env "$@" CCGW__Data__Directory="$work/data" CCGW__Listeners__Http__Port=$(free_port) CCGW__Listeners__SipUdp__Port=$port \
+  port=$(free_port); local http=$(free_port) data="$work/data-$RANDOM"; rm -rf "$work/config"; cp -r "$repo/config" "$work/config"
+  env "$@" CCGW__Data__Directory="$data" CCGW__Listeners__Http__Port=$http CCGW__Listeners__SipUdp__Port=$port \
   CCGW__Listeners__SipTcp__Port=$port CCGW__Listeners__Xmpp__Port=$(free_port) CCGW__Listeners__Mqtt__Port=$(free_port) \
   CCGW__Trunks__0__KeepaliveSeconds=0 Logging__LogLevel__Default=Warning CCGW__Logging__LogLevel__Default=Warning \
   taskset -c 0 dotnet "$dll" --config "$work/config/ccgw.json" >"$work/ccgw.log" 2>&1 &
-  pids=$!; sleep 8
+  pids=$!
+  # Ready when /readyz says so (a loaded machine can take longer than a fixed sleep), at most 60 s.
+  for _ in $(seq 120); do curl -sf "http://127.0.0.1:$http/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
 }
 start_ccgw() { ccgw_with "$ccgw_dll"; }
 start_ccgw-wb() { ccgw_with "$ccgw_dll" CCGW__Sip__Registrar__Persistence=write-behind; }
@@ -86,6 +91,7 @@ PY
 }
 stop_server() {
   kill $pids 2>/dev/null || true; sleep 2
+  for p in $pids; do for _ in $(seq 60); do kill -0 $p 2>/dev/null || break; sleep 0.5; done; done
   if [ -n "${pg_pid:-}" ]; then kill -INT $pg_pid 2>/dev/null || true; while kill -0 $pg_pid 2>/dev/null; do sleep 0.2; done; pg_pid=""; fi
 }
 
