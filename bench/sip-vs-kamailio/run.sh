@@ -5,35 +5,69 @@
 # Server pinned to CPU0, sipp to CPU1; fixed rate steps of STEP_SECONDS each; CPU microseconds per request from
 # /proc/PID/stat (utime+stime) before/after each step; highest rate with zero failed calls. Never part of the tests.
 # Usage: bench/sip-vs-kamailio/run.sh   (env: STEP_SECONDS=10, OPTIONS_RATES="...", REGISTER_RATES="...",
-#        SERVERS="ccgw kamailio kamailio-db")
-# Before/after in one run: CCGW_BEFORE_DLL=/path/to/an/older/build/ccgw.dll SERVERS="ccgw-before ccgw kamailio" measures
-# that build too, under the server name ccgw-before (same config, same steps, same pinning).
+#        SERVERS="ccgw kamailio kamailio-db", BASE_DLL=path/to/an/older/ccgw.dll, CCGW_DLL=skip the build, use this one)
+# More servers (REGISTER only): "ccgw-pg" is ccgw on Storage:Engine postgresql against a throw-away PostgreSQL cluster
+# (initdb under the work folder, fsync on, pinned to CPU0 with ccgw; its CPU is counted with ccgw's, as kamailio-db's
+# SQLite is counted with Kamailio's), stopped by PID at the end; "ccgw-wb" is ccgw with Sip:Registrar:Persistence
+# write-behind. With BASE_DLL set, "ccgw-before" and "ccgw-before-pg" run that build the same way, for a before/after
+# in one run (e.g. BASE_DLL=/tmp/old/src/Ccgw.Daemon/bin/Release/net10.0/ccgw.dll SERVERS="ccgw-before ccgw ...").
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
 STEP_SECONDS=${STEP_SECONDS:-10}
 OPTIONS_RATES=${OPTIONS_RATES-"1000 2000 4000"}
 REGISTER_RATES=${REGISTER_RATES-"250 500 1000"}   # calls/s; one call = 4 REGISTERs (401, 200, refresh 200, remove 200)
-work=$(mktemp -d /tmp/ccgw-bench-XXXX); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+work=$(mktemp -d /tmp/ccgw-bench-XXXX); trap '[ -n "${pg_pid:-}" ] && kill -INT "$pg_pid" 2>/dev/null; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 tck=$(getconf CLK_TCK)
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-cpu_ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
+cpu_ticks() {
+  local t=0; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done
+  # The PostgreSQL cluster of ccgw-pg: the postmaster with the children it reaped, and every live backend.
+  if [ -n "${pg_pid:-}" ]; then
+    t=$((t + $(awk '{print $14+$15+$16+$17}' /proc/$pg_pid/stat)))
+    for p in $(pgrep -P $pg_pid); do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null || echo 0))); done
+  fi
+  echo $t
+}
 
-echo "building ccgw (Release)..." >&2
-dotnet build -c Release "$repo/src/Ccgw.Daemon" -v q -nologo >/dev/null
-ccgw_dll=$(ls "$repo"/src/Ccgw.Daemon/bin/Release/net10.0/ccgw.dll)
+if [ -n "${CCGW_DLL:-}" ]; then ccgw_dll=$CCGW_DLL  # a daemon built already (e.g. while the machine is busy)
+else
+  echo "building ccgw (Release)..." >&2
+  dotnet build -c Release "$repo/src/Ccgw.Daemon" -v q -nologo >/dev/null
+  ccgw_dll=$(ls "$repo"/src/Ccgw.Daemon/bin/Release/net10.0/ccgw.dll)
+fi
 
-start_ccgw() {
-  port=$(free_port); rm -rf "$work/config" "$work/data"; cp -r "$repo/config" "$work/config"
-  CCGW__Data__Directory="$work/data" CCGW__Listeners__Http__Port=$(free_port) CCGW__Listeners__SipUdp__Port=$port \
+# ccgw_with DLL [VAR=value ...]: the demo configuration in a fresh data folder, extra settings as environment.
+ccgw_with() {
+  local dll=$1; shift
+  port=$(free_port); local http=$(free_port) data="$work/data-$RANDOM"; rm -rf "$work/config"; cp -r "$repo/config" "$work/config"
+  env "$@" CCGW__Data__Directory="$data" CCGW__Listeners__Http__Port=$http CCGW__Listeners__SipUdp__Port=$port \
   CCGW__Listeners__SipTcp__Port=$port CCGW__Listeners__Xmpp__Port=$(free_port) CCGW__Listeners__Mqtt__Port=$(free_port) \
   CCGW__Trunks__0__KeepaliveSeconds=0 Logging__LogLevel__Default=Warning CCGW__Logging__LogLevel__Default=Warning \
-  taskset -c 0 dotnet "${ccgw_dll_run:-$ccgw_dll}" --config "$work/config/ccgw.json" >"$work/ccgw.log" 2>&1 &
-  pids=$!; sleep 8
+  taskset -c 0 dotnet "$dll" --config "$work/config/ccgw.json" >"$work/ccgw.log" 2>&1 &
+  pids=$!
+  # Ready when /readyz says so (a loaded machine can take longer than a fixed sleep), at most 60 s.
+  for _ in $(seq 120); do curl -sf "http://127.0.0.1:$http/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
 }
-start_ccgw-before() {
-  [ -f "${CCGW_BEFORE_DLL:-}" ] || { echo "ccgw-before needs CCGW_BEFORE_DLL=/path/to/ccgw.dll" >&2; exit 2; }
-  rm -rf "$work/config" "$work/data"; ccgw_dll_run=$CCGW_BEFORE_DLL start_ccgw
+start_ccgw() { ccgw_with "$ccgw_dll"; }
+start_ccgw-wb() { ccgw_with "$ccgw_dll" CCGW__Sip__Registrar__Persistence=write-behind; }
+start_ccgw-before() { ccgw_with "$BASE_DLL"; }
+# A throw-away PostgreSQL 15 cluster (Debian's package) for one server's run; stop_server stops it by its PID.
+start_postgres() {
+  local bin=/usr/lib/postgresql/15/bin pgdir="$work/pg-$RANDOM"; pg_port=$(free_port)
+  mkdir -p "$pgdir"; local as=""; [ "$(id -u)" = 0 ] && { chmod 755 "$work"; chown postgres "$pgdir"; as="runuser -u postgres --"; }
+  $as $bin/initdb -D "$pgdir/data" -U postgres -A trust -E UTF8 --locale=C --no-instructions >"$work/initdb.log" 2>&1
+  taskset -c 0 $as $bin/postgres -D "$pgdir/data" -p $pg_port -k "$pgdir" -c listen_addresses=127.0.0.1 >"$work/pg.log" 2>&1 &
+  for _ in $(seq 50); do $bin/pg_isready -h 127.0.0.1 -p $pg_port -q && break; sleep 0.2; done
+  pg_pid=$(head -1 "$pgdir/data/postmaster.pid")
+  $bin/createdb -h 127.0.0.1 -p $pg_port -U postgres ccgw
 }
+ccgw_on_postgres() {
+  start_postgres
+  ccgw_with "$1" CCGW__Storage__Engine=postgresql \
+    "CCGW__Storage__ConnectionString=Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=ccgw;Pooling=true"
+}
+start_ccgw-pg() { ccgw_on_postgres "$ccgw_dll"; }
+start_ccgw-before-pg() { ccgw_on_postgres "$BASE_DLL"; }
 start_kamailio() {
   port=$(free_port)
   taskset -c 0 /usr/sbin/kamailio -f "$here/kamailio.cfg" -DD -E -l udp:127.0.0.1:$port -P "$work/kam.pid" >"$work/kam.log" 2>&1 &
@@ -55,7 +89,11 @@ PY
   taskset -c 0 /usr/sbin/kamailio -f "$work/kamailio-db.cfg" -A WITH_DB -DD -E -l udp:127.0.0.1:$port -P "$work/kamdb.pid" >"$work/kamdb.log" 2>&1 &
   sleep 3; pids=$(pgrep -P $! | tr '\n' ' ') ; pids="$! $pids"
 }
-stop_server() { kill $pids 2>/dev/null || true; sleep 2; }
+stop_server() {
+  kill $pids 2>/dev/null || true; sleep 2
+  for p in $pids; do for _ in $(seq 60); do kill -0 $p 2>/dev/null || break; sleep 0.5; done; done
+  if [ -n "${pg_pid:-}" ]; then kill -INT $pg_pid 2>/dev/null || true; while kill -0 $pg_pid 2>/dev/null; do sleep 0.2; done; pg_pid=""; fi
+}
 
 step() { # scenario rate calls-per-step -> "reqs_ok failed cpu_us"
   local sf=$1 rate=$2 n=$(( $2 * STEP_SECONDS )); local stat="$work/stat-$RANDOM.csv"
@@ -76,7 +114,7 @@ PY
 declare -A best cpu
 for server in ${SERVERS:-ccgw kamailio kamailio-db}; do
   start_$server
-  kinds="options register"; [ $server = kamailio-db ] && kinds=register  # OPTIONS never touches usrloc
+  kinds="options register"; case $server in kamailio|ccgw|ccgw-before) ;; *) kinds=register ;; esac  # OPTIONS never touches bindings
   for kind in $kinds; do
     sf=$kind.xml; per=1; rates=$OPTIONS_RATES
     [ $kind = register ] && { per=4; rates=$REGISTER_RATES; }
@@ -98,7 +136,9 @@ done
 c=${best[ccgw-register]:-0}; k=${best[kamailio-db-register]:-0}; cu=${cpu[ccgw-register]:-0}; ku=${cpu[kamailio-db-register]:-0}
 printf 'register, both durable (Kamailio usrloc written through to SQLite): ccgw %6d  kamailio-db %6d  ratio %s | CPU us/request: ccgw %d kamailio-db %d ratio %s\n' \
   $c $k $(python3 -c "print(f'{$c/$k:.2f}' if $k else 'n/a')") $cu $ku $(python3 -c "print(f'{$ku/$cu:.2f}' if $cu else 'n/a')")
-if [ -n "${cpu[ccgw-before-options]:-}" ]; then
-  printf 'options  CPU us/request, same run: ccgw-before %d ccgw %d\n' ${cpu[ccgw-before-options]} ${cpu[ccgw-options]:-0}
-fi
+for variant in ccgw-pg ccgw-wb ccgw-before ccgw-before-pg; do
+  [ -n "${best[$variant-register]:-}" ] || continue
+  printf 'register, %-14s (requests/s): %6d | CPU us/request: %d (ccgw %d, kamailio %d, kamailio-db %d)\n' $variant \
+    ${best[$variant-register]} ${cpu[$variant-register]} ${cpu[ccgw-register]:-0} ${cpu[kamailio-register]:-0} ${cpu[kamailio-db-register]:-0}
+done
 echo "(CPU ratio is kamailio/ccgw: above 1 means ccgw spends less CPU per request)"

@@ -37,6 +37,9 @@ public sealed class SipOptions
     /// <summary>Per-source request rate limit (Kamailio's pike), docs/sip.md.</summary>
     public SipPikeOptions Pike { get; set; } = new();
 
+    /// <summary>The registrar's bindings: when a REGISTER's 200 OK is sent relative to storage (docs/sip.md, Registrar).</summary>
+    public RegistrarBindingOptions Registrar { get; set; } = new();
+
     public IReadOnlyList<string> EffectiveDigestAlgorithms => DigestAlgorithms.Count == 0 ? SipRules.Known : DigestAlgorithms;
 }
 
@@ -54,6 +57,21 @@ public sealed class SipPikeOptions
     public int BlockSeconds { get; set; } = 60;
 }
 
+/// <summary>
+/// Bindings are served from memory and written to storage in groups, one transaction for the REGISTERs that arrive while
+/// the previous group commits. <see cref="Durable"/> (the default) sends the 200 OK after its group is committed;
+/// <see cref="WriteBehind"/> sends it right after the in-memory update (cheaper and faster; a crash loses at most the
+/// group in flight, whose phones register again at their next refresh).
+/// </summary>
+public sealed class RegistrarBindingOptions
+{
+    public const string Durable = "durable";
+
+    public const string WriteBehind = "write-behind";
+
+    public string Persistence { get; set; } = Durable;
+}
+
 internal static class SipRules
 {
     public static readonly string[] Known = ["MD5", "SHA-256"];
@@ -69,6 +87,9 @@ internal static class SipRules
             problems.Error("Sip:Pike:WindowSeconds", $"{o.Pike.WindowSeconds} is out of range; use 1-3600 seconds");
         if (o.Pike.BlockSeconds is < 1 or > 86_400)
             problems.Error("Sip:Pike:BlockSeconds", $"{o.Pike.BlockSeconds} is out of range; use 1-86400 seconds");
+        if (!string.Equals(o.Registrar.Persistence, RegistrarBindingOptions.Durable, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(o.Registrar.Persistence, RegistrarBindingOptions.WriteBehind, StringComparison.OrdinalIgnoreCase))
+            problems.Error("Sip:Registrar:Persistence", $"'{o.Registrar.Persistence}' is not a persistence mode; use durable (200 OK after the binding is committed) or write-behind (200 OK after the in-memory update)");
         for (var i = 0; i < o.DnsServers.Count; i++)
             if (!SipOptions.TryParseDnsServer(o.DnsServers[i], out _))
                 problems.Error($"Sip:DnsServers:{i}", $"'{o.DnsServers[i]}' is not a DNS server; use an IP address, optionally with a port: 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53");

@@ -203,4 +203,24 @@ public abstract class RegistrationBindingStoreTests(EngineUnderTest engine) : En
         Assert.Empty(await Store.GetAsync("sip:alice@localhost", default));
         Assert.Single(await Store.GetAsync("sip:bob@localhost", default));
     }
+
+    /// <summary>Issue 21: the registrar's group commit replaces several addresses' bindings in one call, one transaction.</summary>
+    [SkippableFact]
+    public async Task Replace_many_sets_each_address_in_one_call_and_removes_with_an_empty_list()
+    {
+        await Store.ReplaceAsync("sip:carol@localhost", [new("sip:carol@localhost", "sip:carol@127.0.0.1:5200", "c9", 1, T0.AddHours(1), null, "udp:127.0.0.1:5200")], default);
+        await Store.ReplaceManyAsync([
+            new("sip:alice@localhost", [
+                new("sip:alice@localhost", "sip:alice@127.0.0.1:5080", "c1", 3, T0.AddMinutes(5), null, "udp:127.0.0.1:5080"),
+                new("sip:alice@localhost", "sip:alice@127.0.0.1:5090", "c2", 4, T0.AddMinutes(6), "0.5", "udp:127.0.0.1:5090"),
+            ]),
+            new("sip:bob@localhost", [new("sip:bob@localhost", "sip:bob@127.0.0.1:5100", "c3", 1, T0.AddHours(1), null, "udp:127.0.0.1:5100")]),
+            new("SIP:carol@localhost", []),
+        ], default);
+
+        Assert.Equal(["sip:alice@127.0.0.1:5080", "sip:alice@127.0.0.1:5090"], (await Store.GetAsync("sip:alice@localhost", default)).Select(b => b.ContactUri));
+        Assert.Equal(1, Assert.Single(await Store.GetAsync("sip:bob@localhost", default)).CSeq);
+        Assert.Empty(await Store.GetAsync("sip:carol@localhost", default));
+        Assert.Equal(3, (await Store.ListActiveAsync(T0, default)).Count);
+    }
 }

@@ -29,7 +29,12 @@ internal static partial class DaemonHost
         });
         // Read at each digest challenge from the live logins, so agents provisioned at run time register their phones at once.
         services.AddSingleton<ISipCredentialStore>(sp => new StaffSipCredentials(sp.GetRequiredService<Core.Security.ILoginDirectory>(), options.Site.SipDomain));
-        services.AddSingleton<IRegistrationStore, SipRegistrationStore>();
+        // Bindings served from memory and written in groups (docs/sip.md, Registrar); loaded before the listeners open.
+        services.AddSingleton(sp => new GroupCommitRegistrationStore(
+            new SipBindingPersistence(sp.GetRequiredService<IRegistrationBindingStore>()), RegistrarPersistenceFrom(options.Sip),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Ccgw.Sip.Registrar")));
+        services.AddSingleton<IRegistrationStore>(sp => sp.GetRequiredService<GroupCommitRegistrationStore>());
+        services.AddHostedService(sp => new SipRegistrationStartup(sp.GetRequiredService<GroupCommitRegistrationStore>()));
         services.AddSingleton(sp => new SipStackHost(() => StackOptions(config, sp.GetRequiredService<ListenerCaps>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetRequiredService<TrunkDirectory>(), sp.GetRequiredService<ListenerCertificates>()), sp.GetRequiredService<VoiceSettings>(),
             sp.GetRequiredService<ISipCredentialStore>(), sp.GetRequiredService<IRegistrationStore>(), sp.GetRequiredService<TimeProvider>(),
@@ -43,6 +48,12 @@ internal static partial class DaemonHost
         services.AddHostedService<TrunkMonitor>();
         services.AddHostedService<TrunkRegistration>();
     }
+
+    /// <summary>Sip:Registrar:Persistence, checked by configuration validation ("durable" or "write-behind").</summary>
+    private static RegistrarPersistence RegistrarPersistenceFrom(SipOptions sip) =>
+        string.Equals(sip.Registrar.Persistence, RegistrarBindingOptions.WriteBehind, StringComparison.OrdinalIgnoreCase)
+            ? RegistrarPersistence.WriteBehind
+            : RegistrarPersistence.Durable;
 
     /// <summary>SRV lookups ask Sip:DnsServers (checked by config validation), else the system's resolv.conf servers.</summary>
     private static SipPeerResolver PeerResolver(SipOptions sip, TimeProvider time, ILoggerFactory loggers)

@@ -119,16 +119,13 @@ public sealed class SipDigestAuthenticator
 
         var found = await _store.FindAsync(user, _options.Realm, cancellationToken);
         var ha1 = found is null ? DummyHa1(alg, user) : alg == DigestAlgorithm.Md5 ? found.Ha1Md5 : found.Ha1Sha256;
-        var ha2 = DigestHash.Hex(alg, string.Concat(request.Method, ":", uri));
         var qop = credentials["qop"];
         // qop=auth only: without it there is no nc to count, so a captured answer could be replayed for the nonce's life.
         if (qop is null || !qop.Equals("auth", StringComparison.OrdinalIgnoreCase) || credentials["nc"] is not { } nc
             || credentials["cnonce"] is not { } cnonce || !TryParseNonceCount(nc, out var count))
             return new(DigestOutcome.Challenge);
-        var expected = DigestHash.Hex(alg, string.Join(':', ha1, nonce, nc, cnonce, qop, ha2));
 
-        var match = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(response.ToLowerInvariant()));
-        if (match && found is not null)
+        if (CheckResponse(alg, ha1, nonce, nc, cnonce, qop, request.Method, uri, response) && found is not null)
         {
             if (nonceState == NonceState.Expired) return new(DigestOutcome.Stale, user);
             // A count not above the last one accepted on this nonce is a replay (or a copy): challenge afresh, not 403,
@@ -137,6 +134,26 @@ public sealed class SipDigestAuthenticator
         }
         _limiter.RecordFailure(source, user);
         return new(DigestOutcome.Forbidden, user);
+    }
+
+    /// <summary>
+    /// The client's <paramref name="response"/> against the expected one, in constant time and without heap allocation
+    /// (hex compared case-insensitively: RFC 7616 asks for lower case, some UAs send upper).
+    /// </summary>
+    private static bool CheckResponse(DigestAlgorithm alg, string ha1, string nonce, string nc, string cnonce, string qop, string method,
+        string uri, string response)
+    {
+        Span<byte> expected = stackalloc byte[DigestHash.MaxHexLength];
+        var length = DigestHash.ResponseHex(alg, ha1, nonce, nc, cnonce, qop, method, uri, expected);
+        Span<byte> given = stackalloc byte[DigestHash.MaxHexLength];
+        var n = Math.Min(response.Length, given.Length);
+        for (var i = 0; i < n; i++)
+        {
+            var c = response[i];
+            given[i] = (byte)(c is >= 'A' and <= 'Z' ? c + 32 : c > 0x7F ? '?' : c);
+        }
+        // A length mismatch still costs the comparison, as the old whole-string compare did.
+        return CryptographicOperations.FixedTimeEquals(expected[..length], given[..length]) & (response.Length == length);
     }
 
     /// <summary>Adds one WWW-Authenticate (or Proxy-Authenticate) per offered algorithm, all sharing one nonce.</summary>

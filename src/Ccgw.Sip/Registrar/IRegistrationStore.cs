@@ -8,13 +8,22 @@ namespace Ccgw.Sip.Registrar;
 /// <param name="ReceivedFrom">"UDP:ip:port" the REGISTER came from, to reach agents behind NAT.</param>
 public sealed record SipBinding(string Aor, string ContactUri, string CallId, uint CSeq, DateTimeOffset ExpiresAt, string? Q, string ReceivedFrom);
 
-/// <summary>Persistent binding storage; the daemon provides a SQLite implementation.</summary>
+/// <summary>
+/// The registrar's bindings. The daemon serves them from memory and writes them to storage in groups
+/// (<see cref="GroupCommitRegistrationStore"/>); tests use <see cref="InMemoryRegistrationStore"/>.
+/// </summary>
 public interface IRegistrationStore
 {
     /// <summary>Bindings of <paramref name="aor"/>, expired ones possibly included (the registrar filters).</summary>
     ValueTask<IReadOnlyList<SipBinding>> GetBindingsAsync(string aor, CancellationToken cancellationToken);
 
-    /// <summary>Replaces every binding of <paramref name="aor"/> (an empty list removes them all).</summary>
+    /// <summary>
+    /// Replaces every binding of <paramref name="aor"/> (an empty list removes them all). The new list is what
+    /// <see cref="GetBindingsAsync"/> answers as soon as this call returns, before the returned task completes; the task
+    /// completes once the change is as durable as the store promises (the registrar sends its 200 OK after that). Split so
+    /// that the registrar orders its read-modify-write in memory and waits for durability outside its lock, which is what
+    /// lets one storage transaction carry the REGISTERs of many phones. The caller does not change the list afterwards.
+    /// </summary>
     ValueTask ReplaceBindingsAsync(string aor, IReadOnlyList<SipBinding> bindings, CancellationToken cancellationToken);
 }
 

@@ -80,18 +80,21 @@ public sealed class SipRegistrar
         if (request.ContactWildcard)
         {
             if (request.Expires != 0) return Fail(request, 400, "Contact * requires Expires: 0", toTag);
+            ValueTask removed;
             await _writeGate.WaitAsync(cancellationToken);
             try
             {
                 var current = await _store.GetBindingsAsync(aor, cancellationToken);
                 if (current.Any(b => b.CallId == request.CallId && b.CSeq >= request.CSeq!.Number))
                     return Fail(request, 500, "Out-of-order REGISTER", toTag);
-                await _store.ReplaceBindingsAsync(aor, [], cancellationToken);
+                removed = _store.ReplaceBindingsAsync(aor, [], cancellationToken);
             }
             finally
             {
                 _writeGate.Release();
             }
+            // Durability is awaited outside the gate, so the REGISTERs of other phones join the same storage group.
+            await removed;
             return SipResponseFactory.Create(request, 200, toTag: toTag);
         }
 
@@ -110,6 +113,7 @@ public sealed class SipRegistrar
         }
 
         IReadOnlyList<SipBinding> result;
+        ValueTask durable;
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
@@ -129,13 +133,16 @@ public sealed class SipRegistrar
                     bindings.Add(new SipBinding(aor, uri, request.CallId!, request.CSeq!.Number, now.AddSeconds(expires), contact.Parameters.Get("q"), source.ToString()));
             }
             if (bindings.Count > _options.MaxContactsPerAor) return Fail(request, 403, "Too many contacts", toTag);
-            await _store.ReplaceBindingsAsync(aor, bindings, cancellationToken);
+            // The store shows the new list at once (the next REGISTER of this AOR reads it); storage follows in a group.
+            durable = _store.ReplaceBindingsAsync(aor, bindings, cancellationToken);
             result = bindings;
         }
         finally
         {
             _writeGate.Release();
         }
+        // The 200 OK goes out once the binding is as durable as Sip:Registrar:Persistence asks, awaited outside the gate.
+        await durable;
 
         var ok = SipResponseFactory.Create(request, 200, toTag: toTag);
         foreach (var b in result)

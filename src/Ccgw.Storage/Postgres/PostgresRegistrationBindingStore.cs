@@ -24,19 +24,26 @@ public sealed class PostgresRegistrationBindingStore(PostgresDatabase database) 
         return [.. rows.Select(r => r.ToBinding())];
     }
 
-    public async ValueTask ReplaceAsync(string aor, IReadOnlyList<RegistrationBinding> bindings, CancellationToken cancellationToken) =>
+    public ValueTask ReplaceAsync(string aor, IReadOnlyList<RegistrationBinding> bindings, CancellationToken cancellationToken) =>
+        ReplaceManyAsync([new(aor, bindings)], cancellationToken);
+
+    /// <summary>Every address in one transaction (retried whole on a serialization failure, as every write here).</summary>
+    public async ValueTask ReplaceManyAsync(IReadOnlyCollection<KeyValuePair<string, IReadOnlyList<RegistrationBinding>>> changes, CancellationToken cancellationToken) =>
         await database.WriteAsync(callbacks: false, async (c, tx) =>
         {
-            await c.ExecuteAsync(new CommandDefinition("DELETE FROM sip_bindings WHERE aor = @Aor", new { Aor = aor }, tx, cancellationToken: cancellationToken));
-            foreach (var b in bindings)
-                await c.ExecuteAsync(new CommandDefinition("""
-                    INSERT INTO sip_bindings (aor, contact_uri, call_id, cseq, expires_at, q, received_from)
-                    VALUES (@Aor, @ContactUri, @CallId, @CSeq, @ExpiresAt, @Q, @ReceivedFrom)
-                    ON CONFLICT (aor, contact_uri) DO UPDATE SET call_id = excluded.call_id, cseq = excluded.cseq,
-                        expires_at = excluded.expires_at, q = excluded.q, received_from = excluded.received_from
-                    """,
-                    new { Aor = aor, b.ContactUri, b.CallId, b.CSeq, ExpiresAt = StoredTime.Write(b.ExpiresAt), b.Q, b.ReceivedFrom },
-                    tx, cancellationToken: cancellationToken));
+            foreach (var (aor, bindings) in changes)
+            {
+                await c.ExecuteAsync(new CommandDefinition("DELETE FROM sip_bindings WHERE aor = @Aor", new { Aor = aor }, tx, cancellationToken: cancellationToken));
+                foreach (var b in bindings)
+                    await c.ExecuteAsync(new CommandDefinition("""
+                        INSERT INTO sip_bindings (aor, contact_uri, call_id, cseq, expires_at, q, received_from)
+                        VALUES (@Aor, @ContactUri, @CallId, @CSeq, @ExpiresAt, @Q, @ReceivedFrom)
+                        ON CONFLICT (aor, contact_uri) DO UPDATE SET call_id = excluded.call_id, cseq = excluded.cseq,
+                            expires_at = excluded.expires_at, q = excluded.q, received_from = excluded.received_from
+                        """,
+                        new { Aor = aor, b.ContactUri, b.CallId, b.CSeq, ExpiresAt = StoredTime.Write(b.ExpiresAt), b.Q, b.ReceivedFrom },
+                        tx, cancellationToken: cancellationToken));
+            }
         }, cancellationToken);
 
     public async ValueTask<IReadOnlyList<RegistrationBinding>> ListActiveAsync(DateTimeOffset now, CancellationToken cancellationToken)

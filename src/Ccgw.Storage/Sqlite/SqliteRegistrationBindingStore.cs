@@ -14,6 +14,12 @@ public interface IRegistrationBindingStore
     /// <summary>The address's bindings become exactly <paramref name="bindings"/>, in one transaction.</summary>
     ValueTask ReplaceAsync(string aor, IReadOnlyList<RegistrationBinding> bindings, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Each address's bindings become exactly its list (empty: none), every address in one transaction: the registrar's
+    /// group commit, one fsync for the REGISTERs of many phones.
+    /// </summary>
+    ValueTask ReplaceManyAsync(IReadOnlyCollection<KeyValuePair<string, IReadOnlyList<RegistrationBinding>>> changes, CancellationToken cancellationToken);
+
     /// <summary>Bindings not yet expired at <paramref name="now"/>, for every address of record.</summary>
     ValueTask<IReadOnlyList<RegistrationBinding>> ListActiveAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }
@@ -35,19 +41,25 @@ public sealed class SqliteRegistrationBindingStore(SqliteDatabase database) : IR
         return [.. rows.Select(r => r.ToBinding())];
     }
 
-    public async ValueTask ReplaceAsync(string aor, IReadOnlyList<RegistrationBinding> bindings, CancellationToken cancellationToken)
+    public ValueTask ReplaceAsync(string aor, IReadOnlyList<RegistrationBinding> bindings, CancellationToken cancellationToken) =>
+        ReplaceManyAsync([new(aor, bindings)], cancellationToken);
+
+    public async ValueTask ReplaceManyAsync(IReadOnlyCollection<KeyValuePair<string, IReadOnlyList<RegistrationBinding>>> changes, CancellationToken cancellationToken)
     {
         using var turn = await database.WriteTurns.TakeAsync(cancellationToken);
         await using var c = await database.OpenAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
-        await c.ExecuteAsync(new CommandDefinition("DELETE FROM sip_bindings WHERE aor = @Aor", new { Aor = aor }, tx, cancellationToken: cancellationToken));
-        foreach (var b in bindings)
-            await c.ExecuteAsync(new CommandDefinition("""
-                INSERT OR REPLACE INTO sip_bindings (aor, contact_uri, call_id, cseq, expires_at, q, received_from)
-                VALUES (@Aor, @ContactUri, @CallId, @CSeq, @ExpiresAt, @Q, @ReceivedFrom)
-                """,
-                new { Aor = aor, b.ContactUri, b.CallId, b.CSeq, ExpiresAt = StoredTime.Write(b.ExpiresAt), b.Q, b.ReceivedFrom },
-                tx, cancellationToken: cancellationToken));
+        foreach (var (aor, bindings) in changes)
+        {
+            await c.ExecuteAsync(new CommandDefinition("DELETE FROM sip_bindings WHERE aor = @Aor", new { Aor = aor }, tx, cancellationToken: cancellationToken));
+            foreach (var b in bindings)
+                await c.ExecuteAsync(new CommandDefinition("""
+                    INSERT OR REPLACE INTO sip_bindings (aor, contact_uri, call_id, cseq, expires_at, q, received_from)
+                    VALUES (@Aor, @ContactUri, @CallId, @CSeq, @ExpiresAt, @Q, @ReceivedFrom)
+                    """,
+                    new { Aor = aor, b.ContactUri, b.CallId, b.CSeq, ExpiresAt = StoredTime.Write(b.ExpiresAt), b.Q, b.ReceivedFrom },
+                    tx, cancellationToken: cancellationToken));
+        }
         await tx.CommitAsync(cancellationToken);
     }
 
