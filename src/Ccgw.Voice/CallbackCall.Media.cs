@@ -75,7 +75,9 @@ internal sealed partial class CallbackCall
         lock (_gate)
         {
             var fromCustomer = leg == _customerLeg;
-            inFlow = fromCustomer && _phase == CallbackCallPhase.RunningFlow;
+            // An automated call-back's keys are collected from the answer on: a key by INFO that arrives between the
+            // answer and the flow's first read waits in the media's digit queue, as a key by RTP event does.
+            inFlow = fromCustomer && (_phase == CallbackCallPhase.RunningFlow || (_ivr is not null && _phase == CallbackCallPhase.DiallingCustomer));
             other = fromCustomer ? _agent?.Leg : _customerLeg;
             media = fromCustomer ? _customerMedia : _agent?.Media;
             connected = _phase == CallbackCallPhase.Connected;

@@ -144,7 +144,7 @@ public sealed class ProvisioningDaemonTests
 
         await using var rtp = new VoiceRtpEndpoint();
         await using var caller = rig.StartCaller(rtp.Port, "voice_caller.xml", talkMs: 25_000);
-        var gateway = await rtp.GatewayAsync(TimeSpan.FromSeconds(15));
+        var gateway = await rtp.GatewayAsync(TimeSpan.FromSeconds(30));
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await rtp.SendPacedAsync(PcapUdpPayloads.Read("/usr/share/sip-tester/dtmf_2833_2.pcap"), gateway, deadline.Token);
         Assert.True(await WaitingInAsync(rig.Daemon, "vip", 1, TimeSpan.FromSeconds(20)), $"the call never overflowed into vip\n{rig.DaemonLog}");
