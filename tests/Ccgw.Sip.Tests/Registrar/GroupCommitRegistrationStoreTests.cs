@@ -18,7 +18,8 @@ public class GroupCommitRegistrationStoreTests
     {
         private readonly Lock _gate = new();
         private readonly List<Dictionary<string, IReadOnlyList<SipBinding>>> _groups = [];
-        private TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Set by the first group and never replaced: a test that asks after the writer has already begun still sees it.
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _succeeded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>Completes when a write first returns without failing.</summary>
@@ -38,10 +39,8 @@ public class GroupCommitRegistrationStoreTests
             get { lock (_gate) return [.. _groups]; }
         }
 
-        public Task Started
-        {
-            get { lock (_gate) return _started.Task; }
-        }
+        /// <summary>Completes when the first group's write has begun.</summary>
+        public Task Started => _started.Task;
 
         public ValueTask<IReadOnlyList<SipBinding>> ListActiveAsync(DateTimeOffset now, CancellationToken cancellationToken)
         {
@@ -51,14 +50,8 @@ public class GroupCommitRegistrationStoreTests
 
         public async ValueTask WriteGroupAsync(IReadOnlyCollection<KeyValuePair<string, IReadOnlyList<SipBinding>>> changes, CancellationToken cancellationToken)
         {
-            TaskCompletionSource started;
-            lock (_gate)
-            {
-                _groups.Add(changes.ToDictionary(c => c.Key, c => c.Value));
-                started = _started;
-                _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-            started.TrySetResult();
+            lock (_gate) _groups.Add(changes.ToDictionary(c => c.Key, c => c.Value));
+            _started.TrySetResult();
             if (Hold is { } hold) await hold.Task;
             if (FailuresLeft > 0)
             {
@@ -165,6 +158,7 @@ public class GroupCommitRegistrationStoreTests
         var time = new ManualTimeProvider();
         var storage = new FakeStorage();
         await using var store = new GroupCommitRegistrationStore(storage, mode, time, NullLogger.Instance);
+        await store.LoadAsync(default); // as the daemon's SipRegistrationStartup does before any listener opens
         var creds = new InMemoryCredentialStore([SipCredentials.FromPassword("alice", "localhost", "demo-alice")]);
         var auth = new SipDigestAuthenticator(new SipDigestOptions(), creds, time);
         var registrar = new SipRegistrar(new SipRegistrarOptions(), store, auth, time);
@@ -176,10 +170,25 @@ public class GroupCommitRegistrationStoreTests
         var answered = Register(2);
         Answer(answered, challenge);
         var ok = registrar.HandleAsync(answered, source, "t", default).AsTask();
-        await storage.Started.WaitAsync(Patience);
-        Assert.Equal(mode == RegistrarPersistence.WriteBehind, ok.IsCompleted);
-
-        storage.Hold.SetResult();
+        try
+        {
+            await storage.Started.WaitAsync(Patience);
+            if (mode == RegistrarPersistence.WriteBehind)
+            {
+                // Answered while the commit is still held (the writer may start before the answer is returned, so wait).
+                Assert.Equal(200, (await ok.WaitAsync(Patience)).StatusCode);
+            }
+            else
+            {
+                // Durable: nothing is answered while the group's commit is held.
+                Assert.False(ok.IsCompleted, "the 200 went out before the binding was committed");
+            }
+        }
+        finally
+        {
+            // Released whatever happened above: the store's disposal writes the held group and would otherwise wait on it.
+            storage.Hold.TrySetResult();
+        }
         Assert.Equal(200, (await ok.WaitAsync(Patience)).StatusCode);
         Assert.Single(await store.GetBindingsAsync("sip:alice@localhost", default));
     }
