@@ -159,9 +159,9 @@ internal sealed class VoiceTestbed : IAsyncDisposable
     }
 
     /// <summary>The next request the test's socket receives (e.g. an INVITE to the registered phone).</summary>
-    public async Task<SipRequest> NextRequestAsync(string method)
+    public async Task<SipRequest> NextRequestAsync(string method, TimeSpan? within = null)
     {
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var bound = new CancellationTokenSource(within ?? TimeSpan.FromSeconds(20));
         while (true)
         {
             var datagram = await Peer.ReceiveAsync(bound.Token);
